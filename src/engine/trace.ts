@@ -1,0 +1,165 @@
+/**
+ * The trace: every hop an event makes through the simulated system, as a typed record with virtual
+ * time, ids and cause. It is the one source for diagrams, lesson checks, counters and charts:
+ * engine → trace → (diagram | checker | views). Nothing downstream reads engine state directly.
+ *
+ * Memory stays bounded on long runs: aggregates (counts per resource and kind) are always kept; full
+ * records are kept all, within a sliding window of the last N, or not at all, as the run asks.
+ * Listeners see every record as it happens whatever is kept.
+ */
+
+/** Every kind of hop the engine records. */
+export type TraceKind =
+  // messages in queues, topics, streams and the bus
+  | 'sent' // accepted by a queue / bus / topic / stream (the message now exists)
+  | 'delayed' // accepted, invisible until its delay ends
+  | 'deduplicated' // dropped because an identical id was seen within the dedup window
+  | 'received' // handed to a consumer (receive count +1, new receipt handle)
+  | 'visibility-expired' // not deleted in time: visible again
+  | 'visibility-changed'
+  | 'deleted' // consumer acknowledged it
+  | 'stale-handle' // a delete/change with an old receipt handle was rejected
+  | 'duplicate' // the at-least-once model delivered an extra copy
+  | 'dead-lettered' // moved to the dead-letter queue (or a bus/function DLQ)
+  | 'expired' // retention ran out
+  | 'purged'
+  | 'published' // published to a topic or a bus
+  | 'delivered' // pushed to a subscriber / rule target
+  | 'filtered-out' // a subscription filter or rule pattern did not match
+  | 'delivery-failed' // a push to a subscriber / target failed
+  | 'retried' // a failed delivery or invocation was scheduled again
+  | 'dropped' // given up without a DLQ (lost on purpose, by the platform's rules)
+  | 'archived'
+  | 'replayed'
+  | 'produced' // appended to a stream partition at an offset
+  | 'consumed' // read from a partition by a group member
+  | 'committed' // a group committed an offset
+  | 'rebalanced' // partitions reassigned among a group's members
+  | 'compacted'
+  // functions
+  | 'invoked' // an invocation started (on an environment)
+  | 'cold-start' // a new environment was created and its init ran
+  | 'succeeded'
+  | 'failed'
+  | 'timed-out'
+  | 'throttled' // rejected for lack of concurrency
+  | 'env-destroyed' // an environment was recycled (module state lost)
+  | 'log' // console output of a handler
+  // services
+  | 'stored' // object store put
+  | 'read'
+  | 'written' // table write
+  | 'overloaded' // a table write above its capacity
+  | 'routed' // gateway routed a request
+  | 'responded'
+  // faults and traffic
+  | 'fault'
+  | 'request'; // traffic generator produced a request
+
+export interface TraceRecord {
+  /** Position in the trace (1, 2, 3, …): ties at the same virtual time keep this order. */
+  seq: number;
+  /** Virtual time in ms. */
+  t: number;
+  kind: TraceKind;
+  /** The resource where it happened (queue, topic, function, … name). */
+  resource: string;
+  /** The message / event / request it concerns, when there is one. */
+  id?: string;
+  /** What caused it: the id of an earlier message, a fault name, a reason. */
+  cause?: string;
+  /** Kind-specific details (receive count, partition, offset, duration, error, …). */
+  detail?: Record<string, unknown>;
+}
+
+export type TraceListener = (record: TraceRecord) => void;
+
+export type RecordRetention =
+  | { mode: 'all' }
+  | { mode: 'window'; size: number }
+  | { mode: 'none' };
+
+export class Trace {
+  private seq = 0;
+  private readonly counts = new Map<string, Partial<Record<TraceKind, number>>>();
+  private readonly totals: Partial<Record<TraceKind, number>> = {};
+  private readonly listeners = new Set<TraceListener>();
+  private kept: TraceRecord[] = [];
+  private head = 0; // ring buffer start when windowed
+
+  constructor(
+    private readonly now: () => number,
+    private retention: RecordRetention = { mode: 'all' },
+  ) {
+    if (retention.mode === 'window' && !(retention.size >= 1)) throw new RangeError('window size must be ≥ 1');
+  }
+
+  /** Record a hop. Returns its sequence number. */
+  emit(kind: TraceKind, resource: string, id?: string, cause?: string, detail?: Record<string, unknown>): number {
+    const seq = ++this.seq;
+    let perResource = this.counts.get(resource);
+    if (!perResource) this.counts.set(resource, (perResource = {}));
+    perResource[kind] = (perResource[kind] ?? 0) + 1;
+    this.totals[kind] = (this.totals[kind] ?? 0) + 1;
+
+    if (this.retention.mode === 'none' && this.listeners.size === 0) return seq;
+    const record: TraceRecord = { seq, t: this.now(), kind, resource };
+    if (id !== undefined) record.id = id;
+    if (cause !== undefined) record.cause = cause;
+    if (detail !== undefined) record.detail = detail;
+    this.keep(record);
+    for (const listener of this.listeners) listener(record);
+    return seq;
+  }
+
+  /** How many `kind` hops happened at `resource` (or anywhere, without a resource). */
+  count(kind: TraceKind, resource?: string): number {
+    if (resource === undefined) return this.totals[kind] ?? 0;
+    return this.counts.get(resource)?.[kind] ?? 0;
+  }
+
+  /** Aggregates: counts per resource and kind. */
+  counters(): Record<string, Partial<Record<TraceKind, number>>> {
+    const out: Record<string, Partial<Record<TraceKind, number>>> = {};
+    for (const [resource, counts] of [...this.counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out[resource] = { ...counts };
+    return out;
+  }
+
+  /** Number of records emitted so far (kept or not). */
+  get length(): number {
+    return this.seq;
+  }
+
+  /** The kept records, oldest first. */
+  records(): TraceRecord[] {
+    if (this.retention.mode !== 'window' || this.kept.length < this.retention.size) return this.kept.slice();
+    return [...this.kept.slice(this.head), ...this.kept.slice(0, this.head)];
+  }
+
+  subscribe(listener: TraceListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private keep(record: TraceRecord): void {
+    switch (this.retention.mode) {
+      case 'all':
+        this.kept.push(record);
+        break;
+      case 'window':
+        if (this.kept.length < this.retention.size) this.kept.push(record);
+        else {
+          this.kept[this.head] = record;
+          this.head = (this.head + 1) % this.retention.size;
+        }
+        break;
+      case 'none':
+        break;
+    }
+  }
+}
+
+/** One record as a JSON line, keys in a fixed order (byte-for-byte stable per seed). */
+export function toJsonLine(record: TraceRecord): string {
+  return JSON.stringify({ seq: record.seq, t: record.t, kind: record.kind, resource: record.resource, id: record.id, cause: record.cause, detail: record.detail });
+}
