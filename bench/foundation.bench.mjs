@@ -1,0 +1,44 @@
+// Foundation figures: bundle and VSIX sizes, and activation time inside a real VS Code extension host.
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchBrowser, repoRoot, startCodeServer } from '../test/harness/workbench.mjs';
+import { runExtensionHostSuite } from '../test/harness/run.mjs';
+
+const kib = (file) => +(statSync(join(repoRoot, file)).size / 1024).toFixed(1);
+
+export default async function* foundation() {
+  yield { bench: 'extension bundle size (dist/extension.js, production)', value: kib('dist/extension.js'), unit: 'KiB', goal: '<= 1024' };
+  for (const f of ['dist/webview/lesson.js', 'dist/cli.js', 'dist/runtime.js']) if (existsSync(join(repoRoot, f))) yield { bench: `bundle size (${f})`, value: kib(f), unit: 'KiB' };
+
+  execFileSync(join(repoRoot, 'node_modules', '.bin', 'vsce'), ['package', '--out', 'dist/serverless-lab.vsix'], { cwd: repoRoot, stdio: 'ignore' });
+  yield { bench: 'VSIX size (dist/serverless-lab.vsix, all platforms)', value: kib('dist/serverless-lab.vsix'), unit: 'KiB' };
+
+  const server = await startCodeServer();
+  const browser = await launchBrowser();
+  try {
+    // Each workbench window gets a fresh extension host: activate in RUNS of them, report the median.
+    const RUNS = 5;
+    const samples = new Map();
+    for (let i = 0; i < RUNS; i++) {
+      const code = await runExtensionHostSuite(server, browser, {
+        suite: join(repoRoot, 'out', 'test', 'bench', 'activation.js'),
+        onLog: (line) => {
+          const m = /^BENCH (\{.*\})$/.exec(line.trim());
+          if (!m) return;
+          const sample = JSON.parse(m[1]);
+          if (!samples.has(sample.bench)) samples.set(sample.bench, { ...sample, values: [] });
+          samples.get(sample.bench).values.push(sample.value);
+        },
+      });
+      if (code !== 0) throw new Error(`activation bench failed (exit ${code})`);
+    }
+    for (const { values, ...line } of samples.values()) {
+      const sorted = [...values].sort((a, b) => a - b);
+      yield { ...line, value: sorted[Math.floor(sorted.length / 2)], stat: `median of ${values.length}`, min: sorted[0], max: sorted.at(-1) };
+    }
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}

@@ -1,0 +1,130 @@
+import * as vscode from 'vscode';
+import { loadCatalog } from '../../lessons/loader';
+import { Catalog, Lesson } from '../../lessons/model';
+import { Progress } from '../../lessons/progress';
+import { LessonPanel } from './lessonPanel';
+import { LessonsView } from './lessonsView';
+
+/** What the lessons feature offers the rest of the extension (and tests, through the extension API). */
+export interface LessonsFeature {
+  catalog(): Catalog;
+  progress: Progress;
+  panel: LessonPanel;
+  open(lessonId: string): Promise<Lesson | undefined>;
+  /** The Lessons view as the tree provider renders it (for tests and accessibility checks). */
+  treeRows(): TreeRow[];
+}
+
+export interface TreeRow {
+  id: string;
+  label: string;
+  description?: string;
+  children: TreeRow[];
+}
+
+/** Lessons view, lesson page and lesson commands. */
+export function registerLessons(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): LessonsFeature {
+  const root = vscode.Uri.joinPath(context.extensionUri, 'lessons').fsPath;
+  let catalog: Catalog = { sections: [], lessons: [] };
+  const reload = () => {
+    const { catalog: loaded, problems } = loadCatalog(root);
+    catalog = loaded;
+    for (const p of problems) output.error(`Lesson problem in ${p.file}${p.path ? ` at ${p.path}` : ''}: ${p.message}`);
+    if (problems.length) {
+      void vscode.window.showWarningMessage(`Serverless Lab: ${problems.length} lesson file problem(s); see the Serverless Lab output.`, 'Show Output').then((pick) => pick && output.show());
+    }
+  };
+  reload();
+
+  const progress = new Progress(context.globalState);
+  const view = new LessonsView(() => catalog, progress);
+  const tree = vscode.window.createTreeView('serverlessLab.lessons', { treeDataProvider: view, showCollapseAll: true });
+  const panel = new LessonPanel(context.extensionUri, (id) => progress.isDone(id), (id, done) => progress.setDone(id, done));
+  const updateBadge = () => {
+    const total = catalog.lessons.length;
+    const done = progress.doneCount(catalog.lessons.map((l) => l.id));
+    tree.message = total ? undefined : 'No lessons found.';
+    tree.description = `${done}/${total}`;
+  };
+  updateBadge();
+  context.subscriptions.push(
+    tree,
+    panel,
+    progress.onDidChange(() => {
+      view.refresh();
+      panel.refresh();
+      updateBadge();
+    }),
+  );
+
+  const byId = (id: string) => catalog.lessons.find((l) => l.id === id);
+  const pickLesson = async (placeHolder: string): Promise<Lesson | undefined> => {
+    const items = catalog.lessons.map((lesson) => ({
+      label: `${progress.isDone(lesson.id) ? '$(pass-filled)' : '$(circle-large-outline)'} ${lesson.title}`,
+      description: catalog.sections.find((s) => s.id === lesson.section)?.title,
+      detail: lesson.summary,
+      lesson,
+    }));
+    return (await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true }))?.lesson;
+  };
+  /** Accepts a lesson id (from the tree, a link or a test), or asks. */
+  const resolve = async (arg: unknown, placeHolder: string): Promise<Lesson | undefined> => {
+    const id = typeof arg === 'string' ? arg : (arg as { lesson?: Lesson } | undefined)?.lesson?.id;
+    if (id === undefined) return panel.current ?? pickLesson(placeHolder);
+    const lesson = byId(id);
+    if (!lesson) void vscode.window.showErrorMessage(`Serverless Lab: no lesson with id "${id}".`);
+    return lesson;
+  };
+
+  const open = async (lessonId: string) => {
+    const lesson = byId(lessonId);
+    if (!lesson) return undefined;
+    panel.show(lesson);
+    await progress.visit(lesson.id);
+    return lesson;
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('serverlessLab.openLesson', async (arg?: unknown) => {
+      const lesson = typeof arg === 'string' || arg ? await resolve(arg, 'Open which lesson?') : await pickLesson('Open which lesson?');
+      if (lesson) await open(lesson.id);
+    }),
+    vscode.commands.registerCommand('serverlessLab.resumeLesson', async () => {
+      const last = progress.lastLesson && byId(progress.lastLesson);
+      const next = last && !progress.isDone(last.id) ? last : catalog.lessons.find((l) => !progress.isDone(l.id)) ?? last ?? catalog.lessons[0];
+      if (next) await open(next.id);
+      else void vscode.window.showInformationMessage('Serverless Lab: no lessons found.');
+    }),
+    vscode.commands.registerCommand('serverlessLab.showLessons', () => vscode.commands.executeCommand('serverlessLab.lessons.focus')),
+    vscode.commands.registerCommand('serverlessLab.markLessonDone', async (arg?: unknown) => {
+      const lesson = await resolve(arg, 'Mark which lesson as done?');
+      if (lesson) await progress.setDone(lesson.id, true);
+    }),
+    vscode.commands.registerCommand('serverlessLab.markLessonNotDone', async (arg?: unknown) => {
+      const lesson = await resolve(arg, 'Mark which lesson as not done?');
+      if (lesson) await progress.setDone(lesson.id, false);
+    }),
+    vscode.commands.registerCommand('serverlessLab.resetProgress', async () => {
+      const ok = await vscode.window.showWarningMessage('Reset all Serverless Lab progress? Every lesson will be marked not done.', { modal: true }, 'Reset Progress');
+      if (ok === 'Reset Progress') await progress.reset();
+    }),
+    vscode.commands.registerCommand('serverlessLab.refreshLessons', () => {
+      reload();
+      view.refresh();
+      updateBadge();
+    }),
+  );
+
+  const treeRows = (node?: Parameters<LessonsView['getChildren']>[0]): TreeRow[] =>
+    view.getChildren(node).map((child) => {
+      const item = view.getTreeItem(child);
+      return {
+        id: item.id ?? '',
+        label: typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
+        ...(typeof item.description === 'string' ? { description: item.description } : {}),
+        children: treeRows(child),
+      };
+    });
+
+  return { catalog: () => catalog, progress, panel, open, treeRows: () => treeRows() };
+}

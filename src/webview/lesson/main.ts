@@ -1,0 +1,39 @@
+// Runs inside the lesson page webview (browser code, bundled separately from the extension).
+// Renders the lesson's markdown, reports what it rendered, and lets the learner mark the lesson done.
+import { marked } from 'marked';
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const button = document.getElementById('toggle-done') as HTMLButtonElement;
+const status = document.getElementById('status') as HTMLSpanElement;
+let done = document.body.dataset.done === 'true';
+
+function render(): void {
+  button.textContent = done ? 'Mark as not done' : 'Mark lesson as done';
+  button.setAttribute('aria-pressed', String(done));
+  status.textContent = done ? 'Lesson done ✓' : '';
+  document.body.dataset.done = String(done);
+}
+
+button.addEventListener('click', () => {
+  done = !done;
+  render();
+  vscode.postMessage({ type: 'setDone', done });
+});
+
+window.addEventListener('message', (event: MessageEvent<{ type: string; done?: boolean }>) => {
+  if (event.data?.type === 'state' && typeof event.data.done === 'boolean') {
+    done = event.data.done;
+    render();
+  }
+});
+
+const page = document.getElementById('page') as HTMLElement;
+const markdown = JSON.parse((document.getElementById('markdown') as HTMLScriptElement).textContent ?? '""') as string;
+page.innerHTML = marked.parse(markdown, { async: false });
+render();
+vscode.postMessage({ type: 'ready', text: (document.getElementById('page') as HTMLElement).innerText });

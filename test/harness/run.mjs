@@ -1,0 +1,81 @@
+// Runs the extension-host suite (mocha inside a real VS Code extension host) and the UI test
+// (the workbench driven like a person), both in code-server + headless Chromium.
+// Exit code: 0 only when both pass. Artifacts (screenshots) go to test-artifacts/.
+//   node test/harness/run.mjs [--suite-only | --ui-only]
+import { mkdirSync } from 'node:fs';
+import { format } from 'node:util';
+import { join } from 'node:path';
+import { launchBrowser, repoRoot, startCodeServer } from './workbench.mjs';
+import { runUiTest } from '../ui/workbench.ui.mjs';
+
+const args = new Set(process.argv.slice(2));
+const artifacts = join(repoRoot, 'test-artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+// Workbench chatter that is expected here (no internet, web-only lifecycle): not worth printing.
+const NOISE = [/ENOTFOUND open-vsx\.org/, /^\s+at .*\/static\/out\//, /^\[(lifecycle|AccountPolicyGate|AgentHost|reconnection-grace-time|Service Worker)/, /^Creating a socket/, /^Updating additional builtin/];
+
+function printLog(text) {
+  const lines = text.split('\n').filter((l) => !NOISE.some((re) => re.test(l)));
+  if (lines.length && lines.some((l) => l.trim())) process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Loads the workbench with the suite as extensionTestsPath; resolves with mocha's exit code. */
+export async function runExtensionHostSuite(server, browser, { timeoutMs = 300_000, suite = join(repoRoot, 'out', 'test', 'suite', 'index.js'), onLog } = {}) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  let finish;
+  const exited = new Promise((res) => (finish = res));
+  await page.exposeFunction('codeAutomationLog', (type, args) => {
+    const line = format(...(Array.isArray(args) ? args : [args]));
+    (onLog ?? printLog)(line, type);
+  });
+  await page.exposeFunction('codeAutomationExit', (code) => finish(code));
+  await page.goto(server.url({ extensionTestsPath: suite }));
+  const timer = new Promise((res) => setTimeout(() => res('timeout'), timeoutMs));
+  const code = await Promise.race([exited, timer]);
+  if (code === 'timeout') {
+    await page.screenshot({ path: join(artifacts, 'suite-timeout.png') }).catch(() => {});
+    console.error(`extension-host suite did not finish within ${timeoutMs / 1000} s`);
+    await page.close();
+    return 1;
+  }
+  await page.close();
+  return code;
+}
+
+async function main() {
+  const started = Date.now();
+  const server = await startCodeServer();
+  const browser = await launchBrowser();
+  let failed = 0;
+  try {
+    if (!args.has('--ui-only')) {
+      console.log('── extension-host suite (mocha inside the real VS Code extension host) ──');
+      const code = await runExtensionHostSuite(server, browser);
+      console.log(`extension-host suite exit code: ${code}`);
+      if (code !== 0) failed++;
+    }
+    if (!args.has('--suite-only')) {
+      console.log('── UI test (workbench driven through the command palette) ──');
+      try {
+        await runUiTest(server, browser, { artifacts });
+        console.log('UI test passed');
+      } catch (err) {
+        failed++;
+        console.error(`UI test failed: ${err.stack ?? err}`);
+      }
+    }
+  } finally {
+    await browser.close().catch(() => {});
+    await server.stop();
+  }
+  console.log(`real VS Code tests: ${failed ? 'FAILED' : 'passed'} in ${Math.round((Date.now() - started) / 1000)} s; artifacts in ${artifacts}`);
+  process.exit(failed ? 1 : 0);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,355 @@
+import assert from 'node:assert/strict';
+import { EngineContext } from '../../src/engine/context';
+import { EngineError, ValidationError } from '../../src/engine/errors';
+import { Topic, TopicDelivery } from '../../src/engine/topic';
+import { toJsonLine } from '../../src/engine/trace';
+
+function rejects(fn: () => void, path: string, reason?: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
+    assert.equal(err.path, path);
+    if (reason) assert.match(err.reason, reason);
+    return true;
+  });
+}
+
+function setup(name = 'orders') {
+  const ctx = new EngineContext({ seed: 7 });
+  const topic = new Topic(ctx, { name });
+  return { ctx, topic };
+}
+
+function kinds(ctx: EngineContext): string[] {
+  return ctx.trace.records().map((r) => r.kind);
+}
+
+describe('Topic (SNS-like)', () => {
+  describe('options', () => {
+    it('rejects bad names, and FIFO names that do not match the fifo flag', () => {
+      const ctx = new EngineContext();
+      rejects(() => new Topic(ctx, { name: '' }), 'name');
+      rejects(() => new Topic(ctx, { name: 'has space' }), 'name');
+      rejects(() => new Topic(ctx, { name: 'x'.repeat(257) }), 'name');
+      rejects(() => new Topic(ctx, { name: 'orders', fifo: true }), 'name', /\.fifo/);
+      rejects(() => new Topic(ctx, { name: 'orders.fifo' }), 'name', /FIFO/);
+      assert.equal(new Topic(ctx, { name: 'orders.fifo', fifo: true }).fifo, true);
+    });
+
+    it('rejects bad subscription options naming the field, and adds nothing', () => {
+      const { topic } = setup();
+      const deliver = () => {};
+      rejects(() => topic.subscribe({ endpoint: '', deliver }), 'endpoint');
+      rejects(() => topic.subscribe({ endpoint: 'q', deliver: 'x' as never }), 'deliver');
+      rejects(() => topic.subscribe({ endpoint: 'q', deliver, filterPolicy: { price: [{ numeric: ['>', 'a'] }] } as never }), 'filterPolicy.price[0].numeric');
+      rejects(() => topic.subscribe({ endpoint: 'q', deliver, filterPolicy: { a: { b: ['x'] } } }), 'filterPolicy.a', /MessageBody/);
+      rejects(() => topic.subscribe({ endpoint: 'q', deliver, filterPolicyScope: 'Body' as never }), 'filterPolicyScope');
+      rejects(() => topic.subscribe({ endpoint: 'q', deliver, rawDelivery: 'yes' as never }), 'rawDelivery');
+      rejects(() => topic.subscribe({ endpoint: 'q', deliver, retry: { attempts: 0 } }), 'retry.attempts');
+      rejects(() => topic.subscribe({ endpoint: 'q', deliver, retry: { attempts: 1.5 } }), 'retry.attempts');
+      rejects(() => topic.subscribe({ endpoint: 'q', deliver, retry: { delayS: -1 } }), 'retry.delayS');
+      rejects(() => topic.subscribe({ endpoint: 'q', deliver, deadLetter: 3 as never }), 'deadLetter');
+      assert.deepEqual(topic.subscriptions(), []);
+    });
+
+    it('lists subscriptions and unsubscribes; an unknown id is NotFound', () => {
+      const { topic } = setup();
+      const a = topic.subscribe({ endpoint: 'qa', deliver: () => {}, filterPolicy: { k: ['v'] } });
+      const b = topic.subscribe({ endpoint: 'qb', deliver: () => {}, rawDelivery: true });
+      assert.notEqual(a, b);
+      assert.deepEqual(topic.subscriptions(), [
+        { id: a, endpoint: 'qa', filterPolicy: { k: ['v'] }, rawDelivery: false },
+        { id: b, endpoint: 'qb', rawDelivery: true },
+      ]);
+      topic.unsubscribe(a);
+      assert.deepEqual(
+        topic.subscriptions().map((s) => s.id),
+        [b],
+      );
+      assert.throws(() => topic.unsubscribe(a), (e: unknown) => e instanceof EngineError && e.code === 'NotFound');
+    });
+  });
+
+  describe('publish and fan-out', () => {
+    it('delivers one message to every subscriber, synchronously', () => {
+      const { ctx, topic } = setup();
+      const got: string[][] = [[], [], []];
+      got.forEach((list, i) => topic.subscribe({ endpoint: `q${i}`, deliver: (d) => list.push(d.messageId), rawDelivery: true }));
+      const r = topic.publish('hello', { cause: 'req-1' });
+      assert.deepEqual(r, { messageId: r.messageId, delivered: 3, filtered: 0 });
+      for (const list of got) assert.deepEqual(list, [r.messageId]);
+      const recs = ctx.trace.records();
+      assert.deepEqual(
+        recs.map((x) => [x.kind, x.id, x.detail?.endpoint]),
+        [
+          ['published', r.messageId, undefined],
+          ['delivered', r.messageId, 'q0'],
+          ['delivered', r.messageId, 'q1'],
+          ['delivered', r.messageId, 'q2'],
+        ],
+      );
+      assert.equal(recs[0].cause, 'req-1');
+    });
+
+    it('with no subscribers, a published message is simply gone', () => {
+      const { ctx, topic } = setup();
+      assert.equal(topic.publish('x').delivered, 0);
+      assert.deepEqual(kinds(ctx), ['published']);
+    });
+
+    it('a late subscriber sees nothing published before it subscribed (no persistence, no replay)', () => {
+      const { ctx, topic } = setup();
+      const early: string[] = [];
+      const late: string[] = [];
+      topic.subscribe({ endpoint: 'early', deliver: (d) => early.push(d.body), rawDelivery: true });
+      topic.publish('one');
+      topic.publish('two');
+      topic.subscribe({ endpoint: 'late', deliver: (d) => late.push(d.body), rawDelivery: true });
+      ctx.clock.drain();
+      assert.deepEqual(late, []);
+      topic.publish('three');
+      assert.deepEqual(early, ['one', 'two', 'three']);
+      assert.deepEqual(late, ['three']);
+    });
+
+    it('wraps the message in the SNS envelope unless raw delivery is on', () => {
+      const { ctx, topic } = setup();
+      let wrapped: TopicDelivery | undefined;
+      let raw: TopicDelivery | undefined;
+      topic.subscribe({ endpoint: 'env', deliver: (d) => (wrapped = d) });
+      topic.subscribe({ endpoint: 'raw', deliver: (d) => (raw = d), rawDelivery: true });
+      ctx.clock.advance(90_000);
+      const { messageId } = topic.publish('{"order":1}', { attributes: { kind: 'order', price: 12.5 } });
+      assert.ok(wrapped && raw);
+      assert.equal(raw.body, '{"order":1}');
+      assert.equal(raw.raw, true);
+      assert.deepEqual(raw.attributes, { kind: 'order', price: 12.5 }, 'raw delivery keeps the attributes');
+      assert.equal(wrapped.raw, false);
+      assert.deepEqual(JSON.parse(wrapped.body), {
+        Type: 'Notification',
+        MessageId: messageId,
+        TopicArn: 'arn:lab:sns:orders',
+        Message: '{"order":1}',
+        MessageAttributes: { kind: { Type: 'String', Value: 'order' }, price: { Type: 'Number', Value: '12.5' } },
+        Timestamp: '2026-01-01T00:01:30.000Z',
+      });
+    });
+
+    it('a message published with attributes cannot be changed by the publisher afterwards', () => {
+      const { topic } = setup();
+      let seen: TopicDelivery | undefined;
+      topic.subscribe({ endpoint: 'q', deliver: (d) => (seen = d), rawDelivery: true });
+      const attrs: Record<string, string> = { a: '1' };
+      topic.publish('x', { attributes: attrs });
+      attrs.a = '2';
+      assert.equal(seen?.attributes.a, '1');
+    });
+
+    it('rejects bad publishes naming the field, and traces nothing', () => {
+      const { ctx, topic } = setup();
+      topic.subscribe({ endpoint: 'q', deliver: () => {} });
+      rejects(() => topic.publish('x'.repeat(262_145)), 'body', /262144/);
+      rejects(() => topic.publish('x'.repeat(262_100), { attributes: { big: 'y'.repeat(100) } }), 'body', /attributes/);
+      rejects(() => topic.publish(42 as never), 'body');
+      rejects(() => topic.publish('x', { attributes: { 'bad name': 'v' } }), 'attributes.bad name');
+      rejects(() => topic.publish('x', { attributes: { 'AWS.x': 'v' } }), 'attributes.AWS.x', /reserved/);
+      rejects(() => topic.publish('x', { attributes: { a: '' } }), 'attributes.a');
+      rejects(() => topic.publish('x', { attributes: { a: Number.NaN } }), 'attributes.a');
+      rejects(() => topic.publish('x', { attributes: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, 'v'])) }), 'attributes', /10/);
+      assert.equal(ctx.trace.length, 0);
+      topic.publish('x'.repeat(262_144));
+      assert.equal(ctx.trace.count('delivered'), 1);
+    });
+
+    it('a FIFO topic requires a message group and passes it on', () => {
+      const ctx = new EngineContext();
+      const topic = new Topic(ctx, { name: 'orders.fifo', fifo: true });
+      const seen: TopicDelivery[] = [];
+      topic.subscribe({ endpoint: 'q.fifo', deliver: (d) => seen.push(d), rawDelivery: true });
+      rejects(() => topic.publish('x'), 'groupId', /FIFO/);
+      topic.publish('a', { groupId: 'g1' });
+      topic.publish('b', { groupId: 'g1' });
+      assert.deepEqual(
+        seen.map((d) => [d.body, d.groupId]),
+        [
+          ['a', 'g1'],
+          ['b', 'g1'],
+        ],
+      );
+    });
+  });
+
+  describe('filter policies', () => {
+    it('delivers only to subscriptions whose attribute policy matches; traces filtered-out for the rest', () => {
+      const { ctx, topic } = setup();
+      const got: Record<string, string[]> = { cheap: [], big: [], all: [], eu: [] };
+      topic.subscribe({ endpoint: 'cheap', deliver: (d) => got.cheap.push(d.body), rawDelivery: true, filterPolicy: { price: [{ numeric: ['>=', 0, '<', 10] }] } });
+      topic.subscribe({ endpoint: 'big', deliver: (d) => got.big.push(d.body), rawDelivery: true, filterPolicy: { price: [{ numeric: ['>=', 100] }] } });
+      topic.subscribe({ endpoint: 'all', deliver: (d) => got.all.push(d.body), rawDelivery: true });
+      topic.subscribe({ endpoint: 'eu', deliver: (d) => got.eu.push(d.body), rawDelivery: true, filterPolicy: { region: [{ prefix: 'eu-' }] } });
+      const r1 = topic.publish('m1', { attributes: { price: 5, region: 'eu-west-1' } });
+      const r2 = topic.publish('m2', { attributes: { price: 500 } });
+      const r3 = topic.publish('m3', { attributes: { price: '5' } }); // a String attribute never matches a numeric policy
+      assert.deepEqual([r1.delivered, r1.filtered, r2.delivered, r2.filtered, r3.delivered, r3.filtered], [3, 1, 2, 2, 1, 3]);
+      assert.deepEqual(got, { cheap: ['m1'], big: ['m2'], all: ['m1', 'm2', 'm3'], eu: ['m1'] });
+      assert.equal(ctx.trace.count('filtered-out', 'orders'), 6);
+      const out = ctx.trace.records().filter((r) => r.kind === 'filtered-out' && r.id === r2.messageId);
+      assert.deepEqual(
+        out.map((r) => r.detail?.endpoint),
+        ['cheap', 'eu'],
+      );
+    });
+
+    it('a message without the filtered attribute is filtered out, unless the policy says exists: false', () => {
+      const { topic } = setup();
+      const got: string[] = [];
+      const missing: string[] = [];
+      topic.subscribe({ endpoint: 'q', deliver: (d) => got.push(d.body), rawDelivery: true, filterPolicy: { kind: [{ 'anything-but': 'test' }] } });
+      topic.subscribe({ endpoint: 'm', deliver: (d) => missing.push(d.body), rawDelivery: true, filterPolicy: { kind: [{ exists: false }] } });
+      topic.publish('no-attrs');
+      topic.publish('prod', { attributes: { kind: 'prod' } });
+      topic.publish('test', { attributes: { kind: 'test' } });
+      assert.deepEqual(got, ['prod']);
+      assert.deepEqual(missing, ['no-attrs']);
+    });
+
+    it('MessageBody scope filters on the JSON body, nested fields and arrays included; non-JSON bodies never match', () => {
+      const { topic } = setup();
+      const got: string[] = [];
+      topic.subscribe({
+        endpoint: 'q',
+        deliver: (d) => got.push(JSON.parse(d.body).Message),
+        filterPolicyScope: 'MessageBody',
+        filterPolicy: { customer: { tier: ['gold'] }, tags: ['urgent'] },
+      });
+      const a = JSON.stringify({ customer: { tier: 'gold' }, tags: ['x', 'urgent'] });
+      const b = JSON.stringify({ customer: { tier: 'silver' }, tags: ['urgent'] });
+      topic.publish(a, { attributes: { tier: 'gold' } });
+      topic.publish(b);
+      topic.publish('not json {');
+      topic.publish('"gold"');
+      assert.deepEqual(got, [a]);
+    });
+
+    it('filter and raw delivery combine: the raw subscriber gets the body of matching messages only', () => {
+      const { topic } = setup();
+      const got: TopicDelivery[] = [];
+      topic.subscribe({ endpoint: 'q', deliver: (d) => got.push(d), rawDelivery: true, filterPolicy: { $or: [{ kind: ['a'] }, { prio: [{ numeric: ['>', 5] }] }] } });
+      topic.publish('1', { attributes: { kind: 'a' } });
+      topic.publish('2', { attributes: { kind: 'b', prio: 9 } });
+      topic.publish('3', { attributes: { kind: 'b', prio: 1 } });
+      assert.deepEqual(
+        got.map((d) => [d.body, d.raw]),
+        [
+          ['1', true],
+          ['2', true],
+        ],
+      );
+    });
+  });
+
+  describe('delivery failures', () => {
+    it('retries with doubling backoff on the virtual clock, then delivers', () => {
+      const { ctx, topic } = setup();
+      let calls = 0;
+      const at: number[] = [];
+      topic.subscribe({
+        endpoint: 'flaky',
+        deliver: () => {
+          at.push(ctx.clock.now);
+          if (++calls < 3) throw new Error('503');
+        },
+        rawDelivery: true,
+      });
+      const { messageId, delivered } = topic.publish('x');
+      assert.equal(delivered, 1);
+      assert.deepEqual(kinds(ctx), ['published', 'delivery-failed', 'retried']);
+      ctx.clock.drain();
+      assert.deepEqual(at, [0, 1000, 3000]);
+      assert.deepEqual(kinds(ctx), ['published', 'delivery-failed', 'retried', 'delivery-failed', 'retried', 'delivered']);
+      const failed = ctx.trace.records().find((r) => r.kind === 'delivery-failed');
+      assert.deepEqual(failed?.detail, { endpoint: 'flaky', attempt: 1, error: '503' });
+      assert.ok(ctx.trace.records().every((r) => r.id === messageId));
+    });
+
+    it('after the attempts run out, the message goes to the dead-letter queue', () => {
+      const { ctx, topic } = setup();
+      const dlq: Array<[string, string]> = [];
+      let calls = 0;
+      topic.subscribe({
+        endpoint: 'down',
+        deliver: () => {
+          calls++;
+          throw new Error('connection refused');
+        },
+        retry: { attempts: 4, delayS: 2 },
+        deadLetter: (d, error) => dlq.push([d.messageId, error]),
+      });
+      const { messageId } = topic.publish('x');
+      ctx.clock.drain();
+      assert.equal(calls, 4);
+      assert.equal(ctx.clock.now, 2000 + 4000 + 8000);
+      assert.deepEqual(dlq, [[messageId, 'connection refused']]);
+      assert.equal(ctx.trace.count('retried'), 3);
+      assert.equal(ctx.trace.count('dead-lettered', 'orders'), 1);
+      assert.equal(ctx.trace.count('dropped'), 0);
+    });
+
+    it('without a dead-letter queue the message is dropped (lost); other subscribers are unaffected', () => {
+      const { ctx, topic } = setup();
+      const ok: string[] = [];
+      topic.subscribe({
+        endpoint: 'down',
+        deliver: () => {
+          throw new Error('boom');
+        },
+      });
+      topic.subscribe({ endpoint: 'up', deliver: (d) => ok.push(d.messageId) });
+      const { messageId } = topic.publish('x');
+      ctx.clock.drain();
+      assert.deepEqual(ok, [messageId]);
+      assert.equal(ctx.trace.count('delivery-failed'), 3, 'default: 3 attempts');
+      const dropped = ctx.trace.records().filter((r) => r.kind === 'dropped');
+      assert.equal(dropped.length, 1);
+      assert.equal(dropped[0].detail?.endpoint, 'down');
+      assert.equal(dropped[0].detail?.error, 'boom');
+    });
+
+    it('unsubscribing cancels waiting retries (traced as dropped)', () => {
+      const { ctx, topic } = setup();
+      let calls = 0;
+      const id = topic.subscribe({
+        endpoint: 'q',
+        deliver: () => {
+          calls++;
+          throw new Error('x');
+        },
+      });
+      topic.publish('m');
+      topic.unsubscribe(id);
+      ctx.clock.drain();
+      assert.equal(calls, 1);
+      assert.equal(ctx.clock.pending, 0);
+      assert.equal(ctx.trace.records().at(-1)?.kind, 'dropped');
+    });
+  });
+
+  it('the same seed and calls give the same trace byte for byte', () => {
+    const run = () => {
+      const ctx = new EngineContext({ seed: 3 });
+      const topic = new Topic(ctx, { name: 't' });
+      let n = 0;
+      topic.subscribe({
+        endpoint: 'a',
+        deliver: () => {
+          if (n++ % 2 === 0) throw new Error('odd');
+        },
+        filterPolicy: { k: [{ 'anything-but': 'z' }] },
+      });
+      topic.subscribe({ endpoint: 'b', deliver: () => {} });
+      for (const k of ['x', 'z', 'y']) topic.publish(k, { attributes: { k } });
+      ctx.clock.drain();
+      return ctx.trace.records().map(toJsonLine).join('\n');
+    };
+    assert.equal(run(), run());
+  });
+});
