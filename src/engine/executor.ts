@@ -1,0 +1,196 @@
+/**
+ * How the function platform runs a handler. The platform decides *when* (virtual time) and *where*
+ * (which execution environment); an executor does the running. The interface is synchronous: a
+ * handler runs to completion at the virtual instant its invocation starts, its side effects (sends,
+ * publishes, table writes through the lab API) happen at that instant, and its *modelled* duration
+ * (a base duration plus whatever it declared with `lab.work(ms)`) decides when the invocation ends.
+ *
+ * Two executors exist: `InProcessExecutor` below (plain functions registered by tests and the CLI,
+ * no isolation at all) and the sandbox executor (isolated-vm), which makes async handlers
+ * synchronous from the host's side by draining the isolate's microtasks inside one `applySync`.
+ */
+
+/** What a handler may call: the simulated cloud, as seen from inside a function. */
+export interface LabApi {
+  send(
+    queue: string,
+    body: string | object,
+    options?: { delayS?: number; attributes?: Record<string, string | number>; groupId?: string; deduplicationId?: string },
+  ): { messageId: string };
+  publish(topic: string, body: string | object, options?: { attributes?: Record<string, string | number> }): { messageId: string };
+  produce(stream: string, value: string | object, options?: { key?: string }): { partition: number; offset: number };
+  putEvents(bus: string, entries: Array<{ source: string; detailType: string; detail: unknown }>): { eventIds: string[] };
+  putObject(bucket: string, key: string, body: string): { etag: string };
+  getObject(bucket: string, key: string): string | undefined;
+  tablePut(table: string, item: Record<string, unknown>, options?: { ifNotExists?: boolean }): void;
+  tableGet(table: string, key: string | number): Record<string, unknown> | undefined;
+  /**
+   * "This invocation spends `ms` of (virtual) time working": adds to the modelled duration of the
+   * current invocation (during init: to the init duration). Executors count it and report the total
+   * as `workMs`, and forward each call to the lab they were given (the platform uses it to answer
+   * `getRemainingTimeInMillis`).
+   */
+  work(ms: number): void;
+  log(...args: unknown[]): void;
+}
+
+/** The `context` argument of a handler (the subset of Lambda's context object that matters here). */
+export interface HandlerContext {
+  awsRequestId: string;
+  functionName: string;
+  memoryLimitInMB: number;
+  getRemainingTimeInMillis(): number;
+  /** True when this invocation had to create (and initialise) its environment. */
+  coldStart: boolean;
+  environmentId: string;
+}
+
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/** Result of running a handler once. `workMs` is the total declared with `lab.work` during the call. */
+export type InvokeOutcome =
+  | { ok: true; result: unknown; workMs: number; cpuMs?: number }
+  | { ok: false; error: ErrorInfo; workMs: number; timedOut?: boolean; cpuMs?: number };
+
+/** Result of running a module's top level (the init phase of a cold start). */
+export type InitOutcome = { ok: true; workMs: number; measuredMs?: number } | { ok: false; error: ErrorInfo; workMs: number; measuredMs?: number };
+
+export interface Executor {
+  /** Create an execution environment and run the module's top level in it (the init phase). */
+  createEnvironment(fn: { name: string; handler: string; memoryMb: number; timeoutMs: number }, envId: string, lab: LabApi): InitOutcome;
+  /** Run the handler once in an existing environment. Module-level state persists between calls. */
+  invoke(envId: string, event: unknown, context: HandlerContext): InvokeOutcome;
+  /** Throw the environment away (its module-level state is lost). Unknown ids are ignored. */
+  destroyEnvironment(envId: string): void;
+}
+
+/**
+ * A module as a factory: calling it is "loading the module", i.e. running its top level. Whatever
+ * the factory keeps in its closure is module-level state, which lives exactly as long as one
+ * execution environment.
+ */
+export type ModuleFactory = (lab: LabApi) => { handler: (event: any, context: HandlerContext) => unknown };
+
+/** Turn anything thrown into the plain error shape that crosses the executor boundary. */
+export function toErrorInfo(thrown: unknown): ErrorInfo {
+  if (thrown instanceof Error) {
+    const info: ErrorInfo = { name: thrown.name || 'Error', message: thrown.message };
+    if (typeof thrown.stack === 'string') info.stack = thrown.stack;
+    return info;
+  }
+  return { name: 'Error', message: typeof thrown === 'string' ? thrown : safeString(thrown) };
+}
+
+function safeString(value: unknown): string {
+  try {
+    return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}
+
+interface InProcessEnv {
+  handler: (event: unknown, context: HandlerContext) => unknown;
+  /** Work declared during the current call (init or invoke). */
+  work: { ms: number };
+}
+
+/**
+ * Runs registered plain functions in this process. NOT a sandbox: handlers share the host's
+ * globals and can do anything the host can. It exists for unit tests and the CLI.
+ *
+ * Handlers must be synchronous: a handler that returns a Promise fails with `AsyncHandlerError`
+ * (only the sandbox executor can drain an async handler within one virtual instant).
+ */
+export class InProcessExecutor implements Executor {
+  private readonly factories = new Map<string, ModuleFactory>();
+  private readonly envs = new Map<string, InProcessEnv>();
+
+  /**
+   * Make a module available under `handlerId` (the `handler` field of a function config). The
+   * factory runs once per environment: every cold start runs the module's top level again.
+   */
+  register(handlerId: string, factory: ModuleFactory): void {
+    if (typeof handlerId !== 'string' || handlerId === '') throw new TypeError('handlerId must be a non-empty string');
+    if (typeof factory !== 'function') throw new TypeError('factory must be a function');
+    this.factories.set(handlerId, factory);
+  }
+
+  createEnvironment(fn: { name: string; handler: string; memoryMb: number; timeoutMs: number }, envId: string, lab: LabApi): InitOutcome {
+    const work = { ms: 0 };
+    const factory = this.factories.get(fn.handler);
+    if (!factory) {
+      return { ok: false, error: { name: 'Runtime.HandlerNotFound', message: `no handler registered as '${fn.handler}'` }, workMs: 0 };
+    }
+    // The lab the module sees counts its declared work before forwarding it.
+    const envLab: LabApi = {
+      send: (queue, body, options) => lab.send(queue, body, options),
+      publish: (topic, body, options) => lab.publish(topic, body, options),
+      produce: (stream, value, options) => lab.produce(stream, value, options),
+      putEvents: (bus, entries) => lab.putEvents(bus, entries),
+      putObject: (bucket, key, body) => lab.putObject(bucket, key, body),
+      getObject: (bucket, key) => lab.getObject(bucket, key),
+      tablePut: (table, item, options) => lab.tablePut(table, item, options),
+      tableGet: (table, key) => lab.tableGet(table, key),
+      work: (ms) => {
+        if (!(typeof ms === 'number' && ms >= 0 && Number.isFinite(ms))) throw new RangeError(`work(ms): ms must be a finite number ≥ 0, got ${ms}`);
+        work.ms += ms;
+        lab.work(ms);
+      },
+      log: (...args) => lab.log(...args),
+    };
+    let mod: ReturnType<ModuleFactory>;
+    try {
+      mod = factory(envLab);
+    } catch (thrown) {
+      return { ok: false, error: toErrorInfo(thrown), workMs: work.ms };
+    }
+    if (!mod || typeof mod.handler !== 'function') {
+      return { ok: false, error: { name: 'Runtime.HandlerNotFound', message: `module '${fn.handler}' does not export a handler function` }, workMs: work.ms };
+    }
+    this.envs.set(envId, { handler: mod.handler, work });
+    return { ok: true, workMs: work.ms };
+  }
+
+  invoke(envId: string, event: unknown, context: HandlerContext): InvokeOutcome {
+    const env = this.envs.get(envId);
+    if (!env) return { ok: false, error: { name: 'Runtime.UnknownEnvironment', message: `environment ${envId} does not exist` }, workMs: 0 };
+    env.work.ms = 0;
+    let result: unknown;
+    try {
+      result = env.handler(event, context);
+    } catch (thrown) {
+      return { ok: false, error: toErrorInfo(thrown), workMs: env.work.ms };
+    }
+    if (isThenable(result)) {
+      // Swallow a later rejection so it does not surface as an unhandled rejection in the host.
+      result.then(undefined, () => undefined);
+      return {
+        ok: false,
+        error: {
+          name: 'AsyncHandlerError',
+          message: 'the handler returned a Promise: async handlers need the sandbox executor (the in-process executor runs synchronous handlers only)',
+        },
+        workMs: env.work.ms,
+      };
+    }
+    return { ok: true, result, workMs: env.work.ms };
+  }
+
+  destroyEnvironment(envId: string): void {
+    this.envs.delete(envId);
+  }
+
+  /** Number of live environments (for tests). */
+  get size(): number {
+    return this.envs.size;
+  }
+}

@@ -1,0 +1,666 @@
+/**
+ * A Lambda-like function platform on the virtual clock.
+ *
+ * The model, as in the real service:
+ * - A function runs in **execution environments**. An invoke that finds no idle environment creates
+ *   one: that is a **cold start**: the module's top level runs (the *init* phase: modelled `initMs`
+ *   plus any `lab.work` done at top level), then the handler. Warm environments are reused, most
+ *   recently used first, and keep their module-level state until they are recycled (idle too long,
+ *   timed out, crashed). Each environment runs **one invocation at a time**, so N overlapping
+ *   invocations need N environments.
+ * - **Concurrency** = environments that are busy or initialising. The account has a limit (1,000 by
+ *   default) shared by every function without a reservation; **reserved concurrency** both
+ *   guarantees and caps a function (and at least 100 must stay unreserved). Over the limit a
+ *   synchronous invoke is **throttled** at once (HTTP 429); an asynchronous event is retried.
+ * - **Provisioned concurrency** keeps N environments initialised ahead of time: no cold start up to N.
+ * - **Timeout** (3 s default, 900 s max): the invocation fails at the timeout and its environment is
+ *   thrown away, so the next invoke is cold.
+ * - **Async invocation** goes through an internal event queue: function errors are retried twice
+ *   (about 1 min, then 2 min later), throttles are retried with backoff, events older than the
+ *   maximum event age are given up; then the on-failure destination gets the event, or it is dropped.
+ * - **Billing**: requests plus GB-seconds (memory × duration rounded up to 1 ms). The init phase is
+ *   billed too (as AWS does for on-demand environments since August 2025); `billInit: false` turns it off.
+ *
+ * Handlers run through a synchronous `Executor`: a handler runs to completion at the virtual instant
+ * its invocation starts (its sends and writes happen then), and the *modelled* duration decides when
+ * the invocation completes. `invoke` runs a warm handler (or a cold start's init) synchronously, inside
+ * the caller's call stack.
+ */
+import type { EngineContext } from './context';
+import type { TimerId } from './clock';
+import { EngineError, ValidationError } from './errors';
+import type { Executor, HandlerContext, InitOutcome, InvokeOutcome, LabApi } from './executor';
+
+export type Runtime = 'nodejs' | 'python' | 'java' | 'go';
+
+export interface AsyncConfig {
+  /** Retries after a function error: 0..2, default 2. */
+  maxRetries?: number;
+  /** Give up on an event older than this: 60..21600 s, default 21600 (6 h). */
+  maxEventAgeS?: number;
+  /** On-failure destination: receives the event and the last error once it is given up. */
+  onFailure?: (event: unknown, error: string) => void;
+}
+
+export interface FunctionConfig {
+  name: string;
+  handler: string;
+  /** 128..10240 MB, default 128. */
+  memoryMb?: number;
+  /** 1..900 s, default 3. */
+  timeoutS?: number;
+  runtime?: Runtime;
+  /** Modelled init time of a cold start; default by runtime: nodejs 150, python 200, go 80, java 900. */
+  initMs?: number;
+  /** Base modelled duration of every invoke (plus `lab.work`), default 5 ms. */
+  durationMs?: number;
+  reservedConcurrency?: number;
+  provisionedConcurrency?: number;
+  /** An idle environment is recycled after this long, default 600 s. */
+  idleTimeoutS?: number;
+  async?: AsyncConfig;
+}
+
+/** What the caller of a synchronous invoke gets back when the invocation ends. */
+export interface InvokeResult {
+  ok: boolean;
+  result?: unknown;
+  /** `Name: message` of the error, for failed, timed-out, crashed and throttled invocations. */
+  error?: string;
+  throttled?: boolean;
+  /** Duration of the invocation itself (not counting a cold start's init). */
+  durationMs: number;
+  coldStart: boolean;
+  requestId: string;
+  /** Init duration when this was a cold start. */
+  initMs?: number;
+}
+
+export interface EnvironmentInfo {
+  id: string;
+  state: 'initializing' | 'busy' | 'idle';
+  invocations: number;
+  createdAt: number;
+  provisioned: boolean;
+}
+
+export interface BillingReport {
+  requests: number;
+  gbSeconds: number;
+  cost: number;
+  perFunction: Record<string, { requests: number; gbSeconds: number; durationMs: number }>;
+}
+
+export interface FunctionPlatformOptions {
+  executor: Executor;
+  lab: LabApi | ((fnName: string) => LabApi);
+  /** Account concurrency limit, default 1000. */
+  accountConcurrency?: number;
+  /** USD per request, default 0.20 per million. */
+  pricePerRequest?: number;
+  /** USD per GB-second, default 0.0000166667. */
+  pricePerGbSecond?: number;
+  /** Bill the init phase of cold starts (default true). */
+  billInit?: boolean;
+}
+
+/** Init phase is capped at 10 s in the real service. */
+const INIT_CAP_MS = 10_000;
+const DEFAULT_INIT_MS: Record<Runtime, number> = { nodejs: 150, python: 200, go: 80, java: 900 };
+const RUNTIMES: readonly Runtime[] = ['nodejs', 'python', 'java', 'go'];
+/** Async retry delays after function errors: about 1 minute, then 2 minutes. */
+const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
+/** Throttled async events: exponential backoff from 1 s, capped at 5 min. */
+const THROTTLE_BACKOFF_START_MS = 1_000;
+const THROTTLE_BACKOFF_CAP_MS = 300_000;
+
+interface FnState {
+  name: string;
+  handler: string;
+  memoryMb: number;
+  timeoutMs: number;
+  runtime: Runtime;
+  initMs: number;
+  durationMs: number;
+  reserved: number | undefined;
+  provisioned: number;
+  idleTimeoutMs: number;
+  maxRetries: number;
+  maxEventAgeMs: number;
+  onFailure: ((event: unknown, error: string) => void) | undefined;
+  lab: LabApi;
+  /** Every live environment, in creation order. */
+  envs: Map<string, Env>;
+  /** Idle environments; the last is the most recently used (picked first). */
+  idle: Env[];
+  /** Busy + initialising environments. */
+  active: number;
+  /** Cap set by a throttle fault (undefined = none). */
+  limit: number | undefined;
+  latencyMs: number;
+  requests: number;
+  billedMs: number;
+}
+
+interface Request {
+  id: string;
+  event: unknown;
+  cause: string | undefined;
+  done: (r: InvokeResult) => void;
+}
+
+interface Env {
+  id: string;
+  fn: FnState;
+  state: 'initializing' | 'busy' | 'idle';
+  invocations: number;
+  createdAt: number;
+  provisioned: boolean;
+  idleTimer: TimerId | undefined;
+  /** The invocation running (or waiting for init) on this environment. */
+  running: Running | undefined;
+  /** `lab.work` declared so far by the current call, for getRemainingTimeInMillis. */
+  workSoFar: number;
+  lab: LabApi;
+}
+
+interface Running {
+  req: Request;
+  coldStart: boolean;
+  initMs: number;
+  /** When the billed phase started (init start for cold starts). */
+  billedFrom: number;
+  timer: TimerId | undefined;
+}
+
+function fail(path: string, reason: string): never {
+  throw new ValidationError(path, reason);
+}
+
+function checkNumber(path: string, value: unknown, min: number, max: number, unit: string, integer = false): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    fail(path, `must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max}${unit}, got ${String(value)}`);
+  }
+  return value;
+}
+
+export class FunctionPlatform {
+  private readonly fns = new Map<string, FnState>();
+  private readonly executor: Executor;
+  private readonly labFor: (fnName: string) => LabApi;
+  private readonly accountConcurrency: number;
+  private readonly pricePerRequest: number;
+  private readonly pricePerGbSecond: number;
+  private readonly billInit: boolean;
+  /** Busy + initialising environments across the account, and among unreserved functions. */
+  private active = 0;
+  private unreservedActive = 0;
+  private reservedTotal = 0;
+  private currentCall: { functionName: string; requestId: string | undefined; envId: string } | undefined;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    options: FunctionPlatformOptions,
+  ) {
+    if (!options || typeof options.executor !== 'object' || options.executor === null) fail('executor', 'an executor is required');
+    if (typeof options.lab !== 'function' && (typeof options.lab !== 'object' || options.lab === null)) fail('lab', 'a lab API (or a function returning one) is required');
+    this.accountConcurrency = options.accountConcurrency === undefined ? 1000 : checkNumber('accountConcurrency', options.accountConcurrency, 1, 1_000_000, '', true);
+    this.pricePerRequest = options.pricePerRequest === undefined ? 0.2 / 1_000_000 : checkNumber('pricePerRequest', options.pricePerRequest, 0, 1_000_000, ' USD');
+    this.pricePerGbSecond = options.pricePerGbSecond === undefined ? 0.0000166667 : checkNumber('pricePerGbSecond', options.pricePerGbSecond, 0, 1_000_000, ' USD');
+    this.billInit = options.billInit ?? true;
+    this.executor = options.executor;
+    const lab = options.lab;
+    this.labFor = typeof lab === 'function' ? lab : () => lab;
+  }
+
+  /** Unreserved concurrency that must always remain: 100, scaled down for small accounts. */
+  private get minUnreserved(): number {
+    return Math.min(100, Math.floor(this.accountConcurrency / 10));
+  }
+
+  /** Create a function. Validates everything first: a rejected config changes nothing. */
+  define(config: FunctionConfig): void {
+    if (!config || typeof config !== 'object') fail('config', 'must be an object');
+    const name = config.name;
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) fail('name', `must be 1-64 letters, digits, '-' or '_', got ${JSON.stringify(name)}`);
+    if (this.fns.has(name)) fail('name', `a function named '${name}' already exists`);
+    if (typeof config.handler !== 'string' || config.handler === '') fail('handler', 'must be a non-empty string');
+    const memoryMb = config.memoryMb === undefined ? 128 : checkNumber('memoryMb', config.memoryMb, 128, 10240, ' MB', true);
+    const timeoutS = config.timeoutS === undefined ? 3 : checkNumber('timeoutS', config.timeoutS, 1, 900, ' seconds');
+    const runtime = config.runtime ?? 'nodejs';
+    if (!RUNTIMES.includes(runtime)) fail('runtime', `must be one of ${RUNTIMES.join(', ')}, got ${JSON.stringify(runtime)}`);
+    const initMs = config.initMs === undefined ? DEFAULT_INIT_MS[runtime] : checkNumber('initMs', config.initMs, 0, 3_600_000, ' ms');
+    const durationMs = config.durationMs === undefined ? 5 : checkNumber('durationMs', config.durationMs, 0, 3_600_000, ' ms');
+    const idleTimeoutS = config.idleTimeoutS === undefined ? 600 : checkNumber('idleTimeoutS', config.idleTimeoutS, 1, 86_400, ' seconds');
+    const maxReservable = this.accountConcurrency - this.minUnreserved - this.reservedTotal;
+    let reserved: number | undefined;
+    if (config.reservedConcurrency !== undefined) {
+      reserved = checkNumber('reservedConcurrency', config.reservedConcurrency, 0, this.accountConcurrency, '', true);
+      if (reserved > maxReservable) {
+        fail('reservedConcurrency', `${reserved} would leave less than ${this.minUnreserved} unreserved concurrency (at most ${Math.max(0, maxReservable)} can still be reserved)`);
+      }
+    }
+    let provisioned = 0;
+    if (config.provisionedConcurrency !== undefined) {
+      provisioned = checkNumber('provisionedConcurrency', config.provisionedConcurrency, 0, this.accountConcurrency - this.minUnreserved, '', true);
+      if (reserved !== undefined && provisioned > reserved) fail('provisionedConcurrency', `${provisioned} exceeds reservedConcurrency ${reserved}`);
+    }
+    const asyncCfg = config.async ?? {};
+    if (typeof asyncCfg !== 'object' || asyncCfg === null) fail('async', 'must be an object');
+    const maxRetries = asyncCfg.maxRetries === undefined ? 2 : checkNumber('async.maxRetries', asyncCfg.maxRetries, 0, 2, '', true);
+    const maxEventAgeS = asyncCfg.maxEventAgeS === undefined ? 21600 : checkNumber('async.maxEventAgeS', asyncCfg.maxEventAgeS, 60, 21600, ' seconds');
+    if (asyncCfg.onFailure !== undefined && typeof asyncCfg.onFailure !== 'function') fail('async.onFailure', 'must be a function');
+
+    const fn: FnState = {
+      name,
+      handler: config.handler,
+      memoryMb,
+      timeoutMs: timeoutS * 1000,
+      runtime,
+      initMs,
+      durationMs,
+      reserved,
+      provisioned,
+      idleTimeoutMs: idleTimeoutS * 1000,
+      maxRetries,
+      maxEventAgeMs: maxEventAgeS * 1000,
+      onFailure: asyncCfg.onFailure,
+      lab: this.labFor(name),
+      envs: new Map(),
+      idle: [],
+      active: 0,
+      limit: undefined,
+      latencyMs: 0,
+      requests: 0,
+      billedMs: 0,
+    };
+    this.fns.set(name, fn);
+    if (reserved !== undefined) this.reservedTotal += reserved;
+    for (let i = 0; i < provisioned; i++) this.provision(fn);
+  }
+
+  /** Names of the defined functions, in definition order. */
+  functionNames(): string[] {
+    return [...this.fns.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.fns.has(name);
+  }
+
+  /** The function (and invocation) whose code is running right now, if any: lets the wiring layer attribute sends. */
+  current(): { functionName: string; requestId: string | undefined; envId: string } | undefined {
+    return this.currentCall;
+  }
+
+  private fn(name: string): FnState {
+    const fn = this.fns.get(name);
+    if (!fn) throw new EngineError('ResourceNotFoundException', `Function not found: ${name}`);
+    return fn;
+  }
+
+  // ---------------------------------------------------------------- synchronous invocation
+
+  /**
+   * Invoke synchronously (RequestResponse). `done` is called when the invocation ends in virtual
+   * time, or at once (with `throttled: true`) when there is no concurrency for it.
+   * Returns the request id.
+   */
+  invoke(name: string, event: unknown, done: (r: InvokeResult) => void, cause?: string): string {
+    const fn = this.fn(name);
+    if (typeof done !== 'function') fail('done', 'must be a function');
+    const id = this.ctx.id('req');
+    this.start(fn, { id, event, cause, done });
+    return id;
+  }
+
+  /** Why `fn` cannot take one more concurrent invocation, or undefined when it can. */
+  private throttleReason(fn: FnState): string | undefined {
+    if (fn.limit !== undefined && fn.active >= fn.limit) return 'function concurrency limit';
+    if (fn.reserved !== undefined) return fn.active >= fn.reserved ? 'reserved concurrency' : undefined;
+    if (this.unreservedActive >= this.accountConcurrency - this.reservedTotal) return 'account concurrency';
+    return undefined;
+  }
+
+  private start(fn: FnState, req: Request): void {
+    const reason = this.throttleReason(fn);
+    if (reason !== undefined) {
+      this.ctx.trace.emit('throttled', fn.name, req.id, req.cause, { reason, concurrency: fn.active });
+      req.done({ ok: false, throttled: true, error: `TooManyRequestsException: Rate exceeded (${reason})`, durationMs: 0, coldStart: false, requestId: req.id });
+      return;
+    }
+    this.addActive(fn, 1);
+    fn.requests++;
+    const warm = fn.idle.pop();
+    if (warm) {
+      this.ctx.clock.cancel(warm.idleTimer);
+      warm.idleTimer = undefined;
+      warm.state = 'busy';
+      warm.running = { req, coldStart: false, initMs: 0, billedFrom: this.ctx.clock.now, timer: undefined };
+      this.ctx.trace.emit('invoked', fn.name, req.id, req.cause, { env: warm.id, coldStart: false });
+      this.runHandler(warm);
+      return;
+    }
+    // Cold start: a new environment, whose init runs now.
+    const env = this.newEnv(fn, false);
+    env.state = 'initializing';
+    env.running = { req, coldStart: true, initMs: 0, billedFrom: this.ctx.clock.now, timer: undefined };
+    this.ctx.trace.emit('invoked', fn.name, req.id, req.cause, { env: env.id, coldStart: true });
+    const outcome = this.runInit(env, req.id);
+    const initMs = fn.initMs + outcome.workMs;
+    env.running.initMs = initMs;
+    const detail: Record<string, unknown> = { env: env.id, initMs };
+    if (outcome.measuredMs !== undefined) detail.measuredMs = outcome.measuredMs;
+    this.ctx.trace.emit('cold-start', fn.name, req.id, req.cause, detail);
+    const initTimedOut = initMs > INIT_CAP_MS;
+    env.running.timer = this.ctx.clock.schedule(Math.min(initMs, INIT_CAP_MS), () => {
+      const running = env.running!;
+      running.timer = undefined;
+      if (!outcome.ok || initTimedOut) {
+        const error = !outcome.ok ? `${outcome.error.name}: ${outcome.error.message}` : `Runtime.InitTimeout: init exceeded ${INIT_CAP_MS / 1000} s`;
+        this.bill(fn, this.billInit ? this.ctx.clock.now - running.billedFrom : 0);
+        this.ctx.trace.emit('failed', fn.name, req.id, req.cause, { env: env.id, error, phase: 'init' });
+        env.running = undefined;
+        this.destroy(env, 'init-error');
+        req.done({ ok: false, error, durationMs: 0, coldStart: true, requestId: req.id, initMs: running.initMs });
+        return;
+      }
+      env.state = 'busy';
+      if (!this.billInit) running.billedFrom = this.ctx.clock.now;
+      this.runHandler(env);
+    });
+  }
+
+  private newEnv(fn: FnState, provisioned: boolean): Env {
+    const env: Env = {
+      id: this.ctx.id('env'),
+      fn,
+      state: 'initializing',
+      invocations: 0,
+      createdAt: this.ctx.clock.now,
+      provisioned,
+      idleTimer: undefined,
+      running: undefined,
+      workSoFar: 0,
+      lab: undefined as unknown as LabApi,
+    };
+    env.lab = this.envLab(env);
+    fn.envs.set(env.id, env);
+    return env;
+  }
+
+  /** The lab API as the executor sees it: work is tracked, log goes to the trace. */
+  private envLab(env: Env): LabApi {
+    const base = env.fn.lab;
+    const trace = this.ctx.trace;
+    return {
+      send: (queue, body, options) => base.send(queue, body, options),
+      publish: (topic, body, options) => base.publish(topic, body, options),
+      produce: (stream, value, options) => base.produce(stream, value, options),
+      putEvents: (bus, entries) => base.putEvents(bus, entries),
+      putObject: (bucket, key, body) => base.putObject(bucket, key, body),
+      getObject: (bucket, key) => base.getObject(bucket, key),
+      tablePut: (table, item, options) => base.tablePut(table, item, options),
+      tableGet: (table, key) => base.tableGet(table, key),
+      work: (ms) => {
+        if (typeof ms === 'number' && ms > 0 && Number.isFinite(ms)) env.workSoFar += ms;
+      },
+      log: (...args) => {
+        trace.emit('log', env.fn.name, env.running?.req.id ?? env.id, undefined, { env: env.id, args });
+      },
+    };
+  }
+
+  private runInit(env: Env, requestId: string | undefined): InitOutcome {
+    const fn = env.fn;
+    env.workSoFar = 0;
+    const previous = this.currentCall;
+    this.currentCall = { functionName: fn.name, requestId, envId: env.id };
+    try {
+      return this.executor.createEnvironment({ name: fn.name, handler: fn.handler, memoryMb: fn.memoryMb, timeoutMs: fn.timeoutMs }, env.id, env.lab);
+    } catch (thrown) {
+      const e = thrown instanceof Error ? thrown : new Error(String(thrown));
+      return { ok: false, error: { name: e.name, message: e.message }, workMs: env.workSoFar };
+    } finally {
+      this.currentCall = previous;
+    }
+  }
+
+  /** Run the handler now; schedule the end of the invocation after its modelled duration. */
+  private runHandler(env: Env): void {
+    const fn = env.fn;
+    const running = env.running!;
+    const req = running.req;
+    env.invocations++;
+    env.workSoFar = 0;
+    const deadline = this.ctx.clock.now + fn.timeoutMs;
+    const clock = this.ctx.clock;
+    const context: HandlerContext = {
+      awsRequestId: req.id,
+      functionName: fn.name,
+      memoryLimitInMB: fn.memoryMb,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - clock.now - env.workSoFar),
+      coldStart: running.coldStart,
+      environmentId: env.id,
+    };
+    const previous = this.currentCall;
+    this.currentCall = { functionName: fn.name, requestId: req.id, envId: env.id };
+    let outcome: InvokeOutcome;
+    try {
+      outcome = this.executor.invoke(env.id, req.event, context);
+    } catch (thrown) {
+      const e = thrown instanceof Error ? thrown : new Error(String(thrown));
+      outcome = { ok: false, error: { name: e.name, message: e.message }, workMs: env.workSoFar };
+    } finally {
+      this.currentCall = previous;
+    }
+    const durationMs = fn.durationMs + fn.latencyMs + outcome.workMs;
+    const timedOut = (!outcome.ok && outcome.timedOut === true) || durationMs > fn.timeoutMs;
+    const startedAt = clock.now;
+    running.timer = clock.schedule(timedOut ? fn.timeoutMs : durationMs, () => {
+      running.timer = undefined;
+      env.running = undefined;
+      const billed = clock.now - running.billedFrom;
+      this.bill(fn, billed);
+      const base = { coldStart: running.coldStart, requestId: req.id, ...(running.coldStart ? { initMs: running.initMs } : {}) };
+      if (timedOut) {
+        const error = `Sandbox.Timedout: Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`;
+        this.ctx.trace.emit('timed-out', fn.name, req.id, req.cause, { env: env.id, timeoutMs: fn.timeoutMs, error });
+        this.destroy(env, 'timeout');
+        req.done({ ok: false, error, durationMs: clock.now - startedAt, ...base });
+      } else if (outcome.ok) {
+        this.ctx.trace.emit('succeeded', fn.name, req.id, req.cause, { env: env.id, durationMs, billedMs: Math.ceil(durationMs) });
+        this.release(env);
+        req.done({ ok: true, result: outcome.result, durationMs, ...base });
+      } else {
+        const error = `${outcome.error.name}: ${outcome.error.message}`;
+        this.ctx.trace.emit('failed', fn.name, req.id, req.cause, { env: env.id, error, durationMs });
+        this.release(env);
+        req.done({ ok: false, error, durationMs, ...base });
+      }
+    });
+  }
+
+  private bill(fn: FnState, ms: number): void {
+    fn.billedMs += Math.ceil(ms);
+  }
+
+  private addActive(fn: FnState, delta: number): void {
+    fn.active += delta;
+    this.active += delta;
+    if (fn.reserved === undefined) this.unreservedActive += delta;
+  }
+
+  /** The invocation ended normally: the environment is frozen until the next invoke or recycling. */
+  private release(env: Env): void {
+    const fn = env.fn;
+    this.addActive(fn, -1);
+    env.state = 'idle';
+    fn.idle.push(env);
+    if (!env.provisioned) env.idleTimer = this.ctx.clock.schedule(fn.idleTimeoutMs, () => this.destroy(env, 'idle'));
+  }
+
+  /** Throw an environment away (module state lost). A lost provisioned environment is replaced. */
+  private destroy(env: Env, cause: string): void {
+    const fn = env.fn;
+    if (!fn.envs.delete(env.id)) return;
+    if (env.state === 'idle') {
+      const i = fn.idle.indexOf(env);
+      if (i >= 0) fn.idle.splice(i, 1);
+      this.ctx.clock.cancel(env.idleTimer);
+      env.idleTimer = undefined;
+    } else {
+      this.addActive(fn, -1);
+    }
+    this.executor.destroyEnvironment(env.id);
+    this.ctx.trace.emit('env-destroyed', fn.name, env.id, cause, { invocations: env.invocations, lifetimeMs: this.ctx.clock.now - env.createdAt });
+    if (env.provisioned && this.fns.get(fn.name) === fn) {
+      // The platform keeps the provisioned count: a replacement is initialised in the background.
+      this.ctx.clock.schedule(fn.initMs, () => this.provision(fn));
+    }
+  }
+
+  /** Create one provisioned environment, initialised ahead of any invoke (no cold start for callers). */
+  private provision(fn: FnState): void {
+    const env = this.newEnv(fn, true);
+    const outcome = this.runInit(env, undefined);
+    if (!outcome.ok) {
+      fn.envs.delete(env.id);
+      this.executor.destroyEnvironment(env.id);
+      this.ctx.trace.emit('failed', fn.name, env.id, 'provisioning', { env: env.id, error: `${outcome.error.name}: ${outcome.error.message}`, phase: 'init' });
+      return;
+    }
+    env.state = 'idle';
+    fn.idle.push(env);
+  }
+
+  // ---------------------------------------------------------------- asynchronous invocation
+
+  /**
+   * Invoke asynchronously (Event): the event joins the function's internal queue and the caller
+   * gets the request id at once. Function errors are retried `maxRetries` times (≈1 min, then
+   * ≈2 min later); throttles are retried with backoff without using up retries; an event that runs
+   * out of retries or exceeds the maximum event age goes to `onFailure` ('dead-lettered') or is
+   * 'dropped'. The request id stays the same across retries.
+   */
+  invokeAsync(name: string, event: unknown, cause?: string): string {
+    const fn = this.fn(name);
+    const id = this.ctx.id('req');
+    const createdAt = this.ctx.clock.now;
+    let retries = 0;
+    let throttles = 0;
+    const giveUp = (error: string, reason: string): void => {
+      if (fn.onFailure) {
+        this.ctx.trace.emit('dead-lettered', fn.name, id, cause, { error, reason, retries });
+        fn.onFailure(event, error);
+      } else {
+        this.ctx.trace.emit('dropped', fn.name, id, cause, { error, reason, retries });
+      }
+    };
+    const retryLater = (delayMs: number, error: string, reason: 'error' | 'throttled'): void => {
+      if (this.ctx.clock.now + delayMs - createdAt > fn.maxEventAgeMs) {
+        giveUp(error, 'maximum event age exceeded');
+        return;
+      }
+      this.ctx.trace.emit('retried', fn.name, id, cause, { reason, attempt: retries + throttles, delayMs, error });
+      this.ctx.clock.schedule(delayMs, attempt);
+    };
+    const attempt = (): void => {
+      if (this.fns.get(name) !== fn) return;
+      this.start(fn, {
+        id,
+        event,
+        cause,
+        done: (r) => {
+          if (r.ok) return;
+          const error = r.error ?? 'Unknown error';
+          if (r.throttled) {
+            const delay = Math.min(THROTTLE_BACKOFF_START_MS * 2 ** throttles, THROTTLE_BACKOFF_CAP_MS);
+            throttles++;
+            retryLater(delay, error, 'throttled');
+          } else if (retries < fn.maxRetries) {
+            const delay = ASYNC_RETRY_DELAYS_MS[Math.min(retries, ASYNC_RETRY_DELAYS_MS.length - 1)];
+            retries++;
+            retryLater(delay, error, 'error');
+          } else {
+            giveUp(error, 'retries exhausted');
+          }
+        },
+      });
+    };
+    // The internal queue hands the event to the function later in this instant.
+    this.ctx.clock.schedule(0, attempt);
+    return id;
+  }
+
+  // ---------------------------------------------------------------- inspection
+
+  environments(name: string): EnvironmentInfo[] {
+    const fn = this.fn(name);
+    const out: EnvironmentInfo[] = [];
+    for (const env of fn.envs.values()) out.push({ id: env.id, state: env.state, invocations: env.invocations, createdAt: env.createdAt, provisioned: env.provisioned });
+    return out;
+  }
+
+  /** Concurrent executions now (busy + initialising environments), for one function or the account. */
+  concurrency(name?: string): number {
+    return name === undefined ? this.active : this.fn(name).active;
+  }
+
+  billing(): BillingReport {
+    const perFunction: BillingReport['perFunction'] = {};
+    let requests = 0;
+    let gbSeconds = 0;
+    for (const fn of this.fns.values()) {
+      const gbs = (fn.memoryMb / 1024) * (fn.billedMs / 1000);
+      perFunction[fn.name] = { requests: fn.requests, gbSeconds: gbs, durationMs: fn.billedMs };
+      requests += fn.requests;
+      gbSeconds += gbs;
+    }
+    return { requests, gbSeconds, cost: requests * this.pricePerRequest + gbSeconds * this.pricePerGbSecond, perFunction };
+  }
+
+  // ---------------------------------------------------------------- faults
+
+  /** Cap a function's concurrency (a throttling fault); undefined lifts the cap. Running invocations continue. */
+  setConcurrencyLimit(name: string, limit: number | undefined): void {
+    const fn = this.fn(name);
+    if (limit !== undefined) checkNumber('limit', limit, 0, this.accountConcurrency, '', true);
+    fn.limit = limit;
+  }
+
+  /**
+   * An environment dies: the oldest running invocation fails (cause 'crash') and its environment
+   * is destroyed. With nothing running, the most recently used idle environment dies (its module
+   * state is lost). Returns the id of the environment that died, if any.
+   */
+  crash(name: string): string | undefined {
+    const fn = this.fn(name);
+    for (const env of fn.envs.values()) {
+      if (env.state === 'idle' || !env.running) continue;
+      const running = env.running;
+      this.ctx.clock.cancel(running.timer);
+      env.running = undefined;
+      const now = this.ctx.clock.now;
+      this.bill(fn, env.state === 'initializing' && !this.billInit ? 0 : now - running.billedFrom);
+      const error = 'Runtime.ExitError: the execution environment crashed';
+      this.ctx.trace.emit('failed', fn.name, running.req.id, 'crash', { env: env.id, error });
+      this.destroy(env, 'crash');
+      running.req.done({ ok: false, error, durationMs: 0, coldStart: running.coldStart, requestId: running.req.id });
+      return env.id;
+    }
+    const idle = fn.idle[fn.idle.length - 1];
+    if (idle) {
+      this.destroy(idle, 'crash');
+      return idle.id;
+    }
+    return undefined;
+  }
+
+  /** Add (or with a negative value remove) latency to every later invocation of a function. */
+  addLatency(name: string, ms: number): void {
+    const fn = this.fn(name);
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || fn.latencyMs + ms < 0) fail('ms', `must be a finite number keeping the added latency ≥ 0, got ${String(ms)}`);
+    fn.latencyMs += ms;
+  }
+}
