@@ -1,0 +1,112 @@
+// Engine figures: raw queue throughput, topic fan-out, stream produce + consume, and the one-hour
+// load-leveling example end to end (wall time and memory). TypeScript sources are loaded through
+// test/register.js (esbuild on require), so no build step is needed.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+require(join(root, 'test', 'register.js'));
+const { EngineContext } = require(join(root, 'src', 'engine', 'context.ts'));
+const { Queue } = require(join(root, 'src', 'engine', 'queue.ts'));
+const { Topic } = require(join(root, 'src', 'engine', 'topic.ts'));
+const { Stream } = require(join(root, 'src', 'engine', 'stream.ts'));
+const { Simulation } = require(join(root, 'src', 'engine', 'simulation.ts'));
+const { createHandlerResolver } = require(join(root, 'src', 'cli', 'handlers.ts'));
+
+/** Best of a few runs (warm JIT), as operations per second. */
+function rate(ops, fn, runs = 3) {
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return Math.round((ops / best) * 1000);
+}
+
+export default async function* engine() {
+  const N = 1_000_000;
+  yield {
+    bench: 'queue send→receive→delete cycles (records none, aggregates on)',
+    value: rate(N, () => {
+      const ctx = new EngineContext({ seed: 1, records: { mode: 'none' } });
+      const q = new Queue(ctx, { name: 'bench' });
+      for (let i = 0; i < N; i++) {
+        q.send('x');
+        const [m] = q.receive();
+        q.delete(m.receiptHandle);
+      }
+    }),
+    unit: 'cycles/s',
+    goal: '>= 1000000',
+  };
+
+  const M = 100_000;
+  yield {
+    bench: 'topic fan-out to 10 subscriber queues (messages delivered)',
+    value: rate(M * 10, () => {
+      const ctx = new EngineContext({ seed: 1, records: { mode: 'none' } });
+      const topic = new Topic(ctx, { name: 'fan' });
+      for (let i = 0; i < 10; i++) {
+        const q = new Queue(ctx, { name: `sub-${i}` });
+        topic.subscribe({ endpoint: q.name, rawDelivery: true, deliver: (d) => q.send(d.body) });
+      }
+      for (let i = 0; i < M; i++) topic.publish('hello');
+    }),
+    unit: 'messages/s',
+  };
+
+  const R = 400_000;
+  yield {
+    bench: 'stream produce + consume, 8 partitions, group of 4 (records)',
+    value: rate(R, () => {
+      const ctx = new EngineContext({ seed: 1, records: { mode: 'none' } });
+      const stream = new Stream(ctx, { name: 'events', partitions: 8 });
+      const group = stream.group('g', { autoOffsetReset: 'earliest' });
+      const members = ['m0', 'm1', 'm2', 'm3'];
+      for (const m of members) group.join(m);
+      let consumed = 0;
+      for (let i = 0; i < R; i++) {
+        stream.produce('v', { key: `k${i & 1023}` });
+        if ((i & 255) === 255) {
+          for (const m of members) {
+            consumed += group.poll(m, 500).length;
+            group.commit(m);
+          }
+        }
+      }
+      for (const m of members) consumed += group.poll(m, R).length;
+      if (consumed !== R) throw new Error(`consumed ${consumed} of ${R}`);
+    }),
+    unit: 'records/s',
+  };
+
+  const examples = join(root, 'examples');
+  const doc = JSON.parse(readFileSync(join(examples, 'load-leveling.scenario.json'), 'utf8'));
+  const resolver = createHandlerResolver(examples);
+  resolver(doc.functions[0].handler, doc.functions[0]); // bundle the handler once, outside the timing
+  globalThis.gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const heap0 = process.memoryUsage().heapUsed;
+  let peakRss = rss0;
+  let peakHeap = heap0;
+  const t0 = performance.now();
+  const sim = new Simulation(doc, { records: { mode: 'none' }, handlers: resolver });
+  sim.start();
+  const clock = sim.ctx.clock;
+  for (let h = 1; h <= 60; h++) {
+    clock.runUntil(h * 60_000);
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }
+  const wall = performance.now() - t0;
+  const s = sim.summary();
+  if (s.lost !== 0) throw new Error(`load-leveling lost ${s.lost}`);
+  yield { bench: 'load-leveling example, 1 h virtual (360,000 requests), in-process handlers: wall time', value: Math.round(wall), unit: 'ms', goal: '<= 1000', events: s.events };
+  yield { bench: 'load-leveling example: peak RSS', value: +(peakRss / 1048576).toFixed(1), unit: 'MiB' };
+  yield { bench: 'load-leveling example: peak heapUsed delta', value: +((peakHeap - heap0) / 1048576).toFixed(1), unit: 'MiB' };
+}

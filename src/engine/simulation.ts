@@ -1,0 +1,866 @@
+/**
+ * A whole scenario on one engine: every resource built from the scenario file on one
+ * `EngineContext` (one clock, one seed, one trace), wired together the way the real services are
+ * (topic → subscriptions, bus rules → targets, bucket notifications, event source mappings, gateway
+ * routes), with traffic and faults on the virtual clock, and a `LabApi` through which handlers reach
+ * every resource by name.
+ *
+ * Same scenario + same seed ⇒ the same trace, byte for byte: ids are counters, randomness comes from
+ * the seeded source, and nothing reads the wall clock.
+ */
+import { EngineContext } from './context';
+import { EngineError, ValidationError } from './errors';
+import { EventBus, type BusEvent } from './bus';
+import { addQueueSource, addStreamSource } from './eventSources';
+import { InProcessExecutor, type Executor, type LabApi, type ModuleFactory } from './executor';
+import { FunctionPlatform, type BillingReport } from './functions';
+import { Queue } from './queue';
+import {
+  ScenarioError,
+  validateScenario,
+  type FunctionSpec,
+  type Scenario,
+  type ScenarioProblem,
+  type TrafficSpecJson,
+} from './scenario';
+import { backendHandler, Gateway, ObjectStore, Table, type HttpResponse, type ObjectCreatedEvent, type RouteRequest } from './services';
+import { Stream } from './stream';
+import { Topic, type TopicDelivery } from './topic';
+import { compileTemplate, FaultSchedule, TrafficGenerator, type FaultSpec } from './traffic';
+import type { RecordRetention, TraceRecord } from './trace';
+import { buildTopology, legacyId, type Topology } from './topology';
+
+export type { NodeKind, Topology, TopologyEdge, TopologyNode } from './topology';
+
+/** How a handler reference (`handlers/worker.js#handler`) becomes a module, for the in-process executor. */
+export type HandlerResolver = (handler: string, fn: FunctionSpec) => ModuleFactory;
+
+export interface SimulationOptions {
+  /** Overrides the scenario's seed. */
+  seed?: number;
+  /** Which trace records to keep (aggregates are always kept). Default: all. */
+  records?: RecordRetention;
+  /** Runs the handlers. Default: a new `InProcessExecutor`. */
+  executor?: Executor;
+  /**
+   * Modules for the in-process executor, by handler reference (a map) or through a resolver. Only
+   * used when the executor is an `InProcessExecutor`; other executors load `fn.handler` themselves.
+   */
+  handlers?: Record<string, ModuleFactory> | HandlerResolver;
+  /** Account concurrency limit (default 1000). */
+  accountConcurrency?: number;
+}
+
+export interface Latency {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface QueueSummary {
+  sent: number;
+  received: number;
+  deleted: number;
+  deadLettered: number;
+  expired: number;
+  purged: number;
+  duplicates: number;
+  visibilityExpired: number;
+  /** Still held at the end: visible, in flight, delayed. */
+  visible: number;
+  inFlight: number;
+  delayed: number;
+  lost: number;
+}
+
+export interface FunctionSummary {
+  invoked: number;
+  succeeded: number;
+  failed: number;
+  timedOut: number;
+  throttled: number;
+  coldStarts: number;
+  retried: number;
+  deadLettered: number;
+  dropped: number;
+  latency: Latency;
+  requests: number;
+  gbSeconds: number;
+}
+
+export interface LostDetail {
+  resource: string;
+  kind: 'queue' | 'topic' | 'bus' | 'function';
+  count: number;
+  reason: string;
+}
+
+export interface Summary {
+  scenario: string;
+  seed: number;
+  /** Virtual time reached, ms. */
+  virtualMs: number;
+  /** Trace records emitted (kept or not). */
+  events: number;
+  traffic: Record<string, { requests: number }>;
+  queues: Record<string, QueueSummary>;
+  topics: Record<string, { published: number; delivered: number; filteredOut: number; deliveryFailed: number; deadLettered: number; dropped: number }>;
+  streams: Record<string, { produced: number }>;
+  buses: Record<string, { published: number; delivered: number; filteredOut: number; deliveryFailed: number; deadLettered: number; dropped: number; archived: number }>;
+  functions: Record<string, FunctionSummary>;
+  buckets: Record<string, { stored: number; notified: number; objects: number }>;
+  tables: Record<string, { written: number; overloaded: number; peakWritesPerSecond: number; items: number }>;
+  gateways: Record<string, { requests: number; responses: Record<string, number>; latency: Latency }>;
+  coldStarts: number;
+  cost: BillingReport;
+  /**
+   * Messages the system accepted that reached no terminal state and are not still held anywhere:
+   * for each queue, accepted (sent + duplicate copies) − deleted − dead-lettered − expired − purged
+   * − remaining (visible + in flight + delayed); plus every asynchronous event, topic delivery, bus
+   * delivery and stream batch that the platform DROPPED because retries ran out and no dead-letter
+   * queue / on-failure destination was configured. Dead-lettered messages are not lost (they are in
+   * the DLQ); neither are requests refused at the door (a 429 is an answer). 0 is the goal.
+   */
+  lost: number;
+  lostDetails: LostDetail[];
+}
+
+const FUNCTION_KINDS = ['invoked', 'succeeded', 'failed', 'timed-out', 'throttled', 'cold-start', 'retried', 'dead-lettered', 'dropped'] as const;
+
+function toBody(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value ?? null);
+}
+
+function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i];
+}
+
+function latencyOf(samples: number[] | undefined): Latency {
+  if (!samples || samples.length === 0) return { count: 0, p50: 0, p95: 0, p99: 0, max: 0 };
+  const sorted = Float64Array.from(samples).sort() as unknown as number[];
+  return { count: sorted.length, p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] };
+}
+
+/** A stand-in executor for dry builds: every module loads, no handler ever runs. */
+class NullExecutor implements Executor {
+  createEnvironment(): { ok: true; workMs: number } {
+    return { ok: true, workMs: 0 };
+  }
+  invoke(): { ok: true; result: undefined; workMs: number } {
+    return { ok: true, result: undefined, workMs: 0 };
+  }
+  destroyEnvironment(): void {}
+}
+
+/**
+ * Build every resource of an (already structurally valid) scenario on a scratch engine and report
+ * what the resource constructors reject, with scenario paths. Used by `validateScenario`.
+ */
+export function dryBuildProblems(scenario: Scenario): ScenarioProblem[] {
+  const problems: ScenarioProblem[] = [];
+  new Simulation(scenario, { executor: new NullExecutor(), records: { mode: 'none' } }, problems);
+  return problems;
+}
+
+export class Simulation {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly ctx: EngineContext;
+  readonly platform: FunctionPlatform;
+  readonly executor: Executor;
+  /** The cloud as handlers see it: every resource by name. */
+  readonly lab: LabApi;
+  readonly queues = new Map<string, Queue>();
+  readonly topics = new Map<string, Topic>();
+  readonly streams = new Map<string, Stream>();
+  readonly buses = new Map<string, EventBus>();
+  readonly buckets = new Map<string, ObjectStore>();
+  readonly tables = new Map<string, Table>();
+  readonly gateways = new Map<string, Gateway>();
+  readonly generators = new Map<string, TrafficGenerator>();
+  readonly faults: FaultSchedule | undefined;
+
+  private readonly kindOf = new Map<string, 'function' | 'gateway'>();
+  private readonly latencies = new Map<string, number[]>();
+  private readonly gatewayStatus = new Map<string, Record<string, number>>();
+  /** Resources each function's code was seen calling (for the diagram): fn → resource → operation. */
+  private readonly calls = new Map<string, Map<string, string>>();
+  private started = false;
+
+  /**
+   * Build the system. A scenario with problems is refused (`ScenarioError` listing every one).
+   * `collect` is internal: the dry build of `validateScenario` passes a list to gather problems in.
+   */
+  constructor(scenario: Scenario | unknown, options: SimulationOptions = {}, collect?: ScenarioProblem[]) {
+    let sc: Scenario;
+    if (collect) sc = scenario as Scenario;
+    else {
+      const { scenario: valid, problems } = validateScenario(scenario);
+      if (!valid) throw new ScenarioError(problems);
+      sc = valid;
+    }
+    this.scenario = sc;
+    this.seed = options.seed ?? sc.seed ?? 1;
+    this.ctx = new EngineContext({ seed: this.seed, records: options.records ?? { mode: 'all' } });
+    this.executor = options.executor ?? new InProcessExecutor();
+    const executor = this.executor;
+    if (options.handlers !== undefined && executor instanceof InProcessExecutor) {
+      const handlers = options.handlers;
+      for (const fn of sc.functions) {
+        const factory = typeof handlers === 'function' ? handlers(fn.handler, fn) : handlers[fn.handler];
+        if (factory) executor.register(fn.handler, factory);
+      }
+    }
+    this.lab = this.makeLab();
+    this.platform = new FunctionPlatform(this.ctx, { executor, lab: this.lab, accountConcurrency: options.accountConcurrency });
+
+    const attempt = (path: string, build: () => void): void => {
+      if (!collect) return build();
+      try {
+        build();
+      } catch (err) {
+        if (err instanceof ValidationError) collect.push({ path: err.path ? `${path}.${err.path}` : path, message: err.reason });
+        else if (err instanceof EngineError) collect.push({ path, message: err.message });
+        else throw err;
+      }
+    };
+    this.buildQueues(sc, attempt);
+    sc.topics.forEach((t, i) => attempt(`topics[${i}]`, () => this.buildTopic(t, i, attempt)));
+    sc.streams.forEach((s, i) =>
+      attempt(`streams[${i}]`, () => {
+        const retentionMs = s.retentionMs ?? (s.retentionHours !== undefined ? s.retentionHours * 3_600_000 : undefined);
+        this.streams.set(s.name, new Stream(this.ctx, { name: s.name, partitions: s.partitions, retentionMs, cleanupPolicy: s.cleanupPolicy }));
+      }),
+    );
+    sc.tables.forEach((t, i) => attempt(`tables[${i}]`, () => this.tables.set(t.name, new Table(this.ctx, { name: t.name, key: t.key, writeCapacityPerSecond: t.writeCapacityPerSecond, rejectOverload: t.rejectOverload }))));
+    sc.functions.forEach((f, i) => attempt(`functions[${i}]`, () => this.defineFunction(f)));
+    sc.buses.forEach((b, i) => attempt(`buses[${i}]`, () => this.buildBus(b, i, attempt)));
+    sc.buckets.forEach((b, i) => attempt(`buckets[${i}]`, () => this.buildBucket(b, i, attempt)));
+    sc.functions.forEach((f, i) => f.events?.forEach((e, j) => attempt(`functions[${i}].events[${j}]`, () => this.addEventSource(f, e))));
+    sc.gateways.forEach((g, i) => attempt(`gateways[${i}]`, () => this.buildGateway(g, i, attempt)));
+    sc.traffic.forEach((t, i) => attempt(`traffic[${i}]`, () => this.buildTraffic(t)));
+    let faults: FaultSchedule | undefined;
+    attempt('faults', () => {
+      if (sc.faults.length) faults = new FaultSchedule(this.ctx, sc.faults as FaultSpec[]);
+    });
+    this.faults = faults;
+    if (collect) return;
+
+    // Latency samples per function and gateway (aggregates of the trace, whatever records are kept).
+    for (const f of sc.functions) this.kindOf.set(f.name, 'function');
+    for (const g of sc.gateways) this.kindOf.set(g.name, 'gateway');
+    this.ctx.trace.subscribe((r) => this.observe(r));
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Running
+
+  /** Virtual time now, ms. */
+  get now(): number {
+    return this.ctx.clock.now;
+  }
+
+  /** Where `run()` stops by default: the scenario's `durationS`, or when nothing is left to do. */
+  get endMs(): number {
+    return this.scenario.durationS !== undefined ? this.scenario.durationS * 1000 : Number.POSITIVE_INFINITY;
+  }
+
+  /** Put traffic and faults on the clock (once; `run` and `step` call it). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const faults = this.faults;
+    if (faults) {
+      faults.onAt((f, id) => this.instantFault(f, id));
+      faults.start();
+      for (const f of faults.faults) {
+        if (f.kind === 'throttle') {
+          this.ctx.clock.at(f.fromS * 1000, () => this.platform.setConcurrencyLimit(f.target, f.concurrency));
+          this.ctx.clock.at(f.toS * 1000, () => this.platform.setConcurrencyLimit(f.target, undefined));
+        } else if (f.kind === 'latency') {
+          this.ctx.clock.at(f.fromS * 1000, () => this.platform.addLatency(f.target, f.addMs));
+          this.ctx.clock.at(f.toS * 1000, () => this.platform.addLatency(f.target, -f.addMs));
+        }
+      }
+    }
+    for (const g of this.generators.values()) g.start();
+  }
+
+  /**
+   * Run until virtual time `untilMs` (default `endMs`). Events at exactly `untilMs` run. With no end
+   * at all, run until nothing is left to do, but never past `HORIZON_MS` (24 h) of virtual time:
+   * housekeeping timers (queue retention of 4 days, …) would otherwise expire everything still held.
+   */
+  run(untilMs: number = this.endMs): void {
+    this.start();
+    const clock = this.ctx.clock;
+    if (Number.isFinite(untilMs)) clock.runUntil(untilMs);
+    else {
+      for (let next = clock.peek(); next !== undefined && next <= Simulation.HORIZON_MS; next = clock.peek()) clock.step();
+    }
+  }
+
+  /** How far `run()` goes when the scenario has no `durationS`: 24 h of virtual time. */
+  static readonly HORIZON_MS = 24 * 3_600_000;
+
+  /** Run the next event; false when nothing is scheduled. */
+  step(): boolean {
+    this.start();
+    return this.ctx.clock.step();
+  }
+
+  /** The kept trace records. */
+  records(): TraceRecord[] {
+    return this.ctx.trace.records();
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Building
+
+  private buildQueues(sc: Scenario, attempt: (path: string, build: () => void) => void): void {
+    // A queue needs its dead-letter queue first: build in dependency order (validation rejected loops).
+    const index = new Map(sc.queues.map((q, i) => [q.name, i]));
+    const building = new Set<string>();
+    const build = (name: string): void => {
+      if (this.queues.has(name) || building.has(name)) return;
+      const i = index.get(name);
+      if (i === undefined) return;
+      building.add(name);
+      const q = sc.queues[i];
+      if (q.deadLetter) build(q.deadLetter.queue);
+      attempt(`queues[${i}]`, () => {
+        const dlq = q.deadLetter ? this.queues.get(q.deadLetter.queue) : undefined;
+        if (q.deadLetter && !dlq) throw new ValidationError('deadLetter.queue', `the dead-letter queue "${q.deadLetter.queue}" could not be built`);
+        const { deadLetter: _dl, ...rest } = q;
+        this.queues.set(q.name, new Queue(this.ctx, { ...rest, ...(dlq ? { deadLetter: { queue: dlq, maxReceiveCount: q.deadLetter!.maxReceiveCount } } : {}) }));
+      });
+    };
+    for (const q of sc.queues) build(q.name);
+  }
+
+  /** Send to a queue, applying a `duplicate` fault (a producer retry that sends the message twice). */
+  private sendToQueue(q: Queue, body: string, options: { cause?: string; groupId?: string; deduplicationId?: string; attributes?: Record<string, string | number>; delayS?: number }): string {
+    const r = q.send(body, options);
+    const dup = this.faults?.active('duplicate', q.name);
+    if (dup && this.ctx.random.chance(dup.rate)) q.send(body, { ...options, cause: this.faults!.idOf(dup) });
+    return r.messageId;
+  }
+
+  private fifoOptions(q: Queue, groupId: string | undefined, dedupId: string): { groupId?: string; deduplicationId?: string } {
+    if (!q.fifo) return {};
+    return { groupId: groupId ?? 'default', deduplicationId: q.options.contentBasedDeduplication ? undefined : dedupId };
+  }
+
+  private buildTopic(t: Scenario['topics'][number], i: number, attempt: (path: string, build: () => void) => void): void {
+    const topic = new Topic(this.ctx, { name: t.name, fifo: t.fifo });
+    this.topics.set(t.name, topic);
+    (t.subscriptions ?? []).forEach((s, j) =>
+      attempt(`topics[${i}].subscriptions[${j}]`, () => {
+        const dlq = s.deadLetterQueue !== undefined ? this.queues.get(s.deadLetterQueue) : undefined;
+        let deliver: (d: TopicDelivery) => void;
+        let endpoint: string;
+        if (s.queue !== undefined) {
+          const q = this.queues.get(s.queue)!;
+          endpoint = s.queue;
+          deliver = (d) => {
+            this.sendToQueue(q, d.body, { cause: d.messageId, ...(d.raw && Object.keys(d.attributes).length ? { attributes: { ...d.attributes } } : {}), ...this.fifoOptions(q, d.groupId, d.messageId) });
+          };
+        } else {
+          const fn = s.function!;
+          endpoint = fn;
+          deliver = (d) => {
+            this.platform.invokeAsync(fn, snsEvent(topic, d, this.ctx.clock.now), d.messageId);
+          };
+        }
+        const dup = (d: TopicDelivery): void => {
+          deliver(d);
+          const f = this.faults?.active('duplicate', t.name);
+          if (f && this.ctx.random.chance(f.rate)) {
+            try {
+              deliver(d);
+            } catch {
+              /* the extra copy failing changes nothing */
+            }
+          }
+        };
+        topic.subscribe({
+          endpoint,
+          deliver: dup,
+          filterPolicy: s.filterPolicy as never,
+          filterPolicyScope: s.filterPolicyScope,
+          rawDelivery: s.rawDelivery,
+          ...(dlq ? { deadLetter: (d: TopicDelivery) => void this.sendToQueue(dlq, d.body, { cause: d.messageId, ...this.fifoOptions(dlq, d.groupId, d.messageId) }) } : {}),
+        });
+      }),
+    );
+  }
+
+  private buildBus(b: Scenario['buses'][number], i: number, attempt: (path: string, build: () => void) => void): void {
+    const bus = new EventBus(this.ctx, { name: b.name });
+    this.buses.set(b.name, bus);
+    (b.rules ?? []).forEach((r, j) =>
+      attempt(`buses[${i}].rules[${j}]`, () => {
+        bus.putRule({
+          name: r.name,
+          pattern: r.pattern as never,
+          enabled: r.enabled,
+          targets: (r.targets ?? []).map((t) => {
+            const dlq = t.deadLetterQueue !== undefined ? this.queues.get(t.deadLetterQueue) : undefined;
+            const endpoint = (t.function ?? t.queue)!;
+            let deliver: (e: BusEvent) => void;
+            if (t.function !== undefined) {
+              const fn = t.function;
+              deliver = (e) => void this.platform.invokeAsync(fn, e, e.id);
+            } else {
+              const q = this.queues.get(t.queue!)!;
+              deliver = (e) => void this.sendToQueue(q, JSON.stringify(e), { cause: e.id, ...this.fifoOptions(q, t.messageGroupId, e.id) });
+            }
+            return {
+              id: endpoint.replace(/[^.\-_A-Za-z0-9]/g, '_').slice(0, 64),
+              endpoint,
+              deliver,
+              retry: { maxAttempts: t.maxRetries, maxAgeS: t.maxEventAgeS },
+              ...(dlq ? { deadLetter: (e: BusEvent) => void this.sendToQueue(dlq, JSON.stringify(e), { cause: e.id, ...this.fifoOptions(dlq, 'dead-letter', e.id) }) } : {}),
+            };
+          }),
+        });
+      }),
+    );
+    (b.archives ?? []).forEach((a, j) => attempt(`buses[${i}].archives[${j}]`, () => bus.createArchive({ name: a.name, pattern: a.pattern as never, retentionDays: a.retentionDays })));
+  }
+
+  private defineFunction(f: FunctionSpec): void {
+    const onFailureQueue = f.async?.onFailure ? this.queues.get(f.async.onFailure.queue) : undefined;
+    this.platform.define({
+      name: f.name,
+      handler: f.handler,
+      runtime: f.runtime,
+      memoryMb: f.memoryMb,
+      timeoutS: f.timeoutS,
+      reservedConcurrency: f.reservedConcurrency,
+      provisionedConcurrency: f.provisionedConcurrency,
+      initMs: f.initMs,
+      durationMs: f.durationMs,
+      idleTimeoutS: f.idleTimeoutS,
+      async: {
+        maxRetries: f.async?.maxRetries,
+        maxEventAgeS: f.async?.maxEventAgeS,
+        onFailure: onFailureQueue
+          ? (event, error) => {
+              // Lambda's on-failure destination record (the fields lessons use).
+              const record = { version: '1.0', requestContext: { functionName: f.name, condition: 'RetriesExhausted' }, requestPayload: event, responsePayload: { errorMessage: error } };
+              this.sendToQueue(onFailureQueue, JSON.stringify(record), { cause: f.name, ...this.fifoOptions(onFailureQueue, f.name, this.ctx.id('dest')) });
+            }
+          : undefined,
+      },
+    });
+  }
+
+  private addEventSource(f: FunctionSpec, e: NonNullable<FunctionSpec['events']>[number]): void {
+    if ('queue' in e && e.queue !== undefined) {
+      addQueueSource(this.platform, this.ctx, f.name, this.queues.get(e.queue)!, {
+        batchSize: e.batchSize,
+        batchingWindowS: e.batchingWindowS,
+        reportBatchItemFailures: e.reportBatchItemFailures,
+        maxConcurrency: e.maxConcurrency,
+      });
+      return;
+    }
+    const se = e as Extract<typeof e, { stream: string }>;
+    const dlq = se.onFailure ? this.queues.get(se.onFailure.queue) : undefined;
+    addStreamSource(this.platform, this.ctx, f.name, this.streams.get(se.stream)!, {
+      batchSize: se.batchSize,
+      startingPosition: se.startingPosition,
+      bisectOnError: se.bisectOnError,
+      maxRetryAttempts: se.maxRetryAttempts,
+      maxRecordAgeS: se.maxRecordAgeS,
+      onFailure: dlq
+        ? (records, error) => {
+            const first = records[0];
+            const body = JSON.stringify({ stream: se.stream, function: f.name, error, records: records.map((r) => ({ partition: r.partition, offset: r.offset, key: r.key, value: r.value })) });
+            this.sendToQueue(dlq, body, { cause: first?.id, ...this.fifoOptions(dlq, se.stream, this.ctx.id('dest')) });
+          }
+        : undefined,
+    });
+  }
+
+  private buildBucket(b: Scenario['buckets'][number], i: number, attempt: (path: string, build: () => void) => void): void {
+    const store = new ObjectStore(this.ctx, { name: b.name });
+    this.buckets.set(b.name, store);
+    (b.notifications ?? []).forEach((n, j) =>
+      attempt(`buckets[${i}].notifications[${j}]`, () => {
+        let listener: (e: ObjectCreatedEvent) => void;
+        if (n.function !== undefined) {
+          const fn = n.function;
+          listener = (e) => void this.platform.invokeAsync(fn, s3Event(e), `${e.bucket}/${e.key}`);
+        } else if (n.queue !== undefined) {
+          const q = this.queues.get(n.queue)!;
+          listener = (e) => void this.sendToQueue(q, JSON.stringify(s3Event(e)), { cause: e.key });
+        } else {
+          const topic = this.topics.get(n.topic!)!;
+          listener = (e) => void topic.publish(JSON.stringify(s3Event(e)), { cause: e.key, ...(topic.fifo ? { groupId: e.bucket } : {}) });
+        }
+        store.onObjectCreated(listener, { ...(n.prefix !== undefined ? { prefix: n.prefix } : {}), ...(n.suffix !== undefined ? { suffix: n.suffix } : {}) });
+      }),
+    );
+  }
+
+  private buildGateway(g: Scenario['gateways'][number], i: number, attempt: (path: string, build: () => void) => void): void {
+    const gw = new Gateway(this.ctx, { name: g.name, timeoutMs: g.timeoutMs });
+    this.gateways.set(g.name, gw);
+    (g.routes ?? []).forEach((r, j) =>
+      attempt(`gateways[${i}].routes[${j}]`, () => {
+        if (r.function !== undefined) {
+          const fn = r.function;
+          gw.route({
+            method: r.method,
+            path: r.path,
+            target: fn,
+            timeoutMs: r.timeoutMs,
+            handler: (req, respond) => {
+              this.platform.invoke(fn, httpEvent(req, r.method ?? 'ANY', r.path), (res) => respond(httpResponse(res)), req.requestId);
+            },
+          });
+        } else {
+          const legacy = r.legacy!;
+          const body = legacy.body ?? '';
+          gw.route({
+            method: r.method,
+            path: r.path,
+            target: legacyId(g.name, r.method, r.path),
+            timeoutMs: r.timeoutMs,
+            handler: backendHandler(this.ctx, () => ({ statusCode: legacy.status ?? 200, headers: { 'content-type': 'application/json' }, body }), legacy.latencyMs),
+          });
+        }
+      }),
+    );
+  }
+
+  private buildTraffic(t: TrafficSpecJson): void {
+    const { target, ...spec } = t;
+    // Traffic without its own duration lasts as long as the scenario: [startS, durationS), half-open.
+    const runS = this.scenario.durationS;
+    if (spec.durationS === undefined && runS !== undefined && runS > (spec.startS ?? 0)) spec.durationS = runS - (spec.startS ?? 0);
+    const vars = (seq: number, id: string) => ({ seq, id, now: this.ctx.clock.now, random: this.ctx.random });
+    const key = target.key !== undefined ? compileTemplate(target.key, 'target.key') : undefined;
+    const group = target.groupId !== undefined ? compileTemplate(target.groupId, 'target.groupId') : undefined;
+    const path = target.path !== undefined ? compileTemplate(target.path, 'target.path') : undefined;
+    let seq = 0;
+    let send: (payload: unknown, id: string, n: number) => void;
+    if (target.queue !== undefined) {
+      const q = this.queues.get(target.queue)!;
+      const attributes = target.attributes;
+      send = (payload, id, n) =>
+        void this.sendToQueue(q, toBody(payload), { cause: id, ...(attributes ? { attributes } : {}), ...this.fifoOptions(q, group ? String(group(vars(n, id))) : undefined, id) });
+    } else if (target.topic !== undefined) {
+      const topic = this.topics.get(target.topic)!;
+      const attributes = target.attributes;
+      send = (payload, id, n) =>
+        void topic.publish(toBody(payload), { cause: id, ...(attributes ? { attributes } : {}), ...(topic.fifo ? { groupId: group ? String(group(vars(n, id))) : 'default' } : {}) });
+    } else if (target.stream !== undefined) {
+      const stream = this.streams.get(target.stream)!;
+      send = (payload, id, n) => void stream.produce(toBody(payload), { cause: id, ...(key ? { key: String(key(vars(n, id))) } : {}) });
+    } else if (target.bus !== undefined) {
+      const bus = this.buses.get(target.bus)!;
+      const source = target.source!;
+      const detailType = target.detailType!;
+      send = (payload, id) =>
+        void bus.putEvents([{ source, detailType, detail: payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload : { value: payload }, cause: id }]);
+    } else if (target.function !== undefined) {
+      const fn = target.function;
+      send = (payload, id) => void this.platform.invokeAsync(fn, payload, id);
+    } else if (target.gateway !== undefined) {
+      const gw = this.gateways.get(target.gateway)!;
+      const method = target.method ?? 'POST';
+      const noBody = method === 'GET' || method === 'HEAD';
+      send = (payload, id, n) =>
+        void gw.request(
+          { method, path: String(path!(vars(n, id))), headers: { 'content-type': 'application/json' }, ...(noBody ? {} : { body: toBody(payload) }), cause: id },
+          () => undefined,
+        );
+    } else {
+      const store = this.buckets.get(target.bucket!)!;
+      send = (payload, id, n) => void store.put(key ? String(key(vars(n, id))) : `uploads/${id}.json`, toBody(payload), { cause: id, contentType: 'application/json' });
+    }
+    const name = t.name;
+    const generator = new TrafficGenerator(this.ctx, spec, (payload, id) => {
+      const n = ++seq;
+      try {
+        send(payload, id, n);
+      } catch (err) {
+        // The request was refused at the door (too large, bad attributes, …): recorded, the run goes on.
+        this.ctx.trace.emit('failed', name, id, undefined, { error: err instanceof Error ? err.message : String(err) });
+      }
+    });
+    this.generators.set(name, generator);
+  }
+
+  /** Poison messages and crashes, at their instant. */
+  private instantFault(f: FaultSpec, id: string): void {
+    if (f.kind === 'crash') {
+      this.platform.crash(f.target);
+      return;
+    }
+    if (f.kind !== 'poison') return;
+    const body = toBody(f.payload);
+    try {
+      const q = this.queues.get(f.target);
+      if (q) this.sendToQueue(q, body, { cause: id, ...this.fifoOptions(q, 'poison', id) });
+      const topic = this.topics.get(f.target);
+      if (topic) topic.publish(body, { cause: id, ...(topic.fifo ? { groupId: 'poison' } : {}) });
+      this.streams.get(f.target)?.produce(body, { cause: id });
+      const bus = this.buses.get(f.target);
+      if (bus) {
+        const detail = f.payload !== null && typeof f.payload === 'object' && !Array.isArray(f.payload) ? f.payload : { value: f.payload };
+        bus.putEvents([{ source: 'lab.fault', detailType: 'poison', detail, cause: id }]);
+      }
+      if (this.platform.has(f.target)) this.platform.invokeAsync(f.target, f.payload, id);
+    } catch (err) {
+      this.ctx.trace.emit('failed', f.target, id, 'poison', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // The lab API: what handlers call, by resource name
+
+  private makeLab(): LabApi {
+    const cause = (): string | undefined => this.platform?.current()?.requestId;
+    const note = (resource: string, op: string): void => {
+      const fn = this.platform?.current()?.functionName;
+      if (fn === undefined) return;
+      let m = this.calls.get(fn);
+      if (!m) this.calls.set(fn, (m = new Map()));
+      if (!m.has(resource)) m.set(resource, op);
+    };
+    const need = <T>(map: Map<string, T>, kind: string, name: unknown, op: string): T => {
+      const found = typeof name === 'string' ? map.get(name) : undefined;
+      if (found === undefined) {
+        const known = [...map.keys()];
+        throw new EngineError('ResourceNotFoundException', `${op}: no ${kind} named ${JSON.stringify(name)} in this scenario (known: ${known.length ? known.join(', ') : 'none'})`);
+      }
+      note(name as string, op);
+      return found;
+    };
+    return {
+      send: (queue, body, options) => {
+        const q = need(this.queues, 'queue', queue, 'send');
+        const o = options ?? {};
+        const messageId = this.sendToQueue(q, toBody(body), {
+          cause: cause(),
+          ...(o.delayS !== undefined ? { delayS: o.delayS } : {}),
+          ...(o.attributes !== undefined ? { attributes: o.attributes } : {}),
+          ...(o.groupId !== undefined ? { groupId: o.groupId } : {}),
+          ...(o.deduplicationId !== undefined ? { deduplicationId: o.deduplicationId } : {}),
+        });
+        return { messageId };
+      },
+      publish: (topic, body, options) => {
+        const t = need(this.topics, 'topic', topic, 'publish');
+        const r = t.publish(toBody(body), { cause: cause(), ...(options?.attributes !== undefined ? { attributes: options.attributes } : {}) });
+        return { messageId: r.messageId };
+      },
+      produce: (stream, value, options) => {
+        const s = need(this.streams, 'stream', stream, 'produce');
+        const r = s.produce(toBody(value), { cause: cause(), ...(options?.key !== undefined ? { key: options.key } : {}) });
+        return { partition: r.partition, offset: r.offset };
+      },
+      putEvents: (bus, entries) => {
+        const b = need(this.buses, 'bus', bus, 'putEvents');
+        const c = cause();
+        return b.putEvents(Array.isArray(entries) ? entries.map((e) => ({ ...e, cause: c })) : entries);
+      },
+      putObject: (bucket, key, body) => {
+        const s = need(this.buckets, 'bucket', bucket, 'putObject');
+        return { etag: s.put(key, body, { cause: cause() }).etag };
+      },
+      getObject: (bucket, key) => need(this.buckets, 'bucket', bucket, 'getObject').get(key)?.body,
+      tablePut: (table, item, options) => {
+        const t = need(this.tables, 'table', table, 'tablePut');
+        t.put(item, { cause: cause(), ...(options?.ifNotExists ? { condition: 'attribute_not_exists' as const } : {}) });
+      },
+      tableGet: (table, key) => need(this.tables, 'table', table, 'tableGet').get(key),
+      // The platform's per-environment lab counts work; outside a handler it means nothing.
+      work: () => undefined,
+      log: (...args) => {
+        this.ctx.trace.emit('log', this.platform?.current()?.functionName ?? 'lab', cause(), undefined, { args });
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Observing
+
+  private observe(r: TraceRecord): void {
+    const kind = this.kindOf.get(r.resource);
+    if (kind === undefined) return;
+    let value: unknown;
+    if (kind === 'function') {
+      if (r.kind === 'succeeded' || r.kind === 'failed') value = r.detail?.durationMs;
+      else if (r.kind === 'timed-out') value = r.detail?.timeoutMs;
+    } else if (r.kind === 'responded') {
+      value = r.detail?.latencyMs;
+      const status = `${String(r.detail?.statusCode ?? '?')}`;
+      let counts = this.gatewayStatus.get(r.resource);
+      if (!counts) this.gatewayStatus.set(r.resource, (counts = {}));
+      counts[status] = (counts[status] ?? 0) + 1;
+    }
+    if (typeof value !== 'number') return;
+    let samples = this.latencies.get(r.resource);
+    if (!samples) this.latencies.set(r.resource, (samples = []));
+    samples.push(value);
+  }
+
+  /** Resources and their connections, for diagrams: what the scenario declares, plus calls seen at run time. */
+  topology(): Topology {
+    return buildTopology(this.scenario, this.calls);
+  }
+
+  /** Counts per resource, latencies, cold starts, cost, and what was lost (see `Summary.lost`). */
+  summary(): Summary {
+    const trace = this.ctx.trace;
+    const c = (kind: Parameters<typeof trace.count>[0], resource: string): number => trace.count(kind, resource);
+    const lostDetails: LostDetail[] = [];
+    const out: Summary = {
+      scenario: this.scenario.name,
+      seed: this.seed,
+      virtualMs: this.ctx.clock.now,
+      events: trace.length,
+      traffic: {},
+      queues: {},
+      topics: {},
+      streams: {},
+      buses: {},
+      functions: {},
+      buckets: {},
+      tables: {},
+      gateways: {},
+      coldStarts: 0,
+      cost: this.platform.billing(),
+      lost: 0,
+      lostDetails,
+    };
+    for (const name of this.generators.keys()) out.traffic[name] = { requests: c('request', name) };
+    for (const [name, q] of this.queues) {
+      const depth = q.depth();
+      const s: QueueSummary = {
+        sent: c('sent', name),
+        received: c('received', name),
+        deleted: c('deleted', name),
+        deadLettered: c('dead-lettered', name),
+        expired: c('expired', name),
+        purged: c('purged', name),
+        duplicates: c('duplicate', name),
+        visibilityExpired: c('visibility-expired', name),
+        visible: depth.visible,
+        inFlight: depth.inFlight,
+        delayed: depth.delayed,
+        lost: 0,
+      };
+      s.lost = s.sent + s.duplicates - s.deleted - s.deadLettered - s.expired - s.purged - (depth.visible + depth.inFlight + depth.delayed);
+      if (s.lost !== 0) lostDetails.push({ resource: name, kind: 'queue', count: s.lost, reason: 'accepted but neither deleted, dead-lettered, expired, purged nor still held' });
+      out.queues[name] = s;
+    }
+    for (const name of this.topics.keys()) {
+      const t = { published: c('published', name), delivered: c('delivered', name), filteredOut: c('filtered-out', name), deliveryFailed: c('delivery-failed', name), deadLettered: c('dead-lettered', name), dropped: c('dropped', name) };
+      if (t.dropped) lostDetails.push({ resource: name, kind: 'topic', count: t.dropped, reason: 'deliveries dropped after retries, no dead-letter queue' });
+      out.topics[name] = t;
+    }
+    for (const name of this.streams.keys()) out.streams[name] = { produced: c('produced', name) };
+    for (const name of this.buses.keys()) {
+      const b = {
+        published: c('published', name),
+        delivered: c('delivered', name),
+        filteredOut: c('filtered-out', name),
+        deliveryFailed: c('delivery-failed', name),
+        deadLettered: c('dead-lettered', name),
+        dropped: c('dropped', name),
+        archived: c('archived', name),
+      };
+      if (b.dropped) lostDetails.push({ resource: name, kind: 'bus', count: b.dropped, reason: 'events dropped after retries, no dead-letter queue' });
+      out.buses[name] = b;
+    }
+    for (const name of this.platform.functionNames()) {
+      const counts = Object.fromEntries(FUNCTION_KINDS.map((k) => [k, c(k, name)])) as Record<(typeof FUNCTION_KINDS)[number], number>;
+      const bill = out.cost.perFunction[name];
+      out.functions[name] = {
+        invoked: counts.invoked,
+        succeeded: counts.succeeded,
+        failed: counts.failed,
+        timedOut: counts['timed-out'],
+        throttled: counts.throttled,
+        coldStarts: counts['cold-start'],
+        retried: counts.retried,
+        deadLettered: counts['dead-lettered'],
+        dropped: counts.dropped,
+        latency: latencyOf(this.latencies.get(name)),
+        requests: bill?.requests ?? 0,
+        gbSeconds: bill?.gbSeconds ?? 0,
+      };
+      out.coldStarts += counts['cold-start'];
+      if (counts.dropped) lostDetails.push({ resource: name, kind: 'function', count: counts.dropped, reason: 'async events or stream records given up without an on-failure destination' });
+    }
+    for (const [name, b] of this.buckets) out.buckets[name] = { stored: c('stored', name), notified: c('delivered', name), objects: b.size() };
+    for (const [name, t] of this.tables) out.tables[name] = { written: c('written', name), overloaded: c('overloaded', name), peakWritesPerSecond: t.peakWritesPerSecond(), items: t.size() };
+    for (const name of this.gateways.keys()) out.gateways[name] = { requests: c('request', name), responses: { ...(this.gatewayStatus.get(name) ?? {}) }, latency: latencyOf(this.latencies.get(name)) };
+    out.lost = lostDetails.reduce((sum, d) => sum + d.count, 0);
+    return out;
+  }
+}
+
+/** The event Lambda gets from an SNS subscription. */
+function snsEvent(topic: Topic, d: TopicDelivery, now: number): unknown {
+  let sns: Record<string, unknown> | undefined;
+  if (!d.raw) {
+    try {
+      sns = JSON.parse(d.body) as Record<string, unknown>;
+    } catch {
+      sns = undefined;
+    }
+  }
+  sns ??= { Type: 'Notification', MessageId: d.messageId, TopicArn: topic.arn, Message: d.body, MessageAttributes: {}, Timestamp: new Date(now).toISOString() };
+  return { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: `${topic.arn}:sub`, Sns: sns }] };
+}
+
+/** The event Lambda gets from an S3 ObjectCreated notification. */
+function s3Event(e: ObjectCreatedEvent): unknown {
+  return {
+    Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', eventTime: e.eventTime, s3: { bucket: { name: e.bucket }, object: { key: e.key, size: e.size, eTag: e.etag } } }],
+  };
+}
+
+/** An HTTP API (payload format 2.0) event. */
+function httpEvent(req: RouteRequest, method: string, path: string): unknown {
+  const event: Record<string, unknown> = {
+    version: '2.0',
+    routeKey: `${method.toUpperCase()} ${path}`,
+    rawPath: req.path,
+    headers: req.headers,
+    queryStringParameters: req.query,
+    pathParameters: req.pathParameters,
+    requestContext: { requestId: req.requestId, http: { method: req.method, path: req.path } },
+    isBase64Encoded: false,
+  };
+  if (req.body !== undefined) event.body = req.body;
+  return event;
+}
+
+/** What API Gateway answers for a function's result: its response, 429 when throttled, 502 on an error. */
+function httpResponse(r: { ok: boolean; result?: unknown; throttled?: boolean }): HttpResponse {
+  const json = { 'content-type': 'application/json' };
+  if (r.throttled) return { statusCode: 429, headers: json, body: '{"message":"Too Many Requests"}' };
+  if (!r.ok) return { statusCode: 502, headers: json, body: '{"message":"Internal Server Error"}' };
+  const result = r.result;
+  if (result !== null && typeof result === 'object' && typeof (result as { statusCode?: unknown }).statusCode === 'number') {
+    const { statusCode, headers, body } = result as { statusCode: number; headers?: Record<string, unknown>; body?: unknown };
+    const out: HttpResponse = { statusCode };
+    if (headers && typeof headers === 'object') out.headers = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
+    if (body !== undefined) out.body = typeof body === 'string' ? body : JSON.stringify(body);
+    return out;
+  }
+  // HTTP API payload 2.0: any other result is a 200 with the result as JSON.
+  return { statusCode: 200, headers: json, body: result === undefined ? '' : JSON.stringify(result) };
+}

@@ -1,0 +1,117 @@
+/**
+ * The shape of a scenario as a graph, for diagrams: one node per resource (and per traffic generator
+ * and legacy backend), one edge per declared connection (subscriptions, rules, event sources,
+ * notifications, routes, dead-letter and on-failure paths), plus `calls` edges for the resources a
+ * function's code was seen using at run time (a handler's sends and writes are not declared anywhere).
+ */
+import type { Scenario } from './scenario';
+
+export type NodeKind = 'gateway' | 'function' | 'queue' | 'fifo-queue' | 'dlq' | 'topic' | 'stream' | 'bus' | 'bucket' | 'table' | 'legacy' | 'traffic';
+
+export interface TopologyNode {
+  id: string;
+  kind: NodeKind;
+  label: string;
+  detail: string;
+}
+
+export interface TopologyEdge {
+  from: string;
+  to: string;
+  /** traffic | subscription | dead-letter | rule | event-source | on-failure | notification | route | calls */
+  kind: string;
+  label: string;
+}
+
+export interface Topology {
+  nodes: TopologyNode[];
+  edges: TopologyEdge[];
+}
+
+/** Node id of a legacy backend behind a gateway route. */
+export function legacyId(gateway: string, method: string | undefined, path: string): string {
+  return `${gateway}:legacy:${(method ?? 'ANY').toUpperCase()} ${path}`;
+}
+
+/** Nodes and edges of a scenario; `calls` maps function → resource → operation, as observed. */
+export function buildTopology(scenario: Scenario, calls: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map()): Topology {
+  const sc = scenario;
+  const nodes: TopologyNode[] = [];
+  const edges: TopologyEdge[] = [];
+  const dlqs = new Set<string>();
+  for (const q of sc.queues) if (q.deadLetter) dlqs.add(q.deadLetter.queue);
+  for (const t of sc.topics) for (const s of t.subscriptions ?? []) if (s.deadLetterQueue) dlqs.add(s.deadLetterQueue);
+  for (const b of sc.buses) for (const r of b.rules ?? []) for (const t of r.targets ?? []) if (t.deadLetterQueue) dlqs.add(t.deadLetterQueue);
+  for (const f of sc.functions) {
+    if (f.async?.onFailure) dlqs.add(f.async.onFailure.queue);
+    for (const e of f.events ?? []) if ('stream' in e && e.onFailure) dlqs.add(e.onFailure.queue);
+  }
+  for (const t of sc.traffic) {
+    const target = t.target;
+    const to = (target.queue ?? target.topic ?? target.stream ?? target.bus ?? target.function ?? target.gateway ?? target.bucket)!;
+    nodes.push({ id: t.name, kind: 'traffic', label: t.name, detail: `${t.ratePerSecond}/s${t.spikes?.length ? ` (${t.spikes.length} spike${t.spikes.length > 1 ? 's' : ''})` : ''}` });
+    edges.push({ from: t.name, to, kind: 'traffic', label: target.gateway ? `${target.method ?? 'POST'} ${target.path}` : `${t.ratePerSecond}/s` });
+  }
+  for (const g of sc.gateways) {
+    nodes.push({ id: g.name, kind: 'gateway', label: g.name, detail: `${(g.routes ?? []).length} route${(g.routes ?? []).length === 1 ? '' : 's'}` });
+    for (const r of g.routes ?? []) {
+      const label = `${r.method ?? 'ANY'} ${r.path}`;
+      if (r.function) edges.push({ from: g.name, to: r.function, kind: 'route', label });
+      else {
+        const id = legacyId(g.name, r.method, r.path);
+        nodes.push({ id, kind: 'legacy', label: `legacy ${label}`, detail: `${r.legacy!.latencyMs} ms` });
+        edges.push({ from: g.name, to: id, kind: 'route', label });
+      }
+    }
+  }
+  for (const f of sc.functions) {
+    const parts = [`${f.memoryMb ?? 128} MB`, `timeout ${f.timeoutS ?? 3} s`];
+    if (f.reservedConcurrency !== undefined) parts.push(`reserved ${f.reservedConcurrency}`);
+    if (f.provisionedConcurrency) parts.push(`provisioned ${f.provisionedConcurrency}`);
+    nodes.push({ id: f.name, kind: 'function', label: f.name, detail: parts.join(', ') });
+    for (const e of f.events ?? []) {
+      if ('queue' in e && e.queue !== undefined) {
+        edges.push({ from: e.queue, to: f.name, kind: 'event-source', label: `batch ${e.batchSize ?? 10}${e.maxConcurrency ? `, max ${e.maxConcurrency} concurrent` : ''}` });
+      } else {
+        const se = e as Extract<typeof e, { stream: string }>;
+        edges.push({ from: se.stream, to: f.name, kind: 'event-source', label: `batch ${se.batchSize ?? 100}` });
+        if (se.onFailure) edges.push({ from: f.name, to: se.onFailure.queue, kind: 'on-failure', label: 'on failure' });
+      }
+    }
+    if (f.async?.onFailure) edges.push({ from: f.name, to: f.async.onFailure.queue, kind: 'on-failure', label: 'on failure' });
+  }
+  for (const q of sc.queues) {
+    const kind: NodeKind = dlqs.has(q.name) ? 'dlq' : q.fifo ? 'fifo-queue' : 'queue';
+    nodes.push({ id: q.name, kind, label: q.name, detail: `${q.fifo ? 'FIFO, ' : ''}visibility ${q.visibilityTimeoutS ?? 30} s` });
+    if (q.deadLetter) edges.push({ from: q.name, to: q.deadLetter.queue, kind: 'dead-letter', label: `after ${q.deadLetter.maxReceiveCount} receives` });
+  }
+  for (const t of sc.topics) {
+    nodes.push({ id: t.name, kind: 'topic', label: t.name, detail: `${(t.subscriptions ?? []).length} subscriptions` });
+    for (const s of t.subscriptions ?? []) {
+      const to = (s.queue ?? s.function)!;
+      edges.push({ from: t.name, to, kind: 'subscription', label: s.filterPolicy ? 'filtered' : s.rawDelivery ? 'raw' : '' });
+      if (s.deadLetterQueue) edges.push({ from: t.name, to: s.deadLetterQueue, kind: 'dead-letter', label: `undeliverable to ${to}` });
+    }
+  }
+  for (const s of sc.streams) nodes.push({ id: s.name, kind: 'stream', label: s.name, detail: `${s.partitions ?? 1} partition${(s.partitions ?? 1) === 1 ? '' : 's'}${s.cleanupPolicy === 'compact' ? ', compacted' : ''}` });
+  for (const b of sc.buses) {
+    nodes.push({ id: b.name, kind: 'bus', label: b.name, detail: `${(b.rules ?? []).length} rules` });
+    for (const r of b.rules ?? []) {
+      for (const t of r.targets ?? []) {
+        const to = (t.function ?? t.queue)!;
+        edges.push({ from: b.name, to, kind: 'rule', label: r.name });
+        if (t.deadLetterQueue) edges.push({ from: b.name, to: t.deadLetterQueue, kind: 'dead-letter', label: `undeliverable to ${to}` });
+      }
+    }
+  }
+  for (const b of sc.buckets) {
+    nodes.push({ id: b.name, kind: 'bucket', label: b.name, detail: `${(b.notifications ?? []).length} notifications` });
+    for (const n of b.notifications ?? []) {
+      const filter = [n.prefix ? `prefix ${n.prefix}` : '', n.suffix ? `suffix ${n.suffix}` : ''].filter(Boolean).join(', ');
+      edges.push({ from: b.name, to: (n.function ?? n.queue ?? n.topic)!, kind: 'notification', label: filter || 'ObjectCreated' });
+    }
+  }
+  for (const t of sc.tables) nodes.push({ id: t.name, kind: 'table', label: t.name, detail: t.writeCapacityPerSecond ? `${t.writeCapacityPerSecond} writes/s` : 'on demand' });
+  for (const [fn, resources] of calls) for (const [resource, op] of resources) edges.push({ from: fn, to: resource, kind: 'calls', label: op });
+  return { nodes, edges };
+}

@@ -1,0 +1,238 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabApi, ModuleFactory } from '../../src/engine/executor';
+import { Simulation } from '../../src/engine/simulation';
+import { toJsonLine } from '../../src/engine/trace';
+import { createHandlerResolver } from '../../src/cli/handlers';
+
+const examples = join(__dirname, '..', '..', 'examples');
+
+/** Handlers as module factories: `fn(lab)` runs once per environment (the init phase). */
+function mod(handler: (lab: LabApi) => (event: any, ctx: any) => unknown): ModuleFactory {
+  return (lab) => ({ handler: handler(lab) });
+}
+
+function trace(sim: Simulation): string {
+  return sim.records().map(toJsonLine).join('\n');
+}
+
+describe('Simulation', () => {
+  it('the same scenario and seed give a byte-identical trace; another seed gives another', () => {
+    const doc = {
+      name: 'det',
+      durationS: 30,
+      queues: [{ name: 'q', duplicateRate: 0.1 }],
+      functions: [{ name: 'w', handler: 'w', events: [{ queue: 'q' }] }],
+      traffic: [{ name: 'load', target: { queue: 'q' }, ratePerSecond: 20, arrival: 'poisson', payload: { n: '{{randomInt 1 9}}' } }],
+    };
+    const handlers = { w: mod((lab) => (e) => lab.work(e.Records.length * 3)) };
+    const a = new Simulation(doc, { handlers });
+    const b = new Simulation(doc, { handlers });
+    const c = new Simulation(doc, { handlers, seed: 99 });
+    a.run();
+    b.run();
+    c.run();
+    assert.ok(a.records().length > 1000);
+    assert.equal(trace(a), trace(b));
+    assert.notEqual(trace(a), trace(c));
+  });
+
+  it('record retention passes through: window keeps the last N, none keeps nothing but the counts', () => {
+    const doc = { name: 'r', durationS: 10, queues: [{ name: 'q' }], traffic: [{ name: 't', target: { queue: 'q' }, ratePerSecond: 10 }] };
+    const win = new Simulation(doc, { records: { mode: 'window', size: 7 } });
+    win.run();
+    assert.equal(win.records().length, 7);
+    assert.equal(win.records().at(-1)!.seq, win.ctx.trace.length);
+    const none = new Simulation(doc, { records: { mode: 'none' } });
+    none.run();
+    assert.equal(none.records().length, 0);
+    assert.equal(none.summary().queues.q.sent, 100);
+  });
+
+  it('handlers reach resources by name through the lab; an unknown name is a clear error in the handler', () => {
+    const doc = {
+      name: 'lab',
+      durationS: 5,
+      queues: [{ name: 'in' }, { name: 'out' }],
+      tables: [{ name: 'items', key: 'id' }],
+      functions: [{ name: 'w', handler: 'w', events: [{ queue: 'in', batchSize: 1 }] }],
+      traffic: [{ name: 't', target: { queue: 'in' }, ratePerSecond: 1, durationS: 2 }],
+    };
+    let error = '';
+    const sim = new Simulation(doc, {
+      handlers: {
+        w: mod((lab) => (e) => {
+          const body = JSON.parse(e.Records[0].body);
+          lab.tablePut('items', { id: body.seq });
+          lab.send('out', { copied: body.seq });
+          assert.deepEqual(lab.tableGet('items', body.seq), { id: body.seq });
+          try {
+            lab.send('missing', 'x');
+          } catch (err) {
+            error = (err as Error).message;
+          }
+        }),
+      },
+    });
+    sim.run();
+    assert.match(error, /send: no queue named "missing" in this scenario \(known: in, out\)/);
+    const s = sim.summary();
+    assert.equal(s.tables.items.items, 2);
+    assert.equal(s.queues.out.sent, 2);
+    assert.equal(s.functions.w.succeeded, 2);
+    // The send from the handler carries the invocation's request id as its cause.
+    const sent = sim.records().find((r) => r.kind === 'sent' && r.resource === 'out')!;
+    const invoked = sim.records().find((r) => r.kind === 'invoked' && r.resource === 'w')!;
+    assert.equal(sent.cause, invoked.id);
+    // …and the diagram learns the function's calls.
+    const calls = sim.topology().edges.filter((e) => e.kind === 'calls');
+    assert.deepEqual(calls.map((e) => `${e.from}->${e.to}`).sort(), ['w->items', 'w->out']);
+  });
+
+  it('a poison message is retried, then redriven to the DLQ after maxReceiveCount receives: nothing lost', () => {
+    const doc = {
+      name: 'poison',
+      durationS: 600,
+      queues: [{ name: 'q', visibilityTimeoutS: 10, deadLetter: { queue: 'dlq', maxReceiveCount: 3 } }, { name: 'dlq' }],
+      functions: [{ name: 'w', handler: 'w', events: [{ queue: 'q', batchSize: 1 }] }],
+      faults: [{ kind: 'poison', target: 'q', atS: 1, payload: { poison: true } }],
+    };
+    const sim = new Simulation(doc, {
+      handlers: {
+        w: mod(() => (e) => {
+          if (JSON.parse(e.Records[0].body).poison) throw new Error('cannot parse order');
+        }),
+      },
+    });
+    sim.run();
+    const s = sim.summary();
+    assert.equal(s.queues.q.received, 3);
+    assert.equal(s.queues.q.deadLettered, 1);
+    assert.equal(s.queues.dlq.visible, 1);
+    assert.equal(s.functions.w.failed, 3);
+    assert.equal(s.lost, 0);
+  });
+
+  it('async events that fail without an on-failure destination are lost; with one they are not', () => {
+    const make = (onFailure: boolean) => ({
+      name: 'async',
+      queues: [{ name: 'failed-events' }],
+      functions: [{ name: 'f', handler: 'f', async: { maxRetries: 1, ...(onFailure ? { onFailure: { queue: 'failed-events' } } : {}) } }],
+      traffic: [{ name: 't', target: { function: 'f' }, ratePerSecond: 1, durationS: 3 }],
+    });
+    const handlers = { f: mod(() => () => { throw new Error('boom'); }) };
+    const lossy = new Simulation(make(false), { handlers });
+    lossy.run();
+    const s1 = lossy.summary();
+    assert.equal(s1.functions.f.dropped, 3);
+    assert.equal(s1.functions.f.failed, 6, 'first attempt + 1 retry each');
+    assert.equal(s1.lost, 3);
+    assert.deepEqual(s1.lostDetails.map((d) => [d.resource, d.kind, d.count]), [['f', 'function', 3]]);
+    const safe = new Simulation(make(true), { handlers });
+    safe.run();
+    const s2 = safe.summary();
+    assert.equal(s2.lost, 0);
+    assert.equal(s2.queues['failed-events'].visible, 3);
+    assert.match(JSON.parse(safe.queues.get('failed-events')!.messages()[0].body).responsePayload.errorMessage, /boom/);
+  });
+
+  it('topic fan-out with a filter policy, SNS envelope vs raw delivery', () => {
+    const doc = {
+      name: 'fan',
+      durationS: 10,
+      topics: [{ name: 't', subscriptions: [{ queue: 'all' }, { queue: 'big', rawDelivery: true, filterPolicy: { size: [{ numeric: ['>=', 100] }] } }] }],
+      queues: [{ name: 'all' }, { name: 'big' }],
+      traffic: [{ name: 'pub', target: { topic: 't', attributes: { size: 150 } }, ratePerSecond: 1, durationS: 2, payload: 'hello' }],
+    };
+    const sim = new Simulation(doc);
+    sim.run();
+    const [enveloped] = sim.queues.get('all')!.messages();
+    assert.equal(JSON.parse(enveloped.body).Message, 'hello');
+    assert.equal(sim.queues.get('big')!.messages()[0].body, 'hello');
+    assert.equal(sim.summary().topics.t.delivered, 4);
+  });
+
+  it('gateway routes to a function (sync) and to a legacy backend; latency percentiles per gateway', () => {
+    const doc = {
+      name: 'gw',
+      durationS: 10,
+      functions: [{ name: 'api', handler: 'api', durationMs: 40 }],
+      gateways: [{ name: 'front', routes: [{ method: 'GET', path: '/new/{id}', function: 'api' }, { path: '/old', legacy: { latencyMs: 300, status: 200, body: '{}' } }] }],
+      traffic: [
+        { name: 'new', target: { gateway: 'front', method: 'GET', path: '/new/{{seq}}' }, ratePerSecond: 2, durationS: 5 },
+        { name: 'old', target: { gateway: 'front', method: 'POST', path: '/old' }, ratePerSecond: 2, durationS: 5 },
+      ],
+    };
+    const seen: string[] = [];
+    const sim = new Simulation(doc, { handlers: { api: mod(() => (e) => (seen.push(e.pathParameters.id), { statusCode: 201, body: { ok: true } })) } });
+    sim.run();
+    const g = sim.summary().gateways.front;
+    assert.equal(g.requests, 20);
+    assert.deepEqual(g.responses, { '200': 10, '201': 10 });
+    assert.equal(g.latency.max, 300);
+    assert.equal(seen[0], '1');
+    const topo = sim.topology();
+    const legacy = topo.nodes.find((n) => n.kind === 'legacy')!;
+    assert.ok(topo.edges.some((e) => e.from === 'front' && e.to === legacy.id && e.kind === 'route'));
+    assert.ok(topo.edges.some((e) => e.from === 'front' && e.to === 'api' && e.label === 'GET /new/{id}'));
+  });
+
+  it('a throttle fault caps the function: synchronous calls get 429 inside the window only', () => {
+    const doc = {
+      name: 'throttle',
+      durationS: 20,
+      functions: [{ name: 'api', handler: 'api', durationMs: 2000 }],
+      gateways: [{ name: 'gw', routes: [{ path: '/x', function: 'api' }] }],
+      traffic: [{ name: 't', target: { gateway: 'gw', path: '/x' }, ratePerSecond: 2, durationS: 20 }],
+      faults: [{ kind: 'throttle', target: 'api', fromS: 5, toS: 10, concurrency: 1 }],
+    };
+    const sim = new Simulation(doc, { handlers: { api: mod(() => () => ({ statusCode: 200 })) } });
+    sim.run();
+    const throttled = sim.records().filter((r) => r.kind === 'throttled');
+    assert.ok(throttled.length > 0);
+    assert.ok(throttled.every((r) => r.t >= 5000 && r.t < 10000));
+    assert.equal(sim.summary().gateways.gw.responses['429'], throttled.length);
+  });
+
+  it('topology: node kinds and edges of a scenario', () => {
+    const doc = JSON.parse(readFileSync(join(examples, 'fan-out.scenario.json'), 'utf8'));
+    const topo = new Simulation(doc).topology();
+    const kind = (id: string) => topo.nodes.find((n) => n.id === id)?.kind;
+    assert.equal(kind('camera'), 'traffic');
+    assert.equal(kind('uploads'), 'bucket');
+    assert.equal(kind('photo-uploaded'), 'topic');
+    assert.equal(kind('thumbnail-jobs'), 'queue');
+    assert.equal(kind('fan-out-dlq'), 'dlq');
+    assert.equal(kind('make-thumbnail'), 'function');
+    assert.equal(kind('photo-metadata'), 'table');
+    const has = (from: string, to: string, k: string) => topo.edges.some((e) => e.from === from && e.to === to && e.kind === k);
+    assert.ok(has('camera', 'uploads', 'traffic'));
+    assert.ok(has('uploads', 'photo-uploaded', 'notification'));
+    for (const q of ['thumbnail-jobs', 'metadata-jobs', 'audit-jobs']) {
+      assert.ok(has('photo-uploaded', q, 'subscription'));
+      assert.ok(has(q, 'fan-out-dlq', 'dead-letter'));
+    }
+    assert.ok(has('metadata-jobs', 'extract-metadata', 'event-source'));
+    const fifo = new Simulation({ name: 'f', queues: [{ name: 'a.fifo', fifo: true }] }).topology();
+    assert.equal(fifo.nodes[0].kind, 'fifo-queue');
+  });
+
+  it('the one-hour load-leveling example: the table never sees more than 10 writes/s and nothing is lost', function () {
+    this.timeout(60_000);
+    const doc = JSON.parse(readFileSync(join(examples, 'load-leveling.scenario.json'), 'utf8'));
+    const sim = new Simulation(doc, { records: { mode: 'none' }, handlers: createHandlerResolver(examples) });
+    sim.run();
+    const s = sim.summary();
+    assert.equal(s.virtualMs, 3_600_000);
+    assert.equal(s.traffic.checkout.requests, 360_000, "100/s over [0, 3600 s)");
+    assert.ok(s.tables['order-batches'].peakWritesPerSecond <= 10, `peak ${s.tables['order-batches'].peakWritesPerSecond}`);
+    assert.equal(s.tables['order-batches'].overloaded, 0);
+    assert.equal(s.functions['order-writer'].failed, 0);
+    assert.equal(s.queues['orders-dlq'].sent, 0);
+    const q = s.queues.orders;
+    assert.ok(q.visible + q.inFlight < 200, 'the queue keeps up (no growing backlog)');
+    assert.equal(q.deleted + q.visible + q.inFlight, q.sent);
+    assert.equal(s.lost, 0);
+  });
+});
