@@ -1,0 +1,295 @@
+/**
+ * The sandbox runtime: code that runs INSIDE each isolate, before and around the learner's module.
+ *
+ * `bootstrap` is never called in the host: its source text (`BOOTSTRAP_SOURCE`) is compiled into
+ * every isolate. It must therefore be self-contained: no imports, no references to anything outside
+ * its own body except the JavaScript built-ins every V8 context has. (It is written in TypeScript
+ * so that it is type-checked; esbuild, even minified, keeps such a function self-contained.)
+ *
+ * What it does, in the order the host drives it:
+ * 1. `bootstrap(hostCall, configJson)` captures the built-ins it relies on (so learner code that
+ *    later replaces `JSON.stringify` or `Promise.prototype.then` cannot change how results are
+ *    encoded), installs the globals a handler may use (`require('serverless-lab')`, `console`, and
+ *    `setTimeout` & co. that throw a clear error), and returns `dispatch`, the only entry point the
+ *    host holds. `hostCall` is an `ivm.Callback`: the one way out of the isolate, kept in this closure.
+ * 2. The host compiles the learner's bundle, which only defines `globalThis.__labInit`; then
+ *    `dispatch('init')` calls it (running the module's top level: the init phase) and picks the
+ *    handler export out of the module's exports.
+ * 3. Per invocation, `dispatch('invoke', eventJson, contextJson)` calls the handler. A plain value or
+ *    a throw is encoded at once; a promise gets `then` callbacks that encode its outcome. The host's
+ *    `applySync` returns only after the isolate's microtask queue is drained (still inside the
+ *    timeout), so `dispatch('collect')` right after finds the outcome, or finds the promise still
+ *    pending: with no timers and no async host APIs, nothing can ever settle it.
+ *
+ * Everything returned to the host is a JSON string built in here, inside the timed call: a getter
+ * that loops while the result or error is being read is stopped by the timeout, never blocking
+ * the host while isolated-vm copies a value out.
+ */
+
+/** Host → isolate calls. */
+export type DispatchOp = 'init' | 'invoke' | 'collect';
+
+/**
+ * What `dispatch` returns: one string whose first character says what it carries (so a 1 MB
+ * result is not escaped a second time inside another JSON document):
+ * - `R<json>`: success, the result as JSON text; `U`: success with an `undefined` result;
+ * - `E<json>`: failure, `{name, message, stack?}` as JSON;
+ * - `P`: the handler's promise has not settled (yet).
+ */
+export type Encoded = string;
+
+export interface BootstrapConfig {
+  exportName: string;
+  maxResponseBytes: number;
+  maxArgumentBytes: number;
+  maxErrorChars: number;
+}
+
+export function bootstrap(hostCall: (op: string, argsJson: string) => string, configJson: string): (op: DispatchOp, a?: string, b?: string) => string {
+  'use strict';
+  const g: any = globalThis;
+  // Built-ins captured before any learner code runs.
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+  const apply = Reflect.apply;
+  const hasOwn = Object.hasOwn;
+  const freeze = Object.freeze;
+  const defineProperty = Object.defineProperty;
+  const ErrorCtor = Error;
+  const StringCtor = String;
+  const PromiseCtor = Promise;
+  const promiseResolve = Promise.resolve;
+  const promiseThen = Promise.prototype.then;
+  const config: BootstrapConfig = parse(configJson);
+
+  const text = (value: unknown, max: number): string => {
+    let s: string;
+    try {
+      s = typeof value === 'string' ? value : StringCtor(value);
+    } catch {
+      s = '[unprintable value]';
+    }
+    return s.length > max ? s.slice(0, max) + '… (truncated)' : s;
+  };
+
+  /** Turn anything thrown into `{name, message, stack?}` (getters run here, inside the timeout). */
+  const errorInfo = (thrown: unknown): { name: string; message: string; stack?: string } => {
+    const max = config.maxErrorChars;
+    if (thrown instanceof ErrorCtor || (thrown !== null && typeof thrown === 'object' && typeof (thrown as any).message === 'string')) {
+      let name = 'Error';
+      let message = '';
+      let stack: unknown;
+      try {
+        name = text((thrown as any).name, 200) || 'Error';
+      } catch {
+        // keep the default
+      }
+      try {
+        message = text((thrown as any).message, max);
+      } catch {
+        // keep the default
+      }
+      try {
+        stack = (thrown as any).stack;
+      } catch {
+        // keep the default
+      }
+      return typeof stack === 'string' ? { name, message, stack: text(stack, max) } : { name, message };
+    }
+    if (typeof thrown === 'string') return { name: 'Error', message: text(thrown, max) };
+    let message: string;
+    try {
+      message = typeof thrown === 'object' && thrown !== null ? (stringify(thrown) ?? text(thrown, max)) : text(thrown, max);
+    } catch {
+      message = text(thrown, max);
+    }
+    return { name: 'Error', message: text(message, max) };
+  };
+
+  const fail = (thrown: unknown): string => 'E' + stringify(errorInfo(thrown));
+  const failWith = (name: string, message: string): string => 'E' + stringify({ name, message });
+
+  const succeed = (value: unknown): string => {
+    if (typeof value === 'string' && value.length > config.maxResponseBytes) return tooLarge(value.length);
+    let json: string | undefined;
+    try {
+      json = stringify(value);
+    } catch (err) {
+      return failWith('Runtime.ResultNotSerializable', `the handler's result cannot be turned into JSON: ${errorInfo(err).message}`);
+    }
+    if (json === undefined) return 'U';
+    if (typeof json !== 'string') return failWith('Runtime.ResultNotSerializable', "the handler's result cannot be turned into JSON");
+    if (json.length > config.maxResponseBytes) return tooLarge(json.length);
+    return 'R' + json;
+  };
+
+  const tooLarge = (size: number): string =>
+    failWith('Runtime.ResponseTooLarge', `the handler's result is ${size} characters as JSON, more than the limit of ${config.maxResponseBytes}`);
+
+  // ---- the handler API: every call leaves the isolate as one JSON string through `hostCall` ----
+  const call = (op: string, args: unknown[]): any => {
+    let json: string | undefined;
+    try {
+      json = stringify(args);
+    } catch (err) {
+      throw new ErrorCtor(`${op}(): arguments cannot be turned into JSON: ${errorInfo(err).message}`);
+    }
+    if (json === undefined) json = '[]';
+    if (json.length > config.maxArgumentBytes) {
+      throw new ErrorCtor(`${op}(): arguments are ${json.length} bytes as JSON, more than the limit of ${config.maxArgumentBytes} bytes`);
+    }
+    const reply = parse(hostCall(op, json));
+    if (hasOwn(reply, 'e')) {
+      const error = new ErrorCtor(text(reply.e.message, config.maxErrorChars));
+      defineProperty(error, 'name', { value: text(reply.e.name, 200), writable: true, configurable: true, enumerable: false });
+      throw error;
+    }
+    return hasOwn(reply, 'v') ? reply.v : undefined;
+  };
+
+  /** Log arguments as JSON values; what JSON cannot carry becomes a descriptive string. */
+  const logValue = (value: unknown): unknown => {
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+        return value;
+      case 'number':
+        return value === value && value !== Infinity && value !== -Infinity ? value : StringCtor(value);
+      case 'undefined':
+        return 'undefined';
+      case 'bigint':
+        return `${StringCtor(value)}n`;
+      case 'symbol':
+        return text(value, 200);
+      case 'function':
+        return `[Function ${text((value as any).name, 200) || '(anonymous)'}]`;
+      default:
+        if (value === null) return null;
+        if (value instanceof ErrorCtor) {
+          const info = errorInfo(value);
+          return info.stack ?? `${info.name}: ${info.message}`;
+        }
+        try {
+          const json = stringify(value);
+          return json === undefined ? text(value, 1000) : parse(json);
+        } catch {
+          return text(value, 1000);
+        }
+    }
+  };
+  const log = (...args: unknown[]): void => {
+    const values: unknown[] = [];
+    for (let i = 0; i < args.length; i++) values[i] = logValue(args[i]);
+    call('log', values);
+  };
+
+  const api = freeze({
+    send: (queue: unknown, body: unknown, options?: unknown) => call('send', [queue, body, options]),
+    publish: (topic: unknown, body: unknown, options?: unknown) => call('publish', [topic, body, options]),
+    produce: (stream: unknown, value: unknown, options?: unknown) => call('produce', [stream, value, options]),
+    putEvents: (bus: unknown, entries: unknown) => call('putEvents', [bus, entries]),
+    putObject: (bucket: unknown, key: unknown, body: unknown) => call('putObject', [bucket, key, body]),
+    getObject: (bucket: unknown, key: unknown) => call('getObject', [bucket, key]),
+    tablePut: (table: unknown, item: unknown, options?: unknown) => call('tablePut', [table, item, options]),
+    tableGet: (table: unknown, key: unknown) => call('tableGet', [table, key]),
+    work: (ms: unknown) => {
+      call('work', [ms]);
+    },
+    log,
+  });
+
+  const unavailable = (name: string, why: string) =>
+    function () {
+      throw new ErrorCtor(`${name} is not available in a handler: ${why}`);
+    };
+  const timers = 'handlers run within one instant of virtual time, so nothing can run later; use work(ms) to model time spent';
+  g.setTimeout = unavailable('setTimeout', timers);
+  g.setInterval = unavailable('setInterval', timers);
+  g.setImmediate = unavailable('setImmediate', timers);
+  g.clearTimeout = g.clearInterval = g.clearImmediate = function () {};
+  g.queueMicrotask = (fn: () => void) => {
+    apply(promiseThen, apply(promiseResolve, PromiseCtor, []), [fn]);
+  };
+  g.require = (name: unknown) => {
+    if (name === 'serverless-lab') return api;
+    throw new ErrorCtor(`cannot load '${text(name, 200)}' in a handler: only 'serverless-lab' can be imported (a handler has no Node built-ins and no packages)`);
+  };
+  g.console = freeze({ log, info: log, warn: log, error: log, debug: log, trace: log });
+
+  // ---- host → isolate ----
+  let handler: ((event: unknown, context: unknown) => unknown) | undefined;
+  /** Outcome of the current invocation's promise; `undefined` while it is pending. */
+  let settled: string | undefined;
+  let invocation = 0;
+
+  const init = (): string => {
+    let exported: unknown;
+    try {
+      // The bundle defined `__labInit`: calling it runs the module's top level (the init phase).
+      const runTopLevel = g.__labInit;
+      g.__labInit = undefined;
+      const mod = runTopLevel();
+      exported = mod == null ? undefined : mod[config.exportName];
+    } catch (err) {
+      return fail(err);
+    }
+    if (typeof exported !== 'function') {
+      return failWith(
+        'Runtime.HandlerNotFound',
+        `the module does not export a function named '${config.exportName}' (export it: export const ${config.exportName} = async (event, context) => { … })`,
+      );
+    }
+    handler = exported as (event: unknown, context: unknown) => unknown;
+    return 'U';
+  };
+
+  const invoke = (eventJson: string, contextJson: string): string => {
+    const id = ++invocation;
+    settled = undefined;
+    const event = parse(eventJson);
+    const data = parse(contextJson);
+    const context = {
+      awsRequestId: data.awsRequestId,
+      functionName: data.functionName,
+      memoryLimitInMB: data.memoryLimitInMB,
+      coldStart: data.coldStart,
+      environmentId: data.environmentId,
+      getRemainingTimeInMillis: (): number => call('remaining', []),
+    };
+    let result: unknown;
+    let thenable = false;
+    try {
+      result = apply(handler as (...args: unknown[]) => unknown, undefined, [event, context]);
+      thenable = result !== null && (typeof result === 'object' || typeof result === 'function') && typeof (result as any).then === 'function';
+    } catch (err) {
+      return fail(err);
+    }
+    if (!thenable) return succeed(result);
+    const promise = apply(promiseResolve, PromiseCtor, [result]);
+    apply(promiseThen, promise, [
+      (value: unknown) => {
+        if (id === invocation) settled = succeed(value);
+      },
+      (err: unknown) => {
+        if (id === invocation) settled = fail(err);
+      },
+    ]);
+    return 'P';
+  };
+
+  /** The only way in from the host. Never throws: everything comes back encoded. */
+  const dispatch = (op: DispatchOp, a?: string, b?: string): string => {
+    try {
+      if (op === 'invoke') return invoke(a as string, b as string);
+      if (op === 'collect') return settled ?? 'P';
+      if (op === 'init') return init();
+      return failWith('Error', `unknown sandbox operation ${text(op, 50)}`);
+    } catch (err) {
+      return fail(err);
+    }
+  };
+  return dispatch;
+}
+
+/** The bootstrap's source, as a script whose completion value is the `bootstrap` function. */
+export const BOOTSTRAP_SOURCE = `(${bootstrap.toString()})`;

@@ -1,0 +1,526 @@
+/**
+ * Attacks on the sandbox. Every case asserts that (a) the attempt is contained: the right error or
+ * a harmless result, (b) the host process is fine (no prototype pollution, no hang), (c) a second,
+ * unrelated environment still works afterwards, and (d) the learner gets a clear message.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HandlerContext, InitOutcome, InvokeOutcome, LabApi } from '../../src/engine/executor';
+import { clearCompileCache } from '../../src/sandbox/compile';
+import { IsolateExecutor } from '../../src/sandbox/isolateExecutor';
+
+function recordingLab(): { lab: LabApi; calls: Array<[string, ...unknown[]]> } {
+  const calls: Array<[string, ...unknown[]]> = [];
+  let n = 0;
+  const lab: LabApi = {
+    send: (...a) => (calls.push(['send', ...a]), { messageId: `m-${++n}` }),
+    publish: (...a) => (calls.push(['publish', ...a]), { messageId: `p-${++n}` }),
+    produce: (...a) => (calls.push(['produce', ...a]), { partition: 0, offset: n++ }),
+    putEvents: (...a) => (calls.push(['putEvents', ...a]), { eventIds: a[1].map(() => `ev-${++n}`) }),
+    putObject: (...a) => (calls.push(['putObject', ...a]), { etag: 'etag-1' }),
+    getObject: (...a) => (calls.push(['getObject', ...a]), a[1] === 'present' ? 'body' : undefined),
+    tablePut: (...a) => void calls.push(['tablePut', ...a]),
+    tableGet: (...a) => (calls.push(['tableGet', ...a]), a[1] === 1 ? { id: 1, name: 'one' } : undefined),
+    work: (ms) => void calls.push(['work', ms]),
+    log: (...a) => void calls.push(['log', ...a]),
+  };
+  return { lab, calls };
+}
+
+function contextFor(envId: string): HandlerContext {
+  return { awsRequestId: 'req-1', functionName: 'attack', memoryLimitInMB: 64, getRemainingTimeInMillis: () => 300, coldStart: false, environmentId: envId };
+}
+
+type Outcome = InvokeOutcome | InitOutcome;
+
+interface Attack {
+  name: string;
+  /** Source of the handler module (TypeScript). */
+  code: string;
+  /** Which phase the attack shows up in (default: invoke). */
+  phase?: 'init' | 'invoke';
+  memoryMb?: number;
+  event?: unknown;
+  /** Invoke this many times (stops early once the environment is gone). */
+  invocations?: number;
+  lab?: (ex: IsolateExecutor, calls: Array<[string, ...unknown[]]>) => Partial<LabApi>;
+  check: (out: Outcome, calls: Array<[string, ...unknown[]]>, learnerFile: string) => void;
+}
+
+const TIMEOUT_MS = 300;
+
+function failed(out: Outcome, name: string | RegExp, message: RegExp): void {
+  assert.ok(!out.ok, `expected a failure, got ${JSON.stringify(out).slice(0, 300)}`);
+  if (typeof name === 'string') assert.equal(out.error.name, name, out.error.message);
+  else assert.match(out.error.name, name);
+  assert.match(out.error.message, message);
+}
+
+function result(out: Outcome): unknown {
+  assert.ok(out.ok, `expected success, got ${JSON.stringify(out).slice(0, 400)}`);
+  return (out as { result?: unknown }).result;
+}
+
+function timedOut(out: Outcome): void {
+  failed(out, 'Sandbox.Timedout', /timed out.*300 ms/);
+  if ('timedOut' in out || out.ok === false) assert.ok(!('result' in out));
+}
+
+const ESCAPES = (value: string) =>
+  `(() => { const out: string[] = []; const v: any = ${value};
+     for (const make of [() => v.constructor.constructor('return process')(), () => v.constructor.constructor('return require("fs")')(),
+                         () => Object.getPrototypeOf(v).constructor.constructor('return globalThis.process')()]) {
+       try { out.push(typeof make()); } catch (e: any) { out.push(e.name + ': ' + e.message); } }
+     return out; })()`;
+
+/** The three escape attempts of ESCAPES found no host `process` and no host `require`. */
+function assertNoEscape(attempts: string[]): void {
+  assert.equal(attempts.length, 3);
+  assert.equal(attempts[0], 'ReferenceError: process is not defined');
+  assert.match(attempts[1], /^Error: cannot load 'fs' in a handler: only 'serverless-lab' can be imported/);
+  assert.equal(attempts[2], 'undefined');
+}
+
+const attacks: Attack[] = [
+  {
+    name: "this.constructor.constructor('return process')() at the top level and in the handler",
+    code: `const top = (() => { try { return typeof (globalThis as any).constructor.constructor('return process')(); } catch (e: any) { return e.message; } })();
+      const probe = { run(this: any) { return typeof this.constructor.constructor('return process')(); } };
+      export function handler() { let inside; try { inside = probe.run(); } catch (e: any) { inside = e.message; } return { top, inside }; }`,
+    check: (out) => assert.deepEqual(result(out), { top: 'process is not defined', inside: 'process is not defined' }),
+  },
+  {
+    name: 'Function through the prototype chain of the event',
+    code: `export const handler = (event: any) => ({ obj: ${ESCAPES('event')}, arr: ${ESCAPES('event.list')}, str: ${ESCAPES('event.s')} });`,
+    event: { list: [1], s: 'x' },
+    check: (out) => {
+      for (const attempts of Object.values(result(out) as Record<string, string[]>)) {
+        assertNoEscape(attempts);
+      }
+    },
+  },
+  {
+    name: 'Function through the context and its getRemainingTimeInMillis',
+    code: `export const handler = (_e: any, context: any) => [${ESCAPES('context')}, ${ESCAPES('context.getRemainingTimeInMillis')}];`,
+    check: (out) => {
+      for (const attempts of result(out) as string[][]) assertNoEscape(attempts);
+    },
+  },
+  {
+    name: 'Function through lab callbacks and their results',
+    code: `import { send, tableGet } from 'serverless-lab';
+      export const handler = () => [${ESCAPES("send('q', 'x')")}, ${ESCAPES('send')}, ${ESCAPES("tableGet('t', 1)")}, ${ESCAPES("require('serverless-lab')")}];`,
+    check: (out) => {
+      for (const attempts of result(out) as string[][]) assertNoEscape(attempts);
+    },
+  },
+  {
+    name: 'Function through an error thrown by the host',
+    code: `import { send } from 'serverless-lab';
+      export const handler = () => { try { send('q', 'x'); } catch (err: any) { return ${ESCAPES('err')}; } };`,
+    lab: () => ({
+      send: () => {
+        throw new Error('host says no');
+      },
+    }),
+    check: (out) => assertNoEscape(result(out) as string[]),
+  },
+  {
+    name: 'Object.prototype.result = {reference: true} / .copy / .reference before lab calls and before returning',
+    code: `import { send, getObject } from 'serverless-lab';
+      export const handler = () => {
+        Object.assign(Object.prototype, { result: { reference: true }, copy: false, reference: true, externalCopy: true, arguments: { reference: true }, promise: true });
+        const sent = send('q', { a: 1 });
+        return { sent, got: getObject('b', 'present'), type: typeof sent.messageId };
+      };`,
+    check: (out, calls) => {
+      assert.deepEqual(result(out), { sent: { messageId: 'm-1' }, got: 'body', type: 'string' });
+      assert.deepEqual(calls[0], ['send', 'q', { a: 1 }, undefined]);
+    },
+  },
+  {
+    name: 'Array.prototype / arguments / Function.prototype.apply pollution before a call',
+    code: `import { send } from 'serverless-lab';
+      export const handler = () => {
+        Object.defineProperty(Array.prototype, '0', { get() { return 'polluted'; }, set() {}, configurable: true });
+        (Function.prototype as any).apply = function () { return 'hijacked'; };
+        (Function.prototype as any).call = function () { return 'hijacked'; };
+        (Reflect as any).apply = () => 'hijacked';
+        JSON.stringify = (() => 'not json') as any;
+        JSON.parse = (() => ({ hijacked: true })) as any;
+        return { id: send('q', 'body').messageId };
+      };`,
+    check: (out, calls) => {
+      assert.deepEqual(result(out), { id: 'm-1' });
+      assert.deepEqual(calls[0], ['send', 'q', 'body', undefined]);
+    },
+  },
+  {
+    name: 'a looping getter on the returned value',
+    code: 'export const handler = () => ({ ok: 1, get slow() { for (;;) {} } });',
+    check: timedOut,
+  },
+  {
+    name: 'a looping toJSON on the returned value',
+    code: 'export const handler = async () => ({ toJSON() { for (;;) {} } });',
+    check: timedOut,
+  },
+  {
+    name: "an Error whose message getter loops forever",
+    code: "export const handler = () => { const e = new Error('x'); Object.defineProperty(e, 'message', { get() { for (;;) {} } }); throw e; };",
+    check: timedOut,
+  },
+  {
+    name: 'an Error whose stack getter loops forever (async rejection)',
+    code: "export const handler = async () => { await null; const e = new Error('x'); Object.defineProperty(e, 'stack', { get() { for (;;) {} } }); throw e; };",
+    check: timedOut,
+  },
+  {
+    name: 'a huge return value (100 MB string)',
+    code: "export const handler = () => 'x'.repeat(100 * 1024 * 1024);",
+    memoryMb: 256,
+    check: (out) => failed(out, /^Runtime\.(ResponseTooLarge|OutOfMemory)$/, /more than the limit|ran out of memory/),
+  },
+  {
+    name: 'a result just over the response limit (object)',
+    code: "export const handler = () => ({ items: Array.from({ length: 20000 }, (_, i) => ({ i, pad: 'y'.repeat(50) })) });",
+    check: (out) => failed(out, 'Runtime.ResponseTooLarge', /characters as JSON, more than the limit of 1048576/),
+  },
+  {
+    name: 'deep recursion',
+    code: 'const down = (n: number): number => down(n + 1) + 1;\nexport const handler = () => down(0);',
+    check: (out) => {
+      failed(out, 'RangeError', /Maximum call stack size exceeded/);
+      assert.equal(out.ok === false && (out.error as { location?: { line: number } }).location?.line, 1);
+    },
+  },
+  {
+    name: 'while (true) {} in a synchronous handler',
+    code: 'export const handler = () => { while (true) {} };',
+    check: timedOut,
+  },
+  {
+    name: 'await null; while (true) {} in an async handler',
+    code: 'export const handler = async () => { await null; while (true) {} };',
+    check: timedOut,
+  },
+  {
+    name: 'while (true) {} at the top level (init phase)',
+    code: 'while (true) {}\nexport const handler = () => 1;',
+    phase: 'init',
+    check: timedOut,
+  },
+  {
+    name: 'a promise that never resolves',
+    code: 'export const handler = async () => { await new Promise(() => {}); return "never"; };',
+    check: (out) => failed(out, 'Runtime.UnresolvedPromise', /never settles/),
+  },
+  {
+    name: 'a memory bomb (array growth)',
+    code: 'const hoard: number[][] = [];\nexport const handler = () => { for (;;) hoard.push(new Array(65536).fill(1.5)); };',
+    memoryMb: 32,
+    check: (out) => failed(out, 'Runtime.OutOfMemory', /ran out of memory.*32 MB/),
+  },
+  {
+    name: 'a memory bomb at the top level (string doubling)',
+    code: "let s = 'ab';\nfor (;;) s = s + s + String(s.length);\nexport const handler = () => s;",
+    phase: 'init',
+    memoryMb: 32,
+    check: (out) => failed(out, /^Runtime\.OutOfMemory$|^RangeError$/, /ran out of memory|Invalid string length/),
+  },
+  {
+    name: "require('fs') at run time, import() of a computed name",
+    code: `export const handler = async () => {
+        const out: string[] = [];
+        try { (globalThis as any).require('fs'); } catch (e: any) { out.push(e.message); }
+        try { await import(['f', 's'].join('')); } catch (e: any) { out.push(e.message); }
+        out.push(typeof (globalThis as any).module, typeof (globalThis as any).exports);
+        return out;
+      };`,
+    check: (out) => {
+      const r = result(out) as string[];
+      assert.match(r[0], /cannot load 'fs' in a handler: only 'serverless-lab' can be imported/);
+      assert.match(r[1], /cannot load 'fs' in a handler/);
+      assert.deepEqual(r.slice(2), ['undefined', 'undefined']);
+    },
+  },
+  {
+    name: "a static import of 'node:child_process' is a compile error",
+    code: "import { execSync } from 'node:child_process';\nexport const handler = () => execSync('id');",
+    phase: 'init',
+    check: (out) => failed(out, 'Runtime.UserCodeSyntaxError', /Node built-in 'child_process' is not available in a handler/),
+  },
+  {
+    name: 'process / global.process / globalThis.process',
+    code: `export const handler = () => {
+        const g: any = globalThis;
+        let direct; try { direct = typeof (0, eval)('process'); } catch (e: any) { direct = e.message; }
+        return [direct, typeof g.process, typeof g.global, typeof g.Buffer, typeof g.require('serverless-lab')];
+      };`,
+    check: (out) => assert.deepEqual(result(out), ['process is not defined', 'undefined', 'undefined', 'undefined', 'object']),
+  },
+  {
+    name: 'setTimeout / setInterval / setImmediate',
+    code: `export const handler = () => ['setTimeout', 'setInterval', 'setImmediate'].map((n) => {
+        try { (globalThis as any)[n](() => {}, 10); return 'scheduled'; } catch (e: any) { return e.message; } });`,
+    check: (out) => {
+      for (const m of result(out) as string[]) assert.match(m, /is not available in a handler: .*use work\(ms\)/);
+    },
+  },
+  {
+    name: 'eval / new Function escape attempts',
+    code: `export const handler = () => {
+        const g = new Function('return this')();
+        const viaEval = (0, eval)('typeof this.process + typeof this.require + typeof this.ivm + typeof this._ivm');
+        let ctor; try { ctor = new Function('return process.mainModule')(); } catch (e: any) { ctor = e.message; }
+        return { same: g === globalThis, viaEval, ctor, keys: Object.getOwnPropertyNames(g).filter((k) => /ivm|isolate|host/i.test(k)) };
+      };`,
+    check: (out) => assert.deepEqual(result(out), { same: true, viaEval: 'undefinedfunctionundefinedundefined', ctor: 'process is not defined', keys: [] }),
+  },
+  {
+    name: '__proto__ keys in the returned JSON do not pollute the host',
+    code: `export const handler = () => {
+        const r = JSON.parse('{"__proto__": {"polluted": "yes"}, "constructor": {"prototype": {"polluted": "yes"}}, "ok": 1}');
+        return { r, list: [r] };
+      };`,
+    check: (out) => {
+      const r = result(out) as { r: Record<string, unknown>; list: unknown[] };
+      assert.equal(({} as { polluted?: string }).polluted, undefined);
+      assert.equal(Object.getPrototypeOf(r.r), Object.prototype);
+      assert.equal(r.r.ok, 1);
+      assert.equal(Object.hasOwn(r.r, '__proto__'), false, '__proto__ keys are dropped');
+    },
+  },
+  {
+    name: '__proto__ keys in lab call arguments do not pollute the host',
+    code: `import { tablePut } from 'serverless-lab';
+      export const handler = () => { tablePut('t', JSON.parse('{"id": 1, "__proto__": {"isAdmin": true}}')); return 'done'; };`,
+    check: (out, calls) => {
+      assert.equal(result(out), 'done');
+      const item = calls[0][2] as Record<string, unknown>;
+      assert.deepEqual(item, { id: 1 });
+      assert.equal(Object.getPrototypeOf(item), Object.prototype);
+      assert.equal(({} as { isAdmin?: boolean }).isAdmin, undefined);
+    },
+  },
+  {
+    name: 'Symbol, function and Proxy return values',
+    code: `let n = 0;
+      export const handler = () => {
+        n++;
+        if (n === 1) return Symbol('s');
+        if (n === 2) return () => 'fn';
+        if (n === 3) return new Proxy({}, { ownKeys() { throw new Error('trap!'); } });
+        return new Proxy({ a: 1 }, { get(t: any, k) { return k === 'a' ? 'proxied' : t[k]; } });
+      };`,
+    invocations: 4,
+    check: () => undefined, // the interesting part runs in a custom test below
+  },
+  {
+    name: 'a getter attack on a lab call argument (object with a looping getter passed to send)',
+    code: "import { send } from 'serverless-lab';\nexport const handler = () => send('q', { get body() { for (;;) {} } });",
+    check: (out, calls) => {
+      timedOut(out);
+      assert.equal(calls.length, 0, 'the host was never called');
+    },
+  },
+  {
+    name: 'a getter that changes its value on every read, passed to send',
+    code: "import { send } from 'serverless-lab';\nlet reads = 0;\nexport const handler = () => { send('q', { get v() { return ++reads; } }); return reads; };",
+    check: (out, calls) => {
+      assert.equal(result(out), 1, 'read exactly once, inside the isolate');
+      assert.deepEqual(calls[0], ['send', 'q', { v: 1 }, undefined]);
+    },
+  },
+  {
+    name: 'calling lab callbacks with huge arguments',
+    code: "import { send, log } from 'serverless-lab';\nexport const handler = () => { const big = 'x'.repeat(5 * 1024 * 1024); const out: string[] = []; for (const f of [() => send('q', big), () => log(big)]) { try { f(); out.push('sent'); } catch (e: any) { out.push(e.message); } } return out; };",
+    memoryMb: 128,
+    check: (out, calls) => {
+      for (const m of result(out) as string[]) assert.match(m, /arguments are \d+ bytes as JSON, more than the limit of 1048576 bytes/);
+      assert.equal(calls.length, 0);
+    },
+  },
+  {
+    name: 'reentrancy: the lab calls back into the same environment, another one, and destroys the caller',
+    code: "import { send } from 'serverless-lab';\nlet depth = 0;\nexport const handler = () => { depth++; const r = send('q', 'x'); return { depth, r }; };",
+    lab: (ex, calls) => ({
+      send: () => {
+        const same = ex.invoke('victim', {}, contextFor('victim'));
+        const other = ex.invoke('bystander', {}, contextFor('bystander'));
+        ex.destroyEnvironment('victim');
+        calls.push(['reentered', same.ok ? 'ran' : same.error.name, other.ok ? other.result : other.error.name]);
+        return { messageId: 'inner' };
+      },
+    }),
+    check: (out, calls) => {
+      assert.deepEqual(result(out), { depth: 1, r: { messageId: 'inner' } });
+      assert.deepEqual(calls, [['reentered', 'Runtime.Reentrancy', 'still fine']]);
+    },
+  },
+  {
+    name: 'SharedArrayBuffer + Atomics.wait hang',
+    code: 'export const handler = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);',
+    check: timedOut,
+  },
+  {
+    name: 'a WebAssembly infinite loop',
+    code: `const bytes = new Uint8Array([0,97,115,109,1,0,0,0, 1,4,1,96,0,0, 3,2,1,0, 7,5,1,1,102,0,0, 10,9,1,7,0,3,64,12,0,11,11]);
+      const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+      export const handler = () => (exports as any).f();`,
+    check: timedOut,
+  },
+  {
+    name: 'Error.prepareStackTrace tampering (CallSites, objects, a loop)',
+    code: `let n = 0;
+      export const handler = () => {
+        n++;
+        if (n === 1) { (Error as any).prepareStackTrace = (_e: any, frames: any[]) => frames.map((f) => String(f.getFileName()) + ' ' + String(f.getFunction?.())); return new Error('x').stack; }
+        if (n === 2) { (Error as any).prepareStackTrace = () => ({ get evil() { for (;;) {} } }); throw new Error('object stack'); }
+        (Error as any).prepareStackTrace = () => { for (;;) {} };
+        throw new Error('looping stack');
+      };`,
+    invocations: 3,
+    check: () => undefined, // runs in a custom test below
+  },
+  {
+    name: 'throwing non-Errors: a Symbol, null, an object whose toString loops, one whose toString throws',
+    code: `let n = 0;
+      export const handler = () => {
+        n++;
+        if (n === 1) throw Symbol('sym');
+        if (n === 2) throw null;
+        if (n === 3) throw { toString() { throw new Error('no'); }, toJSON() { throw new Error('no'); } };
+        throw { toString() { for (;;) {} }, toJSON() { for (;;) {} } };
+      };`,
+    invocations: 4,
+    check: () => undefined, // runs in a custom test below
+  },
+  {
+    name: 'reading host file paths through stack traces',
+    code: `export const handler = () => {
+        const inside = new Error('probe').stack;
+        (Error as any).prepareStackTrace = (_e: any, frames: any[]) => frames.map((f) => f.getFileName() + ':' + f.getScriptNameOrSourceURL?.());
+        const names = new Error('x').stack;
+        (Error as any).prepareStackTrace = undefined;
+        throw new Error(String(inside) + '\\n' + String(names));
+      };`,
+    check: (out, _calls, learnerFile) => {
+      assert.ok(!out.ok);
+      const text = `${out.error.message}\n${out.error.stack}`.split(learnerFile).join('<learner file>');
+      for (const hostPath of [process.cwd(), __dirname, tmpdir(), 'node_modules', 'isolated-vm', '/work/', '/home/', '/usr/']) {
+        assert.ok(!text.includes(hostPath), `leaked ${hostPath}: ${text}`);
+      }
+      assert.ok(out.error.stack?.includes('<learner file>') || `${out.error.stack}`.includes(learnerFile));
+      assert.match(out.error.message, /file:\/\/\/serverless-lab\//);
+    },
+  },
+  {
+    name: 'tampering with the API object and the bootstrap globals',
+    code: `const api: any = (globalThis as any).require('serverless-lab');
+      let frozen; try { api.send = () => ({ messageId: 'fake' }); frozen = Object.isFrozen(api); } catch (e: any) { frozen = e.name; }
+      export const handler = () => ({ frozen, init: typeof (globalThis as any).__labInit, id: api.send('q', 'x').messageId });`,
+    check: (out) => assert.deepEqual(result(out), { frozen: 'TypeError', init: 'undefined', id: 'm-1' }), // strict mode: ES modules are
+  },
+  {
+    name: 'a handler that returns a thenable whose then getter loops',
+    code: "export const handler = () => ({ get then() { for (;;) {} } });",
+    check: timedOut,
+  },
+];
+
+describe('sandbox attack suite', function () {
+  this.timeout(30000);
+  let dir: string;
+  let ex: IsolateExecutor;
+  let protoKeys: string[];
+  const fn = (file: string, memoryMb = 64) => ({ name: 'attack', handler: file, memoryMb, timeoutMs: TIMEOUT_MS });
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sandbox-attacks-'));
+    writeFileSync(join(dir, 'bystander.ts'), "export const handler = () => 'still fine';\n");
+    protoKeys = Object.getOwnPropertyNames(Object.prototype).sort();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(() => {
+    clearCompileCache();
+    ex = new IsolateExecutor({ rootDir: dir });
+  });
+  afterEach(() => ex.dispose());
+
+  /** (b) the host is fine and (c) an unrelated environment works afterwards. */
+  function assertHostFine(): void {
+    assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), protoKeys);
+    assert.equal(Object.getOwnPropertyNames(Array.prototype).includes('0'), false);
+    assert.equal(typeof process.pid, 'number');
+    assert.equal(JSON.stringify({ a: [1] }), '{"a":[1]}');
+    const fresh = new IsolateExecutor({ rootDir: dir });
+    try {
+      assert.equal(fresh.createEnvironment(fn('bystander.ts'), 'after', recordingLab().lab).ok, true);
+      const out = fresh.invoke('after', {}, contextFor('after'));
+      assert.ok(out.ok && out.result === 'still fine', JSON.stringify(out));
+    } finally {
+      fresh.dispose();
+    }
+  }
+
+  function run(attack: Attack, file: string): { outs: Outcome[]; calls: Array<[string, ...unknown[]]> } {
+    const recorded = recordingLab();
+    const lab = attack.lab ? { ...recorded.lab, ...attack.lab(ex, recorded.calls) } : recorded.lab;
+    assert.equal(ex.createEnvironment(fn('bystander.ts'), 'bystander', recordingLab().lab).ok, true);
+    const init = ex.createEnvironment(fn(file, attack.memoryMb), 'victim', lab);
+    if (attack.phase === 'init') return { outs: [init], calls: recorded.calls };
+    assert.ok(init.ok, `init failed: ${JSON.stringify(init)}`);
+    const outs: Outcome[] = [];
+    for (let i = 0; i < (attack.invocations ?? 1) && (i === 0 || ex.size === 2); i++) outs.push(ex.invoke('victim', attack.event ?? {}, contextFor('victim')));
+    return { outs, calls: recorded.calls };
+  }
+
+  attacks.forEach((attack, i) => {
+    it(`${i + 1}. ${attack.name}`, () => {
+      const file = `attack${i}.ts`;
+      writeFileSync(join(dir, file), attack.code);
+      const started = Date.now();
+      const { outs, calls } = run(attack, file);
+      const out = outs[0];
+      if (attack.name.startsWith('Symbol, function and Proxy')) {
+        assert.deepEqual(
+          outs.map((o) => (o.ok ? result(o) : `${o.error.name}: ${o.error.message}`)),
+          [undefined, undefined, 'Runtime.ResultNotSerializable: the handler\'s result cannot be turned into JSON: trap!', { a: 'proxied' }],
+        );
+      } else if (attack.name.startsWith('Error.prepareStackTrace')) {
+        const names = result(outs[0]) as string[];
+        assert.ok(Array.isArray(names));
+        for (const n of names) assert.match(n, /^(file:\/\/\/serverless-lab\/[\w./-]+|null|undefined) undefined$/);
+        failed(outs[1], 'Error', /^object stack$/);
+        assert.equal(outs[1].ok === false && outs[1].error.stack, undefined);
+        timedOut(outs[2]);
+      } else if (attack.name.startsWith('throwing non-Errors')) {
+        assert.deepEqual(
+          outs.slice(0, 3).map((o) => !o.ok && [o.error.name, o.error.message]),
+          [
+            ['Error', 'Symbol(sym)'],
+            ['Error', 'null'],
+            ['Error', '[unprintable value]'],
+          ],
+        );
+        timedOut(outs[3]);
+      } else {
+        attack.check(out, calls, join(dir, file));
+      }
+      // (d) every failure carries a readable message
+      for (const o of outs) if (!o.ok) assert.ok(o.error.message.length > 3 && o.error.message.length < 20_000, o.error.message);
+      assert.ok(Date.now() - started < 5000, 'contained quickly');
+      // the bystander environment in the same executor is unharmed
+      const bystander = ex.invoke('bystander', {}, contextFor('bystander'));
+      assert.ok(bystander.ok && bystander.result === 'still fine', JSON.stringify(bystander));
+      assertHostFine();
+    });
+  });
+
+  it(`covers at least 25 distinct attacks (${attacks.length})`, () => {
+    assert.ok(attacks.length >= 25);
+  });
+});
