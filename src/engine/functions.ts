@@ -359,7 +359,7 @@ export class FunctionPlatform {
       if (!outcome.ok || initTimedOut) {
         const error = !outcome.ok ? `${outcome.error.name}: ${outcome.error.message}` : `Runtime.InitTimeout: init exceeded ${INIT_CAP_MS / 1000} s`;
         this.bill(fn, this.billInit ? this.ctx.clock.now - running.billedFrom : 0);
-        this.ctx.trace.emit('failed', fn.name, req.id, req.cause, { env: env.id, error, phase: 'init' });
+        this.ctx.trace.emit('failed', fn.name, req.id, req.cause, { env: env.id, error, phase: 'init', ...(!outcome.ok ? errorLocation(outcome.error) : {}) });
         env.running = undefined;
         this.destroy(env, 'init-error');
         req.done({ ok: false, error, durationMs: 0, coldStart: true, requestId: req.id, initMs: running.initMs });
@@ -474,8 +474,11 @@ export class FunctionPlatform {
         req.done({ ok: true, result: outcome.result, durationMs, ...base });
       } else {
         const error = `${outcome.error.name}: ${outcome.error.message}`;
-        this.ctx.trace.emit('failed', fn.name, req.id, req.cause, { env: env.id, error, durationMs });
-        this.release(env);
+        this.ctx.trace.emit('failed', fn.name, req.id, req.cause, { env: env.id, error, durationMs, ...errorLocation(outcome.error) });
+        // An executor marks an error fatal when the environment itself is gone (killed for memory,
+        // crashed): like Lambda, the platform throws it away and the next invoke is a cold start.
+        if ((outcome.error as { fatal?: boolean }).fatal) this.destroy(env, 'crash');
+        else this.release(env);
         req.done({ ok: false, error, durationMs, ...base });
       }
     });
@@ -663,4 +666,11 @@ export class FunctionPlatform {
     if (typeof ms !== 'number' || !Number.isFinite(ms) || fn.latencyMs + ms < 0) fail('ms', `must be a finite number keeping the added latency ≥ 0, got ${String(ms)}`);
     fn.latencyMs += ms;
   }
+}
+
+/** Where in the learner's source an error was thrown, when the executor knows (the sandbox does). */
+function errorLocation(error: unknown): { location?: { file: string; line: number; column: number } } {
+  const loc = (error as { location?: { file?: unknown; line?: unknown; column?: unknown } }).location;
+  if (loc && typeof loc.file === 'string' && typeof loc.line === 'number' && typeof loc.column === 'number') return { location: { file: loc.file, line: loc.line, column: loc.column } };
+  return {};
 }

@@ -594,3 +594,32 @@ describe('FunctionPlatform: determinism', () => {
     assert.equal(run(), first);
   });
 });
+
+describe('FunctionPlatform: an environment the executor reports gone (fatal) is thrown away', () => {
+  it('destroys the environment after a fatal error, so the next invoke is a cold start', () => {
+    const ctx = new EngineContext({ seed: 1 });
+    let invokes = 0;
+    const executor = {
+      createEnvironment: () => ({ ok: true as const, workMs: 0 }),
+      invoke: () => {
+        invokes++;
+        return invokes === 1
+          ? { ok: false as const, error: { name: 'Runtime.OutOfMemory', message: 'heap limit', fatal: true } as never, workMs: 0 }
+          : { ok: true as const, result: 'fine', workMs: 0 };
+      },
+      destroyEnvironment: () => undefined,
+    };
+    const platform = new FunctionPlatform(ctx, { executor, lab: fakeLab() });
+    platform.define({ name: 'f', handler: 'h' });
+    const { results, done } = collect();
+    platform.invoke('f', {}, done);
+    ctx.clock.drain();
+    platform.invoke('f', {}, done);
+    ctx.clock.drain();
+    assert.equal(results[0].ok, false);
+    assert.equal(results[1].ok, true);
+    assert.equal(results[1].coldStart, true, 'the second invoke needed a new environment');
+    assert.equal(ctx.trace.count('env-destroyed', 'f') >= 1, true);
+    assert.equal(ctx.trace.count('cold-start', 'f'), 2);
+  });
+});
