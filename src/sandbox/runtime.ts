@@ -1,0 +1,121 @@
+/**
+ * The runtime process: the engine and the isolates, forked from the extension host with
+ * `--no-node-snapshot` (see client.ts). It answers the typed requests of protocol.ts and pushes trace
+ * records in batches — at most about 60 a second, never one message per event.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { validateScenario, ScenarioError } from '../engine/scenario';
+import { Simulation } from '../engine/simulation';
+import type { TraceRecord } from '../engine/trace';
+import { checkLesson } from '../lessons/checker';
+import { loadCatalog } from '../lessons/loader';
+import { IsolateExecutor } from './isolateExecutor';
+import type { FromRuntime, Request, RequestEnvelope } from './protocol';
+
+const FLUSH_MS = 16; // ≤ ~60 batches per second
+const MAX_BATCH = 5_000; // records per batch; the rest are counted as dropped (aggregates stay exact)
+
+let sim: Simulation | undefined;
+let executor: IsolateExecutor | undefined;
+let pending: TraceRecord[] = [];
+let dropped = 0;
+let flushTimer: NodeJS.Timeout | undefined;
+
+function post(message: FromRuntime): void {
+  process.send?.(message);
+}
+
+function flush(): void {
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = undefined;
+  if (!pending.length && !dropped) return;
+  post({ push: 'trace', records: pending, dropped, now: sim?.now ?? 0 });
+  pending = [];
+  dropped = 0;
+}
+
+function onRecord(record: TraceRecord): void {
+  if (pending.length < MAX_BATCH) pending.push(record);
+  else dropped++;
+  flushTimer ??= setTimeout(flush, FLUSH_MS);
+}
+
+function requireSim(): Simulation {
+  if (!sim) throw Object.assign(new Error('no scenario is loaded'), { name: 'NoScenario' });
+  return sim;
+}
+
+function load(scenarioFile: string, seed: number | undefined, handlerDir: string | undefined): unknown {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(scenarioFile, 'utf8'));
+  } catch (err) {
+    throw Object.assign(new Error(`cannot read ${scenarioFile}: ${(err as Error).message}`), { name: 'ScenarioError' });
+  }
+  const { scenario, problems } = validateScenario(json);
+  if (!scenario) throw new ScenarioError(problems);
+  executor?.dispose();
+  executor = new IsolateExecutor({ rootDir: handlerDir ?? path.dirname(scenarioFile) });
+  const next = new Simulation(scenario, { seed, executor, records: { mode: 'window', size: 50_000 } });
+  sim = next;
+  next.ctx.trace.subscribe(onRecord);
+  return { name: scenario.name, endMs: Number.isFinite(next.endMs) ? next.endMs : null, topology: next.topology() };
+}
+
+function handle(request: Request): unknown {
+  switch (request.type) {
+    case 'ping':
+      return { pid: process.pid, node: process.version, abi: process.versions.modules };
+    case 'load':
+      return load(request.scenarioFile, request.seed, request.handlerDir);
+    case 'run': {
+      const s = requireSim();
+      s.run(request.untilMs ?? s.endMs);
+      return { now: s.now, done: s.ctx.clock.peek() === undefined || s.now >= s.endMs };
+    }
+    case 'step': {
+      const s = requireSim();
+      let ran = 0;
+      for (let i = 0; i < (request.events ?? 1) && s.step(); i++) ran++;
+      return { now: s.now, ran };
+    }
+    case 'summary':
+      return requireSim().summary();
+    case 'topology':
+      return requireSim().topology();
+    case 'check': {
+      const { catalog, problems } = loadCatalog(path.dirname(request.lessonDir));
+      const lesson = catalog.lessons.find((l) => path.resolve(l.dir) === path.resolve(request.lessonDir));
+      if (!lesson) throw new Error(`no valid lesson in ${request.lessonDir}${problems.length ? `: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` : ''}`);
+      const result = checkLesson(lesson, request.handlerDir, (dir) => ({ executor: new IsolateExecutor({ rootDir: dir }) }), { seed: request.seed });
+      return result;
+    }
+    case 'playground':
+      throw new Error(`playground operation "${request.op}" is not available yet`);
+    case 'fault':
+      if (process.env.SERVERLESS_LAB_TEST_HOOKS !== '1') throw new Error('fault hooks are only enabled in tests');
+      if (request.kind === 'exit') process.exit(70);
+      for (;;) {
+        // hang on purpose: the host's deadline must catch this
+      }
+    case 'stop':
+      setImmediate(() => process.exit(0));
+      return { stopping: true };
+  }
+}
+
+process.on('message', (envelope: RequestEnvelope) => {
+  try {
+    const value = handle(envelope.request);
+    flush();
+    post({ id: envelope.id, ok: true, value: value === undefined ? null : value });
+  } catch (err) {
+    flush();
+    const e = err as Error & { problems?: Array<{ path: string; message: string }>; path?: string };
+    post({ id: envelope.id, ok: false, error: { name: e.name || 'Error', message: e.message, ...(e.path ? { path: e.path } : {}), ...(e.problems ? { problems: e.problems } : {}) } });
+  }
+});
+
+process.on('disconnect', () => process.exit(0));
+post({ push: 'ready', pid: process.pid, node: process.version, modules: process.versions.modules });
