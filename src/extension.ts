@@ -1,11 +1,17 @@
 import * as vscode from 'vscode';
+import { registerDiagram } from './vscode/diagram';
+import { registerExercises } from './vscode/exercises';
 import { registerLessons } from './vscode/lessons';
+import { registerRuntime } from './vscode/runtime';
 
 /** What activate() returns: used by the extension-host tests and by other extensions. */
 export interface ServerlessLabApi {
   /** How long activate() took, in ms. */
   activationMs: number;
   lessons: ReturnType<typeof registerLessons>;
+  exercises: ReturnType<typeof registerExercises>;
+  runtime: ReturnType<typeof registerRuntime>;
+  diagram: ReturnType<typeof registerDiagram>;
 }
 
 // activate() only wires features together: each feature registers its own views and commands.
@@ -15,10 +21,13 @@ export function activate(context: vscode.ExtensionContext): ServerlessLabApi {
   context.subscriptions.push(output);
 
   const lessons = registerLessons(context, output);
+  const runtime = registerRuntime(context, output);
+  const exercises = registerExercises(context, lessons, runtime, output);
+  const diagram = registerDiagram(context, lessons, exercises, runtime, output);
 
   const activationMs = performance.now() - started;
   output.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, lessons };
+  return { activationMs, lessons, exercises, runtime, diagram };
 }
 
 export function deactivate(): void {

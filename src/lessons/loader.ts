@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Catalog, Lesson, LessonMeta, LessonProblem, Section } from './model';
+import { Catalog, ExerciseMeta, Lesson, LessonMeta, LessonProblem, Section, WrongSolutionMeta } from './model';
 
 const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -92,6 +92,8 @@ export function readLesson(file: string, dir: string, sectionIds: ReadonlySet<st
     if (!pagePath.startsWith(path.resolve(dir) + path.sep)) fail('page', 'must stay inside the lesson folder');
     else if (!fs.existsSync(pagePath)) fail('page', `file not found: ${m.page}`);
   }
+  const exercise = m.exercise === undefined ? undefined : readExercise(m.exercise, dir, fail);
+  const wrong = m.wrongSolutions === undefined ? undefined : readWrongSolutions(m.wrongSolutions, dir, fail);
   if (problems.length > before) return undefined;
   const meta = m as unknown as LessonMeta;
   return {
@@ -102,7 +104,68 @@ export function readLesson(file: string, dir: string, sectionIds: ReadonlySet<st
     summary: meta.summary,
     page: meta.page,
     ...(meta.minutes !== undefined ? { minutes: meta.minutes } : {}),
+    ...(exercise ? { exercise } : {}),
+    ...(wrong ? { wrongSolutions: wrong } : {}),
     dir,
     pagePath,
   };
+}
+
+function inside(dir: string, rel: string): string | undefined {
+  const abs = path.resolve(dir, rel);
+  return abs.startsWith(path.resolve(dir) + path.sep) ? abs : undefined;
+}
+
+function readExercise(value: unknown, dir: string, fail: (field: string, message: string) => void): ExerciseMeta | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail('exercise', 'must be an object {scenario, files, checks, hints}');
+    return undefined;
+  }
+  const e = value as Record<string, unknown>;
+  const fileField = (field: string, v: unknown): string | undefined => {
+    if (typeof v !== 'string' || !v) return void fail(`exercise.${field}`, 'must be a relative file path');
+    const abs = inside(dir, v);
+    if (!abs) return void fail(`exercise.${field}`, 'must stay inside the lesson folder');
+    if (!fs.existsSync(abs)) return void fail(`exercise.${field}`, `file not found: ${v}`);
+    return v;
+  };
+  const scenario = fileField('scenario', e.scenario);
+  const checks = fileField('checks', e.checks);
+  if (!Array.isArray(e.files) || e.files.length === 0) fail('exercise.files', 'must list at least one learner file');
+  else
+    e.files.forEach((f, i) => {
+      if (typeof f !== 'string' || !/^[\w./-]+\.(ts|js|mjs)$/.test(f) || f.includes('..')) return fail(`exercise.files[${i}]`, 'must be a relative .ts or .js path');
+      for (const variant of ['starter', 'solution']) {
+        if (!fs.existsSync(path.join(dir, variant, f))) fail(`exercise.files[${i}]`, `${variant}/${f} not found`);
+      }
+    });
+  if (!Array.isArray(e.hints) || e.hints.some((h) => typeof h !== 'string' || !h.trim())) fail('exercise.hints', 'must be a list of non-empty strings');
+  if (e.seed !== undefined && !Number.isInteger(e.seed)) fail('exercise.seed', 'must be an integer');
+  for (const key of Object.keys(e)) if (!['scenario', 'files', 'checks', 'hints', 'seed'].includes(key)) fail(`exercise.${key}`, 'unknown field');
+  if (!scenario || !checks || !Array.isArray(e.files) || !Array.isArray(e.hints)) return undefined;
+  return { scenario, checks, files: e.files as string[], hints: e.hints as string[], ...(e.seed !== undefined ? { seed: e.seed as number } : {}) };
+}
+
+function readWrongSolutions(value: unknown, dir: string, fail: (field: string, message: string) => void): WrongSolutionMeta[] | undefined {
+  if (!Array.isArray(value)) {
+    fail('wrongSolutions', 'must be a list');
+    return undefined;
+  }
+  const out: WrongSolutionMeta[] = [];
+  value.forEach((w, i) => {
+    const at = `wrongSolutions[${i}]`;
+    if (typeof w !== 'object' || w === null) return fail(at, 'must be an object {name, dir, fails, message}');
+    const { name, dir: d, fails, message } = w as Record<string, unknown>;
+    if (typeof name !== 'string' || !name) return fail(`${at}.name`, 'must be a non-empty string');
+    if (typeof d !== 'string' || !inside(dir, d) || !fs.existsSync(path.join(dir, d))) return fail(`${at}.dir`, `folder not found: ${String(d)}`);
+    if (typeof fails !== 'string' || !fails) return fail(`${at}.fails`, 'must name a check id');
+    if (typeof message !== 'string') return fail(`${at}.message`, 'must be a regular expression string');
+    try {
+      new RegExp(message);
+    } catch (err) {
+      return fail(`${at}.message`, `invalid regular expression: ${(err as Error).message}`);
+    }
+    out.push({ name, dir: d, fails, message });
+  });
+  return out;
 }

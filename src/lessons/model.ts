@@ -22,6 +22,33 @@ export interface LessonMeta {
   page: string;
   /** Estimated minutes to complete. */
   minutes?: number;
+  /** The hands-on part: the learner's handlers run in a scenario and checks judge the behaviour. */
+  exercise?: ExerciseMeta;
+  /** Plausible wrong solutions, each with the check it must fail (the lesson's own test). */
+  wrongSolutions?: WrongSolutionMeta[];
+}
+
+export interface ExerciseMeta {
+  /** Scenario file (relative to the lesson folder); its handler references are relative to the learner's folder. */
+  scenario: string;
+  /** Learner files (relative paths); `starter/<file>` and `solution/<file>` must exist for each. */
+  files: string[];
+  /** CommonJS module exporting the checks (`LessonCheck[]`). */
+  checks: string;
+  /** General hints, shown one at a time. */
+  hints: string[];
+  /** Seed for the check run (default: the scenario's). */
+  seed?: number;
+}
+
+export interface WrongSolutionMeta {
+  name: string;
+  /** Folder (relative to the lesson) overriding some of the learner files; the rest come from solution/. */
+  dir: string;
+  /** Id of the check that must fail. */
+  fails: string;
+  /** Regular expression the failure's message must match. */
+  message: string;
 }
 
 export interface Lesson extends LessonMeta {

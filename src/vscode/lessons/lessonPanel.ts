@@ -4,7 +4,7 @@ import { Lesson } from '../../lessons/model';
 import { nonce } from '../webviewHtml';
 
 /** Messages the lesson page's script sends to the extension. */
-type FromWebview = { type: 'ready'; text: string } | { type: 'setDone'; done: boolean };
+type FromWebview = { type: 'ready'; text: string } | { type: 'setDone'; done: boolean } | { type: 'command'; command: 'startLesson' | 'runChecks' | 'showHint' | 'openDiagram' };
 
 /**
  * Shows a lesson's markdown page in a themed webview (one panel, reused). The page's script reports
@@ -16,6 +16,8 @@ export class LessonPanel {
   /** Text the webview reported after rendering, per lesson id (read by tests and diagnostics). */
   readonly renderedText = new Map<string, string>();
   private readonly rendered = new vscode.EventEmitter<string>();
+  /** Hints the learner has already asked for (they stay visible on the page). */
+  hintsFor: (lessonId: string) => string[] = () => [];
   readonly onDidRender = this.rendered.event;
 
   constructor(
@@ -49,6 +51,11 @@ export class LessonPanel {
     if (this.panel && this.lesson) void this.panel.webview.postMessage({ type: 'state', done: this.isDone(this.lesson.id) });
   }
 
+  /** Shows the hints asked for so far on the lesson's page, when it is open. */
+  setHints(lessonId: string, hints: string[]): void {
+    if (this.panel && this.lesson?.id === lessonId) void this.panel.webview.postMessage({ type: 'hints', hints });
+  }
+
   dispose(): void {
     this.panel?.dispose();
   }
@@ -60,6 +67,8 @@ export class LessonPanel {
       this.rendered.fire(this.lesson.id);
     } else if (message.type === 'setDone') {
       void this.setDone(this.lesson.id, message.done);
+    } else if (message.type === 'command' && ['startLesson', 'runChecks', 'showHint', 'openDiagram'].includes(message.command)) {
+      void vscode.commands.executeCommand(`serverlessLab.${message.command}`, this.lesson.id);
     }
   }
 
@@ -80,11 +89,17 @@ export class LessonPanel {
 <link rel="stylesheet" href="${css}">
 <title>${escapeHtml(lesson.title)}</title>
 </head>
-<body data-lesson="${escapeHtml(lesson.id)}" data-done="${done}">
+<body data-lesson="${escapeHtml(lesson.id)}" data-done="${done}" data-exercise="${Boolean(lesson.exercise)}">
 <main id="page" tabindex="-1"></main>
 <script type="application/json" id="markdown">${markdown}</script>
+<section id="hints" aria-label="Hints" hidden><h2>Hints</h2><ol id="hint-list"></ol></section>
+<script type="application/json" id="hints-data">${JSON.stringify(this.hintsFor(lesson.id)).replace(/</g, '\\u003c')}</script>
 <footer class="lesson-footer">
-  <button id="toggle-done" type="button"></button>
+  <button id="start" type="button" data-command="startLesson">Start exercise</button>
+  <button id="check" type="button" data-command="runChecks" class="secondary">Run checks</button>
+  <button id="hint" type="button" data-command="showHint" class="secondary">Show hint</button>
+  <button id="diagram" type="button" data-command="openDiagram" class="secondary">Open diagram</button>
+  <button id="toggle-done" type="button" class="secondary"></button>
   <span id="status" role="status" aria-live="polite"></span>
 </footer>
 <script nonce="${n}" src="${script}"></script>

@@ -25,10 +25,25 @@ button.addEventListener('click', () => {
   vscode.postMessage({ type: 'setDone', done });
 });
 
-window.addEventListener('message', (event: MessageEvent<{ type: string; done?: boolean }>) => {
+const hintsSection = document.getElementById('hints') as HTMLElement;
+function renderHints(hints: string[]): void {
+  const list = document.getElementById('hint-list') as HTMLOListElement;
+  list.replaceChildren(...hints.map((h) => Object.assign(document.createElement('li'), { textContent: h })));
+  hintsSection.hidden = hints.length === 0;
+}
+renderHints(JSON.parse((document.getElementById('hints-data') as HTMLScriptElement).textContent ?? '[]') as string[]);
+
+for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-command]')) {
+  if (document.body.dataset.exercise !== 'true' && b.dataset.command !== 'openDiagram') b.hidden = true;
+  b.addEventListener('click', () => vscode.postMessage({ type: 'command', command: b.dataset.command }));
+}
+
+window.addEventListener('message', (event: MessageEvent<{ type: string; done?: boolean; hints?: string[] }>) => {
   if (event.data?.type === 'state' && typeof event.data.done === 'boolean') {
     done = event.data.done;
     render();
+  } else if (event.data?.type === 'hints' && Array.isArray(event.data.hints)) {
+    renderHints(event.data.hints);
   }
 });
 

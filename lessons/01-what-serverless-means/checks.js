@@ -1,0 +1,147 @@
+// @ts-check
+// Checks for "What serverless means": your handler answers HTTP requests correctly, the platform
+// scales environments from zero with the traffic (and back to zero), and you pay only for the
+// milliseconds your code runs.
+
+const FN = 'hello';
+const GATEWAY = 'api';
+/** Budget for the whole run, in GB-seconds (about 50 ms of 128 MB per request). */
+const BUDGET_GBS = 8;
+
+/** @param {import('../../src/lessons/checks').RunView} r */
+function exchanges(r) {
+  const answers = new Map();
+  for (const rec of r.where('responded', GATEWAY)) answers.set(rec.id, rec.detail);
+  return r.where('request', GATEWAY).map((rec) => {
+    const path = String(rec.detail?.path ?? '');
+    const answer = answers.get(rec.id);
+    return { t: rec.t, path, status: answer ? Number(answer.statusCode) : undefined };
+  });
+}
+
+/** @param {Array<{ status: number | undefined }>} list */
+function statusCounts(list) {
+  /** @type {Record<string, number>} */
+  const counts = {};
+  for (const x of list) {
+    const key = x.status === undefined ? 'no answer' : String(x.status);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return Object.entries(counts)
+    .sort((a, b) => b[1] - a[1])
+    .map(([status, n]) => `${n} × ${status}`)
+    .join(', ');
+}
+
+const WITH_NAME = /^\/hello\/[^/]+$/;
+
+/** Busy intervals of the function's invocations, from the trace. */
+function invocations(r) {
+  const ends = new Map();
+  for (const kind of /** @type {const} */ (['succeeded', 'failed', 'timed-out'])) for (const rec of r.where(kind, FN)) ends.set(rec.id, rec.t);
+  return r.where('invoked', FN).map((rec) => ({ start: rec.t, end: ends.get(rec.id) ?? Infinity }));
+}
+
+/** Peak number of overlapping intervals that start in [from, to). */
+function peakConcurrency(intervals, from, to) {
+  const points = [];
+  for (const i of intervals) {
+    if (i.end <= from || i.start >= to) continue;
+    points.push([Math.max(i.start, from), 1], [i.end, -1]);
+  }
+  points.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, d] of points) peak = Math.max(peak, (now += d));
+  return peak;
+}
+
+module.exports = [
+  {
+    id: 'greets-by-name',
+    title: 'GET /hello/{name} answers 200',
+    hint: 'The gateway hands you the route\'s path parameters in event.pathParameters; return an object with a numeric statusCode and a body.',
+    run(r) {
+      const named = exchanges(r).filter((x) => WITH_NAME.test(x.path));
+      const ok = named.filter((x) => x.status === 200).length;
+      const pass = named.length > 0 && ok === named.length;
+      return {
+        pass,
+        expected: `all ${named.length} requests with a name answered 200`,
+        actual: named.length ? `${statusCounts(named)}` : 'no requests reached the gateway',
+        message: pass
+          ? `${ok} visitors were greeted.`
+          : `${named.length - ok} of ${named.length} requests to /hello/{name} did not get a 200: a 501 means the TODO is still there, a 502 means your handler threw, anything else is the statusCode you returned.`,
+      };
+    },
+  },
+  {
+    id: 'rejects-missing-name',
+    title: 'GET /hello (no name) answers 400',
+    hint: 'A request without a name is the client\'s mistake: return { statusCode: 400, body: … } instead of throwing or greeting "undefined".',
+    run(r) {
+      const nameless = exchanges(r).filter((x) => !WITH_NAME.test(x.path));
+      const ok = nameless.filter((x) => x.status === 400).length;
+      const pass = nameless.length > 0 && ok === nameless.length;
+      const s502 = nameless.filter((x) => x.status === 502).length;
+      const s200 = nameless.filter((x) => x.status === 200).length;
+      let why = '';
+      if (s502) why = ` ${s502} got a 502 Internal Server Error: your handler threw on a missing name (API Gateway turns a function error into a 502, and the client learns nothing).`;
+      else if (s200) why = ` ${s200} got a 200: the handler greeted a visitor who gave no name ("Hello, undefined!"); a client error deserves a 4xx.`;
+      return {
+        pass,
+        expected: `all ${nameless.length} requests without a name answered 400`,
+        actual: nameless.length ? statusCounts(nameless) : 'no requests without a name reached the gateway',
+        message: pass ? 'Requests without a name got a clear 400.' : `${nameless.length - ok} of ${nameless.length} requests without a name did not get a 400.${why}`,
+      };
+    },
+  },
+  {
+    id: 'scales-from-zero',
+    title: 'Environments scale with the traffic — from zero and back to zero',
+    hint: 'Nothing to configure here: watch the diagram while the burst arrives. If this fails, look at how long each invocation takes.',
+    run(r) {
+      const reqs = exchanges(r);
+      const first = reqs.length ? reqs[0].t : Infinity;
+      const created = r.where('cold-start', FN);
+      const destroyed = r.where('env-destroyed', FN);
+      const before = created.filter((c) => c.t < first).length;
+      const alive = created.length - destroyed.length;
+      const inv = invocations(r);
+      const steady = peakConcurrency(inv, 30_000, 60_000);
+      const burst = peakConcurrency(inv, 60_000, 70_000);
+      const pass = before === 0 && alive === 0 && burst >= 5 && burst >= 3 * Math.max(1, steady);
+      return {
+        pass,
+        expected: '0 environments before the first request; concurrency ≥ 3× higher in the 100 req/s burst than at 2 req/s; 0 environments once traffic has been gone for the idle timeout',
+        actual: `${before} environments before the first request, peak concurrency ${steady} at 2 req/s and ${burst} in the burst, ${created.length} environments created in all, ${alive} still alive at ${Math.round(r.summary.virtualMs / 1000)} s`,
+        message: pass
+          ? `Concurrency followed the traffic: ${steady} → ${burst} → 0, with ${created.length} cold starts.`
+          : alive > 0
+            ? `${alive} environments were still alive at the end.`
+            : `Concurrency did not follow the traffic as expected (${steady} at 2 req/s, ${burst} in the burst): when each invocation takes long, even the quiet period keeps many environments busy.`,
+      };
+    },
+  },
+  {
+    id: 'pays-per-use',
+    title: `The whole run costs at most ${BUDGET_GBS} GB-s`,
+    hint: 'You are billed memory × duration for every invocation: do only the work the response needs.',
+    run(r) {
+      const fn = r.summary.functions[FN];
+      const gbs = fn?.gbSeconds ?? 0;
+      const requests = fn?.requests ?? 0;
+      const perRequestMs = requests ? (gbs / 0.125 / requests) * 1000 : 0;
+      const pass = requests > 0 && gbs <= BUDGET_GBS;
+      const dollars = r.summary.cost.cost;
+      return {
+        pass,
+        expected: `≤ ${BUDGET_GBS} GB-s for the run (128 MB, about 50 ms billed per request)`,
+        actual: `${gbs.toFixed(2)} GB-s for ${requests} requests (≈ ${perRequestMs.toFixed(0)} ms billed per request, init included), $${dollars.toFixed(6)}; nothing billed while idle`,
+        message: pass
+          ? `${requests} requests cost ${gbs.toFixed(2)} GB-s — and the idle minutes cost nothing.`
+          : `The run billed ${gbs.toFixed(2)} GB-s, over the ${BUDGET_GBS} GB-s budget: every millisecond of work(…) in the handler is billed at 0.125 GB per second, for every request.`,
+      };
+    },
+  },
+];

@@ -1,0 +1,121 @@
+// Small inline-SVG charts drawn by hand (no chart library): queue depth and concurrency over time,
+// cold starts per bucket, cumulative cost. Colours come from VS Code's chart CSS variables.
+import type { Series, SeriesPoint } from '../../diagram/overlay';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const W = 220;
+const H = 56;
+const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
+const MAX_LINES = 6;
+export const MAX_POINTS = 240;
+
+interface Chart {
+  title: string;
+  unit: string;
+  /** Named lines: values per point. */
+  lines: (points: SeriesPoint[]) => Array<{ name: string; values: number[] }>;
+  bars?: boolean;
+}
+
+const CHARTS: Chart[] = [
+  { title: 'Queue depth', unit: 'messages', lines: (pts) => perKey(pts, (p) => p.queueDepth) },
+  { title: 'Concurrency', unit: 'running', lines: (pts) => perKey(pts, (p) => p.concurrency) },
+  { title: 'Cold starts', unit: 'per bucket', lines: (pts) => [{ name: 'cold starts', values: pts.map((p) => p.coldStarts) }], bars: true },
+  { title: 'Cost', unit: 'USD (estimate)', lines: (pts) => [{ name: 'cost', values: pts.map((p) => p.cost) }] },
+];
+
+function perKey(points: SeriesPoint[], pick: (p: SeriesPoint) => Record<string, number>): Array<{ name: string; values: number[] }> {
+  const names = new Set<string>();
+  for (const p of points) for (const k of Object.keys(pick(p))) names.add(k);
+  return [...names].slice(0, MAX_LINES).map((name) => ({ name, values: points.map((p) => pick(p)[name] ?? 0) }));
+}
+
+function fmt(v: number, unit: string): string {
+  if (unit.startsWith('USD')) return v < 0.01 ? `$${v.toFixed(6)}` : `$${v.toFixed(2)}`;
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
+}
+
+export class Charts {
+  private points: SeriesPoint[] = [];
+  private bucketMs = 1000;
+  private dirty = false;
+  private readonly svgs: SVGSVGElement[] = [];
+  private readonly captions: HTMLElement[] = [];
+
+  constructor(host: HTMLElement) {
+    host.textContent = '';
+    for (const c of CHARTS) {
+      const fig = document.createElement('figure');
+      fig.className = 'sl-chart';
+      const cap = document.createElement('figcaption');
+      cap.textContent = c.title;
+      const svg = document.createElementNS(SVG, 'svg');
+      svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+      svg.setAttribute('role', 'img');
+      svg.setAttribute('aria-label', c.title);
+      fig.append(cap, svg);
+      host.append(fig);
+      this.svgs.push(svg);
+      this.captions.push(cap);
+    }
+  }
+
+  reset(): void {
+    this.points = [];
+    this.dirty = true;
+  }
+
+  replace(series: Series): void {
+    this.points = series.points.slice(-MAX_POINTS);
+    this.bucketMs = series.bucketMs;
+    this.dirty = true;
+  }
+
+  append(points: SeriesPoint[]): void {
+    if (!points.length) return;
+    this.points.push(...points);
+    if (this.points.length > MAX_POINTS) this.points.splice(0, this.points.length - MAX_POINTS);
+    this.dirty = true;
+  }
+
+  /** Redraw if anything changed (call at a low rate, e.g. 4 per second). */
+  draw(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    CHARTS.forEach((c, i) => this.drawOne(c, this.svgs[i], this.captions[i]));
+  }
+
+  private drawOne(c: Chart, svg: SVGSVGElement, cap: HTMLElement): void {
+    const lines = c.lines(this.points);
+    let max = 0;
+    for (const l of lines) for (const v of l.values) if (v > max) max = v;
+    const n = this.points.length;
+    const last = lines.map((l) => `${l.name} ${fmt(l.values[l.values.length - 1] ?? 0, c.unit)}`).join(', ');
+    cap.textContent = `${c.title}${n ? ` — ${last}` : ''}`;
+    svg.setAttribute('aria-label', `${c.title} over the last ${n} buckets of ${this.bucketMs} ms; max ${fmt(max, c.unit)} ${c.unit}${n ? `; now ${last}` : ''}`);
+    const parts: string[] = [];
+    const x = (i: number): number => (n <= 1 ? W : (i / (n - 1)) * (W - 2) + 1);
+    const y = (v: number): number => H - 2 - (max > 0 ? (v / max) * (H - 14) : 0);
+    parts.push(`<line class="sl-axis" x1="0" y1="${H - 1.5}" x2="${W}" y2="${H - 1.5}"/>`);
+    parts.push(`<text class="sl-chart-max" x="2" y="10">${fmt(max, c.unit)}</text>`);
+    lines.forEach((l, li) => {
+      const colour = `var(${PALETTE[li % PALETTE.length]}, currentColor)`;
+      if (c.bars) {
+        const bw = Math.max(1, (W - 2) / Math.max(n, 1) - 0.5);
+        l.values.forEach((v, i) => {
+          if (v > 0) parts.push(`<rect x="${((i / Math.max(n, 1)) * (W - 2) + 1).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(H - 2 - y(v)).toFixed(1)}" style="fill:${colour}"/>`);
+        });
+      } else if (n > 0) {
+        const d = l.values.map((v, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)} ${y(v).toFixed(1)}`).join('');
+        parts.push(`<path class="sl-line" d="${d}" style="stroke:${colour}"/>`);
+      }
+    });
+    // Only numbers and fixed strings go into this markup (series names are set as text below).
+    svg.innerHTML = parts.join('');
+    lines.forEach((l) => {
+      const t = document.createElementNS(SVG, 'title');
+      t.textContent = l.name;
+      svg.append(t);
+    });
+  }
+}

@@ -1,0 +1,285 @@
+// The live diagram webview: renders the topology ONCE with Mermaid (strict security level) and
+// animates the trace on top of it — dots along edges, counters in badges, status colours, small
+// charts and an accessible text summary. Talks to the host only by postMessage (see
+// src/diagram/protocol.ts). Re-renders only when the topology source or the theme changes.
+import mermaid from 'mermaid';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
+import type { DiagramToHost, HostToDiagram, Speed, TopologyMessage } from '../../diagram/protocol';
+import type { NodeState, OverlayUpdate } from '../../diagram/overlay';
+import { Animator, badgeText } from './animator';
+import { Charts } from './charts';
+import { buildLegend } from './legend';
+import { summarise } from './summary';
+import { currentTheme, themeVariables, type ThemeKind } from './theme';
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+declare global {
+  interface Window {
+    __slPosted?: unknown[];
+    __slDiagram?: unknown;
+  }
+}
+
+const vscode: VsCodeApi =
+  typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : { postMessage: (m: unknown) => (window.__slPosted ??= []).push(m) };
+const post = (m: DiagramToHost): void => vscode.postMessage(m);
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const container = $<HTMLDivElement>('sl-diagram');
+const playButton = $<HTMLElement>('sl-play');
+const stepButton = $<HTMLElement>('sl-step');
+const speedSelect = $<HTMLElement & { value: string }>('sl-speed');
+const seek = $<HTMLInputElement>('sl-seek');
+const timeOut = $<HTMLOutputElement>('sl-time');
+const sampledOut = $<HTMLSpanElement>('sl-sampled');
+const summaryEl = $<HTMLDivElement>('sl-summary');
+const charts = new Charts($<HTMLDivElement>('sl-charts'));
+buildLegend($<HTMLDivElement>('sl-legend'));
+
+const DOT_MS: Record<Speed, number> = { '1x': 800, '10x': 400, max: 250 };
+const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
+
+let topology: TopologyMessage | undefined;
+let renderedKey = '';
+let renderCount = 0;
+let rendering: Promise<void> = Promise.resolve();
+let animator: Animator | undefined;
+const states = new Map<string, NodeState>();
+let now = 0;
+let end = 0;
+let playing = false;
+let speed: Speed = '1x';
+let sampledTotal = 0;
+let updatesApplied = 0;
+
+function renderKey(t: TopologyMessage, theme: ThemeKind): string {
+  return `${theme}\u0000${t.source}`;
+}
+
+function requestRender(): void {
+  rendering = rendering.then(render, render);
+}
+
+async function render(): Promise<void> {
+  const t = topology;
+  if (!t) return;
+  const theme = t.theme ?? currentTheme();
+  const key = renderKey(t, theme);
+  if (key === renderedKey) return;
+  const started = performance.now();
+  const renderId = `sl${++renderCount}`;
+  try {
+    mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'base', themeVariables: themeVariables(theme), flowchart: { htmlLabels: true, useMaxWidth: true }, fontFamily: 'var(--vscode-font-family)' });
+    const { svg } = await mermaid.render(renderId, t.source);
+    if (topology !== t) return; // a newer topology arrived while rendering
+    animator?.destroy();
+    container.innerHTML = svg;
+    const root = container.querySelector('svg') as SVGSVGElement;
+    root.classList.add('sl-svg');
+    root.setAttribute('role', 'group');
+    root.setAttribute('aria-label', 'Architecture diagram');
+    const byMermaidId = new Map<string, string>();
+    for (const [resource, mid] of Object.entries(t.ids)) byMermaidId.set(mid, resource);
+    const partitionOf = new Map<string, string>();
+    for (const [resource, boxes] of Object.entries(t.partitions ?? {})) boxes.forEach((mid, p) => partitionOf.set(mid, `${resource}#${p}`));
+    const nodes = new Map<string, SVGGElement>();
+    const partitions = new Map<string, SVGGElement>();
+    const prefix = `${renderId}-flowchart-`;
+    for (const g of root.querySelectorAll<SVGGElement>('g.node')) {
+      if (!g.id.startsWith(prefix)) continue;
+      const mid = g.id.slice(prefix.length).replace(/-\d+$/, '');
+      const resource = byMermaidId.get(mid);
+      if (resource !== undefined) nodes.set(resource, g);
+      const part = partitionOf.get(mid);
+      if (part !== undefined) partitions.set(part, g);
+    }
+    for (const [resource, kind] of Object.entries(t.kinds)) {
+      if (kind !== 'stream') continue;
+      const cluster = root.querySelector<SVGGElement>(`[id="${CSS.escape(`${renderId}-${t.ids[resource]}`)}"]`);
+      if (cluster) nodes.set(resource, cluster);
+    }
+    for (const [resource, g] of nodes) {
+      g.dataset.resource = resource;
+      g.setAttribute('tabindex', '0');
+      g.setAttribute('role', 'button');
+      g.setAttribute('aria-label', `${t.kinds[resource] ?? 'resource'} ${resource}`);
+      g.classList.add('sl-node');
+    }
+    const edgePaths = t.edgeIds.map((eid) => root.querySelector<SVGPathElement>(`path[id="${CSS.escape(`${renderId}-${eid}`)}"]`) ?? undefined);
+    animator = new Animator(root, nodes, partitions, edgePaths);
+    animator.motion = !reducedMotion.matches;
+    animator.dotMs = DOT_MS[speed];
+    animator.setStates([...states.values()]);
+    renderedKey = key;
+    post({ type: 'rendered', ok: true, ms: Math.round(performance.now() - started), nodes: nodes.size, edges: edgePaths.filter(Boolean).length });
+  } catch (error) {
+    // Mermaid can leave a stray error element behind; the message goes in as text only.
+    document.getElementById(`d${renderId}`)?.remove();
+    const p = document.createElement('p');
+    p.className = 'sl-error';
+    p.textContent = `Could not draw the diagram: ${error instanceof Error ? error.message : String(error)}`;
+    container.replaceChildren(p);
+    renderedKey = key;
+    post({ type: 'rendered', ok: false, ms: Math.round(performance.now() - started), nodes: 0, edges: 0, error: p.textContent });
+  }
+}
+
+// ---- updates --------------------------------------------------------------------------------------
+
+let summaryTimer = 0;
+let summaryDue = false;
+function scheduleSummary(): void {
+  summaryDue = true;
+  if (summaryTimer) return;
+  summaryTimer = window.setTimeout(() => {
+    summaryTimer = 0;
+    if (!summaryDue) return;
+    summaryDue = false;
+    summaryEl.textContent = summarise(now, states.values(), new Map());
+  }, 2000);
+}
+
+let chartTimer = 0;
+function scheduleCharts(): void {
+  if (chartTimer) return;
+  chartTimer = window.setTimeout(() => {
+    chartTimer = 0;
+    charts.draw();
+  }, 250);
+}
+
+function applyUpdate(u: OverlayUpdate): void {
+  updatesApplied++;
+  now = u.t;
+  if (now > end) end = now;
+  for (const s of u.nodes) states.set(s.id, s);
+  if (animator) {
+    animator.setStates(u.nodes);
+    if (u.edges.length) animator.addDots(u.edges);
+  }
+  if (u.series) charts.replace(u.series);
+  else charts.append(u.points);
+  sampledTotal += u.sampledAway;
+}
+
+function showTime(): void {
+  seek.max = String(Math.max(end, 0));
+  if (document.activeElement !== seek) seek.value = String(now);
+  timeOut.value = `${(now / 1000).toFixed(2)} s`;
+  sampledOut.textContent = sampledTotal > 0 ? `${sampledTotal} hops not animated (sampled)` : '';
+}
+
+window.addEventListener('message', (event: MessageEvent<HostToDiagram>) => {
+  const m = event.data;
+  if (!m || typeof m !== 'object') return;
+  switch (m.type) {
+    case 'topology':
+      topology = m;
+      requestRender();
+      break;
+    case 'updates':
+      for (const u of m.batch) applyUpdate(u);
+      showTime();
+      scheduleCharts();
+      scheduleSummary();
+      break;
+    case 'reset':
+      states.clear();
+      animator?.clearDots();
+      charts.reset();
+      sampledTotal = 0;
+      now = 0;
+      showTime();
+      scheduleCharts();
+      break;
+    case 'player':
+      playing = m.playing;
+      speed = m.speed;
+      now = m.t;
+      end = m.end;
+      speedSelect.value = speed;
+      if (animator) animator.dotMs = DOT_MS[speed];
+      syncPlay();
+      showTime();
+      break;
+  }
+});
+
+// ---- controls -----------------------------------------------------------------------------------------
+
+function syncPlay(): void {
+  playButton.textContent = playing ? 'Pause' : 'Play';
+  playButton.setAttribute('aria-label', playing ? 'Pause' : 'Play');
+}
+playButton.addEventListener('click', () => {
+  playing = !playing;
+  syncPlay();
+  post({ type: 'control', action: playing ? 'play' : 'pause' });
+});
+stepButton.addEventListener('click', () => post({ type: 'control', action: 'step' }));
+speedSelect.addEventListener('change', () => {
+  const v = speedSelect.value as Speed;
+  if (!(v in DOT_MS)) return;
+  speed = v;
+  if (animator) animator.dotMs = DOT_MS[speed];
+  post({ type: 'control', action: 'speed', value: speed });
+});
+let seekTimer = 0;
+seek.addEventListener('input', () => {
+  timeOut.value = `${(Number(seek.value) / 1000).toFixed(2)} s`;
+  if (seekTimer) return;
+  seekTimer = window.setTimeout(() => {
+    seekTimer = 0;
+    post({ type: 'control', action: 'seek', value: Number(seek.value) });
+  }, 120);
+});
+seek.addEventListener('change', () => post({ type: 'control', action: 'seek', value: Number(seek.value) }));
+
+container.addEventListener('click', (event) => {
+  const target = event.target as Element;
+  const dot = target.closest?.('circle.sl-dot') as SVGCircleElement | null;
+  if (dot?.dataset.id) {
+    post({ type: 'selectMessage', id: dot.dataset.id });
+    return;
+  }
+  const node = target.closest?.('.sl-node') as SVGGElement | null;
+  if (node?.dataset.resource !== undefined) post({ type: 'selectNode', id: node.dataset.resource });
+});
+container.addEventListener('keydown', (event) => {
+  if (event.key !== 'Enter' && event.key !== ' ') return;
+  const node = (event.target as Element).closest?.('.sl-node') as SVGGElement | null;
+  if (node?.dataset.resource === undefined) return;
+  event.preventDefault();
+  post({ type: 'selectNode', id: node.dataset.resource });
+});
+
+reducedMotion.addEventListener('change', () => {
+  if (!animator) return;
+  animator.motion = !reducedMotion.matches;
+  if (reducedMotion.matches) animator.clearDots();
+});
+
+// VS Code swaps the body class when the colour theme changes: re-render with the new theme variables.
+new MutationObserver(() => {
+  if (topology && !topology.theme) requestRender();
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
+// Hooks for tests and benchmarks (read-only views of the state).
+window.__slDiagram = {
+  badge: (id: string) => animator?.badge(id),
+  badgeFor: (s: NodeState) => badgeText(s),
+  stats: () => animator?.stats,
+  status: (id: string) => states.get(id)?.status,
+  updatesApplied: () => updatesApplied,
+  whenRendered: () => rendering,
+  summary: () => summarise(now, states.values(), new Map()),
+};
+
+syncPlay();
+post({ type: 'ready' });

@@ -1,0 +1,33 @@
+// The accessible text summary of the diagram's state, for screen readers (aria-live polite,
+// written at most every few seconds so it does not chatter).
+import type { NodeState } from '../../diagram/overlay';
+
+const NOTABLE: Record<string, Array<[string, string]>> = {
+  queue: [['depth', 'messages waiting or in flight'], ['inFlight', 'in flight'], ['deadLettered', 'dead-lettered']],
+  'fifo-queue': [['depth', 'messages waiting or in flight'], ['inFlight', 'in flight'], ['deadLettered', 'dead-lettered']],
+  dlq: [['depth', 'dead letters']],
+  function: [['concurrency', 'running'], ['warm', 'warm environments'], ['coldStarts', 'cold starts'], ['throttles', 'throttled'], ['errors', 'errors']],
+  topic: [['published', 'published'], ['retrying', 'retrying'], ['deadLettered', 'dead-lettered']],
+  bus: [['published', 'published'], ['retrying', 'retrying'], ['deadLettered', 'dead-lettered']],
+  stream: [['produced', 'records'], ['lag', 'consumer lag']],
+  bucket: [['stored', 'objects stored']],
+  table: [['writes', 'writes'], ['overloaded', 'overloaded writes']],
+  gateway: [['requests', 'requests'], ['inFlight', 'in flight'], ['errors', 'errors']],
+  legacy: [['requests', 'requests'], ['inFlight', 'in flight'], ['errors', 'errors']],
+  traffic: [['requests', 'requests']],
+};
+
+export function summarise(t: number, states: Iterable<NodeState>, labels: Map<string, string>): string {
+  const parts: string[] = [`At ${(t / 1000).toFixed(1)} s.`];
+  for (const s of states) {
+    const bits: string[] = [];
+    for (const [k, words] of NOTABLE[s.kind] ?? []) {
+      const v = s.counters[k] ?? 0;
+      if (v > 0) bits.push(`${v} ${words}`);
+    }
+    if (s.status !== 'idle' && s.status !== 'active') bits.push(s.status);
+    if (bits.length) parts.push(`${labels.get(s.id) ?? s.id} (${s.kind}): ${bits.join(', ')}.`);
+  }
+  if (parts.length === 1) parts.push('Nothing has happened yet.');
+  return parts.join(' ');
+}

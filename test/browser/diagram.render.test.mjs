@@ -1,0 +1,182 @@
+/* global window, document, MouseEvent */
+// Browser test of the live diagram webview: the built bundle in headless Debian Chromium under the
+// real webview CSP. Run: `node --test test/browser/diagram.render.test.mjs` (exits non-zero on failure;
+// not picked up by `npm run test:unit`, whose spec is test/unit/**/*.test.ts).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { openDiagramPage, topologyMessage, fanOut, OverlayModel } from './diagramPage.mjs';
+
+const KINDS = ['gateway', 'function', 'queue', 'fifo-queue', 'dlq', 'topic', 'stream', 'bus', 'bucket', 'table', 'legacy', 'traffic'];
+const NASTY = 'orders "v2" [eu] <img src=x onerror=alert(1)> end';
+
+function everyKind() {
+  const nodes = KINDS.map((kind) => ({ id: kind === 'queue' ? NASTY : `the-${kind}`, kind, label: kind === 'queue' ? NASTY : `the ${kind}`, detail: kind === 'stream' ? { partitions: 3 } : kind === 'function' ? { memoryMB: 512 } : undefined }));
+  const id = (k) => (k === 'queue' ? NASTY : `the-${k}`);
+  const edges = [
+    { from: id('traffic'), to: id('gateway') },
+    { from: id('gateway'), to: id('function'), kind: 'route' },
+    { from: id('function'), to: id('queue') },
+    { from: id('queue'), to: id('dlq'), kind: 'dead-letter' },
+    { from: id('function'), to: id('fifo-queue') },
+    { from: id('function'), to: id('topic') },
+    { from: id('function'), to: id('stream') },
+    { from: id('function'), to: id('bus') },
+    { from: id('function'), to: id('bucket') },
+    { from: id('function'), to: id('table') },
+    { from: id('bus'), to: id('legacy'), kind: 'rule' },
+  ];
+  const fan = fanOut(20, 'fan', false);
+  return { nodes: [...nodes, ...fan.nodes], edges: [...edges, ...fan.edges] };
+}
+
+let page;
+const topology = everyKind();
+const message = topologyMessage(topology);
+
+before(async () => {
+  page = await openDiagramPage();
+});
+after(async () => {
+  await page?.browser.close();
+});
+
+test('renders every node kind and a 20-way fan-out once, under the CSP, without errors', async () => {
+  await page.send(message);
+  const [rendered] = await page.waitPosted((m) => m.type === 'rendered', 'rendered');
+  assert.equal(rendered.ok, true, rendered.error);
+  assert.equal(rendered.nodes, topology.nodes.length);
+  assert.equal(rendered.edges, topology.edges.length);
+  const svg = await page.page.evaluate(() => {
+    const root = document.querySelector('#sl-diagram svg');
+    const nodes = [...root.querySelectorAll('.sl-node')].map((g) => ({ resource: g.dataset.resource, cls: g.getAttribute('class') }));
+    return { nodes, partitions: root.querySelectorAll('g.node.k_partition').length, paths: root.querySelectorAll('path.flowchart-link').length, imgs: document.querySelectorAll('img').length, text: root.textContent };
+  });
+  for (const n of topology.nodes) {
+    const g = svg.nodes.find((x) => x.resource === n.id);
+    assert.ok(g, `node group for ${n.id}`);
+    assert.match(g.cls, new RegExp(`\\bk_${n.kind.replace(/[^a-z]/g, '')}\\b`), `${n.id} has its kind class`);
+  }
+  assert.equal(svg.partitions, 3, 'one box per stream partition');
+  assert.equal(svg.paths, topology.edges.length);
+  assert.equal(svg.imgs, 0, 'a label with markup is shown as text, never as an element');
+  assert.ok(svg.text.includes('<img src=x onerror=alert(1)>'), 'the nasty name is shown literally');
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(page.violations, []);
+  assert.deepEqual(page.requests, []);
+});
+
+test('updates change counter badges, status colours and animate dots; labels are untouched', async () => {
+  const labelsBefore = await page.page.evaluate(() => [...document.querySelectorAll('#sl-diagram .sl-node .label')].map((l) => l.textContent));
+  const model = new OverlayModel(topology);
+  const fn = 'the-function';
+  let seq = 0;
+  const r = (t, kind, resource, id, cause, detail) => ({ seq: ++seq, t, kind, resource, id, cause, detail });
+  const records = [
+    r(0, 'request', 'the-traffic', 'req-1'),
+    r(1, 'request', 'the-gateway', 'gw-1', 'req-1'),
+    r(2, 'routed', 'the-gateway', 'gw-1', undefined, { target: fn }),
+    r(3, 'invoked', fn, 'inv-1', 'gw-1', { env: 'env-1', coldStart: true }),
+    r(3, 'cold-start', fn, 'inv-1', 'gw-1', { env: 'env-1' }),
+    r(4, 'sent', NASTY, 'm-1', 'inv-1'),
+    r(5, 'sent', NASTY, 'm-2', 'inv-1'),
+    r(6, 'sent', NASTY, 'm-3', 'inv-1'),
+    r(7, 'received', NASTY, 'm-1', undefined, { receiveCount: 1 }),
+    r(8, 'received', NASTY, 'm-2', undefined, { receiveCount: 3 }),
+    r(8, 'dead-lettered', NASTY, 'm-2', 'm-2', { deadLetterQueue: 'the-dlq', receiveCount: 3 }),
+    r(8, 'sent', 'the-dlq', 'm-2', 'm-2', { from: NASTY }),
+    r(9, 'produced', 'the-stream', 's-1', 'inv-1', { partition: 1, offset: 0 }),
+    r(9, 'produced', 'the-stream', 's-2', 'inv-1', { partition: 1, offset: 1 }),
+  ];
+  const update = model.apply(records);
+  assert.ok(update.edges.length >= 6, `edge events: ${JSON.stringify(update.edges)}`);
+  await page.send({ type: 'updates', batch: [update] });
+  await page.page.waitForFunction((id) => /depth 2 · in flight 1/.test(window.__slDiagram.badge(id) ?? ''), NASTY, { timeout: 5000 });
+  const after = await page.page.evaluate((nasty) => ({
+    queue: window.__slDiagram.badge(nasty),
+    dlq: window.__slDiagram.badge('the-dlq'),
+    fn: window.__slDiagram.badge('the-function'),
+    part1: window.__slDiagram.badge('the-stream#1'),
+    dlqClass: document.querySelector('[data-resource="the-dlq"]').getAttribute('class'),
+    dots: document.querySelectorAll('circle.sl-dot').length,
+    labels: [...document.querySelectorAll('#sl-diagram .sl-node .label')].map((l) => l.textContent),
+  }), NASTY);
+  assert.equal(after.queue, 'depth 2 · in flight 1 · DLQ 1');
+  assert.equal(after.dlq, 'depth 1');
+  assert.match(after.fn, /^running 1 · warm 0 · cold 1/);
+  assert.equal(after.part1, 'lag 0');
+  assert.match(after.dlqClass, /sl-status-dead-lettered/);
+  assert.ok(after.dots > 0, 'dots travel along the edges');
+  assert.deepEqual(after.labels, labelsBefore, 'node labels are never edited');
+  mkdirSync('test-artifacts', { recursive: true });
+  await page.page.screenshot({ path: 'test-artifacts/diagram-live.png', fullPage: true });
+
+  // Clicking a node and a dot reports them to the host.
+  await page.page.click('[data-resource="the-dlq"]');
+  await page.waitPosted((m) => m.type === 'selectNode' && m.id === 'the-dlq', 'selectNode');
+  await page.send({ type: 'updates', batch: [model.apply([r(10, 'sent', NASTY, 'm-9', 'inv-1')])] });
+  const dotId = await page.page.evaluate(() => {
+    const dot = document.querySelector('circle.sl-dot');
+    dot?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    return dot?.dataset.id;
+  });
+  assert.ok(dotId);
+  await page.waitPosted((m) => m.type === 'selectMessage' && m.id === dotId, 'selectMessage');
+
+  // The accessible summary catches up (throttled).
+  await page.page.waitForFunction(() => /depth|messages waiting/.test(document.getElementById('sl-summary').textContent), null, { timeout: 5000 });
+  const summary = await page.page.evaluate(() => document.getElementById('sl-summary').textContent);
+  assert.match(summary, /3 messages waiting or in flight/);
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(page.violations, []);
+});
+
+test('controls post control messages', async () => {
+  await page.page.click('#sl-play');
+  await page.page.click('#sl-step');
+  await page.page.evaluate(() => {
+    const s = document.getElementById('sl-seek');
+    s.max = '5000';
+    s.value = '1200';
+    s.dispatchEvent(new Event('change'));
+  });
+  const controls = await page.waitPosted((m) => m.type === 'control' && m.action === 'seek', 'seek');
+  assert.equal(controls[0].value, 1200);
+  const all = (await page.posted()).filter((m) => m.type === 'control').map((m) => m.action);
+  assert.deepEqual(all.slice(0, 2), ['play', 'step']);
+});
+
+test('a theme change re-renders once and keeps the counters', async () => {
+  const before = (await page.posted()).filter((m) => m.type === 'rendered').length;
+  await page.page.evaluate(() => {
+    document.body.classList.remove('vscode-dark');
+    document.body.classList.add('vscode-light');
+  });
+  await page.waitPosted((m, i, all) => all.filter((x) => x.type === 'rendered').length > before, 're-render');
+  // Sending the same topology again does not re-render.
+  await page.send(message);
+  await new Promise((r) => setTimeout(r, 300));
+  const renders = (await page.posted()).filter((m) => m.type === 'rendered').length;
+  assert.equal(renders, before + 1);
+  const badge = await page.page.evaluate((n) => window.__slDiagram.badge(n), NASTY);
+  assert.match(badge, /^depth 3 · in flight 1/);
+  assert.deepEqual(page.errors, []);
+});
+
+test('prefers-reduced-motion: counters only, no dots', async () => {
+  const reduced = await openDiagramPage({ reducedMotion: 'reduce', browser: page.browser });
+  await reduced.send(message);
+  await reduced.waitPosted((m) => m.type === 'rendered', 'rendered');
+  const model = new OverlayModel(topology);
+  const u = model.apply([
+    { seq: 1, t: 0, kind: 'invoked', resource: 'the-function', id: 'inv-1', detail: { env: 'e1' } },
+    { seq: 2, t: 1, kind: 'sent', resource: NASTY, id: 'm-1', cause: 'inv-1' },
+  ]);
+  assert.equal(u.edges.length, 1);
+  await reduced.send({ type: 'updates', batch: [u] });
+  await reduced.page.waitForFunction((n) => window.__slDiagram.badge(n) === 'depth 1 · in flight 0', NASTY, { timeout: 5000 });
+  const dots = await reduced.page.evaluate(() => document.querySelectorAll('circle.sl-dot').length);
+  assert.equal(dots, 0);
+  assert.deepEqual(reduced.errors, []);
+  await reduced.context.close();
+});

@@ -1,0 +1,131 @@
+/* global window, document, MutationObserver */
+// Shared by the diagram browser test and bench/diagram.bench.mjs: builds the diagram webview bundle,
+// serves the page from src/diagram/html.ts under the real webview CSP (via request interception, so
+// nothing touches the network) and loads it in headless Debian Chromium.
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchBrowser, repoRoot } from '../harness/workbench.mjs';
+
+const require = createRequire(import.meta.url);
+require('../register.js'); // lets us require the TypeScript sources
+export const { toMermaid } = require('../../src/diagram/mermaid.ts');
+export const { OverlayModel } = require('../../src/diagram/overlay.ts');
+const { diagramHtml } = require('../../src/diagram/html.ts');
+
+export const ORIGIN = 'https://webview.test';
+export const NONCE = 'dGVzdC1ub25jZS0xMjM0NQ==';
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** dist/webview/diagram.js, rebuilt (same options as scripts/build.mjs) when older than its sources. */
+export async function ensureBundle({ production = false } = {}) {
+  const out = join(repoRoot, 'dist', 'webview', 'diagram.js');
+  const srcTime = Math.max(newest(join(repoRoot, 'src', 'webview', 'diagram')), newest(join(repoRoot, 'src', 'diagram')));
+  if (!existsSync(out) || statSync(out).mtimeMs < srcTime) {
+    const esbuild = require('esbuild');
+    await esbuild.build({ bundle: true, logLevel: 'warning', sourcemap: production ? false : 'linked', minify: production, legalComments: 'none', platform: 'browser', format: 'iife', target: 'es2022', entryPoints: [join(repoRoot, 'src/webview/diagram/main.ts')], outfile: out });
+  }
+  return out;
+}
+
+const DARK = {
+  '--vscode-foreground': '#cccccc', '--vscode-editor-foreground': '#d4d4d4', '--vscode-editor-background': '#1e1e1e',
+  '--vscode-editorWidget-background': '#252526', '--vscode-focusBorder': '#007fd4', '--vscode-descriptionForeground': '#9d9d9d',
+  '--vscode-badge-background': '#4d4d4d', '--vscode-badge-foreground': '#ffffff', '--vscode-font-family': 'sans-serif',
+  '--vscode-editorWarning-foreground': '#cca700', '--vscode-editorError-foreground': '#f14c4c', '--vscode-errorForeground': '#f48771',
+  '--vscode-charts-blue': '#3794ff', '--vscode-charts-orange': '#d18616', '--vscode-charts-green': '#89d185', '--vscode-charts-purple': '#b180d7',
+  '--vscode-charts-yellow': '#cca700', '--vscode-charts-red': '#f14c4c', '--vscode-sideBar-background': '#252526',
+};
+
+/**
+ * Opens the diagram page. Returns { browser, page, errors, violations, requests, posted(), send(msg), waitPosted(pred) }.
+ * `errors` collects console errors and page errors; `violations` CSP violations; `requests` any URL outside the origin.
+ */
+export async function openDiagramPage({ reducedMotion = 'no-preference', browser: given } = {}) {
+  const bundle = await ensureBundle();
+  const browser = given ?? (await launchBrowser());
+  const context = await browser.newContext({ reducedMotion, viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  const errors = [];
+  const violations = [];
+  const requests = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e?.message ?? e)));
+  await page.exposeFunction('__slViolation', (v) => violations.push(v));
+  await page.addInitScript((vars) => {
+    document.addEventListener('securitypolicyviolation', (e) => window.__slViolation(`${e.violatedDirective} ${e.blockedURI}`));
+    // Like VS Code's webview host: theme variables on <html>, a theme class on <body>.
+    new MutationObserver((_, obs) => {
+      if (!document.body) return;
+      for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
+      document.body.classList.add('vscode-dark');
+      obs.disconnect();
+    }).observe(document, { childList: true, subtree: true });
+  }, DARK);
+  const html = diagramHtml(ORIGIN, NONCE, `${ORIGIN}/dist/webview/diagram.js`, `${ORIGIN}/media/diagram.css`);
+  await context.route('**/*', async (route) => {
+    const url = new URL(route.request().url());
+    if (url.origin !== ORIGIN) {
+      requests.push(url.href);
+      return route.abort();
+    }
+    if (url.pathname === '/index.html') return route.fulfill({ contentType: 'text/html', body: html });
+    if (url.pathname === '/dist/webview/diagram.js') return route.fulfill({ contentType: 'text/javascript', body: readFileSync(bundle) });
+    if (url.pathname === '/media/diagram.css') return route.fulfill({ contentType: 'text/css', body: readFileSync(join(repoRoot, 'media', 'diagram.css')) });
+    return route.fulfill({ status: 404, body: '' });
+  });
+  await page.goto(`${ORIGIN}/index.html`);
+  const posted = () => page.evaluate(() => window.__slPosted ?? []);
+  const send = (msg) => page.evaluate((m) => window.postMessage(m, '*'), msg);
+  const waitPosted = async (pred, what = 'message', timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = (await posted()).filter(pred);
+      if (hit.length) return hit;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; posted: ${JSON.stringify(await posted()).slice(0, 500)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  await waitPosted((m) => m.type === 'ready', 'ready');
+  return { browser, context, page, errors, violations, requests, posted, send, waitPosted };
+}
+
+/** The topology message for a topology (what the VS Code adapter will send). */
+export function topologyMessage(topology, theme) {
+  const { source, ids, edgeIds, partitions } = toMermaid(topology);
+  const kinds = Object.fromEntries(topology.nodes.map((n) => [n.id, n.kind]));
+  const msg = { type: 'topology', source, ids, edgeIds, partitions, kinds };
+  if (theme) msg.theme = theme;
+  return msg;
+}
+
+/** A fan-out: traffic → gateway → function → topic → N queues (→ N functions when `workers`). */
+export function fanOut(n, prefix = 'fan', workers = true) {
+  const nodes = [
+    { id: `${prefix}-traffic`, kind: 'traffic', label: 'users' },
+    { id: `${prefix}-api`, kind: 'gateway', label: 'api' },
+    { id: `${prefix}-ingest`, kind: 'function', label: 'ingest' },
+    { id: `${prefix}-topic`, kind: 'topic', label: 'orders' },
+  ];
+  const edges = [
+    { from: `${prefix}-traffic`, to: `${prefix}-api` },
+    { from: `${prefix}-api`, to: `${prefix}-ingest`, kind: 'route' },
+    { from: `${prefix}-ingest`, to: `${prefix}-topic` },
+  ];
+  for (let i = 0; i < n; i++) {
+    nodes.push({ id: `${prefix}-q${i}`, kind: 'queue', label: `queue ${i}` });
+    edges.push({ from: `${prefix}-topic`, to: `${prefix}-q${i}`, kind: 'subscription' });
+    if (!workers) continue;
+    nodes.push({ id: `${prefix}-w${i}`, kind: 'function', label: `worker ${i}` });
+    edges.push({ from: `${prefix}-q${i}`, to: `${prefix}-w${i}`, kind: 'event-source' });
+  }
+  return { nodes, edges };
+}
