@@ -1,0 +1,35 @@
+// Declares the model at the top level... then reloads it in the handler "to be sure it is fresh".
+import { getObject, work, type Handler } from 'serverless-lab';
+
+interface Model {
+  version: string;
+  positive: string[];
+  negative: string[];
+}
+
+interface HttpEvent {
+  body?: string;
+}
+
+function loadModel(): Model {
+  const raw = getObject('models', 'sentiment-v3.json');
+  if (raw === undefined) throw new Error('model not found: s3://models/sentiment-v3.json');
+  work(300);
+  return JSON.parse(raw) as Model;
+}
+
+function classify(model: Model, text: string): 'positive' | 'negative' | 'neutral' {
+  work(10);
+  const words = text.toLowerCase().split(/\W+/);
+  const score = words.filter((w) => model.positive.includes(w)).length - words.filter((w) => model.negative.includes(w)).length;
+  return score > 0 ? 'positive' : score < 0 ? 'negative' : 'neutral';
+}
+
+let model: Model = loadModel();
+
+export const handler: Handler<HttpEvent> = async (event) => {
+  model = loadModel(); // pick up a new model version if there is one
+  const { text } = JSON.parse(event.body ?? '{}') as { text?: string };
+  if (typeof text !== 'string') return { statusCode: 400, body: JSON.stringify({ message: 'text is required' }) };
+  return { statusCode: 200, body: JSON.stringify({ label: classify(model, text), model: model.version }) };
+};

@@ -1,0 +1,25 @@
+// POST /visit/{page} → { page, visits }: how many times this page has been visited, ever.
+//
+// This version keeps the counts in a module-level variable. Try it: with one visitor a second, one
+// warm environment serves everything and the numbers look right. Then run the check.
+import { tablePut, work, type Handler } from 'serverless-lab';
+
+interface HttpEvent {
+  pathParameters?: { page?: string };
+}
+
+const visits: Record<string, number> = {}; // lives in ONE execution environment's memory
+
+export const handler: Handler<HttpEvent> = async (event, context) => {
+  const page = event.pathParameters?.page ?? 'home';
+  work(40); // rendering the page
+
+  // TODO: the count below is per environment. Under load the platform runs several environments,
+  // each with its own `visits`, and a recycled or crashed environment forgets its counts. Keep the
+  // count in the table instead: read the current item with tableGet('visits', page) and write the
+  // new total with tablePut('visits', { page, count }).
+  visits[page] = (visits[page] ?? 0) + 1;
+  tablePut('visits', { page, count: visits[page] });
+
+  return { statusCode: 200, body: JSON.stringify({ page, visits: visits[page], environment: context.environmentId }) };
+};

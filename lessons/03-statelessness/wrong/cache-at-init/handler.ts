@@ -1,0 +1,18 @@
+// Reads the stored counts once, at init ("reading the table on every request is wasteful"),
+// then counts in memory and writes the totals back.
+import { tableGet, tablePut, work, type Handler } from 'serverless-lab';
+
+interface HttpEvent {
+  pathParameters?: { page?: string };
+}
+
+const visits: Record<string, number> = {};
+for (const page of ['home', 'pricing', 'docs']) visits[page] = Number(tableGet('visits', page)?.count ?? 0);
+
+export const handler: Handler<HttpEvent> = async (event, context) => {
+  const page = event.pathParameters?.page ?? 'home';
+  work(40);
+  visits[page] = (visits[page] ?? 0) + 1;
+  tablePut('visits', { page, count: visits[page] });
+  return { statusCode: 200, body: JSON.stringify({ page, visits: visits[page], environment: context.environmentId }) };
+};

@@ -1,0 +1,142 @@
+// @ts-check
+// Checks for "Queues": judged from the card gateway's inbox (every message there is a charge), the
+// dead-letter queue and the trace — never from the handler's source.
+
+/** @param {string} body */
+function parse(body) {
+  try {
+    const v = JSON.parse(body);
+    return v !== null && typeof v === 'object' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** @param {any} r */
+function orders(r) {
+  const n = r.summary.traffic.checkout.requests;
+  return Array.from({ length: n }, (_, i) => `order-${i + 1}`);
+}
+
+/** Charges per order id, from the card gateway's inbox. @param {any} r */
+function charges(r) {
+  /** @type {Map<string, number>} */
+  const byOrder = new Map();
+  let unreadable = 0;
+  for (const m of r.sim.queues.get('card-gateway').messages()) {
+    const c = parse(m.body);
+    if (!c || typeof c.orderId !== 'string') unreadable++;
+    else byOrder.set(c.orderId, (byOrder.get(c.orderId) ?? 0) + 1);
+  }
+  return { byOrder, unreadable };
+}
+
+/**
+ * Ids of the corrupt message and its copies: the poison fault's send, and a producer retry of it
+ * (the duplicate fault resends at the same instant). At-least-once copies keep the id.
+ * @param {any} r
+ */
+function poisonIds(r) {
+  const fault = r.where('fault', 'charge-card').find((/** @type {any} */ f) => f.detail?.kind === 'poison');
+  if (!fault) return [];
+  const sent = r.where('sent', 'charge-card');
+  const first = sent.find((/** @type {any} */ s) => s.cause === fault.id);
+  if (!first) return [];
+  // A producer retry is sent right after the original, in the same instant.
+  const retry = sent.find((/** @type {any} */ s) => s.seq === first.seq + 1 && typeof s.cause === 'string' && s.cause.startsWith('fault'));
+  return retry ? [first.id, retry.id] : [first.id];
+}
+
+/** @param {string[]} list */
+function some(list, max = 4) {
+  return list.length <= max ? list.join(', ') : `${list.slice(0, max).join(', ')} … (+${list.length - max})`;
+}
+
+module.exports = [
+  {
+    id: 'charged-exactly-once',
+    title: 'No order is charged twice, although the queue delivers duplicates',
+    hint: 'Two copies of one order can arrive with different message ids, on different execution environments. What could remember "this order is already charged" for all of them?',
+    run(r) {
+      const { byOrder } = charges(r);
+      const doubles = [...byOrder].filter(([, n]) => n > 1);
+      const extra = doubles.reduce((s, [, n]) => s + n - 1, 0);
+      const copies = r.summary.queues['charge-card'].duplicates;
+      const retries = r.where('sent', 'charge-card').filter((/** @type {any} */ s) => s.cause?.startsWith('fault')).length - poisonIds(r).length;
+      const total = [...byOrder.values()].reduce((s, n) => s + n, 0);
+      return {
+        pass: doubles.length === 0 && total > 0,
+        expected: 'every order charged at most once (0 double charges)',
+        actual:
+          total === 0
+            ? 'no charge reached the card gateway at all'
+            : `${total} charges for ${byOrder.size} orders: ${doubles.length} orders charged more than once (${extra} extra charges${doubles.length ? `: ${some(doubles.map(([id, n]) => `${id} ×${n}`))}` : ''}); the run had ${copies} at-least-once copies and ${retries} producer retries`,
+        message:
+          total === 0
+            ? 'Nothing was charged: the worker must send one message per order to card-gateway.'
+            : 'Customers were charged twice: a redelivered ChargeCard (same order, maybe a new message id) was processed again. The consumer must be idempotent.',
+      };
+    },
+  },
+  {
+    id: 'every-order-charged',
+    title: 'Every healthy order is charged; only the poison message ends in the dead-letter queue',
+    hint: 'When one message of a batch is bad, what happens to the nine good ones if the whole invocation fails? The mapping lets you tell it which items failed.',
+    run(r) {
+      const all = orders(r);
+      const { byOrder } = charges(r);
+      const missing = all.filter((id) => !byOrder.has(id));
+      const dlq = r.sim.queues.get('charge-card-dlq').messages();
+      const healthyInDlq = dlq.filter((/** @type {any} */ m) => typeof parse(m.body)?.orderId === 'string');
+      const lost = r.summary.lost;
+      const pass = all.length > 0 && missing.length === 0 && healthyInDlq.length === 0 && lost === 0;
+      const dlqOrders = healthyInDlq.map((/** @type {any} */ m) => parse(m.body)?.orderId ?? m.messageId);
+      let message = 'Every order must be charged, and no healthy order may end in the dead-letter queue.';
+      if (healthyInDlq.length > 0) {
+        message = `Healthy orders ended in the dead-letter queue next to the poison message: their batch failed as a whole every time, so they were received ${5} times and redriven with it. Report only the bad message as a batch item failure.`;
+      } else if (missing.length > 0) {
+        message = 'Some orders were never charged (and are not in the dead-letter queue either): a failed or skipped message must stay on the queue until it is processed.';
+      } else if (lost > 0) message = `The run lost ${lost} message(s): ${r.summary.lostDetails.map((/** @type {any} */ d) => `${d.resource}: ${d.reason}`).join('; ')}.`;
+      return {
+        pass,
+        expected: `all ${all.length} orders charged; the dead-letter queue holds only the poison message; 0 messages lost`,
+        actual: `${all.length - missing.length} of ${all.length} orders charged${missing.length ? ` (never charged: ${some(missing)})` : ''}; ${healthyInDlq.length} healthy orders in the dead-letter queue${dlqOrders.length ? ` (${some(dlqOrders)})` : ''}; ${lost} lost`,
+        message,
+      };
+    },
+  },
+  {
+    id: 'poison-to-dlq',
+    title: 'The corrupt message is retried, then moved to the dead-letter queue',
+    hint: 'A message the worker cannot handle should fail (not vanish): after maxReceiveCount receives the queue moves it aside for a person to inspect.',
+    run(r) {
+      const ids = poisonIds(r);
+      if (ids.length === 0) return { pass: false, expected: 'the poison message in charge-card-dlq', actual: 'the poison message was never sent (check error)', message: 'check error: no poison message in this run' };
+      const mine = (/** @type {any} */ x) => ids.includes(x.id);
+      const received = r.where('received', 'charge-card').filter(mine).length;
+      const deleted = r.where('deleted', 'charge-card').filter(mine).length;
+      const movedIds = new Set(r.where('dead-lettered', 'charge-card').filter(mine).map((/** @type {any} */ x) => x.id));
+      const moved = ids.every((id) => movedIds.has(id)) && deleted === 0;
+      const inDlq = r.sim.queues.get('charge-card-dlq').messages().some((/** @type {any} */ m) => ids.includes(m.messageId));
+      const copies = ids.length > 1 ? ` (${ids.length} copies: a producer retry sent it twice)` : '';
+      const charged = charges(r).unreadable;
+      let actual;
+      let message = 'The corrupt message must end in the dead-letter queue.';
+      if (moved && inDlq) actual = `received ${received} times${copies}, then moved to charge-card-dlq`;
+      else if (deleted) {
+        actual = `received ${received} time(s)${copies}, then DELETED by the worker: it is gone, nobody will ever see it`;
+        message = 'The worker acknowledged a message it could not process, so it silently disappeared. Let it fail instead, so the redrive policy moves it to the dead-letter queue.';
+      } else {
+        actual = `received ${received} times and still on the queue at the end of the run`;
+        message = 'The corrupt message never reached the dead-letter queue.';
+      }
+      if (charged > 0) actual += `; ${charged} unreadable charge(s) reached the card gateway`;
+      return {
+        pass: moved && inDlq && charged === 0,
+        expected: 'the corrupt message received 5 times (maxReceiveCount), then moved to charge-card-dlq; nothing unreadable charged',
+        actual,
+        message,
+      };
+    },
+  },
+];

@@ -1,0 +1,13 @@
+// One publish per upload: the topic, not the publisher, makes the copies for each subscriber.
+import { publish } from 'serverless-lab';
+
+interface S3Event {
+  Records: Array<{ s3: { bucket: { name: string }; object: { key: string; size: number; eTag: string } } }>;
+}
+
+export function handler(event: S3Event): void {
+  for (const record of event.Records) {
+    const { bucket, object } = record.s3;
+    publish('photo-uploaded', { bucket: bucket.name, key: object.key, size: object.size, etag: object.eTag });
+  }
+}

@@ -1,0 +1,17 @@
+// The publisher: the `uploads` bucket invokes it for every new *.jpg (an S3 ObjectCreated event).
+// Announce each upload ONCE on the `photo-uploaded` topic; the topic copies it to the three
+// consumers' queues (thumbnail-jobs, metadata-jobs, database-jobs).
+import { publish } from 'serverless-lab';
+
+interface S3Event {
+  Records: Array<{ s3: { bucket: { name: string }; object: { key: string; size: number; eTag: string } } }>;
+}
+
+export function handler(event: S3Event): void {
+  for (const record of event.Records) {
+    const { bucket, object } = record.s3;
+    console.log(`new upload: ${bucket.name}/${object.key} (${object.size} bytes)`);
+    // TODO: publish one message describing this upload (bucket, key, size, etag) to 'photo-uploaded'.
+    void publish;
+  }
+}

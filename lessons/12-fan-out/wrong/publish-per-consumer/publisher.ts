@@ -1,0 +1,15 @@
+// "Three consumers, so three messages": one publish per consumer.
+import { publish } from 'serverless-lab';
+
+interface S3Event {
+  Records: Array<{ s3: { bucket: { name: string }; object: { key: string; size: number; eTag: string } } }>;
+}
+
+export function handler(event: S3Event): void {
+  for (const record of event.Records) {
+    const { bucket, object } = record.s3;
+    for (const consumer of ['thumbnail', 'metadata', 'database']) {
+      publish('photo-uploaded', { consumer, bucket: bucket.name, key: object.key, size: object.size, etag: object.eTag });
+    }
+  }
+}

@@ -1,0 +1,144 @@
+// @ts-check
+// Strangler fig: the new users-service must answer exactly like the monolith it replaces.
+// The response bodies are not in the trace, so after the run these checks send the same requests
+// through both gateways (`api`, the strangler facade, and `monolith`, the old system) and compare.
+
+/** @type {WeakMap<object, Map<string, any>>} */
+const cache = new WeakMap();
+
+/**
+ * Send one request through a gateway after the run and wait (virtual time) for its answer.
+ * @param {any} r
+ * @param {string} gateway
+ * @param {string} method
+ * @param {string} path
+ */
+function probe(r, gateway, method, path) {
+  let memo = cache.get(r);
+  if (!memo) cache.set(r, (memo = new Map()));
+  const k = `${gateway} ${method} ${path}`;
+  if (memo.has(k)) return memo.get(k);
+  /** @type {any} */
+  let res;
+  r.sim.gateways.get(gateway).request({ method, path, headers: { accept: 'application/json' } }, (/** @type {any} */ x) => (res = x));
+  const deadline = r.sim.now + 60_000;
+  while (res === undefined && r.sim.now <= deadline && r.sim.step());
+  memo.set(k, res);
+  return res;
+}
+
+/** @param {string | undefined} text */
+function parse(text) {
+  try {
+    return { ok: true, value: JSON.parse(text ?? '') };
+  } catch {
+    return { ok: false, value: text };
+  }
+}
+
+/** Deep equality of JSON values (key order does not matter). @param {any} a @param {any} b @returns {boolean} */
+function same(a, b) {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && same(a[k], b[k]));
+}
+
+/** @param {any} res */
+const contentType = (res) => (res?.headers?.['content-type'] ?? res?.headers?.['Content-Type'] ?? '(none)').split(';')[0].trim();
+
+/** @param {string | undefined} s */
+const clip = (s) => (s === undefined ? '(no body)' : s.length > 140 ? `${s.slice(0, 140)}…` : s);
+
+/**
+ * Compare the new service (through `api`) with the monolith for the same requests.
+ * @param {any} r
+ * @param {string[]} paths
+ * @param {string} what
+ */
+function parity(r, paths, what) {
+  const diffs = [];
+  for (const path of paths) {
+    const now = probe(r, 'api', 'GET', path);
+    const old = probe(r, 'monolith', 'GET', path);
+    if (!now || !old) {
+      diffs.push(`${path}: no answer`);
+      continue;
+    }
+    if (now.target !== 'users-service') diffs.push(`${path}: served by ${now.target}, not users-service`);
+    const problems = [];
+    if (now.statusCode !== old.statusCode) problems.push(`status ${now.statusCode}, the monolith said ${old.statusCode}`);
+    if (contentType(now) !== contentType(old)) problems.push(`content-type ${contentType(now)}, the monolith sent ${contentType(old)}`);
+    const a = parse(now.body);
+    const b = parse(old.body);
+    if (!(a.ok && b.ok ? same(a.value, b.value) : now.body === old.body)) problems.push(`body ${clip(now.body)} — the monolith: ${clip(old.body)}`);
+    if (problems.length) diffs.push(`GET ${path}: ${problems.join('; ')}`);
+  }
+  const pass = diffs.length === 0;
+  return {
+    pass,
+    expected: `${what}: the same status, content-type and JSON body as the monolith (${paths.map((p) => `GET ${p}`).join(', ')})`,
+    actual: pass ? `all ${paths.length} responses identical` : diffs.join(' | '),
+    diffs,
+  };
+}
+
+module.exports = [
+  {
+    id: 'no-errors',
+    title: 'Every request of the run is answered without a server error',
+    hint: 'A handler that throws becomes a 502, a 501 is still a 5xx: answer every /users request the facade sends you.',
+    run(r) {
+      const routed = new Map(r.where('routed', 'api').map((/** @type {any} */ x) => [x.id, x.detail?.target]));
+      const responded = r.where('responded', 'api');
+      const toService = responded.filter((/** @type {any} */ x) => routed.get(x.id) === 'users-service');
+      const bad = toService.filter((/** @type {any} */ x) => x.detail?.statusCode >= 500);
+      const legacy = responded.length - toService.length;
+      const codes = [...new Set(bad.map((/** @type {any} */ x) => x.detail?.statusCode))].join(', ');
+      const pass = toService.length > 0 && bad.length === 0;
+      return {
+        pass,
+        expected: 'no 5xx answers from users-service (the monolith keeps serving everything else)',
+        actual: `${toService.length} requests to users-service, ${bad.length} answered ${codes || '5xx'}; ${legacy} requests served by the monolith`,
+        message: pass
+          ? 'The facade split the traffic and the new service answered all of its share.'
+          : toService.length === 0
+            ? 'No request reached users-service.'
+            : `${bad.length} of ${toService.length} requests to the new service got a server error (${codes}): for the clients, the migration broke the API.`,
+      };
+    },
+  },
+  {
+    id: 'list-parity',
+    title: 'GET /users answers like the monolith',
+    hint: 'Compare field by field with the monolith\'s list response (on the lesson page), headers included.',
+    run(r) {
+      const p = parity(r, ['/users'], 'the user list');
+      return { ...p, message: p.pass ? 'The list is identical.' : `The new list differs from the monolith's: ${p.diffs[0]}. A client built against the old API would break.` };
+    },
+  },
+  {
+    id: 'user-parity',
+    title: 'GET /users/{id} answers like the monolith for existing users',
+    hint: 'The id is a path parameter of the route GET /users/{id}.',
+    run(r) {
+      const p = parity(r, ['/users/1', '/users/2', '/users/3'], 'existing users');
+      return { ...p, message: p.pass ? 'Every user is answered identically.' : `${p.diffs.length} of 3 user lookups differ from the monolith: ${p.diffs[0]}.` };
+    },
+  },
+  {
+    id: 'not-found-parity',
+    title: 'An unknown user gets the same 404 as from the monolith',
+    hint: 'Errors are part of the contract too: the status code as well as the body.',
+    run(r) {
+      const p = parity(r, ['/users/42', '/users/nobody'], 'unknown users');
+      return {
+        ...p,
+        message: p.pass
+          ? 'Unknown users get the same 404.'
+          : `The answer for an unknown user differs from the monolith: ${p.diffs[0]}.${/status/.test(p.diffs[0]) ? ' Clients check the status code to tell "not found" from "found".' : ''}`,
+      };
+    },
+  },
+];
