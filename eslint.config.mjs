@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'test-artifacts/**', '**/*.d.ts', 'lessons/**/solution*/**', 'lessons/**/starter*/**'] },
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'test-artifacts/**', '**/*.d.ts', 'lessons/**/solution/**', 'lessons/**/starter/**', 'lessons/**/wrong/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
