@@ -51,10 +51,13 @@ module.exports = [
       const wrong = rows.filter((x) => x.served !== x.stored);
       const envs = new Set(r.where('invoked', FN).map((rec) => String(rec.detail?.env))).size;
       const pass = rows.length > 0 && wrong.length === 0;
+      const noCount = r.table(TABLE).filter((item) => typeof item.count !== 'number').map((item) => String(item.page));
       const lost = wrong.filter((x) => x.stored < x.served);
       const extra = wrong.filter((x) => x.stored > x.served);
       let message = `All ${rows.reduce((s, x) => s + x.served, 0)} visits are counted, although ${envs} environments served them.`;
-      if (!pass && lost.length)
+      if (!pass && noCount.length)
+        message = `The items for ${noCount.join(', ')} have no numeric \`count\` attribute: store each page's total as { page, count }.`;
+      else if (!pass && lost.length)
         message = `Visits were lost: ${lost.map((x) => `${x.page} ${x.stored} of ${x.served}`).join(', ')}. ${envs} environments served the traffic, each counting on its own; every write replaced the total with one environment's view of it (and the crash at 80 s wiped one environment's memory).`;
       else if (!pass)
         message = `Visits were counted more than once: ${extra.map((x) => `${x.page} ${x.stored} for ${x.served} visits`).join(', ')}. Adding an environment's own tally to the stored total counts its earlier visits again.`;

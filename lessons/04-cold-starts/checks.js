@@ -1,0 +1,122 @@
+// @ts-check
+// Checks for "Cold starts": keep the hot path's init light, keep-warm pings cheap, and meet the
+// latency target through a spiky load at a low cost.
+
+const FN = 'shop';
+const GATEWAY = 'shop-api';
+const PINGER = 'keep-warm';
+const BUCKET = 'invoices';
+const CHECKOUT_P99_MS = 300;
+const PING_MAX_MS = 10;
+const BUDGET_GBS = 130;
+
+/** @param {import('../../src/lessons/checks').RunView} r */
+function exchanges(r, path) {
+  const answers = new Map();
+  for (const rec of r.where('responded', GATEWAY)) answers.set(rec.id, rec.detail);
+  return r
+    .where('request', GATEWAY)
+    .filter((rec) => rec.detail?.path === path)
+    .map((rec) => {
+      const a = answers.get(rec.id);
+      return { status: a ? Number(a.statusCode) : undefined, latency: a ? Number(a.latencyMs) : Infinity };
+    });
+}
+
+/** The same percentile as the summary's (nearest rank). */
+function percentile(values, q) {
+  if (!values.length) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+module.exports = [
+  {
+    id: 'checkout-p99',
+    title: `Checkouts: all answered 200, 99% within ${CHECKOUT_P99_MS} ms`,
+    hint: 'In a flash sale most checkouts land on brand-new environments. What does every new environment do before it can answer — and does a checkout need all of it?',
+    run(r) {
+      const list = exchanges(r, '/checkout');
+      const ok = list.filter((x) => x.status === 200).length;
+      const p50 = percentile(list.map((x) => x.latency), 0.5);
+      const p99 = percentile(list.map((x) => x.latency), 0.99);
+      const inits = r.where('cold-start', FN).map((rec) => Number(rec.detail?.initMs ?? 0));
+      const initMax = inits.length ? Math.max(...inits) : 0;
+      const pass = list.length > 0 && ok === list.length && p99 <= CHECKOUT_P99_MS;
+      let message = `p99 ${p99} ms: a cold start now costs ${initMax} ms of init, and ${inits.length} environments were created.`;
+      if (ok !== list.length) message = `${list.length - ok} of ${list.length} checkouts did not get a 200.`;
+      else if (!pass)
+        message = `p99 is ${p99} ms: ${inits.length} cold starts of up to ${initMax} ms init each hit the flash sales, and every checkout that lands on a new environment waits for all of the module's top-level code — including what checkouts never use.`;
+      return {
+        pass,
+        expected: `${list.length} × 200; p99 ≤ ${CHECKOUT_P99_MS} ms`,
+        actual: `${ok} × 200; p50 ${p50} ms, p99 ${p99} ms; ${inits.length} cold starts, init up to ${initMax} ms`,
+        message,
+      };
+    },
+  },
+  {
+    id: 'invoices-delivered',
+    title: 'Every invoice request gets its PDF',
+    hint: 'Making checkouts fast must not break invoices: /invoices still renders the PDF and stores it in the invoices bucket.',
+    run(r) {
+      const list = exchanges(r, '/invoices');
+      const ok = list.filter((x) => x.status === 200).length;
+      const stored = r.count('stored', BUCKET);
+      const p99 = percentile(list.map((x) => x.latency), 0.99);
+      const pass = list.length > 0 && ok === list.length && stored >= list.length;
+      return {
+        pass,
+        expected: `${list.length} invoice requests answered 200, ${list.length} PDFs stored in ${BUCKET}`,
+        actual: `${ok} × 200, ${stored} PDFs stored (invoice p99 ${p99} ms)`,
+        message: pass
+          ? `${stored} invoices rendered; the first invoice on an environment pays for loading the renderer, the rare path can afford it.`
+          : `${list.length - Math.min(ok, stored)} invoice requests did not get their PDF.`,
+      };
+    },
+  },
+  {
+    id: 'pings-are-cheap',
+    title: `Keep-warm pings succeed in ≤ ${PING_MAX_MS} ms each`,
+    hint: 'A ping is { source: "keep-warm" }: it is not an HTTP request and needs no work.',
+    run(r) {
+      const pings = new Set(r.where('request', PINGER).map((rec) => rec.id));
+      const of = (kind) => r.where(kind, FN).filter((rec) => rec.cause !== undefined && pings.has(rec.cause));
+      const invoked = of('invoked').length;
+      const succeeded = of('succeeded');
+      const failed = of('failed');
+      const errors = [...new Set(failed.map((rec) => String(rec.detail?.error ?? '')))];
+      const slow = succeeded.filter((rec) => Number(rec.detail?.durationMs) > PING_MAX_MS);
+      const longest = succeeded.reduce((m, rec) => Math.max(m, Number(rec.detail?.durationMs ?? 0)), 0);
+      const pass = pings.size > 0 && failed.length === 0 && slow.length === 0 && succeeded.length === pings.size;
+      let message = `${pings.size} pings, each done in ≤ ${longest} ms.`;
+      if (failed.length)
+        message = `${failed.length} ping invocations failed (${errors.join('; ')}): an asynchronous event that fails is retried twice, a minute or two later, so every ping costs up to three invocations and ends up dropped.`;
+      else if (!pass) message = `${slow.length} pings took longer than ${PING_MAX_MS} ms (up to ${longest} ms): a ping is billed for all the work it triggers.`;
+      return {
+        pass,
+        expected: `${pings.size} pings, each one invocation that succeeds in ≤ ${PING_MAX_MS} ms`,
+        actual: `${invoked} ping invocations: ${succeeded.length} succeeded (longest ${longest} ms), ${failed.length} failed`,
+        message,
+      };
+    },
+  },
+  {
+    id: 'bill-under-budget',
+    title: `The run costs at most ${BUDGET_GBS} GB-s`,
+    hint: 'Init is billed too, for every environment; and a heavy dependency loaded again and again is billed every time.',
+    run(r) {
+      const fn = r.summary.functions[FN];
+      const gbs = fn?.gbSeconds ?? 0;
+      const pass = (fn?.requests ?? 0) > 0 && gbs <= BUDGET_GBS;
+      return {
+        pass,
+        expected: `≤ ${BUDGET_GBS} GB-s (1024 MB)`,
+        actual: `${gbs.toFixed(1)} GB-s for ${fn?.requests ?? 0} invocations and ${fn?.coldStarts ?? 0} cold starts ($${r.summary.cost.cost.toFixed(5)})`,
+        message: pass
+          ? `${gbs.toFixed(1)} GB-s.`
+          : `${gbs.toFixed(1)} GB-s is over the ${BUDGET_GBS} GB-s budget: at 1 GB, every 500 ms load of the PDF renderer costs 0.5 GB-s — look at how many times it is loaded.`,
+      };
+    },
+  },
+];

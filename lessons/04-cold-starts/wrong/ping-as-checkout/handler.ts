@@ -1,0 +1,34 @@
+// Lazy PDF loading — but the keep-warm ping is treated like an HTTP request.
+import { putObject, work, type Handler } from 'serverless-lab';
+
+interface HttpEvent {
+  rawPath: string;
+  body?: string;
+}
+
+interface PdfRenderer {
+  render(orderId: string): string;
+}
+
+function loadPdfRenderer(): PdfRenderer {
+  work(500);
+  return {
+    render(orderId) {
+      work(60);
+      return `%PDF-1.7 … invoice for ${orderId} …`;
+    },
+  };
+}
+
+let pdf: PdfRenderer | undefined;
+
+export const handler: Handler<HttpEvent> = async (event) => {
+  const order = JSON.parse(event.body as string) as { orderId: string };
+  if (event.rawPath === '/invoices') {
+    pdf ??= loadPdfRenderer();
+    putObject('invoices', `${order.orderId}.pdf`, pdf.render(order.orderId));
+    return { statusCode: 200, body: JSON.stringify({ invoice: `${order.orderId}.pdf` }) };
+  }
+  work(80);
+  return { statusCode: 200, body: JSON.stringify({ orderId: order.orderId, status: 'confirmed' }) };
+};

@@ -1,0 +1,29 @@
+// Splits the job into chunks of 150 rows ("half a file per invocation should be fine").
+import { send, tablePut, work, type Handler } from 'serverless-lab';
+
+interface Job {
+  jobId: string;
+  rows: number;
+  nextRow?: number;
+}
+
+interface SqsEvent {
+  Records: Array<{ messageId: string; body: string }>;
+}
+
+function importRow(jobId: string, row: number): void {
+  work(40 + ((row * 37) % 60));
+  tablePut('customers', { id: `${jobId}#${row}`, jobId, row });
+}
+
+const CHUNK = 150;
+
+export const handler: Handler<SqsEvent> = async (event) => {
+  for (const record of event.Records) {
+    const job = JSON.parse(record.body) as Job;
+    const start = job.nextRow ?? 0;
+    const end = Math.min(job.rows, start + CHUNK);
+    for (let row = start; row < end; row++) importRow(job.jobId, row);
+    if (end < job.rows) send('import-jobs', { ...job, nextRow: end });
+  }
+};

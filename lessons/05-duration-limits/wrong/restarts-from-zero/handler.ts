@@ -1,0 +1,29 @@
+// Stops in time and re-queues the job — but re-queues it exactly as it came in.
+import { send, tablePut, work, type Handler } from 'serverless-lab';
+
+interface Job {
+  jobId: string;
+  rows: number;
+  nextRow?: number;
+}
+
+interface SqsEvent {
+  Records: Array<{ messageId: string; body: string }>;
+}
+
+function importRow(jobId: string, row: number): void {
+  work(40 + ((row * 37) % 60));
+  tablePut('customers', { id: `${jobId}#${row}`, jobId, row });
+}
+
+export const handler: Handler<SqsEvent> = async (event, context) => {
+  for (const record of event.Records) {
+    const job = JSON.parse(record.body) as Job;
+    let row = job.nextRow ?? 0;
+    while (row < job.rows && context.getRemainingTimeInMillis() > 1000) {
+      importRow(job.jobId, row);
+      row++;
+    }
+    if (row < job.rows) send('import-jobs', record.body); // hand the job on to the next invocation
+  }
+};

@@ -1,0 +1,154 @@
+// @ts-check
+// Choosing a broker: each workload must end up in the resource whose delivery model fits it.
+// Where a message went is traced back to the workload that caused it: resource record (sent /
+// published / produced) → router invocation → traffic request of one generator.
+
+/** Workload → the traffic generator that produces it. */
+const CASES = { resize: 'image-uploads', orders: 'checkouts', clicks: 'page-views', ledger: 'ledger' };
+
+/** What each resource does, to explain a wrong choice. */
+const MODEL = {
+  jobs: 'the standard queue "jobs" hands each message to ONE of its consumers (they compete), deletes it once processed, and keeps no order',
+  'ledger.fifo': 'the FIFO queue orders messages only within a message group and delivers a group one batch at a time',
+  announcements: 'the topic pushes a copy to EVERY subscriber (email-inbox, analytics-inbox, warehouse-inbox) and stores nothing',
+  clicks: 'the stream appends to a partitioned log that every consumer group reads in full and can re-read (replay)',
+};
+
+/**
+ * For one workload: how many items there were and where the router put them (resource → count).
+ * @param {any} r
+ * @param {string} generator
+ */
+function destinations(r, generator) {
+  const requests = new Set(r.where('request', generator).map((/** @type {any} */ x) => x.id));
+  /** @type {Set<string>} */
+  const invocations = new Set();
+  for (const x of r.where('invoked', 'router')) if (requests.has(x.cause)) invocations.add(x.id);
+  /** @type {Record<string, number>} */
+  const where = {};
+  for (const x of r.records) {
+    if ((x.kind === 'sent' || x.kind === 'published' || x.kind === 'produced') && invocations.has(x.cause)) where[x.resource] = (where[x.resource] ?? 0) + 1;
+  }
+  const failed = r.where('failed', 'router').filter((/** @type {any} */ x) => invocations.has(x.id));
+  return { items: requests.size, where, failed, invocations };
+}
+
+/** @param {Record<string, number>} where */
+const describe = (where) => Object.entries(where).map(([res, n]) => `${n} → ${res}`).join(', ') || 'nowhere';
+
+/**
+ * Verdict for "all `items` went to `target`, once each" plus a case-specific extra test.
+ * @param {any} r
+ * @param {string} generator
+ * @param {string} target
+ * @param {string} need why the workload needs `target`
+ * @param {(d: ReturnType<typeof destinations>) => { actual: string, message: string } | undefined} [extra] a problem, if any
+ */
+function routed(r, generator, target, need, extra) {
+  const d = destinations(r, generator);
+  const elsewhere = Object.keys(d.where).filter((res) => res !== target);
+  const count = d.where[target] ?? 0;
+  const failedNote = d.failed.length ? `; the router failed ${d.failed.length} times (first: ${String(d.failed[0].detail?.error)})` : '';
+  let problem;
+  if (elsewhere.length) {
+    const res = elsewhere[0];
+    problem = `${d.where[res]} of ${d.items} went to ${res}, but ${/** @type {Record<string, string>} */ (MODEL)[res] ?? 'that resource does not fit'}. This workload needs ${need}.`;
+  } else if (count !== d.items) problem = `${count} of ${d.items} items reached ${target}${failedNote}.`;
+  let detail = '';
+  if (!problem) {
+    const found = extra?.(d);
+    if (found) {
+      problem = found.message;
+      detail = found.actual;
+    }
+  }
+  return {
+    pass: d.items > 0 && !problem,
+    expected: `all ${d.items} items in ${target}, once each`,
+    actual: `${describe(d.where)}${failedNote}${detail ? `; ${detail}` : ''}`,
+    message: problem ?? `Right choice: ${need}.`,
+  };
+}
+
+module.exports = [
+  {
+    id: 'resize-to-queue',
+    title: 'Resize jobs go to the work queue',
+    hint: 'Each image must be resized once, by any one of several identical workers. Which model hands a message to exactly one consumer?',
+    run: (r) => routed(r, CASES.resize, 'jobs', 'a queue: each job is done once by whichever worker pulls it, retried until deleted'),
+  },
+  {
+    id: 'orders-to-topic',
+    title: 'Order events reach email, analytics and warehouse',
+    hint: 'Three different services each need every order. Which model delivers one message to several consumers?',
+    run(r) {
+      const v = routed(r, CASES.orders, 'announcements', 'a topic: every subscriber (email, analytics, warehouse) gets its own copy as soon as it is published', (d) => {
+        const published = new Set(r.where('published', 'announcements').filter((/** @type {any} */ x) => d.invocations.has(x.cause)).map((/** @type {any} */ x) => x.id));
+        const short = ['email-inbox', 'analytics-inbox', 'warehouse-inbox'].filter((q) => r.where('sent', q).filter((/** @type {any} */ x) => published.has(x.cause)).length !== d.items);
+        return short.length ? { actual: `${short.join(', ')} missed orders`, message: `${short.join(', ')} did not get every order.` } : undefined;
+      });
+      return v;
+    },
+  },
+  {
+    id: 'clicks-to-stream',
+    title: 'Page views go to the stream, keyed by user',
+    hint: 'Clicks must be replayable and kept in order per user. A stream keeps order only within a partition: what decides the partition?',
+    run: (r) =>
+      routed(r, CASES.clicks, 'clicks', 'a stream: the log is kept for 7 days, so a new consumer group can replay it, and records with the same key stay in order in one partition', () => {
+        const stream = r.sim.streams.get('clicks');
+        /** @type {Map<string, Set<number>>} */
+        const partitionsOf = new Map();
+        let unkeyed = 0;
+        for (let p = 0; p < 4; p++) {
+          for (const rec of stream.read(p, stream.startOffset(p), 100000)) {
+            if (rec.key === undefined) unkeyed++;
+            let user = rec.key;
+            try {
+              user = JSON.parse(rec.value).userId ?? user;
+            } catch {
+              /* not JSON: judge by key */
+            }
+            if (!partitionsOf.has(String(user))) partitionsOf.set(String(user), new Set());
+            partitionsOf.get(String(user))?.add(p);
+          }
+        }
+        const split = [...partitionsOf].filter(([, ps]) => ps.size > 1);
+        if (!split.length) return undefined;
+        const [user, ps] = split[0];
+        return {
+          actual: `${unkeyed} records without a key; ${split.length} users spread over several partitions (${user}: ${[...ps].join(', ')})`,
+          message: `${unkeyed ? `${unkeyed} records had no key, so they were spread round-robin: ` : ''}the clicks of ${user} landed on ${ps.size} partitions (${[...ps].join(', ')}). Order holds only within a partition, so ${split.length} users' sessions can be read out of order. Produce with key = the user id.`,
+        };
+      }),
+  },
+  {
+    id: 'ledger-to-fifo',
+    title: 'Ledger entries go to the FIFO queue, one group per account',
+    hint: 'Entries must be applied in order per account, without duplicates — but different accounts should not wait for each other.',
+    run: (r) =>
+      routed(r, CASES.ledger, 'ledger.fifo', 'a FIFO queue: strict order within a message group and deduplication for 5 minutes; one group per account keeps accounts independent', () => {
+        const msgs = r.sim.queues.get('ledger.fifo').messages();
+        const groups = new Set(msgs.map((/** @type {any} */ m) => m.groupId));
+        const mismatch = msgs.filter((/** @type {any} */ m) => {
+          try {
+            const account = JSON.parse(m.body).accountId;
+            return account !== undefined && account !== m.groupId;
+          } catch {
+            return false;
+          }
+        });
+        if (groups.size < 2)
+          return {
+            actual: `${msgs.length} entries in 1 message group (${[...groups][0]})`,
+            message: `All ${msgs.length} entries share one message group (${[...groups][0]}): every account now waits behind every other one (while a group has a message in flight, none of its later messages is delivered), so one slow or failing entry blocks all accounts. Use the account as the group.`,
+          };
+        if (mismatch.length)
+          return {
+            actual: `${mismatch.length} entries in a group other than their account`,
+            message: `${mismatch.length} entries are in a group other than their account (e.g. group ${mismatch[0].groupId}): order per account is not guaranteed.`,
+          };
+        return undefined;
+      }),
+  },
+];
