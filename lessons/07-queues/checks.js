@@ -57,6 +57,7 @@ module.exports = [
     id: 'charged-exactly-once',
     title: 'No order is charged twice, although the queue delivers duplicates',
     hint: 'Two copies of one order can arrive with different message ids, on different execution environments. What could remember "this order is already charged" for all of them?',
+    /** @param {any} r */
     run(r) {
       const { byOrder } = charges(r);
       const doubles = [...byOrder].filter(([, n]) => n > 1);
@@ -82,6 +83,7 @@ module.exports = [
     id: 'every-order-charged',
     title: 'Every healthy order is charged; only the poison message ends in the dead-letter queue',
     hint: 'When one message of a batch is bad, what happens to the nine good ones if the whole invocation fails? The mapping lets you tell it which items failed.',
+    /** @param {any} r */
     run(r) {
       const all = orders(r);
       const { byOrder } = charges(r);
@@ -109,6 +111,7 @@ module.exports = [
     id: 'poison-to-dlq',
     title: 'The corrupt message is retried, then moved to the dead-letter queue',
     hint: 'A message the worker cannot handle should fail (not vanish): after maxReceiveCount receives the queue moves it aside for a person to inspect.',
+    /** @param {any} r */
     run(r) {
       const ids = poisonIds(r);
       if (ids.length === 0) return { pass: false, expected: 'the poison message in charge-card-dlq', actual: 'the poison message was never sent (check error)', message: 'check error: no poison message in this run' };

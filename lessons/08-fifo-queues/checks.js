@@ -1,0 +1,133 @@
+// @ts-check
+// Checks for "FIFO queues": the accounts table (balances and statements the ledger wrote), the
+// audit copy of every transaction the app published, and the ledger.fifo trace.
+
+/** Every transaction the app published, once each (the audit queue may hold duplicate copies). @param {any} r */
+function transactions(r) {
+  /** @type {Map<string, any>} */
+  const byId = new Map();
+  for (const m of r.sim.queues.get('transactions-audit').messages()) {
+    const tx = JSON.parse(m.body);
+    byId.set(tx.txId, tx);
+  }
+  return byId;
+}
+
+/** @param {any} r */
+function accounts(r) {
+  return new Map(r.table('accounts').map((/** @type {any} */ a) => [a.accountId, a]));
+}
+
+/** @param {string[]} list */
+function some(list, max = 3) {
+  return list.length <= max ? list.join('; ') : `${list.slice(0, max).join('; ')} … (+${list.length - max})`;
+}
+
+/** Wait from send until the ledger invocation that applied it started, per message, ms. @param {any} r */
+function waits(r) {
+  const sentAt = new Map(r.where('sent', 'ledger.fifo').map((/** @type {any} */ s) => [s.id, s.t]));
+  /** @type {Map<string, number>} */
+  const appliedAt = new Map();
+  for (const inv of r.where('invoked', 'ledger')) {
+    for (const id of String(inv.cause ?? '').split(',')) if (!appliedAt.has(id)) appliedAt.set(id, inv.t);
+  }
+  const out = [];
+  for (const [id, t] of appliedAt) if (sentAt.has(id)) out.push(t - sentAt.get(id));
+  return out.sort((a, b) => a - b);
+}
+
+module.exports = [
+  {
+    id: 'balances-correct',
+    title: 'Every transaction is applied exactly once: balances are right',
+    hint: 'The topic delivered some transactions twice, so the teller ran twice for them. Two sends of the same transaction must look the same to the FIFO queue.',
+    /** @param {any} r */
+    run(r) {
+      const txs = transactions(r);
+      const accts = accounts(r);
+      /** @type {Map<string, number>} */
+      const expected = new Map();
+      for (const tx of txs.values()) expected.set(tx.accountId, (expected.get(tx.accountId) ?? 0) + (tx.type === 'deposit' ? tx.amount : -tx.amount));
+      /** @type {string[]} */
+      const wrong = [];
+      let twice = 0;
+      let missing = 0;
+      for (const [id, balance] of expected) {
+        const a = accts.get(id);
+        const lines = a?.statement ?? [];
+        const seen = new Map();
+        for (const l of lines) seen.set(l.txId, (seen.get(l.txId) ?? 0) + 1);
+        const dup = [...seen].filter(([, n]) => n > 1).map(([t]) => t);
+        const gone = [...txs.values()].filter((t) => t.accountId === id && !seen.has(t.txId)).length;
+        twice += dup.length;
+        missing += gone;
+        if (!a || a.balance !== balance) wrong.push(`${id}: ${a ? a.balance : 'no account'} instead of ${balance}${dup.length ? ` (${dup.slice(0, 2).join(', ')} applied twice)` : ''}${gone ? ` (${gone} never applied)` : ''}`);
+      }
+      return {
+        pass: txs.size > 0 && wrong.length === 0 && twice === 0 && missing === 0,
+        expected: `${expected.size} accounts with balances matching the ${txs.size} published transactions, each applied once`,
+        actual: wrong.length || twice || missing ? `${wrong.length} wrong balances (${some(wrong)}); ${twice} transactions applied twice; ${missing} never applied` : `all ${expected.size} balances right; ${r.summary.queues['ledger.fifo'].sent} messages accepted, ${r.count('deduplicated', 'ledger.fifo')} repeats dropped by deduplication`,
+        message:
+          twice > 0
+            ? 'Transactions were applied twice: when the topic delivered one twice, the teller sent it twice with different deduplication ids, so the queue could not tell they were the same.'
+            : missing > 0
+              ? r.summary.queues['ledger.fifo'].visible + r.summary.queues['ledger.fifo'].inFlight > 0
+                ? `Some transactions were still waiting in ledger.fifo when the run ended (${r.summary.queues['ledger.fifo'].visible + r.summary.queues['ledger.fifo'].inFlight}): the ledger could not keep up.`
+                : 'Some transactions never reached the ledger.'
+              : 'Some balances do not match the transactions.',
+      };
+    },
+  },
+  {
+    id: 'order-per-account',
+    title: "Each account's transactions are applied in the order they were sent",
+    hint: 'The queue only keeps order inside one message group, and hands different groups out in parallel (even when a batch has to be retried).',
+    /** @param {any} r */
+    run(r) {
+      const accts = accounts(r);
+      /** @type {string[]} */
+      const broken = [];
+      let lines = 0;
+      for (const a of accts.values()) {
+        const st = a.statement ?? [];
+        lines += st.length;
+        for (let i = 1; i < st.length; i++) {
+          if (st[i].seq < st[i - 1].seq) {
+            broken.push(`${a.accountId}: ${st[i].txId} (sent #${Number(st[i].seq)}) applied after ${st[i - 1].txId} (sent #${Number(st[i - 1].seq)})`);
+            break;
+          }
+        }
+      }
+      const groups = new Set(r.where('sent', 'ledger.fifo').map((/** @type {any} */ s) => s.detail?.groupId));
+      return {
+        pass: lines > 0 && broken.length === 0,
+        expected: 'in every account statement, transactions in the order the queue accepted them',
+        actual: lines === 0 ? 'no transaction was applied' : `${broken.length} of ${accts.size} accounts out of order${broken.length ? ` (${some(broken, 2)})` : ''}; ${groups.size} message groups used for ${accts.size} accounts`,
+        message:
+          lines === 0
+            ? 'The ledger applied nothing: every send to ledger.fifo failed or was never made.'
+            : `Transactions of one account overtook each other: they were in different message groups (${groups.size} groups), so when a batch had to wait for its retry, later ones of the same account went ahead.`,
+      };
+    },
+  },
+  {
+    id: 'accounts-independent',
+    title: 'Accounts do not wait for each other: the median transaction is applied within 1 s',
+    hint: 'Order inside a group has a price: one batch of a group at a time. How much of the bank really needs to be in one line?',
+    /** @param {any} r */
+    run(r) {
+      const w = waits(r);
+      if (w.length === 0) return { pass: false, expected: 'median wait ≤ 1 s', actual: 'no transaction was applied', message: 'The ledger applied nothing.' };
+      const p50 = w[Math.min(w.length - 1, Math.ceil(0.5 * w.length) - 1)];
+      const waiting = r.summary.queues['ledger.fifo'].visible + r.summary.queues['ledger.fifo'].inFlight;
+      const max = w[w.length - 1];
+      const groups = new Set(r.where('sent', 'ledger.fifo').map((/** @type {any} */ s) => s.detail?.groupId)).size;
+      return {
+        pass: p50 <= 1000 && waiting === 0,
+        expected: 'median wait from send to applied ≤ 1 s, nothing left waiting at the end',
+        actual: `median ${(p50 / 1000).toFixed(1)} s, max ${(max / 1000).toFixed(1)} s over ${w.length} transactions, with ${groups} message group${groups === 1 ? '' : 's'}${waiting ? `; ${waiting} still waiting in ledger.fifo at the end` : ''}`,
+        message: `Transactions queued up (median ${(p50 / 1000).toFixed(0)} s): with ${groups} message group${groups === 1 ? '' : 's'}, the ledger can work on only ${groups === 1 ? 'one batch at a time' : 'a few batches at a time'}, behind every other account's transactions.`,
+      };
+    },
+  },
+];

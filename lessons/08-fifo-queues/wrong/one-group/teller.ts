@@ -1,0 +1,9 @@
+// One group for the whole bank: strict order for everything.
+import { send } from 'serverless-lab';
+
+export async function handler(event: { Records: Array<{ Sns: { Message: string } }> }) {
+  for (const record of event.Records) {
+    const tx = JSON.parse(record.Sns.Message);
+    send('ledger.fifo', tx, { groupId: 'ledger', deduplicationId: tx.txId });
+  }
+}

@@ -1,0 +1,129 @@
+// @ts-check
+// Checks for "Topics": the audit log (a raw, unfiltered subscription) shows everything that was
+// published; the tables show what each filtered subscriber received.
+
+/** Every published order event, by order id (from the unfiltered raw audit subscription). @param {any} r */
+function published(r) {
+  /** @type {Map<string, any>} */
+  const byId = new Map();
+  for (const m of r.sim.queues.get('audit-log').messages()) {
+    try {
+      const e = JSON.parse(m.body);
+      if (e && typeof e.orderId === 'string') byId.set(e.orderId, { ...e, attributes: m.attributes });
+    } catch {
+      /* not an order event */
+    }
+  }
+  return byId;
+}
+
+/** @param {any} r @param {string} table */
+function keys(r, table) {
+  return new Set(r.table(table).map((/** @type {any} */ i) => i.orderId));
+}
+
+/** @param {string[]} list */
+function some(list, max = 4) {
+  return list.length <= max ? list.join(', ') : `${list.slice(0, max).join(', ')} … (+${list.length - max})`;
+}
+
+/** "eventType (String), amount (String)" @param {any[]} events */
+function attributeShapes(events) {
+  const shapes = new Set(events.map((e) => Object.entries(e.attributes ?? {}).map(([k, v]) => `${k} (${typeof v === 'number' ? 'Number' : 'String'})`).join(', ') || 'no attributes'));
+  return [...shapes].slice(0, 2).join(' / ');
+}
+
+/**
+ * Did a filtered subscriber get exactly the events its policy selects?
+ * @param {any} r @param {string} table @param {(e: any) => boolean} wanted @param {string} who
+ */
+function routed(r, table, wanted, who) {
+  const events = [...published(r).values()];
+  const want = events.filter(wanted).map((e) => e.orderId);
+  const got = keys(r, table);
+  const missed = want.filter((id) => !got.has(id));
+  const extra = [...got].filter((id) => !want.includes(id));
+  return {
+    events,
+    want,
+    got,
+    missed,
+    extra,
+    pass: events.length > 0 && want.length > 0 && missed.length === 0 && extra.length === 0,
+    actual: `${events.length} events published; ${who} received ${got.size} of the ${want.length} it asked for${missed.length ? ` (missed ${some(missed)})` : ''}${extra.length ? `, plus ${extra.length} it did not ask for` : ''}; attributes published: ${attributeShapes(events)}`,
+  };
+}
+
+module.exports = [
+  {
+    id: 'fraud-gets-big-orders',
+    title: 'fraud-check receives exactly the new orders of 1000 or more',
+    hint: 'Its filter policy reads message attributes, and a numeric condition is picky about the attribute type.',
+    /** @param {any} r */
+    run(r) {
+      const x = routed(r, 'fraud-reviews', (e) => e.eventType === 'OrderPlaced' && e.amount >= 1000, 'fraud-check');
+      const numbers = x.events.some((e) => typeof e.attributes?.amount === 'number');
+      const strings = x.events.some((e) => typeof e.attributes?.amount === 'string');
+      let message = 'fraud-check must get every OrderPlaced with amount ≥ 1000, and nothing else.';
+      if (x.events.length === 0) message = 'Nothing was published on order-events.';
+      else if (x.events.every((e) => !e.attributes || Object.keys(e.attributes).length === 0)) message = 'Events were published without message attributes, so every filter policy filtered them out: filter policies do not read the body (unless their scope says so), they read attributes.';
+      else if (strings && !numbers) message = 'amount was published as a String attribute; a numeric filter condition only matches Number attributes, so no order ever matched ">= 1000".';
+      return {
+        pass: x.pass,
+        expected: `fraud-check gets the ${x.want.length} OrderPlaced events with amount ≥ 1000, nothing else`,
+        actual: x.actual,
+        message,
+      };
+    },
+  },
+  {
+    id: 'warehouse-gets-placed-orders',
+    title: 'The warehouse queue receives every new order, and only new orders',
+    hint: 'One publish reaches every subscription; the filter policy decides which copies are kept. What does its policy look at?',
+    /** @param {any} r */
+    run(r) {
+      const x = routed(r, 'shipments', (e) => e.eventType === 'OrderPlaced', 'warehouse');
+      const filtered = r.where('filtered-out', 'order-events').filter((/** @type {any} */ f) => f.detail?.endpoint === 'warehouse-jobs').length;
+      return {
+        pass: x.pass,
+        expected: `warehouse gets the ${x.want.length} OrderPlaced events, not shipped or cancelled ones`,
+        actual: `${x.actual}; ${filtered} copies filtered out for warehouse-jobs`,
+        message:
+          x.events.length === 0
+            ? 'Nothing was published on order-events.'
+            : x.got.size === 0
+              ? 'The warehouse got nothing: its filter policy { eventType: ["OrderPlaced"] } never matched, because eventType was not a message attribute.'
+              : 'The warehouse got the wrong set of orders.',
+      };
+    },
+  },
+  {
+    id: 'analytics-records-everything',
+    title: 'Analytics records every event, with the time the topic published it',
+    hint: 'Without raw delivery a subscriber does not get your message as you published it. Log one body and look.',
+    /** @param {any} r */
+    run(r) {
+      const events = published(r);
+      const rows = r.table('order-analytics');
+      const good = rows.filter((/** @type {any} */ row) => {
+        const e = events.get(row.orderId);
+        return e && row.eventType === e.eventType && row.amount === e.amount && typeof row.publishedAt === 'string' && /^\d{4}-\d\d-\d\dT/.test(row.publishedAt);
+      });
+      const envelopes = r.where('sent', 'analytics-events').length;
+      const dlq = r.summary.queues['analytics-dlq'].sent;
+      const failed = r.summary.functions.analytics.failed;
+      const sentTimes = new Map(r.where('published', 'order-events').map((/** @type {any} */ p) => [p.id, p.t]));
+      return {
+        pass: events.size > 0 && good.length === events.size,
+        expected: `${events.size} rows in order-analytics, one per event, with its eventType, amount and publishedAt (the topic's Timestamp)`,
+        actual: `${good.length} correct rows of ${events.size}; ${rows.length} rows written; ${envelopes} envelopes delivered to analytics-events; ${failed} failed invocations; ${dlq} messages in analytics-dlq`,
+        message:
+          sentTimes.size === 0
+            ? 'Nothing was published on order-events.'
+            : rows.length === 0 && failed > 0
+              ? 'Analytics failed on every message (and they ended in the dead-letter queue): with raw delivery off, the body is the SNS envelope — the order event is the JSON string in its Message field.'
+              : 'Analytics rows are missing or wrong: each needs orderId, eventType, amount from the event and publishedAt from the envelope.',
+      };
+    },
+  },
+];

@@ -1,0 +1,6 @@
+// Everything the filters need is in the body already...
+import { publish } from 'serverless-lab';
+
+export async function handler(event: { orderId: string; eventType: string; amount: number; country: string }) {
+  publish('order-events', { ...event, type: event.eventType });
+}

@@ -1,0 +1,36 @@
+// The projector: builds the `balances` table (a projection) from the stream.
+// Rules: a deposit adds its amount; a withdrawal subtracts it if the balance covers it, otherwise
+// it bounces (balance unchanged, bounced + 1).
+//
+// The platform reads each partition in order and commits the offset after a batch succeeds. If the
+// invocation dies before that, the same batch comes again: at-least-once. Remembering the last
+// offset applied per customer (all of a customer's records are in one partition) makes a second
+// delivery harmless — and makes "replay from offset 0" give the same table.
+import { tableGet, tablePut } from 'serverless-lab';
+
+interface StreamRecord {
+  partition: number;
+  offset: number;
+  key?: string;
+  value: string;
+}
+
+type Balance = {
+  customerId: string;
+  balance: number;
+  bounced: number;
+  lastOffset: number;
+};
+
+export async function handler(event: { Records: StreamRecord[] }) {
+  for (const record of event.Records) {
+    const tx = JSON.parse(record.value) as { customerId: string; type: string; amount: number };
+    const row = (tableGet('balances', tx.customerId) as Balance | undefined) ?? { customerId: tx.customerId, balance: 0, bounced: 0, lastOffset: -1 };
+    if (record.offset <= row.lastOffset) continue; // applied before this batch was redelivered
+    if (tx.type === 'deposit') row.balance += tx.amount;
+    else if (tx.amount <= row.balance) row.balance -= tx.amount;
+    else row.bounced += 1;
+    row.lastOffset = record.offset;
+    tablePut('balances', row);
+  }
+}

@@ -1,0 +1,23 @@
+// The projector: builds the `balances` table (a projection) from the wallet-events stream.
+//
+// TODO: for each record (record.value is the JSON the producer wrote) update the customer's row
+// { customerId, balance, bounced }:
+//   - deposit: balance += amount
+//   - withdrawal: if amount <= balance, balance -= amount; otherwise it bounces: bounced += 1
+// The platform commits the partition's offset after a batch succeeds. If an invocation dies
+// before that, the SAME batch is delivered again. Make sure applying it twice changes nothing
+// (record.partition and record.offset identify a record).
+import { tableGet, tablePut } from 'serverless-lab';
+
+interface StreamRecord {
+  partition: number;
+  offset: number;
+  key?: string;
+  value: string;
+}
+
+export async function handler(event: { Records: StreamRecord[] }) {
+  for (const record of event.Records) {
+    console.log(`partition ${record.partition} offset ${record.offset}: ${record.value}`);
+  }
+}

@@ -1,0 +1,6 @@
+// Keyed by transaction type, so deposits and withdrawals each have their own partition.
+import { produce } from 'serverless-lab';
+
+export async function handler(tx: { txId: string; customerId: string; type: string; amount: number }) {
+  produce('wallet-events', tx, { key: tx.type });
+}

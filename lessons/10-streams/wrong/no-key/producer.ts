@@ -1,0 +1,6 @@
+// No key: the stream spreads records over the partitions evenly.
+import { produce } from 'serverless-lab';
+
+export async function handler(tx: { txId: string; customerId: string; type: string; amount: number }) {
+  produce('wallet-events', tx);
+}
