@@ -319,13 +319,19 @@ export function addQueueSource(platform: FunctionPlatform, ctx: EngineContext, f
           invoke(p);
         }
       }
+      let starved = false;
       while (idle.length > 0 && !stopped) {
         const p = idle.pop()!;
         if (p.state !== 'idle') continue;
         poll(p);
-        if (p.state === 'idle' || p.state === 'retired') break; // nothing receivable (e.g. FIFO groups all busy)
+        if (p.state === 'idle' || p.state === 'retired') {
+          // Nothing receivable although messages are visible (FIFO: every group has a batch in
+          // flight). Do not wake again now: the queue says when a group unblocks (onVisible).
+          starved = true;
+          break;
+        }
       }
-      maybeScaleUp();
+      if (!starved) maybeScaleUp();
     });
   }
 

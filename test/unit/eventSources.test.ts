@@ -435,3 +435,28 @@ describe('Event source mappings: determinism', () => {
     assert.equal(run(), first);
   });
 });
+
+describe('SQS event source on a FIFO queue whose only group is busy', () => {
+  it('waits for the group to unblock instead of polling again at the same instant', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Simulation } = require('../../src/engine/simulation') as typeof import('../../src/engine/simulation');
+    const sim = new Simulation(
+      {
+        name: 'fifo-one-group',
+        durationS: 10,
+        queues: [{ name: 'q.fifo', fifo: true }],
+        functions: [{ name: 'slow', handler: 'slow', durationMs: 1000, events: [{ queue: 'q.fifo', batchSize: 10 }] }],
+        traffic: [{ name: 'gen', target: { queue: 'q.fifo', groupId: 'one-group' }, ratePerSecond: 20 }],
+      },
+      { handlers: { slow: () => ({ handler: () => undefined }) }, records: { mode: 'none' } },
+    );
+    const perInstant = new Map<number, number>();
+    for (let i = 0; i < 100_000 && sim.step(); i++) perInstant.set(sim.now, (perInstant.get(sim.now) ?? 0) + 1);
+    const busiest = Math.max(...perInstant.values());
+    assert.ok(busiest < 1_000, `no instant runs a runaway number of events (max ${busiest})`);
+    sim.run();
+    const summary = sim.summary();
+    assert.equal(summary.lost, 0);
+    assert.ok(summary.functions.slow.invoked >= 9, `the single group kept being processed (${summary.functions.slow.invoked} batches)`);
+  });
+});
