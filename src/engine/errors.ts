@@ -24,3 +24,22 @@ export class EngineError extends Error {
     this.name = 'EngineError';
   }
 }
+
+/** Throws a ValidationError for `path` (helpers below keep option checks one line each). */
+export function fail(path: string, reason: string): never {
+  throw new ValidationError(path, reason);
+}
+
+/** A bad value as it reads in an error message: strings quoted, objects and arrays named. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+/** A plain `{…}` object (not an array, not a class instance). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

@@ -28,7 +28,7 @@
  */
 import type { EngineContext } from './context';
 import type { TimerId } from './clock';
-import { EngineError, ValidationError } from './errors';
+import { EngineError, fail } from './errors';
 import type { Executor, HandlerContext, InitOutcome, InvokeOutcome, LabApi } from './executor';
 
 export type Runtime = 'nodejs' | 'python' | 'java' | 'go';
@@ -171,10 +171,6 @@ interface Running {
   /** When the billed phase started (init start for cold starts). */
   billedFrom: number;
   timer: TimerId | undefined;
-}
-
-function fail(path: string, reason: string): never {
-  throw new ValidationError(path, reason);
 }
 
 function checkNumber(path: string, value: unknown, min: number, max: number, unit: string, integer = false): number {

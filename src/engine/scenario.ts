@@ -14,7 +14,7 @@
  * A `Simulation` refuses a scenario with problems: nothing ever runs half-configured.
  */
 import schemaJson from '../../schemas/scenario.schema.json';
-import { ValidationError } from './errors';
+import { show, ValidationError } from './errors';
 import { validateEventPattern, validateFilterPolicy } from './pattern';
 import { compileTemplate, validateFault, validateTraffic } from './traffic';
 
@@ -278,14 +278,6 @@ export interface SchemaNode {
 }
 
 export const scenarioSchema = schemaJson as unknown as SchemaNode;
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}
 
 function typeOf(value: unknown): string {
   if (value === null) return 'null';

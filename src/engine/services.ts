@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TimerId } from './clock';
 import type { EngineContext } from './context';
-import { EngineError, ValidationError } from './errors';
+import { EngineError, fail, isPlainObject, show } from './errors';
 
 /**
  * Managed services the patterns are built from: an object store (S3), a key-value table with
@@ -10,22 +10,6 @@ import { EngineError, ValidationError } from './errors';
  */
 
 const GiB = 1024 * 1024 * 1024;
-
-function fail(path: string, reason: string): never {
-  throw new ValidationError(path, reason);
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? 'an array' : 'an object';
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * Order of two strings by their UTF-8 bytes, which is the order S3 lists keys in. Comparing code

@@ -1,28 +1,12 @@
 import type { TimerId } from './clock';
 import type { EngineContext } from './context';
-import { ValidationError } from './errors';
+import { fail, isPlainObject, show } from './errors';
 import type { Random } from './random';
 
 /**
  * Load and trouble for scenarios: traffic generators that emit requests on the virtual clock, and a
  * fault schedule (poison messages, duplicates, throttling, crashes, latency) that resources consult.
  */
-
-function fail(path: string, reason: string): never {
-  throw new ValidationError(path, reason);
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? 'an array' : 'an object';
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /** `base.field`, or `field` when there is no base. */
 function at(base: string, field: string): string {
