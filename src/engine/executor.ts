@@ -75,6 +75,25 @@ export interface Executor {
  */
 export type ModuleFactory = (lab: LabApi) => { handler: (event: any, context: HandlerContext) => unknown };
 
+/**
+ * A lab that forwards every service call to `base` but does its own `work` and `log` (the platform
+ * and executors wrap the lab this way to count declared work and route console output).
+ */
+export function labWith(base: LabApi, own: Pick<LabApi, 'work' | 'log'>): LabApi {
+  return {
+    send: (queue, body, options) => base.send(queue, body, options),
+    publish: (topic, body, options) => base.publish(topic, body, options),
+    produce: (stream, value, options) => base.produce(stream, value, options),
+    putEvents: (bus, entries) => base.putEvents(bus, entries),
+    putObject: (bucket, key, body) => base.putObject(bucket, key, body),
+    getObject: (bucket, key) => base.getObject(bucket, key),
+    tablePut: (table, item, options) => base.tablePut(table, item, options),
+    tableGet: (table, key) => base.tableGet(table, key),
+    work: own.work,
+    log: own.log,
+  };
+}
+
 /** Turn anything thrown into the plain error shape that crosses the executor boundary. */
 export function toErrorInfo(thrown: unknown): ErrorInfo {
   if (thrown instanceof Error) {
@@ -131,22 +150,14 @@ export class InProcessExecutor implements Executor {
       return { ok: false, error: { name: 'Runtime.HandlerNotFound', message: `no handler registered as '${fn.handler}'` }, workMs: 0 };
     }
     // The lab the module sees counts its declared work before forwarding it.
-    const envLab: LabApi = {
-      send: (queue, body, options) => lab.send(queue, body, options),
-      publish: (topic, body, options) => lab.publish(topic, body, options),
-      produce: (stream, value, options) => lab.produce(stream, value, options),
-      putEvents: (bus, entries) => lab.putEvents(bus, entries),
-      putObject: (bucket, key, body) => lab.putObject(bucket, key, body),
-      getObject: (bucket, key) => lab.getObject(bucket, key),
-      tablePut: (table, item, options) => lab.tablePut(table, item, options),
-      tableGet: (table, key) => lab.tableGet(table, key),
+    const envLab = labWith(lab, {
       work: (ms) => {
         if (!(typeof ms === 'number' && ms >= 0 && Number.isFinite(ms))) throw new RangeError(`work(ms): ms must be a finite number ≥ 0, got ${ms}`);
         work.ms += ms;
         lab.work(ms);
       },
       log: (...args) => lab.log(...args),
-    };
+    });
     let mod: ReturnType<ModuleFactory>;
     try {
       mod = factory(envLab);

@@ -29,7 +29,7 @@
 import type { EngineContext } from './context';
 import type { TimerId } from './clock';
 import { EngineError, fail } from './errors';
-import type { Executor, HandlerContext, InitOutcome, InvokeOutcome, LabApi } from './executor';
+import { labWith, type Executor, type HandlerContext, type InitOutcome, type InvokeOutcome, type LabApi } from './executor';
 
 export type Runtime = 'nodejs' | 'python' | 'java' | 'go';
 
@@ -389,22 +389,14 @@ export class FunctionPlatform {
   private envLab(env: Env): LabApi {
     const base = env.fn.lab;
     const trace = this.ctx.trace;
-    return {
-      send: (queue, body, options) => base.send(queue, body, options),
-      publish: (topic, body, options) => base.publish(topic, body, options),
-      produce: (stream, value, options) => base.produce(stream, value, options),
-      putEvents: (bus, entries) => base.putEvents(bus, entries),
-      putObject: (bucket, key, body) => base.putObject(bucket, key, body),
-      getObject: (bucket, key) => base.getObject(bucket, key),
-      tablePut: (table, item, options) => base.tablePut(table, item, options),
-      tableGet: (table, key) => base.tableGet(table, key),
+    return labWith(base, {
       work: (ms) => {
         if (typeof ms === 'number' && ms > 0 && Number.isFinite(ms)) env.workSoFar += ms;
       },
       log: (...args) => {
         trace.emit('log', env.fn.name, env.running?.req.id ?? env.id, undefined, { env: env.id, args });
       },
-    };
+    });
   }
 
   private runInit(env: Env, requestId: string | undefined): InitOutcome {

@@ -12,7 +12,6 @@ import type { Lesson } from './model';
 import { RunView, Verdict } from './checks';
 import { loadChecks } from './checkList';
 
-export { loadChecks };
 
 export interface CheckOutcome extends Verdict {
   id: string;
