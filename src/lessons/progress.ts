@@ -1,6 +1,7 @@
 /**
- * Learner progress: which lessons are done, and the lesson to resume. Stored through a tiny
- * key-value interface so the same code runs on VS Code's `globalState` and in plain Node tests.
+ * Learner progress: which lessons are done, which exercises were started, the last result of each
+ * check, and the lesson to resume. Stored through a tiny key-value interface so the same code runs on
+ * VS Code's `globalState` and in plain Node tests.
  */
 export interface KeyValueStore {
   get<T>(key: string): T | undefined;
@@ -14,8 +15,15 @@ interface Thenable<T> {
 export interface ProgressState {
   version: 1;
   done: Record<string, { at: string }>;
+  /** Exercises whose starter files were put in the workspace. */
+  started?: Record<string, { at: string }>;
+  /** The last result of every check of a lesson: check id → passed. */
+  checks?: Record<string, { at: string; results: Record<string, boolean> }>;
   lastLesson?: string;
 }
+
+/** Where a lesson stands, for views and the walkthrough. */
+export type LessonState = 'done' | 'in-progress' | 'not-started';
 
 const KEY = 'serverlessLab.progress';
 
@@ -27,7 +35,14 @@ export class Progress {
   private read(): ProgressState {
     const raw = this.store.get<ProgressState>(KEY);
     if (!raw || raw.version !== 1 || typeof raw.done !== 'object' || raw.done === null) return { version: 1, done: {} };
-    return { version: 1, done: { ...raw.done }, ...(raw.lastLesson ? { lastLesson: raw.lastLesson } : {}) };
+    const record = <T>(value: unknown): Record<string, T> => (typeof value === 'object' && value !== null ? { ...(value as Record<string, T>) } : {});
+    return {
+      version: 1,
+      done: { ...raw.done },
+      started: record(raw.started),
+      checks: record(raw.checks),
+      ...(raw.lastLesson ? { lastLesson: raw.lastLesson } : {}),
+    };
   }
 
   isDone(lessonId: string): boolean {
@@ -36,6 +51,32 @@ export class Progress {
 
   doneCount(lessonIds: readonly string[]): number {
     return lessonIds.filter((id) => this.isDone(id)).length;
+  }
+
+  isStarted(lessonId: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.read().started ?? {}, lessonId);
+  }
+
+  /** The last result of each check of a lesson (check id → passed), empty when never checked. */
+  checkResults(lessonId: string): Record<string, boolean> {
+    return { ...(this.read().checks?.[lessonId]?.results ?? {}) };
+  }
+
+  state(lessonId: string): LessonState {
+    if (this.isDone(lessonId)) return 'done';
+    return this.isStarted(lessonId) || Object.keys(this.checkResults(lessonId)).length ? 'in-progress' : 'not-started';
+  }
+
+  /** What the walkthrough and welcome views react to. */
+  summary(lessonIds: readonly string[]): { started: number; checked: number; done: number; total: number } {
+    const s = this.read();
+    const has = (r: Record<string, unknown> | undefined, id: string) => Object.prototype.hasOwnProperty.call(r ?? {}, id);
+    return {
+      started: lessonIds.filter((id) => has(s.started, id)).length,
+      checked: lessonIds.filter((id) => has(s.checks, id)).length,
+      done: lessonIds.filter((id) => has(s.done, id)).length,
+      total: lessonIds.length,
+    };
   }
 
   get lastLesson(): string | undefined {
@@ -52,6 +93,29 @@ export class Progress {
   async visit(lessonId: string): Promise<void> {
     const state = this.read();
     state.lastLesson = lessonId;
+    await this.write(state);
+  }
+
+  async start(lessonId: string, now: Date = new Date()): Promise<void> {
+    const state = this.read();
+    state.started = { ...state.started, [lessonId]: { at: now.toISOString() } };
+    state.lastLesson = lessonId;
+    await this.write(state);
+  }
+
+  /** Records a check run; the lesson is done when every check passed (never undone by a later failure). */
+  async recordChecks(lessonId: string, results: ReadonlyArray<{ id: string; pass: boolean }>, now: Date = new Date()): Promise<void> {
+    const state = this.read();
+    state.checks = { ...state.checks, [lessonId]: { at: now.toISOString(), results: Object.fromEntries(results.map((r) => [r.id, r.pass])) } };
+    if (results.length && results.every((r) => r.pass)) state.done[lessonId] = state.done[lessonId] ?? { at: now.toISOString() };
+    await this.write(state);
+  }
+
+  /** "Reset lesson": forgets whether it was done and its check results (the starter files are back, so it stays started). */
+  async resetLesson(lessonId: string): Promise<void> {
+    const state = this.read();
+    delete state.done[lessonId];
+    delete state.checks?.[lessonId];
     await this.write(state);
   }
 

@@ -20,27 +20,40 @@ function printLog(text) {
   if (lines.length && lines.some((l) => l.trim())) process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** Loads the workbench with the suite as extensionTestsPath; resolves with mocha's exit code. */
-export async function runExtensionHostSuite(server, browser, { timeoutMs = 300_000, suite = join(repoRoot, 'out', 'test', 'suite', 'index.js'), onLog } = {}) {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  let finish;
-  const exited = new Promise((res) => (finish = res));
+/**
+ * Loads the workbench with the suite as extensionTestsPath and resolves with mocha's exit code.
+ * Then, when the first phase passed, reloads the window in the same browser profile (a new extension
+ * host over the same stored state, as when a learner reloads) and runs the `@after-reload` phase.
+ */
+export async function runExtensionHostSuite(server, browser, { timeoutMs = 300_000, suiteDir = join(repoRoot, 'out', 'test', 'suite'), suite, onLog } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  let finish = () => {};
   await page.exposeFunction('codeAutomationLog', (type, args) => {
     const line = format(...(Array.isArray(args) ? args : [args]));
     (onLog ?? printLog)(line, type);
   });
   await page.exposeFunction('codeAutomationExit', (code) => finish(code));
-  await page.goto(server.url({ extensionTestsPath: suite }));
-  const timer = new Promise((res) => setTimeout(() => res('timeout'), timeoutMs));
-  const code = await Promise.race([exited, timer]);
-  if (code === 'timeout') {
-    await page.screenshot({ path: join(artifacts, 'suite-timeout.png') }).catch(() => {});
-    console.error(`extension-host suite did not finish within ${timeoutMs / 1000} s`);
-    await page.close();
+  const phase = async (name, entry) => {
+    const exited = new Promise((res) => (finish = res));
+    await page.goto(server.url({ extensionTestsPath: entry }));
+    const timer = new Promise((res) => setTimeout(() => res('timeout'), timeoutMs));
+    const code = await Promise.race([exited, timer]);
+    if (code !== 'timeout') return code;
+    await page.screenshot({ path: join(artifacts, `suite-timeout-${name}.png`) }).catch(() => {});
+    console.error(`extension-host suite (${name}) did not finish within ${timeoutMs / 1000} s`);
     return 1;
+  };
+  try {
+    // `suite`: one entry file, one phase (benchmarks).
+    if (suite) return await phase('single', suite);
+    const first = await phase('first', join(suiteDir, 'index.js'));
+    if (first !== 0) return first;
+    console.log('── window reloaded: the @after-reload phase ──');
+    return await phase('after-reload', join(suiteDir, 'afterReload.js'));
+  } finally {
+    await context.close();
   }
-  await page.close();
-  return code;
 }
 
 async function main() {

@@ -51,3 +51,57 @@ describe('lesson progress', () => {
     assert.equal(new Progress(new MemoryStore()).isDone('constructor'), false);
   });
 });
+
+describe('lesson progress: exercises and checks', () => {
+  it('records check results per check; all passing marks the lesson done, a later failure does not undo it', async () => {
+    const progress = new Progress(new MemoryStore());
+    assert.equal(progress.state('q'), 'not-started');
+    await progress.start('q');
+    assert.equal(progress.state('q'), 'in-progress');
+    assert.equal(progress.lastLesson, 'q', 'starting a lesson is where to resume');
+    await progress.recordChecks('q', [
+      { id: 'no-loss', pass: true },
+      { id: 'idempotent', pass: false },
+    ]);
+    assert.deepEqual(progress.checkResults('q'), { 'no-loss': true, idempotent: false });
+    assert.equal(progress.isDone('q'), false);
+    await progress.recordChecks('q', [
+      { id: 'no-loss', pass: true },
+      { id: 'idempotent', pass: true },
+    ]);
+    assert.equal(progress.state('q'), 'done');
+    await progress.recordChecks('q', [{ id: 'no-loss', pass: false }]);
+    assert.equal(progress.isDone('q'), true, 'done stays done');
+    assert.deepEqual(progress.checkResults('q'), { 'no-loss': false });
+  });
+
+  it('an empty check run never marks a lesson done', async () => {
+    const progress = new Progress(new MemoryStore());
+    await progress.recordChecks('q', []);
+    assert.equal(progress.isDone('q'), false);
+  });
+
+  it('resetLesson forgets done and check results of that lesson only; it stays started', async () => {
+    const store = new MemoryStore();
+    const progress = new Progress(store);
+    await progress.start('a');
+    await progress.recordChecks('a', [{ id: 'x', pass: true }]);
+    await progress.recordChecks('b', [{ id: 'y', pass: true }]);
+    await progress.resetLesson('a');
+    const reloaded = new Progress(store);
+    assert.equal(reloaded.state('a'), 'in-progress');
+    assert.deepEqual(reloaded.checkResults('a'), {});
+    assert.equal(reloaded.isDone('b'), true);
+    assert.deepEqual(reloaded.summary(['a', 'b', 'c']), { started: 1, checked: 1, done: 1, total: 3 });
+  });
+
+  it('reads state written by older versions (no started/checks fields) and ignores garbage', async () => {
+    const store = new MemoryStore();
+    store.data.set('serverlessLab.progress', { version: 1, done: { a: { at: 'x' } }, started: 'nonsense' });
+    const progress = new Progress(store);
+    assert.equal(progress.isDone('a'), true);
+    assert.equal(progress.isStarted('a'), false);
+    await progress.start('b');
+    assert.equal(progress.isStarted('b'), true);
+  });
+});

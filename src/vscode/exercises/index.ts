@@ -17,6 +17,8 @@ export interface ExercisesFeature {
   learnerDir(lesson: Lesson): string;
   start(lessonId: string): Promise<void>;
   check(lessonId: string): Promise<LessonRunResult | undefined>;
+  /** Restores the starter files (yours go to a backup folder, returned) and forgets the lesson's progress. */
+  reset(lessonId: string): Promise<string | undefined>;
   controller: vscode.TestController;
   diagnostics: vscode.DiagnosticCollection;
 }
@@ -111,9 +113,9 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
     updateDiagnostics(lesson, result);
     if (run) report(run, lesson, result);
     output.info(`checks for ${lesson.id}: ${result.outcomes.filter((o) => o.pass).length}/${result.outcomes.length} passed in ${result.wallMs} ms`);
-    const allPass = !result.error && result.outcomes.length > 0 && result.outcomes.every((o) => o.pass);
-    if (allPass && !lessons.progress.isDone(lesson.id)) {
-      await lessons.progress.setDone(lesson.id, true);
+    const wasDone = lessons.progress.isDone(lesson.id);
+    await lessons.progress.recordChecks(lesson.id, result.error ? [] : result.outcomes);
+    if (!wasDone && lessons.progress.isDone(lesson.id)) {
       void vscode.window.showInformationMessage(`Serverless Lab: every check of "${lesson.title}" passes. Lesson done!`);
     }
     return result;
@@ -151,8 +153,19 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
     if (!lesson.exercise) return;
     const dir = learnerDir(lesson);
     copyStarter(context, lesson, dir, false);
+    await lessons.progress.start(lesson.id);
     const first = vscode.Uri.file(path.join(dir, lesson.exercise.files[0]));
     await vscode.window.showTextDocument(first, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+  };
+
+  const reset = async (lessonId: string): Promise<string | undefined> => {
+    const lesson = byId(lessonId);
+    if (!lesson?.exercise) throw new Error(`lesson "${lessonId}" has no exercise`);
+    const backup = copyStarter(context, lesson, learnerDir(lesson), true);
+    await lessons.progress.resetLesson(lesson.id);
+    const item = controller.items.get(lesson.id);
+    if (item) controller.invalidateTestResults(item);
+    return backup;
   };
 
   const pickExercise = async (arg: unknown, placeHolder: string): Promise<string | undefined> => {
@@ -200,8 +213,7 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
         'Reset Lesson',
       );
       if (ok !== 'Reset Lesson') return;
-      const backup = copyStarter(context, lesson, learnerDir(lesson), true);
-      await lessons.progress.setDone(lesson.id, false);
+      const backup = await reset(lesson.id);
       void vscode.window.showInformationMessage(`Serverless Lab: "${lesson.title}" was reset${backup ? `; your files are in ${backup}` : ''}.`);
     }),
     vscode.workspace.onDidSaveTextDocument(async (doc) => {
@@ -212,7 +224,7 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
     }),
   );
 
-  return { learnerDir, start, check: (id) => check(id), controller, diagnostics };
+  return { learnerDir, start, check: (id) => check(id), reset, controller, diagnostics };
 }
 
 function* gather(items: vscode.TestItemCollection): Iterable<vscode.TestItem> {

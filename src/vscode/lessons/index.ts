@@ -41,10 +41,20 @@ export function registerLessons(context: vscode.ExtensionContext, output: vscode
   const tree = vscode.window.createTreeView('serverlessLab.lessons', { treeDataProvider: view, showCollapseAll: true });
   const panel = new LessonPanel(context.extensionUri, (id) => progress.isDone(id), (id, done) => progress.setDone(id, done));
   const updateBadge = () => {
-    const total = catalog.lessons.length;
-    const done = progress.doneCount(catalog.lessons.map((l) => l.id));
-    tree.message = total ? undefined : 'No lessons found.';
-    tree.description = `${done}/${total}`;
+    const ids = catalog.lessons.map((l) => l.id);
+    const summary = progress.summary(ids);
+    tree.message = summary.total ? undefined : 'No lessons found.';
+    tree.description = `${summary.done}/${summary.total}`;
+    // The walkthrough's steps complete on these (package.json `completionEvents: onContext:…`).
+    const first = ids[0];
+    const keys: Record<string, boolean> = {
+      'serverlessLab.progress.readFirstLesson': first !== undefined && progress.isDone(first),
+      'serverlessLab.progress.startedExercise': summary.started > 0,
+      'serverlessLab.progress.ranChecks': summary.checked > 0,
+      'serverlessLab.progress.passedExercise': catalog.lessons.some((l) => l.exercise && progress.isDone(l.id)),
+      'serverlessLab.progress.allDone': summary.total > 0 && summary.done === summary.total,
+    };
+    for (const [key, value] of Object.entries(keys)) void vscode.commands.executeCommand('setContext', key, value);
   };
   updateBadge();
   context.subscriptions.push(

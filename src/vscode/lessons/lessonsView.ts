@@ -2,9 +2,11 @@ import * as vscode from 'vscode';
 import { Catalog, Lesson, Section } from '../../lessons/model';
 import { Progress } from '../../lessons/progress';
 
+const STATE_LABEL = { done: 'done', 'in-progress': 'in progress', 'not-started': 'not started' } as const;
+
 type Node = { kind: 'section'; section: Section } | { kind: 'lesson'; lesson: Lesson };
 
-/** The Lessons tree: sections, then their lessons, each with a done / not-done state. */
+/** The Lessons tree: sections, then their lessons, each not started, in progress (with its last check results) or done. */
 export class LessonsView implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -41,14 +43,23 @@ export class LessonsView implements vscode.TreeDataProvider<Node> {
       return item;
     }
     const { lesson } = node;
-    const done = this.progress.isDone(lesson.id);
+    const state = this.progress.state(lesson.id);
+    const results = Object.entries(this.progress.checkResults(lesson.id));
+    const passed = results.filter(([, pass]) => pass).length;
     const item = new vscode.TreeItem(lesson.title, vscode.TreeItemCollapsibleState.None);
     item.id = `lesson:${lesson.id}`;
-    item.description = done ? 'done' : lesson.minutes ? `${lesson.minutes} min` : undefined;
-    item.tooltip = new vscode.MarkdownString(`**${lesson.title}**${done ? ' — done' : ''}\n\n${lesson.summary}`);
-    item.iconPath = new vscode.ThemeIcon(done ? 'pass-filled' : 'circle-large-outline', done ? new vscode.ThemeColor('testing.iconPassed') : undefined);
-    item.contextValue = done ? 'lesson.done' : 'lesson.todo';
-    item.accessibilityInformation = { label: `${lesson.title}, ${done ? 'done' : 'not done'}` };
+    const checks = results.length ? `${passed}/${results.length} checks` : undefined;
+    item.description = state === 'done' ? 'done' : state === 'in-progress' ? (checks ?? 'started') : lesson.minutes ? `${lesson.minutes} min` : undefined;
+    const checkLines = results.map(([id, pass]) => `- ${pass ? '$(pass)' : '$(error)'} ${id}`).join('\n');
+    item.tooltip = new vscode.MarkdownString(`**${lesson.title}** — ${STATE_LABEL[state]}\n\n${lesson.summary}${checkLines ? `\n\nLast check run:\n${checkLines}` : ''}`, true);
+    item.iconPath =
+      state === 'done'
+        ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
+        : state === 'in-progress'
+          ? new vscode.ThemeIcon('circle-large-filled', new vscode.ThemeColor('testing.iconQueued'))
+          : new vscode.ThemeIcon('circle-large-outline');
+    item.contextValue = state === 'done' ? 'lesson.done' : 'lesson.todo';
+    item.accessibilityInformation = { label: `${lesson.title}, ${STATE_LABEL[state]}${checks ? `, ${checks} passing` : ''}` };
     item.command = { command: 'serverlessLab.openLesson', title: 'Open Lesson', arguments: [lesson.id] };
     return item;
   }
