@@ -512,13 +512,16 @@ export function addStreamSource(platform: FunctionPlatform, ctx: EngineContext, 
   };
 
   // Wake a partition's poller when a record is appended to it (the stream has no listener API; the trace is the event feed).
-  const unsubscribe = ctx.trace.subscribe((record) => {
-    if (record.kind !== 'produced' || record.resource !== stream.name || stopped) return;
-    const partition = record.detail?.partition;
-    if (typeof partition !== 'number') return;
-    const p = byPartition[partition];
-    if (p && !p.busy && p.pending.length === 0) schedulePoll(p, 0);
-  });
+  const unsubscribe = ctx.trace.subscribe(
+    (record) => {
+      if (record.resource !== stream.name || stopped) return;
+      const partition = record.detail?.partition;
+      if (typeof partition !== 'number') return;
+      const p = byPartition[partition];
+      if (p && !p.busy && p.pending.length === 0) schedulePoll(p, 0);
+    },
+    ['produced'],
+  );
   for (const p of byPartition) schedulePoll(p, 0);
 
   return {

@@ -74,6 +74,12 @@ export interface TraceRecord {
 
 export type TraceListener = (record: TraceRecord) => void;
 
+interface Subscription {
+  listener: TraceListener;
+  /** Only these kinds (undefined: every kind). */
+  kinds: ReadonlySet<TraceKind> | undefined;
+}
+
 export type RecordRetention =
   | { mode: 'all' }
   | { mode: 'window'; size: number }
@@ -83,7 +89,11 @@ export class Trace {
   private seq = 0;
   private readonly counts = new Map<string, Partial<Record<TraceKind, number>>>();
   private readonly totals: Partial<Record<TraceKind, number>> = {};
-  private readonly listeners = new Set<TraceListener>();
+  /** In subscription order (a listener may act on the engine: the order is part of determinism). */
+  private listeners: Subscription[] = [];
+  /** Listeners that want every kind, and how many want each kind: an unwanted record is never built. */
+  private everyKind = 0;
+  private readonly perKind = new Map<TraceKind, number>();
   private kept: TraceRecord[] = [];
   private head = 0; // ring buffer start when windowed
 
@@ -102,13 +112,13 @@ export class Trace {
     perResource[kind] = (perResource[kind] ?? 0) + 1;
     this.totals[kind] = (this.totals[kind] ?? 0) + 1;
 
-    if (this.retention.mode === 'none' && this.listeners.size === 0) return seq;
+    if (this.retention.mode === 'none' && this.everyKind === 0 && !this.perKind.has(kind)) return seq;
     const record: TraceRecord = { seq, t: this.now(), kind, resource };
     if (id !== undefined) record.id = id;
     if (cause !== undefined) record.cause = cause;
     if (detail !== undefined) record.detail = detail;
     this.keep(record);
-    for (const listener of this.listeners) listener(record);
+    for (const s of this.listeners) if (s.kinds === undefined || s.kinds.has(kind)) s.listener(record);
     return seq;
   }
 
@@ -136,9 +146,32 @@ export class Trace {
     return [...this.kept.slice(this.head), ...this.kept.slice(0, this.head)];
   }
 
-  subscribe(listener: TraceListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * Call `listener` with every record as it happens, or only with records of `kinds`. Returns the
+   * unsubscribe function. With records kept `none`, a record nobody listens for is never allocated,
+   * so narrow listeners keep long runs fast.
+   */
+  subscribe(listener: TraceListener, kinds?: readonly TraceKind[]): () => void {
+    const sub: Subscription = { listener, kinds: kinds ? new Set(kinds) : undefined };
+    this.listeners = [...this.listeners, sub];
+    this.countListener(sub, +1);
+    return () => {
+      if (!this.listeners.includes(sub)) return;
+      this.listeners = this.listeners.filter((s) => s !== sub);
+      this.countListener(sub, -1);
+    };
+  }
+
+  private countListener(sub: Subscription, by: 1 | -1): void {
+    if (sub.kinds === undefined) {
+      this.everyKind += by;
+      return;
+    }
+    for (const kind of sub.kinds) {
+      const n = (this.perKind.get(kind) ?? 0) + by;
+      if (n > 0) this.perKind.set(kind, n);
+      else this.perKind.delete(kind);
+    }
   }
 
   private keep(record: TraceRecord): void {
