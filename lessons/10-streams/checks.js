@@ -111,8 +111,8 @@ module.exports = [
   },
   {
     id: 'caught-up',
-    title: 'The projector committed every partition up to its end (lag 0)',
-    hint: 'A batch that keeps failing blocks its partition: the committed offset stops moving.',
+    title: 'The projector caught up: every partition committed to its end, every record applied',
+    hint: 'Committing an offset says "these records are done". Were they applied to the table? And a batch that keeps failing blocks its partition: the committed offset stops moving.',
     /** @param {any} r */
     run(r) {
       const stream = r.sim.streams.get('wallet-events');
@@ -125,11 +125,20 @@ module.exports = [
         lag += l;
         parts.push(`p${p}: committed ${group?.committed(p) ?? 'nothing'} of ${stream.endOffset(p)}`);
       }
+      // Committed records must have reached the projection: every customer in the log has a row.
+      const customers = new Set(log(r).map((rec) => rec.tx?.customerId).filter((c) => typeof c === 'string'));
+      const rows = new Set(r.table('balances').map((/** @type {any} */ row) => row.customerId));
+      const unapplied = [...customers].filter((c) => !rows.has(c)).sort();
+      const behind = !group || lag > 0;
       return {
-        pass: Boolean(group) && lag === 0 && r.summary.streams['wallet-events'].produced > 0,
-        expected: 'committed offset = end offset on every partition',
-        actual: `total lag ${lag} (${parts.join(', ')})`,
-        message: 'The projector is behind: some partition was not committed to its end, so its records were not (all) processed.',
+        pass: customers.size > 0 && !behind && unapplied.length === 0,
+        expected: 'committed offset = end offset on every partition, and a balances row for each of the customers in the log',
+        actual: `total lag ${lag} (${parts.join(', ')}); ${customers.size - unapplied.length} of ${customers.size} customers have a row${unapplied.length ? ` (missing: ${some(unapplied)})` : ''}`,
+        message: behind
+          ? 'The projector is behind: some partition was not committed to its end, so its records were not (all) processed.'
+          : customers.size === 0
+            ? 'Nothing was produced to wallet-events.'
+            : 'The projector committed records it never applied: their offsets are committed, so no delivery will bring them back, yet the balances table does not show them.',
       };
     },
   },

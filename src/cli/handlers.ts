@@ -1,74 +1,33 @@
 /**
- * Handler modules for the in-process executor: a JS or TS file is bundled once with esbuild (relative
- * imports inlined, `serverless-lab` left external) and then EVALUATED ONCE PER EXECUTION ENVIRONMENT,
- * so the module's top level is the init phase of each cold start and module-level variables live
- * exactly as long as one environment — as in Lambda.
+ * Learner handler files, for the command line. There is ONE way of compiling learner code: the
+ * sandbox's `compileHandler` (src/sandbox/compile.ts) bundles a TS or JS file and its relative
+ * imports into a script that defines `__labInit()`; imports of anything but `serverless-lab` and
+ * the learner's own files are compile errors.
  *
- * Inside the module, `require('serverless-lab')` (or `import … from 'serverless-lab'`) gives that
- * environment's lab API (send, publish, produce, putEvents, putObject, getObject, tablePut, tableGet,
- * work, log); `console.log` goes to `lab.log` (the trace). Node built-ins and packages are NOT
- * available: requiring anything else throws a clear error. This is not a security sandbox (the
- * sandbox executor is); it only keeps handlers honest about what a function can reach.
+ * Two ways of running that script:
+ * - the sandbox executor (`IsolateExecutor`, the default): one V8 isolate per execution environment,
+ *   async handlers supported;
+ * - the in-process resolver below (`--executor inprocess`, tests and the engine benchmark): the same
+ *   script evaluated in this process, once per execution environment, so the module's top level is
+ *   the init phase of each cold start and module-level variables live exactly as long as one
+ *   environment — as in Lambda. It is NOT a sandbox and runs synchronous handlers only; it exists
+ *   because it is fast (an hour of virtual traffic in well under a second).
  */
-import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { HandlerContext, LabApi, ModuleFactory } from '../engine/executor';
 import type { HandlerResolver } from '../engine/simulation';
 import { parseHandlerRef, type FunctionSpec, type ScenarioProblem } from '../engine/scenario';
+import { API_NAMES, compileHandler, INIT_GLOBAL } from '../sandbox/compile';
 
-type ModuleBody = (module: { exports: Record<string, unknown> }, exports: Record<string, unknown>, require: (name: string) => unknown, console: unknown, ...shadowed: unknown[]) => void;
+/** Runs the compiled script with the given globals; returns the `__labInit` it defined. */
+type ScriptBody = (globalObject: Record<string, unknown>, require: (name: string) => unknown, console: unknown, ...shadowed: unknown[]) => () => Record<string, unknown>;
 
 /** Globals a handler must not reach for (timers do not exist in virtual time; process/Buffer are Node's). */
 const SHADOWED = ['process', 'Buffer', 'global', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate'];
 
-export class HandlerLoadError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HandlerLoadError';
-  }
-}
-
-/** Bundle a handler file to CommonJS source (throws HandlerLoadError with esbuild's first message). */
-export function bundleHandler(file: string): string {
-  if (!existsSync(file) || !statSync(file).isFile()) throw new HandlerLoadError(file, `handler file not found: ${file}`);
-  // esbuild is loaded lazily: only the CLI needs it, and it stays external to the bundle.
-  const esbuild = require('esbuild') as typeof import('esbuild');
-  try {
-    const result = esbuild.buildSync({
-      entryPoints: [file],
-      bundle: true,
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      write: false,
-      external: ['serverless-lab'],
-      logLevel: 'silent',
-      sourcemap: false,
-    });
-    return result.outputFiles[0].text;
-  } catch (err) {
-    const first = (err as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } | null }> }).errors?.[0];
-    const where = first?.location ? ` (${first.location.file}:${first.location.line}:${first.location.column})` : '';
-    throw new HandlerLoadError(file, `cannot compile ${file}: ${first?.text ?? String(err)}${where}`);
-  }
-}
-
+/** The `serverless-lab` module one environment sees: its own lab API. */
 function labExports(lab: LabApi): Record<string, unknown> {
-  return Object.freeze({
-    send: lab.send,
-    publish: lab.publish,
-    produce: lab.produce,
-    putEvents: lab.putEvents,
-    putObject: lab.putObject,
-    getObject: lab.getObject,
-    tablePut: lab.tablePut,
-    tableGet: lab.tableGet,
-    work: lab.work,
-    log: lab.log,
-  });
+  return Object.freeze(Object.fromEntries(API_NAMES.map((name) => [name, lab[name]])));
 }
 
 function consoleFor(lab: LabApi): Record<string, (...args: unknown[]) => void> {
@@ -77,24 +36,24 @@ function consoleFor(lab: LabApi): Record<string, (...args: unknown[]) => void> {
 }
 
 /**
- * Resolve handler references (`handlers/worker.js#handler`) relative to `baseDir`. Each file is
- * bundled once; each call of the returned factory (one per environment) evaluates it afresh.
+ * Resolve handler references (`handlers/worker.js#handler`) relative to `baseDir`, for the
+ * in-process executor. Each file is compiled once; each call of the returned factory (one per
+ * environment) evaluates it afresh. Throws the sandbox's `CompileError` for a file that cannot be
+ * compiled.
  */
 export function createHandlerResolver(baseDir: string): HandlerResolver {
-  const compiled = new Map<string, ModuleBody>();
+  const compiled = new Map<string, ScriptBody>();
   return (handler: string, _fn: FunctionSpec): ModuleFactory => {
     const { file, exportName } = parseHandlerRef(handler);
     const abs = resolve(baseDir, file);
     let body = compiled.get(abs);
     if (!body) {
-      const code = bundleHandler(abs);
-      body = new Function('module', 'exports', 'require', 'console', ...SHADOWED, `"use strict";\n${code}`) as ModuleBody;
+      const { code } = compileHandler(abs);
+      body = new Function('globalThis', 'require', 'console', ...SHADOWED, `${code}\nreturn globalThis.${INIT_GLOBAL};`) as ScriptBody;
       compiled.set(abs, body);
     }
     const run = body;
     return (lab: LabApi) => {
-      const exportsObj: Record<string, unknown> = {};
-      const module = { exports: exportsObj };
       const api = labExports(lab);
       const requireFn = (name: string): unknown => {
         if (name === 'serverless-lab') return api;
@@ -107,10 +66,10 @@ export function createHandlerResolver(baseDir: string): HandlerResolver {
             }
           : undefined,
       );
-      run(module, exportsObj, requireFn, consoleFor(lab), ...unavailable);
-      const exported = (module.exports as Record<string, unknown>)[exportName];
+      const moduleExports = run({}, requireFn, consoleFor(lab), ...unavailable)();
+      const exported = moduleExports[exportName];
       if (typeof exported !== 'function') {
-        const names = Object.keys(module.exports).filter((k) => typeof (module.exports as Record<string, unknown>)[k] === 'function');
+        const names = Object.keys(moduleExports).filter((k) => typeof moduleExports[k] === 'function');
         throw new Error(`${file} does not export a function named '${exportName}' (exported functions: ${names.length ? names.join(', ') : 'none'})`);
       }
       return { handler: exported as (event: unknown, context: HandlerContext) => unknown };
@@ -118,14 +77,18 @@ export function createHandlerResolver(baseDir: string): HandlerResolver {
   };
 }
 
-/** Check that every function's handler file exists and compiles; problems name `functions[i].handler`. */
-export function checkHandlers(functions: FunctionSpec[], baseDir: string, resolver: HandlerResolver): ScenarioProblem[] {
+/**
+ * Check that every function's handler file exists and compiles, before a run; problems name
+ * `functions[i].handler`. `fileOf` turns a handler setting into the file it names (each executor
+ * has its own reading of the setting).
+ */
+export function checkHandlers(functions: FunctionSpec[], baseDir: string, fileOf: (handler: string) => string): ScenarioProblem[] {
   const problems: ScenarioProblem[] = [];
   functions.forEach((fn, i) => {
     try {
-      resolver(fn.handler, fn);
+      compileHandler(fileOf(fn.handler));
     } catch (err) {
-      problems.push({ path: `functions[${i}].handler`, message: err instanceof Error ? err.message.replace(baseDir + '/', '') : String(err) });
+      problems.push({ path: `functions[${i}].handler`, message: err instanceof Error ? err.message.split(baseDir + '/').join('') : String(err) });
     }
   });
   return problems;

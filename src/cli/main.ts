@@ -1,46 +1,127 @@
 /**
- * `serverless-lab`: run a scenario file from the command line.
+ * `serverless-lab`: the lab from a terminal.
  *
- *   serverless-lab simulate <scenario.json> [--seed N] [--until 90s|15m|1h] [--json] [--trace out.jsonl]
+ *   serverless-lab simulate <scenario.json> [--seed N] [--until 15m] [--json] [--trace out.jsonl] [--executor sandbox|inprocess]
+ *   serverless-lab lessons [--json] [--lessons <dir>]
+ *   serverless-lab check <lesson> [--handler <file>]… [--json] [--seed N] [--lessons <dir>]
  *
- * Exit codes: 0 ran (whatever was lost: the summary says so), 2 bad usage or a scenario with
- * problems (each printed with its path), 1 an unexpected failure.
+ * Exit codes: 0 success (simulate: it ran, whatever was lost — the summary says so; check: every
+ * check passed), 1 a check failed (or an unexpected failure), 2 bad usage or input (each problem
+ * printed with what was expected), or no Node that can run the sandbox.
+ *
+ * Learner code runs in the isolated-vm sandbox (src/sandbox), as in the editor. isolated-vm is
+ * loaded only by the commands that need it, so `--help` and `lessons` run on any Node.
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { InProcessExecutor, type Executor } from '../engine/executor';
-import { formatProblem, validateScenario, type ScenarioProblem } from '../engine/scenario';
-import { Simulation, type Summary } from '../engine/simulation';
+import { formatProblem, parseHandlerRef, validateScenario, type ScenarioProblem } from '../engine/scenario';
+import { Simulation, type HandlerResolver } from '../engine/simulation';
 import { toJsonLine, type TraceRecord } from '../engine/trace';
+import type { IsolateExecutor } from '../sandbox/isolateExecutor';
 import { checkHandlers, createHandlerResolver } from './handlers';
+import { UsageError, type Io } from './io';
+import { checkExitCode, findLesson, formatCheckResult, formatLessons, lessonRows, prepareHandlerDir, readCatalog, runLessonChecks } from './lessons';
+import { extensionRoot, NODE_ENV, reexecForSandbox } from './sandboxNode';
+import { formatSummary } from './summary';
 
-export const USAGE = `Usage: serverless-lab simulate <scenario.json> [options]
+export { UsageError, type Io } from './io';
+export { formatSummary } from './summary';
+
+type CommandName = 'simulate' | 'lessons' | 'check';
+/** How a flag is read: a switch, one value, or a value that may be given several times. */
+type FlagKind = 'switch' | 'value' | 'list';
+
+interface CommandSpec {
+  /** Positional arguments, by name (each required). */
+  positionals: string[];
+  flags: Record<string, FlagKind>;
+  help: string;
+}
+
+const SEED_HELP = '  --seed <N>           random seed, an integer 0…4294967295';
+const LESSONS_HELP = '  --lessons <dir>      lessons folder (default: the one shipped with serverless-lab)';
+const JSON_HELP = '  --json               machine-readable output (JSON)';
+
+const COMMANDS: Record<CommandName, CommandSpec> = {
+  simulate: {
+    positionals: ['scenario.json'],
+    flags: { '--seed': 'value', '--until': 'value', '--json': 'switch', '--trace': 'value', '--executor': 'value' },
+    help: `Usage: serverless-lab simulate <scenario.json> [options]
 
 Run a scenario (resources, handlers, traffic, faults) on the virtual clock and print a summary.
+Handler paths in the scenario are relative to the scenario file.
 
 Options:
-  --seed <N>           random seed (default: the scenario's seed, else 1)
+${SEED_HELP} (default: the scenario's seed, else 1)
   --until <duration>   virtual time to run, e.g. 90s, 15m, 1h, 500ms (default: the scenario's durationS)
   --json               print the summary as JSON
   --trace <file>       write every trace record to <file> as JSON lines
-  --executor <kind>    how handlers run: inprocess (default)
-  -h, --help           show this help
-`;
+  --executor <kind>    how handlers run: sandbox (default: isolated-vm, async handlers work) or
+                       inprocess (no isolation, synchronous handlers only; fast)
+`,
+  },
+  lessons: {
+    positionals: [],
+    flags: { '--json': 'switch', '--lessons': 'value' },
+    help: `Usage: serverless-lab lessons [options]
 
-/** Bad command line: exit code 2 with a one-line message. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+List the lessons by section: number, id, title, and whether it has an exercise (with how many checks).
+
+Options:
+${JSON_HELP}
+${LESSONS_HELP}
+`,
+  },
+  check: {
+    positionals: ['lesson'],
+    flags: { '--handler': 'list', '--json': 'switch', '--seed': 'value', '--lessons': 'value' },
+    help: `Usage: serverless-lab check <lesson> [options]
+
+Run a lesson's checks — the same as "Run Lesson Checks" in the editor — on your handler files.
+<lesson> is a lesson id (streams) or number (10, 07). The files are taken from
+./serverless-lab/<lesson-id>/ (where the editor's Start Lesson puts them), else from the current
+directory; each --handler file replaces the exercise file with the same name.
+
+Options:
+  --handler <file>     one of your files (repeat for several); e.g. --handler producer.ts
+${JSON_HELP} (the whole check result)
+${SEED_HELP} (default: the lesson's)
+${LESSONS_HELP}
+
+Exit code: 0 every check passed, 1 a check failed, 2 bad usage or missing files.
+`,
+  },
+};
+
+export const USAGE = `Usage: serverless-lab <command> [options]
+
+Learn serverless and event-driven architecture: run scenarios and lesson checks from a terminal.
+
+Commands:
+  simulate <scenario.json>   run a scenario on the virtual clock and print a summary
+  lessons                    list the lessons
+  check <lesson>             run a lesson's checks on your handler files
+
+Run "serverless-lab <command> --help" for a command's options.
+Handlers run in the isolated-vm sandbox, which needs Node 24 or 26: when this Node cannot load it,
+serverless-lab runs itself again with one found on PATH (or set ${NODE_ENV}).
+`;
 
 export type ExecutorKind = 'inprocess' | 'sandbox';
 
-/**
- * The one place the CLI builds an executor. `inprocess` runs handlers in this process (no isolation);
- * `sandbox` (isolated-vm) is provided by the sandbox module when it exists.
- */
-export function createExecutor(kind: ExecutorKind, _options: { baseDir: string } = { baseDir: process.cwd() }): Executor {
-  if (kind === 'inprocess') return new InProcessExecutor();
-  throw new UsageError(`--executor ${kind}: not available in this build (available: inprocess)`);
+export interface Args {
+  command: CommandName | 'help';
+  /** `help`: the command whose help to show (all commands when undefined). */
+  topic?: CommandName;
+  positionals: string[];
+  seed?: number;
+  untilMs?: number;
+  json: boolean;
+  trace?: string;
+  executor: ExecutorKind;
+  handlers: string[];
+  lessons?: string;
 }
 
 /** '90s', '15m', '1h', '500ms', '2.5h' or a bare number of seconds → milliseconds. */
@@ -54,71 +135,96 @@ export function parseDuration(text: string): number {
   return ms;
 }
 
-interface Args {
-  command: 'simulate' | 'help';
-  file?: string;
-  seed?: number;
-  untilMs?: number;
-  json: boolean;
-  trace?: string;
-  executor: ExecutorKind;
+function isCommand(name: string | undefined): name is CommandName {
+  return name !== undefined && Object.hasOwn(COMMANDS, name);
 }
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { command: 'help', json: false, executor: 'inprocess' };
-  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return args;
+  const args: Args = { command: 'help', positionals: [], json: false, executor: 'sandbox', handlers: [] };
   const [command, ...rest] = argv;
-  if (command !== 'simulate') throw new UsageError(`unknown command ${JSON.stringify(command)} (commands: simulate; see --help)`);
-  args.command = 'simulate';
-  const value = (i: number, flag: string): string => {
-    const v = rest[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
+  if (command === undefined || command === '--help' || command === '-h') return args;
+  if (command === 'help') {
+    if (rest[0] !== undefined && !isCommand(rest[0])) throw new UsageError(`help: unknown command ${JSON.stringify(rest[0])} (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    return { ...args, topic: rest[0] as CommandName | undefined };
+  }
+  if (!isCommand(command)) throw new UsageError(`unknown command ${JSON.stringify(command)} (commands: ${Object.keys(COMMANDS).join(', ')}; see --help)`);
+  if (rest.includes('--help') || rest.includes('-h')) return { ...args, topic: command };
+  const spec = COMMANDS[command];
+  args.command = command;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
-    switch (a) {
-      case '--seed': {
-        const v = value(i++, a);
-        if (!/^\d+$/.test(v) || Number(v) > 4294967295) throw new UsageError(`--seed: expected an integer between 0 and 4294967295, got ${JSON.stringify(v)}`);
-        args.seed = Number(v);
-        break;
-      }
-      case '--until':
-        args.untilMs = parseDuration(value(i++, a));
-        break;
-      case '--json':
-        args.json = true;
-        break;
-      case '--trace':
-        args.trace = value(i++, a);
-        break;
-      case '--executor': {
-        const v = value(i++, a);
-        if (v !== 'inprocess' && v !== 'sandbox') throw new UsageError(`--executor: expected inprocess or sandbox, got ${JSON.stringify(v)}`);
-        args.executor = v;
-        break;
-      }
-      default:
-        if (a.startsWith('-')) throw new UsageError(`unknown option ${a} (see --help)`);
-        if (args.file !== undefined) throw new UsageError(`one scenario file at a time (got ${args.file} and ${a})`);
-        args.file = a;
+    if (!a.startsWith('-') || a === '-') {
+      if (args.positionals.length >= spec.positionals.length) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(a)} (expected ${spec.positionals.map((p) => `<${p}>`).join(' ') || 'no arguments'})`);
+      args.positionals.push(a);
+      continue;
     }
+    const kind = spec.flags[a];
+    if (!kind) throw new UsageError(`${command}: unknown option ${a} (options: ${Object.keys(spec.flags).join(', ')}; see serverless-lab ${command} --help)`);
+    if (kind === 'switch') {
+      if (a === '--json') args.json = true;
+      continue;
+    }
+    const v = rest[++i];
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
+    applyValue(args, a, v);
   }
-  if (args.file === undefined) throw new UsageError('simulate: missing <scenario.json>');
+  if (args.positionals.length < spec.positionals.length) throw new UsageError(`${command}: missing <${spec.positionals[args.positionals.length]}>`);
   return args;
 }
 
-export interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
+function applyValue(args: Args, flag: string, v: string): void {
+  switch (flag) {
+    case '--seed':
+      if (!/^\d+$/.test(v) || Number(v) > 4294967295) throw new UsageError(`--seed: expected an integer between 0 and 4294967295, got ${JSON.stringify(v)}`);
+      args.seed = Number(v);
+      return;
+    case '--until':
+      args.untilMs = parseDuration(v);
+      return;
+    case '--trace':
+      args.trace = v;
+      return;
+    case '--executor':
+      if (v !== 'inprocess' && v !== 'sandbox') throw new UsageError(`--executor: expected sandbox or inprocess, got ${JSON.stringify(v)}`);
+      args.executor = v;
+      return;
+    case '--handler':
+      args.handlers.push(v);
+      return;
+    case '--lessons':
+      args.lessons = v;
+      return;
+  }
 }
 
+/** Whether the command runs learner code in isolated-vm (and so needs a suitable Node). */
+export function needsSandbox(args: Args): boolean {
+  return args.command === 'check' || (args.command === 'simulate' && args.executor === 'sandbox');
+}
+
+/** The sandbox executor, loaded on first use: isolated-vm only loads in Node 24/26. */
+function createSandbox(rootDir: string): IsolateExecutor {
+  const { IsolateExecutor: Sandbox } = require('../sandbox/isolateExecutor') as typeof import('../sandbox/isolateExecutor');
+  return new Sandbox({ rootDir });
+}
+
+const stdio: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
 /** Run the CLI; returns the exit code (tests call this directly). */
-export function main(argv: string[], io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }): number {
-  let args: Args;
+export function main(argv: string[], io: Io = stdio): number {
   try {
-    args = parseArgs(argv);
+    const args = parseArgs(argv);
+    switch (args.command) {
+      case 'help':
+        io.out(args.topic ? COMMANDS[args.topic].help : USAGE);
+        return 0;
+      case 'lessons':
+        return lessons(args, io);
+      case 'check':
+        return check(args, io);
+      case 'simulate':
+        return simulate(args, io);
+    }
   } catch (err) {
     if (err instanceof UsageError) {
       io.err(`serverless-lab: ${err.message}\n`);
@@ -126,143 +232,123 @@ export function main(argv: string[], io: Io = { out: (t) => process.stdout.write
     }
     throw err;
   }
-  if (args.command === 'help') {
-    io.out(USAGE);
-    return 0;
+}
+
+function lessonsDir(args: Args): string {
+  return args.lessons !== undefined ? resolve(args.lessons) : join(extensionRoot(), 'lessons');
+}
+
+function lessons(args: Args, io: Io): number {
+  const rows = lessonRows(readCatalog(lessonsDir(args)));
+  io.out(args.json ? JSON.stringify(rows, null, 2) + '\n' : formatLessons(rows));
+  return 0;
+}
+
+function check(args: Args, io: Io): number {
+  const lesson = findLesson(readCatalog(lessonsDir(args)), args.positionals[0]);
+  if (!lesson.exercise) throw new UsageError(`lesson ${lesson.id} has no exercise to check (it is a reading lesson)`);
+  const { dir, cleanup } = prepareHandlerDir(lesson, args.handlers, process.cwd());
+  try {
+    const result = runLessonChecks(lesson, dir, createSandbox, args.seed);
+    io.out(args.json ? JSON.stringify(result, null, 2) + '\n' : formatCheckResult(lesson, result));
+    return checkExitCode(result);
+  } finally {
+    cleanup();
   }
-  const file = resolve(args.file!);
+}
+
+function reportProblems(file: string, problems: ScenarioProblem[], io: Io): number {
+  io.err(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
+  for (const p of problems) io.err(`  ${formatProblem(p)}\n`);
+  return 2;
+}
+
+function simulate(args: Args, io: Io): number {
+  const name = args.positionals[0];
+  const file = resolve(name);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    io.err(`serverless-lab: ${e.code === 'ENOENT' ? `no such file: ${args.file}` : `cannot read ${args.file}: ${e.message}`}\n`);
-    return 2;
+    throw new UsageError(e.code === 'ENOENT' ? `no such file: ${name}` : `cannot read ${name}: ${e.message}`);
   }
-  const reportProblems = (problems: ScenarioProblem[]): number => {
-    io.err(`${args.file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
-    for (const p of problems) io.err(`  ${formatProblem(p)}\n`);
-    return 2;
-  };
   const { scenario, problems } = validateScenario(json);
-  if (!scenario) return reportProblems(problems);
+  if (!scenario) return reportProblems(name, problems, io);
   const baseDir = dirname(file);
   let executor: Executor;
-  try {
-    executor = createExecutor(args.executor, { baseDir });
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`serverless-lab: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  const resolver = createHandlerResolver(baseDir);
-  if (executor instanceof InProcessExecutor) {
-    const handlerProblems = checkHandlers(scenario.functions, baseDir, resolver);
-    if (handlerProblems.length) return reportProblems(handlerProblems);
-  }
-  const untilMs = args.untilMs ?? (scenario.durationS !== undefined ? scenario.durationS * 1000 : undefined);
-  if (untilMs === undefined && scenario.traffic.some((t) => t.durationS === undefined)) {
-    io.err('serverless-lab: the scenario has endless traffic and no durationS: pass --until (e.g. --until 15m)\n');
-    return 2;
-  }
-
-  const sim = new Simulation(scenario, { seed: args.seed, executor, handlers: resolver, records: { mode: 'none' } });
-  let traceFd: number | undefined;
-  if (args.trace !== undefined) {
-    try {
-      traceFd = openSync(resolve(args.trace), 'w');
-    } catch (err) {
-      io.err(`serverless-lab: cannot write ${args.trace}: ${(err as Error).message}\n`);
-      return 2;
-    }
-    // Buffered JSON lines: one write per ~1 MB, not per record.
-    let buffer = '';
-    const fd = traceFd;
-    sim.ctx.trace.subscribe((r: TraceRecord) => {
-      buffer += toJsonLine(r) + '\n';
-      if (buffer.length > 1 << 20) {
-        writeSync(fd, buffer);
-        buffer = '';
-      }
-    });
-    const flush = (): void => {
-      if (buffer) writeSync(fd, buffer);
-      buffer = '';
-    };
-    try {
-      sim.run(untilMs);
-    } finally {
-      flush();
-      closeSync(fd);
-    }
+  let sandbox: IsolateExecutor | undefined;
+  let handlers: HandlerResolver | undefined;
+  let fileOf: (handler: string) => string;
+  if (args.executor === 'sandbox') {
+    const s = (sandbox = createSandbox(baseDir));
+    executor = s;
+    fileOf = (h) => s.resolveHandler(h).file;
   } else {
+    executor = new InProcessExecutor();
+    handlers = createHandlerResolver(baseDir);
+    fileOf = (h) => resolve(baseDir, parseHandlerRef(h).file);
+  }
+  try {
+    const handlerProblems = checkHandlers(scenario.functions, baseDir, fileOf);
+    if (handlerProblems.length) return reportProblems(name, handlerProblems, io);
+    const untilMs = args.untilMs ?? (scenario.durationS !== undefined ? scenario.durationS * 1000 : undefined);
+    if (untilMs === undefined && scenario.traffic.some((t) => t.durationS === undefined)) {
+      throw new UsageError('the scenario has endless traffic and no durationS: pass --until (e.g. --until 15m)');
+    }
+    const sim = new Simulation(scenario, { seed: args.seed, executor, handlers, records: { mode: 'none' } });
+    if (args.trace !== undefined) runWithTrace(sim, args.trace, untilMs);
+    else sim.run(untilMs);
+    const summary = sim.summary();
+    io.out(args.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
+    return 0;
+  } finally {
+    sandbox?.dispose();
+  }
+}
+
+/** Run, writing every trace record to `traceFile` as buffered JSON lines (one write per ~1 MB). */
+function runWithTrace(sim: Simulation, traceFile: string, untilMs: number | undefined): void {
+  let fd: number;
+  try {
+    fd = openSync(resolve(traceFile), 'w');
+  } catch (err) {
+    throw new UsageError(`cannot write ${traceFile}: ${(err as Error).message}`);
+  }
+  let buffer = '';
+  sim.ctx.trace.subscribe((r: TraceRecord) => {
+    buffer += toJsonLine(r) + '\n';
+    if (buffer.length > 1 << 20) {
+      writeSync(fd, buffer);
+      buffer = '';
+    }
+  });
+  try {
     sim.run(untilMs);
+  } finally {
+    if (buffer) writeSync(fd, buffer);
+    closeSync(fd);
   }
-  const summary = sim.summary();
-  io.out(args.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
-  return 0;
 }
 
-function fmtMs(ms: number): string {
-  if (ms >= 3_600_000) return `${+(ms / 3_600_000).toFixed(2)} h`;
-  if (ms >= 60_000) return `${+(ms / 60_000).toFixed(2)} min`;
-  if (ms >= 1000) return `${+(ms / 1000).toFixed(2)} s`;
-  return `${+ms.toFixed(1)} ms`;
-}
-
-function counts(entries: Record<string, number>): string {
-  return Object.entries(entries)
-    .filter(([, v]) => v !== 0)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ') || 'nothing';
-}
-
-/** The human-readable summary. */
-export function formatSummary(s: Summary): string {
-  const lines: string[] = [];
-  lines.push(`Scenario ${s.scenario} (seed ${s.seed}): ${fmtMs(s.virtualMs)} of virtual time, ${s.events} trace events`);
-  const section = (title: string, rows: Array<[string, string]>): void => {
-    if (!rows.length) return;
-    lines.push('', title);
-    const width = Math.max(...rows.map(([n]) => n.length));
-    for (const [name, text] of rows) lines.push(`  ${name.padEnd(width)}  ${text}`);
-  };
-  section('Traffic', Object.entries(s.traffic).map(([n, t]) => [n, `${t.requests} requests`]));
-  section(
-    'Queues',
-    Object.entries(s.queues).map(([n, q]) => [
-      n,
-      `${counts({ sent: q.sent, received: q.received, deleted: q.deleted, 'dead-lettered': q.deadLettered, expired: q.expired, duplicates: q.duplicates })}; held ${q.visible + q.inFlight + q.delayed} (visible ${q.visible}, in flight ${q.inFlight}, delayed ${q.delayed})`,
-    ]),
-  );
-  section('Topics', Object.entries(s.topics).map(([n, t]) => [n, counts({ published: t.published, delivered: t.delivered, 'filtered out': t.filteredOut, 'dead-lettered': t.deadLettered, dropped: t.dropped })]));
-  section('Streams', Object.entries(s.streams).map(([n, t]) => [n, `produced ${t.produced}`]));
-  section('Buses', Object.entries(s.buses).map(([n, b]) => [n, counts({ published: b.published, delivered: b.delivered, 'filtered out': b.filteredOut, 'dead-lettered': b.deadLettered, dropped: b.dropped })]));
-  section(
-    'Functions',
-    Object.entries(s.functions).map(([n, f]) => [
-      n,
-      `${counts({ invoked: f.invoked, succeeded: f.succeeded, failed: f.failed, 'timed out': f.timedOut, throttled: f.throttled, 'cold starts': f.coldStarts, 'dead-lettered': f.deadLettered, dropped: f.dropped })}; duration p50 ${fmtMs(f.latency.p50)}, p95 ${fmtMs(f.latency.p95)}, p99 ${fmtMs(f.latency.p99)}`,
-    ]),
-  );
-  section('Gateways', Object.entries(s.gateways).map(([n, g]) => [n, `${g.requests} requests, responses ${counts(g.responses)}; latency p50 ${fmtMs(g.latency.p50)}, p95 ${fmtMs(g.latency.p95)}, p99 ${fmtMs(g.latency.p99)}`]));
-  section('Buckets', Object.entries(s.buckets).map(([n, b]) => [n, `stored ${b.stored}, notifications ${b.notified}, objects ${b.objects}`]));
-  section('Tables', Object.entries(s.tables).map(([n, t]) => [n, `written ${t.written}, peak ${t.peakWritesPerSecond} writes/s, overloaded ${t.overloaded}, items ${t.items}`]));
-  lines.push('', `Cold starts: ${s.coldStarts}`);
-  lines.push(`Cost: $${s.cost.cost.toFixed(6)} (${s.cost.requests} requests, ${+s.cost.gbSeconds.toFixed(3)} GB-s)`);
-  if (s.lost === 0) lines.push('Lost: 0 (every accepted message was processed, dead-lettered or is still held)');
-  else {
-    lines.push(`Lost: ${s.lost}`);
-    for (const d of s.lostDetails) lines.push(`  ${d.resource} (${d.kind}): ${d.count} ${d.reason}`);
+/** The program: re-run under a Node that can load the sandbox when the command needs one. */
+function program(argv: string[]): number {
+  let args: Args | undefined;
+  try {
+    args = parseArgs(argv);
+  } catch {
+    // main() reports it
   }
-  return lines.join('\n') + '\n';
+  if (args && needsSandbox(args)) {
+    const code = reexecForSandbox(argv, stdio.err);
+    if (code !== undefined) return code;
+  }
+  return main(argv);
 }
 
 if (require.main === module) {
   try {
-    process.exitCode = main(process.argv.slice(2));
+    process.exitCode = program(process.argv.slice(2));
   } catch (err) {
     process.stderr.write(`serverless-lab: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { main, parseDuration } from '../../src/cli/main';
 
 const root = join(__dirname, '..', '..');
 const examples = join(root, 'examples');
+const lessonsRoot = join(root, 'lessons');
 
 function run(argv: string[]): { code: number; out: string; err: string } {
   let out = '';
@@ -21,20 +22,62 @@ function scenarioDir(files: Record<string, string>): string {
   return dir;
 }
 
-describe('serverless-lab CLI', () => {
-  it('--help prints usage and exits 0', () => {
-    const r = run(['--help']);
-    assert.equal(r.code, 0);
-    assert.match(r.out, /Usage: serverless-lab simulate <scenario\.json>/);
+describe('serverless-lab CLI', function () {
+  this.timeout(60_000);
+  // Several tests run the built CLI (dist/cli.js) as a user would.
+  before(() => {
+    const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, encoding: 'utf8' });
+    assert.equal(build.status, 0, build.stderr);
+  });
+
+  it('--help lists the commands; each command has its own help', () => {
+    for (const argv of [['--help'], [], ['help']]) {
+      const r = run(argv);
+      assert.equal(r.code, 0);
+      assert.match(r.out, /^Usage: serverless-lab <command>/);
+      for (const c of ['simulate <scenario.json>', 'lessons', 'check <lesson>']) assert.ok(r.out.includes(`  ${c} `), c);
+    }
+    for (const [argv, usage, option] of [
+      [['simulate', '--help'], 'simulate <scenario.json>', '--executor'],
+      [['help', 'lessons'], 'lessons', '--lessons'],
+      [['check', '10', '-h'], 'check <lesson>', '--handler'],
+    ] as const) {
+      const r = run([...argv]);
+      assert.equal(r.code, 0, argv.join(' '));
+      assert.ok(r.out.startsWith(`Usage: serverless-lab ${usage} [options]`), r.out);
+      assert.match(r.out, new RegExp(`^  ${option} `, 'm'));
+    }
   });
 
   it('bad usage exits 2 with a one-line message', () => {
-    for (const argv of [['simulate'], ['frobnicate'], ['simulate', 'x.json', '--until', '5 parsecs'], ['simulate', 'x.json', '--seed', '-1'], ['simulate', 'x.json', '--wat'], ['simulate', join(examples, 'nope.json')]]) {
+    for (const argv of [
+      ['simulate'],
+      ['frobnicate'],
+      ['help', 'frobnicate'],
+      ['simulate', 'x.json', '--until', '5 parsecs'],
+      ['simulate', 'x.json', '--seed', '-1'],
+      ['simulate', 'x.json', '--executor', 'docker'],
+      ['simulate', 'x.json', 'y.json'],
+      ['simulate', join(examples, 'nope.json')],
+      ['check'],
+      ['check', 'streams', '--handler'],
+      ['lessons', '--lessons', tmpdir()],
+    ]) {
       const r = run(argv);
       assert.equal(r.code, 2, argv.join(' '));
       assert.equal(r.err.trim().split('\n').length, 1, r.err);
       assert.match(r.err, /^serverless-lab: /);
     }
+  });
+
+  it('an unknown option is an error naming it and the options of that command', () => {
+    const sim = run(['simulate', 'x.json', '--wat']);
+    assert.equal(sim.code, 2);
+    assert.equal(sim.err, 'serverless-lab: simulate: unknown option --wat (options: --seed, --until, --json, --trace, --executor; see serverless-lab simulate --help)\n');
+    const check = run(['check', 'streams', '--trace', 'x']);
+    assert.equal(check.code, 2);
+    assert.match(check.err, /check: unknown option --trace \(options: --handler, --json, --seed, --lessons;/);
+    assert.match(run(['lessons', '--seed', '3']).err, /lessons: unknown option --seed/);
   });
 
   it('parses durations', () => {
@@ -56,15 +99,20 @@ describe('serverless-lab CLI', () => {
     assert.match(r.err, /functions\[0\]\.events\[0\]\.queue: unknown queue "ordrs" \(known: orders\)/);
   });
 
-  it('a missing or broken handler file is a problem at functions[i].handler', () => {
+  it('a missing or broken handler file, or a Node built-in import, is a problem at functions[i].handler (both executors)', () => {
     const dir = scenarioDir({
-      's.json': JSON.stringify({ name: 's', functions: [{ name: 'a', handler: 'missing.js' }, { name: 'b', handler: 'broken.js' }] }),
+      's.json': JSON.stringify({ name: 's', functions: [{ name: 'a', handler: 'missing.js' }, { name: 'b', handler: 'broken.js' }, { name: 'c', handler: 'sneaky.js' }] }),
       'broken.js': 'export function handler( {',
+      'sneaky.js': "const fs = require('fs');\nexport function handler() { return fs.readFileSync('/etc/passwd', 'utf8'); }\n",
     });
-    const r = run(['simulate', join(dir, 's.json')]);
-    assert.equal(r.code, 2);
-    assert.match(r.err, /functions\[0\]\.handler: handler file not found/);
-    assert.match(r.err, /functions\[1\]\.handler: cannot compile/);
+    for (const executor of ['sandbox', 'inprocess']) {
+      const r = run(['simulate', join(dir, 's.json'), '--executor', executor]);
+      assert.equal(r.code, 2, executor);
+      assert.match(r.err, /3 problems/);
+      assert.match(r.err, /functions\[0\]\.handler: .*handler file not found: missing\.js/);
+      assert.match(r.err, /functions\[1\]\.handler: broken\.js:1:\d+: /);
+      assert.match(r.err, /functions\[2\]\.handler: sneaky\.js:1:\d+: Node built-in 'fs' is not available in a handler/);
+    }
   });
 
   it('simulate prints a readable summary; --json prints the summary object', () => {
@@ -92,51 +140,263 @@ describe('serverless-lab CLI', () => {
     const lines = readFileSync(a, 'utf8').trim().split('\n');
     assert.equal(lines.length, summary.events);
     assert.deepEqual(Object.keys(JSON.parse(lines[0])).slice(0, 4), ['seq', 't', 'kind', 'resource']);
+    // Byte for byte: the trace holds virtual time only, even with handlers in the sandbox.
     assert.equal(readFileSync(a, 'utf8'), readFileSync(b, 'utf8'));
   });
 
-  it('handler modules: evaluated once per environment, serverless-lab imports, console → log, no Node built-ins', () => {
+
+  it('handler modules: evaluated once per environment, serverless-lab imports, console → log (both executors agree)', () => {
     const dir = scenarioDir({
       's.json': JSON.stringify({
         name: 'mods',
         durationS: 5,
         queues: [{ name: 'out' }],
-        functions: [
-          { name: 'counter', handler: 'counter.ts#count', reservedConcurrency: 2, durationMs: 900 },
-          { name: 'sneaky', handler: 'sneaky.js', async: { maxRetries: 0 } },
-        ],
-        traffic: [
-          { name: 't', target: { function: 'counter' }, ratePerSecond: 2, durationS: 3 },
-          { name: 'u', target: { function: 'sneaky' }, ratePerSecond: 1, durationS: 1 },
-        ],
+        functions: [{ name: 'counter', handler: 'counter.ts#count', reservedConcurrency: 2, durationMs: 900 }],
+        traffic: [{ name: 't', target: { function: 'counter' }, ratePerSecond: 2, durationS: 3 }],
       }),
-      'counter.ts': "import { send } from 'serverless-lab';\nimport { label } from './util';\nlet n: number = 0;\nconst env = Math.random();\nexport const count = (e: unknown, ctx: { environmentId: string }) => { n++; console.log(label(n)); send('out', { env: ctx.environmentId, n, same: env === env }); };\n",
+      'counter.ts': "import { send } from 'serverless-lab';\nimport { label } from './util';\nlet n: number = 0;\nexport const count = (e: unknown, ctx: { environmentId: string }) => { n++; console.log(label(n)); send('out', { env: ctx.environmentId, n }); };\n",
       'util.ts': 'export function label(n: number): string { return `call ${n}`; }\n',
-      'sneaky.js': "const fs = require('fs');\nexport function handler() { return fs.readFileSync('/etc/passwd', 'utf8'); }\n",
     });
-    const r = run(['simulate', join(dir, 's.json'), '--json', '--trace', join(dir, 't.jsonl')]);
-    assert.equal(r.code, 0, r.err);
-    const records = readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const sent = records.filter((x) => x.kind === 'sent' && x.resource === 'out');
-    assert.equal(sent.length, 6);
-    const logs = records.filter((x) => x.kind === 'log' && x.resource === 'counter');
-    assert.equal(logs.length, 6);
-    assert.equal(logs[0].detail.args[0], 'call 1');
-    // Two environments (each invocation takes 900 ms at 2/s): each counts from 1 on its own.
-    const s = JSON.parse(r.out);
-    assert.equal(s.functions.counter.coldStarts, 2);
-    const sneaky = records.find((x) => x.kind === 'failed' && x.resource === 'sneaky');
-    assert.match(sneaky.detail.error, /require\('fs'\) is not available in a handler module/);
-    assert.equal(s.functions.sneaky.dropped, 1);
-    assert.equal(s.lost, 1);
+    const outputs = ['sandbox', 'inprocess'].map((executor) => {
+      const trace = join(dir, `${executor}.jsonl`);
+      const r = run(['simulate', join(dir, 's.json'), '--json', '--trace', trace, '--executor', executor]);
+      assert.equal(r.code, 0, r.err);
+      const records = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(records.filter((x) => x.kind === 'sent' && x.resource === 'out').length, 6);
+      const logs = records.filter((x) => x.kind === 'log' && x.resource === 'counter').map((x) => x.detail.args[0]);
+      // Two environments (each invocation takes 900 ms at 2/s): each counts from 1 on its own.
+      assert.deepEqual(logs.slice(0, 2), ['call 1', 'call 1'], executor);
+      assert.equal(logs.length, 6);
+      const s = JSON.parse(r.out);
+      assert.equal(s.functions.counter.coldStarts, 2);
+      return r.out;
+    });
+    assert.equal(outputs[0], outputs[1]);
   });
 
-  it('runs as a program: node -r ./test/register.js src/cli/main.ts (exit codes)', () => {
-    const ok = spawnSync(process.execPath, ['-r', './test/register.js', 'src/cli/main.ts', 'simulate', 'examples/fan-out.scenario.json', '--until', '10s'], { cwd: root, encoding: 'utf8' });
-    assert.equal(ok.status, 0, ok.stderr);
-    assert.match(ok.stdout, /Lost: 0/);
-    const bad = spawnSync(process.execPath, ['-r', './test/register.js', 'src/cli/main.ts', 'simulate'], { cwd: root, encoding: 'utf8' });
-    assert.equal(bad.status, 2);
-    assert.equal(bad.stderr, 'serverless-lab: simulate: missing <scenario.json>\n');
+  it('an async handler works in simulate (the default sandbox executor); in-process says it needs the sandbox', () => {
+    const dir = scenarioDir({
+      's.json': JSON.stringify({
+        name: 'async',
+        durationS: 3,
+        queues: [{ name: 'out' }],
+        functions: [{ name: 'fetcher', handler: 'fetcher.ts', async: { maxRetries: 0 } }],
+        traffic: [{ name: 't', target: { function: 'fetcher' }, ratePerSecond: 2, durationS: 2 }],
+      }),
+      'fetcher.ts': "import { send } from 'serverless-lab';\nconst lookup = async (n: number) => n * 2;\nexport async function handler(e: unknown, ctx: { awsRequestId: string }) {\n  const doubled = await lookup(21);\n  await Promise.resolve();\n  send('out', { doubled, id: ctx.awsRequestId });\n  return doubled;\n}\n",
+    });
+    const sandbox = run(['simulate', join(dir, 's.json'), '--json']);
+    assert.equal(sandbox.code, 0, sandbox.err);
+    const s = JSON.parse(sandbox.out);
+    assert.equal(s.functions.fetcher.invoked, 4);
+    assert.equal(s.functions.fetcher.succeeded, 4);
+    assert.equal(s.queues.out.sent, 4);
+    const trace = join(dir, 'in.jsonl');
+    const inproc = run(['simulate', join(dir, 's.json'), '--json', '--executor', 'inprocess', '--trace', trace]);
+    assert.equal(inproc.code, 0, inproc.err);
+    assert.equal(JSON.parse(inproc.out).functions.fetcher.succeeded, 0);
+    const failed = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((x) => x.kind === 'failed');
+    assert.match(failed.detail.error, /async handlers need the sandbox executor/);
+  });
+
+  describe('lessons', () => {
+    const folders = readdirSync(lessonsRoot).filter((f) => existsSync(join(lessonsRoot, f, 'lesson.json')));
+    const sections = JSON.parse(readFileSync(join(lessonsRoot, 'sections.json'), 'utf8')) as Array<{ id: string; title: string }>;
+
+    it('lists every lesson with its section, exercise and number of checks (--json)', () => {
+      const r = run(['lessons', '--json']);
+      assert.equal(r.code, 0, r.err);
+      const rows = JSON.parse(r.out) as Array<{ number: number; id: string; title: string; section: string; sectionTitle: string; exercise: boolean; checks: number }>;
+      assert.equal(rows.length, folders.length);
+      assert.equal(rows.length, 15);
+      for (const row of rows) {
+        const folder = folders.find((f) => JSON.parse(readFileSync(join(lessonsRoot, f, 'lesson.json'), 'utf8')).id === row.id)!;
+        const meta = JSON.parse(readFileSync(join(lessonsRoot, folder, 'lesson.json'), 'utf8'));
+        assert.equal(row.number, Number(folder.slice(0, 2)));
+        assert.equal(row.title, meta.title);
+        assert.equal(row.section, meta.section);
+        assert.equal(row.sectionTitle, sections.find((s) => s.id === meta.section)!.title);
+        assert.equal(row.exercise, Boolean(meta.exercise));
+        assert.equal(row.checks, meta.exercise ? require(join(lessonsRoot, folder, meta.exercise.checks)).length : 0);
+      }
+      // Grouped: sections in sections.json order, never interleaved.
+      const order = rows.map((row) => row.section).filter((s, i, all) => all.indexOf(s) === i);
+      assert.deepEqual(order, sections.map((s) => s.id).filter((id) => order.includes(id)));
+    });
+
+    it('prints a table grouped by section', () => {
+      const r = run(['lessons']);
+      assert.equal(r.code, 0, r.err);
+      for (const s of sections) assert.match(r.out, new RegExp(`^${s.title.replace(/[()]/g, '\\$&')}$`, 'm'));
+      assert.match(r.out, /^ {2}10 {2}streams +Streams: partitions, keys, offsets and replay +exercise, 3 checks$/m);
+      assert.match(r.out, /^15 lessons, 15 with an exercise\./m);
+      const lines = r.out.split('\n');
+      assert.ok(lines.indexOf('Brokers: queues, topics, streams') < lines.findIndex((l) => /^ +7 +queues /.test(l)));
+    });
+
+    it('--lessons reads another folder', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'slab-lessons-'));
+      cpSync(join(lessonsRoot, 'sections.json'), join(dir, 'sections.json'));
+      const only = folders.find((f) => f.startsWith('07-'))!;
+      cpSync(join(lessonsRoot, only), join(dir, only), { recursive: true });
+      const rows = JSON.parse(run(['lessons', '--json', '--lessons', dir]).out);
+      assert.deepEqual(rows.map((row: { id: string }) => row.id), ['queues']);
+    });
+  });
+
+  describe('check', () => {
+    /** The files of a lesson variant (solution, starter, wrong/x) copied to a fresh folder, as --handler arguments. */
+    function handlerArgs(folder: string, variant: string, overlay?: string): string[] {
+      const dir = mkdtempSync(join(tmpdir(), 'slab-check-'));
+      cpSync(join(lessonsRoot, folder, variant), dir, { recursive: true });
+      if (overlay) cpSync(join(lessonsRoot, folder, overlay), dir, { recursive: true });
+      return readdirSync(dir).flatMap((f) => ['--handler', join(dir, f)]);
+    }
+
+    for (const [lesson, folder] of [['7', '07-queues'], ['fifo-queues', '08-fifo-queues'], ['10', '10-streams']]) {
+      it(`the reference solution of ${folder} passes: exit 0, every check ✓`, () => {
+        const r = run(['check', lesson, ...handlerArgs(folder, 'solution')]);
+        assert.equal(r.code, 0, r.out + r.err);
+        const checks = require(join(lessonsRoot, folder, 'checks.js')) as Array<{ id: string }>;
+        for (const c of checks) assert.match(r.out, new RegExp(`^ {2}✓ ${c.id}: `, 'm'));
+        assert.match(r.out, new RegExp(`^All ${checks.length} checks passed`, 'm'));
+      });
+    }
+
+    it('the starter fails: exit 1, the failed check with expected, actual and hint', () => {
+      const r = run(['check', '10', ...handlerArgs('10-streams', 'starter')]);
+      assert.equal(r.code, 1);
+      const checks = require(join(lessonsRoot, '10-streams', 'checks.js')) as Array<{ id: string; hint: string }>;
+      const caught = checks.find((c) => c.id === 'caught-up')!;
+      assert.match(r.out, /^ {2}✗ caught-up: /m);
+      assert.ok(r.out.includes(`hint:     ${caught.hint}`), r.out);
+      // The starter commits every offset but applies nothing: caught-up fails for that reason.
+      assert.match(r.out, /committed records it never applied/);
+      assert.match(r.out, /actual: +total lag 0 .*0 of 8 customers have a row/);
+      assert.match(r.out, /^0 of 3 checks passed/m);
+    });
+
+    it('--json prints the check result, matching the human verdicts', () => {
+      const args = handlerArgs('10-streams', 'solution', 'wrong/throws-on-overdraft');
+      const json = run(['check', 'streams', '--json', ...args]);
+      assert.equal(json.code, 1);
+      const result = JSON.parse(json.out);
+      assert.equal(result.lessonId, 'streams');
+      assert.deepEqual(result.outcomes.map((o: { id: string }) => o.id), ['per-customer-partition', 'projection-matches-replay', 'caught-up']);
+      const caught = result.outcomes.find((o: { id: string }) => o.id === 'caught-up');
+      assert.equal(caught.pass, false);
+      assert.match(caught.message, /is behind/);
+      assert.ok(result.handlerErrors.some((e: { file: string; message: string }) => e.file.endsWith('projector.ts') && /insufficient funds/.test(e.message)));
+      const text = run(['check', 'streams', ...args]).out;
+      for (const o of result.outcomes) assert.match(text, new RegExp(`^ {2}${o.pass ? '✓' : '✗'} ${o.id}: `, 'm'));
+    });
+
+    it('a correct solution that differs from the reference passes lesson 10 (idempotent by transaction id)', () => {
+      const args = handlerArgs('10-streams', 'solution');
+      const dir = mkdtempSync(join(tmpdir(), 'slab-alt-'));
+      writeFileSync(
+        join(dir, 'projector.ts'),
+        "import { tableGet, tablePut } from 'serverless-lab';\n" +
+          'type Row = { customerId: string; balance: number; bounced: number; applied: string[] };\n' +
+          'export async function handler(event: { Records: Array<{ value: string }> }) {\n' +
+          '  for (const { value } of event.Records) {\n' +
+          '    const tx = JSON.parse(value);\n' +
+          "    const row = (tableGet('balances', tx.customerId) as Row | undefined) ?? { customerId: tx.customerId, balance: 0, bounced: 0, applied: [] };\n" +
+          '    if (row.applied.includes(tx.txId)) continue;\n' +
+          "    if (tx.type === 'deposit') row.balance += tx.amount;\n" +
+          '    else if (tx.amount <= row.balance) row.balance -= tx.amount;\n' +
+          '    else row.bounced++;\n' +
+          '    row.applied.push(tx.txId);\n' +
+          "    tablePut('balances', row);\n" +
+          '  }\n}\n',
+      );
+      const r = run(['check', '10', ...args.slice(0, 2), '--handler', join(dir, 'projector.ts'), '--json']);
+      assert.match(args[1], /producer\.ts$/);
+      assert.equal(r.code, 0, r.out);
+      assert.ok(JSON.parse(r.out).outcomes.every((o: { pass: boolean }) => o.pass));
+    });
+
+    it('an unknown lesson: exit 2 with did-you-mean and the known ids', () => {
+      const r = run(['check', 'strams']);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /^serverless-lab: unknown lesson "strams" — did you mean "streams"\? \(known: 1 what-serverless-means, 2 faas-lifecycle, .*15 choreography-claim-check\)\n$/);
+      assert.match(run(['check', '99']).err, /unknown lesson "99" \(known: 1 what-serverless-means/);
+      assert.equal(run(['check', '07', ...handlerArgs('07-queues', 'solution')]).code, 0, 'a zero-padded number');
+    });
+
+    it('a missing handler file, or one that is not part of the exercise: exit 2 naming it', () => {
+      const [, producer] = handlerArgs('10-streams', 'solution');
+      const empty = mkdtempSync(join(tmpdir(), 'slab-empty-'));
+      const missing = spawnCli(['check', 'streams', '--handler', producer], empty);
+      assert.equal(missing.status, 2);
+      assert.match(missing.stderr, /^serverless-lab: missing projector\.ts: lesson streams expects producer\.ts, projector\.ts; none found in /);
+      const typo = run(['check', 'streams', '--handler', join(empty, 'nope.ts')]);
+      assert.equal(typo.code, 2);
+      assert.match(typo.err, /--handler .*nope\.ts: no such file/);
+      writeFileSync(join(empty, 'consumer.ts'), 'export const handler = () => 1;\n');
+      const other = run(['check', 'streams', '--handler', join(empty, 'consumer.ts')]);
+      assert.match(other.err, /consumer\.ts is not a file of this exercise \(lesson streams expects producer\.ts, projector\.ts\)/);
+    });
+
+    it("uses ./serverless-lab/<lesson-id>/ (the editor's folder), else the current directory", () => {
+      const workspace = mkdtempSync(join(tmpdir(), 'slab-ws-'));
+      mkdirSync(join(workspace, 'serverless-lab'));
+      cpSync(join(lessonsRoot, '10-streams', 'solution'), join(workspace, 'serverless-lab', 'streams'), { recursive: true });
+      const fromLearnerDir = spawnCli(['check', 'streams'], workspace);
+      assert.equal(fromLearnerDir.status, 0, fromLearnerDir.stdout + fromLearnerDir.stderr);
+      const here = join(workspace, 'serverless-lab', 'streams');
+      cpSync(join(lessonsRoot, '10-streams', 'starter', 'projector.ts'), join(here, 'projector.ts'));
+      const fromCwd = spawnCli(['check', '10'], here);
+      assert.equal(fromCwd.status, 1);
+      assert.match(fromCwd.stdout, /✗ projection-matches-replay/);
+      // --handler replaces one file; the other still comes from the folder.
+      const fixed = spawnCli(['check', '10', '--handler', join(lessonsRoot, '10-streams', 'solution', 'projector.ts')], here);
+      assert.equal(fixed.status, 0, fixed.stdout);
+      assert.equal(readFileSync(join(here, 'projector.ts'), 'utf8'), readFileSync(join(lessonsRoot, '10-streams', 'starter', 'projector.ts'), 'utf8'), 'the learner file is untouched');
+    });
+  });
+
+  describe('the built program (node dist/cli.js)', function () {
+    this.timeout(60_000);
+
+    it('runs simulate, lessons and check with exit codes 0, 1 and 2 (started without --no-node-snapshot)', () => {
+      const ok = spawnCli(['simulate', join(examples, 'fan-out.scenario.json'), '--until', '10s'], root);
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.match(ok.stdout, /Lost: 0/);
+      assert.equal(spawnCli(['lessons'], root).status, 0);
+      const fail = spawnCli(['check', 'queues', ...handlerArgsOf('07-queues', 'starter')], root);
+      assert.equal(fail.status, 1, fail.stderr);
+      assert.match(fail.stdout, /✗ /);
+      const bad = spawnCli(['simulate'], root);
+      assert.equal(bad.status, 2);
+      assert.equal(bad.stderr, 'serverless-lab: simulate: missing <scenario.json>\n');
+    });
+
+    it('the TypeScript entry runs too: node -r ./test/register.js src/cli/main.ts', () => {
+      const ok = spawnSync(process.execPath, ['-r', './test/register.js', 'src/cli/main.ts', 'check', '10', ...handlerArgsOf('10-streams', 'solution')], { cwd: root, encoding: 'utf8' });
+      assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+      assert.match(ok.stdout, /All 3 checks passed/);
+    });
+
+    it('with no Node that can load isolated-vm: exit 2 and what to install', function () {
+      const old = ['/usr/bin/node', '/usr/local/bin/node'].find((n) => existsSync(n) && !/^v(24|26)\./.test(spawnSync(n, ['-v'], { encoding: 'utf8' }).stdout));
+      if (!old) this.skip();
+      const r = spawnSync(old!, [join(root, 'dist', 'cli.js'), 'check', 'streams'], { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: dirname(old!) } });
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /^serverless-lab: Serverless Lab runs learner code in isolated-vm, which needs Node 24 or Node 26 .* set SERVERLESS_LAB_NODE to its executable\. Tried: /);
+      // Commands that run no learner code work on any Node.
+      assert.equal(spawnSync(old!, [join(root, 'dist', 'cli.js'), 'lessons'], { cwd: root, encoding: 'utf8' }).status, 0);
+    });
   });
 });
+
+/** The built CLI, run as a user would: `node dist/cli.js …` with Node 24 (no --no-node-snapshot). */
+function spawnCli(argv: string[], cwd: string) {
+  const env = { ...process.env, PATH: [dirname(process.execPath), process.env.PATH].join(delimiter) };
+  return spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), ...argv], { cwd, encoding: 'utf8', env });
+}
+
+function handlerArgsOf(folder: string, variant: string): string[] {
+  const dir = join(lessonsRoot, folder, variant);
+  return readdirSync(dir).flatMap((f) => ['--handler', join(dir, f)]);
+}

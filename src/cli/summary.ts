@@ -1,0 +1,57 @@
+/** The human-readable summary of a simulation run (`serverless-lab simulate` without --json). */
+import type { Summary } from '../engine/simulation';
+
+function fmtMs(ms: number): string {
+  if (ms >= 3_600_000) return `${+(ms / 3_600_000).toFixed(2)} h`;
+  if (ms >= 60_000) return `${+(ms / 60_000).toFixed(2)} min`;
+  if (ms >= 1000) return `${+(ms / 1000).toFixed(2)} s`;
+  return `${+ms.toFixed(1)} ms`;
+}
+
+function counts(entries: Record<string, number>): string {
+  return Object.entries(entries)
+    .filter(([, v]) => v !== 0)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || 'nothing';
+}
+
+/** The human-readable summary. */
+export function formatSummary(s: Summary): string {
+  const lines: string[] = [];
+  lines.push(`Scenario ${s.scenario} (seed ${s.seed}): ${fmtMs(s.virtualMs)} of virtual time, ${s.events} trace events`);
+  const section = (title: string, rows: Array<[string, string]>): void => {
+    if (!rows.length) return;
+    lines.push('', title);
+    const width = Math.max(...rows.map(([n]) => n.length));
+    for (const [name, text] of rows) lines.push(`  ${name.padEnd(width)}  ${text}`);
+  };
+  section('Traffic', Object.entries(s.traffic).map(([n, t]) => [n, `${t.requests} requests`]));
+  section(
+    'Queues',
+    Object.entries(s.queues).map(([n, q]) => [
+      n,
+      `${counts({ sent: q.sent, received: q.received, deleted: q.deleted, 'dead-lettered': q.deadLettered, expired: q.expired, duplicates: q.duplicates })}; held ${q.visible + q.inFlight + q.delayed} (visible ${q.visible}, in flight ${q.inFlight}, delayed ${q.delayed})`,
+    ]),
+  );
+  section('Topics', Object.entries(s.topics).map(([n, t]) => [n, counts({ published: t.published, delivered: t.delivered, 'filtered out': t.filteredOut, 'dead-lettered': t.deadLettered, dropped: t.dropped })]));
+  section('Streams', Object.entries(s.streams).map(([n, t]) => [n, `produced ${t.produced}`]));
+  section('Buses', Object.entries(s.buses).map(([n, b]) => [n, counts({ published: b.published, delivered: b.delivered, 'filtered out': b.filteredOut, 'dead-lettered': b.deadLettered, dropped: b.dropped })]));
+  section(
+    'Functions',
+    Object.entries(s.functions).map(([n, f]) => [
+      n,
+      `${counts({ invoked: f.invoked, succeeded: f.succeeded, failed: f.failed, 'timed out': f.timedOut, throttled: f.throttled, 'cold starts': f.coldStarts, 'dead-lettered': f.deadLettered, dropped: f.dropped })}; duration p50 ${fmtMs(f.latency.p50)}, p95 ${fmtMs(f.latency.p95)}, p99 ${fmtMs(f.latency.p99)}`,
+    ]),
+  );
+  section('Gateways', Object.entries(s.gateways).map(([n, g]) => [n, `${g.requests} requests, responses ${counts(g.responses)}; latency p50 ${fmtMs(g.latency.p50)}, p95 ${fmtMs(g.latency.p95)}, p99 ${fmtMs(g.latency.p99)}`]));
+  section('Buckets', Object.entries(s.buckets).map(([n, b]) => [n, `stored ${b.stored}, notifications ${b.notified}, objects ${b.objects}`]));
+  section('Tables', Object.entries(s.tables).map(([n, t]) => [n, `written ${t.written}, peak ${t.peakWritesPerSecond} writes/s, overloaded ${t.overloaded}, items ${t.items}`]));
+  lines.push('', `Cold starts: ${s.coldStarts}`);
+  lines.push(`Cost: $${s.cost.cost.toFixed(6)} (${s.cost.requests} requests, ${+s.cost.gbSeconds.toFixed(3)} GB-s)`);
+  if (s.lost === 0) lines.push('Lost: 0 (every accepted message was processed, dead-lettered or is still held)');
+  else {
+    lines.push(`Lost: ${s.lost}`);
+    for (const d of s.lostDetails) lines.push(`  ${d.resource} (${d.kind}): ${d.count} ${d.reason}`);
+  }
+  return lines.join('\n') + '\n';
+}
