@@ -11,16 +11,23 @@
 import { EngineContext } from './context';
 import { EngineError, ValidationError } from './errors';
 import { EventBus, type BusEvent } from './bus';
-import { addQueueSource, addStreamSource } from './eventSources';
+import { addQueueSource, addStreamSource, type EventSourceMapping } from './eventSources';
 import { InProcessExecutor, type Executor, type LabApi, type ModuleFactory } from './executor';
 import { FunctionPlatform, type BillingReport } from './functions';
 import { Queue } from './queue';
 import {
+  didYouMean,
   ScenarioError,
   validateScenario,
+  type BusSpec,
   type FunctionSpec,
+  type QueueSpec,
+  type RuleSpec,
   type Scenario,
   type ScenarioProblem,
+  type StreamSpec,
+  type SubscriptionSpec,
+  type TopicSpec,
   type TrafficSpecJson,
 } from './scenario';
 import { backendHandler, Gateway, ObjectStore, Table, type HttpResponse, type ObjectCreatedEvent, type RouteRequest } from './services';
@@ -129,6 +136,15 @@ export interface Summary {
 
 const FUNCTION_KINDS = ['invoked', 'succeeded', 'failed', 'timed-out', 'throttled', 'cold-start', 'retried', 'dead-lettered', 'dropped'] as const;
 
+/** The scenario list each deletable kind lives in. */
+const LIST_OF = { queue: 'queues', topic: 'topics', stream: 'streams', bus: 'buses' } as const;
+
+/** `unknown queue "ordrs" (did you mean "orders"?) (known: orders, payments)`. */
+function unknownName(kind: string, name: unknown, known: readonly string[], where = ''): string {
+  const hint = typeof name === 'string' ? didYouMean(name, known) : undefined;
+  return `unknown ${kind} ${JSON.stringify(name)}${where}${hint ? ` (did you mean "${hint}"?)` : ''} (known: ${known.length ? known.join(', ') : 'none'})`;
+}
+
 function toBody(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value ?? null);
 }
@@ -189,6 +205,10 @@ export class Simulation {
   private readonly gatewayStatus = new Map<string, Record<string, number>>();
   /** Resources each function's code was seen calling (for the diagram): fn → resource → operation. */
   private readonly calls = new Map<string, Map<string, string>>();
+  /** Event source mappings per function (stopped when the function is removed). */
+  private readonly mappings = new Map<string, EventSourceMapping[]>();
+  /** The topic subscription each subscription spec became. */
+  private readonly subscriptionIds = new Map<SubscriptionSpec, string>();
   private started = false;
 
   /**
@@ -230,12 +250,7 @@ export class Simulation {
     };
     this.buildQueues(sc, attempt);
     sc.topics.forEach((t, i) => attempt(`topics[${i}]`, () => this.buildTopic(t, i, attempt)));
-    sc.streams.forEach((s, i) =>
-      attempt(`streams[${i}]`, () => {
-        const retentionMs = s.retentionMs ?? (s.retentionHours !== undefined ? s.retentionHours * 3_600_000 : undefined);
-        this.streams.set(s.name, new Stream(this.ctx, { name: s.name, partitions: s.partitions, retentionMs, cleanupPolicy: s.cleanupPolicy }));
-      }),
-    );
+    sc.streams.forEach((s, i) => attempt(`streams[${i}]`, () => this.buildStream(s)));
     sc.tables.forEach((t, i) => attempt(`tables[${i}]`, () => this.tables.set(t.name, new Table(this.ctx, { name: t.name, key: t.key, writeCapacityPerSecond: t.writeCapacityPerSecond, rejectOverload: t.rejectOverload }))));
     sc.functions.forEach((f, i) => attempt(`functions[${i}]`, () => this.defineFunction(f)));
     sc.buses.forEach((b, i) => attempt(`buses[${i}]`, () => this.buildBus(b, i, attempt)));
@@ -253,7 +268,7 @@ export class Simulation {
     // Latency samples per function and gateway (aggregates of the trace, whatever records are kept).
     for (const f of sc.functions) this.kindOf.set(f.name, 'function');
     for (const g of sc.gateways) this.kindOf.set(g.name, 'gateway');
-    this.ctx.trace.subscribe((r) => this.observe(r));
+    this.ctx.trace.subscribe((r) => this.observe(r), ['succeeded', 'failed', 'timed-out', 'responded']);
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -332,14 +347,22 @@ export class Simulation {
       building.add(name);
       const q = sc.queues[i];
       if (q.deadLetter) build(q.deadLetter.queue);
-      attempt(`queues[${i}]`, () => {
-        const dlq = q.deadLetter ? this.queues.get(q.deadLetter.queue) : undefined;
-        if (q.deadLetter && !dlq) throw new ValidationError('deadLetter.queue', `the dead-letter queue "${q.deadLetter.queue}" could not be built`);
-        const { deadLetter: _dl, ...rest } = q;
-        this.queues.set(q.name, new Queue(this.ctx, { ...rest, ...(dlq ? { deadLetter: { queue: dlq, maxReceiveCount: q.deadLetter!.maxReceiveCount } } : {}) }));
-      });
+      attempt(`queues[${i}]`, () => this.buildQueue(q));
     };
     for (const q of sc.queues) build(q.name);
+  }
+
+  /** One queue, its dead-letter queue already built. */
+  private buildQueue(q: QueueSpec): void {
+    const dlq = q.deadLetter ? this.queues.get(q.deadLetter.queue) : undefined;
+    if (q.deadLetter && !dlq) throw new ValidationError('deadLetter.queue', `the dead-letter queue "${q.deadLetter.queue}" could not be built`);
+    const { deadLetter: _dl, ...rest } = q;
+    this.queues.set(q.name, new Queue(this.ctx, { ...rest, ...(dlq ? { deadLetter: { queue: dlq, maxReceiveCount: q.deadLetter!.maxReceiveCount } } : {}) }));
+  }
+
+  private buildStream(s: StreamSpec): void {
+    const retentionMs = s.retentionMs ?? (s.retentionHours !== undefined ? s.retentionHours * 3_600_000 : undefined);
+    this.streams.set(s.name, new Stream(this.ctx, { name: s.name, partitions: s.partitions, retentionMs, cleanupPolicy: s.cleanupPolicy }));
   }
 
   /** Send to a queue, applying a `duplicate` fault (a producer retry that sends the message twice). */
@@ -358,79 +381,83 @@ export class Simulation {
   private buildTopic(t: Scenario['topics'][number], i: number, attempt: (path: string, build: () => void) => void): void {
     const topic = new Topic(this.ctx, { name: t.name, fifo: t.fifo });
     this.topics.set(t.name, topic);
-    (t.subscriptions ?? []).forEach((s, j) =>
-      attempt(`topics[${i}].subscriptions[${j}]`, () => {
-        const dlq = s.deadLetterQueue !== undefined ? this.queues.get(s.deadLetterQueue) : undefined;
-        let deliver: (d: TopicDelivery) => void;
-        let endpoint: string;
-        if (s.queue !== undefined) {
-          const q = this.queues.get(s.queue)!;
-          endpoint = s.queue;
-          deliver = (d) => {
-            this.sendToQueue(q, d.body, { cause: d.messageId, ...(d.raw && Object.keys(d.attributes).length ? { attributes: { ...d.attributes } } : {}), ...this.fifoOptions(q, d.groupId, d.messageId) });
-          };
-        } else {
-          const fn = s.function!;
-          endpoint = fn;
-          deliver = (d) => {
-            this.platform.invokeAsync(fn, snsEvent(topic, d, this.ctx.clock.now), d.messageId);
-          };
-        }
-        const dup = (d: TopicDelivery): void => {
+    (t.subscriptions ?? []).forEach((s, j) => attempt(`topics[${i}].subscriptions[${j}]`, () => void this.wireSubscription(topic, s)));
+  }
+
+  /** Subscribe a queue or a function (with its optional dead-letter queue) to a topic; returns the subscription id. */
+  private wireSubscription(topic: Topic, s: SubscriptionSpec): string {
+    const dlq = s.deadLetterQueue !== undefined ? this.queues.get(s.deadLetterQueue) : undefined;
+    let deliver: (d: TopicDelivery) => void;
+    let endpoint: string;
+    if (s.queue !== undefined) {
+      const q = this.queues.get(s.queue)!;
+      endpoint = s.queue;
+      deliver = (d) => {
+        this.sendToQueue(q, d.body, { cause: d.messageId, ...(d.raw && Object.keys(d.attributes).length ? { attributes: { ...d.attributes } } : {}), ...this.fifoOptions(q, d.groupId, d.messageId) });
+      };
+    } else {
+      const fn = s.function!;
+      endpoint = fn;
+      deliver = (d) => {
+        this.platform.invokeAsync(fn, snsEvent(topic, d, this.ctx.clock.now), d.messageId);
+      };
+    }
+    const dup = (d: TopicDelivery): void => {
+      deliver(d);
+      const f = this.faults?.active('duplicate', topic.name);
+      if (f && this.ctx.random.chance(f.rate)) {
+        try {
           deliver(d);
-          const f = this.faults?.active('duplicate', t.name);
-          if (f && this.ctx.random.chance(f.rate)) {
-            try {
-              deliver(d);
-            } catch {
-              /* the extra copy failing changes nothing */
-            }
-          }
-        };
-        topic.subscribe({
-          endpoint,
-          deliver: dup,
-          filterPolicy: s.filterPolicy as never,
-          filterPolicyScope: s.filterPolicyScope,
-          rawDelivery: s.rawDelivery,
-          ...(dlq ? { deadLetter: (d: TopicDelivery) => void this.sendToQueue(dlq, d.body, { cause: d.messageId, ...this.fifoOptions(dlq, d.groupId, d.messageId) }) } : {}),
-        });
-      }),
-    );
+        } catch {
+          /* the extra copy failing changes nothing */
+        }
+      }
+    };
+    const id = topic.subscribe({
+      endpoint,
+      deliver: dup,
+      filterPolicy: s.filterPolicy as never,
+      filterPolicyScope: s.filterPolicyScope,
+      rawDelivery: s.rawDelivery,
+      ...(dlq ? { deadLetter: (d: TopicDelivery) => void this.sendToQueue(dlq, d.body, { cause: d.messageId, ...this.fifoOptions(dlq, d.groupId, d.messageId) }) } : {}),
+    });
+    this.subscriptionIds.set(s, id);
+    return id;
   }
 
   private buildBus(b: Scenario['buses'][number], i: number, attempt: (path: string, build: () => void) => void): void {
     const bus = new EventBus(this.ctx, { name: b.name });
     this.buses.set(b.name, bus);
-    (b.rules ?? []).forEach((r, j) =>
-      attempt(`buses[${i}].rules[${j}]`, () => {
-        bus.putRule({
-          name: r.name,
-          pattern: r.pattern as never,
-          enabled: r.enabled,
-          targets: (r.targets ?? []).map((t) => {
-            const dlq = t.deadLetterQueue !== undefined ? this.queues.get(t.deadLetterQueue) : undefined;
-            const endpoint = (t.function ?? t.queue)!;
-            let deliver: (e: BusEvent) => void;
-            if (t.function !== undefined) {
-              const fn = t.function;
-              deliver = (e) => void this.platform.invokeAsync(fn, e, e.id);
-            } else {
-              const q = this.queues.get(t.queue!)!;
-              deliver = (e) => void this.sendToQueue(q, JSON.stringify(e), { cause: e.id, ...this.fifoOptions(q, t.messageGroupId, e.id) });
-            }
-            return {
-              id: endpoint.replace(/[^.\-_A-Za-z0-9]/g, '_').slice(0, 64),
-              endpoint,
-              deliver,
-              retry: { maxAttempts: t.maxRetries, maxAgeS: t.maxEventAgeS },
-              ...(dlq ? { deadLetter: (e: BusEvent) => void this.sendToQueue(dlq, JSON.stringify(e), { cause: e.id, ...this.fifoOptions(dlq, 'dead-letter', e.id) }) } : {}),
-            };
-          }),
-        });
-      }),
-    );
+    (b.rules ?? []).forEach((r, j) => attempt(`buses[${i}].rules[${j}]`, () => this.wireRule(bus, r)));
     (b.archives ?? []).forEach((a, j) => attempt(`buses[${i}].archives[${j}]`, () => bus.createArchive({ name: a.name, pattern: a.pattern as never, retentionDays: a.retentionDays })));
+  }
+
+  /** Put a rule on a bus, each target delivering to its function or queue (and dead-letter queue). */
+  private wireRule(bus: EventBus, r: RuleSpec): void {
+    bus.putRule({
+      name: r.name,
+      pattern: r.pattern as never,
+      enabled: r.enabled,
+      targets: (r.targets ?? []).map((t) => {
+        const dlq = t.deadLetterQueue !== undefined ? this.queues.get(t.deadLetterQueue) : undefined;
+        const endpoint = (t.function ?? t.queue)!;
+        let deliver: (e: BusEvent) => void;
+        if (t.function !== undefined) {
+          const fn = t.function;
+          deliver = (e) => void this.platform.invokeAsync(fn, e, e.id);
+        } else {
+          const q = this.queues.get(t.queue!)!;
+          deliver = (e) => void this.sendToQueue(q, JSON.stringify(e), { cause: e.id, ...this.fifoOptions(q, t.messageGroupId, e.id) });
+        }
+        return {
+          id: endpoint.replace(/[^.\-_A-Za-z0-9]/g, '_').slice(0, 64),
+          endpoint,
+          deliver,
+          retry: { maxAttempts: t.maxRetries, maxAgeS: t.maxEventAgeS },
+          ...(dlq ? { deadLetter: (e: BusEvent) => void this.sendToQueue(dlq, JSON.stringify(e), { cause: e.id, ...this.fifoOptions(dlq, 'dead-letter', e.id) }) } : {}),
+        };
+      }),
+    });
   }
 
   private defineFunction(f: FunctionSpec): void {
@@ -461,18 +488,23 @@ export class Simulation {
   }
 
   private addEventSource(f: FunctionSpec, e: NonNullable<FunctionSpec['events']>[number]): void {
+    let list = this.mappings.get(f.name);
+    if (!list) this.mappings.set(f.name, (list = []));
+    list.push(this.mapEventSource(f, e));
+  }
+
+  private mapEventSource(f: FunctionSpec, e: NonNullable<FunctionSpec['events']>[number]): EventSourceMapping {
     if ('queue' in e && e.queue !== undefined) {
-      addQueueSource(this.platform, this.ctx, f.name, this.queues.get(e.queue)!, {
+      return addQueueSource(this.platform, this.ctx, f.name, this.queues.get(e.queue)!, {
         batchSize: e.batchSize,
         batchingWindowS: e.batchingWindowS,
         reportBatchItemFailures: e.reportBatchItemFailures,
         maxConcurrency: e.maxConcurrency,
       });
-      return;
     }
     const se = e as Extract<typeof e, { stream: string }>;
     const dlq = se.onFailure ? this.queues.get(se.onFailure.queue) : undefined;
-    addStreamSource(this.platform, this.ctx, f.name, this.streams.get(se.stream)!, {
+    return addStreamSource(this.platform, this.ctx, f.name, this.streams.get(se.stream)!, {
       batchSize: se.batchSize,
       startingPosition: se.startingPosition,
       bisectOnError: se.bisectOnError,
@@ -622,6 +654,209 @@ export class Simulation {
     } catch (err) {
       this.ctx.trace.emit('failed', f.target, id, 'poison', { error: err instanceof Error ? err.message : String(err) });
     }
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Changing the system while it runs (the broker playground)
+  //
+  // Each method validates first and changes nothing when it throws, then builds the resource with
+  // the same wiring as a scenario file and records it in `scenario`, so the topology (and a later
+  // replay) sees exactly what exists. Order matters as in the real cloud: a subscription added after
+  // a publish does not get that message.
+
+  /** Add a queue (its dead-letter queue must exist already). */
+  addQueue(spec: QueueSpec): void {
+    this.checkNewName('queue', this.queues, spec.name);
+    if (spec.deadLetter !== undefined) this.need('queue', spec.deadLetter.queue, 'deadLetter.queue');
+    this.buildQueue(spec);
+    this.scenario.queues.push(spec);
+  }
+
+  /** Add a topic (subscriptions are added one by one with `subscribe`). */
+  addTopic(spec: TopicSpec): void {
+    this.checkNewName('topic', this.topics, spec.name);
+    this.topics.set(spec.name, new Topic(this.ctx, { name: spec.name, fifo: spec.fifo }));
+    this.scenario.topics.push({ ...spec, subscriptions: [] });
+  }
+
+  /** Subscribe a queue or a function to a topic; returns the subscription id. */
+  subscribe(topic: string, spec: SubscriptionSpec): string {
+    const t = this.need('topic', topic, 'topic');
+    if ((spec.queue === undefined) === (spec.function === undefined)) throw new ValidationError('queue', 'give exactly one endpoint: a queue or a function');
+    if (spec.queue !== undefined) this.need('queue', spec.queue, 'queue');
+    if (spec.function !== undefined) this.need('function', spec.function, 'function');
+    if (spec.deadLetterQueue !== undefined) this.need('queue', spec.deadLetterQueue, 'deadLetterQueue');
+    const id = this.wireSubscription(t, spec);
+    this.topicSpec(topic).subscriptions!.push(spec);
+    return id;
+  }
+
+  /** Remove a topic subscription by id. */
+  unsubscribe(topic: string, id: string): void {
+    const t = this.need('topic', topic, 'topic');
+    const subs = this.topicSpec(topic).subscriptions!;
+    const i = subs.findIndex((s) => this.subscriptionIds.get(s) === id);
+    if (i < 0) {
+      const known = subs.map((s) => this.subscriptionIds.get(s)!);
+      throw new ValidationError('subscription', `topic "${topic}" has no subscription ${JSON.stringify(id)} (known: ${known.length ? known.join(', ') : 'none'})`);
+    }
+    t.unsubscribe(id);
+    this.subscriptionIds.delete(subs[i]);
+    subs.splice(i, 1);
+  }
+
+  /** The id of every subscription of a topic, with its spec, in order. */
+  subscriptionsOf(topic: string): Array<{ id: string; spec: SubscriptionSpec }> {
+    return (this.topicSpec(topic).subscriptions ?? []).map((spec) => ({ id: this.subscriptionIds.get(spec)!, spec }));
+  }
+
+  addStream(spec: StreamSpec): void {
+    this.checkNewName('stream', this.streams, spec.name);
+    this.buildStream(spec);
+    this.scenario.streams.push(spec);
+  }
+
+  addBus(spec: { name: string }): void {
+    this.checkNewName('bus', this.buses, spec.name);
+    this.buses.set(spec.name, new EventBus(this.ctx, { name: spec.name }));
+    this.scenario.buses.push({ name: spec.name, rules: [] });
+  }
+
+  /** Create or replace a rule on a bus; targets must exist. */
+  putRule(bus: string, rule: RuleSpec): void {
+    const b = this.need('bus', bus, 'bus');
+    (rule.targets ?? []).forEach((t, i) => {
+      if ((t.queue === undefined) === (t.function === undefined)) throw new ValidationError(`targets[${i}]`, 'give exactly one of queue or function');
+      if (t.queue !== undefined) this.need('queue', t.queue, `targets[${i}].queue`);
+      if (t.function !== undefined) this.need('function', t.function, `targets[${i}].function`);
+      if (t.deadLetterQueue !== undefined) this.need('queue', t.deadLetterQueue, `targets[${i}].deadLetterQueue`);
+    });
+    this.wireRule(b, rule);
+    const rules = this.busSpec(bus).rules!;
+    const i = rules.findIndex((r) => r.name === rule.name);
+    if (i >= 0) rules[i] = rule;
+    else rules.push(rule);
+  }
+
+  removeRule(bus: string, rule: string): void {
+    const b = this.need('bus', bus, 'bus');
+    const rules = this.busSpec(bus).rules!;
+    const i = rules.findIndex((r) => r.name === rule);
+    if (i < 0) throw new ValidationError('rule', unknownName('rule', rule, rules.map((r) => r.name), ` on bus "${bus}"`));
+    b.removeRule(rule);
+    rules.splice(i, 1);
+  }
+
+  /** Define a function with its event sources (all or nothing). */
+  addFunction(spec: FunctionSpec): void {
+    if (this.platform.has(spec.name)) throw new ValidationError('name', `a function named "${spec.name}" already exists`);
+    (spec.events ?? []).forEach((e, i) => {
+      if ('queue' in e && e.queue !== undefined) this.need('queue', e.queue, `events[${i}].queue`);
+      else this.need('stream', (e as { stream: string }).stream, `events[${i}].stream`);
+    });
+    if (spec.async?.onFailure) this.need('queue', spec.async.onFailure.queue, 'async.onFailure.queue');
+    this.defineFunction(spec);
+    try {
+      for (const e of spec.events ?? []) this.addEventSource(spec, e);
+    } catch (err) {
+      this.removeFunction(spec.name);
+      throw err;
+    }
+    this.kindOf.set(spec.name, 'function');
+    this.scenario.functions.push(spec);
+  }
+
+  /** Stop a function's event sources and delete it (refused while a subscription or rule targets it). */
+  removeFunction(name: string): void {
+    this.checkUnused('function', name);
+    for (const m of this.mappings.get(name) ?? []) m.stop();
+    this.mappings.delete(name);
+    this.platform.remove(name);
+    this.kindOf.delete(name);
+    this.calls.delete(name);
+    const i = this.scenario.functions.findIndex((f) => f.name === name);
+    if (i >= 0) this.scenario.functions.splice(i, 1);
+  }
+
+  /**
+   * Delete a queue, topic, stream or bus. Refused (EngineError `ResourceInUse`, naming them) while
+   * anything refers to it: subscriptions, rules, dead-letter links, event sources.
+   */
+  removeResource(kind: 'queue' | 'topic' | 'stream' | 'bus', name: string): void {
+    const map: Map<string, unknown> = kind === 'queue' ? this.queues : kind === 'topic' ? this.topics : kind === 'stream' ? this.streams : this.buses;
+    this.need(kind, name, 'name');
+    this.checkUnused(kind, name);
+    map.delete(name);
+    const list: Array<{ name: string }> = this.scenario[LIST_OF[kind]];
+    list.splice(
+      list.findIndex((r) => r.name === name),
+      1,
+    );
+  }
+
+  /**
+   * What refers to a resource: subscriptions and rules delivering to it (or to it as a dead-letter
+   * queue), queues using it for dead letters, event sources reading it, a topic's subscriptions, a
+   * bus's rules. Each entry names the dependent; `subscription` identifies a topic subscription.
+   */
+  dependents(kind: 'queue' | 'topic' | 'stream' | 'bus' | 'function', name: string): Array<{ description: string; subscription?: { topic: string; id: string } }> {
+    const out: Array<{ description: string; subscription?: { topic: string; id: string } }> = [];
+    const sc = this.scenario;
+    const endpoint = kind === 'queue' ? 'queue' : kind === 'function' ? 'function' : undefined;
+    for (const t of sc.topics) {
+      for (const s of t.subscriptions ?? []) {
+        const hit = (endpoint !== undefined && s[endpoint] === name) || (kind === 'queue' && s.deadLetterQueue === name) || (kind === 'topic' && t.name === name);
+        if (hit) out.push({ description: `subscription ${this.subscriptionIds.get(s)} of topic "${t.name}" → ${s.queue ?? s.function}`, subscription: { topic: t.name, id: this.subscriptionIds.get(s)! } });
+      }
+    }
+    for (const b of sc.buses) {
+      for (const r of b.rules ?? []) {
+        const hit = (kind === 'bus' && b.name === name) || (r.targets ?? []).some((t) => (endpoint !== undefined && t[endpoint] === name) || (kind === 'queue' && t.deadLetterQueue === name));
+        if (hit) out.push({ description: `rule "${r.name}" on bus "${b.name}"` });
+      }
+    }
+    if (kind === 'queue') for (const q of sc.queues) if (q.deadLetter?.queue === name) out.push({ description: `queue "${q.name}" (its dead-letter queue)` });
+    if (kind === 'queue' || kind === 'stream') {
+      for (const f of sc.functions) {
+        for (const e of f.events ?? []) {
+          const source = 'queue' in e && e.queue !== undefined ? e.queue : (e as { stream: string }).stream;
+          if (source === name) out.push({ description: `function "${f.name}" (its event source)` });
+          if (kind === 'queue' && 'stream' in e && e.onFailure?.queue === name) out.push({ description: `function "${f.name}" (its on-failure destination)` });
+        }
+        if (kind === 'queue' && f.async?.onFailure?.queue === name) out.push({ description: `function "${f.name}" (its on-failure destination)` });
+      }
+    }
+    return out;
+  }
+
+  private checkUnused(kind: 'queue' | 'topic' | 'stream' | 'bus' | 'function', name: string): void {
+    const users = this.dependents(kind, name);
+    if (users.length) throw new EngineError('ResourceInUse', `${kind} "${name}" is still used by ${users.map((u) => u.description).join('; ')}: remove ${users.length === 1 ? 'it' : 'them'} first`);
+  }
+
+  private checkNewName(kind: string, map: ReadonlyMap<string, unknown>, name: string): void {
+    if (map.has(name)) throw new ValidationError('name', `a ${kind} named "${name}" already exists`);
+  }
+
+  /** The resource of that kind and name, or a ValidationError at `path` with a did-you-mean and the known names. */
+  need<K extends 'queue' | 'topic' | 'stream' | 'bus' | 'function'>(kind: K, name: string, path: string): K extends 'queue' ? Queue : K extends 'topic' ? Topic : K extends 'stream' ? Stream : K extends 'bus' ? EventBus : string {
+    type Out = K extends 'queue' ? Queue : K extends 'topic' ? Topic : K extends 'stream' ? Stream : K extends 'bus' ? EventBus : string;
+    if (kind === 'function') {
+      if (!this.platform.has(name)) throw new ValidationError(path, unknownName(kind, name, this.platform.functionNames()));
+      return name as Out;
+    }
+    const map = (kind === 'queue' ? this.queues : kind === 'topic' ? this.topics : kind === 'stream' ? this.streams : this.buses) as Map<string, unknown>;
+    const found = map.get(name);
+    if (found === undefined) throw new ValidationError(path, unknownName(kind, name, [...map.keys()]));
+    return found as Out;
+  }
+
+  private topicSpec(name: string): TopicSpec {
+    return this.scenario.topics.find((t) => t.name === name)!;
+  }
+
+  private busSpec(name: string): BusSpec {
+    return this.scenario.buses.find((b) => b.name === name)!;
   }
 
   // ------------------------------------------------------------------------------------------------

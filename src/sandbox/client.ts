@@ -137,14 +137,31 @@ export class RuntimeClient extends EventEmitter<RuntimeClientEvents> {
         request,
         timer,
         resolve: (value) => {
-          if (journal && STATEFUL.has(request.type)) this.journal.push(request);
-          if (request.type === 'load') this.journal = [request];
+          if (journal) this.record(request);
           resolve(value);
         },
         reject,
       });
       child.send({ id, request });
     });
+  }
+
+  /**
+   * Journal an acknowledged request, keeping only what rebuilds the state. The scenario and the
+   * playground are separate engines with separate histories: a `load` replaces the scenario's
+   * entries (load, run, step) and keeps the playground's; a playground `reset` or `restore` replaces
+   * the playground's and keeps the scenario's; playground queries change nothing and are not kept.
+   */
+  private record(request: Request): void {
+    if (!STATEFUL.has(request.type)) return;
+    if (request.type === 'load') this.journal = this.journal.filter((r) => r.type === 'playground');
+    if (request.type === 'playground') {
+      const op = request.command.op;
+      if (op === 'snapshot' || op === 'inspect' || op === 'journal') return;
+      if (op === 'reset' || op === 'restore') this.journal = this.journal.filter((r) => r.type !== 'playground');
+      if (op === 'reset') return;
+    }
+    this.journal.push(request);
   }
 
   private receive(message: FromRuntime): void {

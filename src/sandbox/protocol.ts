@@ -3,7 +3,9 @@
  * Requests carry an id and get exactly one response; the runtime also pushes trace batches and
  * logs. Everything is plain JSON (it crosses a process boundary).
  */
+import type { Topology } from '../engine/topology';
 import type { TraceRecord } from '../engine/trace';
+import type { PlaygroundCommand, PlaygroundQuery, PlaygroundSnapshot } from '../playground/types';
 
 export type Request =
   | { type: 'ping' }
@@ -12,7 +14,8 @@ export type Request =
   | { type: 'step'; events?: number }
   | { type: 'summary' }
   | { type: 'topology' }
-  | { type: 'playground'; op: string; args: Record<string, unknown> }
+  /** Broker playground: a command (journaled) or a query; answers a PlaygroundResponse. */
+  | { type: 'playground'; command: PlaygroundCommand | PlaygroundQuery }
   | { type: 'check'; lessonDir: string; handlerDir: string; seed?: number }
   | { type: 'stop' }
   /** Test hook: makes the runtime hang (busy loop) or exit, to prove recovery. */
@@ -31,7 +34,10 @@ export type ResponseEnvelope =
 
 /** Pushed by the runtime, not in answer to a request. */
 export type Push =
-  | { push: 'trace'; records: TraceRecord[]; dropped: number; now: number }
+  /** `source`: which engine the records come from (a loaded scenario or the playground). */
+  | { push: 'trace'; source: 'scenario' | 'playground'; records: TraceRecord[]; dropped: number; now: number }
+  /** After every playground command that changed something (the tree and the diagram refresh). */
+  | { push: 'playground'; snapshot: PlaygroundSnapshot; topology: Topology }
   | { push: 'log'; level: 'info' | 'warn' | 'error'; message: string; fn?: string }
   | { push: 'ready'; pid: number; node: string; modules: string };
 

@@ -10,6 +10,8 @@ import { Simulation } from '../engine/simulation';
 import type { TraceRecord } from '../engine/trace';
 import { checkLesson } from '../lessons/checker';
 import { loadCatalog } from '../lessons/loader';
+import { Playground } from '../playground/playground';
+import type { PlaygroundCommand, PlaygroundQuery, PlaygroundResponse } from '../playground/types';
 import { IsolateExecutor } from './isolateExecutor';
 import type { FromRuntime, Request, RequestEnvelope } from './protocol';
 
@@ -18,27 +20,49 @@ const MAX_BATCH = 5_000; // records per batch; the rest are counted as dropped (
 
 let sim: Simulation | undefined;
 let executor: IsolateExecutor | undefined;
-let pending: TraceRecord[] = [];
-let dropped = 0;
-let flushTimer: NodeJS.Timeout | undefined;
+/** The broker playground: one per process, created on its first command. */
+let playground: Playground | undefined;
+
+/**
+ * Trace records waiting to be pushed, per source: a batch carries the records of one engine only
+ * (the loaded scenario or the playground), so a view never mixes the two.
+ */
+class TraceBatch {
+  private pending: TraceRecord[] = [];
+  private dropped = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly source: 'scenario' | 'playground',
+    private readonly now: () => number,
+  ) {}
+
+  readonly add = (record: TraceRecord): void => {
+    if (this.pending.length < MAX_BATCH) this.pending.push(record);
+    else this.dropped++;
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  };
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.pending.length && !this.dropped) return;
+    post({ push: 'trace', source: this.source, records: this.pending, dropped: this.dropped, now: this.now() });
+    this.pending = [];
+    this.dropped = 0;
+  }
+}
+
+const scenarioTrace = new TraceBatch('scenario', () => sim?.now ?? 0);
+const playgroundTrace = new TraceBatch('playground', () => playground?.now ?? 0);
 
 function post(message: FromRuntime): void {
   process.send?.(message);
 }
 
 function flush(): void {
-  if (flushTimer) clearTimeout(flushTimer);
-  flushTimer = undefined;
-  if (!pending.length && !dropped) return;
-  post({ push: 'trace', records: pending, dropped, now: sim?.now ?? 0 });
-  pending = [];
-  dropped = 0;
-}
-
-function onRecord(record: TraceRecord): void {
-  if (pending.length < MAX_BATCH) pending.push(record);
-  else dropped++;
-  flushTimer ??= setTimeout(flush, FLUSH_MS);
+  scenarioTrace.flush();
+  playgroundTrace.flush();
 }
 
 function requireSim(): Simulation {
@@ -59,8 +83,26 @@ function load(scenarioFile: string, seed: number | undefined, handlerDir: string
   executor = new IsolateExecutor({ rootDir: handlerDir ?? path.dirname(scenarioFile) });
   const next = new Simulation(scenario, { seed, executor, records: { mode: 'window', size: 50_000 } });
   sim = next;
-  next.ctx.trace.subscribe(onRecord);
+  next.ctx.trace.subscribe(scenarioTrace.add);
   return { name: scenario.name, endMs: Number.isFinite(next.endMs) ? next.endMs : null, topology: next.topology() };
+}
+
+/**
+ * A playground command or query. The answer is the `PlaygroundResponse`; after a command that
+ * changed something the tree and the diagram also get a `playground` push (after the trace batch).
+ */
+function playgroundRequest(command: PlaygroundCommand | PlaygroundQuery): PlaygroundResponse {
+  if (!playground) {
+    // Handler files are absolute paths, so the executor's root folder does not matter.
+    playground = new Playground({ executor: new IsolateExecutor() });
+    playground.onTrace(playgroundTrace.add);
+  }
+  const { response, changed } = playground.request(command);
+  if (changed) {
+    playgroundTrace.flush();
+    post({ push: 'playground', snapshot: response.snapshot, topology: response.topology });
+  }
+  return response;
 }
 
 function handle(request: Request): unknown {
@@ -92,7 +134,7 @@ function handle(request: Request): unknown {
       return result;
     }
     case 'playground':
-      throw new Error(`playground operation "${request.op}" is not available yet`);
+      return playgroundRequest(request.command);
     case 'fault':
       if (process.env.SERVERLESS_LAB_TEST_HOOKS !== '1') throw new Error('fault hooks are only enabled in tests');
       if (request.kind === 'exit') process.exit(70);

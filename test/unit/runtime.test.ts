@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { RuntimeClient, RuntimeError } from '../../src/sandbox/client';
+import type { PlaygroundCommand, PlaygroundResponse } from '../../src/playground/types';
 import type { Push } from '../../src/sandbox/protocol';
 
 const repo = path.resolve(__dirname, '..', '..');
@@ -106,5 +107,54 @@ describe('runtime process', function () {
     const after = await rt.request<Summary>({ type: 'summary' });
     assert.deepEqual(after.queues, before.queues);
     assert.equal(rt.restarts, 1);
+  });
+
+  it('playground commands survive a crash: the state comes back identical, and a later load keeps them', async () => {
+    const rt = make();
+    const pushes: Push[] = [];
+    rt.on('push', (p) => pushes.push(p));
+    const commands: PlaygroundCommand[] = [
+      { op: 'createQueue', name: 'dlq' },
+      { op: 'createQueue', name: 'orders', visibilityTimeoutS: 20, deadLetter: { queue: 'dlq', maxReceiveCount: 3 } },
+      { op: 'createTopic', name: 'news' },
+      { op: 'subscribe', topic: 'news', queue: 'orders', rawDelivery: true },
+      { op: 'publish', topic: 'news', body: 'one' },
+      { op: 'send', queue: 'orders', body: 'two' },
+      { op: 'receive', queue: 'orders' },
+      { op: 'createStream', name: 'clicks', partitions: 2 },
+      { op: 'produce', stream: 'clicks', key: 'u1', value: 'c1' },
+      { op: 'consume', stream: 'clicks', group: 'g' },
+    ];
+    for (const command of commands) await rt.request({ type: 'playground', command });
+    await assert.rejects(rt.request({ type: 'playground', command: { op: 'send', queue: 'ordrs', body: 'x' } }), (err: RuntimeError) => {
+      assert.equal(err.name, 'ValidationError');
+      assert.equal(err.path, 'queue');
+      assert.match(err.message, /did you mean "orders"/);
+      return true;
+    });
+    // The scenario side is journaled separately: loading a scenario must not drop the playground.
+    await rt.request({ type: 'load', scenarioFile });
+    const before = await rt.request<PlaygroundResponse>({ type: 'playground', command: { op: 'snapshot' } });
+    assert.equal(before.snapshot.commands, commands.length);
+    const updates = pushes.filter((p) => p.push === 'playground');
+    assert.equal(updates.length, commands.length, 'one playground push per accepted command');
+    const traces = pushes.filter((p): p is Extract<Push, { push: 'trace' }> => p.push === 'trace' && p.source === 'playground');
+    assert.ok(traces.some((t) => t.records.some((r) => r.kind === 'sent' && r.resource === 'orders')));
+    const mine = new Set(['dlq', 'orders', 'news', 'clicks']);
+    assert.ok(traces.every((t) => t.records.every((r) => mine.has(r.resource))), 'a playground batch carries playground records only');
+
+    await assert.rejects(rt.request({ type: 'fault', kind: 'exit' }), /exited unexpectedly.*restarted/);
+    const after = await rt.request<PlaygroundResponse>({ type: 'playground', command: { op: 'snapshot' } });
+    assert.deepEqual(after.snapshot, before.snapshot);
+    assert.deepEqual(after.topology, before.topology);
+    assert.equal(rt.restarts, 1);
+
+    // reset replaces the playground's journal entries: after another crash it stays empty.
+    await rt.request({ type: 'playground', command: { op: 'reset' } });
+    await assert.rejects(rt.request({ type: 'fault', kind: 'exit' }), /exited unexpectedly/);
+    const empty = await rt.request<PlaygroundResponse>({ type: 'playground', command: { op: 'snapshot' } });
+    assert.deepEqual([empty.snapshot.commands, empty.snapshot.queues.length], [0, 0]);
+    const loaded = await rt.request<{ queues: Record<string, unknown> }>({ type: 'summary' });
+    assert.ok(loaded.queues.orders, 'the scenario came back too');
   });
 });
