@@ -36,9 +36,9 @@ export function diagramHtml(cspSource: string, nonce: string, scriptUri: string,
 <body>
 <div class="sl-app">
   <div class="sl-toolbar" role="toolbar" aria-label="Player controls">
-    <vscode-button id="sl-play" appearance="primary" aria-label="Play">Play</vscode-button>
-    <vscode-button id="sl-step" secondary aria-label="Step one event">Step</vscode-button>
-    <label class="sl-field">Speed
+    <vscode-button id="sl-play" class="sl-player-control" appearance="primary" aria-label="Play">Play</vscode-button>
+    <vscode-button id="sl-step" class="sl-player-control" secondary aria-label="Step one event">Step</vscode-button>
+    <label class="sl-field sl-player-control">Speed
       <vscode-single-select id="sl-speed" aria-label="Speed">
         <vscode-option value="1x" selected>1×</vscode-option>
         <vscode-option value="10x">10×</vscode-option>
@@ -46,12 +46,19 @@ export function diagramHtml(cspSource: string, nonce: string, scriptUri: string,
       </vscode-single-select>
     </label>
     <label class="sl-field sl-timeline">Time
-      <input id="sl-seek" type="range" min="0" max="0" step="1" value="0" aria-label="Timeline: scrub or replay">
+      <input id="sl-seek" class="sl-player-control" type="range" min="0" max="0" step="1" value="0" aria-label="Timeline: scrub or replay">
       <output id="sl-time" for="sl-seek">0 ms</output>
     </label>
     <span id="sl-sampled" class="sl-muted" aria-hidden="true"></span>
   </div>
-  <div id="sl-diagram" class="sl-diagram" role="img" aria-label="Architecture diagram"><p class="sl-muted">Waiting for a topology…</p></div>
+  <div id="sl-diagram" class="sl-diagram" tabindex="-1" aria-label="Architecture diagram: select a node for its recent events, a moving dot for its journey"><p class="sl-muted">Waiting for a topology…</p></div>
+  <section id="sl-detail" class="sl-detail" tabindex="-1" aria-labelledby="sl-detail-title" hidden>
+    <div class="sl-detail-head">
+      <h2 id="sl-detail-title"></h2>
+      <vscode-button id="sl-detail-close" secondary aria-label="Close the details (Escape)">Close</vscode-button>
+    </div>
+    <div id="sl-detail-body"></div>
+  </section>
   <div class="sl-bottom">
     <vscode-collapsible id="sl-charts-box" title="Charts" open>
       <div id="sl-charts" class="sl-charts"></div>

@@ -4,6 +4,7 @@
  */
 import type { NodeKind } from './types';
 import type { OverlayUpdate } from './overlay';
+import type { RecentEvent } from './traceWindow';
 
 export type DiagramTheme = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
 
@@ -45,7 +46,49 @@ export interface PlayerMessage {
   end: number;
 }
 
-export type HostToDiagram = TopologyMessage | UpdatesMessage | ResetMessage | PlayerMessage;
+/** Host → webview: whether this diagram has a player (a scenario) or moves only by commands (the playground). */
+export interface ModeMessage {
+  type: 'mode';
+  player: boolean;
+}
+
+/** Host → webview, answering `selectNode`: the node's counters and its most recent records (newest first). */
+export interface NodeEventsMessage {
+  type: 'nodeEvents';
+  id: string;
+  kind: NodeKind;
+  counters: Record<string, number>;
+  events: RecentEvent[];
+  /** Records the host's trace window holds (older ones are gone). */
+  window: number;
+}
+
+/** Host → webview, answering `selectMessage`: the message's journey as a Mermaid sequence diagram. */
+export interface JourneyMessage {
+  type: 'journey';
+  id: string;
+  /** Mermaid `sequenceDiagram` source from `journeyToSequence`. */
+  source: string;
+  /** Records of the journey found in the window (0: the message is no longer, or was never, in it). */
+  records: number;
+}
+
+/** Host → webview: a selection could not be answered (`field` names what was wrong). */
+export interface SelectionErrorMessage {
+  type: 'selectionError';
+  field: string;
+  message: string;
+}
+
+/** Host → webview: report what is drawn now (answered by a `state` message with the same token). */
+export interface ReportMessage {
+  type: 'report';
+  token: number;
+}
+
+export type SelectionAnswer = NodeEventsMessage | JourneyMessage | SelectionErrorMessage;
+
+export type HostToDiagram = TopologyMessage | UpdatesMessage | ResetMessage | PlayerMessage | ModeMessage | SelectionAnswer | ReportMessage;
 
 export type Speed = '1x' | '10x' | 'max';
 
@@ -85,4 +128,29 @@ export interface RenderedMessage {
   error?: string;
 }
 
-export type DiagramToHost = ControlMessage | SelectNodeMessage | SelectMessageMessage | ReadyMessage | RenderedMessage;
+/** Webview → host: the detail panel shows a node's events or a journey (or failed to draw it). */
+export interface DetailShownMessage {
+  type: 'detailShown';
+  what: 'node' | 'journey' | 'error';
+  id: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** Webview → host, answering `report`: the counters and badge texts the webview has applied and drawn. */
+export interface StateMessage {
+  type: 'state';
+  token: number;
+  /** Virtual time of the last update applied. */
+  t: number;
+  updatesApplied: number;
+  counters: Record<string, Record<string, number>>;
+  /** Badge text drawn next to each node (empty until the first frame after an update). */
+  badges: Record<string, string>;
+  /** What the detail panel shows, if open. */
+  detail?: { what: 'node' | 'journey' | 'error'; id: string };
+  /** Whether the player controls are shown. */
+  player: boolean;
+}
+
+export type DiagramToHost = ControlMessage | SelectNodeMessage | SelectMessageMessage | ReadyMessage | RenderedMessage | DetailShownMessage | StateMessage;

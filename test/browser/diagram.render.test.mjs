@@ -5,7 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { openDiagramPage, topologyMessage, fanOut, OverlayModel } from './diagramPage.mjs';
+import { openDiagramPage, topologyMessage, fanOut, OverlayModel, OverlayFeed } from './diagramPage.mjs';
+import './lessons.render.test.mjs';
 
 const KINDS = ['gateway', 'function', 'queue', 'fifo-queue', 'dlq', 'topic', 'stream', 'bus', 'bucket', 'table', 'legacy', 'traffic'];
 const NASTY = 'orders "v2" [eu] <img src=x onerror=alert(1)> end';
@@ -144,6 +145,82 @@ test('controls post control messages', async () => {
   assert.equal(controls[0].value, 1200);
   const all = (await page.posted()).filter((m) => m.type === 'control').map((m) => m.action);
   assert.deepEqual(all.slice(0, 2), ['play', 'step']);
+});
+
+test('click-through: Enter on a node lists its recent events; a message id shows its journey as a sequence diagram; Escape closes and focus returns', async () => {
+  // The host side is the real OverlayFeed: the page's selections are answered by feed.select().
+  const feed = new OverlayFeed(topology, () => undefined, { schedule: () => () => undefined });
+  let seq = 0;
+  const r = (t, kind, resource, id, cause, detail) => ({ seq: ++seq, t, kind, resource, id, cause, detail });
+  feed.push([
+    r(0, 'request', 'the-gateway', 'gw-7'),
+    r(1, 'routed', 'the-gateway', 'gw-7', undefined, { target: 'the-function' }),
+    r(2, 'invoked', 'the-function', 'inv-7', 'gw-7', { env: 'env-1', coldStart: true }),
+    r(3, 'sent', NASTY, 'm-7', 'inv-7'),
+    r(4, 'received', NASTY, 'm-7', undefined, { receiveCount: 1 }),
+    r(5, 'succeeded', 'the-function', 'inv-7', 'gw-7', { durationMs: 3 }),
+  ]);
+  const answer = async (pred, what) => {
+    const [m] = await page.waitPosted(pred, what);
+    await page.send(feed.select(m));
+  };
+  await page.page.focus('[data-resource="the-function"]');
+  await page.page.keyboard.press('Enter');
+  await answer((m) => m.type === 'selectNode' && m.id === 'the-function', 'selectNode by keyboard');
+  await page.waitPosted((m) => m.type === 'detailShown' && m.what === 'node' && m.id === 'the-function', 'node events shown');
+  const table = await page.page.evaluate(() => ({
+    hidden: document.getElementById('sl-detail').hidden,
+    title: document.getElementById('sl-detail-title').textContent,
+    rows: [...document.querySelectorAll('#sl-detail-body tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent)),
+  }));
+  assert.equal(table.hidden, false);
+  assert.match(table.title, /function the-function/);
+  assert.deepEqual(table.rows.map((row) => row[1]), ['succeeded', 'invoked', 'routed (at the-gateway)'], 'newest first, including the hop towards it');
+  assert.equal(table.rows[1][2], 'inv-7');
+
+  await page.page.click('#sl-detail-body button[data-message="inv-7"]');
+  await answer((m) => m.type === 'selectMessage' && m.id === 'inv-7', 'selectMessage from the list');
+  const [shown] = await page.waitPosted((m) => m.type === 'detailShown' && m.what === 'journey' && m.id === 'inv-7', 'journey shown');
+  assert.equal(shown.ok, true, shown.error);
+  const journey = await page.page.evaluate(() => {
+    const svg = document.querySelector('#sl-detail-body svg');
+    return { svg: Boolean(svg), aria: svg?.getAttribute('aria-label'), text: svg?.textContent ?? '', title: document.getElementById('sl-detail-title').textContent };
+  });
+  assert.ok(journey.svg, 'the sequence diagram is drawn');
+  assert.equal(journey.title, 'Journey of inv-7');
+  assert.ok(journey.text.includes('the-function') && journey.text.includes(NASTY), 'participants are the resources it passed');
+  assert.match(journey.text, /sent/);
+  await page.page.screenshot({ path: 'test-artifacts/diagram-journey.png', fullPage: true });
+
+  await page.page.keyboard.press('Escape');
+  const closed = await page.page.evaluate(() => ({ hidden: document.getElementById('sl-detail').hidden, focus: document.activeElement?.dataset?.resource }));
+  assert.deepEqual(closed, { hidden: true, focus: 'the-function' }, 'Escape closes and focus returns to the node');
+
+  // A selection the host refuses is shown as an error (not thrown).
+  await page.send(feed.select({ type: 'selectNode', id: 'ghost' }));
+  const [refused] = await page.waitPosted((m) => m.type === 'detailShown' && m.what === 'error', 'error shown');
+  assert.equal(refused.ok, false);
+  assert.match(refused.error, /no resource "ghost"/);
+  await page.page.keyboard.press('Escape');
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(page.violations, []);
+});
+
+test('the webview reports the counters it applied; the playground mode hides the player', async () => {
+  await page.send({ type: 'report', token: 41 });
+  const [state] = await page.waitPosted((m) => m.type === 'state' && m.token === 41, 'state');
+  assert.equal(state.counters[NASTY].depth, 3, 'the counters of the updates applied so far');
+  assert.match(state.badges[NASTY], /^depth 3/);
+  assert.ok(state.updatesApplied >= 2);
+  assert.equal(state.player, true);
+  const visible = () => page.page.evaluate(() => ['sl-play', 'sl-step', 'sl-seek', 'sl-time'].map((id) => document.getElementById(id).getBoundingClientRect().width > 0));
+  assert.deepEqual(await visible(), [true, true, true, true]);
+  await page.send({ type: 'mode', player: false });
+  await page.send({ type: 'report', token: 42 });
+  const [off] = await page.waitPosted((m) => m.type === 'state' && m.token === 42, 'state');
+  assert.equal(off.player, false);
+  assert.deepEqual(await visible(), [false, false, false, true], 'only the time stays');
+  await page.send({ type: 'mode', player: true });
 });
 
 test('a theme change re-renders once and keeps the counters', async () => {

@@ -11,7 +11,24 @@ const require = createRequire(import.meta.url);
 require('../register.js'); // lets us require the TypeScript sources
 export const { toMermaid } = require('../../src/diagram/mermaid.ts');
 export const { OverlayModel } = require('../../src/diagram/overlay.ts');
+export const { OverlayFeed } = require('../../src/diagram/feed.ts');
 const { diagramHtml } = require('../../src/diagram/html.ts');
+const { validateScenario } = require('../../src/engine/scenario.ts');
+const { Simulation } = require('../../src/engine/simulation.ts');
+
+/** Every lessons/<name>/scenario.json → the topology the runtime sends when it loads that scenario. */
+export function lessonTopologies() {
+  const dir = join(repoRoot, 'lessons');
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const file = join(dir, name, 'scenario.json');
+    if (!existsSync(file)) continue;
+    const { scenario, problems } = validateScenario(JSON.parse(readFileSync(file, 'utf8')));
+    if (!scenario) throw new Error(`${file}: ${JSON.stringify(problems)}`);
+    out.push({ name, file, topology: new Simulation(scenario, { records: { mode: 'none' } }).topology() });
+  }
+  return out;
+}
 
 export const ORIGIN = 'https://webview.test';
 export const NONCE = 'dGVzdC1ub25jZS0xMjM0NQ==';
@@ -105,6 +122,14 @@ export function topologyMessage(topology, theme) {
   const msg = { type: 'topology', source, ids, edgeIds, partitions, kinds };
   if (theme) msg.theme = theme;
   return msg;
+}
+
+/** Send a topology and wait for the webview's next `rendered` report (returns it). */
+export async function renderTopology(page, topology, timeoutMs = 60_000) {
+  const before = (await page.posted()).filter((m) => m.type === 'rendered').length;
+  await page.send(topologyMessage(topology));
+  const all = await page.waitPosted((m, i, arr) => arr.filter((x) => x.type === 'rendered').length > before, 'rendered', timeoutMs);
+  return all.filter((m) => m.type === 'rendered').at(-1);
 }
 
 /** A fan-out: traffic → gateway → function → topic → N queues (→ N functions when `workers`). */

@@ -74,6 +74,8 @@ describe('Exercises and the live diagram in a real VS Code', function () {
   it('opens the live diagram of a scenario: rendered by Mermaid, then updates flow while it plays', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const scenario = path.join(ext.extensionPath, 'examples', 'load-leveling.scenario.json');
+    const view = api.diagram.scenario.view;
+    const topologies = view.topologies;
     const rendered = new Promise<{ ok: boolean; nodes: number; error?: string }>((resolve) => {
       const sub = api.diagram.onDidRender((m) => {
         sub.dispose();
@@ -81,7 +83,9 @@ describe('Exercises and the live diagram in a real VS Code', function () {
       });
     });
     await api.diagram.open(scenario);
-    const r = await rendered;
+    // A panel already showing this very topology keeps its drawing: nothing is rendered again.
+    const r = view.topologies > topologies ? await rendered : view.lastRendered;
+    assert.ok(r, 'the topology is drawn');
     assert.equal(r.ok, true, r.error);
     assert.ok(r.nodes >= 3, `the topology's nodes are drawn (${r.nodes})`);
     const before = api.diagram.posted.updates;

@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
 import { OverlayModel } from '../../src/diagram/overlay';
 import type { TraceRecord } from '../../src/engine/trace';
+import { recorder } from './diagram.fixtures';
 import type { Topology } from '../../src/diagram/types';
 
-let seq = 0;
-const r = (t: number, kind: TraceRecord['kind'], resource: string, id?: string, cause?: string, detail?: Record<string, unknown>): TraceRecord => {
-  const rec: TraceRecord = { seq: ++seq, t, kind, resource };
-  if (id !== undefined) rec.id = id;
-  if (cause !== undefined) rec.cause = cause;
-  if (detail !== undefined) rec.detail = detail;
-  return rec;
-};
+const r = recorder();
 
 const topology: Topology = {
   nodes: [

@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
 import { journeyRecords, journeyToSequence } from '../../src/diagram/sequence';
 import type { TraceRecord } from '../../src/engine/trace';
+import { recorder } from './diagram.fixtures';
 
-let seq = 0;
-const r = (t: number, kind: TraceRecord['kind'], resource: string, id?: string, cause?: string, detail?: Record<string, unknown>): TraceRecord => {
-  const rec: TraceRecord = { seq: ++seq, t, kind, resource };
-  if (id !== undefined) rec.id = id;
-  if (cause !== undefined) rec.cause = cause;
-  if (detail !== undefined) rec.detail = detail;
-  return rec;
-};
+const r = recorder();
 
 const trace: TraceRecord[] = [
   r(0, 'published', 'orders', 'p1'),

@@ -7,10 +7,11 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
-import type { DiagramToHost, HostToDiagram, Speed, TopologyMessage } from '../../diagram/protocol';
+import type { DiagramToHost, HostToDiagram, Speed, StateMessage, TopologyMessage } from '../../diagram/protocol';
 import type { NodeState, OverlayUpdate } from '../../diagram/overlay';
 import { Animator, badgeText } from './animator';
 import { Charts } from './charts';
+import { DetailPanel } from './detail';
 import { buildLegend } from './legend';
 import { summarise } from './summary';
 import { currentTheme, themeVariables, type ThemeKind } from './theme';
@@ -41,6 +42,7 @@ const sampledOut = $<HTMLSpanElement>('sl-sampled');
 const summaryEl = $<HTMLDivElement>('sl-summary');
 const charts = new Charts($<HTMLDivElement>('sl-charts'));
 buildLegend($<HTMLDivElement>('sl-legend'));
+const app = document.querySelector<HTMLElement>('.sl-app')!;
 
 const DOT_MS: Record<Speed, number> = { '1x': 800, '10x': 400, max: 250 };
 const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
@@ -57,6 +59,25 @@ let playing = false;
 let speed: Speed = '1x';
 let sampledTotal = 0;
 let updatesApplied = 0;
+let hasPlayer = true;
+
+/** Mermaid's settings for the current theme (flowchart and the journey's sequence diagram share them). */
+function configureMermaid(theme: ThemeKind): void {
+  mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'base', themeVariables: themeVariables(theme), flowchart: { htmlLabels: true, useMaxWidth: true }, sequence: { useMaxWidth: true }, fontFamily: 'var(--vscode-font-family)' });
+}
+
+const detail = new DetailPanel($('sl-detail'), $('sl-detail-title'), $('sl-detail-body'), $('sl-detail-close'), container, async (renderId, source) => {
+  // Queued behind any topology render: Mermaid renders one diagram at a time.
+  const job = rendering.then(async () => {
+    configureMermaid(topology?.theme ?? currentTheme());
+    return (await mermaid.render(renderId, source)).svg;
+  });
+  rendering = job.then(
+    () => undefined,
+    () => undefined,
+  );
+  return job;
+}, post);
 
 function renderKey(t: TopologyMessage, theme: ThemeKind): string {
   return `${theme}\u0000${t.source}`;
@@ -75,7 +96,7 @@ async function render(): Promise<void> {
   const started = performance.now();
   const renderId = `sl${++renderCount}`;
   try {
-    mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'base', themeVariables: themeVariables(theme), flowchart: { htmlLabels: true, useMaxWidth: true }, fontFamily: 'var(--vscode-font-family)' });
+    configureMermaid(theme);
     const { svg } = await mermaid.render(renderId, t.source);
     if (topology !== t) return; // a newer topology arrived while rendering
     animator?.destroy();
@@ -198,6 +219,22 @@ window.addEventListener('message', (event: MessageEvent<HostToDiagram>) => {
       showTime();
       scheduleCharts();
       break;
+    case 'mode':
+      hasPlayer = m.player;
+      app.classList.toggle('sl-no-player', !m.player);
+      break;
+    case 'nodeEvents':
+      detail.showNode(m);
+      break;
+    case 'journey':
+      void detail.showJourney(m);
+      break;
+    case 'selectionError':
+      detail.showError(m);
+      break;
+    case 'report':
+      post(report(m.token));
+      break;
     case 'player':
       playing = m.playing;
       speed = m.speed;
@@ -245,19 +282,42 @@ container.addEventListener('click', (event) => {
   const target = event.target as Element;
   const dot = target.closest?.('circle.sl-dot') as SVGCircleElement | null;
   if (dot?.dataset.id) {
+    detail.openedFrom(container);
     post({ type: 'selectMessage', id: dot.dataset.id });
     return;
   }
   const node = target.closest?.('.sl-node') as SVGGElement | null;
-  if (node?.dataset.resource !== undefined) post({ type: 'selectNode', id: node.dataset.resource });
+  if (node?.dataset.resource !== undefined) {
+    detail.openedFrom(node);
+    post({ type: 'selectNode', id: node.dataset.resource });
+  }
 });
 container.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape') {
+    detail.close();
+    return;
+  }
   if (event.key !== 'Enter' && event.key !== ' ') return;
   const node = (event.target as Element).closest?.('.sl-node') as SVGGElement | null;
   if (node?.dataset.resource === undefined) return;
   event.preventDefault();
+  detail.openedFrom(node);
   post({ type: 'selectNode', id: node.dataset.resource });
 });
+
+/** What is drawn now: the counters applied and the badge texts shown (the host's tests read this). */
+function report(token: number): StateMessage {
+  const counters: Record<string, Record<string, number>> = {};
+  for (const [id, s] of states) counters[id] = s.counters;
+  const badges: Record<string, string> = {};
+  for (const id of Object.keys(topology?.kinds ?? {})) {
+    const b = animator?.badge(id);
+    if (b) badges[id] = b;
+  }
+  const m: StateMessage = { type: 'state', token, t: now, updatesApplied, counters, badges, player: hasPlayer };
+  if (detail.current) m.detail = detail.current;
+  return m;
+}
 
 reducedMotion.addEventListener('change', () => {
   if (!animator) return;
@@ -279,6 +339,7 @@ window.__slDiagram = {
   updatesApplied: () => updatesApplied,
   whenRendered: () => rendering,
   summary: () => summarise(now, states.values(), new Map()),
+  detail: () => detail.current,
 };
 
 syncPlay();

@@ -1,0 +1,136 @@
+import * as vscode from 'vscode';
+import type { ControlMessage, Speed } from '../../diagram/protocol';
+import type { Topology } from '../../engine/topology';
+import type { Push } from '../../sandbox/protocol';
+import type { RuntimeFeature } from '../runtime';
+import { DiagramView, type DiagramViewApi } from './view';
+
+/** A scenario file and the folder of the handlers it runs. */
+export interface ScenarioSource {
+  scenarioFile: string;
+  handlerDir: string;
+  title: string;
+}
+
+export interface PlayerApi {
+  readonly view: DiagramViewApi;
+  readonly playing: boolean;
+  play(): void;
+  pause(): void;
+}
+
+const TICK_MS = 100;
+const SPEED: Record<Speed, number> = { '1x': 1, '10x': 10, max: Number.POSITIVE_INFINITY };
+
+/**
+ * The scenario player behind the live diagram: loads a scenario into the runtime and moves its
+ * virtual time on a wall-clock tick (play, pause, step, speed, seek). The runtime's trace pushes for
+ * the scenario go to the diagram view.
+ */
+export class ScenarioPlayer implements PlayerApi {
+  readonly view: DiagramView;
+  private source: ScenarioSource | undefined;
+  private endMs = 0;
+  private now = 0;
+  private speed: Speed = '1x';
+  private timer: NodeJS.Timeout | undefined;
+  private subscribed = false;
+
+  constructor(
+    context: vscode.ExtensionContext,
+    output: vscode.LogOutputChannel,
+    private readonly runtime: RuntimeFeature,
+  ) {
+    this.view = new DiagramView(context, output, {
+      viewType: 'serverlessLab.diagram',
+      player: true,
+      onControl: (m) => this.control(m),
+      onReady: () => this.report(),
+      onClose: () => this.pause(),
+    });
+    context.subscriptions.push({ dispose: () => this.pause() });
+  }
+
+  get playing(): boolean {
+    return this.timer !== undefined;
+  }
+
+  private readonly onPush = (p: Push): void => {
+    if (p.push === 'trace' && p.source === 'scenario') this.view.push(p.records);
+  };
+
+  async open(source: ScenarioSource): Promise<void> {
+    this.pause();
+    this.source = source;
+    this.view.show(`Diagram: ${source.title}`);
+    const rt = await this.runtime.get();
+    if (!this.subscribed) {
+      rt.on('push', this.onPush);
+      this.subscribed = true;
+    }
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Loading scenario…' }, () => this.load());
+  }
+
+  private report(): void {
+    this.view.post({ type: 'player', playing: this.playing, speed: this.speed, t: this.now, end: this.endMs });
+  }
+
+  /** (Re)load the scenario and run it to `seekTo`: the engine is deterministic, so that reproduces the state at that time. */
+  private async load(seekTo = 0): Promise<void> {
+    if (!this.source) return;
+    const rt = await this.runtime.get();
+    const loaded = await rt.request<{ name: string; endMs: number | null; topology: Topology }>({ type: 'load', scenarioFile: this.source.scenarioFile, handlerDir: this.source.handlerDir });
+    this.endMs = loaded.endMs ?? 3_600_000;
+    this.now = 0;
+    this.view.setTopology(loaded.topology, { fresh: true });
+    if (seekTo > 0) await this.runTo(seekTo);
+    this.report();
+  }
+
+  private async runTo(untilMs: number): Promise<void> {
+    const rt = await this.runtime.get();
+    const r = await rt.request<{ now: number; done: boolean }>({ type: 'run', untilMs });
+    this.now = r.now;
+    if (r.done || this.now >= this.endMs) this.pause();
+    else this.report();
+  }
+
+  play(): void {
+    if (this.timer || !this.source) return;
+    let busy = false;
+    this.timer = setInterval(() => {
+      if (busy) return; // a slow tick is not queued behind another
+      busy = true;
+      const factor = SPEED[this.speed];
+      this.runTo(Number.isFinite(factor) ? this.now + TICK_MS * factor : this.endMs)
+        .catch((err: Error) => {
+          this.pause();
+          void vscode.window.showErrorMessage(`Serverless Lab: the run stopped: ${err.message}`);
+        })
+        .finally(() => (busy = false));
+    }, TICK_MS);
+    this.report();
+  }
+
+  pause(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.report();
+  }
+
+  private async control(m: ControlMessage): Promise<void> {
+    if (m.action === 'play') this.play();
+    else if (m.action === 'pause') this.pause();
+    else if (m.action === 'speed' && typeof m.value === 'string' && m.value in SPEED) {
+      this.speed = m.value as Speed;
+      this.report();
+    } else if (m.action === 'step') {
+      const rt = await this.runtime.get();
+      this.now = (await rt.request<{ now: number }>({ type: 'step', events: 1 })).now;
+      this.report();
+    } else if (m.action === 'seek' && typeof m.value === 'number') {
+      this.pause();
+      await this.load(Math.max(0, Math.min(m.value, this.endMs)));
+    }
+  }
+}
