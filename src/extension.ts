@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { registerDiagram } from './vscode/diagram';
 import { registerExercises } from './vscode/exercises';
 import { registerLessons } from './vscode/lessons';
+import { registerPlayground } from './vscode/playground';
 import { registerRuntime } from './vscode/runtime';
 
 /** What activate() returns: used by the extension-host tests and by other extensions. */
@@ -12,6 +13,7 @@ export interface ServerlessLabApi {
   exercises: ReturnType<typeof registerExercises>;
   runtime: ReturnType<typeof registerRuntime>;
   diagram: ReturnType<typeof registerDiagram>;
+  playground: ReturnType<typeof registerPlayground>;
 }
 
 // activate() only wires features together: each feature registers its own views and commands.
@@ -24,10 +26,11 @@ export function activate(context: vscode.ExtensionContext): ServerlessLabApi {
   const runtime = registerRuntime(context, output);
   const exercises = registerExercises(context, lessons, runtime, output);
   const diagram = registerDiagram(context, lessons, exercises, runtime, output);
+  const playground = registerPlayground(context, runtime, output);
 
   const activationMs = performance.now() - started;
   output.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, lessons, exercises, runtime, diagram };
+  return { activationMs, lessons, exercises, runtime, diagram, playground };
 }
 
 export function deactivate(): void {

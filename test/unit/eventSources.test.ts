@@ -438,7 +438,7 @@ describe('Event source mappings: determinism', () => {
 
 describe('SQS event source on a FIFO queue whose only group is busy', () => {
   it('waits for the group to unblock instead of polling again at the same instant', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const { Simulation } = require('../../src/engine/simulation') as typeof import('../../src/engine/simulation');
     const sim = new Simulation(
       {

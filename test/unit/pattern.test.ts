@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { ValidationError } from '../../src/engine/errors';
 import { matchesEventPattern, matchesFilterPolicy, validateEventPattern, validateFilterPolicy } from '../../src/engine/pattern';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 const sns = (policy: any, input: Record<string, unknown>) => matchesFilterPolicy(policy, input);
 const eb = (pattern: any, event: Record<string, unknown>) => matchesEventPattern(pattern, event);
 

@@ -6,6 +6,7 @@ import type { LessonRunResult } from '../../lessons/checker';
 import type { Lesson } from '../../lessons/model';
 import type { LessonsFeature } from '../lessons';
 import type { RuntimeFeature } from '../runtime';
+import { userStore } from '../storage';
 
 /**
  * Exercises in the editor: "Start Lesson" puts the starter files in the workspace, the lesson's
@@ -55,7 +56,8 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
   refreshItems();
   controller.refreshHandler = () => refreshItems();
 
-  const hintsShown = (): Record<string, number> => context.globalState.get<Record<string, number>>(HINTS_KEY) ?? {};
+  const store = userStore(context, (m) => output.error(m));
+  const hintsShown = (): Record<string, number> => store.get<Record<string, number>>(HINTS_KEY) ?? {};
   lessons.panel.hintsFor = (id) => byId(id)?.exercise?.hints.slice(0, hintsShown()[id] ?? 0) ?? [];
 
   const report = (run: vscode.TestRun, lesson: Lesson, result: LessonRunResult) => {
@@ -198,7 +200,7 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
       if (!lesson?.exercise) return;
       const shown = hintsShown();
       const n = Math.min((shown[lesson.id] ?? 0) + 1, lesson.exercise.hints.length);
-      await context.globalState.update(HINTS_KEY, { ...shown, [lesson.id]: n });
+      await store.update(HINTS_KEY, { ...shown, [lesson.id]: n });
       const list = lesson.exercise.hints.slice(0, n);
       void vscode.window.showInformationMessage(`Hint ${n}/${lesson.exercise.hints.length}: ${list[n - 1]}`, { modal: false });
       lessons.panel.setHints(lesson.id, list);

@@ -4,6 +4,7 @@ import { Catalog, Lesson } from '../../lessons/model';
 import { Progress } from '../../lessons/progress';
 import { LessonPanel } from './lessonPanel';
 import { LessonsView } from './lessonsView';
+import { userStore } from '../storage';
 
 /** What the lessons feature offers the rest of the extension (and tests, through the extension API). */
 export interface LessonsFeature {
@@ -36,7 +37,7 @@ export function registerLessons(context: vscode.ExtensionContext, output: vscode
   };
   reload();
 
-  const progress = new Progress(context.globalState);
+  const progress = new Progress(userStore(context, (m) => output.error(m)));
   const view = new LessonsView(() => catalog, progress);
   const tree = vscode.window.createTreeView('serverlessLab.lessons', { treeDataProvider: view, showCollapseAll: true });
   const panel = new LessonPanel(context.extensionUri, (id) => progress.isDone(id), (id, done) => progress.setDone(id, done));
