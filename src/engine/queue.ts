@@ -545,6 +545,23 @@ export class Queue {
     return count;
   }
 
+  /**
+   * Delete the queue itself (the playground's "delete queue"): its messages are gone without a
+   * trace of each, pending long polls end without an answer, and none of its timers runs again.
+   */
+  close(): void {
+    this.quiet++;
+    while (this.oldest !== undefined) this.remove(this.oldest);
+    this.quiet--;
+    this.noticePending = false;
+    for (const waiter of [...this.waiters]) {
+      this.dropWaiter(waiter);
+      this.ctx.clock.cancel(waiter.deadline);
+    }
+    for (const timer of [this.visibilityTimer, this.retentionTimer]) if (timer !== undefined) this.ctx.clock.cancel(timer);
+    this.visibilityTimer = this.retentionTimer = undefined;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Observing
 

@@ -786,6 +786,8 @@ export class Simulation {
     const map: Map<string, unknown> = kind === 'queue' ? this.queues : kind === 'topic' ? this.topics : kind === 'stream' ? this.streams : this.buses;
     this.need(kind, name, 'name');
     this.checkUnused(kind, name);
+    if (kind === 'queue') this.queues.get(name)?.close();
+    if (kind === 'stream') this.streams.get(name)?.close();
     map.delete(name);
     const list: Array<{ name: string }> = this.scenario[LIST_OF[kind]];
     list.splice(

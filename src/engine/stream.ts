@@ -325,6 +325,12 @@ export class Stream {
     return this.logs[partition];
   }
 
+  /** Delete the stream itself (the playground's "delete stream"): its retention timer never runs again. */
+  close(): void {
+    if (this.retentionTimer !== undefined) this.ctx.clock.cancel(this.retentionTimer);
+    this.retentionTimer = undefined;
+  }
+
   /** @internal Validate a partition number (ValidationError naming `field`). */
   checkPartition(partition: number, field: string): void {
     if (!Number.isInteger(partition) || partition < 0 || partition >= this.partitions) {
@@ -415,19 +421,32 @@ export class ConsumerGroup {
     if (parts.length === 0) return out;
     const first = (this.cursor.get(memberId) ?? 0) % parts.length;
     this.cursor.set(memberId, first + 1);
-    for (let k = 0; k < parts.length && out.length < max; k++) {
-      const p = parts[(first + k) % parts.length];
-      const log = this.stream.log(p);
-      let pos = this.positions[p];
-      if (pos < log.start || pos > log.end) pos = this.resetPosition(p);
-      const batch = this.stream.slice(log, pos, max - out.length);
-      for (const r of batch) {
-        out.push(r);
-        this.ctx.trace.emit('consumed', this.stream.name, r.id, undefined, { group: this.id, member: memberId, partition: p, offset: r.offset });
-      }
-      this.positions[p] = batch.length ? batch[batch.length - 1].offset + 1 : pos;
-    }
+    for (let k = 0; k < parts.length && out.length < max; k++) this.fetch(memberId, parts[(first + k) % parts.length], max, out);
     return out;
+  }
+
+  /** `poll`, from one of the member's partitions only (a consumer that assigned itself a partition). */
+  pollPartition(memberId: string, partition: number, max = DEFAULT_MAX_RECORDS): StreamRecord[] {
+    this.checkMember(memberId);
+    checkMax(max);
+    this.stream.checkPartition(partition, 'partition');
+    if (!this.assigned.get(memberId)!.includes(partition)) throw new EngineError('PartitionNotAssigned', `partition ${partition} of ${this.stream.name} is not assigned to ${memberId} in group ${this.id}`);
+    const out: StreamRecord[] = [];
+    this.fetch(memberId, partition, max, out);
+    return out;
+  }
+
+  /** Append up to `max - out.length` records of partition `p` from its position to `out`; advance the position. */
+  private fetch(memberId: string, p: number, max: number, out: StreamRecord[]): void {
+    const log = this.stream.log(p);
+    let pos = this.positions[p];
+    if (pos < log.start || pos > log.end) pos = this.resetPosition(p);
+    const batch = this.stream.slice(log, pos, max - out.length);
+    for (const r of batch) {
+      out.push(r);
+      this.ctx.trace.emit('consumed', this.stream.name, r.id, undefined, { group: this.id, member: memberId, partition: p, offset: r.offset });
+    }
+    this.positions[p] = batch.length ? batch[batch.length - 1].offset + 1 : pos;
   }
 
   /**

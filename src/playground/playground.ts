@@ -307,11 +307,8 @@ export class Playground {
       group.commit(PLAYGROUND_MEMBER);
     } else {
       if (c.offset !== undefined) group.seek(partition, c.offset);
-      const from = group.position(partition);
-      records = stream.read(partition, from, max);
-      const next = records.length ? records[records.length - 1].offset + 1 : from;
-      group.seek(partition, next);
-      group.commit(PLAYGROUND_MEMBER, { [partition]: next });
+      records = group.pollPartition(PLAYGROUND_MEMBER, partition, max);
+      group.commit(PLAYGROUND_MEMBER, { [partition]: group.position(partition) });
     }
     return { message: `Group ${c.group} read ${records.length} record${records.length === 1 ? '' : 's'} from ${c.stream}`, result: records.map(recordView) };
   }

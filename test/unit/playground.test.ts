@@ -430,3 +430,43 @@ describe('Playground', () => {
     }
   });
 });
+
+describe('Playground: deleting resources', () => {
+  it('a deleted queue leaves nothing behind: no timer of it runs, a new queue of the same name starts clean', () => {
+    const p = new Playground();
+    run(
+      p,
+      { op: 'createQueue', name: 'jobs', visibilityTimeoutS: 30, retentionS: 60 },
+      { op: 'send', queue: 'jobs', body: 'a' },
+      { op: 'send', queue: 'jobs', body: 'b', delayS: 10 },
+      { op: 'receive', queue: 'jobs' },
+      { op: 'delete', kind: 'queue', name: 'jobs' },
+    );
+    const seqBefore = p.simulation.ctx.trace.length;
+    run(p, { op: 'advance', seconds: 3_600 });
+    const stray = p.simulation.records().filter((r) => r.resource === 'jobs' && r.seq > seqBefore);
+    assert.deepEqual(stray, [], 'no visibility, delay or retention timer of the deleted queue fired');
+    run(p, { op: 'createQueue', name: 'jobs' });
+    assert.deepEqual(queue(p.query({ op: 'snapshot' }).snapshot, 'jobs').depth, { visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it('a deleted stream\'s retention timer never runs', () => {
+    const p = new Playground();
+    run(p, { op: 'createStream', name: 'clicks', partitions: 2, retentionHours: 1 }, { op: 'produce', stream: 'clicks', value: 'x', key: 'k' }, { op: 'delete', kind: 'stream', name: 'clicks' });
+    assert.equal(p.simulation.ctx.clock.peek(), undefined, 'nothing of the stream is left on the clock');
+  });
+});
+
+describe('Playground: consuming one partition', () => {
+  it('consume from an offset reads that partition, commits after the last record read, and traces each record as consumed', () => {
+    const p = new Playground();
+    run(p, { op: 'createStream', name: 'clicks', partitions: 2 });
+    for (let i = 0; i < 4; i++) run(p, { op: 'produce', stream: 'clicks', value: `v${i}`, partition: 1 });
+    const r = run(p, { op: 'consume', stream: 'clicks', group: 'g', partition: 1, offset: 1, max: 2 });
+    assert.deepEqual((r.result as Array<{ offset: number }>).map((x) => x.offset), [1, 2]);
+    const consumed = p.simulation.records().filter((x) => x.kind === 'consumed' && x.resource === 'clicks');
+    assert.deepEqual(consumed.map((x) => x.detail?.offset), [1, 2], 'the diagram and inspect see the reads');
+    const group = p.query({ op: 'snapshot' }).snapshot.streams[0].groups.find((g) => g.id === 'g')!;
+    assert.deepEqual(group.partitions.find((x) => x.partition === 1), { partition: 1, committed: 3, lag: 1 });
+  });
+});

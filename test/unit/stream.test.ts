@@ -502,3 +502,24 @@ describe('Stream (Kafka-like topic)', () => {
     assert.equal(run(), run());
   });
 });
+
+describe('Stream: polling one partition', () => {
+  it('reads only that partition from the member\'s position, advances it and traces each record as consumed', () => {
+    const ctx = new EngineContext({ seed: 1 });
+    const stream = new Stream(ctx, { name: 's', partitions: 2 });
+    for (let i = 0; i < 3; i++) stream.produce(`p0-${i}`, { partition: 0 });
+    stream.produce('p1-0', { partition: 1 });
+    const group = stream.group('g', { autoOffsetReset: 'earliest' });
+    group.join('a');
+    group.join('b');
+    const [mine] = group.assignment('a');
+    const theirs = group.assignment('b')[0];
+    const first = group.pollPartition('a', mine, 2);
+    assert.ok(first.length > 0 && first.every((r) => r.partition === mine));
+    assert.equal(group.position(mine), first.length ? first[first.length - 1].offset + 1 : 0);
+    const consumed = ctx.trace.records().filter((r) => r.kind === 'consumed');
+    assert.deepEqual(consumed.map((r) => r.detail?.offset), first.map((r) => r.offset));
+    assert.throws(() => group.pollPartition('a', theirs), (e: Error) => e instanceof EngineError && e.code === 'PartitionNotAssigned');
+    assert.throws(() => group.pollPartition('a', 7), (e: Error) => e instanceof ValidationError && e.path === 'partition');
+  });
+});
