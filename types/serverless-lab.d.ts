@@ -91,6 +91,8 @@ declare module 'serverless-lab' {
    * Declare that this invocation spends `ms` milliseconds of (virtual) time working: it adds to
    * the invocation's modelled duration (at the top level: to the init duration), which is billed
    * and counts toward the function's timeout. Real CPU time your code takes is not modelled.
+   * Once the work declared passes the timeout, the function is frozen: any later `send`,
+   * `publish`, `tablePut`, … throws `Sandbox.Timedout` and never happens.
    * @param ms a finite number ≥ 0
    */
   export function work(ms: number): void;

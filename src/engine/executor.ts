@@ -79,16 +79,16 @@ export type ModuleFactory = (lab: LabApi) => { handler: (event: any, context: Ha
  * A lab that forwards every service call to `base` but does its own `work` and `log` (the platform
  * and executors wrap the lab this way to count declared work and route console output).
  */
-export function labWith(base: LabApi, own: Pick<LabApi, 'work' | 'log'>): LabApi {
+export function labWith(base: LabApi, own: Pick<LabApi, 'work' | 'log'>, before: (call: string) => void = () => undefined): LabApi {
   return {
-    send: (queue, body, options) => base.send(queue, body, options),
-    publish: (topic, body, options) => base.publish(topic, body, options),
-    produce: (stream, value, options) => base.produce(stream, value, options),
-    putEvents: (bus, entries) => base.putEvents(bus, entries),
-    putObject: (bucket, key, body) => base.putObject(bucket, key, body),
-    getObject: (bucket, key) => base.getObject(bucket, key),
-    tablePut: (table, item, options) => base.tablePut(table, item, options),
-    tableGet: (table, key) => base.tableGet(table, key),
+    send: (queue, body, options) => (before(`send to queue "${queue}"`), base.send(queue, body, options)),
+    publish: (topic, body, options) => (before(`publish to topic "${topic}"`), base.publish(topic, body, options)),
+    produce: (stream, value, options) => (before(`produce to stream "${stream}"`), base.produce(stream, value, options)),
+    putEvents: (bus, entries) => (before(`putEvents on bus "${bus}"`), base.putEvents(bus, entries)),
+    putObject: (bucket, key, body) => (before(`putObject ${bucket}/${key}`), base.putObject(bucket, key, body)),
+    getObject: (bucket, key) => (before(`getObject ${bucket}/${key}`), base.getObject(bucket, key)),
+    tablePut: (table, item, options) => (before(`tablePut on table "${table}"`), base.tablePut(table, item, options)),
+    tableGet: (table, key) => (before(`tableGet on table "${table}"`), base.tableGet(table, key)),
     work: own.work,
     log: own.log,
   };

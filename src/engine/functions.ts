@@ -161,6 +161,8 @@ interface Env {
   running: Running | undefined;
   /** `lab.work` declared so far by the current call, for getRemainingTimeInMillis. */
   workSoFar: number;
+  /** Work the current call may declare before its time is up (the timeout, or the init cap). */
+  budgetMs: number;
   lab: LabApi;
 }
 
@@ -389,6 +391,7 @@ export class FunctionPlatform {
       idleTimer: undefined,
       running: undefined,
       workSoFar: 0,
+      budgetMs: Number.POSITIVE_INFINITY,
       lab: undefined as unknown as LabApi,
     };
     env.lab = this.envLab(env);
@@ -396,23 +399,37 @@ export class FunctionPlatform {
     return env;
   }
 
-  /** The lab API as the executor sees it: work is tracked, log goes to the trace. */
+  /**
+   * The lab API as the executor sees it: work is tracked, log goes to the trace, and a call made
+   * after the declared work has used up the time left never happens — a real function is frozen at
+   * its timeout, so what it would have done afterwards must not reach a queue or a table. The call
+   * throws instead (the invocation is timed out either way).
+   */
   private envLab(env: Env): LabApi {
     const base = env.fn.lab;
     const trace = this.ctx.trace;
-    return labWith(base, {
-      work: (ms) => {
-        if (typeof ms === 'number' && ms > 0 && Number.isFinite(ms)) env.workSoFar += ms;
+    return labWith(
+      base,
+      {
+        work: (ms) => {
+          if (typeof ms === 'number' && ms > 0 && Number.isFinite(ms)) env.workSoFar += ms;
+        },
+        log: (...args) => {
+          trace.emit('log', env.fn.name, env.running?.req.id ?? env.id, undefined, { env: env.id, args });
+        },
       },
-      log: (...args) => {
-        trace.emit('log', env.fn.name, env.running?.req.id ?? env.id, undefined, { env: env.id, args });
+      (call) => {
+        if (env.workSoFar <= env.budgetMs) return;
+        const limit = env.budgetMs === Number.POSITIVE_INFINITY ? 0 : env.budgetMs;
+        throw Object.assign(new Error(`${call} never happened: the function had already run out of time (${Math.round(env.workSoFar)} ms of work declared, ${Math.round(limit)} ms available)`), { name: 'Sandbox.Timedout' });
       },
-    });
+    );
   }
 
   private runInit(env: Env, requestId: string | undefined): InitOutcome {
     const fn = env.fn;
     env.workSoFar = 0;
+    env.budgetMs = INIT_CAP_MS - fn.initMs;
     const previous = this.currentCall;
     this.currentCall = { functionName: fn.name, requestId, envId: env.id };
     try {
@@ -422,6 +439,7 @@ export class FunctionPlatform {
       return { ok: false, error: { name: e.name, message: e.message }, workMs: env.workSoFar };
     } finally {
       this.currentCall = previous;
+      env.budgetMs = Number.POSITIVE_INFINITY;
     }
   }
 
@@ -432,6 +450,7 @@ export class FunctionPlatform {
     const req = running.req;
     env.invocations++;
     env.workSoFar = 0;
+    env.budgetMs = fn.timeoutMs - fn.durationMs - fn.latencyMs;
     const deadline = this.ctx.clock.now + fn.timeoutMs;
     const clock = this.ctx.clock;
     const context: HandlerContext = {
@@ -452,6 +471,7 @@ export class FunctionPlatform {
       outcome = { ok: false, error: { name: e.name, message: e.message }, workMs: env.workSoFar };
     } finally {
       this.currentCall = previous;
+      env.budgetMs = Number.POSITIVE_INFINITY;
     }
     const durationMs = fn.durationMs + fn.latencyMs + outcome.workMs;
     const timedOut = (!outcome.ok && outcome.timedOut === true) || durationMs > fn.timeoutMs;

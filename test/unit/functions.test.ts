@@ -163,6 +163,33 @@ describe('FunctionPlatform: lifecycle', () => {
     assert.equal(last.detail?.env, 'env-2');
   });
 
+  it('timeout: what a handler would do after its time is up never happens; what it did before stays done', () => {
+    const sent: Array<{ queue: string; body: unknown }> = [];
+    const s = setup({ lab: fakeLab(sent) });
+    const caught: string[] = [];
+    define(s, { name: 'job', timeoutS: 3, durationMs: 0 }, (lab) => ({
+      handler: () => {
+        lab.work(2_000);
+        lab.send('progress', 'half done'); // at 2 s: within the 3 s timeout
+        lab.work(2_000);
+        try {
+          lab.send('progress', 'all done'); // at 4 s: the function was frozen at 3 s
+        } catch (err) {
+          caught.push(`${(err as Error).name}: ${(err as Error).message}`);
+        }
+        return 'ok';
+      },
+    }));
+    const { results, done } = collect();
+    s.platform.invoke('job', {}, done);
+    s.ctx.clock.drain();
+    assert.deepEqual(sent.map((m) => m.body), ['half done']);
+    assert.equal(caught.length, 1);
+    assert.match(caught[0], /^Sandbox\.Timedout: send to queue "progress" never happened: the function had already run out of time \(4000 ms of work declared, 3000 ms available\)/);
+    assert.equal(results[0].ok, false, 'catching it does not save the invocation');
+    assert.match(results[0].error!, /timed out after 3\.00 seconds/);
+  });
+
   it('timeout: the invocation fails at the timeout and its environment is destroyed (next invoke is cold)', () => {
     const s = setup();
     define(s, { name: 'slow', timeoutS: 3 }, (lab) => ({
