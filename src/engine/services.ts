@@ -515,6 +515,9 @@ const JSON_HEADERS = { 'content-type': 'application/json' } as const;
  * dropped. A handler that throws, or answers with a malformed response, gives the client a 500.
  * Payloads above 10 MB are refused with 413. Not modelled: throttling (10,000 rps account limit), auth.
  */
+/** Characters of a response body kept in its `responded` trace record. */
+export const RESPONSE_BODY_TRACED = 2048;
+
 export class Gateway {
   readonly name: string;
   readonly timeoutMs: number;
@@ -592,7 +595,15 @@ export class Gateway {
     trace.emit('request', this.name, requestId, cause, { method, path });
 
     const finish = (res: HttpResponse, route?: CompiledRoute): void => {
-      trace.emit('responded', this.name, requestId, undefined, { statusCode: res.statusCode, latencyMs: this.ctx.clock.now - started });
+      // The answer as the client saw it (the body cut at RESPONSE_BODY_TRACED characters), so checks
+      // and the message journey can show what came back, not only the status.
+      const detail: Record<string, unknown> = { statusCode: res.statusCode, latencyMs: this.ctx.clock.now - started };
+      if (res.headers !== undefined) detail.headers = { ...res.headers };
+      if (res.body !== undefined) {
+        detail.body = res.body.length > RESPONSE_BODY_TRACED ? res.body.slice(0, RESPONSE_BODY_TRACED) : res.body;
+        if (res.body.length > RESPONSE_BODY_TRACED) detail.bodyTruncated = res.body.length;
+      }
+      trace.emit('responded', this.name, requestId, undefined, detail);
       const out: HttpResponse & { route?: string; target?: string } = { statusCode: res.statusCode };
       if (res.headers !== undefined) out.headers = res.headers;
       if (res.body !== undefined) out.body = res.body;

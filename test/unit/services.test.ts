@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { EngineContext } from '../../src/engine/context';
 import { EngineError, ValidationError } from '../../src/engine/errors';
-import { backendHandler, Gateway, HttpResponse, ObjectStore, Table } from '../../src/engine/services';
+import { backendHandler, Gateway, HttpResponse, ObjectStore, RESPONSE_BODY_TRACED, Table } from '../../src/engine/services';
 
 /** Asserts `fn` throws a ValidationError for `path`. */
 function throwsValidation(fn: () => unknown, path: string): void {
@@ -499,7 +499,22 @@ describe('Gateway (API Gateway model)', () => {
     );
     assert.equal(records[0].cause, 'user-1');
     assert.deepEqual(records[1].detail, { target: 'slow-fn', route: 'GET /slow' });
-    assert.deepEqual(records[2].detail, { statusCode: 200, latencyMs: 120 });
+    assert.deepEqual(records[2].detail, { statusCode: 200, latencyMs: 120, body: 'done' });
+  });
+
+  it('the responded record carries the headers and the body the client got (a long body cut, with its length)', () => {
+    const ctx = new EngineContext();
+    const gw = new Gateway(ctx, { name: 'api' });
+    const long = 'x'.repeat(RESPONSE_BODY_TRACED + 10);
+    gw.route({ method: 'GET', path: '/json', target: 'fn', handler: (_r, respond) => respond({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"a":1}' }) });
+    gw.route({ method: 'GET', path: '/long', target: 'fn', handler: (_r, respond) => respond({ statusCode: 200, body: long }) });
+    gw.request({ method: 'GET', path: '/json' }, () => undefined);
+    gw.request({ method: 'GET', path: '/long' }, () => undefined);
+    ctx.clock.drain();
+    const [json, cut] = ctx.trace.records().filter((r) => r.kind === 'responded');
+    assert.deepEqual(json.detail, { statusCode: 200, latencyMs: 0, headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    assert.equal((cut.detail?.body as string).length, RESPONSE_BODY_TRACED);
+    assert.equal(cut.detail?.bodyTruncated, long.length);
   });
 
   it('no answer within 29 s gives 504 at exactly 29 s; the late answer is dropped; an answer just before is delivered', () => {
