@@ -32,6 +32,8 @@ describe('Exercises and the live diagram in a real VS Code', function () {
   it('the checks are in the Test Explorer; the starter fails, the fixed handler passes and the lesson is done', async () => {
     const item = api.exercises.controller.items.get(LESSON_ID);
     assert.ok(item, 'the lesson is a test item');
+    assert.equal(item.canResolveChildren, true, 'its checks are read when the Test Explorer expands it');
+    await api.exercises.controller.resolveHandler?.(item); // what expanding it in the Test Explorer does
     assert.ok(item.children.size >= 1, 'each check is a child item');
     const lesson = api.lessons.catalog().lessons.find((l) => l.id === LESSON_ID)!;
     await api.lessons.progress.setDone(LESSON_ID, false);

@@ -38,22 +38,34 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
   const learnerDir = (lesson: Lesson) => path.join(labRoot(), lesson.id);
   const byId = (id: string) => lessons.catalog().lessons.find((l) => l.id === id);
 
-  // ---- Test Explorer items: one per lesson with an exercise, one child per check.
+  // ---- Test Explorer items: one per lesson with an exercise, one child per check. A lesson's checks
+  // (its checks.js) are read only when the Test Explorer expands it or a run needs them: reading all
+  // fifteen at activation would cost more than the rest of activation together.
+  const resolveChecks = (item: vscode.TestItem) => {
+    const lesson = byId(item.id);
+    if (!lesson || item.id.includes('/')) return;
+    item.canResolveChildren = false;
+    try {
+      item.children.replace(loadChecks(lesson).map((check) => controller.createTestItem(`${lesson.id}/${check.id}`, check.title)));
+      item.error = undefined;
+    } catch (err) {
+      item.error = `cannot read checks: ${(err as Error).message}`;
+    }
+  };
   const refreshItems = () => {
     const items: vscode.TestItem[] = [];
     for (const lesson of lessons.catalog().lessons.filter((l) => l.exercise)) {
       const item = controller.createTestItem(lesson.id, lesson.title);
       item.description = lessons.catalog().sections.find((s) => s.id === lesson.section)?.title;
-      try {
-        for (const check of loadChecks(lesson)) item.children.add(controller.createTestItem(`${lesson.id}/${check.id}`, check.title));
-      } catch (err) {
-        item.error = `cannot read checks: ${(err as Error).message}`;
-      }
+      item.canResolveChildren = true;
       items.push(item);
     }
     controller.items.replace(items);
   };
   refreshItems();
+  controller.resolveHandler = (item) => {
+    if (item) resolveChecks(item);
+  };
   controller.refreshHandler = () => refreshItems();
 
   const store = userStore(context, (m) => output.error(m));
@@ -63,6 +75,7 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
   const report = (run: vscode.TestRun, lesson: Lesson, result: LessonRunResult) => {
     const lessonItem = controller.items.get(lesson.id);
     if (!lessonItem) return;
+    if (lessonItem.canResolveChildren) resolveChecks(lessonItem);
     for (const outcome of result.outcomes) {
       const item = lessonItem.children.get(`${lesson.id}/${outcome.id}`);
       if (!item) continue;
@@ -133,6 +146,7 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
         if (token.isCancellationRequested) break;
         const item = controller.items.get(id);
         if (item) {
+          if (item.canResolveChildren) resolveChecks(item);
           run.started(item);
           item.children.forEach((c) => run.started(c));
         }
