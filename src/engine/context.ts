@@ -8,14 +8,28 @@ import { RecordRetention, Trace } from './trace';
  */
 export class EngineContext {
   readonly clock: Clock;
+  readonly seed: number;
   readonly random: Random;
   readonly trace: Trace;
   private readonly counters = new Map<string, number>();
 
   constructor(options: { seed?: number; records?: RecordRetention } = {}) {
     this.clock = new Clock();
-    this.random = new Random(options.seed ?? 1);
+    this.seed = options.seed ?? 1;
+    this.random = new Random(this.seed);
     this.trace = new Trace(() => this.clock.now, options.records ?? { mode: 'all' });
+  }
+
+  /**
+   * A random source of its own for `name` (e.g. one traffic generator), derived from the seed. What
+   * the system does with the shared `random` (jitter, duplicates — which depend on the learner's
+   * code) then cannot shift it: the same seed sends the same requests at the same times whatever
+   * the handlers do.
+   */
+  stream(name: string): Random {
+    let h = 0x811c9dc5 ^ this.seed; // FNV-1a over the name, salted with the seed
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+    return new Random(h >>> 0);
   }
 
   /** A fresh id such as `msg-17` (per-prefix counter). */

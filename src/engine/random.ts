@@ -1,6 +1,7 @@
 /**
  * A seeded pseudo-random source (mulberry32). Every random choice in the engine (jitter,
- * duplicate delivery, traffic arrival times) comes from here, so one seed gives one run.
+ * duplicate delivery, traffic arrival times and payloads) comes from one of these, so one seed gives
+ * one run. Traffic generators draw from streams of their own (`EngineContext.stream`).
  */
 export class Random {
   private state: number;

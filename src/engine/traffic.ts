@@ -279,6 +279,8 @@ export class TrafficGenerator {
   private lastLambda = -1;
   private timer: TimerId | undefined;
   private running = false;
+  /** Arrival times and payloads draw from here, not from the shared source (see EngineContext.stream). */
+  private readonly random: Random;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -287,6 +289,7 @@ export class TrafficGenerator {
   ) {
     this.spec = validateTraffic(spec);
     if (typeof emit !== 'function') fail('emit', `must be a function, got ${show(emit)}`);
+    this.random = ctx.stream(`traffic:${this.spec.name}`);
     this.poisson = this.spec.arrival === 'poisson';
     this.render = compileTemplate(this.spec.payload ?? { seq: '{{seq}}', id: '{{id}}' }, 'payload');
     this.segments = buildSegments(this.spec);
@@ -310,7 +313,7 @@ export class TrafficGenerator {
     if (this.running) return;
     this.running = true;
     const lambdaNow = this.lambdaAt(this.ctx.clock.now);
-    if (this.poisson) this.nextLambda = lambdaNow + this.ctx.random.exponential(1);
+    if (this.poisson) this.nextLambda = lambdaNow + this.random.exponential(1);
     else this.nextLambda = Math.max(Math.ceil(lambdaNow), this.lastLambda + 1);
     this.seg = 0;
     this.scheduleNext();
@@ -327,13 +330,13 @@ export class TrafficGenerator {
     this.timer = undefined;
     const lambda = this.nextLambda;
     this.lastLambda = lambda;
-    this.nextLambda = this.poisson ? lambda + this.ctx.random.exponential(1) : lambda + 1;
+    this.nextLambda = this.poisson ? lambda + this.random.exponential(1) : lambda + 1;
     this.scheduleNext(); // before emitting, so a throwing consumer does not stop the traffic
 
     const seq = ++this.count;
     const id = this.ctx.id('req');
     const now = this.ctx.clock.now;
-    const payload = this.render({ seq, id, now, random: this.ctx.random });
+    const payload = this.render({ seq, id, now, random: this.random });
     this.ctx.trace.emit('request', this.spec.name, id, undefined, { seq });
     this.emit(payload, id);
   };
