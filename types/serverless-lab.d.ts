@@ -49,10 +49,11 @@ declare module 'serverless-lab' {
 
   /**
    * Publish a message to a topic (like SNS `Publish`): every subscription whose filter matches
-   * gets its own copy.
+   * gets its own copy. A FIFO topic (name ending in `.fifo`) needs `groupId`: messages of one group
+   * reach each FIFO queue subscribed in the order they were published.
    * @returns the id of the published message
    */
-  export function publish(topic: string, body: Body, options?: { attributes?: Attributes }): { messageId: string };
+  export function publish(topic: string, body: Body, options?: { attributes?: Attributes; groupId?: string }): { messageId: string };
 
   /**
    * Append a record to a stream (like a Kafka producer): records with the same `key` go to the

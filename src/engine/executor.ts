@@ -17,7 +17,7 @@ export interface LabApi {
     body: string | object,
     options?: { delayS?: number; attributes?: Record<string, string | number>; groupId?: string; deduplicationId?: string },
   ): { messageId: string };
-  publish(topic: string, body: string | object, options?: { attributes?: Record<string, string | number> }): { messageId: string };
+  publish(topic: string, body: string | object, options?: { attributes?: Record<string, string | number>; groupId?: string }): { messageId: string };
   produce(stream: string, value: string | object, options?: { key?: string }): { partition: number; offset: number };
   putEvents(bus: string, entries: Array<{ source: string; detailType: string; detail: unknown }>): { eventIds: string[] };
   putObject(bucket: string, key: string, body: string): { etag: string };

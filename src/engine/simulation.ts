@@ -897,7 +897,7 @@ export class Simulation {
       },
       publish: (topic, body, options) => {
         const t = need(this.topics, 'topic', topic, 'publish');
-        const r = t.publish(toBody(body), { cause: cause(), ...(options?.attributes !== undefined ? { attributes: options.attributes } : {}) });
+        const r = t.publish(toBody(body), { cause: cause(), ...(options?.attributes !== undefined ? { attributes: options.attributes } : {}), ...(options?.groupId !== undefined ? { groupId: options.groupId } : {}) });
         return { messageId: r.messageId };
       },
       produce: (stream, value, options) => {

@@ -90,6 +90,36 @@ describe('Simulation', () => {
     assert.deepEqual(calls.map((e) => `${e.from}->${e.to}`).sort(), ['w->items', 'w->out']);
   });
 
+  it('a handler publishes to a FIFO topic with a group id; the subscribed FIFO queue gets them in order', () => {
+    const doc = {
+      name: 'fifo-publish',
+      durationS: 5,
+      queues: [{ name: 'in' }, { name: 'ledger.fifo', fifo: true, contentBasedDeduplication: true }],
+      topics: [{ name: 'entries.fifo', fifo: true, subscriptions: [{ queue: 'ledger.fifo', rawDelivery: true }] }],
+      functions: [{ name: 'w', handler: 'w', events: [{ queue: 'in', batchSize: 1 }] }],
+      traffic: [{ name: 't', target: { queue: 'in' }, ratePerSecond: 1, durationS: 1 }],
+    };
+    let refused = '';
+    const sim = new Simulation(doc, {
+      handlers: {
+        w: mod((lab) => () => {
+          for (const step of ['open', 'debit', 'close']) lab.publish('entries.fifo', { step }, { groupId: 'account-1' });
+          try {
+            lab.publish('entries.fifo', { step: 'lost' });
+          } catch (err) {
+            refused = (err as Error).message;
+          }
+        }),
+      },
+    });
+    sim.run();
+    assert.match(refused, /groupId/);
+    const q = sim.queues.get('ledger.fifo')!;
+    const got = q.receive({ max: 10 });
+    assert.deepEqual(got.map((m) => JSON.parse(m.body).step), ['open', 'debit', 'close'], 'in publish order, one group');
+    assert.deepEqual(new Set(got.map((m) => m.groupId)), new Set(['account-1']));
+  });
+
   it('a poison message is retried, then redriven to the DLQ after maxReceiveCount receives: nothing lost', () => {
     const doc = {
       name: 'poison',
