@@ -81,7 +81,8 @@ declare module 'serverless-lab' {
   /**
    * Write an item to a table (like DynamoDB `PutItem`): replaces the item with the same key.
    * @param options `ifNotExists`: fail instead of replacing an existing item (a conditional write)
-   * @throws when `ifNotExists` is set and the item exists
+   * @throws when `ifNotExists` is set and the item exists: an error whose `code` is `"ConditionalCheckFailed"`
+   *   (every service error carries its `code`, as AWS SDK errors do)
    */
   export function tablePut(table: string, item: Record<string, unknown>, options?: { ifNotExists?: boolean }): void;
 

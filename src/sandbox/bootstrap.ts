@@ -142,6 +142,7 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
     if (hasOwn(reply, 'e')) {
       const error = new ErrorCtor(text(reply.e.message, config.maxErrorChars));
       defineProperty(error, 'name', { value: text(reply.e.name, 200), writable: true, configurable: true, enumerable: false });
+      if (typeof reply.e.code === 'string') defineProperty(error, 'code', { value: text(reply.e.code, 100), writable: true, configurable: true, enumerable: true });
       throw error;
     }
     return hasOwn(reply, 'v') ? reply.v : undefined;

@@ -455,7 +455,10 @@ export class IsolateExecutor implements Executor {
     } catch (err) {
       // Message only: a host stack would show host paths.
       const name = err instanceof Error && typeof err.name === 'string' ? err.name : 'Error';
-      return JSON.stringify({ e: { name, message: messageOf(err).slice(0, ERROR_CHARS) } });
+      // The service's error code (ConditionalCheckFailed, ReceiptHandleIsInvalid, …) travels too, so a
+      // handler can tell "already written" from a real failure, as with the AWS SDK.
+      const code = (err as { code?: unknown } | null)?.code;
+      return JSON.stringify({ e: { name, message: messageOf(err).slice(0, ERROR_CHARS), ...(typeof code === 'string' ? { code: code.slice(0, 100) } : {}) } });
     }
   }
 }

@@ -110,6 +110,33 @@ describe('IsolateExecutor', function () {
     assert.equal(bad.error.message, 'negative: -1');
   });
 
+  it('a service error reaches the handler with its name and code (ConditionalCheckFailed is catchable by code)', () => {
+    const h = write(
+      'dedupe.ts',
+      [
+        "import { tablePut } from 'serverless-lab';",
+        'export const handler = () => {',
+        '  try {',
+        "    tablePut('orders', { id: 1 }, { ifNotExists: true });",
+        "    return 'written';",
+        '  } catch (err: any) {',
+        "    return `${err.name}/${err.code}`;",
+        '  }',
+        '};',
+      ].join('\n'),
+    );
+    const conflict = Object.assign(new Error('The conditional request failed'), { name: 'EngineError', code: 'ConditionalCheckFailed' });
+    const { lab } = recordingLab({
+      tablePut: () => {
+        throw conflict;
+      },
+    });
+    assert.equal(ex.createEnvironment(fn(h), 'c', lab).ok, true);
+    const out = ex.invoke('c', {}, contextFor('c'));
+    assert.ok(out.ok, JSON.stringify(out));
+    assert.equal(out.result, 'EngineError/ConditionalCheckFailed');
+  });
+
   it('a promise that never settles fails with Runtime.UnresolvedPromise', () => {
     const h = write('pending.ts', 'export const handler = () => new Promise(() => {});\n');
     ex.createEnvironment(fn(h), 'a', recordingLab().lab);
