@@ -11,7 +11,6 @@ const EXTENSION_ID = 'serverless-lab.serverless-lab';
 const P = 'serverlessLab.playground.';
 const ORDERS = 'pg-orders';
 const DLQ = 'pg-dlq';
-/** The web workbench's storage flush interval (5 s) plus a margin. */
 
 type Prompt = vscode.InputBox | vscode.QuickPick<vscode.QuickPickItem>;
 
@@ -231,6 +230,44 @@ describe('Broker playground in a real VS Code', function () {
     const message = snapshot(api).queues.find((q) => q.name === DLQ)!.messages[0];
     const inspected = await run('inspectMessage', { queue: DLQ, messageId: message.messageId });
     assert.match(JSON.stringify(inspected?.result), /order \d/);
+  });
+
+  it('attaches a handler file from the workspace to a queue: it runs sandboxed on each message; its error shows in the tree', async () => {
+    const file = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'pg-shout.ts');
+    fs.writeFileSync(
+      file,
+      [
+        "import { send } from 'serverless-lab';",
+        'export async function handler(event: { Records: Array<{ body: string }> }) {',
+        "  for (const r of event.Records) {",
+        "    if (r.body === 'boom') throw new Error('cannot shout boom');",
+        "    send('pg-shouted', r.body.toUpperCase());",
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    await run('createQueue', { name: 'pg-words', visibilityTimeoutS: 30 });
+    await run('createQueue', { name: 'pg-shouted' });
+    await run('attachHandler', { function: 'pg-shout', file, queue: 'pg-words' });
+    await run('sendMessage', { queue: 'pg-words', body: 'hello' });
+    let s = snapshot(api);
+    const shouted = s.queues.find((q) => q.name === 'pg-shouted')!;
+    assert.deepEqual(shouted.messages.map((m) => m.body), ['HELLO'], 'the async handler ran in the sandbox and sent');
+    assert.equal(s.functions.find((f) => f.name === 'pg-shout')?.invocations, 1);
+
+    await run('sendMessage', { queue: 'pg-words', body: 'boom' });
+    s = snapshot(api);
+    const fn = s.functions.find((f) => f.name === 'pg-shout')!;
+    assert.ok(fn.errors >= 1 && /cannot shout boom/.test(fn.lastError ?? ''), JSON.stringify(fn));
+    const tree = await rows(api);
+    assert.ok(find(tree, 'function:pg-shout'), 'the function is in the Broker Explorer');
+    assert.match(find(tree, 'fn-error:pg-shout')?.label ?? '', /cannot shout boom/);
+
+    // Clean up so the state left for the reload is only what the next test leaves.
+    await run('detachHandler', { function: 'pg-shout' });
+    await run('delete', { kind: 'queue', name: 'pg-words' });
+    await run('delete', { kind: 'queue', name: 'pg-shouted' });
+    assert.equal(snapshot(api).functions.length, 0);
   });
 
   it('leaves a known state behind for the reload', async () => {
