@@ -25,7 +25,7 @@ function printLog(text) {
  * Then, when the first phase passed, reloads the window in the same browser profile (a new extension
  * host over the same stored state, as when a learner reloads) and runs the `@after-reload` phase.
  */
-export async function runExtensionHostSuite(server, browser, { timeoutMs = 300_000, suiteDir = join(repoRoot, 'out', 'test', 'suite'), suite, onLog } = {}) {
+export async function runExtensionHostSuite(server, browser, { timeoutMs = 300_000, suiteDir = join(repoRoot, 'out', 'test', 'suite'), suite, extensionDevelopmentPath, onLog } = {}) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   let finish = () => {};
@@ -36,7 +36,7 @@ export async function runExtensionHostSuite(server, browser, { timeoutMs = 300_0
   await page.exposeFunction('codeAutomationExit', (code) => finish(code));
   const phase = async (name, entry) => {
     const exited = new Promise((res) => (finish = res));
-    await page.goto(server.url({ extensionTestsPath: entry }));
+    await page.goto(server.url({ extensionTestsPath: entry, extensionDevelopmentPath }));
     const timer = new Promise((res) => setTimeout(() => res('timeout'), timeoutMs));
     const code = await Promise.race([exited, timer]);
     if (code !== 'timeout') return code;

@@ -96,8 +96,8 @@ export async function startCodeServer({ port, dataDir, workspaceFrom = join(repo
     root,
     output: () => output,
     /** Workbench URL with the extension under development loaded (and, optionally, a test entry). */
-    url({ extensionTestsPath, folder = workspace } = {}) {
-      const payload = [['extensionDevelopmentPath', remote(repoRoot)]];
+    url({ extensionTestsPath, folder = workspace, extensionDevelopmentPath = repoRoot } = {}) {
+      const payload = [['extensionDevelopmentPath', remote(extensionDevelopmentPath)]];
       if (extensionTestsPath) payload.push(['extensionTestsPath', remote(extensionTestsPath)]);
       return `${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     },
