@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
 import { BusEvent, EventBus, RuleTarget } from '../../src/engine/bus';
 import { EngineContext } from '../../src/engine/context';
-import { EngineError, ValidationError } from '../../src/engine/errors';
+import { EngineError } from '../../src/engine/errors';
 import { toJsonLine } from '../../src/engine/trace';
+import { rejects } from './helpers';
 
-function rejects(fn: () => void, path: string, reason?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
-    assert.equal(err.path, path);
-    if (reason) assert.match(err.reason, reason);
-    return true;
-  });
-}
 
 function setup(seed = 11) {
   const ctx = new EngineContext({ seed });

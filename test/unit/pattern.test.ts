@@ -2,19 +2,12 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ValidationError } from '../../src/engine/errors';
 import { matchesEventPattern, matchesFilterPolicy, validateEventPattern, validateFilterPolicy } from '../../src/engine/pattern';
+import { rejects } from './helpers';
 
  
 const sns = (policy: any, input: Record<string, unknown>) => matchesFilterPolicy(policy, input);
 const eb = (pattern: any, event: Record<string, unknown>) => matchesEventPattern(pattern, event);
 
-function rejects(fn: () => void, path: string, reason?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
-    assert.equal(err.path, path);
-    if (reason) assert.match(err.reason, reason);
-    return true;
-  });
-}
 
 describe('Filter policies and event patterns: matching', () => {
   describe('exact values, AND across keys, OR within a key', () => {

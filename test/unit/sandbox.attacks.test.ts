@@ -10,24 +10,7 @@ import { join } from 'node:path';
 import type { HandlerContext, InitOutcome, InvokeOutcome, LabApi } from '../../src/engine/executor';
 import { clearCompileCache } from '../../src/sandbox/compile';
 import { IsolateExecutor } from '../../src/sandbox/isolateExecutor';
-
-function recordingLab(): { lab: LabApi; calls: Array<[string, ...unknown[]]> } {
-  const calls: Array<[string, ...unknown[]]> = [];
-  let n = 0;
-  const lab: LabApi = {
-    send: (...a) => (calls.push(['send', ...a]), { messageId: `m-${++n}` }),
-    publish: (...a) => (calls.push(['publish', ...a]), { messageId: `p-${++n}` }),
-    produce: (...a) => (calls.push(['produce', ...a]), { partition: 0, offset: n++ }),
-    putEvents: (...a) => (calls.push(['putEvents', ...a]), { eventIds: a[1].map(() => `ev-${++n}`) }),
-    putObject: (...a) => (calls.push(['putObject', ...a]), { etag: 'etag-1' }),
-    getObject: (...a) => (calls.push(['getObject', ...a]), a[1] === 'present' ? 'body' : undefined),
-    tablePut: (...a) => void calls.push(['tablePut', ...a]),
-    tableGet: (...a) => (calls.push(['tableGet', ...a]), a[1] === 1 ? { id: 1, name: 'one' } : undefined),
-    work: (ms) => void calls.push(['work', ms]),
-    log: (...a) => void calls.push(['log', ...a]),
-  };
-  return { lab, calls };
-}
+import { recordingLab } from './helpers';
 
 function contextFor(envId: string): HandlerContext {
   return { awsRequestId: 'req-1', functionName: 'attack', memoryLimitInMB: 64, getRemainingTimeInMillis: () => 300, coldStart: false, environmentId: envId };

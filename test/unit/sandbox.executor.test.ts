@@ -2,29 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HandlerContext, LabApi } from '../../src/engine/executor';
+import type { HandlerContext } from '../../src/engine/executor';
+import { recordingLab } from './helpers';
 import { clearCompileCache } from '../../src/sandbox/compile';
 import { IsolateExecutor, type SandboxErrorInfo } from '../../src/sandbox/isolateExecutor';
-
-/** A lab that records every call and answers like the simulated services would. */
-export function recordingLab(overrides: Partial<LabApi> = {}): { lab: LabApi; calls: Array<[string, ...unknown[]]> } {
-  const calls: Array<[string, ...unknown[]]> = [];
-  let n = 0;
-  const lab: LabApi = {
-    send: (...a) => (calls.push(['send', ...a]), { messageId: `m-${++n}` }),
-    publish: (...a) => (calls.push(['publish', ...a]), { messageId: `p-${++n}` }),
-    produce: (...a) => (calls.push(['produce', ...a]), { partition: 0, offset: n++ }),
-    putEvents: (...a) => (calls.push(['putEvents', ...a]), { eventIds: a[1].map(() => `ev-${++n}`) }),
-    putObject: (...a) => (calls.push(['putObject', ...a]), { etag: 'etag-1' }),
-    getObject: (...a) => (calls.push(['getObject', ...a]), a[1] === 'present' ? 'body' : undefined),
-    tablePut: (...a) => void calls.push(['tablePut', ...a]),
-    tableGet: (...a) => (calls.push(['tableGet', ...a]), a[1] === 1 ? { id: 1, name: 'one' } : undefined),
-    work: (ms) => void calls.push(['work', ms]),
-    log: (...a) => void calls.push(['log', ...a]),
-    ...overrides,
-  };
-  return { lab, calls };
-}
 
 export function contextFor(envId: string, remaining = 2500): HandlerContext {
   return { awsRequestId: 'req-1', functionName: 'fn', memoryLimitInMB: 128, getRemainingTimeInMillis: () => remaining, coldStart: false, environmentId: envId };

@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
 import { EngineContext } from '../../src/engine/context';
-import { EngineError, ValidationError } from '../../src/engine/errors';
+import { EngineError } from '../../src/engine/errors';
 import { Topic, TopicDelivery } from '../../src/engine/topic';
 import { toJsonLine } from '../../src/engine/trace';
+import { rejects } from './helpers';
 
-function rejects(fn: () => void, path: string, reason?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
-    assert.equal(err.path, path);
-    if (reason) assert.match(err.reason, reason);
-    return true;
-  });
-}
 
 function setup(name = 'orders') {
   const ctx = new EngineContext({ seed: 7 });
