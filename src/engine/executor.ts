@@ -79,19 +79,28 @@ export type ModuleFactory = (lab: LabApi) => { handler: (event: any, context: Ha
  * A lab that forwards every service call to `base` but does its own `work` and `log` (the platform
  * and executors wrap the lab this way to count declared work and route console output).
  */
-export function labWith(base: LabApi, own: Pick<LabApi, 'work' | 'log'>, before: (call: string) => void = () => undefined): LabApi {
+export function labWith(base: LabApi, own: Pick<LabApi, 'work' | 'log'>, before: LabGuard = () => undefined): LabApi {
   return {
-    send: (queue, body, options) => (before(`send to queue "${queue}"`), base.send(queue, body, options)),
-    publish: (topic, body, options) => (before(`publish to topic "${topic}"`), base.publish(topic, body, options)),
-    produce: (stream, value, options) => (before(`produce to stream "${stream}"`), base.produce(stream, value, options)),
-    putEvents: (bus, entries) => (before(`putEvents on bus "${bus}"`), base.putEvents(bus, entries)),
-    putObject: (bucket, key, body) => (before(`putObject ${bucket}/${key}`), base.putObject(bucket, key, body)),
-    getObject: (bucket, key) => (before(`getObject ${bucket}/${key}`), base.getObject(bucket, key)),
-    tablePut: (table, item, options) => (before(`tablePut on table "${table}"`), base.tablePut(table, item, options)),
-    tableGet: (table, key) => (before(`tableGet on table "${table}"`), base.tableGet(table, key)),
+    send: (queue, body, options) => (before('send', queue), base.send(queue, body, options)),
+    publish: (topic, body, options) => (before('publish', topic), base.publish(topic, body, options)),
+    produce: (stream, value, options) => (before('produce', stream), base.produce(stream, value, options)),
+    putEvents: (bus, entries) => (before('putEvents', bus), base.putEvents(bus, entries)),
+    putObject: (bucket, key, body) => (before('putObject', bucket, key), base.putObject(bucket, key, body)),
+    getObject: (bucket, key) => (before('getObject', bucket, key), base.getObject(bucket, key)),
+    tablePut: (table, item, options) => (before('tablePut', table), base.tablePut(table, item, options)),
+    tableGet: (table, key) => (before('tableGet', table), base.tableGet(table, key)),
     work: own.work,
     log: own.log,
   };
+}
+
+/** Called before every service call of the lab (with the resource and, for objects, the key); may throw to refuse it. */
+export type LabGuard = (call: Exclude<keyof LabApi, 'work' | 'log'>, resource: string, key?: string) => void;
+
+/** How a service call reads in a message: `send to queue "orders"`, `putObject uploads/a.jpg`. */
+export function describeLabCall(call: Parameters<LabGuard>[0], resource: string, key?: string): string {
+  const noun = { send: 'send to queue', publish: 'publish to topic', produce: 'produce to stream', putEvents: 'putEvents on bus', tablePut: 'tablePut on table', tableGet: 'tableGet on table' } as const;
+  return call === 'putObject' || call === 'getObject' ? `${call} ${resource}/${key}` : `${noun[call]} "${resource}"`;
 }
 
 /** Turn anything thrown into the plain error shape that crosses the executor boundary. */

@@ -29,7 +29,7 @@
 import type { EngineContext } from './context';
 import type { TimerId } from './clock';
 import { EngineError, fail } from './errors';
-import { labWith, type Executor, type HandlerContext, type InitOutcome, type InvokeOutcome, type LabApi } from './executor';
+import { describeLabCall, labWith, type Executor, type HandlerContext, type InitOutcome, type InvokeOutcome, type LabApi } from './executor';
 
 export type Runtime = 'nodejs' | 'python' | 'java' | 'go';
 
@@ -418,10 +418,10 @@ export class FunctionPlatform {
           trace.emit('log', env.fn.name, env.running?.req.id ?? env.id, undefined, { env: env.id, args });
         },
       },
-      (call) => {
+      (call, resource, key) => {
         if (env.workSoFar <= env.budgetMs) return;
-        const limit = env.budgetMs === Number.POSITIVE_INFINITY ? 0 : env.budgetMs;
-        throw Object.assign(new Error(`${call} never happened: the function had already run out of time (${Math.round(env.workSoFar)} ms of work declared, ${Math.round(limit)} ms available)`), { name: 'Sandbox.Timedout' });
+        const what = describeLabCall(call, resource, key);
+        throw Object.assign(new Error(`${what} never happened: the function had already run out of time (${Math.round(env.workSoFar)} ms of work declared, ${Math.round(env.budgetMs)} ms available)`), { name: 'Sandbox.Timedout' });
       },
     );
   }
