@@ -360,17 +360,11 @@ export function addQueueSource(platform: FunctionPlatform, ctx: EngineContext, f
 // ------------------------------------------------------------------------------------------------
 // Stream mapping
 
-/** The stream event record a function receives (Kafka-ish). */
-export interface StreamEventRecord {
+/** The stream event record a function receives (Kafka-ish): the stored record plus where it came from. */
+export interface StreamEventRecord extends Omit<StreamRecord, 'id'> {
   eventSource: 'aws:kafka';
   eventSourceArn: string;
   topic: string;
-  partition: number;
-  offset: number;
-  key?: string;
-  value: string;
-  headers: Record<string, string>;
-  timestamp: number;
 }
 
 function streamRecord(r: StreamRecord, topic: string, arn: string): StreamEventRecord {
