@@ -16,7 +16,6 @@ import type { PlaygroundCommand, PlaygroundQuery, PlaygroundResponse, Playground
 export interface PlaygroundRuntime {
   request<T = unknown>(request: Request): Promise<T>;
   on(event: 'push', listener: (push: Push) => void): unknown;
-  on(event: 'restart', listener: (info: { reason: string; replayed: number }) => void): unknown;
 }
 
 /** Where the journal is kept between windows (workspaceState, or globalState without a folder). */
@@ -107,9 +106,8 @@ export class PlaygroundSession {
     rt.on('push', (push) => {
       if (push.push === 'playground') this.update(push.snapshot);
     });
-    // The client replays what it journaled after a crash; restoring the saved journal on top makes
-    // sure the playground is back even if a scenario `load` replaced the client's own journal.
-    rt.on('restart', () => void this.restore(rt).catch((err: unknown) => this.events.warn(`the playground could not be restored after the runtime restarted: ${(err as Error).message}`)));
+    // After a runtime crash the client replays its journal, which keeps the playground's restore and
+    // commands apart from the scenario's (see RuntimeClient.record): nothing to redo here.
     await this.restore(rt);
     return rt;
   }
