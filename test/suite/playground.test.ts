@@ -74,6 +74,11 @@ async function highlight(pick: vscode.QuickPick<vscode.QuickPickItem>, label: st
   await shown;
 }
 
+/** The step count the box's title shows ("2/4"), or "none". */
+function steps(p: Prompt): string {
+  return p.step === undefined ? 'none' : `${p.step}/${p.totalSteps}`;
+}
+
 function snapshot(api: ServerlessLabApi): PlaygroundSnapshot {
   return api.playground.session.snapshot!;
 }
@@ -169,6 +174,7 @@ describe('Broker playground in a real VS Code', function () {
     await run('createQueue', { name: 'pg-dlq.fifo', fifo: true });
     const pending = run('createQueue');
     const kind = (await nextPrompt(api)) as vscode.QuickPick<vscode.QuickPickItem>;
+    assert.equal(steps(kind), '1/4', 'type, name, visibility timeout, dead-letter queue');
     await highlight(kind, 'FIFO');
     await pressEnter();
     const name = (await nextPrompt(api, kind)) as vscode.InputBox;
@@ -180,6 +186,7 @@ describe('Broker playground in a real VS Code', function () {
     await pressEnter();
     const timeout = (await nextPrompt(api, name)) as vscode.InputBox;
     assert.equal(timeout.value, '30');
+    assert.equal(steps(timeout), '3/4');
     timeout.value = '99999';
     await pressEnter();
     assert.match(String(timeout.validationMessage), /between 0 and 43200 seconds/);
@@ -189,7 +196,9 @@ describe('Broker playground in a real VS Code', function () {
     assert.deepEqual(dlq.items.map((i) => i.label), ['No dead-letter queue', 'pg-dlq.fifo'], 'only FIFO queues can be the DLQ of a FIFO queue');
     await highlight(dlq, 'pg-dlq.fifo');
     await pressEnter();
+    assert.equal(steps(dlq), '4/4');
     const receives = (await nextPrompt(api, dlq)) as vscode.InputBox;
+    assert.equal(steps(receives), '5/5', 'picking a DLQ adds the max-receives step');
     receives.value = '0';
     await pressEnter();
     assert.match(String(receives.validationMessage), /between 1 and 1000/);
@@ -200,6 +209,34 @@ describe('Broker playground in a real VS Code', function () {
     const created = snapshot(api).queues.find((q) => q.name === 'pg-palette.fifo');
     assert.deepEqual([created?.fifo, created?.visibilityTimeoutS, created?.deadLetter], [true, 12, { queue: 'pg-dlq.fifo', maxReceiveCount: 4 }]);
     assert.ok(find(await rows(api), 'queue:pg-palette.fifo'));
+  });
+
+  it('the title counts the steps of the path taken: FIFO adds steps, a tree row skips one, a one-step flow shows none', async () => {
+    const journal = JSON.stringify(api.playground.session.savedJournal);
+    let pending = run('sendMessage');
+    const queue = (await nextPrompt(api)) as vscode.QuickPick<vscode.QuickPickItem>;
+    assert.equal(steps(queue), '1/2', 'queue, body');
+    await highlight(queue, 'pg-palette.fifo');
+    await pressEnter();
+    const body = await nextPrompt(api, queue);
+    assert.equal(steps(body), '2/4', 'a FIFO queue also asks for a group id and a deduplication id');
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.equal(await pending, undefined);
+
+    const row = snapshot(api).queues.find((q) => q.name === ORDERS)!;
+    pending = run('sendMessage', { node: 'queue', queue: row });
+    const fromRow = await nextPrompt(api, body);
+    assert.equal(steps(fromRow), 'none', 'the row answered "which queue?": one step left');
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.equal(await pending, undefined);
+
+    pending = run('createBus');
+    const bus = await nextPrompt(api, fromRow);
+    assert.equal(bus.title, 'Create Event Bus');
+    assert.equal(steps(bus), 'none');
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.equal(await pending, undefined);
+    assert.equal(JSON.stringify(api.playground.session.savedJournal), journal, 'cancelled flows ran nothing');
   });
 
   it('a tree row is the argument of its context-menu command (delete the in-flight message)', async () => {

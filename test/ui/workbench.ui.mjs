@@ -1,3 +1,4 @@
+/* global document -- the functions passed to page.waitForFunction run in the page */
 // UI test: drives the real workbench like a person — command palette → Lessons view → the lesson —
 // reads the lesson page back out of its webview and saves a screenshot as a test artifact.
 import assert from 'node:assert/strict';
@@ -79,32 +80,46 @@ export async function runUiTest(server, browser, { artifacts }) {
     //    Broker Explorer follow; a bad name is refused as it is typed and nothing is created.
     const prompt = page.locator('.quick-input-widget');
     const input = prompt.locator('input');
-    // Each step of a flow is the same box with a new title ("Create Queue (3/5)"): wait for it.
-    const step = (n) => prompt.locator('.quick-input-title', { hasText: `(${n}/` }).waitFor({ state: 'visible', timeout: 10_000 });
-    const enter = async (n, text) => {
-      await step(n);
+    // Each step of a flow is the same box with a new title ("Create Queue (3/4)"). A person waits
+    // until it is there with the caret in it — and, in a list, the row they want highlighted —
+    // before pressing Enter; so does this.
+    const step = async (n, total) => {
+      await prompt.locator('.quick-input-title', { hasText: `(${n}/${total})` }).waitFor({ state: 'visible', timeout: 10_000 });
+      await page.waitForFunction(() => document.activeElement?.closest('.quick-input-widget') != null, null, { timeout: 10_000 });
+    };
+    const enter = async (n, total, { text, value, row } = {}) => {
+      await step(n, total);
       if (text !== undefined) await input.fill(text);
+      if (value !== undefined) await page.waitForFunction((v) => document.querySelector('.quick-input-widget input')?.value === v, value, { timeout: 10_000 });
+      if (row !== undefined) await prompt.locator('.monaco-list-row.focused', { hasText: row }).waitFor({ state: 'visible', timeout: 10_000 });
       await page.keyboard.press('Enter');
+      // The step is answered when its box is replaced by the next one (or closes).
+      const answered = () => prompt.locator('.quick-input-title', { hasText: `(${n}/${total})` }).waitFor({ state: 'hidden', timeout: 5_000 });
+      try {
+        await answered();
+      } catch {
+        // A person whose Enter did nothing presses it again; say so, so a pattern shows in the logs.
+        console.warn(`UI test: Enter on step ${n}/${total} did not advance in 5 s; pressing it again`);
+        await page.keyboard.press('Enter');
+        await answered();
+      }
     };
     await runCommand(page, 'Serverless Lab: Playground: Create Queue…');
-    await prompt.locator('.monaco-list-row', { hasText: 'Standard' }).waitFor({ state: 'visible' });
-    await enter(1); // Standard
-    await step(2);
+    await enter(1, 4, { row: 'Standard' });
+    await step(2, 4);
     await input.fill('bad name!');
     await prompt.locator('.quick-input-message', { hasText: /letters|digits|name/i }).waitFor({ state: 'visible', timeout: 10_000 });
     await page.keyboard.press('Enter'); // refused: the box stays open on step 2
-    await step(2);
+    await step(2, 4);
     await prompt.locator('.quick-input-message', { hasText: /letters|digits|name/i }).waitFor({ state: 'visible' });
-    await enter(2, 'ui-orders');
-    await enter(3); // visibility timeout: the proposed 30 s
-    await prompt.locator('.monaco-list-row', { hasText: 'No dead-letter queue' }).waitFor({ state: 'visible' });
-    await enter(4);
+    await enter(2, 4, { text: 'ui-orders' });
+    await enter(3, 4, { value: '30' }); // visibility timeout: the proposed 30 s
+    await enter(4, 4, { row: 'No dead-letter queue' });
     const broker = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Broker Explorer' }) });
     await broker.locator('.monaco-list-row', { hasText: 'ui-orders' }).waitFor({ state: 'visible', timeout: 30_000 });
     await runCommand(page, 'Serverless Lab: Playground: Send Message…');
-    await prompt.locator('.monaco-list-row', { hasText: 'ui-orders' }).waitFor({ state: 'visible' });
-    await enter(1);
-    await enter(2, '{"orderId": 1}');
+    await enter(1, 2, { row: 'ui-orders' });
+    await enter(2, 2, { text: '{"orderId": 1}' });
     await broker.locator('.monaco-list-row', { hasText: 'ui-orders' }).filter({ hasText: '1 visible' }).waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal(await broker.locator('.monaco-list-row', { hasText: 'bad name' }).count(), 0, 'the refused name created nothing');
     await page.screenshot({ path: join(artifacts, 'broker-explorer.png') });

@@ -81,7 +81,10 @@ function describeResource(snapshot: PlaygroundSnapshot, group: GroupName, name: 
 /** Picks an existing resource (or takes the tree row's); warns and cancels when there is none. */
 async function pickResource(ctx: FlowContext, group: GroupName, placeholder: string, filter: (name: string) => boolean = () => true): Promise<string | undefined> {
   const preset = presetFrom(ctx.node, group);
-  if (preset) return preset;
+  if (preset) {
+    ctx.flow.skip();
+    return preset;
+  }
   const names = (ctx.snapshot[group] as Array<{ name: string }>).map((r) => r.name).filter(filter);
   if (!names.length) {
     void vscode.window.showWarningMessage(`Serverless Lab: there are no ${NOUN[group]} in the playground yet — create one first.`);
@@ -129,7 +132,10 @@ function queueOf(snapshot: PlaygroundSnapshot, name: string): QueueView | undefi
 
 /** An in-flight message of a queue (the row's, or picked): what delete and change-visibility act on. */
 async function pickInFlight(ctx: FlowContext, verb: string): Promise<{ queue: string; message: QueueMessageView } | undefined> {
-  if (ctx.node?.node === 'message' && ctx.node.message.receiptHandle) return { queue: ctx.node.queue.name, message: ctx.node.message };
+  if (ctx.node?.node === 'message' && ctx.node.message.receiptHandle) {
+    ctx.flow.skip(2);
+    return { queue: ctx.node.queue.name, message: ctx.node.message };
+  }
   const queue = await pickResource(ctx, 'queues', `${verb}: which queue?`, (q) => Boolean(queueOf(ctx.snapshot, q)?.messages.some((m) => m.receiptHandle)));
   if (!queue) return undefined;
   const held = queueOf(ctx.snapshot, queue)!.messages.filter((m) => m.receiptHandle);
@@ -158,6 +164,7 @@ const createQueue: Build = async (ctx) => {
   const command: Extract<PlaygroundCommand, { op: 'createQueue' }> = { op: 'createQueue', name: name.trim(), fifo, visibilityTimeoutS };
   if (fifo) command.contentBasedDeduplication = true;
   if (dlq) {
+    ctx.flow.add(1);
     const maxReceiveCount = await numberStep(ctx, `Move a message to ${dlq} after how many receives?`, LIMITS.maxReceiveCount, '3');
     if (maxReceiveCount === null || maxReceiveCount === undefined) return undefined;
     command.deadLetter = { queue: dlq, maxReceiveCount };
@@ -254,9 +261,11 @@ const deleteResource: Build = async (ctx) => {
 const send: Build = async (ctx) => {
   const queue = await pickResource(ctx, 'queues', 'Send to which queue?');
   if (!queue) return undefined;
+  const fifo = Boolean(queueOf(ctx.snapshot, queue)?.fifo);
+  if (fifo) ctx.flow.add(2); // a group id and a deduplication id
   const body = await ctx.flow.text({ prompt: `Message body for ${queue}`, placeholder: '{"orderId": 1}', check: checkRequired('A message body') });
   if (body === undefined) return undefined;
-  if (!queueOf(ctx.snapshot, queue)?.fifo) return { op: 'send', queue, body };
+  if (!fifo) return { op: 'send', queue, body };
   const groupId = await ctx.flow.text({ prompt: 'Message group id: messages of one group are delivered in order, one at a time', value: 'group-1', check: checkToken('A group id') });
   if (groupId === undefined) return undefined;
   const deduplicationId = await ctx.flow.text({ prompt: 'Deduplication id (optional: empty uses content-based deduplication)', check: checkToken('A deduplication id', { optional: true }) });
@@ -293,12 +302,14 @@ const purge: Build = async (ctx) => {
 const publish: Build = async (ctx) => {
   const topic = await pickResource(ctx, 'topics', 'Publish to which topic?');
   if (!topic) return undefined;
+  const fifo = Boolean(ctx.snapshot.topics.find((t) => t.name === topic)?.fifo);
+  if (fifo) ctx.flow.add(1); // a group id
   const body = await ctx.flow.text({ prompt: `Message for ${topic}'s subscribers`, placeholder: '{"orderId": 1}', check: checkRequired('A message body') });
   if (body === undefined) return undefined;
   const attributes = await jsonStep(ctx, 'Message attributes (optional): what filter policies match on', '{"type": "order", "amount": 42}', checkAttributes);
   if (attributes === undefined) return undefined;
   const command: Extract<PlaygroundCommand, { op: 'publish' }> = { op: 'publish', topic, body, attributes: parseAttributes(attributes) };
-  if (ctx.snapshot.topics.find((t) => t.name === topic)?.fifo) {
+  if (fifo) {
     const groupId = await ctx.flow.text({ prompt: 'Message group id', value: 'group-1', check: checkToken('A group id') });
     if (groupId === undefined) return undefined;
     command.groupId = groupId;
@@ -331,7 +342,10 @@ const produce: Build = async (ctx) => {
 
 /** A consumer group: the row's, an existing one, or a new id typed in. */
 async function pickGroup(ctx: FlowContext, stream: string, placeholder: string): Promise<string | undefined> {
-  if (ctx.node?.node === 'consumer') return ctx.node.consumer.id;
+  if (ctx.node?.node === 'consumer') {
+    ctx.flow.skip();
+    return ctx.node.consumer.id;
+  }
   const groups = ctx.snapshot.streams.find((s) => s.name === stream)?.groups ?? [];
   return ctx.flow.pick({
     placeholder,
@@ -355,6 +369,7 @@ const consume: Build = async (ctx) => {
   });
   if (from === undefined) return undefined;
   if (!from) return { op: 'consume', stream, group };
+  ctx.flow.add(1);
   const offset = await numberStep(ctx, `Offset to read partition ${from.partition} from`, LIMITS.offset, String(from.start));
   return offset === null || offset === undefined ? undefined : { op: 'consume', stream, group, partition: from.partition, offset };
 };
@@ -397,6 +412,7 @@ const attachHandler: Build = async (ctx) => {
     void vscode.window.showWarningMessage('Serverless Lab: a handler is triggered by a queue, topic or stream — create one first.');
     return undefined;
   }
+  if (preset) ctx.flow.skip();
   const trigger = preset ?? (await ctx.flow.pick({ placeholder: 'What triggers it?', items: triggers }));
   if (!trigger) return undefined;
   const taken = ctx.snapshot.functions.map((f) => f.name);
@@ -469,34 +485,36 @@ interface Spec {
   op: PlaygroundOp;
   build: Build;
   title: string;
+  /** Steps of the usual path (the title shows "(2/4)"); the flow adds and skips as answers come. */
+  steps: number;
   present?: Present;
 }
 
 export function registerPlaygroundCommands(app: CommandContext): vscode.Disposable[] {
   const specs: Spec[] = [
-    { name: 'createQueue', op: 'createQueue', title: 'Create Queue', build: createQueue },
-    { name: 'createTopic', op: 'createTopic', title: 'Create Topic', build: createTopic },
-    { name: 'subscribe', op: 'subscribe', title: 'Subscribe', build: subscribe },
-    { name: 'unsubscribe', op: 'unsubscribe', title: 'Unsubscribe', build: unsubscribe },
-    { name: 'createStream', op: 'createStream', title: 'Create Stream', build: createStream },
-    { name: 'createBus', op: 'createBus', title: 'Create Event Bus', build: createBus },
-    { name: 'putRule', op: 'putRule', title: 'Put Rule', build: putRule },
-    { name: 'removeRule', op: 'removeRule', title: 'Remove Rule', build: removeRule },
-    { name: 'delete', op: 'delete', title: 'Delete', build: deleteResource },
-    { name: 'sendMessage', op: 'send', title: 'Send Message', build: send },
-    { name: 'receiveMessages', op: 'receive', title: 'Receive Messages', build: receive, present: presentReceived() },
-    { name: 'deleteMessage', op: 'deleteMessage', title: 'Delete Message', build: deleteMessage },
-    { name: 'changeVisibility', op: 'changeVisibility', title: 'Change Visibility', build: changeVisibility },
-    { name: 'purgeQueue', op: 'purge', title: 'Purge Queue', build: purge },
-    { name: 'publish', op: 'publish', title: 'Publish', build: publish },
-    { name: 'putEvent', op: 'putEvent', title: 'Put Event', build: putEvent },
-    { name: 'produce', op: 'produce', title: 'Produce Record', build: produce },
-    { name: 'consume', op: 'consume', title: 'Consume Records', build: consume, present: presentDocument(app, (c) => `consumed ${'stream' in c ? c.stream : ''}`) },
-    { name: 'replay', op: 'replay', title: 'Replay Stream', build: replay },
-    { name: 'attachHandler', op: 'attachHandler', title: 'Attach Handler', build: attachHandler },
-    { name: 'detachHandler', op: 'detachHandler', title: 'Detach Handler', build: detachHandler },
-    { name: 'advanceTime', op: 'advance', title: 'Advance Time', build: advance },
-    { name: 'reset', op: 'reset', title: 'Reset Playground', build: reset },
+    { name: 'createQueue', op: 'createQueue', title: 'Create Queue', steps: 4, build: createQueue },
+    { name: 'createTopic', op: 'createTopic', title: 'Create Topic', steps: 2, build: createTopic },
+    { name: 'subscribe', op: 'subscribe', title: 'Subscribe', steps: 3, build: subscribe },
+    { name: 'unsubscribe', op: 'unsubscribe', title: 'Unsubscribe', steps: 2, build: unsubscribe },
+    { name: 'createStream', op: 'createStream', title: 'Create Stream', steps: 3, build: createStream },
+    { name: 'createBus', op: 'createBus', title: 'Create Event Bus', steps: 1, build: createBus },
+    { name: 'putRule', op: 'putRule', title: 'Put Rule', steps: 4, build: putRule },
+    { name: 'removeRule', op: 'removeRule', title: 'Remove Rule', steps: 2, build: removeRule },
+    { name: 'delete', op: 'delete', title: 'Delete', steps: 1, build: deleteResource },
+    { name: 'sendMessage', op: 'send', title: 'Send Message', steps: 2, build: send },
+    { name: 'receiveMessages', op: 'receive', title: 'Receive Messages', steps: 2, build: receive, present: presentReceived() },
+    { name: 'deleteMessage', op: 'deleteMessage', title: 'Delete Message', steps: 2, build: deleteMessage },
+    { name: 'changeVisibility', op: 'changeVisibility', title: 'Change Visibility', steps: 3, build: changeVisibility },
+    { name: 'purgeQueue', op: 'purge', title: 'Purge Queue', steps: 1, build: purge },
+    { name: 'publish', op: 'publish', title: 'Publish', steps: 3, build: publish },
+    { name: 'putEvent', op: 'putEvent', title: 'Put Event', steps: 4, build: putEvent },
+    { name: 'produce', op: 'produce', title: 'Produce Record', steps: 3, build: produce },
+    { name: 'consume', op: 'consume', title: 'Consume Records', steps: 3, build: consume, present: presentDocument(app, (c) => `consumed ${'stream' in c ? c.stream : ''}`) },
+    { name: 'replay', op: 'replay', title: 'Replay Stream', steps: 2, build: replay },
+    { name: 'attachHandler', op: 'attachHandler', title: 'Attach Handler', steps: 3, build: attachHandler },
+    { name: 'detachHandler', op: 'detachHandler', title: 'Detach Handler', steps: 1, build: detachHandler },
+    { name: 'advanceTime', op: 'advance', title: 'Advance Time', steps: 1, build: advance },
+    { name: 'reset', op: 'reset', title: 'Reset Playground', steps: 0, build: reset },
   ];
 
   /** Runs a command; errors (naming the bad field) go to an error message and change nothing. */
@@ -524,7 +542,7 @@ export function registerPlaygroundCommands(app: CommandContext): vscode.Disposab
 
   const handler = (spec: Spec) => async (arg?: unknown): Promise<PlaygroundResponse | undefined> => {
     if (isArgumentObject(arg)) return execute({ ...arg, op: spec.op } as PlaygroundCommand, 'run');
-    const ctx = await startFlow(spec.title, isNode(arg) ? arg : undefined, 5);
+    const ctx = await startFlow(spec.title, isNode(arg) ? arg : undefined, spec.steps);
     if (!ctx) return undefined;
     const command = await spec.build(ctx);
     if (!command) return undefined; // cancelled: nothing was sent
@@ -538,7 +556,7 @@ export function registerPlaygroundCommands(app: CommandContext): vscode.Disposab
     let interactive = false;
     if (isArgumentObject(arg)) query = { ...arg, op: 'inspect' } as typeof query;
     else {
-      const ctx = await startFlow('Inspect Message', isNode(arg) ? arg : undefined, 3);
+      const ctx = await startFlow('Inspect Message', isNode(arg) ? arg : undefined, 2);
       if (!ctx) return undefined;
       query = await inspectFlow(ctx);
       interactive = true;

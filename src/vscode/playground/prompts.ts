@@ -14,6 +14,15 @@ export interface TextStep {
   check?: Check;
 }
 
+/** When a freshly opened box takes its focus back (see `Prompts.reclaimFocus`). */
+const REFOCUS_AFTER_MS = [50, 250];
+
+/** Where a box is in its flow; both absent for a one-step flow. */
+export interface StepCount {
+  step?: number;
+  totalSteps?: number;
+}
+
 export interface PickStep<T> {
   placeholder: string;
   items: Array<Choice<T> | vscode.QuickPickItem>;
@@ -22,9 +31,13 @@ export interface PickStep<T> {
 }
 
 /**
- * One multi-step flow ("Create Queue", step 1 of 4, …). Every step resolves `undefined` when the
- * learner presses Esc (or the box loses focus and closes): the caller stops there and runs
- * nothing, so a cancelled flow never has side effects.
+ * One multi-step flow ("Create Queue (2/4)"). Every step resolves `undefined` when the learner
+ * presses Esc (or the box loses focus and closes): the caller stops there and runs nothing, so a
+ * cancelled flow never has side effects.
+ *
+ * The title counts the steps of the path being taken: a flow starts with the steps of its usual
+ * path, `skip()`s the ones a tree row already answered and `add()`s the ones an answer opens (a
+ * FIFO queue asks for a group id). A one-step flow shows no count.
  */
 export class Flow {
   private step = 0;
@@ -32,15 +45,32 @@ export class Flow {
   constructor(
     private readonly prompts: Prompts,
     readonly title: string,
-    private readonly totalSteps: number,
+    private total: number,
   ) {}
 
+  /** The path just grew by `n` steps (e.g. a FIFO queue asks for a group and a deduplication id). */
+  add(n: number): void {
+    this.total += n;
+  }
+
+  /** `n` planned steps will not be asked (a tree row already answered them). */
+  skip(n = 1): void {
+    this.total = Math.max(this.step, this.total - n);
+  }
+
+  /** "step/total" as the box shows it, or undefined for a one-step flow. */
+  private count(): { step?: number; totalSteps?: number } {
+    this.step++;
+    this.total = Math.max(this.total, this.step);
+    return this.total > 1 ? { step: this.step, totalSteps: this.total } : {};
+  }
+
   text(step: TextStep): Promise<string | undefined> {
-    return this.prompts.text(this.title, ++this.step, this.totalSteps, step);
+    return this.prompts.text(this.title, this.count(), step);
   }
 
   pick<T>(step: PickStep<T>): Promise<T | undefined> {
-    return this.prompts.pick(this.title, ++this.step, this.totalSteps, step);
+    return this.prompts.pick(this.title, this.count(), step);
   }
 }
 
@@ -59,9 +89,9 @@ export class Prompts implements vscode.Disposable {
     return new Flow(this, title, totalSteps);
   }
 
-  text(title: string, step: number, totalSteps: number, options: TextStep): Promise<string | undefined> {
+  text(title: string, count: StepCount, options: TextStep): Promise<string | undefined> {
     const box = vscode.window.createInputBox();
-    Object.assign(box, { title, step, totalSteps, prompt: options.prompt, placeholder: options.placeholder, value: options.value ?? '', ignoreFocusOut: true });
+    Object.assign(box, { title, ...count, prompt: options.prompt, placeholder: options.placeholder, value: options.value ?? '', ignoreFocusOut: true });
     const check = options.check ?? (() => undefined);
     box.validationMessage = box.value ? check(box.value) : undefined;
     return this.open(box, (done) => [
@@ -74,9 +104,9 @@ export class Prompts implements vscode.Disposable {
     ]);
   }
 
-  pick<T>(title: string, step: number, totalSteps: number, options: PickStep<T>): Promise<T | undefined> {
+  pick<T>(title: string, count: StepCount, options: PickStep<T>): Promise<T | undefined> {
     const qp = vscode.window.createQuickPick<vscode.QuickPickItem>();
-    Object.assign(qp, { title, step, totalSteps, placeholder: options.placeholder, items: options.items, ignoreFocusOut: true, matchOnDescription: true });
+    Object.assign(qp, { title, ...count, placeholder: options.placeholder, items: options.items, ignoreFocusOut: true, matchOnDescription: true });
     const typed = options.typed;
     const typedItem = (text: string): Choice<T> => ({ label: typed!.label(text), value: typed!.value(text), alwaysShow: true });
     return this.open<T>(qp, (done) => [
@@ -105,14 +135,33 @@ export class Prompts implements vscode.Disposable {
         settled = true;
         if (this.current === input) this.current = undefined;
         subs.forEach((s) => s.dispose());
-        input.dispose();
         resolve(value);
+        // The answered box stays on screen until the flow's next box replaces it (the caller's next
+        // step runs in this same task): one box throughout, instead of closing — which hands focus
+        // back to the editor or a webview — and reopening. Nothing follows at the end of a flow,
+        // so the timer closes the box then.
+        setTimeout(() => input.dispose(), 0);
       };
       subs.push(...wire(done), input.onDidHide(() => done(undefined)));
       this.current = input;
       input.show();
+      this.reclaimFocus(input);
       this.shown.fire(input);
     });
+  }
+
+  /**
+   * A command run from the palette while a webview (the live diagram, a lesson page) had focus:
+   * the palette closes, the workbench hands focus back to the webview, and the webview takes it a
+   * moment after our box opened — the box stays open but keys go to the webview
+   * (microsoft/vscode#93950). Give the box its focus back once that has happened.
+   */
+  private reclaimFocus(input: vscode.InputBox | vscode.QuickPick<vscode.QuickPickItem>): void {
+    for (const ms of REFOCUS_AFTER_MS) {
+      setTimeout(() => {
+        if (this.current === input) void vscode.commands.executeCommand('workbench.action.focusQuickOpen').then(undefined, () => undefined);
+      }, ms);
+    }
   }
 
   dispose(): void {
