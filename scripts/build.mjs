@@ -4,6 +4,7 @@
 //   dist/cli.js             the `serverless-lab` command-line tool (Node)
 //   dist/runtime.js         the runtime child process (engine + isolated-vm), when present
 //   out/test/suite/index.js the extension-host test suite (mocha inside VS Code)
+//   out/test/vsix/index.js  the smoke suite for the extension installed from its VSIX
 //   out/test/bench/*.js     benchmarks that run inside the extension host
 // Flags: --production (minify, no source maps), --watch.
 import * as esbuild from 'esbuild';
@@ -23,6 +24,8 @@ const builds = [
   ...(existsSync('src/sandbox/runtime.ts') ? [{ ...node, entryPoints: ['src/sandbox/runtime.ts'], outfile: 'dist/runtime.js', external: ['isolated-vm', 'esbuild'] }] : []),
   // Suite: index.js (the runner code-server loads) requires each *.test.js; @vscode/test-cli loads the *.test.js files itself.
   { ...node, sourcemap: 'inline', minify: false, entryPoints: readdirSync('test/suite').filter((f) => f.endsWith('.ts')).map((f) => `test/suite/${f}`), outdir: 'out/test/suite', external: ['vscode', 'mocha', 'isolated-vm', './*.test'] },
+  // The same extension installed from its VSIX (test/harness/vsix.mjs): index.js runs installed.test.js.
+  { ...node, sourcemap: 'inline', minify: false, entryPoints: ['test/vsix/index.ts', 'test/vsix/installed.test.ts'], outdir: 'out/test/vsix', external: ['vscode', 'mocha'] },
   { ...node, sourcemap: false, minify: false, entryPoints: ['test/bench/activation.ts'], outfile: 'out/test/bench/activation.js', external: ['vscode'] },
 ];
 

@@ -1,12 +1,14 @@
 // Runs the extension-host suite (mocha inside a real VS Code extension host) and the UI test
 // (the workbench driven like a person), both in code-server + headless Chromium.
 // Exit code: 0 only when both pass. Artifacts (screenshots) go to test-artifacts/.
-//   node test/harness/run.mjs [--suite-only | --ui-only]
+// Then the VSIX phase: the packaged extension installed into a fresh code-server (test/harness/vsix.mjs).
+//   node test/harness/run.mjs [--suite-only | --ui-only | --vsix-only]
 import { mkdirSync } from 'node:fs';
 import { format } from 'node:util';
 import { join } from 'node:path';
 import { launchBrowser, repoRoot, startCodeServer } from './workbench.mjs';
 import { runUiTest } from '../ui/workbench.ui.mjs';
+import { runInstalledVsix } from './vsix.mjs';
 
 const args = new Set(process.argv.slice(2));
 const artifacts = join(repoRoot, 'test-artifacts');
@@ -58,29 +60,43 @@ export async function runExtensionHostSuite(server, browser, { timeoutMs = 300_0
 
 async function main() {
   const started = Date.now();
-  const server = await startCodeServer();
+  const only = ['--suite-only', '--ui-only', '--vsix-only'].find((a) => args.has(a));
+  const wants = (phase) => !only || only === `--${phase}-only`;
   const browser = await launchBrowser();
   let failed = 0;
   try {
-    if (!args.has('--ui-only')) {
-      console.log('── extension-host suite (mocha inside the real VS Code extension host) ──');
-      const code = await runExtensionHostSuite(server, browser);
-      console.log(`extension-host suite exit code: ${code}`);
-      if (code !== 0) failed++;
-    }
-    if (!args.has('--suite-only')) {
-      console.log('── UI test (workbench driven through the command palette) ──');
+    if (wants('suite') || wants('ui')) {
+      const server = await startCodeServer();
       try {
-        await runUiTest(server, browser, { artifacts });
-        console.log('UI test passed');
-      } catch (err) {
-        failed++;
-        console.error(`UI test failed: ${err.stack ?? err}`);
+        if (wants('suite')) {
+          console.log('── extension-host suite (mocha inside the real VS Code extension host) ──');
+          const code = await runExtensionHostSuite(server, browser);
+          console.log(`extension-host suite exit code: ${code}`);
+          if (code !== 0) failed++;
+        }
+        if (wants('ui')) {
+          console.log('── UI test (workbench driven through the command palette) ──');
+          try {
+            await runUiTest(server, browser, { artifacts });
+            console.log('UI test passed');
+          } catch (err) {
+            failed++;
+            console.error(`UI test failed: ${err.stack ?? err}`);
+          }
+        }
+      } finally {
+        await server.stop();
       }
+    }
+    if (wants('vsix')) {
+      // Last: it leaves production bundles in dist/ (the next build replaces them).
+      console.log('── the VSIX installed as a learner installs it ──');
+      const code = await runInstalledVsix(browser, { runSuite: runExtensionHostSuite });
+      console.log(`installed-VSIX suite exit code: ${code}`);
+      if (code !== 0) failed++;
     }
   } finally {
     await browser.close().catch(() => {});
-    await server.stop();
   }
   console.log(`real VS Code tests: ${failed ? 'FAILED' : 'passed'} in ${Math.round((Date.now() - started) / 1000)} s; artifacts in ${artifacts}`);
   process.exit(failed ? 1 : 0);

@@ -1,6 +1,6 @@
 // Starts a real VS Code (code-server) on loopback and opens it in headless Debian Chromium.
 // Shared by the test runner (test/harness/run.mjs), `npm start` and the activation benchmark.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,7 +40,7 @@ const USER_SETTINGS = {
  * Starts code-server with temporary user data, extensions and XDG folders.
  * Returns { url(payload?), port, workspace, stop() }.
  */
-export async function startCodeServer({ port, dataDir, workspaceFrom = join(repoRoot, 'test', 'fixtures', 'workspace'), log = () => {} } = {}) {
+export async function startCodeServer({ port, dataDir, workspaceFrom = join(repoRoot, 'test', 'fixtures', 'workspace'), installVsix, log = () => {} } = {}) {
   const dir = await ensureCodeServer();
   // dataDir (npm start) keeps settings, progress and the workspace between runs; tests use a fresh temp folder.
   const keepData = Boolean(dataDir);
@@ -52,6 +52,9 @@ export async function startCodeServer({ port, dataDir, workspaceFrom = join(repo
   if (!existsSync(workspace)) cpSync(workspaceFrom, workspace, { recursive: true });
   for (const d of ['ext', 'xdg-config', 'xdg-data', 'xdg-cache']) mkdirSync(join(root, d), { recursive: true });
   port ??= await freePort();
+  const env = { ...process.env, XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_DATA_HOME: join(root, 'xdg-data'), XDG_CACHE_HOME: join(root, 'xdg-cache') };
+  // installVsix: the extension as a learner gets it, installed the way `code --install-extension` does.
+  if (installVsix) execFileSync(node24(), [codeServerEntry(dir), '--install-extension', installVsix, '--user-data-dir', userData, '--extensions-dir', join(root, 'ext')], { env, stdio: 'pipe' });
 
   const child = spawn(node24(), [
     codeServerEntry(dir),
@@ -64,7 +67,7 @@ export async function startCodeServer({ port, dataDir, workspaceFrom = join(repo
   ], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_DATA_HOME: join(root, 'xdg-data'), XDG_CACHE_HOME: join(root, 'xdg-cache') },
+    env,
   });
   let output = '';
   const collect = (chunk) => {
