@@ -28,6 +28,11 @@ export interface Topology {
   edges: TopologyEdge[];
 }
 
+/** A traffic path template as a diagram label: each `{{…}}` placeholder shows as `…` (`/users/{{seq}}` → `/users/…`). */
+export function readablePath(path: string): string {
+  return path.replace(/\{\{[^}]*\}\}/g, '…');
+}
+
 /** Node id of a legacy backend behind a gateway route. */
 export function legacyId(gateway: string, method: string | undefined, path: string): string {
   return `${gateway}:legacy:${(method ?? 'ANY').toUpperCase()} ${path}`;
@@ -50,7 +55,7 @@ export function buildTopology(scenario: Scenario, calls: ReadonlyMap<string, Rea
     const target = t.target;
     const to = (target.queue ?? target.topic ?? target.stream ?? target.bus ?? target.function ?? target.gateway ?? target.bucket)!;
     nodes.push({ id: t.name, kind: 'traffic', label: t.name, detail: `${t.ratePerSecond}/s${t.spikes?.length ? ` (${t.spikes.length} spike${t.spikes.length > 1 ? 's' : ''})` : ''}` });
-    edges.push({ from: t.name, to, kind: 'traffic', label: target.gateway ? `${target.method ?? 'POST'} ${target.path}` : `${t.ratePerSecond}/s` });
+    edges.push({ from: t.name, to, kind: 'traffic', label: target.gateway ? `${target.method ?? 'POST'} ${readablePath(target.path!)}` : `${t.ratePerSecond}/s` });
   }
   for (const g of sc.gateways) {
     nodes.push({ id: g.name, kind: 'gateway', label: g.name, detail: `${(g.routes ?? []).length} route${(g.routes ?? []).length === 1 ? '' : 's'}` });
@@ -59,7 +64,7 @@ export function buildTopology(scenario: Scenario, calls: ReadonlyMap<string, Rea
       if (r.function) edges.push({ from: g.name, to: r.function, kind: 'route', label });
       else {
         const id = legacyId(g.name, r.method, r.path);
-        nodes.push({ id, kind: 'legacy', label: `legacy ${label}`, detail: `${r.legacy!.latencyMs} ms` });
+        nodes.push({ id, kind: 'legacy', label, detail: `${r.legacy!.latencyMs} ms` }); // drawn as "legacy · GET /users"
         edges.push({ from: g.name, to: id, kind: 'route', label });
       }
     }

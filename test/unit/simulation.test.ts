@@ -206,6 +206,8 @@ describe('Simulation', () => {
     const legacy = topo.nodes.find((n) => n.kind === 'legacy')!;
     assert.ok(topo.edges.some((e) => e.from === 'front' && e.to === legacy.id && e.kind === 'route'));
     assert.ok(topo.edges.some((e) => e.from === 'front' && e.to === 'api' && e.label === 'GET /new/{id}'));
+    assert.equal(legacy.label, 'ANY /old', 'the diagram prefixes the kind ("legacy · ANY /old")');
+    assert.equal(topo.edges.find((e) => e.from === 'new')!.label, 'GET /new/…', 'a template placeholder is not drawn as code');
   });
 
   it('a throttle fault caps the function: synchronous calls get 429 inside the window only', () => {

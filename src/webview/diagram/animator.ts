@@ -66,8 +66,48 @@ interface Badge {
   rect: SVGRectElement;
   text: SVGTextElement;
   title: SVGTitleElement;
+  /** The node's (or partition's) box, in SVG root space. */
   box: Box;
   last: string;
+  /** Partition badges sit right of their box; node badges are placed by `layoutBadges`. */
+  small: boolean;
+  /** Text width (px) as measured; 0 while hidden. */
+  width: number;
+  /** Where the badge's background is, once placed (SVG root space). */
+  at?: Box;
+}
+
+/** Badge geometry: 11 px text on a 15 px pill, 4 px padding, 3 px from its node. */
+const BADGE_H = 15;
+const BADGE_PAD = 4;
+const BADGE_GAP = 3;
+/** Widths are rounded up to this step, so a count going from 9 to 10 does not move badges around. */
+const BADGE_STEP = 16;
+
+function overlaps(a: Box, b: Box): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+/**
+ * Where each node's badge goes: above the node (right-aligned, centred, left-aligned), else below
+ * it, else a row further out — the first spot that covers no other badge, node or edge label, and
+ * stays right of the diagram's left edge. When every spot is taken the first one is used. `obstacles`
+ * are boxes already taken (nodes, partition badges); the chosen spots are added to it.
+ */
+export function placeBadges(badges: Array<{ box: Box; width: number }>, obstacles: Box[], left: number): Box[] {
+  return badges.map(({ box, width }) => {
+    const w = width + 2 * BADGE_PAD;
+    const right = box.x + box.width - w;
+    const centre = box.x + (box.width - w) / 2;
+    const above = box.y - BADGE_GAP - BADGE_H;
+    const below = box.y + box.height + BADGE_GAP;
+    const rows = [above, below, above - BADGE_H - 2, below + BADGE_H + 2, above - 2 * (BADGE_H + 2), below + 2 * (BADGE_H + 2)];
+    const spots = rows.flatMap((y) => [right, centre, box.x].map((x) => ({ x: Math.max(left, x), y, width: w, height: BADGE_H })));
+    const own = (o: Box) => o.x === box.x && o.y === box.y && o.width === box.width && o.height === box.height;
+    const chosen = spots.find((spot) => !obstacles.some((o) => !own(o) && overlaps(spot, o))) ?? spots[0];
+    obstacles.push(chosen);
+    return chosen;
+  });
 }
 
 interface EdgePath {
@@ -109,6 +149,11 @@ export class Animator {
   private readonly badgeLayer: SVGGElement;
   private readonly dotLayer: SVGGElement;
   private readonly badges = new Map<string, Badge>();
+  /** Edge labels' boxes: badges keep off them. */
+  private readonly labelBoxes: Box[];
+  /** A badge's width changed: place them all again on the next frame. */
+  private badgesMoved = false;
+  private measure: ((text: string) => number) | undefined;
   private readonly nodeGroups = new Map<string, SVGGElement>();
   private readonly edges: (EdgePath | undefined)[] = [];
   private readonly edgePaths: (SVGPathElement | undefined)[] = [];
@@ -142,6 +187,7 @@ export class Animator {
     }
     for (const [id, g] of partitions) this.badges.set(id, this.makeBadge(id, g, true));
     this.edgePaths = edgePaths;
+    this.labelBoxes = [...svg.querySelectorAll<SVGGElement>('g.edgeLabel')].map((g) => boxIn(svg, g)).filter((b) => b.width > 0 && b.height > 0);
   }
 
   private makeBadge(id: string, el: SVGGElement, small = false): Badge {
@@ -151,16 +197,77 @@ export class Animator {
     g.dataset.node = id;
     const rect = document.createElementNS(SVG, 'rect');
     rect.setAttribute('rx', '3');
+    rect.setAttribute('x', String(-BADGE_PAD));
+    rect.setAttribute('y', '-11');
+    rect.setAttribute('height', String(BADGE_H));
     const text = document.createElementNS(SVG, 'text');
+    text.setAttribute('text-anchor', 'middle');
     const title = document.createElementNS(SVG, 'title');
     g.append(title, rect, text);
-    // Above the node's top-right corner; partitions: to the right of the box.
-    if (small) g.setAttribute('transform', `translate(${box.x + box.width + 3},${box.y + box.height / 2 + 4})`);
-    else g.setAttribute('transform', `translate(${box.x + box.width - 2},${box.y - 3})`);
-    text.setAttribute('text-anchor', small ? 'start' : 'end');
+    // Partitions: right of the box, in the stream's frame. Node badges: placed by layoutBadges().
+    if (small) g.setAttribute('transform', `translate(${box.x + box.width + BADGE_GAP + BADGE_PAD},${box.y + box.height / 2 + 4})`);
     g.style.display = 'none';
     this.badgeLayer.append(g);
-    return { g, rect, text, title, box, last: '' };
+    return { g, rect, text, title, box, last: '', small, width: 0 };
+  }
+
+  /**
+   * Text width in px, from the badge font's metrics on a canvas: no SVG layout read. The font is
+   * read once from a badge's computed style (the editor font in VS Code, usually monospace).
+   */
+  private textWidth(text: string, sample: SVGTextElement): number {
+    if (!this.measure) {
+      const style = getComputedStyle(sample);
+      const ctx = document.createElement('canvas').getContext('2d');
+      if (ctx) {
+        ctx.font = `${style.fontSize || '11px'} ${style.fontFamily || 'sans-serif'}`;
+        this.measure = (t) => ctx.measureText(t).width;
+      } else this.measure = (t) => t.length * 6.3;
+    }
+    return Math.ceil(this.measure(text));
+  }
+
+  /**
+   * Places every shown node badge (see `placeBadges`), then grows the SVG's viewBox if a badge
+   * would be cut off at its edge (the top row's badges sit above the diagram's first nodes).
+   */
+  private layoutBadges(): void {
+    this.badgesMoved = false;
+    const shown = [...this.badges.values()].filter((b) => b.width > 0);
+    const nodes = [...this.badges.values()].filter((b) => !b.small).map((b) => b.box);
+    const obstacles: Box[] = [
+      ...nodes,
+      ...this.labelBoxes,
+      ...shown.filter((b) => b.small).map((b) => ({ x: b.box.x + b.box.width + BADGE_GAP, y: b.box.y + b.box.height / 2 - 7, width: b.width + 2 * BADGE_PAD, height: BADGE_H })),
+    ];
+    // Top to bottom, left to right: the same diagram always gets the same layout.
+    const placing = shown.filter((b) => !b.small).sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x);
+    const vb = this.svg.viewBox.baseVal;
+    const spots = placeBadges(placing, obstacles, vb && vb.width ? vb.x : -Infinity);
+    placing.forEach((b, i) => {
+      const at = spots[i];
+      b.at = at;
+      b.g.setAttribute('transform', `translate(${at.x + BADGE_PAD},${at.y + 11})`);
+    });
+    if (!vb || !vb.width) return;
+    let { x, y, width, height } = vb;
+    for (const b of shown) {
+      const at = b.at ?? (b.small ? { x: b.box.x + b.box.width + BADGE_GAP, y: b.box.y, width: b.width + 2 * BADGE_PAD, height: BADGE_H } : undefined);
+      if (!at) continue;
+      const x2 = Math.max(x + width, at.x + at.width + 2);
+      const y2 = Math.max(y + height, at.y + at.height + 2);
+      x = Math.min(x, at.x - 2);
+      y = Math.min(y, at.y - 2);
+      width = x2 - x;
+      height = y2 - y;
+    }
+    if (x !== vb.x || y !== vb.y || width !== vb.width || height !== vb.height) {
+      const grow = width / vb.width;
+      this.svg.setAttribute('viewBox', `${x} ${y} ${width} ${height}`);
+      // Mermaid caps the width at the drawing's natural size: keep the same scale.
+      const max = parseFloat(this.svg.style.maxWidth);
+      if (max) this.svg.style.maxWidth = `${max * grow}px`;
+    }
   }
 
   /** Queue node states (applied on the next frame, last one per node wins). */
@@ -277,6 +384,7 @@ export class Animator {
       if (s.partitions) for (const p of s.partitions) this.writeBadge(`${s.id}#${p.partition}`, `lag ${p.lag}`, `end offset ${p.end}, committed ${p.committed}, lag ${p.lag}`, p.lag > 0 ? 'retrying' : 'idle');
     }
     this.pendingStates.clear();
+    if (this.badgesMoved) this.layoutBadges();
   }
 
   private writeBadge(id: string, text: string, tooltip: string, status: string): void {
@@ -287,13 +395,19 @@ export class Animator {
     b.title.textContent = tooltip;
     b.g.setAttribute('data-status', status);
     b.g.style.display = '';
-    // Size the background from the character count: no layout read per frame (11px font ≈ 6.3px/char).
-    const w = text.length * 6.3 + 8;
-    const small = b.g.classList.contains('sl-badge-small');
-    b.rect.setAttribute('x', String(small ? -3 : -w + 4));
-    b.rect.setAttribute('y', '-11');
-    b.rect.setAttribute('width', String(w));
-    b.rect.setAttribute('height', '15');
+    const width = Math.ceil(this.textWidth(text, b.text) / BADGE_STEP) * BADGE_STEP;
+    if (width === b.width) return;
+    b.width = width;
+    b.rect.setAttribute('width', String(width + 2 * BADGE_PAD));
+    b.text.setAttribute('x', String(width / 2)); // centred on the pill
+    this.badgesMoved = true;
+  }
+
+  /** Where a node's badge is drawn (SVG root space), once shown (tests read it). */
+  badgeBox(id: string): Box | undefined {
+    const b = this.badges.get(id);
+    if (!b || !b.width) return undefined;
+    return b.at ?? { x: b.box.x + b.box.width + BADGE_GAP, y: b.box.y + b.box.height / 2 - 7, width: b.width + 2 * BADGE_PAD, height: BADGE_H };
   }
 
   /** Badge text currently shown for a node (tests read it). */

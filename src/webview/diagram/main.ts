@@ -333,6 +333,7 @@ new MutationObserver(() => {
 // Hooks for tests and benchmarks (read-only views of the state).
 window.__slDiagram = {
   badge: (id: string) => animator?.badge(id),
+  badgeBox: (id: string) => animator?.badgeBox(id),
   badgeFor: (s: NodeState) => badgeText(s),
   stats: () => animator?.stats,
   status: (id: string) => states.get(id)?.status,
