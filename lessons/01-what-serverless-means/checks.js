@@ -86,7 +86,7 @@ module.exports = [
       const s502 = nameless.filter((x) => x.status === 502).length;
       const s200 = nameless.filter((x) => x.status === 200).length;
       let why = '';
-      if (s502) why = ` ${s502} got a 502 Internal Server Error: your handler threw on a missing name (API Gateway turns a function error into a 502, and the client learns nothing).`;
+      if (s502) why = ` ${s502} got a 502 (the gateway's answer to a function error): your handler threw on a missing name (API Gateway turns a function error into a 502, and the client learns nothing).`;
       else if (s200) why = ` ${s200} got a 200: the handler greeted a visitor who gave no name ("Hello, undefined!"); a client error deserves a 4xx.`;
       return {
         pass,

@@ -11,7 +11,8 @@ export const handler: Handler<HttpEvent> = async (event, context) => {
   work(40); // rendering the page
 
   // Read-modify-write. In the lab a handler's calls happen at one instant, so nothing can slip in
-  // between; on real DynamoDB use UpdateItem with `ADD count :one` (an atomic counter) instead.
+  // between; on real DynamoDB use UpdateItem with `ADD #count :one` (an atomic counter; `count` is
+  // a reserved word, so it goes through ExpressionAttributeNames) instead.
   const item = tableGet('visits', page);
   const count = Number(item?.count ?? 0) + 1;
   tablePut('visits', { page, count });

@@ -42,7 +42,7 @@ export async function handler(event: { Records: SqsRecord[] }) {
     try {
       tablePut('payments', { orderId: command.orderId, amount: command.amount, messageId: record.messageId }, { ifNotExists: true });
     } catch (err) {
-      if (!/conditional request failed/i.test((err as Error).message)) throw err;
+      if ((err as { code?: string }).code !== 'ConditionalCheckFailed') throw err; // a real failure: retry the message
       log(`${command.orderId} already charged: duplicate ${record.messageId} ignored`);
       continue;
     }
