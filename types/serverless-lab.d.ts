@@ -113,13 +113,17 @@ declare module 'serverless-lab' {
     readonly coldStart: boolean;
     /** Id of the execution environment running this invocation. */
     readonly environmentId: string;
-    /** Virtual milliseconds left before the function's timeout (shrinks as you call `work`). */
+    /**
+     * Virtual milliseconds your code may still `work` before the function times out: the timeout
+     * less the invocation's fixed modelled time and the work declared so far.
+     */
     getRemainingTimeInMillis(): number;
   }
 
   /**
    * The type of a handler: called with the event and the context; may return a value or a
-   * promise. The result is returned to a synchronous caller as JSON (at most 1 MiB).
+   * promise. The result is returned to a synchronous caller as JSON (the lab caps it at 1 MiB;
+   * Lambda allows 6 MB for a synchronous response).
    */
   export type Handler<TEvent = unknown, TResult = unknown> = (event: TEvent, context: Context) => TResult | Promise<TResult>;
 }

@@ -450,14 +450,17 @@ export class FunctionPlatform {
     const req = running.req;
     env.invocations++;
     env.workSoFar = 0;
-    env.budgetMs = fn.timeoutMs - fn.durationMs - fn.latencyMs;
-    const deadline = this.ctx.clock.now + fn.timeoutMs;
+    // What the handler's own work may take: the timeout less the invocation's modelled fixed time
+    // (durationMs, latencyMs). The handler runs at one virtual instant, so what is left is this
+    // budget less the work declared so far — the same figure the timeout guard checks.
+    const budget = fn.timeoutMs - fn.durationMs - fn.latencyMs;
+    env.budgetMs = budget;
     const clock = this.ctx.clock;
     const context: HandlerContext = {
       awsRequestId: req.id,
       functionName: fn.name,
       memoryLimitInMB: fn.memoryMb,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - clock.now - env.workSoFar),
+      getRemainingTimeInMillis: () => Math.max(0, budget - env.workSoFar),
       coldStart: running.coldStart,
       environmentId: env.id,
     };

@@ -28,6 +28,9 @@ import type { TimerId } from './clock';
 import type { EngineContext } from './context';
 import { EngineError, ValidationError } from './errors';
 
+/** Largest message a queue can be set to accept, and most bytes one SendMessageBatch may carry: 1 MiB. */
+export const SQS_MAX_BATCH_BYTES = 1_048_576;
+
 export interface QueueOptions {
   name: string;
   /** FIFO queue: the name must end with ".fifo". */
@@ -40,7 +43,7 @@ export interface QueueOptions {
   delayS?: number;
   /** Default long-poll wait of `receiveWait`, default 0 (0–20 s). */
   receiveWaitS?: number;
-  /** Largest accepted message (body plus attribute names and values), default 262,144 bytes. */
+  /** Largest accepted message (body plus attribute names and values): 1,024–1,048,576 bytes, default 262,144 (SQS raised the maximum to 1 MiB in 2025; the default stayed). */
   maxMessageBytes?: number;
   /** FIFO only: deduplicate by SHA-256 of the body when a send has no deduplication id. */
   contentBasedDeduplication?: boolean;
@@ -288,7 +291,7 @@ export class Queue {
     const retentionS = seconds('retentionS', options.retentionS, 345600, 60, 1209600);
     const delayS = seconds('delayS', options.delayS, 0, 0, 900);
     const receiveWaitS = seconds('receiveWaitS', options.receiveWaitS, 0, 0, 20);
-    const maxMessageBytes = integer('maxMessageBytes', options.maxMessageBytes, 262144, 1024, 262144);
+    const maxMessageBytes = integer('maxMessageBytes', options.maxMessageBytes, 262144, 1024, SQS_MAX_BATCH_BYTES);
     const contentBasedDeduplication = flag('contentBasedDeduplication', options.contentBasedDeduplication);
     if (contentBasedDeduplication && !fifo) {
       throw new ValidationError('contentBasedDeduplication', 'only FIFO queues deduplicate (standard queues are at-least-once)');
@@ -421,7 +424,7 @@ export class Queue {
       ids.add(entry.id);
       if (typeof entry.body === 'string') total += utf8Bytes(entry.body);
     }
-    if (total > this.maxBytes) throw new ValidationError('entries', `the batch carries ${total} bytes, over maxMessageBytes ${this.maxBytes}`);
+    if (total > SQS_MAX_BATCH_BYTES) throw new ValidationError('entries', `the batch carries ${total} bytes, over the ${SQS_MAX_BATCH_BYTES} bytes a batch may carry`);
 
     const successful: Array<{ id: string } & SendResult> = [];
     const failed: Array<{ id: string; code: string; message: string }> = [];

@@ -297,7 +297,25 @@ describe('FunctionPlatform: lifecycle', () => {
     }));
     const id = s.platform.invoke('ctxFn', {}, () => undefined);
     s.ctx.clock.drain();
-    assert.deepEqual(seen, [{ id, mem: 512, cold: true, left: 7500, fn: 'ctxFn' }]);
+    assert.deepEqual(seen, [{ id, mem: 512, cold: true, left: 7495, fn: 'ctxFn' }], '10 s less 2.5 s of work less the 5 ms every invocation takes');
+  });
+
+  it('remaining time leaves out the modelled fixed duration: work up to it finishes, a little more times out', () => {
+    const s = setup();
+    const left: number[] = [];
+    define(s, { name: 'tight', timeoutS: 1, durationMs: 100 }, (lab) => ({
+      handler: (event: { extra: number }, context) => {
+        left.push(context.getRemainingTimeInMillis());
+        lab.work(context.getRemainingTimeInMillis() + event.extra);
+      },
+    }));
+    const { results, done } = collect();
+    s.platform.invoke('tight', { extra: 0 }, done);
+    s.ctx.clock.drain();
+    s.platform.invoke('tight', { extra: 1 }, done);
+    s.ctx.clock.drain();
+    assert.deepEqual(left.slice(0, 2), [900, 900], 'the 1 s timeout less the 100 ms the invocation takes anyway');
+    assert.deepEqual(results.map((r) => r.ok), [true, false], 'trusting it exactly finishes; 1 ms more times out');
   });
 });
 

@@ -67,7 +67,7 @@ describe('Queue: options and defaults', () => {
       [{ delayS: 901 }, 'delayS'],
       [{ receiveWaitS: 21 }, 'receiveWaitS'],
       [{ maxMessageBytes: 100 }, 'maxMessageBytes'],
-      [{ maxMessageBytes: 262145 }, 'maxMessageBytes'],
+      [{ maxMessageBytes: 1_048_577 }, 'maxMessageBytes'],
       [{ duplicateRate: 1.5 }, 'duplicateRate'],
       [{ duplicateRate: -0.1 }, 'duplicateRate'],
       [{ contentBasedDeduplication: true }, 'contentBasedDeduplication'],
@@ -633,7 +633,20 @@ describe('Queue: batches', () => {
       'entries[1].id',
     );
     throwsValidation(() => queue.sendBatch([{ id: 'bad id!', body: 'x' }]), 'entries[0].id');
+    const fiveHundredKiB = 'x'.repeat(512 * 1024);
+    throwsValidation(() => queue.sendBatch([{ id: 'a', body: fiveHundredKiB }, { id: 'b', body: fiveHundredKiB }, { id: 'c', body: 'x' }]), 'entries');
     assert.equal(ctx.trace.length, 0);
+  });
+
+  it('takes messages up to 1 MiB when configured, and batches up to 1 MiB in total', () => {
+    const big = setup({ maxMessageBytes: 1_048_576 }).queue;
+    big.send('x'.repeat(1_048_576));
+    assert.equal(big.depth().visible, 1);
+    // Default queue (256 KiB per message): a batch of three 200 KiB messages fits the 1 MiB batch cap.
+    const { queue } = setup();
+    const result = queue.sendBatch(['a', 'b', 'c'].map((id) => ({ id, body: 'x'.repeat(200 * 1024) })));
+    assert.equal(result.successful.length, 3);
+    throwsValidation(() => queue.send('x'.repeat(262_145)), 'body');
   });
 
   it('deleteBatch reports the handles it could not use', () => {
