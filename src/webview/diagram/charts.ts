@@ -15,14 +15,28 @@ interface Chart {
   /** Named lines: values per point. */
   lines: (points: SeriesPoint[]) => Array<{ name: string; values: number[] }>;
   bars?: boolean;
+  /** What the caption says after the title: each line's latest value by default. */
+  summary?: (values: number[], unit: string) => string;
+  /** Node kinds that make the chart worth showing (a queue-depth chart needs a queue). */
+  needs: string[];
 }
 
+const FUNCTIONS = ['function'];
 const CHARTS: Chart[] = [
-  { title: 'Queue depth', unit: 'messages', lines: (pts) => perKey(pts, (p) => p.queueDepth) },
-  { title: 'Concurrency', unit: 'running', lines: (pts) => perKey(pts, (p) => p.concurrency) },
-  { title: 'Cold starts', unit: 'per bucket', lines: (pts) => [{ name: 'cold starts', values: pts.map((p) => p.coldStarts) }], bars: true },
-  { title: 'Cost', unit: 'USD (estimate)', lines: (pts) => [{ name: 'cost', values: pts.map((p) => p.cost) }] },
+  { title: 'Queue depth', unit: 'messages', lines: (pts) => perKey(pts, (p) => p.queueDepth), needs: ['queue', 'fifo-queue', 'dlq'] },
+  { title: 'Concurrency', unit: 'running', lines: (pts) => perKey(pts, (p) => p.concurrency), needs: FUNCTIONS },
+  {
+    title: 'Cold starts',
+    unit: 'per bucket',
+    lines: (pts) => [{ name: 'cold starts', values: pts.map((p) => p.coldStarts) }],
+    bars: true,
+    summary: (values) => `${values.reduce((a, b) => a + b, 0)} in view`,
+    needs: FUNCTIONS,
+  },
+  { title: 'Cost', unit: 'USD (estimate)', lines: (pts) => [{ name: 'cost', values: pts.map((p) => p.cost) }], summary: (values, unit) => `${fmt(values[values.length - 1] ?? 0, unit)} so far`, needs: FUNCTIONS },
 ];
+
+const colourOf = (line: number): string => `var(${PALETTE[line % PALETTE.length]}, currentColor)`;
 
 function perKey(points: SeriesPoint[], pick: (p: SeriesPoint) => Record<string, number>): Array<{ name: string; values: number[] }> {
   const names = new Set<string>();
@@ -41,6 +55,7 @@ export class Charts {
   private dirty = false;
   private readonly svgs: SVGSVGElement[] = [];
   private readonly captions: HTMLElement[] = [];
+  private readonly figures: HTMLElement[] = [];
 
   constructor(host: HTMLElement) {
     host.textContent = '';
@@ -57,7 +72,19 @@ export class Charts {
       host.append(fig);
       this.svgs.push(svg);
       this.captions.push(cap);
+      this.figures.push(fig);
     }
+  }
+
+  /** Shows only the charts the diagram's node kinds can fill (no queue: no queue-depth chart). */
+  setKinds(kinds: Iterable<string>): void {
+    const present = new Set(kinds);
+    CHARTS.forEach((c, i) => (this.figures[i].hidden = !c.needs.some((k) => present.has(k))));
+  }
+
+  /** Titles of the charts shown (tests read them). */
+  shown(): string[] {
+    return CHARTS.filter((_, i) => !this.figures[i].hidden).map((c) => c.title);
   }
 
   reset(): void {
@@ -90,16 +117,29 @@ export class Charts {
     let max = 0;
     for (const l of lines) for (const v of l.values) if (v > max) max = v;
     const n = this.points.length;
-    const last = lines.map((l) => `${l.name} ${fmt(l.values[l.values.length - 1] ?? 0, c.unit)}`).join(', ');
-    cap.textContent = `${c.title}${n ? ` — ${last}` : ''}`;
-    svg.setAttribute('aria-label', `${c.title} over the last ${n} buckets of ${this.bucketMs} ms; max ${fmt(max, c.unit)} ${c.unit}${n ? `; now ${last}` : ''}`);
+    const latest = (l: { values: number[] }) => fmt(l.values[l.values.length - 1] ?? 0, c.unit);
+    const said = c.summary ? (n ? c.summary(lines[0]?.values ?? [], c.unit) : '') : lines.map((l) => `${l.name} ${latest(l)}`).join(', ');
+    // The caption: the title, then each line's name and value after a swatch of its colour.
+    cap.textContent = c.title;
+    if (n && c.summary) cap.append(` — ${said}`);
+    else if (n) {
+      cap.append(' — ');
+      lines.forEach((l, li) => {
+        const key = document.createElement('span');
+        key.className = 'sl-chart-key';
+        key.style.background = colourOf(li);
+        cap.append(...(li ? [', '] : []), key, `${l.name} ${latest(l)}`);
+      });
+    }
+    cap.title = cap.textContent ?? '';
+    svg.setAttribute('aria-label', `${c.title} over the last ${n} buckets of ${this.bucketMs} ms; max ${fmt(max, c.unit)} ${c.unit}${n ? `; now ${said}` : ''}`);
     const parts: string[] = [];
     const x = (i: number): number => (n <= 1 ? W : (i / (n - 1)) * (W - 2) + 1);
     const y = (v: number): number => H - 2 - (max > 0 ? (v / max) * (H - 14) : 0);
     parts.push(`<line class="sl-axis" x1="0" y1="${H - 1.5}" x2="${W}" y2="${H - 1.5}"/>`);
     parts.push(`<text class="sl-chart-max" x="2" y="10">${fmt(max, c.unit)}</text>`);
     lines.forEach((l, li) => {
-      const colour = `var(${PALETTE[li % PALETTE.length]}, currentColor)`;
+      const colour = colourOf(li);
       if (c.bars) {
         const bw = Math.max(1, (W - 2) / Math.max(n, 1) - 0.5);
         l.values.forEach((v, i) => {

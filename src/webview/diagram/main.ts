@@ -202,6 +202,7 @@ window.addEventListener('message', (event: MessageEvent<HostToDiagram>) => {
   switch (m.type) {
     case 'topology':
       topology = m;
+      charts.setKinds(Object.values(m.kinds));
       requestRender();
       break;
     case 'updates':
@@ -334,6 +335,7 @@ new MutationObserver(() => {
 window.__slDiagram = {
   badge: (id: string) => animator?.badge(id),
   badgeBox: (id: string) => animator?.badgeBox(id),
+  charts: () => charts.shown(),
   badgeFor: (s: NodeState) => badgeText(s),
   stats: () => animator?.stats,
   status: (id: string) => states.get(id)?.status,
