@@ -100,7 +100,7 @@ module.exports = [
         /** @type {Map<string, Set<number>>} */
         const partitionsOf = new Map();
         let unkeyed = 0;
-        for (let p = 0; p < 4; p++) {
+        for (let p = 0; p < stream.partitions; p++) {
           for (const rec of stream.read(p, stream.startOffset(p), 100000)) {
             if (rec.key === undefined) unkeyed++;
             let user = rec.key;
