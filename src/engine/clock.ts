@@ -10,17 +10,22 @@ interface Timer {
   at: number;
   seq: number;
   fn: () => void;
-  cancelled: boolean;
+  /** Position in the heap, or -1 once the event ran or was cancelled. */
+  index: number;
 }
 
 /** Handle of a scheduled event, for `cancel`. */
 export type TimerId = Readonly<Pick<Timer, 'at' | 'seq'>>;
 
+/**
+ * The scheduler is a binary min-heap of timers ordered by (time, sequence number). Each timer knows
+ * its position in the heap, so a cancelled event is taken out at once (O(log n)) instead of waiting
+ * in the heap until it reaches the top: the heap only ever holds events that will run.
+ */
 export class Clock {
   private current = 0;
   private seq = 0;
   private heap: Timer[] = [];
-  private live = 0;
 
   /** Current virtual time in ms. */
   get now(): number {
@@ -29,12 +34,11 @@ export class Clock {
 
   /** Number of scheduled (not yet run, not cancelled) events. */
   get pending(): number {
-    return this.live;
+    return this.heap.length;
   }
 
   /** Time of the next event, or undefined when nothing is scheduled. */
   peek(): number | undefined {
-    this.dropCancelledTop();
     return this.heap.length ? this.heap[0].at : undefined;
   }
 
@@ -47,50 +51,40 @@ export class Clock {
   /** Run `fn` at virtual time `time` (not before now). */
   at(time: number, fn: () => void): TimerId {
     if (Number.isNaN(time)) throw new RangeError('time must be a number');
-    const timer: Timer = { at: Math.max(time, this.current), seq: ++this.seq, fn, cancelled: false };
-    this.push(timer);
-    this.live++;
+    const timer: Timer = { at: Math.max(time, this.current), seq: ++this.seq, fn, index: this.heap.length };
+    this.heap.push(timer);
+    this.siftUp(timer);
     return timer;
   }
 
   /** Cancel a scheduled event; cancelling one that already ran (or twice) does nothing. */
   cancel(id: TimerId | undefined): void {
     const timer = id as Timer | undefined;
-    if (!timer || timer.cancelled || !timer.fn) return;
-    timer.cancelled = true;
-    this.live--;
-    // Cancelled events wait in the heap until they reach the top; when they are most of it
-    // (many visibility timers cancelled by deletes), rebuild so memory stays bounded.
-    const dead = this.heap.length - this.live;
-    if (dead > 1024 && dead > this.live) this.compact();
-  }
-
-  private compact(): void {
-    const keep = this.heap.filter((t) => !t.cancelled);
-    this.heap = [];
-    for (const t of keep) this.push(t);
+    if (!timer || timer.index < 0) return;
+    const h = this.heap;
+    const last = h.pop()!;
+    if (last !== timer) {
+      // The last timer fills the hole, then moves up or down to its place.
+      last.index = timer.index;
+      h[last.index] = last;
+      if (last.index > 0 && this.less(last, h[(last.index - 1) >> 1])) this.siftUp(last);
+      else this.siftDown(last);
+    }
+    timer.index = -1;
   }
 
   /** Run the next event. Returns false when nothing is left to run. */
   step(): boolean {
-    this.dropCancelledTop();
     const timer = this.pop();
     if (!timer) return false;
-    this.live--;
     this.current = timer.at;
-    const fn = timer.fn;
-    timer.cancelled = true; // ran: a later cancel() is a no-op
-    fn();
+    timer.fn();
     return true;
   }
 
   /** Run every event up to and including virtual time `time`, then set the clock to `time`. */
   runUntil(time: number): void {
-    for (;;) {
-      const next = this.peek();
-      if (next === undefined || next > time) break;
-      this.step();
-    }
+    while (this.heap.length && this.heap[0].at <= time) this.step();
     if (time > this.current) this.current = time;
   }
 
@@ -106,45 +100,58 @@ export class Clock {
     return n;
   }
 
-  private dropCancelledTop(): void {
-    while (this.heap.length && this.heap[0].cancelled) this.pop();
-  }
-
   private less(a: Timer, b: Timer): boolean {
     return a.at < b.at || (a.at === b.at && a.seq < b.seq);
   }
 
-  private push(timer: Timer): void {
-    const h = this.heap;
-    h.push(timer);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(h[i], h[parent])) break;
-      [h[i], h[parent]] = [h[parent], h[i]];
-      i = parent;
-    }
-  }
-
+  /** Take the earliest timer out of the heap (it ran: a later cancel() is a no-op). */
   private pop(): Timer | undefined {
     const h = this.heap;
     if (!h.length) return undefined;
     const top = h[0];
     const last = h.pop()!;
-    if (h.length) {
+    if (last !== top) {
+      last.index = 0;
       h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l], h[m])) m = l;
-        if (r < h.length && this.less(h[r], h[m])) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
-        i = m;
-      }
+      this.siftDown(last);
     }
+    top.index = -1;
     return top;
+  }
+
+  // The sift loops move the timers they pass over and write `timer` once at its final place.
+
+  private siftUp(timer: Timer): void {
+    const h = this.heap;
+    let i = timer.index;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = h[parent];
+      if (!this.less(timer, p)) break;
+      h[i] = p;
+      p.index = i;
+      i = parent;
+    }
+    h[i] = timer;
+    timer.index = i;
+  }
+
+  private siftDown(timer: Timer): void {
+    const h = this.heap;
+    const n = h.length;
+    let i = timer.index;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.less(h[r], h[l]) ? r : l;
+      const child = h[c];
+      if (!this.less(child, timer)) break;
+      h[i] = child;
+      child.index = i;
+      i = c;
+    }
+    h[i] = timer;
+    timer.index = i;
   }
 }

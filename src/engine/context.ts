@@ -11,7 +11,8 @@ export class EngineContext {
   readonly seed: number;
   readonly random: Random;
   readonly trace: Trace;
-  private readonly counters = new Map<string, number>();
+  /** The last number issued per id prefix (a cell per prefix, counted up in place). */
+  private readonly counters = new Map<string, { n: number }>();
 
   constructor(options: { seed?: number; records?: RecordRetention } = {}) {
     this.clock = new Clock();
@@ -34,8 +35,8 @@ export class EngineContext {
 
   /** A fresh id such as `msg-17` (per-prefix counter). */
   id(prefix: string): string {
-    const n = (this.counters.get(prefix) ?? 0) + 1;
-    this.counters.set(prefix, n);
-    return `${prefix}-${n}`;
+    let counter = this.counters.get(prefix);
+    if (counter === undefined) this.counters.set(prefix, (counter = { n: 0 }));
+    return `${prefix}-${++counter.n}`;
   }
 }

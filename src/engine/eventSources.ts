@@ -123,7 +123,7 @@ function sqsRecord(m: ReceivedMessage, arn: string): SqsEventRecord {
   if (m.deduplicationId !== undefined) attributes.MessageDeduplicationId = m.deduplicationId;
   if (m.sequenceNumber !== undefined) attributes.SequenceNumber = m.sequenceNumber;
   const messageAttributes: SqsEventRecord['messageAttributes'] = {};
-  for (const name of Object.keys(m.attributes)) {
+  for (const name in m.attributes) {
     const v = m.attributes[name];
     messageAttributes[name] = { stringValue: String(v), dataType: typeof v === 'number' ? 'Number' : 'String' };
   }
@@ -215,7 +215,7 @@ export function addQueueSource(platform: FunctionPlatform, ctx: EngineContext, f
 
   /** Receive up to `n` messages (SQS returns at most 10 per call). */
   const receiveUpTo = (n: number, into: ReceivedMessage[]): void => {
-    while (into.length < n) {
+    while (into.length < n && queue.hasReceivable()) {
       const got = queue.receive({ max: Math.min(10, n - into.length) });
       if (got.length === 0) return;
       for (const m of got) into.push(m);
@@ -307,33 +307,36 @@ export function addQueueSource(platform: FunctionPlatform, ctx: EngineContext, f
   function scheduleWake(): void {
     if (wakeScheduled || stopped) return;
     wakeScheduled = true;
-    clock.schedule(0, () => {
-      wakeScheduled = false;
-      // Gathering pollers top up first: a full batch goes at once.
-      for (const p of pollers) {
-        if (p.state !== 'gathering') continue;
-        receiveUpTo(batchSize, p.batch);
-        if (p.batch.length >= batchSize) {
-          clock.cancel(p.timer);
-          p.timer = undefined;
-          invoke(p);
-        }
-      }
-      let starved = false;
-      while (idle.length > 0 && !stopped) {
-        const p = idle.pop()!;
-        if (p.state !== 'idle') continue;
-        poll(p);
-        if (p.state === 'idle' || p.state === 'retired') {
-          // Nothing receivable although messages are visible (FIFO: every group has a batch in
-          // flight). Do not wake again now: the queue says when a group unblocks (onVisible).
-          starved = true;
-          break;
-        }
-      }
-      if (!starved) maybeScaleUp();
-    });
+    clock.schedule(0, wake);
   }
+
+  /** The wake-up itself (one function for the mapping's lifetime, not a closure per wake). */
+  const wake = (): void => {
+    wakeScheduled = false;
+    // Gathering pollers top up first: a full batch goes at once.
+    for (const p of pollers) {
+      if (p.state !== 'gathering') continue;
+      receiveUpTo(batchSize, p.batch);
+      if (p.batch.length >= batchSize) {
+        clock.cancel(p.timer);
+        p.timer = undefined;
+        invoke(p);
+      }
+    }
+    let starved = false;
+    while (idle.length > 0 && !stopped) {
+      const p = idle.pop()!;
+      if (p.state !== 'idle') continue;
+      poll(p);
+      if (p.state === 'idle' || p.state === 'retired') {
+        // Nothing receivable although messages are visible (FIFO: every group has a batch in
+        // flight). Do not wake again now: the queue says when a group unblocks (onVisible).
+        starved = true;
+        break;
+      }
+    }
+    if (!starved) maybeScaleUp();
+  };
 
   const unsubscribe = queue.onVisible(scheduleWake);
   const initial = Math.min(INITIAL_POLLERS, maxPollers);

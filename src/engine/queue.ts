@@ -124,33 +124,41 @@ export interface MessageSnapshot {
 type MessageState = 'visible' | 'in-flight' | 'delayed' | 'gone';
 type Attributes = Record<string, string | number>;
 
-/** One stored copy of a message (a standard queue's duplicate is a second copy with the same id). */
-interface StoredMessage {
-  readonly id: string;
-  readonly body: string;
-  readonly attributes: Attributes;
-  readonly groupId: string | undefined;
-  readonly deduplicationId: string | undefined;
-  readonly sequenceNumber: string | undefined;
-  readonly sentAt: number;
-  state: MessageState;
-  receiveCount: number;
-  firstReceivedAt: number;
-  visibleAt: number;
+/**
+ * One stored copy of a message (a standard queue's duplicate is a second copy with the same id).
+ * A class rather than an object literal: V8 may decide to allocate every object of a literal
+ * straight in the old generation when many of them survived a few collections; short-lived messages
+ * allocated there make each minor GC slow. Instances created with `new` are not pretenured that way.
+ */
+class StoredMessage {
+  state: MessageState = 'delayed';
+  receiveCount = 0;
+  firstReceivedAt = 0;
   /** The latest receipt handle, while it is valid. */
-  receipt: string | undefined;
+  receipt: string | undefined = undefined;
   /** End of the delivery delay. */
-  timer: TimerId | undefined;
+  timer: TimerId | undefined = undefined;
   /** In-flight messages, earliest visibility deadline (`visibleAt`) first. */
-  earlier: StoredMessage | undefined;
-  later: StoredMessage | undefined;
+  earlier: StoredMessage | undefined = undefined;
+  later: StoredMessage | undefined = undefined;
   /** All messages of the queue, oldest `sentAt` first (retention, snapshots, purge). */
-  olderAll: StoredMessage | undefined;
-  newerAll: StoredMessage | undefined;
+  olderAll: StoredMessage | undefined = undefined;
+  newerAll: StoredMessage | undefined = undefined;
   /** Delivery list: the visible list of a standard queue, or the message group of a FIFO queue. */
-  prev: StoredMessage | undefined;
-  next: StoredMessage | undefined;
-  group: MessageGroup | undefined;
+  prev: StoredMessage | undefined = undefined;
+  next: StoredMessage | undefined = undefined;
+  group: MessageGroup | undefined = undefined;
+
+  constructor(
+    readonly id: string,
+    readonly body: string,
+    readonly attributes: Attributes,
+    readonly groupId: string | undefined,
+    readonly deduplicationId: string | undefined,
+    readonly sequenceNumber: string | undefined,
+    readonly sentAt: number,
+    public visibleAt: number,
+  ) {}
 }
 
 /** A FIFO message group: its messages in send order, and how many are visible / in flight. */
@@ -573,6 +581,14 @@ export class Queue {
     return { visible: this.visibleCount, inFlight: this.inFlightCount, delayed: this.delayedCount };
   }
 
+  /**
+   * Whether a receive now can find a message: a visible one, or on a FIFO queue a group with nothing
+   * in flight. When false, `receive` returns nothing (and changes nothing).
+   */
+  hasReceivable(): boolean {
+    return this.fifo ? this.readyGroups.size > 0 : this.visibleHead !== undefined;
+  }
+
   /** A copy of every message, oldest first, for the broker explorer. */
   messages(): MessageSnapshot[] {
     const out: MessageSnapshot[] = [];
@@ -622,28 +638,7 @@ export class Queue {
     redrivenFrom: string | undefined,
   ): void {
     const now = this.ctx.clock.now;
-    const message: StoredMessage = {
-      id,
-      body,
-      attributes,
-      groupId,
-      deduplicationId,
-      sequenceNumber,
-      sentAt,
-      state: 'delayed',
-      receiveCount: 0,
-      firstReceivedAt: 0,
-      visibleAt: now + delayMs,
-      receipt: undefined,
-      timer: undefined,
-      earlier: undefined,
-      later: undefined,
-      olderAll: undefined,
-      newerAll: undefined,
-      prev: undefined,
-      next: undefined,
-      group: undefined,
-    };
+    const message = new StoredMessage(id, body, attributes, groupId, deduplicationId, sequenceNumber, sentAt, now + delayMs);
     this.insertBySentAt(message);
     if (this.fifo) this.joinGroup(message, groupId!);
     const detail = redrivenFrom !== undefined ? { from: redrivenFrom } : this.fifo ? { groupId, sequenceNumber } : undefined;
@@ -800,10 +795,6 @@ export class Queue {
     if (this.hasReceivable()) this.notifyVisible();
   }
 
-  private hasReceivable(): boolean {
-    return this.fifo ? this.readyGroups.size > 0 : this.visibleHead !== undefined;
-  }
-
   private take(max: number, visibilityMs: number): ReceivedMessage[] {
     const out: ReceivedMessage[] = [];
     this.quiet++;
@@ -859,7 +850,8 @@ export class Queue {
     this.handles.set(receipt, message);
     message.visibleAt = now + visibilityMs;
     this.insertInFlight(message);
-    this.ctx.trace.emit('received', this.name, message.id, undefined, { receiveCount });
+    const trace = this.ctx.trace;
+    trace.emit('received', this.name, message.id, undefined, trace.wants('received') ? { receiveCount } : undefined);
 
     const received: ReceivedMessage = {
       messageId: message.id,
@@ -880,17 +872,12 @@ export class Queue {
 
   /** At-least-once: a second stored copy of the message stays visible and will be delivered again. */
   private leaveDuplicate(original: StoredMessage): void {
-    const copy: StoredMessage = {
-      ...original,
-      state: 'visible',
-      visibleAt: this.ctx.clock.now,
-      receipt: undefined,
-      timer: undefined,
-      earlier: undefined,
-      later: undefined,
-      prev: undefined,
-      next: undefined,
-    };
+    const o = original;
+    const copy = new StoredMessage(o.id, o.body, o.attributes, o.groupId, o.deduplicationId, o.sequenceNumber, o.sentAt, this.ctx.clock.now);
+    copy.state = 'visible';
+    copy.receiveCount = o.receiveCount;
+    copy.firstReceivedAt = o.firstReceivedAt;
+    copy.group = o.group;
     // Same sent time: right after the original keeps the all-messages list ordered.
     copy.olderAll = original;
     copy.newerAll = original.newerAll;

@@ -14,7 +14,7 @@ import { EventBus, type BusEvent } from './bus';
 import { addQueueSource, addStreamSource, type EventSourceMapping } from './eventSources';
 import { InProcessExecutor, type Executor, type LabApi, type ModuleFactory } from './executor';
 import { FunctionPlatform, type BillingReport } from './functions';
-import { Queue } from './queue';
+import { Queue, type SendOptions } from './queue';
 import {
   didYouMean,
   ScenarioError,
@@ -366,16 +366,20 @@ export class Simulation {
   }
 
   /** Send to a queue, applying a `duplicate` fault (a producer retry that sends the message twice). */
-  private sendToQueue(q: Queue, body: string, options: { cause?: string; groupId?: string; deduplicationId?: string; attributes?: Record<string, string | number>; delayS?: number }): string {
+  private sendToQueue(q: Queue, body: string, options: SendOptions): string {
     const r = q.send(body, options);
     const dup = this.faults?.active('duplicate', q.name);
     if (dup && this.ctx.random.chance(dup.rate)) q.send(body, { ...options, cause: this.faults!.idOf(dup) });
     return r.messageId;
   }
 
-  private fifoOptions(q: Queue, groupId: string | undefined, dedupId: string): { groupId?: string; deduplicationId?: string } {
-    if (!q.fifo) return {};
-    return { groupId: groupId ?? 'default', deduplicationId: q.options.contentBasedDeduplication ? undefined : dedupId };
+  /** `options` completed with what a FIFO queue needs: a group ('default' if none) and a deduplication id (unless content-based). */
+  private withFifo(options: SendOptions, q: Queue, groupId: string | undefined, dedupId: string): SendOptions {
+    if (q.fifo) {
+      options.groupId = groupId ?? 'default';
+      options.deduplicationId = q.options.contentBasedDeduplication ? undefined : dedupId;
+    }
+    return options;
   }
 
   private buildTopic(t: Scenario['topics'][number], i: number, attempt: (path: string, build: () => void) => void): void {
@@ -393,7 +397,7 @@ export class Simulation {
       const q = this.queues.get(s.queue)!;
       endpoint = s.queue;
       deliver = (d) => {
-        this.sendToQueue(q, d.body, { cause: d.messageId, ...(d.raw && Object.keys(d.attributes).length ? { attributes: { ...d.attributes } } : {}), ...this.fifoOptions(q, d.groupId, d.messageId) });
+        this.sendToQueue(q, d.body, this.withFifo({ cause: d.messageId, ...(d.raw && Object.keys(d.attributes).length ? { attributes: { ...d.attributes } } : {}) }, q, d.groupId, d.messageId));
       };
     } else {
       const fn = s.function!;
@@ -419,7 +423,7 @@ export class Simulation {
       filterPolicy: s.filterPolicy as never,
       filterPolicyScope: s.filterPolicyScope,
       rawDelivery: s.rawDelivery,
-      ...(dlq ? { deadLetter: (d: TopicDelivery) => void this.sendToQueue(dlq, d.body, { cause: d.messageId, ...this.fifoOptions(dlq, d.groupId, d.messageId) }) } : {}),
+      ...(dlq ? { deadLetter: (d: TopicDelivery) => void this.sendToQueue(dlq, d.body, this.withFifo({ cause: d.messageId }, dlq, d.groupId, d.messageId)) } : {}),
     });
     this.subscriptionIds.set(s, id);
     return id;
@@ -447,14 +451,14 @@ export class Simulation {
           deliver = (e) => void this.platform.invokeAsync(fn, e, e.id);
         } else {
           const q = this.queues.get(t.queue!)!;
-          deliver = (e) => void this.sendToQueue(q, JSON.stringify(e), { cause: e.id, ...this.fifoOptions(q, t.messageGroupId, e.id) });
+          deliver = (e) => void this.sendToQueue(q, JSON.stringify(e), this.withFifo({ cause: e.id }, q, t.messageGroupId, e.id));
         }
         return {
           id: endpoint.replace(/[^.\-_A-Za-z0-9]/g, '_').slice(0, 64),
           endpoint,
           deliver,
           retry: { maxAttempts: t.maxRetries, maxAgeS: t.maxEventAgeS },
-          ...(dlq ? { deadLetter: (e: BusEvent) => void this.sendToQueue(dlq, JSON.stringify(e), { cause: e.id, ...this.fifoOptions(dlq, 'dead-letter', e.id) }) } : {}),
+          ...(dlq ? { deadLetter: (e: BusEvent) => void this.sendToQueue(dlq, JSON.stringify(e), this.withFifo({ cause: e.id }, dlq, 'dead-letter', e.id)) } : {}),
         };
       }),
     });
@@ -480,7 +484,7 @@ export class Simulation {
           ? (event, error) => {
               // Lambda's on-failure destination record (the fields lessons use).
               const record = { version: '1.0', requestContext: { functionName: f.name, condition: 'RetriesExhausted' }, requestPayload: event, responsePayload: { errorMessage: error } };
-              this.sendToQueue(onFailureQueue, JSON.stringify(record), { cause: f.name, ...this.fifoOptions(onFailureQueue, f.name, this.ctx.id('dest')) });
+              this.sendToQueue(onFailureQueue, JSON.stringify(record), this.withFifo({ cause: f.name }, onFailureQueue, f.name, this.ctx.id('dest')));
             }
           : undefined,
       },
@@ -514,7 +518,7 @@ export class Simulation {
         ? (records, error) => {
             const first = records[0];
             const body = JSON.stringify({ stream: se.stream, function: f.name, error, records: records.map((r) => ({ partition: r.partition, offset: r.offset, key: r.key, value: r.value })) });
-            this.sendToQueue(dlq, body, { cause: first?.id, ...this.fifoOptions(dlq, se.stream, this.ctx.id('dest')) });
+            this.sendToQueue(dlq, body, this.withFifo({ cause: first?.id }, dlq, se.stream, this.ctx.id('dest')));
           }
         : undefined,
     });
@@ -586,8 +590,13 @@ export class Simulation {
     if (target.queue !== undefined) {
       const q = this.queues.get(target.queue)!;
       const attributes = target.attributes;
-      send = (payload, id, n) =>
-        void this.sendToQueue(q, toBody(payload), { cause: id, ...(attributes ? { attributes } : {}), ...this.fifoOptions(q, group ? String(group(vars(n, id))) : undefined, id) });
+      send = (payload, id, n) => {
+        const body = toBody(payload);
+        // Runs for every request: the options are built field by field, without spreading.
+        const options: SendOptions = { cause: id };
+        if (attributes) options.attributes = attributes;
+        this.sendToQueue(q, body, this.withFifo(options, q, group ? String(group(vars(n, id))) : undefined, id));
+      };
     } else if (target.topic !== undefined) {
       const topic = this.topics.get(target.topic)!;
       const attributes = target.attributes;
@@ -641,7 +650,7 @@ export class Simulation {
     const body = toBody(f.payload);
     try {
       const q = this.queues.get(f.target);
-      if (q) this.sendToQueue(q, body, { cause: id, ...this.fifoOptions(q, 'poison', id) });
+      if (q) this.sendToQueue(q, body, this.withFifo({ cause: id }, q, 'poison', id));
       const topic = this.topics.get(f.target);
       if (topic) topic.publish(body, { cause: id, ...(topic.fifo ? { groupId: 'poison' } : {}) });
       this.streams.get(f.target)?.produce(body, { cause: id });

@@ -87,8 +87,8 @@ export type RecordRetention =
 
 export class Trace {
   private seq = 0;
+  /** Records per resource and kind (totals per kind are summed from these when asked). */
   private readonly counts = new Map<string, Partial<Record<TraceKind, number>>>();
-  private readonly totals: Partial<Record<TraceKind, number>> = {};
   /** In subscription order (a listener may act on the engine: the order is part of determinism). */
   private listeners: Subscription[] = [];
   /** Listeners that want every kind, and how many want each kind: an unwanted record is never built. */
@@ -110,9 +110,8 @@ export class Trace {
     let perResource = this.counts.get(resource);
     if (!perResource) this.counts.set(resource, (perResource = {}));
     perResource[kind] = (perResource[kind] ?? 0) + 1;
-    this.totals[kind] = (this.totals[kind] ?? 0) + 1;
 
-    if (this.retention.mode === 'none' && this.everyKind === 0 && !this.perKind.has(kind)) return seq;
+    if (!this.wants(kind)) return seq;
     const record: TraceRecord = { seq, t: this.now(), kind, resource };
     if (id !== undefined) record.id = id;
     if (cause !== undefined) record.cause = cause;
@@ -122,10 +121,21 @@ export class Trace {
     return seq;
   }
 
+  /**
+   * Whether a record of `kind` would be built now: records are kept, or a listener wants the kind.
+   * Hot paths ask before building a record's `detail`, so a run that keeps no records allocates
+   * nothing for the details nobody will see (the counts are kept either way).
+   */
+  wants(kind: TraceKind): boolean {
+    return this.retention.mode !== 'none' || this.everyKind > 0 || this.perKind.has(kind);
+  }
+
   /** How many `kind` hops happened at `resource` (or anywhere, without a resource). */
   count(kind: TraceKind, resource?: string): number {
-    if (resource === undefined) return this.totals[kind] ?? 0;
-    return this.counts.get(resource)?.[kind] ?? 0;
+    if (resource !== undefined) return this.counts.get(resource)?.[kind] ?? 0;
+    let total = 0;
+    for (const perResource of this.counts.values()) total += perResource[kind] ?? 0;
+    return total;
   }
 
   /** Aggregates: counts per resource and kind. */

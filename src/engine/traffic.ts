@@ -59,10 +59,11 @@ export function compileTemplate(template: unknown, path = 'payload'): Render {
     return (vars) => items.map((render) => render(vars));
   }
   if (isPlainObject(template)) {
-    const entries = Object.keys(template).map((key) => [key, compileTemplate(template[key], `${path}.${key}`)] as const);
+    const keys = Object.keys(template);
+    const renders = keys.map((key) => compileTemplate(template[key], `${path}.${key}`));
     return (vars) => {
       const out: Record<string, unknown> = {};
-      for (const [key, render] of entries) out[key] = render(vars);
+      for (let i = 0; i < keys.length; i++) out[keys[i]] = renders[i](vars);
       return out;
     };
   }
@@ -93,7 +94,10 @@ function compileString(text: string, path: string): Render {
   if (parts.length === 1 && typeof parts[0] === 'function') return parts[0];
   return (vars) => {
     let out = '';
-    for (const part of parts) out += typeof part === 'string' ? part : String(part(vars));
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      out += typeof part === 'string' ? part : String(part(vars));
+    }
     return out;
   };
 }
@@ -337,7 +341,8 @@ export class TrafficGenerator {
     const id = this.ctx.id('req');
     const now = this.ctx.clock.now;
     const payload = this.render({ seq, id, now, random: this.random });
-    this.ctx.trace.emit('request', this.spec.name, id, undefined, { seq });
+    const trace = this.ctx.trace;
+    trace.emit('request', this.spec.name, id, undefined, trace.wants('request') ? { seq } : undefined);
     this.emit(payload, id);
   };
 
