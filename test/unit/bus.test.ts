@@ -16,6 +16,16 @@ function collector(id: string, into: BusEvent[]): RuleTarget {
   return { id, endpoint: id, deliver: (e) => into.push(e) };
 }
 
+/** Rule `r`: every shop.orders event goes to `targets`. */
+function orderRule(bus: EventBus, ...targets: RuleTarget[]): void {
+  bus.putRule({ name: 'r', pattern: { source: ['shop.orders'] }, targets });
+}
+
+/** Target `t` (endpoint `fn`) whose delivery runs `deliver` — throw to fail it; `more` adds retry and DLQ options. */
+function target(deliver: () => void, more: Partial<RuleTarget> = {}): RuleTarget {
+  return { id: 't', endpoint: 'fn', deliver, ...more };
+}
+
 const order = (detail: Record<string, unknown> = { total: 10 }) => ({ source: 'shop.orders', detailType: 'OrderPlaced', detail });
 
 describe('EventBus (EventBridge-like)', () => {
@@ -123,7 +133,7 @@ describe('EventBus (EventBridge-like)', () => {
     it('the bus keeps its own copy of the detail', () => {
       const { bus } = setup();
       const got: BusEvent[] = [];
-      bus.putRule({ name: 'r', pattern: { source: ['shop.orders'] }, targets: [collector('q', got)] });
+      orderRule(bus, collector('q', got));
       const detail = { total: 1 };
       bus.putEvents([order(detail)]);
       detail.total = 2;
@@ -148,20 +158,13 @@ describe('EventBus (EventBridge-like)', () => {
     it('retries a failing target with growing, jittered delays, then delivers', () => {
       const { ctx, bus } = setup();
       const times: number[] = [];
-      bus.putRule({
-        name: 'r',
-        pattern: { source: ['shop.orders'] },
-        targets: [
-          {
-            id: 't',
-            endpoint: 'fn',
-            deliver: () => {
-              times.push(ctx.clock.now);
-              if (times.length < 5) throw new Error('throttled');
-            },
-          },
-        ],
-      });
+      orderRule(
+        bus,
+        target(() => {
+          times.push(ctx.clock.now);
+          if (times.length < 5) throw new Error('throttled');
+        }),
+      );
       bus.putEvents([order()]);
       ctx.clock.drain();
       assert.equal(times.length, 5);
@@ -179,22 +182,13 @@ describe('EventBus (EventBridge-like)', () => {
       const { ctx, bus } = setup();
       const dlq: Array<[string, string]> = [];
       let calls = 0;
-      bus.putRule({
-        name: 'r',
-        pattern: { source: ['shop.orders'] },
-        targets: [
-          {
-            id: 't',
-            endpoint: 'fn',
-            deliver: () => {
-              calls++;
-              throw new Error('500');
-            },
-            retry: { maxAttempts: 3 },
-            deadLetter: (e, error) => dlq.push([e.id, error]),
-          },
-        ],
-      });
+      orderRule(
+        bus,
+        target(() => {
+          calls++;
+          throw new Error('500');
+        }, { retry: { maxAttempts: 3 }, deadLetter: (e, error) => dlq.push([e.id, error]) }),
+      );
       const { eventIds } = bus.putEvents([order()]);
       ctx.clock.drain();
       assert.equal(calls, 4, 'first attempt + 3 retries');
@@ -206,21 +200,13 @@ describe('EventBus (EventBridge-like)', () => {
     it('without a dead-letter queue, an event failing for longer than maxAgeS is dropped', () => {
       const { ctx, bus } = setup();
       let calls = 0;
-      bus.putRule({
-        name: 'r',
-        pattern: { source: ['shop.orders'] },
-        targets: [
-          {
-            id: 't',
-            endpoint: 'fn',
-            deliver: () => {
-              calls++;
-              throw new Error('down');
-            },
-            retry: { maxAgeS: 60 },
-          },
-        ],
-      });
+      orderRule(
+        bus,
+        target(() => {
+          calls++;
+          throw new Error('down');
+        }, { retry: { maxAgeS: 60 } }),
+      );
       bus.putEvents([order()]);
       ctx.clock.drain();
       assert.ok(ctx.clock.now <= 60_000, `gave up at ${ctx.clock.now} ms, after the 60 s maximum age`);
@@ -233,20 +219,13 @@ describe('EventBus (EventBridge-like)', () => {
     it('by default retries 185 times within 24 hours, then drops', () => {
       const { ctx, bus } = setup();
       let calls = 0;
-      bus.putRule({
-        name: 'r',
-        pattern: { source: ['shop.orders'] },
-        targets: [
-          {
-            id: 't',
-            endpoint: 'fn',
-            deliver: () => {
-              calls++;
-              throw new Error('down');
-            },
-          },
-        ],
-      });
+      orderRule(
+        bus,
+        target(() => {
+          calls++;
+          throw new Error('down');
+        }),
+      );
       bus.putEvents([order()]);
       ctx.clock.drain();
       assert.equal(calls, 186);
@@ -257,21 +236,16 @@ describe('EventBus (EventBridge-like)', () => {
     it('a failing target does not stop the other targets', () => {
       const { ctx, bus } = setup();
       const ok: BusEvent[] = [];
-      bus.putRule({
-        name: 'r',
-        pattern: { source: ['shop.orders'] },
-        targets: [
-          {
-            id: 'bad',
-            endpoint: 'bad',
-            deliver: () => {
-              throw new Error('x');
-            },
-            retry: { maxAttempts: 0 },
+      orderRule(
+        bus,
+        target(
+          () => {
+            throw new Error('x');
           },
-          collector('good', ok),
-        ],
-      });
+          { id: 'bad', endpoint: 'bad', retry: { maxAttempts: 0 } },
+        ),
+        collector('good', ok),
+      );
       bus.putEvents([order()]);
       assert.equal(ok.length, 1);
       assert.equal(ctx.trace.count('dropped'), 1);
@@ -281,20 +255,13 @@ describe('EventBus (EventBridge-like)', () => {
     it('removing a rule drops its waiting retries', () => {
       const { ctx, bus } = setup();
       let calls = 0;
-      bus.putRule({
-        name: 'r',
-        pattern: { source: ['shop.orders'] },
-        targets: [
-          {
-            id: 't',
-            endpoint: 'fn',
-            deliver: () => {
-              calls++;
-              throw new Error('x');
-            },
-          },
-        ],
-      });
+      orderRule(
+        bus,
+        target(() => {
+          calls++;
+          throw new Error('x');
+        }),
+      );
       bus.putEvents([order()]);
       bus.removeRule('r');
       ctx.clock.drain();
@@ -308,7 +275,7 @@ describe('EventBus (EventBridge-like)', () => {
       const { ctx, bus } = setup();
       const got: BusEvent[] = [];
       bus.createArchive({ name: 'orders', pattern: { source: ['shop.orders'] } });
-      bus.putRule({ name: 'r', pattern: { source: ['shop.orders'] }, targets: [collector('q', got)] });
+      orderRule(bus, collector('q', got));
       const a = bus.putEvents([order({ n: 1 })]).eventIds[0];
       ctx.clock.advance(1000);
       const b = bus.putEvents([order({ n: 2 }), { source: 'crm', detailType: 'X', detail: {} }]).eventIds[0];
@@ -378,20 +345,12 @@ describe('EventBus (EventBridge-like)', () => {
       const { ctx, bus } = setup(5);
       let n = 0;
       bus.createArchive({ name: 'a' });
-      bus.putRule({
-        name: 'r',
-        pattern: { source: ['shop.orders'] },
-        targets: [
-          {
-            id: 't',
-            endpoint: 'fn',
-            deliver: () => {
-              if (n++ % 3 !== 2) throw new Error('flaky');
-            },
-            retry: { maxAttempts: 4 },
-          },
-        ],
-      });
+      orderRule(
+        bus,
+        target(() => {
+          if (n++ % 3 !== 2) throw new Error('flaky');
+        }, { retry: { maxAttempts: 4 } }),
+      );
       bus.putEvents([order(), order()]);
       ctx.clock.drain();
       bus.startReplay({ archive: 'a', from: 0, to: ctx.clock.now, name: 'again' });
