@@ -15,22 +15,15 @@
  */
 import schemaJson from '../../schemas/scenario.schema.json';
 import { show, ValidationError } from './errors';
+import type { QueueOptions } from './queue';
 import { validateEventPattern, validateFilterPolicy } from './pattern';
 import { compileTemplate, validateFault, validateTraffic } from './traffic';
 
 // ------------------------------------------------------------------------------------------------
 // Types (mirroring the schema)
 
-export interface QueueSpec {
-  name: string;
-  fifo?: boolean;
-  visibilityTimeoutS?: number;
-  retentionS?: number;
-  delayS?: number;
-  receiveWaitS?: number;
-  maxMessageBytes?: number;
-  contentBasedDeduplication?: boolean;
-  duplicateRate?: number;
+/** A queue as a scenario declares it: the engine's options, with the dead-letter queue by name. */
+export interface QueueSpec extends Omit<QueueOptions, 'deadLetter'> {
   deadLetter?: { queue: string; maxReceiveCount: number };
 }
 
