@@ -84,6 +84,11 @@ const BADGE_GAP = 3;
 /** Widths are rounded up to this step, so a count going from 9 to 10 does not move badges around. */
 const BADGE_STEP = 16;
 
+/** Where a partition's badge is: right of its box, vertically centred (see makeBadge). */
+function partitionBadgeBox(b: Badge): Box {
+  return { x: b.box.x + b.box.width + BADGE_GAP, y: b.box.y + b.box.height / 2 - 7, width: b.width + 2 * BADGE_PAD, height: BADGE_H };
+}
+
 function overlaps(a: Box, b: Box): boolean {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
@@ -238,7 +243,7 @@ export class Animator {
     const obstacles: Box[] = [
       ...nodes,
       ...this.labelBoxes,
-      ...shown.filter((b) => b.small).map((b) => ({ x: b.box.x + b.box.width + BADGE_GAP, y: b.box.y + b.box.height / 2 - 7, width: b.width + 2 * BADGE_PAD, height: BADGE_H })),
+      ...shown.filter((b) => b.small).map(partitionBadgeBox),
     ];
     // Top to bottom, left to right: the same diagram always gets the same layout.
     const placing = shown.filter((b) => !b.small).sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x);
@@ -252,7 +257,7 @@ export class Animator {
     if (!vb || !vb.width) return;
     let { x, y, width, height } = vb;
     for (const b of shown) {
-      const at = b.at ?? (b.small ? { x: b.box.x + b.box.width + BADGE_GAP, y: b.box.y, width: b.width + 2 * BADGE_PAD, height: BADGE_H } : undefined);
+      const at = b.small ? partitionBadgeBox(b) : b.at;
       if (!at) continue;
       const x2 = Math.max(x + width, at.x + at.width + 2);
       const y2 = Math.max(y + height, at.y + at.height + 2);
@@ -407,7 +412,7 @@ export class Animator {
   badgeBox(id: string): Box | undefined {
     const b = this.badges.get(id);
     if (!b || !b.width) return undefined;
-    return b.at ?? { x: b.box.x + b.box.width + BADGE_GAP, y: b.box.y + b.box.height / 2 - 7, width: b.width + 2 * BADGE_PAD, height: BADGE_H };
+    return b.small ? partitionBadgeBox(b) : b.at;
   }
 
   /** Badge text currently shown for a node (tests read it). */
