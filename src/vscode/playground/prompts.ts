@@ -59,7 +59,7 @@ export class Flow {
   }
 
   /** "step/total" as the box shows it, or undefined for a one-step flow. */
-  private count(): { step?: number; totalSteps?: number } {
+  private count(): StepCount {
     this.step++;
     this.total = Math.max(this.total, this.step);
     return this.total > 1 ? { step: this.step, totalSteps: this.total } : {};
