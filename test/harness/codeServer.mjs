@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, rmSync, renameSync, readFileSync } from 'node:fs
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensurePrerequisites, npmFreeEnv } from './prerequisites.mjs';
 
 export const CODE_SERVER_VERSION = '4.139.1';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -44,22 +45,25 @@ export async function ensureCodeServer({ version = CODE_SERVER_VERSION } = {}) {
     progress(`using cached ${version} at ${dir}`);
     return dir;
   }
+  // The Debian headers its native modules build against (installed here when missing and allowed).
+  ensurePrerequisites(['code-server']);
   const partial = `${dir}.partial`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
-  progress(`installing ${version} into ${dir} (first run only; takes 3–6 minutes)…`);
+  progress(`installing ${version} into ${dir} (first run only; about 3 minutes)…`);
 
   const nodeBin = node24();
   const nodeHome = dirname(dirname(nodeBin));
-  const env = {
-    ...process.env,
+  // A clean environment: nothing inherited that describes the outer npm (its user agent names the
+  // machine's Node, and code-server's postinstall refuses anything but Node 24).
+  const env = npmFreeEnv(process.env, {
     PATH: `${dirname(nodeBin)}:${join(repoRoot, 'node_modules', '.bin')}:${process.env.PATH}`,
     npm_config_nodedir: nodeHome, // the machine's npmrc points nodedir at Node 20's headers
     npm_config_yes: 'true', // a nested `npx node-gyp` refuses to run otherwise
     npm_config_fund: 'false',
     npm_config_audit: 'false',
     npm_config_update_notifier: 'false',
-  };
+  });
   const started = Date.now();
   const ticker = setInterval(() => progress(`still installing… ${Math.round((Date.now() - started) / 1000)} s`), 30_000);
   try {

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeServerEntry, ensureCodeServer, node24 } from './codeServer.mjs';
+import { chromiumPath, ensurePrerequisites } from './prerequisites.mjs';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 export function freePort() {
   return new Promise((res, rej) => {
@@ -121,10 +121,12 @@ export async function startCodeServer({ port, dataDir, workspaceFrom = join(repo
   };
 }
 
+/** Headless Chromium; installs the Debian package first when it is missing (and allowed). */
 export async function launchBrowser() {
+  ensurePrerequisites(['browser']);
   const { chromium } = await import('playwright-core');
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath(),
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
