@@ -7,7 +7,8 @@
  * isolated-vm is a native module: it loads only in a Node whose ABI matches a shipped prebuild
  * (Node 24 or 26), and it wants `--no-node-snapshot`. When the CLI was started by another Node, or
  * without the flag, it runs itself again with a matching Node (found exactly as the editor finds
- * one: src/sandbox/node.ts) and the flag, and passes the exit code on.
+ * one: src/sandbox/node.ts; from a checkout, the project's own `node@24` devDependency comes right
+ * after SERVERLESS_LAB_NODE and the running Node) and the flag, and passes the exit code on.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -50,10 +51,10 @@ export function reexecForSandbox(argv: string[], err: (text: string) => void): n
   if (sandboxReady(root) || process.env[REEXEC_ENV] === '1') return undefined;
   let node;
   try {
-    node = findRuntimeNode(isolatedVmDir(root), { setting: process.env[NODE_ENV] || undefined });
+    node = findRuntimeNode(isolatedVmDir(root), { setting: process.env[NODE_ENV] || undefined, projectRoot: root, selfSource: 'running Node' });
   } catch (e) {
     if (!(e instanceof NoMatchingNodeError)) throw e;
-    err(`serverless-lab: ${e.message.replace('set "serverlessLab.runtime.nodePath"', `set ${NODE_ENV}`)}\n`);
+    err(`serverless-lab: ${e.describe({ pick: `or set ${NODE_ENV} to its executable` })}\n`);
     return 2;
   }
   const r = spawnSync(node.path, ['--no-node-snapshot', ...process.execArgv, process.argv[1], ...argv], {

@@ -19,7 +19,7 @@ export function registerRuntime(context: vscode.ExtensionContext, output: vscode
     const setting = vscode.workspace.getConfiguration('serverlessLab').get<string>('runtime.nodePath') || undefined;
     let node;
     try {
-      node = findRuntimeNode(vscode.Uri.joinPath(context.extensionUri, 'node_modules', 'isolated-vm').fsPath, { setting });
+      node = findRuntimeNode(vscode.Uri.joinPath(context.extensionUri, 'node_modules', 'isolated-vm').fsPath, { setting, projectRoot: context.extensionUri.fsPath });
     } catch (err) {
       if (err instanceof NoMatchingNodeError) {
         output.error(err.message);

@@ -378,17 +378,56 @@ describe('serverless-lab CLI', function () {
       assert.match(ok.stdout, /All 3 checks passed/);
     });
 
-    it('with no Node that can load isolated-vm: exit 2 and what to install', function () {
-      const old = ['/usr/bin/node', '/usr/local/bin/node'].find((n) => existsSync(n) && !/^v(24|26)\./.test(spawnSync(n, ['-v'], { encoding: 'utf8' }).stdout));
+    it("from a checkout, with the machine's Node 20 first on PATH, it runs on the project's own Node 24 (node dist/cli.js and npx)", function () {
+      const old = oldNode();
       if (!old) this.skip();
-      const r = spawnSync(old!, [join(root, 'dist', 'cli.js'), 'check', 'streams'], { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: dirname(old!) } });
+      const env = bareEnv(dirname(old!));
+      const direct = spawnSync(old!, [join(root, 'dist', 'cli.js'), 'check', '10', ...handlerArgsOf('10-streams', 'solution')], { cwd: root, encoding: 'utf8', env });
+      assert.equal(direct.status, 0, direct.stdout + direct.stderr);
+      assert.match(direct.stdout, /All 3 checks passed/);
+      const npx = join(dirname(old!), 'npx');
+      if (existsSync(npx)) {
+        const viaNpx = spawnSync(npx, ['--no-install', 'serverless-lab', 'check', 'queues', ...handlerArgsOf('07-queues', 'starter')], { cwd: root, encoding: 'utf8', env });
+        assert.equal(viaNpx.status, 1, viaNpx.stdout + viaNpx.stderr);
+        assert.match(viaNpx.stdout, /✗ /);
+      }
+    });
+
+    it('installed outside a checkout, with no Node that can load isolated-vm: exit 2 and exactly what to install', function () {
+      const old = oldNode();
+      // The search also looks in the usual install folders: this test needs them free of Node 24/26.
+      if (!old || ['/usr/local/bin/node', '/usr/bin/node', '/snap/bin/node'].some((n) => existsSync(n) && /^v(24|26)\./.test(spawnSync(n, ['-v'], { encoding: 'utf8' }).stdout))) this.skip();
+      const installed = mkdtempSync(join(tmpdir(), 'slab-installed-'));
+      for (const item of ['package.json', 'lessons', 'dist/cli.js', 'node_modules/isolated-vm', 'node_modules/node-gyp-build', 'node_modules/esbuild', 'node_modules/@esbuild']) cpSync(join(root, item), join(installed, item), { recursive: true });
+      const env = bareEnv(dirname(old!));
+      const r = spawnSync(old!, [join(installed, 'dist', 'cli.js'), 'check', 'streams'], { cwd: installed, encoding: 'utf8', env });
       assert.equal(r.status, 2);
-      assert.match(r.stderr, /^serverless-lab: Serverless Lab runs learner code in isolated-vm, which needs Node 24 or Node 26 .* set SERVERLESS_LAB_NODE to its executable\. Tried: /);
+      assert.match(r.stderr, /^serverless-lab: Serverless Lab runs learner code in isolated-vm, which needs Node 24 or Node 26; none was found on this machine\. Install Node\.js 24: from https:\/\/nodejs\.org\/en\/download \(or `nvm install 24`\)\. /);
+      assert.match(r.stderr, /or set SERVERLESS_LAB_NODE to its executable\. Found: /);
+      const oldVersion = spawnSync(old!, ['-v'], { encoding: 'utf8' }).stdout.trim().slice(1);
+      assert.ok(r.stderr.includes(`${old} (running Node: Node ${oldVersion})`), r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      // A wrong SERVERLESS_LAB_NODE is named as such.
+      const wrong = spawnSync(old!, [join(installed, 'dist', 'cli.js'), 'check', 'streams'], { cwd: installed, encoding: 'utf8', env: { ...env, SERVERLESS_LAB_NODE: join(installed, 'nope') } });
+      assert.equal(wrong.status, 2);
+      assert.ok(wrong.stderr.includes(`${join(installed, 'nope')} (setting: no such file)`), wrong.stderr);
       // Commands that run no learner code work on any Node.
-      assert.equal(spawnSync(old!, [join(root, 'dist', 'cli.js'), 'lessons'], { cwd: root, encoding: 'utf8' }).status, 0);
+      assert.equal(spawnSync(old!, [join(installed, 'dist', 'cli.js'), 'lessons'], { cwd: installed, encoding: 'utf8', env }).status, 0);
     });
   });
 });
+
+/** The machine's own Node when it is not one the sandbox accepts (Node 20 here), else undefined. */
+function oldNode(): string | undefined {
+  return ['/usr/local/bin/node', '/usr/bin/node'].find((n) => existsSync(n) && !/^v(24|26)\./.test(spawnSync(n, ['-v'], { encoding: 'utf8' }).stdout));
+}
+
+/** An environment with only `bin` (and the system folders) on PATH, an empty home and no login shell to ask. */
+function bareEnv(bin: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: [bin, '/usr/bin', '/bin'].join(delimiter), HOME: mkdtempSync(join(tmpdir(), 'slab-home-')), SHELL: '/nonexistent/shell' };
+  for (const key of ['TMPDIR', 'LANG']) if (process.env[key]) env[key] = process.env[key];
+  return env;
+}
 
 /** The built CLI, run as a user would: `node dist/cli.js …` with Node 24 (no --no-node-snapshot). */
 function spawnCli(argv: string[], cwd: string) {
