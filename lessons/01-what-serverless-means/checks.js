@@ -61,6 +61,7 @@ module.exports = [
     id: 'greets-by-name',
     title: 'GET /hello/{name} answers 200',
     hint: 'The gateway hands you the route\'s path parameters in event.pathParameters; return an object with a numeric statusCode and a body.',
+    section: 'try-it-your-first-function',
     run(r) {
       const named = exchanges(r).filter((x) => WITH_NAME.test(x.path));
       const ok = named.filter((x) => x.status === 200).length;
@@ -79,6 +80,7 @@ module.exports = [
     id: 'rejects-missing-name',
     title: 'GET /hello (no name) answers 400',
     hint: 'A request without a name is the client\'s mistake: return { statusCode: 400, body: … } instead of throwing or greeting "undefined".',
+    section: 'try-it-your-first-function',
     run(r) {
       const nameless = exchanges(r).filter((x) => !WITH_NAME.test(x.path));
       const ok = nameless.filter((x) => x.status === 400).length;
@@ -100,6 +102,7 @@ module.exports = [
     id: 'scales-from-zero',
     title: 'Environments scale with the traffic — from zero and back to zero',
     hint: 'Nothing to configure here: watch the diagram while the burst arrives. If this fails, look at how long each invocation takes.',
+    section: '2-auto-scaling-down-to-zero',
     run(r) {
       const reqs = exchanges(r);
       const first = reqs.length ? reqs[0].t : Infinity;
@@ -127,6 +130,7 @@ module.exports = [
     id: 'pays-per-use',
     title: `The whole run costs at most ${BUDGET_GBS} GB-s`,
     hint: 'You are billed memory × duration for every invocation: do only the work the response needs.',
+    section: '3-pay-per-use-by-the-millisecond-and-the-megabyte',
     run(r) {
       const fn = r.summary.functions[FN];
       const gbs = fn?.gbSeconds ?? 0;

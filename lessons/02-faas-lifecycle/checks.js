@@ -22,6 +22,7 @@ module.exports = [
     id: 'answers-200',
     title: 'Every review is classified (200)',
     hint: 'Keep the handler\'s answer as it was: only where the model is loaded should change.',
+    section: 'exercise-load-the-model-once',
     run(r) {
       const gw = r.summary.gateways[GATEWAY];
       const total = gw?.requests ?? 0;
@@ -40,6 +41,7 @@ module.exports = [
     id: 'model-loaded-once-per-environment',
     title: 'The model is loaded once per execution environment',
     hint: 'Where does code run once per environment rather than once per request? And keep using the deployed model.',
+    section: 'two-phases-init-and-invoke',
     run(r) {
       const loads = r.where('read', MODEL_BUCKET).filter((rec) => rec.id === MODEL_KEY).length;
       const env = environments(r);
@@ -61,6 +63,7 @@ module.exports = [
     id: 'p95-latency',
     title: `95% of requests answer within ${P95_MS} ms`,
     hint: 'Measure what a warm invocation has to do. Only cold starts should pay for loading the model.',
+    section: 'two-phases-init-and-invoke',
     run(r) {
       const lat = r.summary.gateways[GATEWAY]?.latency;
       const cold = r.summary.functions[FN]?.coldStarts ?? 0;
@@ -79,6 +82,7 @@ module.exports = [
     id: 'bill-under-budget',
     title: `The run costs at most ${BUDGET_GBS} GB-s`,
     hint: 'GB-s = memory × billed duration (init included). How many times is the 300 ms load billed?',
+    section: 'exercise-load-the-model-once',
     run(r) {
       const fn = r.summary.functions[FN];
       const gbs = fn?.gbSeconds ?? 0;

@@ -24,6 +24,7 @@ module.exports = [
     id: 'answers-200',
     title: 'Every visit is answered (200)',
     hint: 'A 502 means the handler threw: check what tableGet returns for a page that has no item yet.',
+    section: 'exercise-a-visit-counter',
     run(r) {
       const gw = r.summary.gateways[GATEWAY];
       const total = gw?.requests ?? 0;
@@ -41,6 +42,7 @@ module.exports = [
     id: 'counts-every-visit',
     title: 'The stored totals match the visits, page by page',
     hint: 'Each environment has its own module-level variables, and a new or crashed environment starts from nothing. Where can every environment see the same number?',
+    section: 'why-module-state-is-not-shared-state',
     run(r) {
       const served = servedPerPage(r);
       /** @type {Record<string, number>} */

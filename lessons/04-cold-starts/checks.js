@@ -35,6 +35,7 @@ module.exports = [
     id: 'checkout-p99',
     title: `Checkouts: all answered 200, 99% within ${CHECKOUT_P99_MS} ms`,
     hint: 'In a flash sale most checkouts land on brand-new environments. What does every new environment do before it can answer — and does a checkout need all of it?',
+    section: 'mitigations',
     run(r) {
       const list = exchanges(r, '/checkout');
       const ok = list.filter((x) => x.status === 200).length;
@@ -59,6 +60,7 @@ module.exports = [
     id: 'invoices-delivered',
     title: 'Every invoice request gets its PDF',
     hint: 'Making checkouts fast must not break invoices: /invoices still renders the PDF and stores it in the invoices bucket.',
+    section: 'exercise-the-flash-sale-checkout',
     run(r) {
       const list = exchanges(r, '/invoices');
       const ok = list.filter((x) => x.status === 200).length;
@@ -79,6 +81,7 @@ module.exports = [
     id: 'pings-are-cheap',
     title: `Keep-warm pings succeed in ≤ ${PING_MAX_MS} ms each`,
     hint: 'A ping is { source: "keep-warm" }: it is not an HTTP request and needs no work.',
+    section: 'mitigations',
     run(r) {
       const pings = new Set(r.where('request', PINGER).map((rec) => rec.id));
       const of = (kind) => r.where(kind, FN).filter((rec) => rec.cause !== undefined && pings.has(rec.cause));
@@ -105,6 +108,7 @@ module.exports = [
     id: 'bill-under-budget',
     title: `The run costs at most ${BUDGET_GBS} GB-s`,
     hint: 'Init is billed too, for every environment; and a heavy dependency loaded again and again is billed every time.',
+    section: 'exercise-the-flash-sale-checkout',
     run(r) {
       const fn = r.summary.functions[FN];
       const gbs = fn?.gbSeconds ?? 0;

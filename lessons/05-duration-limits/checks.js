@@ -38,6 +38,7 @@ module.exports = [
     id: 'no-timeouts',
     title: 'No invocation hits the 10 s timeout',
     hint: 'context.getRemainingTimeInMillis() tells you how much time is left; stop early enough that the slowest row and the invocation\'s overhead still fit.',
+    section: 'what-a-timeout-does-to-queued-work',
     run(r) {
       const fn = r.summary.functions[FN];
       const timeouts = fn?.timedOut ?? 0;
@@ -58,6 +59,7 @@ module.exports = [
     id: 'every-row-imported',
     title: `Every row of every file is imported (${ROWS_PER_JOB} per file)`,
     hint: 'When an invocation stops early, who will import the rest? Put a message on the queue that says where to continue.',
+    section: 'three-ways-to-split',
     run(r) {
       const jobs = expectedJobs(r);
       const { good, byTimedOut } = importedRows(r);
@@ -91,6 +93,7 @@ module.exports = [
     id: 'each-row-once',
     title: 'No row is imported twice',
     hint: 'The message you send must carry the progress made so far, so the next invocation starts where this one stopped.',
+    section: 'three-ways-to-split',
     run(r) {
       const { good } = importedRows(r);
       let twice = 0;
@@ -119,6 +122,7 @@ module.exports = [
     id: 'queue-drained',
     title: 'Every job finishes: the queue is empty and nothing is dead-lettered',
     hint: 'A job that times out three times goes to the dead-letter queue; a job that is re-sent forever never leaves the queue.',
+    section: 'what-a-timeout-does-to-queued-work',
     run(r) {
       const q = r.summary.queues[QUEUE];
       const dlq = r.summary.queues[DLQ];

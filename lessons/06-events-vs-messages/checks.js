@@ -43,6 +43,7 @@ module.exports = [
     id: 'fact-published',
     title: 'Each order is announced once as the fact OrderPlaced on the bus, and the bus pushes it to the subscriber',
     hint: 'A fact names something that already happened, and the rule on shop-events matches a specific source and detail-type. What did the bus actually receive?',
+    section: 'facts-something-happened',
     /** @param {any} r */
     run(r) {
       const orders = orderIds(r);
@@ -74,6 +75,7 @@ module.exports = [
     id: 'command-sent',
     title: 'Each order sends one ChargeCard command, with its amount, to the payments queue',
     hint: 'A command is addressed: it goes to the queue of the one service that must act, and says what to do.',
+    section: 'commands-please-do-this',
     /** @param {any} r */
     run(r) {
       const orders = orderIds(r);
@@ -105,6 +107,7 @@ module.exports = [
     id: 'right-channels',
     title: 'Facts go on the bus, the command goes to the payments queue — never the other way round',
     hint: 'Would the payment worker know what to do with "an order was placed"? Should every future subscriber of the bus be able to trigger a charge?',
+    section: 'producers-brokers-consumers',
     /** @param {any} r */
     run(r) {
       const events = busEvents(r);

@@ -57,6 +57,7 @@ module.exports = [
     id: 'charged-exactly-once',
     title: 'No order is charged twice, although the queue delivers duplicates',
     hint: 'Two copies of one order can arrive with different message ids, on different execution environments. What could remember "this order is already charged" for all of them?',
+    section: 'at-least-once',
     /** @param {any} r */
     run(r) {
       const { byOrder } = charges(r);
@@ -83,6 +84,7 @@ module.exports = [
     id: 'every-order-charged',
     title: 'Every healthy order is charged; only the poison message ends in the dead-letter queue',
     hint: 'When one message of a batch is bad, what happens to the nine good ones if the whole invocation fails? The mapping lets you tell it which items failed.',
+    section: 'poison-messages-and-the-dead-letter-queue',
     /** @param {any} r */
     run(r) {
       const all = orders(r);
@@ -111,6 +113,7 @@ module.exports = [
     id: 'poison-to-dlq',
     title: 'The corrupt message is retried, then moved to the dead-letter queue',
     hint: 'A message the worker cannot handle should fail (not vanish): after maxReceiveCount receives the queue moves it aside for a person to inspect.',
+    section: 'poison-messages-and-the-dead-letter-queue',
     /** @param {any} r */
     run(r) {
       const ids = poisonIds(r);

@@ -41,6 +41,7 @@ module.exports = [
     id: 'balances-correct',
     title: 'Every transaction is applied exactly once: balances are right',
     hint: 'The topic delivered some transactions twice, so the teller ran twice for them. Two sends of the same transaction must look the same to the FIFO queue.',
+    section: 'deduplication-exactly-once-sending',
     /** @param {any} r */
     run(r) {
       const txs = transactions(r);
@@ -82,6 +83,7 @@ module.exports = [
     id: 'order-per-account',
     title: "Each account's transactions are applied in the order they were sent",
     hint: 'The queue only keeps order inside one message group, and hands different groups out in parallel (even when a batch has to be retried).',
+    section: 'message-groups-order-where-it-matters',
     /** @param {any} r */
     run(r) {
       const accts = accounts(r);
@@ -114,6 +116,7 @@ module.exports = [
     id: 'accounts-independent',
     title: 'Accounts do not wait for each other: the median transaction is applied within 1 s',
     hint: 'Order inside a group has a price: one batch of a group at a time. How much of the bank really needs to be in one line?',
+    section: 'message-groups-order-where-it-matters',
     /** @param {any} r */
     run(r) {
       const w = waits(r);

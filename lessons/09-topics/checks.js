@@ -59,6 +59,7 @@ module.exports = [
     id: 'fraud-gets-big-orders',
     title: 'fraud-check receives exactly the new orders of 1000 or more',
     hint: 'Its filter policy reads message attributes, and a numeric condition is picky about the attribute type.',
+    section: 'filter-policies',
     /** @param {any} r */
     run(r) {
       const x = routed(r, 'fraud-reviews', (e) => e.eventType === 'OrderPlaced' && e.amount >= 1000, 'fraud-check');
@@ -80,6 +81,7 @@ module.exports = [
     id: 'warehouse-gets-placed-orders',
     title: 'The warehouse queue receives every new order, and only new orders',
     hint: 'One publish reaches every subscription; the filter policy decides which copies are kept. What does its policy look at?',
+    section: 'filter-policies',
     /** @param {any} r */
     run(r) {
       const x = routed(r, 'shipments', (e) => e.eventType === 'OrderPlaced', 'warehouse');
@@ -101,6 +103,7 @@ module.exports = [
     id: 'analytics-records-everything',
     title: 'Analytics records every event, with the time the topic published it',
     hint: 'Without raw delivery a subscriber does not get your message as you published it. Log one body and look.',
+    section: 'raw-delivery-or-the-envelope',
     /** @param {any} r */
     run(r) {
       const events = published(r);

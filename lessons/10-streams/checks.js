@@ -51,6 +51,7 @@ module.exports = [
     id: 'per-customer-partition',
     title: "Each customer's transactions live in one partition, so they keep their order",
     hint: 'A stream orders records per partition only, and the key decides the partition.',
+    section: 'partitions-and-keys',
     /** @param {any} r */
     run(r) {
       const records = log(r);
@@ -83,6 +84,7 @@ module.exports = [
     id: 'projection-matches-replay',
     title: 'The balances table equals a rebuild from offset 0',
     hint: 'The crashed batches were delivered again. Would your projector give the same table if it read the whole log twice? Or on a different execution environment?',
+    section: 'projections-and-replay',
     /** @param {any} r */
     run(r) {
       const records = log(r);
@@ -113,6 +115,7 @@ module.exports = [
     id: 'caught-up',
     title: 'The projector caught up: every partition committed to its end, every record applied',
     hint: 'Committing an offset says "these records are done". Were they applied to the table? And a batch that keeps failing blocks its partition: the committed offset stops moving.',
+    section: 'consumer-groups-and-offsets',
     /** @param {any} r */
     run(r) {
       const stream = r.sim.streams.get('wallet-events');

@@ -75,12 +75,14 @@ module.exports = [
     id: 'resize-to-queue',
     title: 'Resize jobs go to the work queue',
     hint: 'Each image must be resized once, by any one of several identical workers. Which model hands a message to exactly one consumer?',
+    section: 'the-comparison',
     run: (r) => routed(r, CASES.resize, 'jobs', 'a queue: each job is done once by whichever worker pulls it, retried until deleted'),
   },
   {
     id: 'orders-to-topic',
     title: 'Order events reach email, analytics and warehouse',
     hint: 'Three different services each need every order. Which model delivers one message to several consumers?',
+    section: 'the-comparison',
     run(r) {
       const v = routed(r, CASES.orders, 'announcements', 'a topic: every subscriber (email, analytics, warehouse) gets its own copy as soon as it is published', (d) => {
         const published = new Set(r.where('published', 'announcements').filter((/** @type {any} */ x) => d.invocations.has(x.cause)).map((/** @type {any} */ x) => x.id));
@@ -94,6 +96,7 @@ module.exports = [
     id: 'clicks-to-stream',
     title: 'Page views go to the stream, keyed by user',
     hint: 'Clicks must be replayable and kept in order per user. A stream keeps order only within a partition: what decides the partition?',
+    section: 'the-comparison',
     run: (r) =>
       routed(r, CASES.clicks, 'clicks', 'a stream: the log is kept for 7 days, so a new consumer group can replay it, and records with the same key stay in order in one partition', () => {
         const stream = r.sim.streams.get('clicks');
@@ -126,6 +129,7 @@ module.exports = [
     id: 'ledger-to-fifo',
     title: 'Ledger entries go to the FIFO queue, one group per account',
     hint: 'Entries must be applied in order per account, without duplicates — but different accounts should not wait for each other.',
+    section: 'the-comparison',
     run: (r) =>
       routed(r, CASES.ledger, 'ledger.fifo', 'a FIFO queue: strict order within a message group and deduplication for 5 minutes; one group per account keeps accounts independent', () => {
         const msgs = r.sim.queues.get('ledger.fifo').messages();

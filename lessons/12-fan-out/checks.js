@@ -70,6 +70,7 @@ module.exports = [
     id: 'one-publish-per-upload',
     title: 'Each upload is published once',
     hint: 'The topic copies each message to every subscription. How many times should the publisher publish?',
+    section: 'pattern-fan-out',
     run(r) {
       const n = uploads(r).size;
       const published = r.count('published', 'photo-uploaded');
@@ -91,18 +92,21 @@ module.exports = [
     id: 'thumbnails',
     title: 'Every photo gets exactly one thumbnail',
     hint: 'make-thumbnail reads the photo named in the message and writes one object to the thumbnails bucket, named after the photo.',
+    section: 'three-rules-for-fan-out-consumers',
     run: (r) => onePerUpload(r, 'thumbnails', 'make-thumbnail', 'thumbnail'),
   },
   {
     id: 'metadata',
     title: 'Every photo gets exactly one metadata sidecar',
     hint: 'extract-metadata writes one JSON object per photo to photo-metadata, named after the photo.',
+    section: 'three-rules-for-fan-out-consumers',
     run: (r) => onePerUpload(r, 'photo-metadata', 'extract-metadata', 'metadata sidecar'),
   },
   {
     id: 'database-rows',
     title: 'One database row per photo, with its metadata',
     hint: 'Key the row by the photo, not by the message. And the consumers run in parallel: read what the row needs from the photo itself.',
+    section: 'three-rules-for-fan-out-consumers',
     run(r) {
       const ups = uploads(r);
       const rows = r.table('photos');
@@ -140,6 +144,7 @@ module.exports = [
     id: 'nothing-lost',
     title: 'Nothing is lost or dead-lettered',
     hint: 'A consumer that throws gets its message back, up to 5 times, then it goes to fan-out-dlq.',
+    section: 'three-rules-for-fan-out-consumers',
     run(r) {
       const dlq = r.summary.queues['fan-out-dlq'];
       const held = ['thumbnail-jobs', 'metadata-jobs', 'database-jobs'].reduce((n, q) => n + r.summary.queues[q].visible + r.summary.queues[q].inFlight, 0);

@@ -64,6 +64,7 @@ module.exports = [
     id: 'peak-writes',
     title: `The table is asked for at most ${CAPACITY} writes per second`,
     hint: 'Count the writes: at most 2 invocations run at once and each lasts 200 ms. How many table writes can one invocation make?',
+    section: 'setting-the-rate-on-the-consumer-side',
     run(r) {
       const { peak, at } = peakDemand(r);
       const pass = peak > 0 && peak <= CAPACITY;
@@ -83,6 +84,7 @@ module.exports = [
     id: 'no-throttling',
     title: 'No write is throttled',
     hint: 'A write over capacity is rejected (ProvisionedThroughputExceeded). Fewer, bigger writes keep you under the limit.',
+    section: 'setting-the-rate-on-the-consumer-side',
     run(r) {
       const overloaded = r.count('overloaded', TABLE);
       const written = r.count('written', TABLE);
@@ -103,6 +105,7 @@ module.exports = [
     id: 'every-order-once',
     title: 'Every order is written exactly once',
     hint: 'An invocation gets a whole batch in event.Records, and returning normally deletes all of it from the queue.',
+    section: 'the-exercise',
     run(r) {
       const { sent, missing, twice } = orderCoverage(r);
       const q = r.summary.queues.orders;
@@ -129,6 +132,7 @@ module.exports = [
     id: 'nothing-lost',
     title: 'Nothing is lost and the queue drains',
     hint: 'Every message must end deleted after being recorded: not dead-lettered, not still waiting at the end of the run.',
+    section: 'the-exercise',
     run(r) {
       const q = r.summary.queues.orders;
       const dlq = r.summary.queues['orders-dlq'];

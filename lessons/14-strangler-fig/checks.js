@@ -89,6 +89,7 @@ module.exports = [
     id: 'no-errors',
     title: 'Every request of the run is answered without a server error',
     hint: 'A handler that throws becomes a 502, a 501 is still a 5xx: answer every /users request the facade sends you.',
+    section: 'the-exercise',
     run(r) {
       const routed = new Map(r.where('routed', 'api').map((/** @type {any} */ x) => [x.id, x.detail?.target]));
       const responded = r.where('responded', 'api');
@@ -113,6 +114,7 @@ module.exports = [
     id: 'list-parity',
     title: 'GET /users answers like the monolith',
     hint: 'Compare field by field with the monolith\'s list response (on the lesson page), headers included.',
+    section: 'the-exercise',
     run(r) {
       const p = parity(r, ['/users'], 'the user list');
       return { ...p, message: p.pass ? 'The list is identical.' : `The new list differs from the monolith's: ${p.diffs[0]}. A client built against the old API would break.` };
@@ -122,6 +124,7 @@ module.exports = [
     id: 'user-parity',
     title: 'GET /users/{id} answers like the monolith for existing users',
     hint: 'The id is a path parameter of the route GET /users/{id}.',
+    section: 'the-exercise',
     run(r) {
       const p = parity(r, ['/users/1', '/users/2', '/users/3'], 'existing users');
       return { ...p, message: p.pass ? 'Every user is answered identically.' : `${p.diffs.length} of 3 user lookups differ from the monolith: ${p.diffs[0]}.` };
@@ -131,6 +134,7 @@ module.exports = [
     id: 'not-found-parity',
     title: 'An unknown user gets the same 404 as from the monolith',
     hint: 'Errors are part of the contract too: the status code as well as the body.',
+    section: 'the-exercise',
     run(r) {
       const p = parity(r, ['/users/42', '/users/nobody'], 'unknown users');
       return {

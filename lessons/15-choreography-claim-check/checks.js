@@ -71,6 +71,7 @@ module.exports = [
     id: 'all-announced',
     title: 'Every order is announced once on the bus',
     hint: 'PutEvents refuses more than 256 KB. Where else can a big document go?',
+    section: 'choreography-react-to-events-call-no-one',
     run(r) {
       const { all } = orderIds(r);
       const { byOrder } = orderPlaced(r);
@@ -96,6 +97,7 @@ module.exports = [
     id: 'no-direct-calls',
     title: 'Services talk only through the bus',
     hint: 'A service may use the bus, the shared document bucket and its own resources — never another service\'s queue or table.',
+    section: 'choreography-react-to-events-call-no-one',
     run(r) {
       const calls = r.sim.topology().edges.filter((/** @type {any} */ e) => e.kind === 'calls' && SERVICES.includes(e.from));
       const bad = calls.filter((/** @type {any} */ e) => {
@@ -121,6 +123,7 @@ module.exports = [
     id: 'shipping-reacted',
     title: 'Shipping schedules every order',
     hint: 'The shipping service reacts to OrderPlaced from its inbox; it needs the order id and the customer in the event.',
+    section: 'choreography-react-to-events-call-no-one',
     run(r) {
       const { all } = orderIds(r);
       const shipments = rows(r, 'shipments');
@@ -139,6 +142,7 @@ module.exports = [
     id: 'invoice-correct',
     title: 'Every order gets a complete invoice',
     hint: 'The invoice needs every line. When the event carries a reference, fetch the document with getObject.',
+    section: 'claim-check-keep-big-payloads-out-of-events',
     run(r) {
       const { all } = orderIds(r);
       const orders = rows(r, 'orders');
@@ -171,6 +175,7 @@ module.exports = [
     id: 'claim-check',
     title: 'Big documents travel by reference',
     hint: 'putObject the document, put { bucket, key } in the event; the consumer calls getObject.',
+    section: 'claim-check-keep-big-payloads-out-of-events',
     run(r) {
       const { wholesale } = orderIds(r);
       const { byOrder, largest } = orderPlaced(r);

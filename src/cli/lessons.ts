@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { Executor } from '../engine/executor';
 import { checkLesson, type LessonRunResult } from '../lessons/checker';
 import { loadChecks } from '../lessons/checkList';
+import { exerciseFileFor, fileVariants } from '../lessons/exerciseFiles';
 import { loadCatalog } from '../lessons/loader';
 import type { Catalog, Lesson } from '../lessons/model';
 import { UsageError } from './io';
@@ -122,11 +123,13 @@ export function prepareHandlerDir(lesson: Lesson, handlers: string[], cwd: strin
   for (const h of handlers) {
     const abs = path.resolve(cwd, h);
     if (!fs.existsSync(abs) || !fs.statSync(abs).isFile()) throw new UsageError(`--handler ${h}: no such file`);
-    const target = files.find((f) => path.basename(f) === path.basename(abs));
-    if (!target) throw new UsageError(`--handler ${h}: ${path.basename(abs)} is not a file of this exercise (${expected})`);
+    // handler.js stands for handler.ts: a learner may write any exercise file in JavaScript.
+    const target = exerciseFileFor(files, abs);
+    if (!target) throw new UsageError(`--handler ${h}: ${path.basename(abs)} is not a file of this exercise (${expected}); in JavaScript: ${files.map((f) => fileVariants(f).slice(1).join(' / ')).join(', ')}`);
+    if (replace.has(target)) throw new UsageError(`--handler ${h}: ${target} is already given as ${replace.get(target)}`);
     replace.set(target, abs);
   }
-  const missing = files.filter((f) => !replace.has(f) && !(base && fs.existsSync(path.join(base, f))));
+  const missing = files.filter((f) => !replace.has(f) && !(base && fileVariants(f).some((v) => fs.existsSync(path.join(base, v)))));
   if (missing.length) {
     const where = base ? `in ${base}` : `in ${path.join(cwd, 'serverless-lab', lesson.id)} or ${cwd}`;
     throw new UsageError(`missing ${missing.join(', ')}: ${expected}; none found ${where} (pass --handler <file> for each)`);
@@ -142,8 +145,10 @@ export function prepareHandlerDir(lesson: Lesson, handlers: string[], cwd: strin
       fs.cpSync(from, to, { recursive: true });
     }
   };
-  if (base) for (const entry of fs.readdirSync(base)) place(path.join(base, entry), path.join(dir, entry));
-  for (const [file, from] of replace) place(from, path.join(dir, file));
+  // The learner's folder, minus every variant of a replaced file (handler.ts and handler.js would both be there).
+  const replaced = new Set([...replace.keys()].flatMap((f) => fileVariants(f).map((v) => path.normalize(v))));
+  if (base) for (const entry of fs.readdirSync(base)) if (!replaced.has(path.normalize(entry))) place(path.join(base, entry), path.join(dir, entry));
+  for (const [file, from] of replace) place(from, path.join(dir, path.dirname(file), path.basename(from))); // keeps its own .ts / .js
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -176,7 +181,7 @@ export function formatCheckResult(lesson: Lesson, result: LessonRunResult): stri
   for (const o of result.outcomes) {
     lines.push(`  ${o.pass ? '✓' : '✗'} ${o.id}: ${o.title}`);
     if (o.pass || result.error) continue;
-    lines.push(`      ${o.message}`, `      expected: ${o.expected}`, `      actual:   ${o.actual}`, `      hint:     ${o.hint}`);
+    lines.push(`      ${o.message}`, `      expected: ${o.expected}`, `      actual:   ${o.actual}`, `      hint:     ${o.hint}`, `      read:     ${lesson.pagePath}#${o.section}`);
   }
   if (result.handlerErrors.length) {
     lines.push('', 'Errors thrown by your handlers:');

@@ -11,7 +11,8 @@
  *   reached the function but its messages are in flight), which is why AWS advises a visibility
  *   timeout of several times the function timeout and a `maxReceiveCount` of at least 5.
  * - With `reportBatchItemFailures`, a result `{ batchItemFailures: [{ itemIdentifier }] }` deletes
- *   all but the listed messages. An identifier that is empty or not in the batch fails the batch.
+ *   all but the listed messages. An identifier that is empty or not in the batch fails the batch
+ *   (partialBatch.ts), and the trace says why (`response-rejected`).
  * - Pollers scale up while messages are waiting (5 at first, then one more every 200 ms, i.e. 300
  *   per minute) up to `maxConcurrency` (default 1,250); idle ones above the initial 5 are retired.
  * - FIFO queues deliver each message group in order (the queue enforces one in-flight batch per
@@ -32,9 +33,11 @@
 import type { TimerId } from './clock';
 import type { EngineContext } from './context';
 import { EngineError, ValidationError } from './errors';
-import type { FunctionPlatform, InvokeResult } from './functions';
+import type { FunctionPlatform } from './functions';
+import { partialBatchResponse } from './partialBatch';
 import type { Queue, ReceivedMessage } from './queue';
 import type { ConsumerGroup, Stream, StreamRecord } from './stream';
+import { tracedValue } from './trace';
 
 export interface QueueSourceOptions {
   /** Messages per invocation: 1..10,000 (above 10 needs a batching window), default 10; FIFO at most 10. */
@@ -128,35 +131,6 @@ function sqsRecord(m: ReceivedMessage, arn: string): SqsEventRecord {
     messageAttributes[name] = { stringValue: String(v), dataType: typeof v === 'number' ? 'Number' : 'String' };
   }
   return { messageId: m.messageId, receiptHandle: m.receiptHandle, body: m.body, attributes, messageAttributes, eventSource: 'aws:sqs', eventSourceARN: arn, awsRegion: REGION };
-}
-
-/**
- * The messages of a finished batch that must NOT be deleted: all on failure; with partial batch
- * responses the listed ones (an invalid list fails the whole batch, as Lambda does); on a FIFO queue
- * also every later message of a failed message's group, so the group stays in order.
- */
-function keptMessages(batch: ReceivedMessage[], r: InvokeResult, partial: boolean, fifo: boolean): Set<string> | 'all' | undefined {
-  if (!r.ok) return 'all';
-  if (!partial) return undefined;
-  const result = r.result as { batchItemFailures?: unknown } | null | undefined;
-  if (result === null || typeof result !== 'object' || result.batchItemFailures === undefined || result.batchItemFailures === null) return undefined;
-  const failures = result.batchItemFailures;
-  if (!Array.isArray(failures)) return 'all';
-  if (failures.length === 0) return undefined;
-  const ids = new Set<string>();
-  for (const f of failures) {
-    const id = (f as { itemIdentifier?: unknown } | null)?.itemIdentifier;
-    if (typeof id !== 'string' || id === '' || !batch.some((m) => m.messageId === id)) return 'all';
-    ids.add(id);
-  }
-  if (fifo) {
-    const failedGroups = new Set<string | undefined>();
-    for (const m of batch) {
-      if (ids.has(m.messageId)) failedGroups.add(m.groupId);
-      else if (failedGroups.has(m.groupId)) ids.add(m.messageId);
-    }
-  }
-  return ids;
 }
 
 interface QueuePoller {
@@ -278,7 +252,12 @@ export function addQueueSource(platform: FunctionPlatform, ctx: EngineContext, f
       fn,
       { Records: records },
       (r) => {
-        const kept = r.throttled ? 'all' : keptMessages(batch, r, partial, queue.fifo);
+        let kept: Set<string> | 'all' | undefined = r.throttled || !r.ok ? 'all' : undefined;
+        if (r.ok && partial) {
+          const verdict = partialBatchResponse(batch, r.result, queue.fifo);
+          kept = verdict.kept;
+          if (verdict.problem) ctx.trace.emit('response-rejected', fn, r.requestId, queue.name, { reason: verdict.problem, kept: batch.length, returned: tracedValue(r.result) });
+        }
         if (kept !== 'all') {
           for (const m of batch) {
             if (kept !== undefined && kept.has(m.messageId)) continue;

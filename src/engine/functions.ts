@@ -30,6 +30,7 @@ import type { EngineContext } from './context';
 import type { TimerId } from './clock';
 import { EngineError, fail } from './errors';
 import { describeLabCall, labWith, type Executor, type HandlerContext, type InitOutcome, type InvokeOutcome, type LabApi } from './executor';
+import { tracedValue } from './trace';
 
 export type Runtime = 'nodejs' | 'python' | 'java' | 'go';
 
@@ -491,7 +492,13 @@ export class FunctionPlatform {
         this.destroy(env, 'timeout');
         req.done({ ok: false, error, durationMs: clock.now - startedAt, ...base });
       } else if (outcome.ok) {
-        this.ctx.trace.emit('succeeded', fn.name, req.id, req.cause, { env: env.id, durationMs, billedMs: Math.ceil(durationMs) });
+        if (this.ctx.trace.wants('succeeded')) {
+          // What the handler returned (its start, when long): checks and learners see the answer.
+          const detail: Record<string, unknown> = { env: env.id, durationMs, billedMs: Math.ceil(durationMs) };
+          const returned = tracedValue(outcome.result);
+          if (returned !== undefined) detail.returned = returned;
+          this.ctx.trace.emit('succeeded', fn.name, req.id, req.cause, detail);
+        } else this.ctx.trace.emit('succeeded', fn.name, req.id, req.cause);
         this.release(env);
         req.done({ ok: true, result: outcome.result, durationMs, ...base });
       } else {

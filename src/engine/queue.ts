@@ -27,6 +27,7 @@ import { createHash } from 'node:crypto';
 import type { TimerId } from './clock';
 import type { EngineContext } from './context';
 import { EngineError, ValidationError } from './errors';
+import { tracedText } from './trace';
 
 /** Largest message a queue can be set to accept, and most bytes one SendMessageBatch may carry: 1 MiB. */
 export const SQS_MAX_BATCH_BYTES = 1_048_576;
@@ -394,7 +395,10 @@ export class Queue {
       this.forgetOldDedupIds(now);
       const seen = this.dedup.get(deduplicationId);
       if (seen !== undefined) {
-        this.ctx.trace.emit('deduplicated', this.name, seen.messageId, cause, { deduplicationId });
+        // The drop is traced with the FIRST message's id (the one the producer gets back) and what
+        // this send carried, so a check can tell which send was swallowed, and by which message.
+        if (this.ctx.trace.wants('deduplicated')) this.ctx.trace.emit('deduplicated', this.name, seen.messageId, cause, { deduplicationId, firstMessageId: seen.messageId, groupId, body: tracedText(body) });
+        else this.ctx.trace.emit('deduplicated', this.name, seen.messageId, cause);
         return seen.sequenceNumber === undefined
           ? { messageId: seen.messageId, deduplicated: true }
           : { messageId: seen.messageId, deduplicated: true, sequenceNumber: seen.sequenceNumber };
@@ -641,8 +645,12 @@ export class Queue {
     const message = new StoredMessage(id, body, attributes, groupId, deduplicationId, sequenceNumber, sentAt, now + delayMs);
     this.insertBySentAt(message);
     if (this.fifo) this.joinGroup(message, groupId!);
-    const detail = redrivenFrom !== undefined ? { from: redrivenFrom } : this.fifo ? { groupId, sequenceNumber } : undefined;
-    this.ctx.trace.emit('sent', this.name, id, cause, detail);
+    if (this.ctx.trace.wants('sent')) {
+      // What was sent, so checks (and the message journey) can judge a message after it was consumed.
+      const detail: Record<string, unknown> = redrivenFrom !== undefined ? { from: redrivenFrom } : this.fifo ? { groupId, sequenceNumber } : {};
+      detail.body = tracedText(body);
+      this.ctx.trace.emit('sent', this.name, id, cause, detail);
+    } else this.ctx.trace.emit('sent', this.name, id, cause);
     if (delayMs > 0) {
       this.delayedCount++;
       if (message.group !== undefined) message.group.visible--; // joinGroup counted it visible

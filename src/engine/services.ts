@@ -304,11 +304,11 @@ export class Table {
 
     this.consumeWrite('put', id, cause);
     if (condition === 'attribute_not_exists' && this.items.has(key)) {
-      this.ctx.trace.emit('failed', this.name, id, cause, { op: 'put', reason: 'ConditionalCheckFailed' });
+      this.ctx.trace.emit('failed', this.name, id, cause, { op: 'put', condition, reason: 'ConditionalCheckFailed' });
       throw new EngineError('ConditionalCheckFailed', `The conditional request failed: an item with ${this.key} = ${JSON.stringify(key)} already exists in ${this.name}`);
     }
     this.items.set(key, json);
-    this.ctx.trace.emit('written', this.name, id, cause, { op: 'put' });
+    this.ctx.trace.emit('written', this.name, id, cause, condition === undefined ? { op: 'put' } : { op: 'put', condition });
   }
 
   /** The item with this key (a copy), or undefined. Reads are strongly consistent here. */

@@ -15,6 +15,7 @@ import { EngineContext } from './context';
 import { TimerId } from './clock';
 import { EngineError, ValidationError } from './errors';
 import { FilterPolicy, matchesFilterPolicy, validateFilterPolicy } from './pattern';
+import { tracedText } from './trace';
 
 /** What a subscriber receives. */
 export interface TopicDelivery {
@@ -192,7 +193,11 @@ export class Topic {
 
     const messageId = this.ctx.id('sns');
     const attrs: Readonly<Record<string, string | number>> = attributes === undefined ? EMPTY : Object.freeze({ ...attributes });
-    this.ctx.trace.emit('published', this.name, messageId, options.cause, { subscriptions: this.subs.length });
+    if (this.ctx.trace.wants('published')) {
+      const detail: Record<string, unknown> = { subscriptions: this.subs.length, body: tracedText(body) };
+      if (attributes !== undefined) detail.attributes = { ...attributes };
+      this.ctx.trace.emit('published', this.name, messageId, options.cause, detail);
+    } else this.ctx.trace.emit('published', this.name, messageId, options.cause);
 
     let envelope: string | undefined;
     let parsedBody: unknown;

@@ -13,7 +13,7 @@ export type TraceKind =
   // messages in queues, topics, streams and the bus
   | 'sent' // accepted by a queue / bus / topic / stream (the message now exists)
   | 'delayed' // accepted, invisible until its delay ends
-  | 'deduplicated' // dropped because an identical id was seen within the dedup window
+  | 'deduplicated' // dropped because an identical id was seen within the dedup window (id: the first message's)
   | 'received' // handed to a consumer (receive count +1, new receipt handle)
   | 'visibility-expired' // not deleted in time: visible again
   | 'visibility-changed'
@@ -45,6 +45,7 @@ export type TraceKind =
   | 'throttled' // rejected for lack of concurrency
   | 'env-destroyed' // an environment was recycled (module state lost)
   | 'log' // console output of a handler
+  | 'response-rejected' // the platform could not use a function's answer (why, in detail.reason)
   // services
   | 'stored' // object store put
   | 'read'
@@ -70,6 +71,30 @@ export interface TraceRecord {
   cause?: string;
   /** Kind-specific details (receive count, partition, offset, duration, error, …). */
   detail?: Record<string, unknown>;
+}
+
+/** Characters of a message body or handler result kept in a trace record (the rest is cut). */
+export const BODY_TRACED = 2048;
+
+/** A body as a trace record keeps it: cut at BODY_TRACED characters. */
+export function tracedText(text: string): string {
+  return text.length > BODY_TRACED ? text.slice(0, BODY_TRACED) : text;
+}
+
+/**
+ * A handler's return value as a trace record keeps it: the value itself when its JSON is short
+ * (records stay plain JSON data), else the start of that JSON as a string; undefined stays absent.
+ */
+export function tracedValue(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+  if (json === undefined) return undefined;
+  return json.length > BODY_TRACED ? json.slice(0, BODY_TRACED) : JSON.parse(json);
 }
 
 export type TraceListener = (record: TraceRecord) => void;

@@ -11,6 +11,7 @@ import { Simulation, type HandlerResolver, type Summary } from '../engine/simula
 import type { Lesson } from './model';
 import { RunView, Verdict } from './checks';
 import { loadChecks } from './checkList';
+import { exerciseFilesProblem, retargetHandlers } from './exerciseFiles';
 
 
 export interface CheckOutcome extends Verdict {
@@ -18,6 +19,8 @@ export interface CheckOutcome extends Verdict {
   title: string;
   hint: string;
   message: string;
+  /** Anchor of the page section that explains the rule (see LessonCheck.section). */
+  section: string;
 }
 
 export interface HandlerError {
@@ -51,17 +54,19 @@ export function checkLesson(lesson: Lesson, handlerDir: string, factory: Executo
   const failAll = (message: string, extra: Partial<NonNullable<LessonRunResult['error']>> = {}): LessonRunResult => ({
     lessonId: lesson.id,
     error: { message, ...extra },
-    outcomes: checks.map((c) => ({ id: c.id, title: c.title, hint: c.hint, pass: false, expected: c.title, actual: 'the exercise did not run', message })),
+    outcomes: checks.map((c) => ({ id: c.id, title: c.title, hint: c.hint, section: c.section, pass: false, expected: c.title, actual: 'the exercise did not run', message })),
     handlerErrors: extra.file ? [{ file: extra.file, line: extra.line ?? 1, column: extra.column ?? 1, message, count: 1 }] : [],
     wallMs: Date.now() - started,
   });
 
-  const missing = lesson.exercise.files.filter((f) => !fs.existsSync(path.join(handlerDir, f)));
-  if (missing.length) return failAll(`missing file(s) in ${handlerDir}: ${missing.join(', ')} — use "Reset Lesson" to restore the starter files`);
+  // Each exercise file may be the lesson's TypeScript file or its JavaScript twin (handler.js).
+  const filesProblem = exerciseFilesProblem(handlerDir, lesson.exercise.files);
+  if (filesProblem) return failAll(filesProblem);
 
   const scenarioFile = path.join(lesson.dir, lesson.exercise.scenario);
-  const { scenario, problems } = validateScenario(JSON.parse(fs.readFileSync(scenarioFile, 'utf8')));
-  if (!scenario) return failAll(`lesson scenario ${scenarioFile} is invalid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+  const { scenario: declared, problems } = validateScenario(JSON.parse(fs.readFileSync(scenarioFile, 'utf8')));
+  if (!declared) return failAll(`lesson scenario ${scenarioFile} is invalid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+  const scenario = { ...declared, functions: retargetHandlers(declared.functions, handlerDir, lesson.exercise.files) };
 
   let sim: Simulation;
   try {
@@ -79,9 +84,9 @@ export function checkLesson(lesson: Lesson, handlerDir: string, factory: Executo
   const outcomes: CheckOutcome[] = checks.map((check) => {
     try {
       const v = check.run(view);
-      return { id: check.id, title: check.title, hint: check.hint, pass: Boolean(v.pass), expected: String(v.expected), actual: String(v.actual), message: v.message ?? check.title };
+      return { id: check.id, title: check.title, hint: check.hint, section: check.section, pass: Boolean(v.pass), expected: String(v.expected), actual: String(v.actual), message: v.message ?? check.title };
     } catch (err) {
-      return { id: check.id, title: check.title, hint: check.hint, pass: false, expected: check.title, actual: `the check could not judge this run: ${(err as Error).message}`, message: `check error: ${(err as Error).message}` };
+      return { id: check.id, title: check.title, hint: check.hint, section: check.section, pass: false, expected: check.title, actual: `the check could not judge this run: ${(err as Error).message}`, message: `check error: ${(err as Error).message}` };
     }
   });
   return { lessonId: lesson.id, outcomes, summary: view.summary, handlerErrors: handlerErrors(view), wallMs: Date.now() - started };

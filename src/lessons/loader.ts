@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Catalog, ExerciseMeta, Lesson, LessonMeta, LessonProblem, Section, WrongSolutionMeta } from './model';
+import { Catalog, ExerciseMeta, Lesson, LessonMeta, LessonProblem, Section, WrongSolutionMeta, CorrectSolutionMeta } from './model';
 
 const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -94,6 +94,7 @@ export function readLesson(file: string, dir: string, sectionIds: ReadonlySet<st
   }
   const exercise = m.exercise === undefined ? undefined : readExercise(m.exercise, dir, fail);
   const wrong = m.wrongSolutions === undefined ? undefined : readWrongSolutions(m.wrongSolutions, dir, fail);
+  const correct = m.correctSolutions === undefined ? undefined : readCorrectSolutions(m.correctSolutions, dir, fail);
   if (problems.length > before) return undefined;
   const meta = m as unknown as LessonMeta;
   return {
@@ -106,6 +107,7 @@ export function readLesson(file: string, dir: string, sectionIds: ReadonlySet<st
     ...(meta.minutes !== undefined ? { minutes: meta.minutes } : {}),
     ...(exercise ? { exercise } : {}),
     ...(wrong ? { wrongSolutions: wrong } : {}),
+    ...(correct ? { correctSolutions: correct } : {}),
     dir,
     pagePath,
   };
@@ -144,6 +146,23 @@ function readExercise(value: unknown, dir: string, fail: (field: string, message
   for (const key of Object.keys(e)) if (!['scenario', 'files', 'checks', 'hints', 'seed'].includes(key)) fail(`exercise.${key}`, 'unknown field');
   if (!scenario || !checks || !Array.isArray(e.files) || !Array.isArray(e.hints)) return undefined;
   return { scenario, checks, files: e.files as string[], hints: e.hints as string[], ...(e.seed !== undefined ? { seed: e.seed as number } : {}) };
+}
+
+function readCorrectSolutions(value: unknown, dir: string, fail: (field: string, message: string) => void): CorrectSolutionMeta[] | undefined {
+  if (!Array.isArray(value)) {
+    fail('correctSolutions', 'must be a list');
+    return undefined;
+  }
+  const out: CorrectSolutionMeta[] = [];
+  value.forEach((c, i) => {
+    const at = `correctSolutions[${i}]`;
+    if (typeof c !== 'object' || c === null) return fail(at, 'must be an object {name, dir}');
+    const { name, dir: d } = c as Record<string, unknown>;
+    if (typeof name !== 'string' || !name) return fail(`${at}.name`, 'must be a non-empty string');
+    if (typeof d !== 'string' || !inside(dir, d) || !fs.existsSync(path.join(dir, d))) return fail(`${at}.dir`, `folder not found: ${String(d)}`);
+    out.push({ name, dir: d });
+  });
+  return out;
 }
 
 function readWrongSolutions(value: unknown, dir: string, fail: (field: string, message: string) => void): WrongSolutionMeta[] | undefined {

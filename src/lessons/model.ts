@@ -26,6 +26,14 @@ export interface LessonMeta {
   exercise?: ExerciseMeta;
   /** Plausible wrong solutions, each with the check it must fail (the lesson's own test). */
   wrongSolutions?: WrongSolutionMeta[];
+  /** Other correct solutions (other layouts and styles, JavaScript too): each must pass every check. */
+  correctSolutions?: CorrectSolutionMeta[];
+}
+
+export interface CorrectSolutionMeta {
+  name: string;
+  /** Folder (relative to the lesson) overriding some of the learner files; the rest come from solution/. */
+  dir: string;
 }
 
 export interface ExerciseMeta {

@@ -316,6 +316,33 @@ describe('serverless-lab CLI', function () {
       assert.ok(JSON.parse(r.out).outcomes.every((o: { pass: boolean }) => o.pass));
     });
 
+    it('a learner may write an exercise file in JavaScript: projector.js stands for projector.ts', () => {
+      const args = handlerArgs('10-streams', 'solution');
+      const dir = mkdtempSync(join(tmpdir(), 'slab-js-'));
+      writeFileSync(
+        join(dir, 'projector.js'),
+        "const { tableGet, tablePut } = require('serverless-lab');\n" +
+          'exports.handler = async (event) => {\n' +
+          '  for (const record of event.Records) {\n' +
+          '    const tx = JSON.parse(record.value);\n' +
+          "    const row = (await tableGet('balances', tx.customerId)) || { customerId: tx.customerId, balance: 0, bounced: 0, upTo: -1 };\n" +
+          '    if (record.offset <= row.upTo) continue;\n' +
+          "    if (tx.type === 'deposit') row.balance += tx.amount;\n" +
+          '    else if (tx.amount <= row.balance) row.balance -= tx.amount;\n' +
+          '    else row.bounced += 1;\n' +
+          '    row.upTo = record.offset;\n' +
+          "    await tablePut('balances', row);\n" +
+          '  }\n};\n',
+      );
+      const r = run(['check', 'streams', ...args.slice(0, 2), '--handler', join(dir, 'projector.js'), '--json']);
+      assert.equal(r.code, 0, r.out + r.err);
+      assert.ok(JSON.parse(r.out).outcomes.every((o: { pass: boolean }) => o.pass));
+      // Given twice (as .ts and as .js) is a usage error naming both.
+      const twice = run(['check', 'streams', ...args, '--handler', join(dir, 'projector.js')]);
+      assert.equal(twice.code, 2);
+      assert.match(twice.err, /projector\.ts is already given as .*projector\.(ts|js)/);
+    });
+
     it('an unknown lesson: exit 2 with did-you-mean and the known ids', () => {
       const r = run(['check', 'strams']);
       assert.equal(r.code, 2);

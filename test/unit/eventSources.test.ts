@@ -121,6 +121,50 @@ describe('Queue (SQS) event source mapping', () => {
     assert.equal(ctx.trace.count('received', 'q'), 4, 'both messages were delivered twice');
   });
 
+  it('an unusable partial batch response is traced as response-rejected, saying why, as Lambda reads it', () => {
+    const answers: unknown[] = [
+      { batchItemFailures: 'msg-1' },
+      { batchItemFailures: ['not-an-object'] },
+      { batchItemFailures: [{ id: 'x' }] },
+      { batchItemFailures: [{ itemIdentifier: 'order-7' }] },
+    ];
+    const reasons = answers.map((answer) => {
+      const { ctx, platform, define } = setup();
+      const queue = new Queue(ctx, { name: 'q', visibilityTimeoutS: 5 });
+      let calls = 0;
+      define({ name: 'fn' }, () => ({ handler: () => (++calls === 1 ? answer : undefined) }));
+      queue.send('a');
+      queue.send('b');
+      addQueueSource(platform, ctx, 'fn', queue, { reportBatchItemFailures: true });
+      ctx.clock.drain();
+      assert.equal(ctx.trace.count('received', 'q'), 4, 'the whole batch came back');
+      const rejected = ctx.trace.records().filter((r) => r.kind === 'response-rejected');
+      assert.equal(rejected.length, 1);
+      assert.equal(rejected[0].resource, 'fn');
+      assert.equal(rejected[0].cause, 'q');
+      assert.equal(rejected[0].id, ctx.trace.records().find((r) => r.kind === 'invoked')!.id, 'names the invocation');
+      assert.deepEqual(rejected[0].detail?.returned, answer);
+      return String(rejected[0].detail?.reason);
+    });
+    assert.match(reasons[0], /batchItemFailures must be a list .* got "msg-1"/);
+    assert.match(reasons[1], /batchItemFailures\[0\] must be an object \{ itemIdentifier: messageId \}, got "not-an-object"/);
+    assert.match(reasons[2], /batchItemFailures\[0\]\.itemIdentifier is missing or empty/);
+    assert.match(reasons[3], /itemIdentifier "order-7" is not the messageId of a message in this batch/);
+  });
+
+  it('a usable partial batch response (or none) is not rejected', () => {
+    for (const answer of [undefined, null, {}, { batchItemFailures: [] }, { batchItemFailures: null }]) {
+      const { ctx, platform, define } = setup();
+      const queue = new Queue(ctx, { name: 'q' });
+      define({ name: 'fn' }, () => ({ handler: () => answer }));
+      queue.send('a');
+      addQueueSource(platform, ctx, 'fn', queue, { reportBatchItemFailures: true });
+      ctx.clock.drain();
+      assert.equal(ctx.trace.count('response-rejected'), 0, JSON.stringify(answer));
+      assert.equal(ctx.trace.count('deleted', 'q'), 1);
+    }
+  });
+
   it('a poison message reaches the dead-letter queue after maxReceiveCount receives', () => {
     const { ctx, platform, define } = setup();
     const dlq = new Queue(ctx, { name: 'orders-dlq' });

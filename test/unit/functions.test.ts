@@ -520,7 +520,7 @@ describe('FunctionPlatform: billing', () => {
     assert.equal(bill.gbSeconds, 0.125 * 0.101);
     assert.ok(Math.abs(bill.cost - (0.2 / 1e6 + 0.125 * 0.101 * 0.0000166667)) < 1e-15);
     const ok = s.ctx.trace.records().find((r) => r.kind === 'succeeded')!;
-    assert.deepEqual(ok.detail, { env: 'env-1', durationMs: 100.3, billedMs: 101 });
+    assert.deepEqual(ok.detail, { env: 'env-1', durationMs: 100.3, billedMs: 101, returned: 1 }); // what the handler answered
   });
 
   it('the init phase of a cold start is billed by default; throttled calls are not billed', () => {

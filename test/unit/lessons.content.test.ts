@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkLesson, type ExecutorFactory, type LessonRunResult } from '../../src/lessons/checker';
+import { pageAnchors } from '../../src/lessons/checks';
+import { exerciseFileFor, fileVariants } from '../../src/lessons/exerciseFiles';
 import { loadCatalog } from '../../src/lessons/loader';
 import { IsolateExecutor } from '../../src/sandbox/isolateExecutor';
 
@@ -13,11 +15,20 @@ const root = path.resolve(__dirname, '..', '..', 'lessons');
 const { catalog } = loadCatalog(root);
 const sandbox: ExecutorFactory = (handlerDir) => ({ executor: new IsolateExecutor({ rootDir: handlerDir }) });
 
-/** A folder with the solution's files, overridden by `overlay`'s (for wrong solutions). */
-function workspace(lessonDir: string, variant: string, overlay?: string): string {
+/**
+ * A folder with the solution's files, overridden by `overlay`'s (for wrong and other correct
+ * solutions). An overlay file in the other language (consumers.js for consumers.ts) replaces it.
+ */
+function workspace(lessonDir: string, variant: string, overlay?: string, files: readonly string[] = []): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lesson-'));
   fs.cpSync(path.join(lessonDir, variant), dir, { recursive: true });
-  if (overlay) fs.cpSync(path.join(lessonDir, overlay), dir, { recursive: true });
+  if (overlay) {
+    for (const entry of fs.readdirSync(path.join(lessonDir, overlay), { recursive: true }) as string[]) {
+      const file = exerciseFileFor(files, entry);
+      if (file) for (const twin of fileVariants(file)) if (path.basename(twin) !== path.basename(entry)) fs.rmSync(path.join(dir, twin), { force: true });
+    }
+    fs.cpSync(path.join(lessonDir, overlay), dir, { recursive: true });
+  }
   return dir;
 }
 
@@ -41,9 +52,22 @@ describe('lesson exercises', function () {
         assert.ok(result.error || result.outcomes.some((o) => !o.pass), 'starter should not pass');
       });
 
+      it('every check names a section of the page, and every failure carries it', () => {
+        const anchors = pageAnchors(fs.readFileSync(lesson.pagePath, 'utf8'));
+        const result = checkLesson(lesson, workspace(lesson.dir, 'starter'), sandbox);
+        for (const o of result.outcomes) assert.ok(anchors.includes(o.section), `${o.id}: section "${o.section}" is a heading of the page (${anchors.join(', ')})`);
+      });
+
+      for (const other of lesson.correctSolutions ?? []) {
+        it(`another correct solution ("${other.name}") passes every check`, () => {
+          const result = checkLesson(lesson, workspace(lesson.dir, 'solution', other.dir, lesson.exercise!.files), sandbox);
+          assert.ok(!result.error && result.outcomes.every((o) => o.pass), describeFailures(result));
+        });
+      }
+
       for (const wrong of lesson.wrongSolutions ?? []) {
         it(`a wrong solution ("${wrong.name}") fails "${wrong.fails}" for the right reason`, () => {
-          const result = checkLesson(lesson, workspace(lesson.dir, 'solution', wrong.dir), sandbox);
+          const result = checkLesson(lesson, workspace(lesson.dir, 'solution', wrong.dir, lesson.exercise!.files), sandbox);
           const outcome = result.outcomes.find((o) => o.id === wrong.fails);
           assert.ok(outcome, `check "${wrong.fails}" exists`);
           assert.equal(outcome.pass, false, `"${wrong.name}" should fail ${wrong.fails}; results:\n${describeFailures(result)}`);
@@ -52,6 +76,32 @@ describe('lesson exercises', function () {
       }
     });
   }
+
+  it('an exercise file written in JavaScript runs in place of the TypeScript one; both at once is refused, naming them', () => {
+    const lesson = catalog.lessons.find((l) => l.id === 'statelessness')!;
+    const dir = workspace(lesson.dir, 'solution');
+    fs.writeFileSync(
+      path.join(dir, 'handler.js'),
+      [
+        "import { tableGet, tablePut } from 'serverless-lab';",
+        'export async function handler(event) {',
+        "  const page = event.pathParameters.page;",
+        "  const item = await tableGet('visits', page);",
+        '  const count = (item ? item.count : 0) + 1;',
+        "  await tablePut('visits', { page, count });",
+        '  return { statusCode: 200, body: JSON.stringify({ page, visits: count }) };',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const both = checkLesson(lesson, dir, sandbox);
+    assert.match(String(both.error?.message), /handler\.ts and handler\.js both exist/);
+    fs.rmSync(path.join(dir, 'handler.ts'));
+    const js = checkLesson(lesson, dir, sandbox);
+    assert.ok(!js.error && js.outcomes.every((o) => o.pass), describeFailures(js));
+    fs.rmSync(path.join(dir, 'handler.js'));
+    assert.match(String(checkLesson(lesson, dir, sandbox).error?.message), /missing file\(s\) in .*: handler\.ts or handler\.js/);
+  });
 
   it('at least two wrong solutions per lesson with an exercise', () => {
     for (const lesson of catalog.lessons.filter((l) => l.exercise)) assert.ok((lesson.wrongSolutions ?? []).length >= 2, `${lesson.id} has ${lesson.wrongSolutions?.length ?? 0}`);

@@ -563,6 +563,29 @@ describe('Queue: FIFO deduplication', () => {
   });
 });
 
+describe('Queue: what the trace says about a send', () => {
+  it("a send dropped as a duplicate names the first message, the deduplication id and what this send carried", () => {
+    const { ctx, queue } = fifoSetup({ contentBasedDeduplication: false });
+    const first = queue.send('{"tx":1}', { groupId: 'acct-1', deduplicationId: 'acct-1', cause: 'inv-1' });
+    const again = queue.send('{"tx":2}', { groupId: 'acct-1', deduplicationId: 'acct-1', cause: 'inv-2' });
+    assert.equal(again.deduplicated, true);
+    const drop = ctx.trace.records().find((r) => r.kind === 'deduplicated')!;
+    assert.equal(drop.id, first.messageId);
+    assert.equal(drop.cause, 'inv-2');
+    assert.deepEqual(drop.detail, { deduplicationId: 'acct-1', firstMessageId: first.messageId, groupId: 'acct-1', body: '{"tx":2}' });
+  });
+
+  it('a sent record carries the body (cut at 2,048 characters)', () => {
+    const ctx = new EngineContext();
+    const queue = new Queue(ctx, { name: 'q' });
+    queue.send('hello');
+    queue.send('x'.repeat(5000));
+    const sent = ctx.trace.records().filter((r) => r.kind === 'sent');
+    assert.equal(sent[0].detail?.body, 'hello');
+    assert.equal(String(sent[1].detail?.body).length, 2048);
+  });
+});
+
 describe('Queue: at-least-once duplicates (standard)', () => {
   it('with duplicateRate 1 every receive leaves a copy with the same id', () => {
     const { ctx, queue } = setup({ duplicateRate: 1 });

@@ -226,6 +226,9 @@ describe('Table (DynamoDB model)', () => {
     table.put({ paymentId: 'p-1', amount: 10 }, { condition: 'attribute_not_exists', cause: 'msg-1' });
     throwsEngine(() => table.put({ paymentId: 'p-1', amount: 99 }, { condition: 'attribute_not_exists', cause: 'msg-1' }), 'ConditionalCheckFailed');
     assert.equal(table.get('p-1')?.amount, 10);
+    // The trace tells a conditional write from a plain one, and the refused one says why.
+    const writes = ctx.trace.records().filter((r) => r.resource === 'payments' && (r.kind === 'written' || r.kind === 'failed'));
+    assert.deepEqual(writes.map((r) => [r.kind, r.detail?.condition, r.detail?.reason]), [['written', 'attribute_not_exists', undefined], ['failed', 'attribute_not_exists', 'ConditionalCheckFailed']]);
     // A failed conditional write still consumes write capacity, as in DynamoDB.
     assert.equal(table.writesInLastSecond(), 2);
     // Without a condition a put overwrites.

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadChecks } from '../../lessons/checkList';
+import { fileVariants } from '../../lessons/exerciseFiles';
 import type { LessonRunResult } from '../../lessons/checker';
 import type { Lesson } from '../../lessons/model';
 import type { LessonsFeature } from '../lessons';
@@ -100,7 +101,7 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
 
   const updateDiagnostics = (lesson: Lesson, result: LessonRunResult) => {
     const dir = learnerDir(lesson);
-    for (const f of lesson.exercise?.files ?? []) diagnostics.delete(vscode.Uri.file(path.join(dir, f)));
+    for (const f of lesson.exercise?.files ?? []) for (const v of fileVariants(f)) diagnostics.delete(vscode.Uri.file(path.join(dir, v)));
     const byFile = new Map<string, vscode.Diagnostic[]>();
     for (const e of result.handlerErrors) {
       const line = Math.max(0, e.line - 1);
@@ -259,11 +260,16 @@ function copyStarter(context: vscode.ExtensionContext, lesson: Lesson, dir: stri
   let backup: string | undefined;
   for (const file of lesson.exercise.files) {
     const target = path.join(dir, file);
-    if (fs.existsSync(target)) {
+    // The learner's version may be the JavaScript twin (handler.js for handler.ts).
+    const present = fileVariants(file).filter((v) => fs.existsSync(path.join(dir, v)));
+    if (present.length) {
       if (!reset) continue;
       backup ??= path.join(dir, '.backup', new Date().toISOString().replace(/[:.]/g, '-'));
-      fs.mkdirSync(path.dirname(path.join(backup, file)), { recursive: true });
-      fs.copyFileSync(target, path.join(backup, file));
+      for (const v of present) {
+        fs.mkdirSync(path.dirname(path.join(backup, v)), { recursive: true });
+        fs.copyFileSync(path.join(dir, v), path.join(backup, v));
+        fs.rmSync(path.join(dir, v));
+      }
     }
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.copyFileSync(path.join(lesson.dir, 'starter', file), target);
