@@ -36,6 +36,7 @@ export type TraceKind =
   | 'committed' // a group committed an offset
   | 'rebalanced' // partitions reassigned among a group's members
   | 'compacted'
+  | 'requeued' // returned to its queue by a nack/reject or a consumer that went away (RabbitMQ)
   // functions
   | 'invoked' // an invocation started (on an environment)
   | 'cold-start' // a new environment was created and its init ran
