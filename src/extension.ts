@@ -34,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): ServerlessLabApi {
   const runtime = timed('runtime', () => registerRuntime(context, output));
   const exercises = timed('exercises', () => registerExercises(context, lessons, runtime, output));
   const diagram = timed('diagram', () => registerDiagram(context, lessons, exercises, runtime, output));
-  const playground = timed('playground', () => registerPlayground(context, runtime, output));
+  const playground = timed('playground', () => registerPlayground(context, runtime, output, () => void lessons.progress.reach('usedPlayground')));
 
   const activationMs = performance.now() - started;
   output.info(`activated in ${activationMs.toFixed(1)} ms (${Object.entries(steps).map(([k, v]) => `${k} ${v} ms`).join(', ')})`);

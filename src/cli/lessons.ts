@@ -10,8 +10,11 @@ import type { Executor } from '../engine/executor';
 import { checkLesson, type LessonRunResult } from '../lessons/checker';
 import { loadChecks } from '../lessons/checkList';
 import { exerciseFileFor, fileVariants } from '../lessons/exerciseFiles';
+import { formatTime } from '../lessons/checks';
 import { loadCatalog } from '../lessons/loader';
 import type { Catalog, Lesson } from '../lessons/model';
+import { compileProblems } from '../sandbox/compile';
+import type { IsolateExecutor } from '../sandbox/isolateExecutor';
 import { UsageError } from './io';
 
 /** One row of `serverless-lab lessons --json`. */
@@ -103,7 +106,7 @@ export function findLesson(catalog: Catalog, query: string): Lesson {
 /** Where the learner's files for `lesson` are, when no --handler names them. */
 function defaultHandlerDir(lesson: Lesson, cwd: string): string | undefined {
   const files = lesson.exercise?.files ?? [];
-  const learnerDir = path.join(cwd, 'serverless-lab', lesson.id); // where the editor's Start Lesson puts them
+  const learnerDir = path.join(cwd, 'serverless-lab', lesson.id); // where the editor's Start Exercise puts them
   if (fs.existsSync(learnerDir)) return learnerDir;
   if (files.some((f) => fs.existsSync(path.join(cwd, f)))) return cwd;
   return undefined;
@@ -162,7 +165,9 @@ export function runLessonChecks(lesson: Lesson, handlerDir: string, sandbox: (ro
       (dir) => {
         const executor = sandbox(dir);
         executors.push(executor);
-        return { executor };
+        const resolver = executor as Partial<Pick<IsolateExecutor, 'resolveHandler'>>;
+        const fileOf = (handler: string) => resolver.resolveHandler?.(handler).file ?? path.resolve(dir, handler.split('#')[0]!);
+        return { executor, compile: (handler) => compileProblems(fileOf(handler)) };
       },
       { seed },
     );
@@ -175,13 +180,20 @@ export function runLessonChecks(lesson: Lesson, handlerDir: string, sandbox: (ro
 export function formatCheckResult(lesson: Lesson, result: LessonRunResult): string {
   const lines = [`${lesson.title} (${lesson.id})`, ''];
   if (result.error) {
-    const at = result.error.file ? ` (${result.error.file}:${result.error.line ?? 1}:${result.error.column ?? 1})` : '';
-    lines.push(`The exercise could not run: ${result.error.message}${at}`, '');
+    const e = result.error;
+    const at = e.file ? `${path.relative(process.cwd(), e.file) || e.file}:${e.line ?? 1}:${e.column ?? 1}` : '';
+    if (e.kind === 'compile') lines.push(`Your code does not compile: ${at}: ${e.message}`, 'No check ran.', '');
+    else lines.push(`The exercise could not run: ${e.message}${at ? ` (${at})` : ''}`, '');
+    return lines.join('\n') + '\n';
   }
   for (const o of result.outcomes) {
     lines.push(`  ${o.pass ? '✓' : '✗'} ${o.id}: ${o.title}`);
     if (o.pass || result.error) continue;
     lines.push(`      ${o.message}`, `      expected: ${o.expected}`, `      actual:   ${o.actual}`, `      hint:     ${o.hint}`, `      read:     ${lesson.pagePath}#${o.section}`);
+  }
+  if (result.logs?.length) {
+    lines.push('', `Your handlers logged ${result.logs.length + (result.logsDropped ?? 0)} line(s)${result.logs.length > 20 ? ', the first 20' : ''}:`);
+    for (const l of result.logs.slice(0, 20)) lines.push(`  [${formatTime(l.t)}] ${l.fn} ${l.id}: ${l.text}`);
   }
   if (result.handlerErrors.length) {
     lines.push('', 'Errors thrown by your handlers:');

@@ -78,9 +78,9 @@ ${LESSONS_HELP}
     flags: { '--handler': 'list', '--json': 'switch', '--seed': 'value', '--lessons': 'value' },
     help: `Usage: serverless-lab check <lesson> [options]
 
-Run a lesson's checks — the same as "Run Lesson Checks" in the editor — on your handler files.
+Run a lesson's checks — the same as "Run Checks" in the editor — on your handler files.
 <lesson> is a lesson id (streams) or number (10, 07). The files are taken from
-./serverless-lab/<lesson-id>/ (where the editor's Start Lesson puts them), else from the current
+./serverless-lab/<lesson-id>/ (where the editor's Start Exercise puts them), else from the current
 directory; each --handler file replaces the exercise file with the same name.
 
 Options:

@@ -21,6 +21,8 @@ export interface CheckOutcome extends Verdict {
   message: string;
   /** Anchor of the page section that explains the rule (see LessonCheck.section). */
   section: string;
+  /** The check did not judge anything (the exercise could not run). */
+  notRun?: boolean;
 }
 
 export interface HandlerError {
@@ -35,17 +37,64 @@ export interface HandlerError {
 export interface LessonRunResult {
   lessonId: string;
   outcomes: CheckOutcome[];
-  /** Set when the exercise could not run at all (a handler that does not compile, a bad scenario). */
-  error?: { message: string; file?: string; line?: number; column?: number };
+  /**
+   * Set when the exercise could not run at all (a handler that does not compile, a bad scenario).
+   * `kind: 'compile'`: the learner's code did not compile — `message` is the compiler's own words
+   * (no path) and `file` (absolute) / `line` / `column` (1-based) say where; no check ran.
+   */
+  error?: { message: string; file?: string; line?: number; column?: number; kind?: 'compile' | 'run' | 'setup' };
   summary?: Summary;
   /** Errors the learner's handlers threw during the run, by source location (for editor diagnostics). */
   handlerErrors: HandlerError[];
   /** Wall time of the whole check, ms. */
   wallMs: number;
+  /** What the learner's handlers logged (`log()` / `console.*`), in order; at most `MAX_LOG_LINES`. */
+  logs?: LogLine[];
+  /** Log lines past `MAX_LOG_LINES` (counted, not kept). */
+  logsDropped?: number;
 }
 
-/** How handlers are run: the sandbox executor in the editor, in-process in the CLI and tests. */
-export type ExecutorFactory = (handlerDir: string) => { executor?: Executor; handlers?: HandlerResolver };
+/** One line a handler logged: virtual time (ms), the function, the invocation (request) id, the text. */
+export interface LogLine {
+  t: number;
+  fn: string;
+  id: string;
+  text: string;
+}
+
+/** Log lines a result keeps (a handler that logs in a loop must not make the result huge). */
+export const MAX_LOG_LINES = 1000;
+
+/** The log records of a run as lines: arguments joined with spaces, non-strings as JSON. */
+export function logLines(records: readonly { t: number; kind: string; resource: string; id?: string; detail?: Record<string, unknown> }[], max = MAX_LOG_LINES): { lines: LogLine[]; dropped: number } {
+  const lines: LogLine[] = [];
+  let dropped = 0;
+  for (const r of records) {
+    if (r.kind !== 'log') continue;
+    if (lines.length >= max) {
+      dropped++;
+      continue;
+    }
+    const args = (r.detail?.args as unknown[] | undefined) ?? [];
+    lines.push({ t: r.t, fn: r.resource, id: r.id ?? '', text: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') });
+  }
+  return { lines, dropped };
+}
+
+/** One compile problem of the learner's code: `file` absolute, `line`/`column` 1-based. */
+export interface CompileProblem {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/**
+ * How handlers are run: the sandbox executor in the editor, in-process in the CLI and tests.
+ * `compile`, when given, compiles one handler setting (`handler.ts#handler`) before the run and
+ * returns its problems: code that does not compile is reported once, and no check runs on it.
+ */
+export type ExecutorFactory = (handlerDir: string) => { executor?: Executor; handlers?: HandlerResolver; compile?: (handler: string) => CompileProblem[] };
 
 export function checkLesson(lesson: Lesson, handlerDir: string, factory: ExecutorFactory, options: { seed?: number } = {}): LessonRunResult {
   const started = Date.now();
@@ -53,8 +102,9 @@ export function checkLesson(lesson: Lesson, handlerDir: string, factory: Executo
   const checks = loadChecks(lesson);
   const failAll = (message: string, extra: Partial<NonNullable<LessonRunResult['error']>> = {}): LessonRunResult => ({
     lessonId: lesson.id,
-    error: { message, ...extra },
-    outcomes: checks.map((c) => ({ id: c.id, title: c.title, hint: c.hint, section: c.section, pass: false, expected: c.title, actual: 'the exercise did not run', message })),
+    error: { message, kind: 'setup', ...extra },
+    // A run that did not happen judges nothing: every check is "not run", none claims a behaviour.
+    outcomes: checks.map((c) => ({ id: c.id, title: c.title, hint: c.hint, section: c.section, pass: false, expected: c.title, actual: 'not run: the exercise did not run', message, notRun: true })),
     handlerErrors: extra.file ? [{ file: extra.file, line: extra.line ?? 1, column: extra.column ?? 1, message, count: 1 }] : [],
     wallMs: Date.now() - started,
   });
@@ -70,14 +120,23 @@ export function checkLesson(lesson: Lesson, handlerDir: string, factory: Executo
 
   let sim: Simulation;
   try {
-    const { executor, handlers } = factory(handlerDir);
+    const { executor, handlers, compile } = factory(handlerDir);
+    if (compile) {
+      const seen = new Set<string>();
+      for (const fn of scenario.functions ?? []) {
+        if (seen.has(fn.handler)) continue;
+        seen.add(fn.handler);
+        const [first] = compile(fn.handler);
+        if (first) return failAll(first.message, { kind: 'compile', file: first.file, line: first.line, column: first.column });
+      }
+    }
     sim = new Simulation(scenario, { seed: options.seed ?? lesson.exercise.seed, executor, handlers, records: { mode: 'all' } });
     sim.run();
   } catch (err) {
     if (err instanceof ScenarioError) return failAll(err.message);
     const e = err as Error & { file?: string; line?: number; column?: number; location?: { file: string; line: number; column: number } };
     const loc = e.location ?? (e.file ? { file: e.file, line: e.line ?? 1, column: e.column ?? 1 } : undefined);
-    return failAll(`your handler could not run: ${e.message}`, loc ? { file: loc.file, line: loc.line, column: loc.column } : {});
+    return failAll(`your handler could not run: ${e.message}`, loc ? { kind: 'run', file: loc.file, line: loc.line, column: loc.column } : { kind: 'run' });
   }
 
   const view = new RunView(sim);
@@ -89,7 +148,8 @@ export function checkLesson(lesson: Lesson, handlerDir: string, factory: Executo
       return { id: check.id, title: check.title, hint: check.hint, section: check.section, pass: false, expected: check.title, actual: `the check could not judge this run: ${(err as Error).message}`, message: `check error: ${(err as Error).message}` };
     }
   });
-  return { lessonId: lesson.id, outcomes, summary: view.summary, handlerErrors: handlerErrors(view), wallMs: Date.now() - started };
+  const logs = logLines(view.records);
+  return { lessonId: lesson.id, outcomes, summary: view.summary, handlerErrors: handlerErrors(view), wallMs: Date.now() - started, logs: logs.lines, logsDropped: logs.dropped };
 }
 
 /** Failed invocations grouped by the source location the sandbox mapped them to. */

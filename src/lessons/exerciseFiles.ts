@@ -42,7 +42,7 @@ export function exerciseFilesProblem(dir: string, files: readonly string[]): str
   const located = locateExerciseFiles(dir, files);
   const missing = located.filter((l) => l.found === undefined && l.problem === 'missing').map((l) => l.file);
   const both = located.filter((l) => l.found === undefined && l.problem === 'both');
-  if (missing.length) return `missing file(s) in ${dir}: ${missing.map((f) => fileVariants(f).join(' or ')).join(', ')} — use "Reset Lesson" to restore the starter files`;
+  if (missing.length) return `missing file(s) in ${dir}: ${missing.map((f) => fileVariants(f).join(' or ')).join(', ')} — use "Reset Exercise" to restore the starter files`;
   if (both.length) return `${both.map((l) => (l as { variants: string[] }).variants.join(' and ')).join('; ')} both exist in ${dir}: keep one of each (the checks would not know which to run)`;
   return undefined;
 }

@@ -20,6 +20,10 @@ export interface ProgressState {
   /** The last result of every check of a lesson: check id → passed. */
   checks?: Record<string, { at: string; results: Record<string, boolean> }>;
   lastLesson?: string;
+  /** Lessons whose page was opened. */
+  visited?: Record<string, { at: string }>;
+  /** Things the learner did once (opened a diagram, used the playground): the walkthrough ticks on them. */
+  milestones?: Record<string, { at: string }>;
 }
 
 /** Where a lesson stands, for views and the walkthrough. */
@@ -41,6 +45,8 @@ export class Progress {
       done: { ...raw.done },
       started: record(raw.started),
       checks: record(raw.checks),
+      visited: record(raw.visited),
+      milestones: record(raw.milestones),
       ...(raw.lastLesson ? { lastLesson: raw.lastLesson } : {}),
     };
   }
@@ -79,6 +85,23 @@ export class Progress {
     };
   }
 
+  isVisited(lessonId: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.read().visited ?? {}, lessonId);
+  }
+
+  /** Whether the learner did this once (`openedDiagram`, `usedPlayground`). */
+  reached(milestone: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.read().milestones ?? {}, milestone);
+  }
+
+  /** Records a milestone the first time (later calls change nothing and notify no one). */
+  async reach(milestone: string, now: Date = new Date()): Promise<void> {
+    if (this.reached(milestone)) return;
+    const state = this.read();
+    state.milestones = { ...state.milestones, [milestone]: { at: now.toISOString() } };
+    await this.write(state);
+  }
+
   get lastLesson(): string | undefined {
     return this.read().lastLesson;
   }
@@ -90,9 +113,10 @@ export class Progress {
     await this.write(state);
   }
 
-  async visit(lessonId: string): Promise<void> {
+  async visit(lessonId: string, now: Date = new Date()): Promise<void> {
     const state = this.read();
     state.lastLesson = lessonId;
+    if (!state.visited?.[lessonId]) state.visited = { ...state.visited, [lessonId]: { at: now.toISOString() } };
     await this.write(state);
   }
 
@@ -120,7 +144,9 @@ export class Progress {
   }
 
   async reset(): Promise<void> {
-    await this.write({ version: 1, done: {} });
+    const { milestones } = this.read();
+    // Lessons start over; what the learner has seen of the tool (diagram, playground) stays seen.
+    await this.write({ version: 1, done: {}, ...(milestones && Object.keys(milestones).length ? { milestones } : {}) });
   }
 
   /** Called after every change. */

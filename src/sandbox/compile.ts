@@ -222,3 +222,18 @@ function toDiagnostic(m: Message, dir: string): CompileDiagnostic {
   if (!loc) return { file: '', line: 0, column: 0, message: m.text };
   return { file: resolve(dir, loc.file), line: loc.line, column: loc.column + 1, message: m.text };
 }
+
+/**
+ * The problems of compiling `entryFile` (none when it compiles): what a check runs before the
+ * scenario, so code that does not compile is reported once and never run. Non-compile failures
+ * (a file that cannot be read) come back as one problem at line 1.
+ */
+export function compileProblems(entryFile: string): CompileDiagnostic[] {
+  try {
+    compileHandler(entryFile);
+    return [];
+  } catch (err) {
+    if (err instanceof CompileError) return err.diagnostics.map((d) => ({ ...d, file: d.file || resolve(entryFile), line: Math.max(1, d.line), column: Math.max(1, d.column) }));
+    return [{ file: resolve(entryFile), line: 1, column: 1, message: err instanceof Error ? err.message : String(err) }];
+  }
+}

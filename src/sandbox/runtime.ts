@@ -12,6 +12,7 @@ import { checkLesson } from '../lessons/checker';
 import { loadCatalog } from '../lessons/loader';
 import { Playground } from '../playground/playground';
 import type { PlaygroundCommand, PlaygroundQuery, PlaygroundResponse } from '../playground/types';
+import { compileProblems } from './compile';
 import { IsolateExecutor } from './isolateExecutor';
 import type { FromRuntime, Request, RequestEnvelope } from './protocol';
 
@@ -130,7 +131,15 @@ function handle(request: Request): unknown {
       const { catalog, problems } = loadCatalog(path.dirname(request.lessonDir));
       const lesson = catalog.lessons.find((l) => path.resolve(l.dir) === path.resolve(request.lessonDir));
       if (!lesson) throw new Error(`no valid lesson in ${request.lessonDir}${problems.length ? `: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` : ''}`);
-      const result = checkLesson(lesson, request.handlerDir, (dir) => ({ executor: new IsolateExecutor({ rootDir: dir }) }), { seed: request.seed });
+      const result = checkLesson(
+        lesson,
+        request.handlerDir,
+        (dir) => {
+          const executor = new IsolateExecutor({ rootDir: dir });
+          return { executor, compile: (handler) => compileProblems(executor.resolveHandler(handler).file) };
+        },
+        { seed: request.seed },
+      );
       return result;
     }
     case 'playground':

@@ -50,7 +50,7 @@ describe('Progress, hints and reset in a real VS Code', function () {
     assert.equal(row(api, KEPT)?.description, `${passing}/${Object.keys(first).length} checks`, 'the Lessons view shows the last run');
 
     await vscode.commands.executeCommand('serverlessLab.showHint', KEPT);
-    assert.equal(api.lessons.panel.hintsFor(KEPT).length, 1, 'the hint is kept for the page');
+    assert.equal(api.lessons.panel.host.hintsShown(KEPT).length, 1, 'the hint is kept for the page');
 
     copyFolder(api, KEPT, 'solution');
     await vscode.commands.executeCommand('serverlessLab.runChecks', KEPT);
@@ -99,7 +99,7 @@ describe('Progress survives a window reload @after-reload', function () {
     const results = api.lessons.progress.checkResults(KEPT);
     assert.ok(Object.keys(results).length >= 1 && Object.values(results).every(Boolean), JSON.stringify(results));
     assert.equal(row(api, KEPT)?.description, 'done', 'the Lessons view shows it');
-    assert.equal(api.lessons.panel.hintsFor(KEPT).length, 1, 'the hint shown before the reload');
+    assert.equal(api.lessons.panel.host.hintsShown(KEPT).length, 1, 'the hint shown before the reload');
   });
 
   it('keeps the reset lesson reset, and the learner\'s files where they were', () => {

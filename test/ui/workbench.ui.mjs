@@ -65,7 +65,7 @@ export async function runUiTest(server, browser, { artifacts }) {
 
     // 4. The lesson's live diagram from the palette: Mermaid draws it, Play animates it, a click on a
     //    node shows its recent events.
-    await runCommand(page, 'Serverless Lab: Open Live Diagram');
+    await runCommand(page, 'Serverless Lab: Open Diagram');
     const diagram = page.frameLocator('iframe.webview.ready >> nth=-1').frameLocator('iframe#active-frame');
     await diagram.locator('#sl-diagram svg .sl-node').first().waitFor({ state: 'visible', timeout: 30_000 });
     await diagram.locator('#sl-play').click();

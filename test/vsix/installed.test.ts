@@ -76,4 +76,15 @@ describe('Serverless Lab installed from its VSIX', function () {
     assert.equal(queue.messages.length, 1);
     assert.ok(queue.messages[0].receiptHandle, 'the message is in flight after the receive');
   });
+
+  it('the walkthrough steps tick from what the learner did: every step\'s context key is now set', async () => {
+    // The tests above started lesson 1, ran its checks, passed it, opened its diagram and used the
+    // playground — as a learner would. Each walkthrough step completes on one of these keys.
+    const keys = api.lessons.walkthroughKeys();
+    const steps: Array<{ id: string; completionEvents?: string[] }> = ext.packageJSON.contributes.walkthroughs[0].steps;
+    const wanted = steps.filter((s) => s.id !== 'resume').flatMap((s) => (s.completionEvents ?? []).filter((e) => e.startsWith('onContext:')).map((e) => [s.id, e.slice('onContext:'.length)] as const));
+    assert.ok(wanted.length >= 6, `${wanted.length} steps complete on context keys`);
+    for (const [step, key] of wanted) assert.equal(keys[key], true, `walkthrough step "${step}" waits on ${key}`);
+    assert.equal(keys['serverlessLab.progress.allDone'], false, 'one lesson done of 15 is not all done');
+  });
 });

@@ -47,6 +47,7 @@ export function registerDiagram(context: vscode.ExtensionContext, lessons: Lesso
       return;
     }
     await player.open(resolved);
+    await lessons.progress.reach('openedDiagram');
   };
 
   const reportFailure = (what: string) => (err: unknown) => void vscode.window.showErrorMessage(`Serverless Lab: cannot open the ${what}: ${(err as Error).message}`);
@@ -63,7 +64,12 @@ export function registerDiagram(context: vscode.ExtensionContext, lessons: Lesso
       }
       if (target) await open(target).catch(reportFailure('diagram'));
     }),
-    vscode.commands.registerCommand('serverlessLab.openPlaygroundDiagram', () => playground.open().catch(reportFailure('playground diagram'))),
+    vscode.commands.registerCommand('serverlessLab.openPlaygroundDiagram', () =>
+      playground
+        .open()
+        .then(() => lessons.progress.reach('openedDiagram'))
+        .catch(reportFailure('playground diagram')),
+    ),
   );
   return {
     open,

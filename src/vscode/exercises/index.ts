@@ -5,12 +5,14 @@ import { loadChecks } from '../../lessons/checkList';
 import { fileVariants } from '../../lessons/exerciseFiles';
 import type { LessonRunResult } from '../../lessons/checker';
 import type { Lesson } from '../../lessons/model';
+import { formatTime } from '../../lessons/checks';
+import { pageResult, where } from '../../lessons/pageState';
 import type { LessonsFeature } from '../lessons';
 import type { RuntimeFeature } from '../runtime';
 import { userStore } from '../storage';
 
 /**
- * Exercises in the editor: "Start Lesson" puts the starter files in the workspace, the lesson's
+ * Exercises in the editor: "Start Exercise" puts the starter files in the workspace, the lesson's
  * checks appear in the Test Explorer (Testing API), failures show expected/actual with a hint, and
  * errors thrown by the learner's handlers appear as diagnostics on their line. Checks run in the
  * runtime process (sandboxed handlers), never in the extension host.
@@ -38,6 +40,26 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
   };
   const learnerDir = (lesson: Lesson) => path.join(labRoot(), lesson.id);
   const byId = (id: string) => lessons.catalog().lessons.find((l) => l.id === id);
+  /** The learner's copy of the exercise's first file (undefined before Start Exercise). */
+  const handlerUri = (lesson: Lesson): vscode.Uri | undefined => {
+    const first = lesson.exercise?.files[0];
+    const file = first && path.join(learnerDir(lesson), first);
+    return file && fs.existsSync(file) ? vscode.Uri.file(file) : undefined;
+  };
+  /** The line that exports the handler (where a check's failure message is peeked), else the top. */
+  const handlerRange = (uri: vscode.Uri): vscode.Range => {
+    let line = 0;
+    try {
+      const lines = fs.readFileSync(uri.fsPath, 'utf8').split('\n');
+      const at = lines.findIndex((l) => /export\s+(const|async\s+function|function)\s+handler\b/.test(l));
+      if (at >= 0) line = at;
+    } catch {
+      // the file went away: the top of it
+    }
+    return new vscode.Range(line, 0, line, 0);
+  };
+  /** A path as the learner's workspace names it (`serverless-lab/<lesson>/handler.ts`). */
+  const relative = (file: string): string => (vscode.workspace.workspaceFolders?.length ? vscode.workspace.asRelativePath(file, false) : path.basename(file));
 
   // ---- Test Explorer items: one per lesson with an exercise, one child per check. A lesson's checks
   // (its checks.js) are read only when the Test Explorer expands it or a run needs them: reading all
@@ -47,7 +69,16 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
     if (!lesson || item.id.includes('/')) return;
     item.canResolveChildren = false;
     try {
-      item.children.replace(loadChecks(lesson).map((check) => controller.createTestItem(`${lesson.id}/${check.id}`, check.title)));
+      const uri = handlerUri(lesson);
+      item.children.replace(
+        loadChecks(lesson).map((check, i) => {
+          // The handler file is where a check's failure is fixed: the Test Explorer opens it and peeks the message there.
+          const child = controller.createTestItem(`${lesson.id}/${check.id}`, check.title, uri);
+          child.sortText = String(i).padStart(3, '0');
+          if (uri) child.range = handlerRange(uri);
+          return child;
+        }),
+      );
       item.error = undefined;
     } catch (err) {
       item.error = `cannot read checks: ${(err as Error).message}`;
@@ -55,8 +86,11 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
   };
   const refreshItems = () => {
     const items: vscode.TestItem[] = [];
-    for (const lesson of lessons.catalog().lessons.filter((l) => l.exercise)) {
-      const item = controller.createTestItem(lesson.id, lesson.title);
+    for (const [i, lesson] of lessons.catalog().lessons.entries()) {
+      if (!lesson.exercise) continue;
+      const item = controller.createTestItem(lesson.id, lesson.title, handlerUri(lesson));
+      // Lesson order, not alphabetical (the Test Explorer sorts by sortText, then label).
+      item.sortText = String(i).padStart(3, '0');
       item.description = lessons.catalog().sections.find((s) => s.id === lesson.section)?.title;
       item.canResolveChildren = true;
       items.push(item);
@@ -71,12 +105,54 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
 
   const store = userStore(context, (m) => output.error(m));
   const hintsShown = (): Record<string, number> => store.get<Record<string, number>>(HINTS_KEY) ?? {};
-  lessons.panel.hintsFor = (id) => byId(id)?.exercise?.hints.slice(0, hintsShown()[id] ?? 0) ?? [];
+  const shownHints = (id: string) => byId(id)?.exercise?.hints.slice(0, hintsShown()[id] ?? 0) ?? [];
+  const lastError = new Map<string, vscode.Location>();
+  const openLocation = async (location: vscode.Location) => {
+    const editor = await vscode.window.showTextDocument(location.uri, { viewColumn: besidePage(), preview: false, selection: location.range });
+    editor.revealRange(location.range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  };
+  Object.assign(lessons.panel.host, {
+    isStarted: (id: string) => {
+      const lesson = byId(id);
+      return Boolean(lesson?.exercise && fs.existsSync(learnerDir(lesson)));
+    },
+    hintsShown: shownHints,
+    openFile: (id: string, file: string) => {
+      const lesson = byId(id);
+      if (lesson) void openLocation(new vscode.Location(vscode.Uri.file(path.join(learnerDir(lesson), file)), new vscode.Position(0, 0)));
+      return undefined;
+    },
+    openError: (id: string) => {
+      const at = lastError.get(id);
+      if (at) void openLocation(at);
+    },
+  });
+  /** The editor column beside the lesson page (files and diagrams open there, never a third column). */
+  const besidePage = (): vscode.ViewColumn => {
+    const page = lessons.panel.column;
+    return page === undefined ? vscode.ViewColumn.Beside : ((page + 1) as vscode.ViewColumn);
+  };
 
   const report = (run: vscode.TestRun, lesson: Lesson, result: LessonRunResult) => {
     const lessonItem = controller.items.get(lesson.id);
     if (!lessonItem) return;
     if (lessonItem.canResolveChildren) resolveChecks(lessonItem);
+    // The learner's own output, with the invocation and the virtual time of each line.
+    for (const line of result.logs ?? []) run.appendOutput(`[${formatTime(line.t)}] ${line.fn} ${line.id}: ${line.text}\r\n`, undefined, lessonItem);
+    if (result.logsDropped) run.appendOutput(`… ${result.logsDropped} more log line(s) not kept\r\n`, undefined, lessonItem);
+    if (result.error) {
+      // Code that did not run was judged by no check: one message, where the problem is.
+      const e = result.error;
+      const at = e.file ? where(relative(e.file), e.line, e.column) : '';
+      const text = e.kind === 'compile' ? `Your code does not compile: ${at}: ${e.message}` : `The exercise could not run: ${e.message}${at ? ` (${at})` : ''}`;
+      const message = new vscode.TestMessage(text);
+      if (e.file) message.location = new vscode.Location(vscode.Uri.file(e.file), new vscode.Position(Math.max(0, (e.line ?? 1) - 1), Math.max(0, (e.column ?? 1) - 1)));
+      run.appendOutput(`${text}\r\n`, message.location, lessonItem);
+      lessonItem.children.forEach((c) => run.skipped(c));
+      run.errored(lessonItem, message, result.wallMs);
+      return;
+    }
+    const uri = handlerUri(lesson);
     for (const outcome of result.outcomes) {
       const item = lessonItem.children.get(`${lesson.id}/${outcome.id}`);
       if (!item) continue;
@@ -91,23 +167,32 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
         message.actualOutput = outcome.actual;
         const err = result.handlerErrors[0];
         if (err) message.location = new vscode.Location(vscode.Uri.file(err.file), new vscode.Position(Math.max(0, err.line - 1), Math.max(0, err.column - 1)));
+        else if (uri) message.location = new vscode.Location(uri, handlerRange(uri));
         run.failed(item, message, result.wallMs);
       }
     }
-    const allPass = !result.error && result.outcomes.length > 0 && result.outcomes.every((o) => o.pass);
+    const allPass = result.outcomes.length > 0 && result.outcomes.every((o) => o.pass);
     if (allPass) run.passed(lessonItem, result.wallMs);
-    else run.failed(lessonItem, new vscode.TestMessage(result.error?.message ?? `${result.outcomes.filter((o) => !o.pass).length} of ${result.outcomes.length} checks failed`), result.wallMs);
+    else run.failed(lessonItem, new vscode.TestMessage(`${result.outcomes.filter((o) => !o.pass).length} of ${result.outcomes.length} checks failed`), result.wallMs);
   };
 
   const updateDiagnostics = (lesson: Lesson, result: LessonRunResult) => {
     const dir = learnerDir(lesson);
     for (const f of lesson.exercise?.files ?? []) for (const v of fileVariants(f)) diagnostics.delete(vscode.Uri.file(path.join(dir, v)));
     const byFile = new Map<string, vscode.Diagnostic[]>();
-    for (const e of result.handlerErrors) {
-      const line = Math.max(0, e.line - 1);
-      const d = new vscode.Diagnostic(new vscode.Range(line, Math.max(0, e.column - 1), line, Number.MAX_SAFE_INTEGER), `${e.message}${e.count > 1 ? ` (${e.count} invocations)` : ''}`, vscode.DiagnosticSeverity.Error);
+    const e = result.error;
+    if (e?.kind === 'compile' && e.file) {
+      const line = Math.max(0, (e.line ?? 1) - 1);
+      const d = new vscode.Diagnostic(new vscode.Range(line, Math.max(0, (e.column ?? 1) - 1), line, Number.MAX_SAFE_INTEGER), `Does not compile: ${e.message}`, vscode.DiagnosticSeverity.Error);
       d.source = 'Serverless Lab';
-      byFile.set(e.file, [...(byFile.get(e.file) ?? []), d]);
+      diagnostics.set(vscode.Uri.file(e.file), [d]);
+      return;
+    }
+    for (const h of result.handlerErrors) {
+      const line = Math.max(0, h.line - 1);
+      const d = new vscode.Diagnostic(new vscode.Range(line, Math.max(0, h.column - 1), line, Number.MAX_SAFE_INTEGER), `${h.message}${h.count > 1 ? ` (${h.count} invocations)` : ''}`, vscode.DiagnosticSeverity.Error);
+      d.source = 'Serverless Lab';
+      byFile.set(h.file, [...(byFile.get(h.file) ?? []), d]);
     }
     for (const [file, list] of byFile) diagnostics.set(vscode.Uri.file(file), list);
   };
@@ -120,19 +205,35 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
     }
     const dir = learnerDir(lesson);
     if (!fs.existsSync(dir)) {
+      const text = `Start the exercise first: Start Exercise puts ${lesson.exercise.files.join(', ')} in your workspace, then Run Checks judges it.`;
       const item = controller.items.get(lesson.id);
-      if (run && item) run.errored(item, new vscode.TestMessage('Start the lesson first: "Serverless Lab: Start Lesson" puts its files in your workspace.'));
+      if (run && item) run.errored(item, new vscode.TestMessage(text));
+      lessons.panel.notify(lesson.id, text, 'warning');
+      void vscode.window.showWarningMessage(`Serverless Lab: ${text}`, 'Start Exercise').then((pick) => pick && vscode.commands.executeCommand('serverlessLab.startLesson', lesson.id));
       return undefined;
     }
-    const rt = await runtime.get();
-    const result = await rt.request<LessonRunResult>({ type: 'check', lessonDir: lesson.dir, handlerDir: dir });
+    lessons.panel.setRun(lesson.id, undefined);
+    let result: LessonRunResult;
+    try {
+      const rt = await runtime.get();
+      result = await rt.request<LessonRunResult>({ type: 'check', lessonDir: lesson.dir, handlerDir: dir });
+    } catch (err) {
+      lessons.panel.setRun(lesson.id, { status: 'error', headline: `The checks could not run: ${(err as Error).message}`, passed: 0, total: 0, checks: [], logs: [], logsDropped: 0 });
+      throw err;
+    }
     updateDiagnostics(lesson, result);
+    if (result.error?.file) lastError.set(lesson.id, new vscode.Location(vscode.Uri.file(result.error.file), new vscode.Position(Math.max(0, (result.error.line ?? 1) - 1), Math.max(0, (result.error.column ?? 1) - 1))));
+    else lastError.delete(lesson.id);
     if (run) report(run, lesson, result);
     output.info(`checks for ${lesson.id}: ${result.outcomes.filter((o) => o.pass).length}/${result.outcomes.length} passed in ${result.wallMs} ms`);
     const wasDone = lessons.progress.isDone(lesson.id);
     await lessons.progress.recordChecks(lesson.id, result.error ? [] : result.outcomes);
+    lessons.panel.setRun(lesson.id, pageResult(result, relative));
     if (!wasDone && lessons.progress.isDone(lesson.id)) {
-      void vscode.window.showInformationMessage(`Serverless Lab: every check of "${lesson.title}" passes. Lesson done!`);
+      const next = lessons.catalog().lessons[lessons.catalog().lessons.findIndex((l) => l.id === lesson.id) + 1];
+      void vscode.window
+        .showInformationMessage(`Serverless Lab: every check of "${lesson.title}" passes. Lesson done!`, ...(next ? ['Next Lesson'] : []))
+        .then((pick) => pick && vscode.commands.executeCommand('serverlessLab.nextLesson', lesson.id));
     }
     return result;
   };
@@ -171,8 +272,16 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
     const dir = learnerDir(lesson);
     copyStarter(context, lesson, dir, false);
     await lessons.progress.start(lesson.id);
+    refreshItems();
+    lessons.panel.refresh();
     const first = vscode.Uri.file(path.join(dir, lesson.exercise.files[0]));
-    await vscode.window.showTextDocument(first, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+    const groups = vscode.window.tabGroups.all.length;
+    await vscode.window.showTextDocument(first, { viewColumn: besidePage(), preview: false });
+    // A new column beside the page gets most of the width: the starter's TODO comments are the
+    // instructions and must not run off the edge; the page reads fine narrower.
+    if (groups === 1 && vscode.window.tabGroups.all.length === 2) {
+      await vscode.commands.executeCommand('vscode.setEditorLayout', { orientation: 0, groups: [{ size: 0.4 }, { size: 0.6 }] }).then(undefined, () => undefined);
+    }
   };
 
   const reset = async (lessonId: string): Promise<string | undefined> => {
@@ -182,6 +291,7 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
     await lessons.progress.resetLesson(lesson.id);
     const item = controller.items.get(lesson.id);
     if (item) controller.invalidateTestResults(item);
+    lessons.panel.clearResult(lesson.id);
     return backup;
   };
 
@@ -217,8 +327,9 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
       const n = Math.min((shown[lesson.id] ?? 0) + 1, lesson.exercise.hints.length);
       await store.update(HINTS_KEY, { ...shown, [lesson.id]: n });
       const list = lesson.exercise.hints.slice(0, n);
-      void vscode.window.showInformationMessage(`Hint ${n}/${lesson.exercise.hints.length}: ${list[n - 1]}`, { modal: false });
-      lessons.panel.setHints(lesson.id, list);
+      // On the page when it is open (under the results, where the learner is looking); else a notification.
+      if (lessons.panel.current?.id === lesson.id) lessons.panel.setHints(lesson.id, list);
+      else void vscode.window.showInformationMessage(`Hint ${n}/${lesson.exercise.hints.length}: ${list[n - 1]}`, { modal: false });
     }),
     vscode.commands.registerCommand('serverlessLab.resetLesson', async (arg?: unknown) => {
       const id = await pickExercise(arg, 'Reset which lesson?');
@@ -227,9 +338,9 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
       const ok = await vscode.window.showWarningMessage(
         `Reset "${lesson.title}"? Your files are moved to a backup folder and the starter files restored.`,
         { modal: true },
-        'Reset Lesson',
+        'Reset Exercise',
       );
-      if (ok !== 'Reset Lesson') return;
+      if (ok !== 'Reset Exercise') return;
       const backup = await reset(lesson.id);
       void vscode.window.showInformationMessage(`Serverless Lab: "${lesson.title}" was reset${backup ? `; your files are in ${backup}` : ''}.`);
     }),

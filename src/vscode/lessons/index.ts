@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { loadChecks } from '../../lessons/checkList';
 import { loadCatalog } from '../../lessons/loader';
 import { Catalog, Lesson } from '../../lessons/model';
 import { Progress } from '../../lessons/progress';
@@ -14,6 +15,8 @@ export interface LessonsFeature {
   open(lessonId: string): Promise<Lesson | undefined>;
   /** The Lessons view as the tree provider renders it (for tests and accessibility checks). */
   treeRows(): TreeRow[];
+  /** The context keys the walkthrough's steps complete on, as last set (tests read them). */
+  walkthroughKeys(): Record<string, boolean>;
 }
 
 export interface TreeRow {
@@ -38,9 +41,28 @@ export function registerLessons(context: vscode.ExtensionContext, output: vscode
   reload();
 
   const progress = new Progress(userStore(context, (m) => output.error(m)));
-  const view = new LessonsView(() => catalog, progress);
+  const titles = new Map<string, Map<string, string>>();
+  const checkTitle = (lesson: Lesson, id: string): string => {
+    let byId = titles.get(lesson.id);
+    if (!byId) {
+      byId = new Map();
+      try {
+        for (const c of loadChecks(lesson)) byId.set(c.id, c.title);
+      } catch {
+        // unreadable checks.js: the ids stand in (the Test Explorer reports the problem)
+      }
+      titles.set(lesson.id, byId);
+    }
+    return byId.get(id) ?? id;
+  };
+  const view = new LessonsView(() => catalog, progress, checkTitle);
   const tree = vscode.window.createTreeView('serverlessLab.lessons', { treeDataProvider: view, showCollapseAll: true });
-  const panel = new LessonPanel(context.extensionUri, (id) => progress.isDone(id), (id, done) => progress.setDone(id, done));
+  const nextOf = (id: string) => {
+    const i = catalog.lessons.findIndex((l) => l.id === id);
+    return i >= 0 ? catalog.lessons[i + 1] : undefined;
+  };
+  const panel = new LessonPanel(context.extensionUri, (id) => progress.isDone(id), (id, done) => progress.setDone(id, done), nextOf);
+  let walkthroughKeys: Record<string, boolean> = {};
   const updateBadge = () => {
     const ids = catalog.lessons.map((l) => l.id);
     const summary = progress.summary(ids);
@@ -49,18 +71,34 @@ export function registerLessons(context: vscode.ExtensionContext, output: vscode
     // The walkthrough's steps complete on these (package.json `completionEvents: onContext:…`).
     const first = ids[0];
     const keys: Record<string, boolean> = {
-      'serverlessLab.progress.readFirstLesson': first !== undefined && progress.isDone(first),
+      'serverlessLab.progress.readFirstLesson': first !== undefined && (progress.isDone(first) || progress.isVisited(first)),
       'serverlessLab.progress.startedExercise': summary.started > 0,
       'serverlessLab.progress.ranChecks': summary.checked > 0,
       'serverlessLab.progress.passedExercise': catalog.lessons.some((l) => l.exercise && progress.isDone(l.id)),
       'serverlessLab.progress.allDone': summary.total > 0 && summary.done === summary.total,
+      'serverlessLab.progress.any': summary.started > 0 || summary.done > 0 || summary.checked > 0,
+      'serverlessLab.progress.openedDiagram': progress.reached('openedDiagram'),
+      'serverlessLab.progress.usedPlayground': progress.reached('usedPlayground'),
     };
+    walkthroughKeys = keys;
     for (const [key, value] of Object.entries(keys)) void vscode.commands.executeCommand('setContext', key, value);
   };
   updateBadge();
+  /** What the palette shows depends on the lesson page in front (package.json `menus.commandPalette`). */
+  const updateLessonKeys = () => {
+    const lesson = panel.current;
+    const keys: Record<string, boolean> = {
+      'serverlessLab.lessonOpen': lesson !== undefined,
+      'serverlessLab.lessonHasExercise': Boolean(lesson?.exercise),
+      'serverlessLab.lessonDone': lesson !== undefined && progress.isDone(lesson.id),
+    };
+    for (const [key, value] of Object.entries(keys)) void vscode.commands.executeCommand('setContext', key, value);
+  };
+  panel.onDidChangeLesson(updateLessonKeys);
   context.subscriptions.push(
     tree,
     panel,
+    progress.onDidChange(updateLessonKeys),
     progress.onDidChange(() => {
       view.refresh();
       panel.refresh();
@@ -106,6 +144,12 @@ export function registerLessons(context: vscode.ExtensionContext, output: vscode
       if (next) await open(next.id);
       else void vscode.window.showInformationMessage('Serverless Lab: no lessons found.');
     }),
+    vscode.commands.registerCommand('serverlessLab.nextLesson', async (arg?: unknown) => {
+      const from = typeof arg === 'string' ? byId(arg) : panel.current;
+      const next = from ? nextOf(from.id) : catalog.lessons.find((l) => !progress.isDone(l.id));
+      if (next) await open(next.id);
+      else void vscode.window.showInformationMessage('Serverless Lab: that was the last lesson.');
+    }),
     vscode.commands.registerCommand('serverlessLab.showLessons', () => vscode.commands.executeCommand('serverlessLab.lessons.focus')),
     vscode.commands.registerCommand('serverlessLab.markLessonDone', async (arg?: unknown) => {
       const lesson = await resolve(arg, 'Mark which lesson as done?');
@@ -137,5 +181,5 @@ export function registerLessons(context: vscode.ExtensionContext, output: vscode
       };
     });
 
-  return { catalog: () => catalog, progress, panel, open, treeRows: () => treeRows() };
+  return { catalog: () => catalog, progress, panel, open, treeRows: () => treeRows(), walkthroughKeys: () => ({ ...walkthroughKeys }) };
 }

@@ -14,6 +14,8 @@ export class LessonsView implements vscode.TreeDataProvider<Node> {
   constructor(
     private catalog: () => Catalog,
     private readonly progress: Progress,
+    /** A check's title (the same words as the page and the Test Explorer), by lesson and check id. */
+    private readonly checkTitle: (lesson: Lesson, checkId: string) => string = (_l, id) => id,
   ) {}
 
   refresh(): void {
@@ -50,7 +52,7 @@ export class LessonsView implements vscode.TreeDataProvider<Node> {
     item.id = `lesson:${lesson.id}`;
     const checks = results.length ? `${passed}/${results.length} checks` : undefined;
     item.description = state === 'done' ? 'done' : state === 'in-progress' ? (checks ?? 'started') : lesson.minutes ? `${lesson.minutes} min` : undefined;
-    const checkLines = results.map(([id, pass]) => `- ${pass ? '$(pass)' : '$(error)'} ${id}`).join('\n');
+    const checkLines = results.map(([id, pass]) => `- ${pass ? '$(pass)' : '$(error)'} ${this.checkTitle(lesson, id)}`).join('\n');
     item.tooltip = new vscode.MarkdownString(`**${lesson.title}** — ${STATE_LABEL[state]}\n\n${lesson.summary}${checkLines ? `\n\nLast check run:\n${checkLines}` : ''}`, true);
     item.iconPath =
       state === 'done'
@@ -58,7 +60,11 @@ export class LessonsView implements vscode.TreeDataProvider<Node> {
         : state === 'in-progress'
           ? new vscode.ThemeIcon('circle-large-filled', new vscode.ThemeColor('testing.iconQueued'))
           : new vscode.ThemeIcon('circle-large-outline');
-    item.contextValue = state === 'done' ? 'lesson.done' : 'lesson.todo';
+    // The tree's menus key on this: an exercise not started (inline: Start Exercise), started (inline:
+    // Run Checks) or done; a reading lesson to do or done. Mark Done / Not Done shows as applies.
+    item.contextValue = lesson.exercise
+      ? `lesson.exercise.${state === 'done' ? 'done' : this.progress.isStarted(lesson.id) ? 'started' : 'new'}`
+      : `lesson.reading.${state === 'done' ? 'done' : 'todo'}`;
     item.accessibilityInformation = { label: `${lesson.title}, ${STATE_LABEL[state]}${checks ? `, ${checks} passing` : ''}` };
     item.command = { command: 'serverlessLab.openLesson', title: 'Open Lesson', arguments: [lesson.id] };
     return item;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { PlaygroundCommand } from '../../playground/types';
+import type { PlaygroundCommand, PlaygroundSnapshot } from '../../playground/types';
 import type { RuntimeFeature } from '../runtime';
 import { workspaceStore } from '../storage';
 import { Notice, registerPlaygroundCommands } from './commands';
@@ -27,7 +27,7 @@ export interface PlaygroundFeature {
 const JOURNAL_KEY = 'serverlessLab.playground.journal';
 const DOC_SCHEME = 'serverless-lab-playground';
 
-export function registerPlayground(context: vscode.ExtensionContext, runtime: RuntimeFeature, output: vscode.LogOutputChannel): PlaygroundFeature {
+export function registerPlayground(context: vscode.ExtensionContext, runtime: RuntimeFeature, output: vscode.LogOutputChannel, onUsed?: () => void): PlaygroundFeature {
   // A folder's playground belongs to the folder; with no folder open it is kept for the user.
   const file = () => workspaceStore(context, (m) => output.error(m));
   const store: JournalStore = {
@@ -48,8 +48,32 @@ export function registerPlayground(context: vscode.ExtensionContext, runtime: Ru
     notified.fire(notice);
   };
 
+  /** What the palette offers depends on what the playground has (package.json `menus.commandPalette`). */
+  let lastKeys = '';
+  const updateKeys = (snapshot: PlaygroundSnapshot) => {
+    const keys: Record<string, boolean> = {
+      'serverlessLab.playground.hasQueues': snapshot.queues.length > 0,
+      'serverlessLab.playground.hasTopics': snapshot.topics.length > 0,
+      'serverlessLab.playground.hasStreams': snapshot.streams.length > 0,
+      'serverlessLab.playground.hasBuses': snapshot.buses.length > 0,
+      'serverlessLab.playground.hasFunctions': snapshot.functions.length > 0,
+      'serverlessLab.playground.hasResources': snapshot.queues.length + snapshot.topics.length + snapshot.streams.length + snapshot.buses.length + snapshot.functions.length > 0,
+    };
+    const text = JSON.stringify(keys);
+    if (text === lastKeys) return;
+    lastKeys = text;
+    for (const [key, value] of Object.entries(keys)) void vscode.commands.executeCommand('setContext', key, value);
+    if (keys['serverlessLab.playground.hasResources']) onUsed?.();
+  };
+  // Before the playground is restored (lazily), a saved journal may hold any kind: offer everything.
+  if ((store.get() ?? []).length > 0) {
+    for (const kind of ['Queues', 'Topics', 'Streams', 'Buses', 'Functions', 'Resources']) void vscode.commands.executeCommand('setContext', `serverlessLab.playground.has${kind}`, true);
+  }
   const session = new PlaygroundSession(() => runtime.get(), store, {
-    changed: () => tree.refresh(),
+    changed: (snapshot) => {
+      tree.refresh();
+      updateKeys(snapshot);
+    },
     warn: (message) => notify('warn', message),
   });
   const tree = new BrokerTree(
