@@ -48,7 +48,7 @@ export function createHandlerResolver(baseDir: string): HandlerResolver {
     const abs = resolve(baseDir, file);
     let body = compiled.get(abs);
     if (!body) {
-      const { code } = compileHandler(abs);
+      const { code } = compileHandler(abs, { root: baseDir });
       body = new Function('globalThis', 'require', 'console', ...SHADOWED, `${code}\nreturn globalThis.${INIT_GLOBAL};`) as ScriptBody;
       compiled.set(abs, body);
     }
@@ -86,7 +86,7 @@ export function checkHandlers(functions: FunctionSpec[], baseDir: string, fileOf
   const problems: ScenarioProblem[] = [];
   functions.forEach((fn, i) => {
     try {
-      compileHandler(fileOf(fn.handler));
+      compileHandler(fileOf(fn.handler), { root: baseDir });
     } catch (err) {
       problems.push({ path: `functions[${i}].handler`, message: err instanceof Error ? err.message.split(baseDir + '/').join('') : String(err) });
     }

@@ -118,7 +118,7 @@ function defaultHandlerDir(lesson: Lesson, cwd: string): string | undefined {
  * learner's folder itself; otherwise a temporary folder of links (copies where links fail), so the
  * learner's files are never touched. Missing files are usage errors naming what was expected.
  */
-export function prepareHandlerDir(lesson: Lesson, handlers: string[], cwd: string): { dir: string; cleanup: () => void } {
+export function prepareHandlerDir(lesson: Lesson, handlers: string[], cwd: string): { dir: string; allow: string[]; cleanup: () => void } {
   const files = lesson.exercise!.files;
   const base = defaultHandlerDir(lesson, cwd);
   const expected = `lesson ${lesson.id} expects ${files.join(', ')}`;
@@ -137,7 +137,7 @@ export function prepareHandlerDir(lesson: Lesson, handlers: string[], cwd: strin
     const where = base ? `in ${base}` : `in ${path.join(cwd, 'serverless-lab', lesson.id)} or ${cwd}`;
     throw new UsageError(`missing ${missing.join(', ')}: ${expected}; none found ${where} (pass --handler <file> for each)`);
   }
-  if (!replace.size) return { dir: base!, cleanup: () => undefined };
+  if (!replace.size) return { dir: base!, allow: [], cleanup: () => undefined };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `serverless-lab-${lesson.id}-`));
   const place = (from: string, to: string): void => {
     fs.mkdirSync(path.dirname(to), { recursive: true });
@@ -152,7 +152,9 @@ export function prepareHandlerDir(lesson: Lesson, handlers: string[], cwd: strin
   const replaced = new Set([...replace.keys()].flatMap((f) => fileVariants(f).map((v) => path.normalize(v))));
   if (base) for (const entry of fs.readdirSync(base)) if (!replaced.has(path.normalize(entry))) place(path.join(base, entry), path.join(dir, entry));
   for (const [file, from] of replace) place(from, path.join(dir, path.dirname(file), path.basename(from))); // keeps its own .ts / .js
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  // The links lead to the learner's folders: the sandbox lets handlers import from those too.
+  const allow = [...new Set([...(base ? [base] : []), ...[...replace.values()].map((f) => path.dirname(f))])];
+  return { dir, allow, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Run a lesson's checks on the learner's files, with the sandbox executor. */

@@ -203,9 +203,9 @@ export function needsSandbox(args: Args): boolean {
 }
 
 /** The sandbox executor, loaded on first use: isolated-vm only loads in Node 24/26. */
-function createSandbox(rootDir: string): IsolateExecutor {
+function createSandbox(rootDir: string, allowDirs?: string[]): IsolateExecutor {
   const { IsolateExecutor: Sandbox } = require('../sandbox/isolateExecutor') as typeof import('../sandbox/isolateExecutor');
-  return new Sandbox({ rootDir });
+  return new Sandbox({ rootDir, allowDirs });
 }
 
 const stdio: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
@@ -247,9 +247,9 @@ function lessons(args: Args, io: Io): number {
 function check(args: Args, io: Io): number {
   const lesson = findLesson(readCatalog(lessonsDir(args)), args.positionals[0]);
   if (!lesson.exercise) throw new UsageError(`lesson ${lesson.id} has no exercise to check (it is a reading lesson)`);
-  const { dir, cleanup } = prepareHandlerDir(lesson, args.handlers, process.cwd());
+  const { dir, allow, cleanup } = prepareHandlerDir(lesson, args.handlers, process.cwd());
   try {
-    const result = runLessonChecks(lesson, dir, createSandbox, args.seed);
+    const result = runLessonChecks(lesson, dir, (root) => createSandbox(root, allow), args.seed);
     io.out(args.json ? JSON.stringify(result, null, 2) + '\n' : formatCheckResult(lesson, result));
     return checkExitCode(result);
   } finally {

@@ -8,6 +8,12 @@
  * Node built-ins and no packages, so `import fs from 'fs'` is a compile error at the import line
  * ("Node built-in 'fs' is not available in a handler") rather than a confusing failure at run time.
  *
+ * Containment (compileService.ts): every import, whatever its syntax (`import … with { type }`,
+ * `require('…')`, `import('…')`), is resolved by the lab, not by esbuild, and must be a regular file
+ * inside the exercise folder after symbolic links are followed; `.ts`/`.js`/`.json` files, or any
+ * file of the folder as text with `with { type: 'text' }`. Inputs are size-limited, the compile is
+ * time-limited, and a crashed compiler is restarted (see `COMPILE_LIMITS`).
+ *
  * Running the script only defines the global function `__labInit`; the sandbox bootstrap calls it
  * inside its own try/catch (that call runs the module's top level, the init phase) and gets the
  * module's exports back. Imports of `serverless-lab` become `require('serverless-lab')`, answered by
@@ -16,10 +22,11 @@
  * Results are cached per entry file and reused while none of the bundled files changed (mtime and
  * size): a warm transpile takes ~2 ms, a cache hit a few stat calls.
  */
-import { buildSync, type Message } from 'esbuild';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { builtinModules } from 'node:module';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
+import { COMPILE_LIMITS, CompilerFailure, runCompile, type CompileHooks, type CompileLimits } from './compileService';
+
+export { CompilerFailure, type CompileLimits } from './compileService';
 
 /** A source map as esbuild emits it (version 3). */
 export interface RawSourceMap {
@@ -52,7 +59,14 @@ export interface CompileDiagnostic {
 /** The handler could not be compiled; `diagnostics` has one entry per esbuild error. */
 export class CompileError extends Error {
   override readonly name = 'CompileError';
-  constructor(readonly diagnostics: CompileDiagnostic[]) {
+  /**
+   * @param failure set when the compiler, not the learner's code, failed: it overran its time limit
+   *   or crashed (and was restarted).
+   */
+  constructor(
+    readonly diagnostics: CompileDiagnostic[],
+    readonly failure?: 'timeout' | 'crash',
+  ) {
     super(diagnostics.map((d) => (d.file ? `${d.file}:${d.line}:${d.column}: ${d.message}` : d.message)).join('\n') || 'compile failed');
   }
   /** The first diagnostic's position. */
@@ -76,40 +90,6 @@ export const INIT_GLOBAL = '__labInit';
 /** Every name the `serverless-lab` module exports. */
 export const API_NAMES = ['send', 'publish', 'produce', 'putEvents', 'putObject', 'getObject', 'tablePut', 'tableGet', 'work', 'log'] as const;
 
-const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-
-/** Why an import other than `serverless-lab` and the learner's own files is refused. */
-function forbiddenImport(specifier: string): string | undefined {
-  if (specifier === API_MODULE) return undefined;
-  if (specifier.startsWith('node:') || builtins.has(specifier) || builtins.has(specifier.split('/')[0])) {
-    const name = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
-    return `Node built-in '${name}' is not available in a handler: handlers run in a sandbox that offers only the 'serverless-lab' API`;
-  }
-  if (isAbsolute(specifier) || /^[a-zA-Z]:[\\/]/.test(specifier) || specifier.startsWith('file:')) {
-    return `absolute import '${specifier}' is not allowed in a handler: import your own files with a relative path ('./…')`;
-  }
-  return `package '${specifier}' cannot be imported in a handler: only 'serverless-lab' and your own files (relative imports such as './util') are available`;
-}
-
-/** Where `specifier` first appears as a quoted string in `file` (1-based), for error positions. */
-function findSpecifier(file: string, specifier: string): { line: number; column: number } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return { line: 0, column: 0 };
-  }
-  let at = -1;
-  for (const q of ["'", '"', '`']) {
-    const i = text.indexOf(q + specifier + q);
-    if (i >= 0 && (at < 0 || i < at)) at = i;
-  }
-  if (at < 0) return { line: 0, column: 0 };
-  const before = text.slice(0, at);
-  const line = before.split('\n').length;
-  return { line, column: at - before.lastIndexOf('\n') };
-}
-
 interface CacheEntry {
   compiled: CompiledHandler;
   /** `mtimeMs:size` of each file, in the order of `compiled.files`. */
@@ -132,95 +112,86 @@ export function clearCompileCache(): void {
   cache.clear();
 }
 
+export interface CompileOptions {
+  /**
+   * The exercise folder: every file the handler imports must lie in it (after following symbolic
+   * links). Default: the entry file's own folder.
+   */
+  root?: string;
+  /**
+   * Other folders whose files may be imported too: the folders of handler files the learner named
+   * on the command line (the CLI links them into a temporary exercise folder).
+   */
+  allow?: string[];
+  /** Limits on inputs and compile time (defaults: `COMPILE_LIMITS`). */
+  limits?: Partial<CompileLimits>;
+  /** Test hooks: the compiler's esbuild service dies before this compile (and before its retry), or the compile never ends. */
+  hooks?: CompileHooks;
+}
+
+/** The folder `entry`'s imports are confined to: `root` when it holds the entry, else the entry's folder. */
+export function exerciseRoot(entry: string, root: string | undefined): string {
+  const dir = dirname(entry);
+  if (root === undefined) return dir;
+  const r = resolve(root);
+  return entry.startsWith(r.endsWith(sep) ? r : r + sep) ? r : dir;
+}
+
 /**
  * Bundle `entryFile` (absolute, or relative to the current directory) for the sandbox.
- * Throws `CompileError` for syntax errors, missing files and forbidden imports.
+ * Throws `CompileError` for syntax errors, missing files, forbidden imports and inputs over the
+ * limits, and `CompilerFailure` (a `CompileError` too) when the compiler overran its time limit or
+ * crashed.
  */
-export function compileHandler(entryFile: string): CompiledHandler {
+export function compileHandler(entryFile: string, options: CompileOptions = {}): CompiledHandler {
   const entry = resolve(entryFile);
   if (!existsSync(entry)) throw new CompileError([{ file: entry, line: 0, column: 0, message: `handler file not found: ${entry}` }]);
-  const hit = cache.get(entry);
-  if (hit && hit.compiled.files.every((f, i) => stamp(f) === hit.stamps[i])) return hit.compiled;
+  const root = exerciseRoot(entry, options.root);
+  const allow = options.allow ?? [];
+  const key = `${root}\0${allow.join('\0')}\0${entry}`;
+  const hit = cache.get(key);
+  if (hit && !options.hooks && hit.compiled.files.every((f, i) => stamp(f) === hit.stamps[i])) return hit.compiled;
 
-  const dir = dirname(entry);
-  const outfile = join(dir, '__lab_bundle__.js');
-  let result;
+  const limits: CompileLimits = { ...COMPILE_LIMITS, ...options.limits };
+  let reply;
   try {
-    result = buildSync({
-      entryPoints: [entry],
-      absWorkingDir: dir,
-      bundle: true,
-      write: false,
-      outfile,
-      platform: 'neutral',
-      format: 'iife',
-      globalName: MODULE_VAR,
-      target: 'es2024',
-      // `import(x)` becomes a `require(x)` in a promise, answered by the sandbox's `require`
-      // (with a clear error) instead of V8's bare "Not supported".
-      supported: { 'dynamic-import': false },
-      sourcemap: 'external',
-      sourcesContent: false,
-      // Every non-relative import stays external; the metafile check below refuses all but
-      // `serverless-lab`, which the sandbox's `require` provides.
-      packages: 'external',
-      mainFields: [],
-      conditions: [],
-      resolveExtensions: ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json'],
-      loader: { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.json': 'json' },
-      logLevel: 'silent',
-      metafile: true,
-      charset: 'utf8',
-    });
+    reply = runCompile(entry, root, allow, limits, options.hooks);
   } catch (err) {
-    const errors = (err as { errors?: Message[] }).errors;
-    if (Array.isArray(errors) && errors.length > 0) throw new CompileError(errors.map((m) => toDiagnostic(m, dir)));
-    throw new CompileError([{ file: entry, line: 0, column: 0, message: err instanceof Error ? err.message : String(err) }]);
+    if (err instanceof CompilerFailure) throw new CompileError([{ file: entry, line: 0, column: 0, message: err.message }], err.kind);
+    throw err;
+  }
+  if (!reply.ok) {
+    throw new CompileError(reply.errors.map((m) => ({ file: m.file ? fromLab(root, m.file) : entry, line: m.line ?? 0, column: m.column ?? 0, message: m.text })));
   }
 
-  const problems: CompileDiagnostic[] = [];
-  for (const [input, info] of Object.entries(result.metafile?.inputs ?? {})) {
-    for (const imp of info.imports) {
-      if (imp.path === '<runtime>') continue; // esbuild's own helpers
-      const written = imp.original ?? imp.path;
-      const reason = imp.external ? forbiddenImport(imp.path) : written.startsWith('.') ? undefined : forbiddenImport(written);
-      if (!reason) continue;
-      const file = resolve(dir, input);
-      problems.push({ file, ...findSpecifier(file, written), message: reason });
-    }
+  let map: RawSourceMap;
+  try {
+    map = JSON.parse(reply.map) as RawSourceMap;
+  } catch {
+    throw new CompileError([{ file: entry, line: 0, column: 0, message: 'esbuild produced no source map' }]);
   }
-  if (problems.length > 0) throw new CompileError(problems);
-
-  let code = '';
-  let map: RawSourceMap | undefined;
-  for (const out of result.outputFiles ?? []) {
-    if (out.path.endsWith('.map')) map = JSON.parse(out.text) as RawSourceMap;
-    else code = out.text;
-  }
-  if (!map) throw new CompileError([{ file: entry, line: 0, column: 0, message: 'esbuild produced no source map' }]);
   // Drop the `//# sourceMappingURL=` comment: the bundle's name inside the sandbox is synthetic.
-  code = code.replace(/\n\/\/# sourceMappingURL=\S*\s*$/, '\n');
+  let code = reply.code.replace(/\n\/\/# sourceMappingURL=\S*\s*$/, '\n');
   // Wrap the module in a function. The prefix goes on line 1 (bundler glue, no learner code), so
   // the source map's lines stay valid; the script's own completion value is a plain 0. ES modules
   // are strict mode code, so the wrapper is too.
   code = `globalThis.${INIT_GLOBAL} = function () {'use strict';${code}\nreturn ${MODULE_VAR};\n};\n0;\n`;
-  map.sources = map.sources.map((s) => resolve(dir, s));
+  map.sources = map.sources.map((s) => fromLab(root, s));
   delete map.sourceRoot;
 
-  const files = Object.keys(result.metafile?.inputs ?? {})
-    .map((f) => resolve(dir, f));
+  const files = [...new Set(reply.files)];
   files.sort((a, b) => (a === entry ? -1 : b === entry ? 1 : 0));
   if (!files.includes(entry)) files.unshift(entry);
 
   const compiled: CompiledHandler = { code, map, files };
-  cache.set(entry, { compiled, stamps: files.map(stamp) });
+  cache.set(key, { compiled, stamps: files.map(stamp) });
   return compiled;
 }
 
-function toDiagnostic(m: Message, dir: string): CompileDiagnostic {
-  const loc = m.location;
-  if (!loc) return { file: '', line: 0, column: 0, message: m.text };
-  return { file: resolve(dir, loc.file), line: loc.line, column: loc.column + 1, message: m.text };
+/** `lab:handlers/a.ts` (a path in the compiler's namespace, relative to the root) → the absolute path. */
+function fromLab(root: string, file: string): string {
+  const rel = file.startsWith('lab:') ? file.slice(4) : file;
+  return resolve(root, rel);
 }
 
 /**

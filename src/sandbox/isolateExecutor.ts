@@ -45,8 +45,14 @@ import { CompileError, compileHandler, type CompiledHandler } from './compile';
 import { mapStack, SourceMapper, type SourcePosition } from './sourceMaps';
 
 export interface IsolateExecutorOptions {
-  /** Directory relative handler paths are resolved against (default: the current directory). */
+  /**
+   * Directory relative handler paths are resolved against (default: the current directory). When
+   * given, it is also the exercise folder a handler's imports are confined to (default: the
+   * handler file's own folder).
+   */
   rootDir?: string;
+  /** Other folders a handler's imports may reach (the folders of handler files named on the command line). */
+  allowDirs?: string[];
   /**
    * Turn a function's `handler` setting into a file and an export name. Default: `path/file.ts`
    * (export `handler`), `path/file.ts#name`, or Lambda style `path/file.name` (export `name` of
@@ -108,9 +114,13 @@ export class IsolateExecutor implements Executor {
   private readonly envs = new Map<string, SandboxEnv>();
   /** Environments that died on their own (memory, timeout, crash), until the platform destroys them. */
   private readonly gone = new Map<string, string>();
-  private readonly options: Required<Omit<IsolateExecutorOptions, 'resolveHandler'>> & Pick<IsolateExecutorOptions, 'resolveHandler'>;
+  private readonly options: Required<Omit<IsolateExecutorOptions, 'resolveHandler' | 'allowDirs'>> & Pick<IsolateExecutorOptions, 'resolveHandler' | 'allowDirs'>;
+
+  /** The folder handlers' imports are confined to, when the executor was given one. */
+  private readonly exerciseRoot: string | undefined;
 
   constructor(options: IsolateExecutorOptions = {}) {
+    this.exerciseRoot = options.rootDir === undefined ? undefined : resolve(options.rootDir);
     const o = { ...DEFAULTS, rootDir: process.cwd(), ...options };
     for (const key of ['maxMemoryMb', 'maxRealTimeoutMs', 'maxResponseBytes', 'maxArgumentBytes'] as const) {
       if (!(typeof o[key] === 'number' && Number.isFinite(o[key]) && o[key] >= 1)) throw new RangeError(`${key} must be a number ≥ 1, got ${String(o[key])}`);
@@ -151,7 +161,7 @@ export class IsolateExecutor implements Executor {
     let compiled: CompiledHandler;
     try {
       target = this.resolveHandler(fn.handler);
-      compiled = compileHandler(target.file);
+      compiled = compileHandler(target.file, { root: this.exerciseRoot, allow: this.options.allowDirs });
     } catch (err) {
       return { ok: false, error: compileErrorInfo(err), workMs: 0, measuredMs: measured() };
     }
@@ -501,6 +511,10 @@ function parseJson(text: string): unknown {
 }
 
 function compileErrorInfo(err: unknown): SandboxErrorInfo {
+  if (err instanceof CompileError && err.failure) {
+    // The compiler failed, not the learner's code.
+    return { name: err.failure === 'timeout' ? 'Sandbox.CompileTimeout' : 'Sandbox.CompilerCrashed', message: err.message };
+  }
   if (err instanceof CompileError) {
     const first = err.diagnostics[0];
     const info: SandboxErrorInfo = { name: 'Runtime.UserCodeSyntaxError', message: err.message, diagnostics: err.diagnostics };

@@ -412,6 +412,38 @@ const attacks: Attack[] = [
     code: "export const handler = () => ({ get then() { for (;;) {} } });",
     check: timedOut,
   },
+  {
+    name: "compile: import '…/proc/self/environ' with { type: 'text' } (host environment)",
+    code: `import env from '${'../'.repeat(12)}proc/self/environ' with { type: 'text' };\nexport const handler = () => env;`,
+    phase: 'init',
+    check: (out) => {
+      failed(out, 'Runtime.UserCodeSyntaxError', /import '(\.\.\/)+proc\/self\/environ' is outside the exercise folder/);
+      assert.equal(out.ok === false && (out.error as { location?: { line: number } }).location?.line, 1);
+    },
+  },
+  {
+    name: "compile: import '…/dev/zero' with { type: 'text' } (endless file)",
+    code: `import z from '${'../'.repeat(12)}dev/zero' with { type: 'text' };\nexport const handler = () => z.length;`,
+    phase: 'init',
+    check: (out) => failed(out, 'Runtime.UserCodeSyntaxError', /import '(\.\.\/)+dev\/zero' is outside the exercise folder/),
+  },
+  {
+    name: "compile: require('/etc/passwd'), import('../../etc/hosts'), file: URLs",
+    code: `const a = require('/etc/passwd');\nexport const handler = async () => [a, await import('../../../../../../etc/hosts'), await import('file:///etc/hostname')];`,
+    phase: 'init',
+    check: (out) => {
+      failed(out, 'Runtime.UserCodeSyntaxError', /absolute import '\/etc\/passwd' is not allowed/);
+      const d = out.ok === false ? ((out.error as { diagnostics?: Array<{ message: string }> }).diagnostics ?? []) : [];
+      assert.equal(d.length, 3, JSON.stringify(d));
+      assert.match(d[1].message, /import '(\.\.\/)+etc\/hosts' is outside the exercise folder/);
+      assert.match(d[2].message, /absolute import 'file:\/\/\/etc\/hostname'/);
+    },
+  },
+  {
+    name: 'new URL(…, import.meta.url) reads nothing: no URL, no fetch, import.meta is empty',
+    code: `export const handler = () => { const g: any = globalThis; let url; try { url = String(new URL('../../../../etc/passwd', (import.meta as any).url)); } catch (e: any) { url = e.name; } return { url, fetch: typeof g.fetch, meta: JSON.stringify(import.meta) }; };`,
+    check: (out) => assert.deepEqual(result(out), { url: 'ReferenceError', fetch: 'undefined', meta: '{}' }),
+  },
 ];
 
 describe('sandbox attack suite', function () {

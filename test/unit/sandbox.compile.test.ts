@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearCompileCache, CompileError, compileHandler } from '../../src/sandbox/compile';
+import { compilerStarts } from '../../src/sandbox/compileService';
 import { mapStack, SourceMapper } from '../../src/sandbox/sourceMaps';
 
 describe('sandbox compileHandler', () => {
@@ -129,6 +130,150 @@ describe('sandbox compileHandler', () => {
     const later = new Date(Date.now() + 5000);
     utimesSync(entry, later, later);
     assert.doesNotThrow(() => compileHandler(entry));
+  });
+});
+
+describe('sandbox compile containment', () => {
+  let top: string;
+  let dir: string;
+  const write = (name: string, text: string): string => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  const refused = (file: string, options: Parameters<typeof compileHandler>[1] = {}): CompileError => {
+    try {
+      compileHandler(file, options);
+    } catch (err) {
+      assert.ok(err instanceof CompileError, `expected a CompileError, got ${String(err)}`);
+      return err;
+    }
+    assert.fail('expected the compile to be refused');
+  };
+  /** The import is refused at its own line with a message naming it, and nothing of the host leaks. */
+  const refusedAt = (file: string, specifier: string, line: number, message: RegExp): void => {
+    const err = refused(file);
+    const d = err.diagnostics[0];
+    assert.equal(d.file, file);
+    assert.equal(d.line, line, d.message);
+    assert.ok(d.message.includes(`'${specifier}'`), `names the import: ${d.message}`);
+    assert.match(d.message, message);
+    for (const leak of [process.env.HOME ?? '/root', '/work/', 'PATH=', process.cwd()]) assert.ok(!err.message.includes(leak), `leaked ${leak}: ${err.message}`);
+  };
+
+  beforeEach(() => {
+    top = mkdtempSync(join(tmpdir(), 'sandbox-contain-'));
+    dir = join(top, 'exercise');
+    mkdirSync(dir);
+    writeFileSync(join(top, 'outside.ts'), 'export const secret = "outside";\n');
+    clearCompileCache();
+  });
+  afterEach(() => rmSync(top, { recursive: true, force: true }));
+
+  const up = '../'.repeat(12);
+  for (const [what, spec, attr] of [
+    ['/proc/self/environ as text', `${up}proc/self/environ`, " with { type: 'text' }"],
+    ['/dev/zero as text', `${up}dev/zero`, " with { type: 'text' }"],
+    ['/etc/passwd as json', `${up}etc/passwd`, " with { type: 'json' }"],
+    ['a sibling file of the exercise', '../outside', ''],
+    ['a sibling file as text', '../outside.ts', " with { type: 'text' }"],
+  ] as const) {
+    it(`refuses a relative import of ${what}, naming it`, () => {
+      const entry = write('handler.ts', `// probe\nimport t from '${spec}'${attr};\nexport const handler = () => t;\n`);
+      refusedAt(entry, spec, 2, /is outside the exercise folder/);
+    });
+  }
+
+  it('refuses absolute paths, file: URLs, data: URLs and Windows drive paths', () => {
+    for (const spec of ['/proc/self/environ', 'file:///etc/passwd', 'data:text/javascript,export default 1', 'C:/Windows/win.ini', 'lab:handler.ts']) {
+      const entry = write('handler.ts', `import t from '${spec}' with { type: 'text' };\nexport const handler = () => t;\n`);
+      clearCompileCache();
+      refusedAt(entry, spec, 1, /absolute import .* is not allowed in a handler/);
+    }
+  });
+
+  it("refuses require() and import() of files outside, in JavaScript and TypeScript", () => {
+    const js = write('a.js', `const s = require('../outside.ts');\nexports.handler = () => s;\n`);
+    refusedAt(js, '../outside.ts', 1, /outside the exercise folder/);
+    const dyn = write('b.ts', `export const handler = async () => {\n  return (await import('${up}proc/self/environ')).default;\n};\n`);
+    refusedAt(dyn, `${up}proc/self/environ`, 2, /outside the exercise folder/);
+  });
+
+  it('refuses symbolic links that lead outside the exercise folder (file and folder links)', () => {
+    symlinkSync(join(top, 'outside.ts'), join(dir, 'link.ts'));
+    symlinkSync('/proc/self', join(dir, 'self'));
+    const a = write('a.ts', "import { secret } from './link';\nexport const handler = () => secret;\n");
+    refusedAt(a, './link', 1, /leads outside the exercise folder \(through a symbolic link\)/);
+    const b = write('b.ts', "import env from './self/environ' with { type: 'text' };\nexport const handler = () => env;\n");
+    refusedAt(b, './self/environ', 1, /leads outside the exercise folder/);
+  });
+
+  it('follows symbolic links that stay inside the folder, and folder imports with an index file', () => {
+    mkdirSync(join(dir, 'lib'));
+    writeFileSync(join(dir, 'lib', 'index.ts'), 'export const v = 7;\n');
+    symlinkSync(join(dir, 'lib', 'index.ts'), join(dir, 'alias.ts'));
+    const entry = write('handler.ts', "import { v } from './lib';\nimport { v as w } from './alias';\nexport const handler = () => v + w;\n");
+    const out = compileHandler(entry);
+    // A module is known by its real path: the link and the folder import are one module.
+    assert.deepEqual(out.files, [entry, join(dir, 'lib', 'index.ts')]);
+  });
+
+  it("accepts the folder's own files as text or json, refuses other import types and unknown extensions", () => {
+    write('note.txt', 'hello');
+    write('data.json', '{"a": 1}');
+    const ok = write('ok.ts', "import t from './note.txt' with { type: 'text' };\nimport d from './data.json' with { type: 'json' };\nexport const handler = () => [t, d];\n");
+    assert.match(compileHandler(ok).code, /hello/);
+    const file = write('file.ts', "import t from './note.txt' with { type: 'file' };\nexport const handler = () => t;\n");
+    refusedAt(file, './note.txt', 1, /with \{ type: 'file' \} is not supported in a handler/);
+    const plain = write('plain.ts', "import t from './note.txt';\nexport const handler = () => t;\n");
+    refusedAt(plain, './note.txt', 1, /can import \.ts, \.js and \.json files/);
+  });
+
+  it('confines imports to the given root: a parent folder is allowed only when it is the root', () => {
+    mkdirSync(join(dir, 'handlers'));
+    writeFileSync(join(dir, 'shared.ts'), 'export const s = 1;\n');
+    const entry = write('handlers/h.ts', "import { s } from '../shared';\nexport const handler = () => s;\n");
+    assert.doesNotThrow(() => compileHandler(entry, { root: dir }));
+    clearCompileCache();
+    refusedAt(entry, '../shared', 1, /outside the exercise folder/);
+  });
+
+  it('reads no tsconfig.json: one that extends a host file changes nothing', () => {
+    write('tsconfig.json', JSON.stringify({ extends: '/proc/self/environ', compilerOptions: { paths: { '*': ['/etc/*'] } } }));
+    const entry = write('handler.ts', 'export const handler = (): number => 1;\n');
+    assert.doesNotThrow(() => compileHandler(entry));
+  });
+
+  it('limits the size of one file, of all files and their number', () => {
+    const big = write('big.ts', `export const handler = () => '${'x'.repeat(2000)}';\n`);
+    assert.match(refused(big, { limits: { maxFileBytes: 1000 } }).message, /big\.ts is \d+ bytes, more than the limit of 1000 bytes for one file/);
+    write('a.ts', `export const a = '${'a'.repeat(600)}';\n`);
+    const two = write('two.ts', `import { a } from './a';\nexport const handler = () => a + '${'b'.repeat(600)}';\n`);
+    assert.match(refused(two, { limits: { maxTotalBytes: 1000 } }).message, /files add up to more than the limit of 1000 bytes/);
+    assert.match(refused(two, { limits: { maxFiles: 1 } }).message, /imports more than 1 files/);
+  });
+
+  it('stops a compile that overruns its time limit and compiles normally afterwards', () => {
+    const entry = write('handler.ts', 'export const handler = () => 1;\n');
+    const started = Date.now();
+    const err = refused(entry, { limits: { timeoutMs: 300 }, hooks: { stall: true } });
+    assert.ok(Date.now() - started < 2000, 'stopped at its limit');
+    assert.equal(err.failure, 'timeout');
+    assert.match(err.message, /compiling this handler took longer than 300 ms, the limit for one compile/);
+    assert.match(compileHandler(entry).code, /__labInit/);
+  });
+
+  it('a crashed compiler is restarted: retried once on a fresh esbuild, and reported when it crashes again', () => {
+    const entry = write('handler.ts', 'export const handler = () => 1;\n');
+    const before = compilerStarts;
+    assert.match(compileHandler(entry, { hooks: { crash: 'once' } }).code, /__labInit/);
+    assert.ok(compilerStarts > before, 'a new compiler was started');
+    clearCompileCache();
+    const err = refused(entry, { hooks: { crash: 'always' } });
+    assert.equal(err.failure, 'crash');
+    assert.match(err.message, /the compiler \(esbuild\) crashed while compiling this handler .*it has been restarted/);
+    clearCompileCache();
+    assert.match(compileHandler(entry).code, /__labInit/, 'the next compile works');
   });
 });
 
