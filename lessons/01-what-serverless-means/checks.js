@@ -10,14 +10,21 @@ const BUDGET_GBS = 8;
 
 /** @param {import('../../src/lessons/checks').RunView} r */
 function exchanges(r) {
-  const answers = new Map();
-  for (const rec of r.where('responded', GATEWAY)) answers.set(rec.id, rec.detail);
-  return r.where('request', GATEWAY).map((rec) => {
-    const path = String(rec.detail?.path ?? '');
-    const answer = answers.get(rec.id);
-    return { t: rec.t, path, status: answer ? Number(answer.statusCode) : undefined };
-  });
+  return r.exchanges(GATEWAY);
 }
+
+/** The visitor's name in a request path (/hello/Ada → Ada), decoded. @param {string} path */
+function nameIn(path) {
+  const raw = path.split('/')[2] ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** @param {string | undefined} s */
+const clip = (s) => (s === undefined ? '(no body)' : JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s));
 
 /** @param {Array<{ status: number | undefined }>} list */
 function statusCounts(list) {
@@ -60,19 +67,28 @@ module.exports = [
   {
     id: 'greets-by-name',
     title: 'GET /hello/{name} answers 200',
-    hint: 'The gateway hands you the route\'s path parameters in event.pathParameters; return an object with a numeric statusCode and a body.',
+    hint: 'The gateway hands you the route\'s path parameters in event.pathParameters; return an object with a numeric statusCode and a body that greets the visitor by that name.',
     section: 'try-it-your-first-function',
     run(r) {
       const named = exchanges(r).filter((x) => WITH_NAME.test(x.path));
-      const ok = named.filter((x) => x.status === 200).length;
-      const pass = named.length > 0 && ok === named.length;
+      const ok = named.filter((x) => x.status === 200);
+      // The greeting must carry the visitor's name (in any wording or layout: text or JSON).
+      const nameless = ok.filter((x) => !(x.body ?? '').toLowerCase().includes(nameIn(x.path).toLowerCase()));
+      const pass = named.length > 0 && ok.length === named.length && nameless.length === 0;
+      const first = nameless[0];
+      const template = nameless.find((x) => /\$\{|\{\{/.test(x.body ?? ''));
+      let message = `${ok.length} visitors were greeted by name.`;
+      if (ok.length !== named.length)
+        message = `${named.length - ok.length} of ${named.length} requests to /hello/{name} did not get a 200: a 501 means the TODO is still there, a 502 means your handler threw, anything else is the statusCode you returned.`;
+      else if (template)
+        message = `${nameless.length} of ${named.length} greetings do not contain the visitor's name: GET ${template.path} answered ${clip(template.body)} — the placeholder was sent as text. \`\${…}\` is filled in only inside a template literal, in backquotes (\`Hello, \${name}!\`), not in '…' or "…".`;
+      else if (first)
+        message = `${nameless.length} of ${named.length} greetings do not contain the visitor's name: GET ${first.path} answered ${clip(first.body)}, without "${nameIn(first.path)}".`;
       return {
         pass,
-        expected: `all ${named.length} requests with a name answered 200`,
-        actual: named.length ? `${statusCounts(named)}` : 'no requests reached the gateway',
-        message: pass
-          ? `${ok} visitors were greeted.`
-          : `${named.length - ok} of ${named.length} requests to /hello/{name} did not get a 200: a 501 means the TODO is still there, a 502 means your handler threw, anything else is the statusCode you returned.`,
+        expected: `all ${named.length} requests with a name answered 200, with the name in the body (GET /hello/Ada → "Hello, Ada!")`,
+        actual: named.length ? `${statusCounts(named)}${nameless.length ? `; ${nameless.length} bodies without the name (e.g. ${first.path} → ${clip(first.body)})` : ''}` : 'no requests reached the gateway',
+        message,
       };
     },
   },

@@ -28,6 +28,48 @@ function importedRows(r) {
   return { good, byTimedOut };
 }
 
+/** What importRow declares for a row (the page says not to change it): 40–100 ms. @param {number} row */
+const rowCostMs = (row) => 40 + ((row * 37) % 60);
+
+/**
+ * Per job: the rows imported by finished invocations, and the continuations the importer sent for it.
+ * @param {import('../../src/lessons/checks').RunView} r
+ */
+function jobProgress(r) {
+  const finished = new Set(r.where('succeeded', FN).map((rec) => rec.id));
+  /** @type {Map<string, Set<number>>} */
+  const rows = new Map();
+  for (const w of r.where('written', TABLE)) {
+    if (w.cause === undefined || !finished.has(w.cause)) continue;
+    const m = /^(.*)#(\d+)$/.exec(String(w.id));
+    if (!m) continue;
+    const set = rows.get(m[1]) ?? new Set();
+    set.add(Number(m[2]));
+    rows.set(m[1], set);
+  }
+  const importer = new Set(r.where('invoked', FN).map((rec) => rec.id));
+  /** @type {Map<string, number>} continuations sent per job */
+  const handedOn = new Map();
+  for (const m of r.sent(QUEUE)) {
+    if (m.cause === undefined || !importer.has(m.cause)) continue;
+    const job = /** @type {any} */ (m.value)?.jobId ?? /job-\d+/.exec(m.body)?.[0];
+    if (typeof job === 'string') handedOn.set(job, (handedOn.get(job) ?? 0) + 1);
+  }
+  return { rows, handedOn };
+}
+
+/** "0–119, 121–299" @param {number[]} sorted */
+function ranges(sorted) {
+  const out = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    out.push(i === j ? `${sorted[i]}` : `${sorted[i]}–${sorted[j]}`);
+    i = j + 1;
+  }
+  return out.join(', ');
+}
+
 function expectedJobs(r) {
   const n = r.where('request', JOBS_FROM).length;
   return Array.from({ length: n }, (_, i) => `job-${i + 1}`);
@@ -78,8 +120,29 @@ module.exports = [
         if (byTimedOut) message += ` ${byTimedOut} writes came from invocations that timed out: the real service stops them part-way, so they are not counted.`;
         if (dlq) message += ` ${dlq} jobs ended in the dead-letter queue.`;
         const repeated = [...good.values()].some((n) => n > 1);
-        if (!byTimedOut && !dlq && repeated) message += ' The same first rows are imported again and again: each hand-over starts the file from the beginning.';
-        else if (!byTimedOut && !dlq) message += ' Each file stops part-way: the rest of the job was never handed on.';
+        // Where the rows went missing, job by job: skipped in the middle, or a tail never handed on.
+        const { rows, handedOn } = jobProgress(r);
+        const skipped = [];
+        const tails = [];
+        for (const job of jobs) {
+          const done = rows.get(job) ?? new Set();
+          const missing = [];
+          for (let row = 0; row < ROWS_PER_JOB; row++) if (!done.has(row)) missing.push(row);
+          if (!missing.length) continue;
+          const last = Math.max(-1, ...done);
+          const inside = missing.filter((row) => row < last);
+          if (inside.length) skipped.push(`${job}: rows ${ranges(inside)} (${inside.length}) skipped, although later rows were imported`);
+          else tails.push({ job, from: missing[0], sent: handedOn.get(job) ?? 0 });
+        }
+        if (skipped.length)
+          message += ` Rows were skipped between pieces: ${skipped.slice(0, 2).join('; ')}. A continuation must start exactly at the first row the previous piece did not import.`;
+        else if (!byTimedOut && !dlq && repeated) message += ' The same first rows are imported again and again: each hand-over starts the file from the beginning.';
+        else if (!byTimedOut && !dlq && tails.length) {
+          const never = tails.filter((x) => x.sent === 0);
+          message += never.length
+            ? ` ${never.map((x) => `${x.job} stopped at row ${x.from}`).join(', ')}, and no message was sent to ${QUEUE} for ${never.length === 1 ? 'it' : 'them'}: the rest of the job was never handed on.`
+            : ` ${tails.map((x) => `${x.job} stopped at row ${x.from} after ${x.sent} continuation(s)`).join(', ')}: the last continuation did not import the rest.`;
+        }
       }
       return {
         pass,
@@ -115,6 +178,44 @@ module.exports = [
         expected: 'each row written once',
         actual: `${good.size} rows written, ${twice} of them more than once (up to ${most} times)`,
         message,
+      };
+    },
+  },
+  {
+    id: 'rows-cost-what-they-cost',
+    title: 'Each row takes the time importRow declares (40–100 ms): the work is split, not shrunk',
+    hint: 'Leave importRow as it is: the exercise is to split a job that does not fit, not to make it fit.',
+    section: 'exercise-import-a-customer-file',
+    run(r) {
+      const finished = new Map(r.invocations(FN).filter((i) => i.outcome === 'succeeded').map((i) => [i.id, i]));
+      const durations = new Map(r.where('succeeded', FN).map((rec) => [rec.id, Number(rec.detail?.durationMs ?? 0)]));
+      /** @type {Map<string, number[]>} invocation → rows it wrote */
+      const byInvocation = new Map();
+      for (const w of r.where('written', TABLE)) {
+        if (w.cause === undefined || !finished.has(w.cause)) continue;
+        const m = /#(\d+)$/.exec(String(w.id));
+        if (!m) continue;
+        byInvocation.set(w.cause, [...(byInvocation.get(w.cause) ?? []), Number(m[1])]);
+      }
+      const cheap = [];
+      let rows = 0;
+      for (const [id, list] of byInvocation) {
+        rows += list.length;
+        const want = list.reduce((sum, row) => sum + rowCostMs(row), 0);
+        const took = durations.get(id) ?? 0;
+        if (took < want) cheap.push({ id, rows: list.length, took, want });
+      }
+      const pass = rows > 0 && cheap.length === 0;
+      const c = cheap[0];
+      return {
+        pass,
+        expected: 'every finished invocation lasted at least the 40–100 ms per row importRow declares for the rows it imported',
+        actual: rows === 0 ? 'no row was imported by a finished invocation' : `${cheap.length} of ${byInvocation.size} invocations finished faster than their rows cost${c ? ` (e.g. ${c.rows} rows in ${(c.took / 1000).toFixed(2)} s where they take ${(c.want / 1000).toFixed(2)} s)` : ''}`,
+        message: pass
+          ? 'Every row cost its 40–100 ms: the job was split, not shortened.'
+          : rows === 0
+            ? 'No row was imported by an invocation that finished.'
+            : `importRow was changed: an invocation imported ${c.rows} rows in ${(c.took / 1000).toFixed(2)} s, but those rows take ${(c.want / 1000).toFixed(2)} s (40–100 ms each). A real import does not get faster because the timeout is short: split the job instead.`,
       };
     },
   },
