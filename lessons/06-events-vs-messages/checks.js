@@ -13,16 +13,13 @@ function busEvents(r) {
   return r.sim.buses.get('shop-events').archived('shop-events-archive');
 }
 
-/** Every message the payment worker pulled from the queue, parsed. @param {any} r */
+/**
+ * Every message the payments queue accepted, parsed (from the trace: what was sent, whatever the
+ * payment worker does with it).
+ * @param {import('../../src/lessons/checks').RunView} r
+ */
 function queueMessages(r) {
-  return r.table('payments-inbox').map((/** @type {any} */ item) => {
-    try {
-      const v = JSON.parse(item.body);
-      return v !== null && typeof v === 'object' ? v : { raw: item.body };
-    } catch {
-      return { raw: item.body };
-    }
-  });
+  return r.sent('payments').map((m) => (m.value !== null && typeof m.value === 'object' ? /** @type {any} */ (m.value) : { raw: m.body }));
 }
 
 /** "OrderPlaced ×40, ChargeCard ×40" @param {string[]} names */
@@ -93,7 +90,10 @@ module.exports = [
       if (commands.length === 0 && onBus > 0) message = `ChargeCard went onto the bus as ${onBus} events instead of to the payments queue: a command is not broadcast, it is sent to the queue of the one consumer that must act on it.`;
       else if (commands.length === 0 && messages.length > 0) message = `The payments queue received ${messages.length} messages, but none is a ChargeCard command (JSON with type "ChargeCard", orderId, amount).`;
       else if (commands.length === 0) message = 'The payments queue received nothing: payments never learned it should charge anyone.';
-      else if (badAmount > 0) message = `${badAmount} ChargeCard commands have no valid amount (a number > 0, the order's amount).`;
+      else if (badAmount > 0) {
+        const bad = commands.find((/** @type {any} */ c) => typeof c.amount !== 'number' || !(c.amount > 0) || (facts.has(c.orderId) && facts.get(c.orderId) !== c.amount));
+        message = `${badAmount} ChargeCard commands have no valid amount (a number > 0, the order's amount): e.g. ${bad.orderId} carried amount ${JSON.stringify(bad.amount)}${typeof bad.amount === 'string' ? ' (a string)' : ''}${facts.has(bad.orderId) ? ` where the order's amount is ${facts.get(bad.orderId)}` : ''}.`;
+      }
       else if (repeated > 0) message = 'Some orders sent ChargeCard more than once: the customer would pay twice.';
       return {
         pass,

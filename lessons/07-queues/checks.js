@@ -52,6 +52,27 @@ function some(list, max = 4) {
   return list.length <= max ? list.join(', ') : `${list.slice(0, max).join(', ')} … (+${list.length - max})`;
 }
 
+/**
+ * What the trace shows about the worker's claims in the payments table, for a double-charge message.
+ * @param {any} r
+ */
+function claimNote(r) {
+  const writes = r.where('written', 'payments');
+  const refused = r.where('failed', 'payments').filter((/** @type {any} */ f) => f.detail?.reason === 'ConditionalCheckFailed').length;
+  if (writes.length === 0 && refused === 0) return ' Nothing was written to the payments table: no claim was ever made, so nothing could tell a copy from the first delivery.';
+  const conditional = writes.filter((/** @type {any} */ w) => w.detail?.condition !== undefined).length;
+  if (conditional === 0) return ` None of the ${writes.length} writes to payments was conditional: a plain put overwrites the claim instead of refusing the second one (use { ifNotExists: true }).`;
+  return ` ${conditional} conditional claims were written and ${refused} refused as duplicates: a copy was charged although its claim was refused, or charged before claiming.`;
+}
+
+/**
+ * Why the platform failed whole batches although the worker returned normally, from the trace.
+ * @param {any} r
+ */
+function rejectedAnswers(r) {
+  return r.invocations('payment-worker').filter((/** @type {any} */ i) => i.rejected);
+}
+
 module.exports = [
   {
     id: 'charged-exactly-once',
@@ -76,7 +97,9 @@ module.exports = [
         message:
           total === 0
             ? 'Nothing was charged: the worker must send one message per order to card-gateway.'
-            : 'Customers were charged twice: a redelivered ChargeCard (same order, maybe a new message id) was processed again. The consumer must be idempotent.',
+            : doubles.length === 0
+              ? 'No order was charged twice.'
+              : `Customers were charged twice (e.g. ${doubles[0][0]} ×${doubles[0][1]}): a redelivered ChargeCard (same order, maybe a new message id) was processed again. The consumer must be idempotent.${claimNote(r)}`,
       };
     },
   },
@@ -96,7 +119,10 @@ module.exports = [
       const pass = all.length > 0 && missing.length === 0 && healthyInDlq.length === 0 && lost === 0;
       const dlqOrders = healthyInDlq.map((/** @type {any} */ m) => parse(m.body)?.orderId ?? m.messageId);
       let message = 'Every order must be charged, and no healthy order may end in the dead-letter queue.';
-      if (healthyInDlq.length > 0) {
+      const rejected = rejectedAnswers(r);
+      if (healthyInDlq.length > 0 && rejected.length > 0) {
+        message = `Healthy orders ended in the dead-letter queue next to the poison message: Lambda could not read the worker's answer ${rejected.length} times — ${rejected[0].rejected} (it returned ${JSON.stringify(rejected[0].returned).slice(0, 100)}) — and an unreadable batchItemFailures fails the WHOLE batch. Return { batchItemFailures: [{ itemIdentifier: record.messageId }] }.`;
+      } else if (healthyInDlq.length > 0) {
         message = `Healthy orders ended in the dead-letter queue next to the poison message: their batch failed as a whole every time, so they were received ${5} times and redriven with it. Report only the bad message as a batch item failure.`;
       } else if (missing.length > 0) {
         message = 'Some orders were never charged (and are not in the dead-letter queue either): a failed or skipped message must stay on the queue until it is processed.';
