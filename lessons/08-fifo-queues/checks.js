@@ -64,6 +64,19 @@ module.exports = [
         missing += gone;
         if (!a || a.balance !== balance) wrong.push(`${id}: ${a ? a.balance : 'no account'} instead of ${balance}${dup.length ? ` (${dup.slice(0, 2).join(', ')} applied twice)` : ''}${gone ? ` (${gone} never applied)` : ''}`);
       }
+      // Sends ledger.fifo dropped as duplicates of an earlier message: which transaction each one carried.
+      const firstTx = new Map(r.sent('ledger.fifo').map((m) => [m.id, /** @type {any} */ (m.value)?.txId]));
+      const applied = new Set([...accts.values()].flatMap((a) => (a.statement ?? []).map((/** @type {any} */ l) => l.txId)));
+      const swallowed = r.dropped('ledger.fifo').filter((d) => {
+        const tx = /** @type {any} */ (d.value)?.txId;
+        return tx !== undefined && tx !== firstTx.get(d.firstMessageId) && !applied.has(tx);
+      });
+      const tellerFailed = r.where('failed', 'teller');
+      let missingWhy = 'Some transactions never reached the ledger.';
+      if (swallowed.length) {
+        const d = swallowed[0];
+        missingWhy = `${swallowed.length} transactions were dropped by ledger.fifo as duplicates of OTHER transactions: e.g. the send of ${/** @type {any} */ (d.value).txId} carried deduplication id "${d.deduplicationId}", already used within 5 minutes by ${d.firstMessageId} (${firstTx.get(d.firstMessageId) ?? 'another transaction'}), so the queue answered with that message's id and delivered nothing new. The deduplication id must identify the transaction itself.`;
+      } else if (tellerFailed.length) missingWhy = `Some transactions never reached the ledger: the teller failed ${tellerFailed.length} times (first: ${String(tellerFailed[0].detail?.error)}).`;
       return {
         pass: txs.size > 0 && wrong.length === 0 && twice === 0 && missing === 0,
         expected: `${expected.size} accounts with balances matching the ${txs.size} published transactions, each applied once`,
@@ -74,7 +87,7 @@ module.exports = [
             : missing > 0
               ? r.summary.queues['ledger.fifo'].visible + r.summary.queues['ledger.fifo'].inFlight > 0
                 ? `Some transactions were still waiting in ledger.fifo when the run ended (${r.summary.queues['ledger.fifo'].visible + r.summary.queues['ledger.fifo'].inFlight}): the ledger could not keep up.`
-                : 'Some transactions never reached the ledger.'
+                : missingWhy
               : 'Some balances do not match the transactions.',
       };
     },
@@ -100,7 +113,16 @@ module.exports = [
           }
         }
       }
-      const groups = new Set(r.where('sent', 'ledger.fifo').map((/** @type {any} */ s) => s.detail?.groupId));
+      const sent = r.sent('ledger.fifo');
+      const groups = new Set(sent.map((m) => m.groupId));
+      /** @type {Map<string, Set<string | undefined>>} account → the message groups its transactions used */
+      const groupsOf = new Map();
+      for (const m of sent) {
+        const account = /** @type {any} */ (m.value)?.accountId;
+        if (typeof account !== 'string') continue;
+        groupsOf.set(account, (groupsOf.get(account) ?? new Set()).add(m.groupId));
+      }
+      const split = [...groupsOf].filter(([, g]) => g.size > 1);
       return {
         pass: lines > 0 && broken.length === 0,
         expected: 'in every account statement, transactions in the order the queue accepted them',
@@ -108,7 +130,9 @@ module.exports = [
         message:
           lines === 0
             ? 'The ledger applied nothing: every send to ledger.fifo failed or was never made.'
-            : `Transactions of one account overtook each other: they were in different message groups (${groups.size} groups), so when a batch had to wait for its retry, later ones of the same account went ahead.`,
+            : split.length
+              ? `Transactions of one account overtook each other: ${split[0][0]}'s transactions were sent in ${split[0][1].size} different message groups (${groups.size} groups in all), and the queue keeps order only inside one group — when a batch had to wait for its retry, later ones of the same account went ahead.`
+              : `Transactions of one account were applied out of order although each account used one message group (${some(broken, 1)}): the ledger did not apply them in the order the queue handed them out.`,
       };
     },
   },

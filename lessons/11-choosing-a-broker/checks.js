@@ -53,7 +53,14 @@ function routed(r, generator, target, need, extra) {
   if (elsewhere.length) {
     const res = elsewhere[0];
     problem = `${d.where[res]} of ${d.items} went to ${res}, but ${/** @type {Record<string, string>} */ (MODEL)[res] ?? 'that resource does not fit'}. This workload needs ${need}.`;
-  } else if (count !== d.items) problem = `${count} of ${d.items} items reached ${target}${failedNote}.`;
+  } else if (count !== d.items) {
+    // A FIFO queue answers a repeated deduplication id with the first message's id and keeps nothing new.
+    const dropped = r.dropped(target).filter((/** @type {any} */ x) => d.invocations.has(x.cause));
+    const dropNote = dropped.length
+      ? ` ${dropped.length} sends were dropped by ${target} as duplicates: e.g. one carried deduplication id "${dropped[0].deduplicationId}", already used within 5 minutes by ${dropped[0].firstMessageId}. The deduplication id must identify the item itself (its own id), or different items look like repeats.`
+      : '';
+    problem = `${count} of ${d.items} items reached ${target}${failedNote}.${dropNote}`;
+  }
   let detail = '';
   if (!problem) {
     const found = extra?.(d);
@@ -131,26 +138,38 @@ module.exports = [
     hint: 'Entries must be applied in order per account, without duplicates — but different accounts should not wait for each other.',
     section: 'the-comparison',
     run: (r) =>
-      routed(r, CASES.ledger, 'ledger.fifo', 'a FIFO queue: strict order within a message group and deduplication for 5 minutes; one group per account keeps accounts independent', () => {
-        const msgs = r.sim.queues.get('ledger.fifo').messages();
-        const groups = new Set(msgs.map((/** @type {any} */ m) => m.groupId));
-        const mismatch = msgs.filter((/** @type {any} */ m) => {
-          try {
-            const account = JSON.parse(m.body).accountId;
-            return account !== undefined && account !== m.groupId;
-          } catch {
-            return false;
-          }
-        });
-        if (groups.size < 2)
+      routed(r, CASES.ledger, 'ledger.fifo', 'a FIFO queue: strict order within a message group and deduplication for 5 minutes; one group per account keeps accounts independent', (d) => {
+        // Any naming works ("acct-1", "account#acct-1", …) as long as it is one group per account:
+        // each account's entries in a single group (order), and no group shared by two accounts
+        // (independence).
+        const msgs = r.sent('ledger.fifo').filter((m) => m.cause !== undefined && d.invocations.has(m.cause));
+        /** @type {Map<string, Set<string | undefined>>} */
+        const groupsOf = new Map();
+        /** @type {Map<string | undefined, Set<string>>} */
+        const accountsIn = new Map();
+        for (const m of msgs) {
+          const account = /** @type {any} */ (m.value)?.accountId;
+          if (typeof account !== 'string') continue;
+          groupsOf.set(account, (groupsOf.get(account) ?? new Set()).add(m.groupId));
+          accountsIn.set(m.groupId, (accountsIn.get(m.groupId) ?? new Set()).add(account));
+        }
+        const groups = new Set(msgs.map((m) => m.groupId));
+        const split = [...groupsOf].filter(([, g]) => g.size > 1);
+        const shared = [...accountsIn].filter(([, a]) => a.size > 1);
+        if (groups.size < 2 && groupsOf.size > 1)
           return {
-            actual: `${msgs.length} entries in 1 message group (${[...groups][0]})`,
-            message: `All ${msgs.length} entries share one message group (${[...groups][0]}): every account now waits behind every other one (while a group has a message in flight, none of its later messages is delivered), so one slow or failing entry blocks all accounts. Use the account as the group.`,
+            actual: `${msgs.length} entries of ${groupsOf.size} accounts in 1 message group (${[...groups][0]})`,
+            message: `All ${msgs.length} entries share one message group (${[...groups][0]}): every account now waits behind every other one (while a group has a message in flight, none of its later messages is delivered), so one slow or failing entry blocks all accounts. Use one group per account.`,
           };
-        if (mismatch.length)
+        if (split.length)
           return {
-            actual: `${mismatch.length} entries in a group other than their account`,
-            message: `${mismatch.length} entries are in a group other than their account (e.g. group ${mismatch[0].groupId}): order per account is not guaranteed.`,
+            actual: `${split.length} accounts spread over several message groups (${split[0][0]}: ${[...split[0][1]].slice(0, 3).join(', ')}${split[0][1].size > 3 ? ', …' : ''})`,
+            message: `The entries of ${split[0][0]} went to ${split[0][1].size} different message groups: a FIFO queue keeps order only within one group, so this account's entries can be applied out of order. Give every entry of an account the same group.`,
+          };
+        if (shared.length)
+          return {
+            actual: `message group ${shared[0][0]} holds ${[...shared[0][1]].join(', ')}`,
+            message: `Accounts ${[...shared[0][1]].join(' and ')} share the message group ${shared[0][0]}: they wait for each other although they need not. One group per account.`,
           };
         return undefined;
       }),
