@@ -7,7 +7,7 @@ export const handler = async ({ Records }) => {
     let cmd;
     try {
       cmd = JSON.parse(body);
-    } catch (e) {
+    } catch {
       batchItemFailures.push({ itemIdentifier: messageId });
       continue;
     }
