@@ -1,30 +1,83 @@
 import * as vscode from 'vscode';
 import { RuntimeClient } from '../sandbox/client';
-import { findRuntimeNode, NoMatchingNodeError } from '../sandbox/node';
+import { acceptedMajors, findRuntimeNode, localMachine, NodeCandidate, NoMatchingNodeError, shippedAbis, unsupportedPlatformMessage } from '../sandbox/node';
 
 /**
  * The runtime process, started on first use. Learner code never runs in the extension host: it runs
  * in isolates inside this child process. If the process hangs or dies it is restarted and its state
  * restored; the learner is told what happened.
+ *
+ * Which Node runs it is found by src/sandbox/node.ts. When none fits, one message says exactly what
+ * to install, with a button to pick a Node executable (saved to `serverlessLab.runtime.nodePath`).
+ * "Show the Lab's Runtime" (also a walkthrough step) says which Node the lab uses.
  */
 export interface RuntimeFeature {
   get(): Promise<RuntimeClient>;
+  /** The Node the runtime uses (or would use), without starting it; throws NoMatchingNodeError. */
+  resolveNode(): NodeCandidate;
 }
+
+const SETTING = 'runtime.nodePath';
+const PICK = 'Select Node.js Executable…';
+const SETTINGS = 'Open Settings';
+/** How the editor's message tells the learner to name a Node by hand. */
+const EDITOR_PICK = { pick: `or pick its executable with "${PICK}" (saved to serverlessLab.${SETTING})` };
 
 export function registerRuntime(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): RuntimeFeature {
   let client: RuntimeClient | undefined;
   let starting: Promise<RuntimeClient> | undefined;
+  const isolatedVmDir = vscode.Uri.joinPath(context.extensionUri, 'node_modules', 'isolated-vm').fsPath;
+  const abis = shippedAbis(isolatedVmDir);
+
+  const resolveNode = (): NodeCandidate => {
+    const setting = vscode.workspace.getConfiguration('serverlessLab').get<string>(SETTING) || undefined;
+    return findRuntimeNode(isolatedVmDir, { setting, projectRoot: context.extensionUri.fsPath, abis });
+  };
+
+  /** Tells the learner why no Node fits, with the ways out. */
+  const explain = async (err: NoMatchingNodeError): Promise<void> => {
+    const text = err.describe(EDITOR_PICK);
+    output.error(text);
+    if (err.unsupportedPlatform) {
+      await vscode.window.showErrorMessage(text);
+      return;
+    }
+    const pick = await vscode.window.showErrorMessage(text, PICK, SETTINGS);
+    if (pick === PICK) await selectNode();
+    else if (pick === SETTINGS) await vscode.commands.executeCommand('workbench.action.openSettings', `serverlessLab.${SETTING}`);
+  };
+
+  /** Asks for a Node executable, checks it can load isolated-vm, and saves it to the setting. */
+  const selectNode = async (): Promise<NodeCandidate | undefined> => {
+    const picked = await vscode.window.showOpenDialog({
+      title: `Node.js ${acceptedMajors(abis).join(' or ')} executable for Serverless Lab`,
+      canSelectFiles: true,
+      canSelectFolders: false,
+      canSelectMany: false,
+      openLabel: 'Use This Node.js',
+      ...(process.platform === 'win32' ? { filters: { 'Node.js': ['exe'] } } : {}),
+    });
+    if (!picked?.[0]) return undefined;
+    const file = picked[0].fsPath;
+    const info = localMachine().probe(file);
+    if (!info || !abis.includes(info.abi)) {
+      const what = info ? `Node ${info.version}` : 'not a Node.js executable';
+      void vscode.window.showErrorMessage(`${file} is ${what}; Serverless Lab needs Node ${acceptedMajors(abis).join(' or Node ')}. The setting was not changed.`, PICK).then((again) => again && selectNode());
+      return undefined;
+    }
+    await vscode.workspace.getConfiguration('serverlessLab').update(SETTING, file, vscode.ConfigurationTarget.Global);
+    const node: NodeCandidate = { path: file, ...info, source: 'setting' };
+    output.info(`runtime: serverlessLab.${SETTING} set to ${file} (Node ${info.version})`);
+    void vscode.window.showInformationMessage(`Serverless Lab runs your handlers with Node ${info.version}: ${file}.`);
+    return node;
+  };
 
   const start = async (): Promise<RuntimeClient> => {
-    const setting = vscode.workspace.getConfiguration('serverlessLab').get<string>('runtime.nodePath') || undefined;
     let node;
     try {
-      node = findRuntimeNode(vscode.Uri.joinPath(context.extensionUri, 'node_modules', 'isolated-vm').fsPath, { setting, projectRoot: context.extensionUri.fsPath });
+      node = resolveNode();
     } catch (err) {
-      if (err instanceof NoMatchingNodeError) {
-        output.error(err.message);
-        void vscode.window.showErrorMessage(err.message, 'Open Settings').then((pick) => pick && vscode.commands.executeCommand('workbench.action.openSettings', 'serverlessLab.runtime.nodePath'));
-      }
+      if (err instanceof NoMatchingNodeError) void explain(err);
       throw err;
     }
     output.info(`runtime: Node ${node.version} (ABI ${node.abi}) from ${node.source}: ${node.path}`);
@@ -39,12 +92,39 @@ export function registerRuntime(context: vscode.ExtensionContext, output: vscode
     return c;
   };
 
-  context.subscriptions.push({ dispose: () => void client?.dispose() });
+  context.subscriptions.push(
+    { dispose: () => void client?.dispose() },
+    vscode.commands.registerCommand('serverlessLab.runtime.selectNode', selectNode),
+    // Returns the Node in use (or undefined when none fits) so tests and other extensions can ask.
+    vscode.commands.registerCommand('serverlessLab.runtime.show', async (): Promise<NodeCandidate | undefined> => {
+      let node;
+      try {
+        node = resolveNode();
+      } catch (err) {
+        if (!(err instanceof NoMatchingNodeError)) throw err;
+        void explain(err);
+        return undefined;
+      }
+      const running = client ? ' (running)' : '';
+      output.info(`runtime: Node ${node.version} (ABI ${node.abi}) from ${node.source}: ${node.path}${running}`);
+      void vscode.window.showInformationMessage(`Serverless Lab runs your handlers with Node ${node.version}${running}, found in ${node.source}: ${node.path}`, PICK).then((pick) => pick && selectNode());
+      return node;
+    }),
+  );
+
+  // A platform isolated-vm publishes no build for (darwin-x64, win32-arm64): say so at once.
+  if (abis.length === 0) {
+    const text = unsupportedPlatformMessage(process.platform, process.arch);
+    output.warn(text);
+    void vscode.window.showWarningMessage(text);
+  }
+
   return {
     get: () => {
       if (client) return Promise.resolve(client);
       starting ??= start().finally(() => (starting = undefined));
       return starting;
     },
+    resolveNode,
   };
 }

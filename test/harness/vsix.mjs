@@ -1,16 +1,19 @@
-// The extension as a learner installs it: packages the VSIX (production bundles, only what
-// .vscodeignore lets through), installs it into a fresh code-server like `code --install-extension`,
+// The extension as a learner installs it: packages every target's VSIX (production bundles, only
+// what .vscodeignore lets through, each target's own native files — scripts/package.mjs checks each),
+// installs this machine's one (linux-x64 here) into a fresh code-server like `code --install-extension`,
 // and runs test/vsix/installed.test.ts inside that extension host — no development folder loaded.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hostTarget, packageAll } from '../../scripts/package.mjs';
 import { repoRoot, startCodeServer } from './workbench.mjs';
 
-/** Builds the production bundles and writes the VSIX to `outFile`; returns its size in bytes. */
-export function packageVsix(outFile) {
+/** Builds the production bundles, packages every target, and copies this machine's VSIX to `outFile`; returns its size in bytes. */
+export async function packageVsix(outFile) {
   execFileSync(process.execPath, ['scripts/build.mjs', '--production'], { cwd: repoRoot, stdio: 'pipe' });
-  execFileSync(join(repoRoot, 'node_modules', '.bin', 'vsce'), ['package', '--out', outFile], { cwd: repoRoot, stdio: 'pipe' });
+  const results = await packageAll({ outDir: join(repoRoot, 'dist', 'vsix'), log: (line) => console.log(`  ${line}`) });
+  copyFileSync(results.find((r) => r.target === hostTarget()).file, outFile);
   return statSync(outFile).size;
 }
 
@@ -20,7 +23,7 @@ export async function runInstalledVsix(browser, { runSuite }) {
   try {
     const vsix = join(dir, 'serverless-lab.vsix');
     const t0 = Date.now();
-    const size = packageVsix(vsix);
+    const size = await packageVsix(vsix);
     console.log(`packaged ${(size / 1024 / 1024).toFixed(1)} MiB in ${((Date.now() - t0) / 1000).toFixed(1)} s; installing it into a fresh code-server`);
     const server = await startCodeServer({ installVsix: vsix });
     try {

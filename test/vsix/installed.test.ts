@@ -33,6 +33,23 @@ describe('Serverless Lab installed from its VSIX', function () {
     assert.ok(!fs.readFileSync(path.join(root, 'dist', 'extension.js'), 'utf8').includes('sourceMappingURL'), 'the production bundle, without source maps');
   });
 
+  it("carries exactly this platform's native files (the linux-x64 VSIX here), none twice", () => {
+    const root = ext.extensionPath;
+    const prebuilds = path.join(root, 'node_modules', 'isolated-vm', 'prebuilds');
+    assert.deepEqual(fs.readdirSync(prebuilds), [`${process.platform}-${process.arch}`]);
+    const libc = process.report?.getReport() && (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime ? 'glibc' : 'musl';
+    for (const f of fs.readdirSync(path.join(prebuilds, `${process.platform}-${process.arch}`))) assert.ok(f.includes(`.${libc}.`) || process.platform !== 'linux', f);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'node_modules', '@esbuild')), [`${process.platform}-${process.arch}`]);
+    assert.ok(!fs.existsSync(path.join(root, 'node_modules', 'esbuild', 'bin')), "esbuild's own copy of the binary is not shipped");
+  });
+
+  it("says which Node runs the handlers (Show the Lab's Runtime)", async () => {
+    const node = await vscode.commands.executeCommand<{ path: string; version: string; source: string } | undefined>('serverlessLab.runtime.show');
+    assert.ok(node, 'a Node was found');
+    assert.match(node.version, /^v(24|26)\./);
+    assert.ok(fs.existsSync(node.path), node.path);
+  });
+
   it('lists every lesson from the shipped lessons folder', () => {
     const catalog = api.lessons.catalog();
     assert.equal(catalog.lessons.length, 15, 'a lesson with a missing file would be left out');

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+
+interface PackageModule {
+  TARGETS: Record<string, { ivm?: { dir: string; libc?: string }; esbuild?: { pkg: string; bin: string } }>;
+  binaryArch(bytes: Uint8Array, system: 'linux' | 'darwin' | 'win32'): string | undefined;
+  checkVsix(target: string, names: string[], read: (name: string) => Buffer): string[];
+  readVsix(file: string): Promise<{ names: string[]; read: (name: string) => Buffer }>;
+  packageTarget(target: string, options: { outDir: string }): Promise<{ file: string; bytes: number; problems: string[] }>;
+}
+
+// scripts/package.mjs is an ES module; mocha loads this file as CommonJS.
+const load = () => import(join(root, 'scripts', 'package.mjs')) as Promise<PackageModule>;
+
+/** A fake binary: the header of `system` for `arch`. */
+function binary(system: 'linux' | 'darwin' | 'win32', arch: 'x64' | 'arm64', filler = 0): Buffer {
+  const b = Buffer.alloc(256, filler);
+  if (system === 'linux') {
+    b.set([0x7f, 0x45, 0x4c, 0x46]);
+    b.writeUInt16LE(arch === 'x64' ? 0x3e : 0xb7, 18);
+  } else if (system === 'darwin') {
+    b.writeUInt32LE(0xfeedfacf, 0);
+    b.writeUInt32LE(arch === 'x64' ? 0x01000007 : 0x0100000c, 4);
+  } else {
+    b.set([0x4d, 0x5a]);
+    b.writeUInt32LE(0x80, 0x3c);
+    b.writeUInt16LE(arch === 'x64' ? 0x8664 : 0xaa64, 0x84);
+  }
+  return b;
+}
+
+const COMMON = ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/runtime.js', 'extension/dist/cli.js', 'extension/lessons/sections.json'];
+
+function vsix(target: string, files: Record<string, Buffer>) {
+  const all: Record<string, Buffer> = { 'extension.vsixmanifest': Buffer.from(`<Identity Id="serverless-lab" TargetPlatform="${target}"/>`), ...files };
+  for (const f of COMMON) all[f] ??= Buffer.from('x');
+  return { names: Object.keys(all), read: (n: string) => all[n] };
+}
+
+const IVM = 'extension/node_modules/isolated-vm/prebuilds';
+
+describe('platform VSIXs (scripts/package.mjs)', function () {
+  this.timeout(120_000);
+
+  it('reads the architecture of the real prebuilds and esbuild binaries from their headers', async () => {
+    const { binaryArch } = await load();
+    const file = (p: string) => readFileSync(join(root, 'node_modules', p));
+    assert.equal(binaryArch(file('isolated-vm/prebuilds/linux-x64/isolated-vm.abi137.glibc.node'), 'linux'), 'x64');
+    assert.equal(binaryArch(file('isolated-vm/prebuilds/linux-arm64/isolated-vm.abi137.musl.node'), 'linux'), 'arm64');
+    assert.equal(binaryArch(file('isolated-vm/prebuilds/darwin-arm64/isolated-vm.abi137.node'), 'darwin'), 'arm64');
+    assert.equal(binaryArch(file('isolated-vm/prebuilds/win32-x64/isolated-vm.abi147.node'), 'win32'), 'x64');
+    assert.equal(binaryArch(file(`@esbuild/linux-${process.arch}/bin/esbuild`), 'linux'), process.arch);
+    assert.equal(binaryArch(file('isolated-vm/prebuilds/win32-x64/isolated-vm.abi147.node'), 'linux'), undefined, 'a PE file is not an ELF one');
+  });
+
+  it('a VSIX passes only with exactly its own binaries', async () => {
+    const { checkVsix } = await load();
+    const good = {
+      [`${IVM}/linux-x64/isolated-vm.abi137.musl.node`]: binary('linux', 'x64', 1),
+      [`${IVM}/linux-x64/isolated-vm.abi147.musl.node`]: binary('linux', 'x64', 2),
+      'extension/node_modules/@esbuild/linux-x64/bin/esbuild': binary('linux', 'x64', 3),
+    };
+    const check = (target: string, files: Record<string, Buffer>) => {
+      const v = vsix(target, files);
+      return checkVsix(target, v.names, v.read);
+    };
+    assert.deepEqual(check('alpine-x64', good), []);
+    assert.match(check('linux-x64', good).join('\n'), /abi137\.musl\.node: not a glibc prebuild/);
+    assert.match(check('alpine-arm64', good).join('\n'), /prebuild of linux-x64, not linux-arm64/);
+    const armEsbuild = { ...good, 'extension/node_modules/@esbuild/linux-x64/bin/esbuild': binary('linux', 'arm64', 3) };
+    assert.deepEqual(check('alpine-x64', armEsbuild), ['extension/node_modules/@esbuild/linux-x64/bin/esbuild: built for arm64, not x64']);
+    const twice = { ...good, 'extension/node_modules/esbuild/bin/esbuild': binary('linux', 'x64', 3) };
+    assert.deepEqual(check('alpine-x64', twice), [
+      'extension/node_modules/esbuild/bin/esbuild: a native file that is not this target\'s',
+      'extension/node_modules/esbuild/bin/esbuild: the same binary as extension/node_modules/@esbuild/linux-x64/bin/esbuild',
+    ]);
+    const { [`extension/node_modules/@esbuild/linux-x64/bin/esbuild`]: _, ...noEsbuild } = good;
+    assert.deepEqual(check('alpine-x64', noEsbuild), ['missing extension/node_modules/@esbuild/linux-x64/bin/esbuild']);
+    const win = {
+      [`${IVM}/win32-x64/isolated-vm.abi137.node`]: binary('win32', 'x64', 1),
+      'extension/node_modules/@esbuild/win32-x64/esbuild.exe': binary('linux', 'x64', 3),
+    };
+    assert.deepEqual(check('win32-x64', win), ['extension/node_modules/@esbuild/win32-x64/esbuild.exe: not a PE (MZ) binary, not x64']);
+    assert.deepEqual(check('darwin-x64', {}), []);
+    assert.deepEqual(check('darwin-x64', { [`${IVM}/darwin-arm64/isolated-vm.abi137.node`]: binary('darwin', 'arm64') }), [
+      `${IVM}/darwin-arm64/isolated-vm.abi137.node: a native file that is not this target's`,
+    ]);
+    const v = vsix('linux-x64', {});
+    assert.match(checkVsix('linux-arm64', v.names, v.read).join('\n'), /no isolated-vm prebuild[\s\S]*does not name TargetPlatform="linux-arm64"/);
+  });
+
+  it('packages linux-x64 and darwin-x64 for real: each VSIX opened and checked against its target', async () => {
+    const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, encoding: 'utf8' });
+    assert.equal(build.status, 0, build.stderr);
+    const { packageTarget, readVsix } = await load();
+    const outDir = mkdtempSync(join(tmpdir(), 'slab-vsix-'));
+    const linux = await packageTarget('linux-x64', { outDir });
+    assert.deepEqual(linux.problems, []);
+    const { names } = await readVsix(linux.file);
+    assert.deepEqual(
+      names.filter((n) => n.endsWith('.node') || n.endsWith('/esbuild')).sort(),
+      [`${IVM}/linux-x64/isolated-vm.abi137.glibc.node`, `${IVM}/linux-x64/isolated-vm.abi147.glibc.node`, 'extension/node_modules/@esbuild/linux-x64/bin/esbuild'].sort(),
+    );
+    assert.ok(!names.some((n) => n.endsWith('.map') || n.endsWith('.vsix') || n.startsWith('extension/src/')), 'no sources, maps or other VSIXs');
+    const mac = await packageTarget('darwin-x64', { outDir });
+    assert.deepEqual(mac.problems, []);
+    const macNames = (await readVsix(mac.file)).names;
+    assert.ok(!macNames.some((n) => n.includes('node_modules/')), 'no native module at all');
+    assert.ok(mac.bytes < linux.bytes);
+  });
+});
