@@ -31,7 +31,10 @@ export function registerRuntime(context: vscode.ExtensionContext, output: vscode
 
   const resolveNode = (): NodeCandidate => {
     const setting = vscode.workspace.getConfiguration('serverlessLab').get<string>(SETTING) || undefined;
-    return findRuntimeNode(isolatedVmDir, { setting, projectRoot: context.extensionUri.fsPath, abis });
+    const node = findRuntimeNode(isolatedVmDir, { setting, projectRoot: context.extensionUri.fsPath, abis });
+    // The walkthrough step "Check the lab's runtime" completes on it.
+    void vscode.commands.executeCommand('setContext', 'serverlessLab.runtime.found', true);
+    return node;
   };
 
   /** Tells the learner why no Node fits, with the ways out. */
@@ -66,6 +69,7 @@ export function registerRuntime(context: vscode.ExtensionContext, output: vscode
       return undefined;
     }
     await vscode.workspace.getConfiguration('serverlessLab').update(SETTING, file, vscode.ConfigurationTarget.Global);
+    void vscode.commands.executeCommand('setContext', 'serverlessLab.runtime.found', true);
     const node: NodeCandidate = { path: file, ...info, source: 'setting' };
     output.info(`runtime: serverlessLab.${SETTING} set to ${file} (Node ${info.version})`);
     void vscode.window.showInformationMessage(`Serverless Lab runs your handlers with Node ${info.version}: ${file}.`);
