@@ -127,3 +127,243 @@ declare module 'serverless-lab' {
    */
   export type Handler<TEvent = unknown, TResult = unknown> = (event: TEvent, context: Context) => TResult | Promise<TResult>;
 }
+
+/**
+ * The events the lab delivers, typed as AWS sends them. The names and fields are those of the
+ * community typings `@types/aws-lambda` (an event of the lab can be passed where those types are
+ * expected), so a handler written against them here reads the same fields on AWS.
+ *
+ * ```ts
+ * import type { SQSEvent, SQSBatchResponse } from 'serverless-lab';
+ *
+ * export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+ *   const batchItemFailures = [];
+ *   for (const record of event.Records) {
+ *     try { await process(JSON.parse(record.body)); }
+ *     catch { batchItemFailures.push({ itemIdentifier: record.messageId }); }
+ *   }
+ *   return { batchItemFailures };
+ * };
+ * ```
+ */
+declare module 'serverless-lab' {
+  // ---------------------------------------------------------------- SQS (queue event source)
+
+  /** A batch of messages from a queue event source. */
+  export interface SQSEvent {
+    Records: SQSRecord[];
+  }
+  export interface SQSRecord {
+    messageId: string;
+    /** This receive's handle (each receive of a message gets a new one). */
+    receiptHandle: string;
+    body: string;
+    attributes: SQSRecordAttributes;
+    messageAttributes: SQSMessageAttributes;
+    md5OfBody: string;
+    /** Only when the message has attributes. */
+    md5OfMessageAttributes?: string;
+    eventSource: 'aws:sqs';
+    eventSourceARN: string;
+    awsRegion: string;
+  }
+  export interface SQSRecordAttributes {
+    /** How many times the message was received, this receive included (a number as text). */
+    ApproximateReceiveCount: string;
+    /** Epoch milliseconds (as text) when the message was sent. */
+    SentTimestamp: string;
+    SenderId: string;
+    ApproximateFirstReceiveTimestamp: string;
+    /** FIFO queues only. */
+    SequenceNumber?: string;
+    /** FIFO queues only. */
+    MessageGroupId?: string;
+    /** FIFO queues only. */
+    MessageDeduplicationId?: string;
+  }
+  export interface SQSMessageAttribute {
+    stringValue?: string;
+    binaryValue?: string;
+    stringListValues?: string[];
+    binaryListValues?: string[];
+    dataType: 'String' | 'Number' | 'Binary' | string;
+  }
+  export interface SQSMessageAttributes {
+    [name: string]: SQSMessageAttribute;
+  }
+  /**
+   * What a function with partial batch responses (`reportBatchItemFailures`) returns: the
+   * `messageId` of every record to retry. Every record not listed is deleted; on a FIFO queue list
+   * the first failed record *and every later one* of the batch.
+   */
+  export interface SQSBatchResponse {
+    batchItemFailures: SQSBatchItemFailure[];
+  }
+  export interface SQSBatchItemFailure {
+    itemIdentifier: string;
+  }
+
+  // ---------------------------------------------------------------- SNS (topic subscription)
+
+  /** The event of a function subscribed to a topic: always one record. */
+  export interface SNSEvent {
+    Records: SNSEventRecord[];
+  }
+  export interface SNSEventRecord {
+    EventVersion: string;
+    EventSubscriptionArn: string;
+    EventSource: 'aws:sns' | string;
+    Sns: SNSMessage;
+  }
+  export interface SNSMessage {
+    SignatureVersion: string;
+    Timestamp: string;
+    Signature: string;
+    SigningCertUrl: string;
+    MessageId: string;
+    /** The published message, as published (a string). */
+    Message: string;
+    MessageAttributes: SNSMessageAttributes;
+    Type: string;
+    UnsubscribeUrl: string;
+    TopicArn: string;
+    Subject?: string;
+  }
+  export interface SNSMessageAttribute {
+    /** `String`, `Number` or `String.Array`. */
+    Type: string;
+    Value: string;
+  }
+  export interface SNSMessageAttributes {
+    [name: string]: SNSMessageAttribute;
+  }
+
+  // ---------------------------------------------------------------- S3 (bucket notification)
+
+  /** The event of an S3 bucket notification (`ObjectCreated:Put`): always one record. */
+  export interface S3Event {
+    Records: S3EventRecord[];
+  }
+  export interface S3EventRecord {
+    eventVersion: string;
+    eventSource: string;
+    awsRegion: string;
+    eventTime: string;
+    eventName: string;
+    userIdentity: { principalId: string };
+    requestParameters: { sourceIPAddress: string };
+    responseElements: { 'x-amz-request-id': string; 'x-amz-id-2': string };
+    s3: {
+      s3SchemaVersion: string;
+      configurationId: string;
+      bucket: { name: string; ownerIdentity: { principalId: string }; arn: string };
+      /** `key` is URL-encoded, as S3 sends it (a space arrives as `+`). */
+      object: { key: string; size: number; eTag: string; versionId?: string; sequencer: string };
+    };
+  }
+
+  // ---------------------------------------------------------------- HTTP API (payload format 2.0)
+
+  /**
+   * An HTTP API request (API Gateway payload format 2.0). `queryStringParameters`,
+   * `pathParameters`, `cookies` and `body` are absent when the request has none, as on AWS.
+   */
+  export interface APIGatewayProxyEventV2 {
+    version: string;
+    routeKey: string;
+    rawPath: string;
+    rawQueryString: string;
+    cookies?: string[];
+    /** Header names in lower case; repeated headers joined with commas. */
+    headers: { [name: string]: string | undefined };
+    /** Repeated parameters joined with commas. */
+    queryStringParameters?: { [name: string]: string | undefined };
+    requestContext: APIGatewayEventRequestContextV2;
+    body?: string;
+    pathParameters?: { [name: string]: string | undefined };
+    isBase64Encoded: boolean;
+    stageVariables?: { [name: string]: string | undefined };
+  }
+  export interface APIGatewayEventRequestContextV2 {
+    accountId: string;
+    apiId: string;
+    domainName: string;
+    domainPrefix: string;
+    http: { method: string; path: string; protocol: string; sourceIp: string; userAgent: string };
+    requestId: string;
+    routeKey: string;
+    stage: string;
+    time: string;
+    timeEpoch: number;
+  }
+  /** What an HTTP API handler returns: a structured response, or any value (sent as a 200 JSON body). */
+  export type APIGatewayProxyResultV2<T = never> = APIGatewayProxyStructuredResultV2 | string | T;
+  export interface APIGatewayProxyStructuredResultV2 {
+    statusCode?: number;
+    headers?: { [name: string]: boolean | number | string };
+    body?: string;
+    isBase64Encoded?: boolean;
+    cookies?: string[];
+  }
+
+  // ---------------------------------------------------------------- EventBridge (bus rule target)
+
+  /** An event routed by an event-bus rule. */
+  export interface EventBridgeEvent<TDetailType extends string = string, TDetail = unknown> {
+    id: string;
+    version: string;
+    account: string;
+    time: string;
+    region: string;
+    resources: string[];
+    source: string;
+    'detail-type': TDetailType;
+    detail: TDetail;
+    /** Set on events sent again by an archive's replay. */
+    'replay-name'?: string;
+  }
+  /** The event of a scheduled rule (`rate(…)` / `cron(…)`): source `aws.events`, detail `{}`. */
+  export interface ScheduledEvent<TDetail = Record<string, never>> extends EventBridgeEvent<'Scheduled Event', TDetail> {}
+
+  // ---------------------------------------------------------------- Kafka (stream event source)
+
+  /**
+   * A batch of a stream event source, as Amazon MSK sends it: `records` grouped by
+   * `"<topic>-<partition>"`, with key and value base64-encoded. The lab adds `Records`: the same
+   * records decoded (handlers here have no `Buffer`/`atob`).
+   */
+  export interface MSKEvent {
+    eventSource: 'aws:kafka';
+    eventSourceArn: string;
+    bootstrapServers: string;
+    records: { [topicPartition: string]: MSKRecord[] };
+    /** Lab only: the batch's records with key and value as text, in order. */
+    Records: StreamRecord[];
+  }
+  export interface MSKRecord {
+    topic: string;
+    partition: number;
+    offset: number;
+    /** Epoch milliseconds. */
+    timestamp: number;
+    timestampType: 'CREATE_TIME' | 'LOG_APPEND_TIME';
+    /** Base64; absent for a record produced without a key. */
+    key?: string;
+    /** Base64. */
+    value: string;
+    headers: Array<{ [name: string]: number[] }>;
+  }
+  /** Lab only: a stream record with its key and value as text. */
+  export interface StreamRecord {
+    eventSource: 'aws:kafka';
+    eventSourceArn: string;
+    topic: string;
+    partition: number;
+    offset: number;
+    key?: string;
+    value: string;
+    headers: Record<string, string>;
+    /** Virtual milliseconds at which the record was appended. */
+    timestamp: number;
+  }
+}

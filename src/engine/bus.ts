@@ -17,7 +17,7 @@ import { EngineContext } from './context';
 import { TimerId } from './clock';
 import { EngineError, ValidationError } from './errors';
 import { EventPattern, matchesEventPattern, validateEventPattern } from './pattern';
-import { SIMULATION_EPOCH_MS } from './topic';
+import { ACCOUNT, isoSeconds, REGION } from './events';
 
 export interface BusEvent {
   version: '0';
@@ -59,8 +59,8 @@ export interface PutEventsEntry {
 }
 
 /** Account and region stamped on every event (the lab has one of each). */
-export const BUS_ACCOUNT = '000000000000';
-export const BUS_REGION = 'lab-1';
+export const BUS_ACCOUNT = ACCOUNT;
+export const BUS_REGION = REGION;
 /** PutEvents limits: 10 entries, 256 KiB in total. */
 export const BUS_MAX_ENTRIES = 10;
 export const BUS_MAX_BATCH_BYTES = 262144;
@@ -202,7 +202,7 @@ export class EventBus {
     });
     if (bytes > BUS_MAX_BATCH_BYTES) throw new ValidationError('entries', `total size must be at most ${BUS_MAX_BATCH_BYTES} bytes, got ${bytes}`);
 
-    const time = new Date(SIMULATION_EPOCH_MS + this.ctx.clock.now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const time = isoSeconds(this.ctx.clock.now);
     const eventIds: string[] = [];
     for (const { entry, json, resources } of prepared) {
       const event: BusEvent = {

@@ -34,6 +34,7 @@ import type { TimerId } from './clock';
 import type { EngineContext } from './context';
 import { EngineError, ValidationError } from './errors';
 import type { FunctionPlatform } from './functions';
+import { kafkaEvent, sqsEvent } from './events';
 import { partialBatchResponse } from './partialBatch';
 import type { Queue, ReceivedMessage } from './queue';
 import type { ConsumerGroup, Stream, StreamRecord } from './stream';
@@ -70,8 +71,6 @@ export interface EventSourceMapping {
   stop(): void;
 }
 
-const REGION = 'us-east-1';
-const ACCOUNT = '123456789012';
 /** Lambda starts an SQS mapping with 5 concurrent pollers. */
 const INITIAL_POLLERS = 5;
 /** …and adds up to 300 per minute: one every 200 ms. */
@@ -104,35 +103,6 @@ function checkFunction(platform: FunctionPlatform, fn: unknown): asserts fn is s
 // ------------------------------------------------------------------------------------------------
 // Queue (SQS) mapping
 
-/** The SQS event record a function receives. */
-export interface SqsEventRecord {
-  messageId: string;
-  receiptHandle: string;
-  body: string;
-  attributes: Record<string, string>;
-  messageAttributes: Record<string, { stringValue: string; dataType: 'String' | 'Number' }>;
-  eventSource: 'aws:sqs';
-  eventSourceARN: string;
-  awsRegion: string;
-}
-
-function sqsRecord(m: ReceivedMessage, arn: string): SqsEventRecord {
-  const attributes: Record<string, string> = {
-    ApproximateReceiveCount: String(m.receiveCount),
-    SentTimestamp: String(m.sentAt),
-    ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt),
-  };
-  if (m.groupId !== undefined) attributes.MessageGroupId = m.groupId;
-  if (m.deduplicationId !== undefined) attributes.MessageDeduplicationId = m.deduplicationId;
-  if (m.sequenceNumber !== undefined) attributes.SequenceNumber = m.sequenceNumber;
-  const messageAttributes: SqsEventRecord['messageAttributes'] = {};
-  for (const name in m.attributes) {
-    const v = m.attributes[name];
-    messageAttributes[name] = { stringValue: String(v), dataType: typeof v === 'number' ? 'Number' : 'String' };
-  }
-  return { messageId: m.messageId, receiptHandle: m.receiptHandle, body: m.body, attributes, messageAttributes, eventSource: 'aws:sqs', eventSourceARN: arn, awsRegion: REGION };
-}
-
 interface QueuePoller {
   state: 'idle' | 'gathering' | 'invoking' | 'sleeping' | 'retired';
   batch: ReceivedMessage[];
@@ -156,7 +126,6 @@ export function addQueueSource(platform: FunctionPlatform, ctx: EngineContext, f
   const partial = booleanOption('reportBatchItemFailures', options.reportBatchItemFailures);
   const maxPollers = integerOption('maxConcurrency', options.maxConcurrency, DEFAULT_MAX_POLLERS, 2, 1000);
 
-  const arn = `arn:aws:sqs:${REGION}:${ACCOUNT}:${queue.name}`;
   const clock = ctx.clock;
   const pollers: QueuePoller[] = [];
   /** Pollers waiting for messages, most recent last. */
@@ -245,12 +214,11 @@ export function addQueueSource(platform: FunctionPlatform, ctx: EngineContext, f
     const batch = p.batch;
     p.batch = [];
     p.state = 'invoking';
-    const records = batch.map((m) => sqsRecord(m, arn));
     const cause = batch.length === 1 ? batch[0].messageId : batch.map((m) => m.messageId).join(',');
     maybeScaleUp();
     platform.invoke(
       fn,
-      { Records: records },
+      sqsEvent(batch, queue.name),
       (r) => {
         let kept: Set<string> | 'all' | undefined = r.throttled || !r.ok ? 'all' : undefined;
         if (r.ok && partial) {
@@ -342,19 +310,6 @@ export function addQueueSource(platform: FunctionPlatform, ctx: EngineContext, f
 // ------------------------------------------------------------------------------------------------
 // Stream mapping
 
-/** The stream event record a function receives (Kafka-ish): the stored record plus where it came from. */
-export interface StreamEventRecord extends Omit<StreamRecord, 'id'> {
-  eventSource: 'aws:kafka';
-  eventSourceArn: string;
-  topic: string;
-}
-
-function streamRecord(r: StreamRecord, topic: string, arn: string): StreamEventRecord {
-  const out: StreamEventRecord = { eventSource: 'aws:kafka', eventSourceArn: arn, topic, partition: r.partition, offset: r.offset, value: r.value, headers: r.headers, timestamp: r.timestamp };
-  if (r.key !== undefined) out.key = r.key;
-  return out;
-}
-
 interface PartitionPoller {
   partition: number;
   member: string;
@@ -387,7 +342,6 @@ export function addStreamSource(platform: FunctionPlatform, ctx: EngineContext, 
 
   const clock = ctx.clock;
   const mappingId = ctx.id('esm');
-  const arn = `arn:aws:kafka:${REGION}:${ACCOUNT}:topic/${stream.name}`;
   const group: ConsumerGroup = stream.group(`lambda-${fn}-${mappingId}`, { autoOffsetReset: startingPosition === 'TRIM_HORIZON' ? 'earliest' : 'latest' });
   let stopped = false;
 
@@ -437,7 +391,7 @@ export function addStreamSource(platform: FunctionPlatform, ctx: EngineContext, 
     const batch = p.pending[0];
     p.busy = true;
     const records = batch.records;
-    const event = { Records: records.map((r) => streamRecord(r, stream.name, arn)) };
+    const event = kafkaEvent(stream.name, records);
     const cause = records.length === 1 ? records[0].id : `${records[0].id}..${records[records.length - 1].id}`;
     platform.invoke(
       fn,

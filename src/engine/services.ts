@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { TimerId } from './clock';
 import type { EngineContext } from './context';
 import { EngineError, fail, isPlainObject, show } from './errors';
+import { isoTime } from './events';
 
 /**
  * Managed services the patterns are built from: an object store (S3), a key-value table with
@@ -36,8 +37,12 @@ export interface ObjectCreatedEvent {
   key: string;
   size: number;
   etag: string;
-  /** ISO-8601 time of the put, in virtual time (the run starts at 1970-01-01T00:00:00.000Z). */
+  /** ISO-8601 time of the put (virtual time 0 is 2026-01-01T00:00:00.000Z, as in every event). */
   eventTime: string;
+  /** Virtual ms of the put. */
+  time: number;
+  /** This bucket's count of notified puts: orders the events (S3's `sequencer`). */
+  sequence: number;
 }
 
 export interface ObjectFilter {
@@ -75,6 +80,7 @@ export class ObjectStore {
   readonly maxObjectBytes: number;
   private readonly objects = new Map<string, StoredObject>();
   private notifications: Notification[] = [];
+  private notified = 0;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -197,7 +203,7 @@ export class ObjectStore {
     let failed = false;
     for (const n of subscribers) {
       if (!key.startsWith(n.prefix) || !key.endsWith(n.suffix)) continue;
-      event ??= { bucket: this.name, key, size, etag, eventTime: new Date(now).toISOString() };
+      event ??= { bucket: this.name, key, size, etag, eventTime: isoTime(now), time: now, sequence: ++this.notified };
       this.ctx.trace.emit('delivered', this.name, key, cause, { event: 'ObjectCreated:Put', prefix: n.prefix, suffix: n.suffix });
       // Each notification is independent: one failing subscriber does not stop the others (and the
       // object stays stored). The first error is rethrown once every subscriber was called.
@@ -444,6 +450,8 @@ export interface HttpRequest {
   headers: Record<string, string>;
   /** Decoded query string; a repeated parameter's values are joined with commas. */
   query: Record<string, string>;
+  /** The query string as sent, without the `?` ('' when there is none). */
+  rawQuery: string;
   body?: string;
   requestId: string;
 }
@@ -652,7 +660,7 @@ export class Gateway {
       else finish(res, route);
     };
 
-    const request: RouteRequest = { method, path, headers, query, requestId, pathParameters };
+    const request: RouteRequest = { method, path, headers, query, rawQuery: q < 0 ? '' : rawPath.slice(q + 1), requestId, pathParameters };
     if (body !== undefined) request.body = body;
     try {
       route.handler(request, respond);

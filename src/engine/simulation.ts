@@ -12,6 +12,7 @@ import { EngineContext } from './context';
 import { EngineError, ValidationError } from './errors';
 import { EventBus, type BusEvent } from './bus';
 import { addQueueSource, addStreamSource, type EventSourceMapping } from './eventSources';
+import { httpApiEvent, s3Event as s3NotificationEvent, snsEvent } from './events';
 import { InProcessExecutor, type Executor, type LabApi, type ModuleFactory } from './executor';
 import { FunctionPlatform, type BillingReport } from './functions';
 import { Queue, type SendOptions } from './queue';
@@ -30,7 +31,7 @@ import {
   type TopicSpec,
   type TrafficSpecJson,
 } from './scenario';
-import { backendHandler, Gateway, ObjectStore, Table, type HttpResponse, type ObjectCreatedEvent, type RouteRequest } from './services';
+import { backendHandler, Gateway, ObjectStore, Table, type HttpResponse, type ObjectCreatedEvent } from './services';
 import { Stream } from './stream';
 import { Topic, type TopicDelivery } from './topic';
 import { compileTemplate, FaultSchedule, TrafficGenerator, type FaultSpec } from './traffic';
@@ -393,6 +394,8 @@ export class Simulation {
     const dlq = s.deadLetterQueue !== undefined ? this.queues.get(s.deadLetterQueue) : undefined;
     let deliver: (d: TopicDelivery) => void;
     let endpoint: string;
+    /** Set once subscribed: a function's SNS event names its subscription. */
+    let subscriptionId = '';
     if (s.queue !== undefined) {
       const q = this.queues.get(s.queue)!;
       endpoint = s.queue;
@@ -403,7 +406,8 @@ export class Simulation {
       const fn = s.function!;
       endpoint = fn;
       deliver = (d) => {
-        this.platform.invokeAsync(fn, snsEvent(topic, d, this.ctx.clock.now), d.messageId);
+        const message = { topicName: topic.name, messageId: d.messageId, message: d.message, attributes: d.attributes, now: d.publishedAt };
+        this.platform.invokeAsync(fn, snsEvent(message, subscriptionId), d.messageId);
       };
     }
     const dup = (d: TopicDelivery): void => {
@@ -417,14 +421,14 @@ export class Simulation {
         }
       }
     };
-    const id = topic.subscribe({
+    const id = (subscriptionId = topic.subscribe({
       endpoint,
       deliver: dup,
       filterPolicy: s.filterPolicy as never,
       filterPolicyScope: s.filterPolicyScope,
       rawDelivery: s.rawDelivery,
       ...(dlq ? { deadLetter: (d: TopicDelivery) => void this.sendToQueue(dlq, d.body, this.withFifo({ cause: d.messageId }, dlq, d.groupId, d.messageId)) } : {}),
-    });
+    }));
     this.subscriptionIds.set(s, id);
     return id;
   }
@@ -530,6 +534,7 @@ export class Simulation {
     (b.notifications ?? []).forEach((n, j) =>
       attempt(`buckets[${i}].notifications[${j}]`, () => {
         let listener: (e: ObjectCreatedEvent) => void;
+        const s3Event = (e: ObjectCreatedEvent): unknown => s3NotificationEvent(e, `${b.name}-notification-${j + 1}`);
         if (n.function !== undefined) {
           const fn = n.function;
           listener = (e) => void this.platform.invokeAsync(fn, s3Event(e), `${e.bucket}/${e.key}`);
@@ -558,7 +563,8 @@ export class Simulation {
             target: fn,
             timeoutMs: r.timeoutMs,
             handler: (req, respond) => {
-              this.platform.invoke(fn, httpEvent(req, r.method ?? 'ANY', r.path), (res) => respond(httpResponse(res)), req.requestId);
+              const event = httpApiEvent({ ...req, gateway: g.name, routeKey: `${(r.method ?? 'ANY').toUpperCase()} ${r.path}`, now: this.ctx.clock.now });
+              this.platform.invoke(fn, event, (res) => respond(httpResponse(res)), req.requestId);
             },
           });
         } else {
@@ -1055,43 +1061,6 @@ export class Simulation {
     out.lost = lostDetails.reduce((sum, d) => sum + d.count, 0);
     return out;
   }
-}
-
-/** The event Lambda gets from an SNS subscription. */
-function snsEvent(topic: Topic, d: TopicDelivery, now: number): unknown {
-  let sns: Record<string, unknown> | undefined;
-  if (!d.raw) {
-    try {
-      sns = JSON.parse(d.body) as Record<string, unknown>;
-    } catch {
-      sns = undefined;
-    }
-  }
-  sns ??= { Type: 'Notification', MessageId: d.messageId, TopicArn: topic.arn, Message: d.body, MessageAttributes: {}, Timestamp: new Date(now).toISOString() };
-  return { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: `${topic.arn}:sub`, Sns: sns }] };
-}
-
-/** The event Lambda gets from an S3 ObjectCreated notification. */
-function s3Event(e: ObjectCreatedEvent): unknown {
-  return {
-    Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', eventTime: e.eventTime, s3: { bucket: { name: e.bucket }, object: { key: e.key, size: e.size, eTag: e.etag } } }],
-  };
-}
-
-/** An HTTP API (payload format 2.0) event. */
-function httpEvent(req: RouteRequest, method: string, path: string): unknown {
-  const event: Record<string, unknown> = {
-    version: '2.0',
-    routeKey: `${method.toUpperCase()} ${path}`,
-    rawPath: req.path,
-    headers: req.headers,
-    queryStringParameters: req.query,
-    pathParameters: req.pathParameters,
-    requestContext: { requestId: req.requestId, http: { method: req.method, path: req.path } },
-    isBase64Encoded: false,
-  };
-  if (req.body !== undefined) event.body = req.body;
-  return event;
 }
 
 /** What API Gateway answers for a function's result: its response, 429 when throttled, 502 on an error. */

@@ -14,6 +14,7 @@
 import { EngineContext } from './context';
 import { TimerId } from './clock';
 import { EngineError, ValidationError } from './errors';
+import { arn, snsNotification } from './events';
 import { FilterPolicy, matchesFilterPolicy, validateFilterPolicy } from './pattern';
 import { tracedText } from './trace';
 
@@ -24,6 +25,10 @@ export interface TopicDelivery {
   body: string;
   attributes: Readonly<Record<string, string | number>>;
   raw: boolean;
+  /** The message as published (what the envelope's `Message` holds). */
+  message: string;
+  /** Virtual ms of the publish. */
+  publishedAt: number;
   /** FIFO topics: the message group. */
   groupId?: string;
 }
@@ -63,7 +68,7 @@ export const SNS_MAX_MESSAGE_BYTES = 262144;
 /** SNS accepts at most 10 message attributes per message. */
 export const SNS_MAX_ATTRIBUTES = 10;
 /** Virtual time 0 is this instant in envelope timestamps. */
-export const SIMULATION_EPOCH_MS = Date.UTC(2026, 0, 1);
+export { SIMULATION_EPOCH_MS } from './events';
 
 const MAX_ATTEMPTS = 100;
 const MAX_DELAY_S = 3600;
@@ -105,7 +110,7 @@ export class Topic {
     }
     this.name = name;
     this.fifo = fifo;
-    this.arn = `arn:lab:sns:${name}`;
+    this.arn = arn.topic(name);
   }
 
   /** Add a subscription; returns its id. Validates everything first, so a rejected call adds nothing. */
@@ -225,7 +230,7 @@ export class Topic {
       }
       let deliveryBody = body;
       if (!sub.raw) deliveryBody = envelope ??= this.envelope(messageId, body, attrs, groupId);
-      const delivery: TopicDelivery = { messageId, body: deliveryBody, attributes: attrs, raw: sub.raw };
+      const delivery: TopicDelivery = { messageId, body: deliveryBody, attributes: attrs, raw: sub.raw, message: body, publishedAt: this.ctx.clock.now };
       if (groupId !== undefined) delivery.groupId = groupId;
       delivered++;
       this.attempt(sub, delivery, 1);
@@ -272,22 +277,9 @@ export class Topic {
 
   /** The JSON notification SNS wraps a message in when raw delivery is off. */
   private envelope(messageId: string, message: string, attrs: Readonly<Record<string, string | number>>, groupId: string | undefined): string {
-    const messageAttributes: Record<string, { Type: 'String' | 'Number'; Value: string }> = {};
-    for (const k in attrs) {
-      const v = attrs[k];
-      messageAttributes[k] = { Type: typeof v === 'number' ? 'Number' : 'String', Value: String(v) };
-    }
-    const env: Record<string, unknown> = {
-      Type: 'Notification',
-      MessageId: messageId,
-      TopicArn: this.arn,
-      Message: message,
-      MessageAttributes: messageAttributes,
-      Timestamp: new Date(SIMULATION_EPOCH_MS + this.ctx.clock.now).toISOString(),
-    };
-    if (groupId !== undefined) env.MessageGroupId = groupId;
-    return JSON.stringify(env);
+    return JSON.stringify(snsNotification({ topicName: this.name, messageId, message, attributes: attrs, now: this.ctx.clock.now, ...(groupId !== undefined ? { groupId } : {}) }));
   }
+
 }
 
 const EMPTY: Readonly<Record<string, string | number>> = Object.freeze({});

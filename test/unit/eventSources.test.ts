@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { EngineContext } from '../../src/engine/context';
 import { ValidationError } from '../../src/engine/errors';
-import { addQueueSource, addStreamSource, SqsEventRecord, StreamEventRecord } from '../../src/engine/eventSources';
+import { addQueueSource, addStreamSource } from '../../src/engine/eventSources';
+import type { LabStreamRecord as StreamEventRecord, SqsEventRecord } from '../../src/engine/events';
 import { InProcessExecutor, LabApi, ModuleFactory } from '../../src/engine/executor';
 import { FunctionConfig, FunctionPlatform } from '../../src/engine/functions';
 import { Queue } from '../../src/engine/queue';
@@ -51,7 +52,7 @@ describe('Queue (SQS) event source mapping', () => {
     assert.equal(seen[0].eventSource, 'aws:sqs');
     assert.match(seen[0].eventSourceARN, /:orders$/);
     assert.equal(seen[0].attributes.ApproximateReceiveCount, '1');
-    assert.deepEqual(seen[0].messageAttributes.priority, { stringValue: String(seen[0].body.slice(-1)), dataType: 'Number' });
+    assert.deepEqual(seen[0].messageAttributes.priority, { stringValue: String(seen[0].body.slice(-1)), stringListValues: [], binaryListValues: [], dataType: 'Number' });
     assert.deepEqual(queue.depth(), { visible: 0, inFlight: 0, delayed: 0 });
     assert.equal(ctx.trace.count('deleted', 'orders'), 3);
     assert.equal(ctx.trace.count('invoked', 'consumer'), 1, 'one batch of 3 (batch size 10)');

@@ -77,7 +77,7 @@ describe('ObjectStore (S3 model)', () => {
     bucket.onObjectCreated((e) => events.push(e));
     ctx.clock.advance(1500);
     bucket.put('x.json', '{"a":1}');
-    assert.deepEqual(events, [{ bucket: 'inbox', key: 'x.json', size: 7, etag: bucket.get('x.json')!.etag, eventTime: '1970-01-01T00:00:01.500Z' }]);
+    assert.deepEqual(events, [{ bucket: 'inbox', key: 'x.json', size: 7, etag: bucket.get('x.json')!.etag, eventTime: '2026-01-01T00:00:01.500Z', time: 1500, sequence: 1 }]);
   });
 
   it('unsubscribing stops notifications', () => {

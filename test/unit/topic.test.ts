@@ -120,11 +120,18 @@ describe('Topic (SNS-like)', () => {
       assert.deepEqual(JSON.parse(wrapped.body), {
         Type: 'Notification',
         MessageId: messageId,
-        TopicArn: 'arn:lab:sns:orders',
+        TopicArn: 'arn:aws:sns:us-east-1:123456789012:orders',
         Message: '{"order":1}',
         MessageAttributes: { kind: { Type: 'String', Value: 'order' }, price: { Type: 'Number', Value: '12.5' } },
         Timestamp: '2026-01-01T00:01:30.000Z',
+        SignatureVersion: '1',
+        Signature: JSON.parse(wrapped.body).Signature,
+        SigningCertURL: JSON.parse(wrapped.body).SigningCertURL,
+        UnsubscribeURL: JSON.parse(wrapped.body).UnsubscribeURL,
       });
+      // The notification SNS sends to a queue spells its URL fields SigningCertURL / UnsubscribeURL.
+      assert.match(JSON.parse(wrapped.body).SigningCertURL, /^https:\/\/sns\.us-east-1\.amazonaws\.com\/.+\.pem$/);
+      assert.match(JSON.parse(wrapped.body).UnsubscribeURL, /Action=Unsubscribe&SubscriptionArn=arn:aws:sns:us-east-1:123456789012:orders:/);
     });
 
     it('a message published with attributes cannot be changed by the publisher afterwards', () => {

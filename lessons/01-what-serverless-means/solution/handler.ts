@@ -1,12 +1,7 @@
 // GET /hello/Ada → 200 "Hello, Ada!"; GET /hello → 400.
-import { work, type Handler } from 'serverless-lab';
+import { work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
-interface HttpEvent {
-  rawPath: string;
-  pathParameters?: Record<string, string>;
-}
-
-export const handler: Handler<HttpEvent> = async (event) => {
+export const handler: Handler<APIGatewayProxyEventV2> = async (event) => {
   const name = event.pathParameters?.name?.trim();
   if (!name) {
     return { statusCode: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'whom should I greet? try /hello/Ada' }) };

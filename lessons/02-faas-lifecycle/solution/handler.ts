@@ -1,15 +1,11 @@
 // The model is loaded once per execution environment, in the init phase (module top level), and
 // reused by every invocation that environment serves while it stays warm.
-import { getObject, work, type Handler } from 'serverless-lab';
+import { getObject, work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
 interface Model {
   version: string;
   positive: string[];
   negative: string[];
-}
-
-interface HttpEvent {
-  body?: string;
 }
 
 function loadModel(): Model {
@@ -29,7 +25,7 @@ function classify(model: Model, text: string): 'positive' | 'negative' | 'neutra
 // Init phase: runs once, when the platform creates this environment.
 const model = loadModel();
 
-export const handler: Handler<HttpEvent> = async (event) => {
+export const handler: Handler<APIGatewayProxyEventV2> = async (event) => {
   const { text } = JSON.parse(event.body ?? '{}') as { text?: string };
   if (typeof text !== 'string') return { statusCode: 400, body: JSON.stringify({ message: 'text is required' }) };
   return { statusCode: 200, body: JSON.stringify({ label: classify(model, text), model: model.version }) };

@@ -1,15 +1,11 @@
 // A review classifier behind POST /classify. It works — but every request pays for loading the
 // model again. Make the expensive part run once per execution environment instead.
-import { getObject, work, type Handler } from 'serverless-lab';
+import { getObject, work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
 interface Model {
   version: string;
   positive: string[];
   negative: string[];
-}
-
-interface HttpEvent {
-  body?: string; // {"reviewId":"r-1","text":"Great kettle, I love it"}
 }
 
 /** Download and parse the model: about 300 ms (a 40 MB file from S3, then JSON.parse). */
@@ -28,7 +24,7 @@ function classify(model: Model, text: string): 'positive' | 'negative' | 'neutra
   return score > 0 ? 'positive' : score < 0 ? 'negative' : 'neutral';
 }
 
-export const handler: Handler<HttpEvent> = async (event) => {
+export const handler: Handler<APIGatewayProxyEventV2> = async (event) => {
   // TODO: this runs on EVERY invocation. Code at the module's top level runs once per execution
   // environment (the init phase of a cold start) and its results stay in memory for every later
   // invocation that environment serves. Move the model loading there.

@@ -1,12 +1,8 @@
 // POST /visit/{page} → { page, visits }. The count lives in the table, shared by every environment;
 // the function itself keeps nothing between invocations.
-import { tableGet, tablePut, work, type Handler } from 'serverless-lab';
+import { tableGet, tablePut, work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
-interface HttpEvent {
-  pathParameters?: { page?: string };
-}
-
-export const handler: Handler<HttpEvent> = async (event, context) => {
+export const handler: Handler<APIGatewayProxyEventV2> = async (event, context) => {
   const page = event.pathParameters?.page ?? 'home';
   work(40); // rendering the page
 

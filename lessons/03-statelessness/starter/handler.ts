@@ -2,15 +2,11 @@
 //
 // This version keeps the counts in a module-level variable. Try it: with one visitor a second, one
 // warm environment serves everything and the numbers look right. Then run the check.
-import { tablePut, work, type Handler } from 'serverless-lab';
-
-interface HttpEvent {
-  pathParameters?: { page?: string };
-}
+import { tablePut, work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
 const visits: Record<string, number> = {}; // lives in ONE execution environment's memory
 
-export const handler: Handler<HttpEvent> = async (event, context) => {
+export const handler: Handler<APIGatewayProxyEventV2> = async (event, context) => {
   const page = event.pathParameters?.page ?? 'home';
   work(40); // rendering the page
 

@@ -1,11 +1,7 @@
 // The hot path stays light: the PDF renderer is loaded lazily, on the first invoice an environment
 // serves, and keep-warm pings return before doing any work.
-import { putObject, work, type Handler } from 'serverless-lab';
+import { putObject, work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
-interface HttpEvent {
-  rawPath: string;
-  body?: string;
-}
 interface PingEvent {
   source: 'keep-warm';
 }
@@ -26,10 +22,10 @@ function loadPdfRenderer(): PdfRenderer {
 
 let pdf: PdfRenderer | undefined; // loaded on first use, then reused by this environment
 
-export const handler: Handler<HttpEvent | PingEvent> = async (event) => {
+export const handler: Handler<APIGatewayProxyEventV2 | PingEvent> = async (event) => {
   if ((event as PingEvent).source === 'keep-warm') return; // the ping only needs a warm environment
 
-  const http = event as HttpEvent;
+  const http = event as APIGatewayProxyEventV2;
   const order = JSON.parse(http.body ?? '{}') as { orderId: string };
 
   if (http.rawPath === '/invoices') {

@@ -6,12 +6,8 @@
 //     environments that only ever run checkouts;
 //  2. a keep-warm rule invokes the function every 50 s with { source: 'keep-warm' } — and the
 //     handler treats that ping like an HTTP request.
-import { putObject, work, type Handler } from 'serverless-lab';
+import { putObject, work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
-interface HttpEvent {
-  rawPath: string; // "/checkout" or "/invoices"
-  body?: string; // {"orderId":"o-17","items":3}
-}
 interface PingEvent {
   source: 'keep-warm';
 }
@@ -35,9 +31,9 @@ function loadPdfRenderer(): PdfRenderer {
 // (and keep it in a module-level variable, so each environment loads it at most once).
 const pdf = loadPdfRenderer();
 
-export const handler: Handler<HttpEvent | PingEvent> = async (event) => {
+export const handler: Handler<APIGatewayProxyEventV2 | PingEvent> = async (event) => {
   // TODO 2: a keep-warm ping has no body and needs no work: return at once.
-  const http = event as HttpEvent;
+  const http = event as APIGatewayProxyEventV2;
   const order = JSON.parse(http.body as string) as { orderId: string };
 
   if (http.rawPath === '/invoices') {

@@ -1,15 +1,11 @@
 // Imports as many rows as fit in the time left, then hands the rest of the job to the next
 // invocation through the queue: each invocation stays well inside the 10 s timeout.
-import { send, tablePut, work, type Handler } from 'serverless-lab';
+import { send, tablePut, work, type Handler, type SQSEvent } from 'serverless-lab';
 
 interface Job {
   jobId: string;
   rows: number;
   nextRow?: number;
-}
-
-interface SqsEvent {
-  Records: Array<{ messageId: string; body: string }>;
 }
 
 function importRow(jobId: string, row: number): void {
@@ -20,7 +16,7 @@ function importRow(jobId: string, row: number): void {
 /** Stop while this much time is left: more than the slowest row, plus the invocation's overhead. */
 const SAFETY_MARGIN_MS = 1000;
 
-export const handler: Handler<SqsEvent> = async (event, context) => {
+export const handler: Handler<SQSEvent> = async (event, context) => {
   for (const record of event.Records) {
     const job = JSON.parse(record.body) as Job;
     let row = job.nextRow ?? 0;

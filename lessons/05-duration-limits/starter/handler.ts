@@ -1,7 +1,7 @@
 // Imports a customer file, row by row. Each message on 'import-jobs' is one job:
 //   { "jobId": "job-1", "rows": 300 }
 // A file takes about 21 s to import, and this function's timeout is 10 s.
-import { send, tablePut, work, type Handler } from 'serverless-lab';
+import { send, tablePut, work, type Handler, type SQSEvent } from 'serverless-lab';
 
 interface Job {
   jobId: string;
@@ -10,17 +10,13 @@ interface Job {
   nextRow?: number;
 }
 
-interface SqsEvent {
-  Records: Array<{ messageId: string; body: string }>;
-}
-
 /** Import one row: parse, validate, write. Takes 40–100 ms. Don't change this. */
 function importRow(jobId: string, row: number): void {
   work(40 + ((row * 37) % 60));
   tablePut('customers', { id: `${jobId}#${row}`, jobId, row });
 }
 
-export const handler: Handler<SqsEvent> = async (event, context) => {
+export const handler: Handler<SQSEvent> = async (event, context) => {
   for (const record of event.Records) {
     const job = JSON.parse(record.body) as Job;
 

@@ -6,14 +6,7 @@
 // invocation dies before that, the same batch comes again: at-least-once. Remembering the last
 // offset applied per customer (all of a customer's records are in one partition) makes a second
 // delivery harmless — and makes "replay from offset 0" give the same table.
-import { tableGet, tablePut } from 'serverless-lab';
-
-interface StreamRecord {
-  partition: number;
-  offset: number;
-  key?: string;
-  value: string;
-}
+import { tableGet, tablePut, type MSKEvent } from 'serverless-lab';
 
 type Balance = {
   customerId: string;
@@ -22,7 +15,7 @@ type Balance = {
   lastOffset: number;
 };
 
-export async function handler(event: { Records: StreamRecord[] }) {
+export async function handler(event: MSKEvent) {
   for (const record of event.Records) {
     const tx = JSON.parse(record.value) as { customerId: string; type: string; amount: number };
     const row = (tableGet('balances', tx.customerId) as Balance | undefined) ?? { customerId: tx.customerId, balance: 0, bounced: 0, lastOffset: -1 };

@@ -7,16 +7,9 @@
 // The platform commits the partition's offset after a batch succeeds. If an invocation dies
 // before that, the SAME batch is delivered again. Make sure applying it twice changes nothing
 // (record.partition and record.offset identify a record).
-import { tableGet, tablePut } from 'serverless-lab';
+import { tableGet, tablePut, type MSKEvent } from 'serverless-lab';
 
-interface StreamRecord {
-  partition: number;
-  offset: number;
-  key?: string;
-  value: string;
-}
-
-export async function handler(event: { Records: StreamRecord[] }) {
+export async function handler(event: MSKEvent) {
   for (const record of event.Records) {
     console.log(`partition ${record.partition} offset ${record.offset}: ${record.value}`);
   }

@@ -1,11 +1,7 @@
 // Three independent consumers. Each reads what it needs from the upload itself (never from another
 // consumer's output), and each is idempotent: its writes are keyed by the photo's key, so a
 // duplicate delivery overwrites the same object / row instead of adding one.
-import { getObject, putObject, tablePut, work } from 'serverless-lab';
-
-interface SqsEvent {
-  Records: Array<{ messageId: string; body: string }>;
-}
+import { getObject, putObject, tablePut, work, type SQSEvent } from 'serverless-lab';
 
 interface Upload {
   bucket: string;
@@ -21,7 +17,7 @@ interface Photo {
 }
 
 /** The publisher's message, out of the SNS envelope (raw delivery is off). */
-function uploadsIn(event: SqsEvent): Upload[] {
+function uploadsIn(event: SQSEvent): Upload[] {
   return event.Records.map((record) => JSON.parse(JSON.parse(record.body).Message) as Upload);
 }
 
@@ -31,7 +27,7 @@ function readPhoto(upload: Upload): Photo {
   return JSON.parse(body) as Photo;
 }
 
-export function thumbnail(event: SqsEvent): void {
+export function thumbnail(event: SQSEvent): void {
   for (const upload of uploadsIn(event)) {
     const photo = readPhoto(upload);
     work(Math.round((photo.width * photo.height) / 200_000)); // resizing takes time
@@ -40,14 +36,14 @@ export function thumbnail(event: SqsEvent): void {
   }
 }
 
-export function metadata(event: SqsEvent): void {
+export function metadata(event: SQSEvent): void {
   for (const upload of uploadsIn(event)) {
     const { camera, width, height } = readPhoto(upload);
     putObject('photo-metadata', `${upload.key}.json`, JSON.stringify({ key: upload.key, camera, width, height }));
   }
 }
 
-export function database(event: SqsEvent): void {
+export function database(event: SQSEvent): void {
   for (const upload of uploadsIn(event)) {
     const { camera, width, height } = readPhoto(upload);
     tablePut('photos', { key: upload.key, size: upload.size, etag: upload.etag, camera, width, height });

@@ -1,9 +1,5 @@
 // One publish per upload: the topic, not the publisher, makes the copies for each subscriber.
-import { publish } from 'serverless-lab';
-
-interface S3Event {
-  Records: Array<{ s3: { bucket: { name: string }; object: { key: string; size: number; eTag: string } } }>;
-}
+import { publish, type S3Event } from 'serverless-lab';
 
 export function handler(event: S3Event): void {
   for (const record of event.Records) {

@@ -5,14 +5,10 @@
 // your publisher's message is the string in `Message`.
 // The uploaded photo itself is an object in the `uploads` bucket; its body is JSON such as
 //   { "camera": "front", "width": 4000, "height": 3000 }
-import { getObject, putObject, tablePut } from 'serverless-lab';
-
-interface SqsEvent {
-  Records: Array<{ messageId: string; body: string }>;
-}
+import { getObject, putObject, tablePut, type SQSEvent } from 'serverless-lab';
 
 /** make-thumbnail (thumbnail-jobs): one thumbnail object per photo in the `thumbnails` bucket. */
-export function thumbnail(event: SqsEvent): void {
+export function thumbnail(event: SQSEvent): void {
   for (const record of event.Records) {
     // TODO: read the upload from the message, getObject the photo, and putObject a thumbnail
     //       (e.g. key 'photos/7.thumb.jpg') into 'thumbnails'. A redelivered message must not make a second one.
@@ -21,7 +17,7 @@ export function thumbnail(event: SqsEvent): void {
 }
 
 /** extract-metadata (metadata-jobs): one JSON sidecar per photo in the `photo-metadata` bucket. */
-export function metadata(event: SqsEvent): void {
+export function metadata(event: SQSEvent): void {
   for (const record of event.Records) {
     // TODO: write { key, camera, width, height } as JSON to 'photo-metadata' (e.g. key 'photos/7.jpg.json').
     console.log('metadata job', record.messageId);
@@ -29,7 +25,7 @@ export function metadata(event: SqsEvent): void {
 }
 
 /** save-photo (database-jobs): one row per photo in the `photos` table (key attribute: key). */
-export function database(event: SqsEvent): void {
+export function database(event: SQSEvent): void {
   for (const record of event.Records) {
     // TODO: tablePut('photos', { key, size, etag, camera, width, height }) — the row needs the photo's metadata.
     console.log('database job', record.messageId);

@@ -1,11 +1,7 @@
 // The publisher: the `uploads` bucket invokes it for every new *.jpg (an S3 ObjectCreated event).
 // Announce each upload ONCE on the `photo-uploaded` topic; the topic copies it to the three
 // consumers' queues (thumbnail-jobs, metadata-jobs, database-jobs).
-import { publish } from 'serverless-lab';
-
-interface S3Event {
-  Records: Array<{ s3: { bucket: { name: string }; object: { key: string; size: number; eTag: string } } }>;
-}
+import { publish, type S3Event } from 'serverless-lab';
 
 export function handler(event: S3Event): void {
   for (const record of event.Records) {

@@ -8,6 +8,7 @@
 //   GET /users/1    200 {"id":"1","name":"Ada Lovelace","email":"ada@example.com","plan":"pro"}
 //   GET /users/42   404 {"error":"user not found"}
 // and always the header  content-type: application/json
+import type { APIGatewayProxyEventV2 } from 'serverless-lab';
 
 // The users, migrated from the monolith's database.
 const USERS = [
@@ -16,19 +17,13 @@ const USERS = [
   { id: '3', name: 'Grace Hopper', email: 'grace@example.com', plan: 'team' },
 ];
 
-interface HttpEvent {
-  routeKey: string; // 'GET /users' or 'GET /users/{id}'
-  rawPath: string; // '/users/2'
-  pathParameters: Record<string, string>; // { id: '2' } for GET /users/{id}
-}
-
 interface HttpResult {
   statusCode: number;
   headers?: Record<string, string>;
   body?: string;
 }
 
-export function handler(event: HttpEvent): HttpResult {
+export function handler(event: APIGatewayProxyEventV2): HttpResult {
   // TODO: answer GET /users (the list) and GET /users/{id} (one user, or 404) like the monolith.
   void USERS;
   return { statusCode: 501, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: `not implemented: ${event.routeKey}` }) };

@@ -1,14 +1,9 @@
 // Renders the greeting in every language on every request, "in case the visitor wants another one".
-import { work, type Handler } from 'serverless-lab';
-
-interface HttpEvent {
-  rawPath: string;
-  pathParameters?: Record<string, string>;
-}
+import { work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
 const LANGUAGES = ['en', 'fr', 'de', 'es', 'it', 'pt', 'nl', 'sv', 'no', 'da', 'fi', 'pl', 'cs', 'hu', 'ro', 'el', 'tr', 'ru', 'uk', 'ja', 'ko', 'zh', 'hi', 'ar', 'he'];
 
-export const handler: Handler<HttpEvent> = async (event) => {
+export const handler: Handler<APIGatewayProxyEventV2> = async (event) => {
   const name = event.pathParameters?.name;
   if (!name) return { statusCode: 400, body: 'whom should I greet? try /hello/Ada' };
   const greetings: Record<string, string> = {};

@@ -1,14 +1,10 @@
 // Declares the model at the top level... then reloads it in the handler "to be sure it is fresh".
-import { getObject, work, type Handler } from 'serverless-lab';
+import { getObject, work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
 interface Model {
   version: string;
   positive: string[];
   negative: string[];
-}
-
-interface HttpEvent {
-  body?: string;
 }
 
 function loadModel(): Model {
@@ -27,7 +23,7 @@ function classify(model: Model, text: string): 'positive' | 'negative' | 'neutra
 
 let model: Model = loadModel();
 
-export const handler: Handler<HttpEvent> = async (event) => {
+export const handler: Handler<APIGatewayProxyEventV2> = async (event) => {
   model = loadModel(); // pick up a new model version if there is one
   const { text } = JSON.parse(event.body ?? '{}') as { text?: string };
   if (typeof text !== 'string') return { statusCode: 400, body: JSON.stringify({ message: 'text is required' }) };

@@ -1,14 +1,10 @@
 // "Loading the model is slow, so don't": a hard-coded word list instead of the deployed model.
-import { work, type Handler } from 'serverless-lab';
-
-interface HttpEvent {
-  body?: string;
-}
+import { work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
 const POSITIVE = ['great', 'love', 'excellent'];
 const NEGATIVE = ['terrible', 'broke', 'awful'];
 
-export const handler: Handler<HttpEvent> = async (event) => {
+export const handler: Handler<APIGatewayProxyEventV2> = async (event) => {
   const { text } = JSON.parse(event.body ?? '{}') as { text?: string };
   if (typeof text !== 'string') return { statusCode: 400, body: JSON.stringify({ message: 'text is required' }) };
   work(10);

@@ -1,13 +1,9 @@
 // Keeps a per-environment counter AND reads the table: "stored total + my visits".
-import { tableGet, tablePut, work, type Handler } from 'serverless-lab';
-
-interface HttpEvent {
-  pathParameters?: { page?: string };
-}
+import { tableGet, tablePut, work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
 const mine: Record<string, number> = {};
 
-export const handler: Handler<HttpEvent> = async (event, context) => {
+export const handler: Handler<APIGatewayProxyEventV2> = async (event, context) => {
   const page = event.pathParameters?.page ?? 'home';
   work(40);
   mine[page] = (mine[page] ?? 0) + 1;

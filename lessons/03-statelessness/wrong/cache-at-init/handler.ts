@@ -1,15 +1,11 @@
 // Reads the stored counts once, at init ("reading the table on every request is wasteful"),
 // then counts in memory and writes the totals back.
-import { tableGet, tablePut, work, type Handler } from 'serverless-lab';
-
-interface HttpEvent {
-  pathParameters?: { page?: string };
-}
+import { tableGet, tablePut, work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
 const visits: Record<string, number> = {};
 for (const page of ['home', 'pricing', 'docs']) visits[page] = Number(tableGet('visits', page)?.count ?? 0);
 
-export const handler: Handler<HttpEvent> = async (event, context) => {
+export const handler: Handler<APIGatewayProxyEventV2> = async (event, context) => {
   const page = event.pathParameters?.page ?? 'home';
   work(40);
   visits[page] = (visits[page] ?? 0) + 1;

@@ -1,10 +1,6 @@
 // Pings are handled — but the PDF renderer is still loaded at the top level, for every environment.
-import { putObject, work, type Handler } from 'serverless-lab';
+import { putObject, work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
-interface HttpEvent {
-  rawPath: string;
-  body?: string;
-}
 interface PingEvent {
   source: 'keep-warm';
 }
@@ -25,9 +21,9 @@ function loadPdfRenderer(): PdfRenderer {
 
 const pdf = loadPdfRenderer();
 
-export const handler: Handler<HttpEvent | PingEvent> = async (event) => {
+export const handler: Handler<APIGatewayProxyEventV2 | PingEvent> = async (event) => {
   if ((event as PingEvent).source === 'keep-warm') return;
-  const http = event as HttpEvent;
+  const http = event as APIGatewayProxyEventV2;
   const order = JSON.parse(http.body ?? '{}') as { orderId: string };
   if (http.rawPath === '/invoices') {
     putObject('invoices', `${order.orderId}.pdf`, pdf.render(order.orderId));

@@ -1,10 +1,5 @@
 // Lazy PDF loading — but the keep-warm ping is treated like an HTTP request.
-import { putObject, work, type Handler } from 'serverless-lab';
-
-interface HttpEvent {
-  rawPath: string;
-  body?: string;
-}
+import { putObject, work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
 interface PdfRenderer {
   render(orderId: string): string;
@@ -22,7 +17,7 @@ function loadPdfRenderer(): PdfRenderer {
 
 let pdf: PdfRenderer | undefined;
 
-export const handler: Handler<HttpEvent> = async (event) => {
+export const handler: Handler<APIGatewayProxyEventV2> = async (event) => {
   const order = JSON.parse(event.body as string) as { orderId: string };
   if (event.rawPath === '/invoices') {
     pdf ??= loadPdfRenderer();

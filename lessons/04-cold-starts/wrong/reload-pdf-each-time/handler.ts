@@ -1,10 +1,6 @@
 // Loads the PDF renderer only for invoices — but loads it again for every invoice.
-import { putObject, work, type Handler } from 'serverless-lab';
+import { putObject, work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
-interface HttpEvent {
-  rawPath: string;
-  body?: string;
-}
 interface PingEvent {
   source: 'keep-warm';
 }
@@ -23,9 +19,9 @@ function loadPdfRenderer(): PdfRenderer {
   };
 }
 
-export const handler: Handler<HttpEvent | PingEvent> = async (event) => {
+export const handler: Handler<APIGatewayProxyEventV2 | PingEvent> = async (event) => {
   if ((event as PingEvent).source === 'keep-warm') return;
-  const http = event as HttpEvent;
+  const http = event as APIGatewayProxyEventV2;
   const order = JSON.parse(http.body ?? '{}') as { orderId: string };
   if (http.rawPath === '/invoices') {
     const pdf = loadPdfRenderer();

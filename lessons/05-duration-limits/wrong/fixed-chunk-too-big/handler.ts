@@ -1,14 +1,10 @@
 // Splits the job into chunks of 150 rows ("half a file per invocation should be fine").
-import { send, tablePut, work, type Handler } from 'serverless-lab';
+import { send, tablePut, work, type Handler, type SQSEvent } from 'serverless-lab';
 
 interface Job {
   jobId: string;
   rows: number;
   nextRow?: number;
-}
-
-interface SqsEvent {
-  Records: Array<{ messageId: string; body: string }>;
 }
 
 function importRow(jobId: string, row: number): void {
@@ -18,7 +14,7 @@ function importRow(jobId: string, row: number): void {
 
 const CHUNK = 150;
 
-export const handler: Handler<SqsEvent> = async (event) => {
+export const handler: Handler<SQSEvent> = async (event) => {
   for (const record of event.Records) {
     const job = JSON.parse(record.body) as Job;
     const start = job.nextRow ?? 0;

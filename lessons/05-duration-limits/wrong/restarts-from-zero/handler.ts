@@ -1,5 +1,5 @@
 // Stops in time and re-queues the job — but re-queues it exactly as it came in.
-import { send, tablePut, work, type Handler } from 'serverless-lab';
+import { send, tablePut, work, type Handler, type SQSEvent } from 'serverless-lab';
 
 interface Job {
   jobId: string;
@@ -7,16 +7,12 @@ interface Job {
   nextRow?: number;
 }
 
-interface SqsEvent {
-  Records: Array<{ messageId: string; body: string }>;
-}
-
 function importRow(jobId: string, row: number): void {
   work(40 + ((row * 37) % 60));
   tablePut('customers', { id: `${jobId}#${row}`, jobId, row });
 }
 
-export const handler: Handler<SqsEvent> = async (event, context) => {
+export const handler: Handler<SQSEvent> = async (event, context) => {
   for (const record of event.Records) {
     const job = JSON.parse(record.body) as Job;
     let row = job.nextRow ?? 0;

@@ -1,9 +1,5 @@
 // "Three consumers, so three messages": one publish per consumer.
-import { publish } from 'serverless-lab';
-
-interface S3Event {
-  Records: Array<{ s3: { bucket: { name: string }; object: { key: string; size: number; eTag: string } } }>;
-}
+import { publish, type S3Event } from 'serverless-lab';
 
 export function handler(event: S3Event): void {
   for (const record of event.Records) {

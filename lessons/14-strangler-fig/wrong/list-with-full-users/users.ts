@@ -1,22 +1,17 @@
 // users-service: answers exactly like the monolith did, so the cut-over is invisible to clients.
+import type { APIGatewayProxyEventV2 } from 'serverless-lab';
 const USERS = [
   { id: '1', name: 'Ada Lovelace', email: 'ada@example.com', plan: 'pro' },
   { id: '2', name: 'Alan Turing', email: 'alan@example.com', plan: 'free' },
   { id: '3', name: 'Grace Hopper', email: 'grace@example.com', plan: 'team' },
 ];
 
-interface HttpEvent {
-  routeKey: string;
-  rawPath: string;
-  pathParameters: Record<string, string>;
-}
-
 const json = (statusCode: number, value: unknown) => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
 
-export function handler(event: HttpEvent) {
+export function handler(event: APIGatewayProxyEventV2) {
   if (event.routeKey === 'GET /users') {
     return json(200, { users: USERS, count: USERS.length });
   }
-  const user = USERS.find((u) => u.id === event.pathParameters.id);
+  const user = USERS.find((u) => u.id === event.pathParameters?.id);
   return user ? json(200, user) : json(404, { error: 'user not found' });
 }
