@@ -23,6 +23,17 @@
  * and results cross the sandbox boundary as JSON: functions, symbols and `undefined` inside them are
  * dropped, and objects arrive as copies. A handler has no Node built-ins (`fs`, `http`, `process`…),
  * no packages, and no timers: `setTimeout` throws, and time passes only through {@link work}.
+ *
+ * The clock and randomness a handler sees are the simulation's, so a seed gives one run, byte for
+ * byte, whatever your code reads:
+ * - `Date.now()`, `new Date()` and `Date()` are the invocation's **virtual** time, on a calendar
+ *   where the run starts at 2026-01-01T00:00:00Z (the same instant event timestamps use); they move
+ *   on with {@link work}. `performance.now()` is virtual milliseconds since the execution
+ *   environment was created. `new Date(value)`, `Date.parse`, `Date.UTC` and formatting work as usual;
+ *   `Intl.DateTimeFormat#format()` with no date formats the virtual now.
+ * - `Math.random()`, `crypto.randomUUID()` and `crypto.getRandomValues(typedArray)` draw from a
+ *   stream of the execution environment's own, seeded from the scenario seed: another seed, other
+ *   numbers; the same seed, the same numbers.
  */
 declare module 'serverless-lab' {
   /** A message or event body: a string as is, anything else is sent as JSON. */
@@ -367,3 +378,20 @@ declare module 'serverless-lab' {
     timestamp: number;
   }
 }
+/** The handler's clock: virtual milliseconds since its execution environment was created. */
+interface Performance {
+  /** The environment's creation, virtual epoch milliseconds. */
+  readonly timeOrigin: number;
+  /** Virtual milliseconds since the environment was created (moves with `work(ms)`). */
+  now(): number;
+}
+declare var performance: Performance;
+
+/** Seeded randomness: a stream of the execution environment's own, from the scenario seed. */
+interface Crypto {
+  /** A version-4 UUID from the environment's seeded stream. */
+  randomUUID(): `${string}-${string}-${string}-${string}-${string}`;
+  /** Fills an integer typed array (at most 65,536 bytes) with seeded random values and returns it. */
+  getRandomValues<T extends ArrayBufferView | null>(array: T): T;
+}
+declare var crypto: Crypto;

@@ -11,16 +11,22 @@
  *   script evaluated in this process, once per execution environment, so the module's top level is
  *   the init phase of each cold start and module-level variables live exactly as long as one
  *   environment — as in Lambda. It is NOT a sandbox and runs synchronous handlers only; it exists
- *   because it is fast (an hour of virtual traffic in well under a second).
+ *   because it is fast (an hour of virtual traffic in well under a second). Like the sandbox, it
+ *   gives the module a virtual `Date`, `performance`, `Intl.DateTimeFormat` and a seeded
+ *   `Math.random` and `crypto` (`src/sandbox/virtualTime.ts`, shadowing the host's, which stay untouched).
  */
 import { resolve } from 'node:path';
-import type { HandlerContext, LabApi, ModuleFactory } from '../engine/executor';
+import type { HandlerContext, LabApi, ModuleClock, ModuleFactory } from '../engine/executor';
 import type { HandlerResolver } from '../engine/simulation';
 import { parseHandlerRef, type FunctionSpec, type ScenarioProblem } from '../engine/scenario';
 import { API_NAMES, compileHandler, INIT_GLOBAL } from '../sandbox/compile';
+import { virtualGlobals } from '../sandbox/virtualTime';
 
 /** Runs the compiled script with the given globals; returns the `__labInit` it defined. */
 type ScriptBody = (globalObject: Record<string, unknown>, require: (name: string) => unknown, console: unknown, ...shadowed: unknown[]) => () => Record<string, unknown>;
+
+/** Globals the module gets virtual versions of (time and randomness are the environment's). */
+const VIRTUAL = ['Date', 'Math', 'performance', 'crypto', 'Intl'] as const;
 
 /** Globals a handler must not reach for (timers do not exist in virtual time; process/Buffer are Node's). */
 const SHADOWED = ['process', 'Buffer', 'global', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate'];
@@ -49,12 +55,13 @@ export function createHandlerResolver(baseDir: string): HandlerResolver {
     let body = compiled.get(abs);
     if (!body) {
       const { code } = compileHandler(abs, { root: baseDir });
-      body = new Function('globalThis', 'require', 'console', ...SHADOWED, `${code}\nreturn globalThis.${INIT_GLOBAL};`) as ScriptBody;
+      body = new Function('globalThis', 'require', 'console', ...SHADOWED, ...VIRTUAL, `${code}\nreturn globalThis.${INIT_GLOBAL};`) as ScriptBody;
       compiled.set(abs, body);
     }
     const run = body;
-    return (lab: LabApi) => {
+    return (lab: LabApi, clock: ModuleClock) => {
       const api = labExports(lab);
+      const time = virtualGlobals(globalThis, { now: () => clock.now(), originMs: clock.originMs, seed: clock.seed }, 'shadow');
       const requireFn = (name: string): unknown => {
         if (name === 'serverless-lab') return api;
         throw new Error(`require('${name}') is not available in a handler module: only 'serverless-lab' (the lab API) and relative imports can be used`);
@@ -66,7 +73,7 @@ export function createHandlerResolver(baseDir: string): HandlerResolver {
             }
           : undefined,
       );
-      const moduleExports = run({}, requireFn, consoleFor(lab), ...unavailable)();
+      const moduleExports = run({}, requireFn, consoleFor(lab), ...unavailable, ...VIRTUAL.map((name) => time[name]))();
       const exported = moduleExports[exportName];
       if (typeof exported !== 'function') {
         const names = Object.keys(moduleExports).filter((k) => typeof moduleExports[k] === 'function');

@@ -8,7 +8,14 @@
  * Two executors exist: `InProcessExecutor` below (plain functions registered by tests and the CLI,
  * no isolation at all) and the sandbox executor (isolated-vm), which makes async handlers
  * synchronous from the host's side by draining the isolate's microtasks inside one `applySync`.
+ *
+ * Time and randomness inside a handler are the environment's, not the machine's: the platform hands
+ * every environment an `EnvironmentRuntime` (its seed and a reading of its virtual instant), and both
+ * executors give handler code a `Date`, `performance`, `Math.random` and `crypto` built on it
+ * (`src/sandbox/virtualTime.ts`). The executor reads `now()` at every entry into the environment
+ * (init, invoke, and any later re-entry) and `work(ms)` moves the handler's clock on from there.
  */
+import { SIMULATION_EPOCH_MS } from './events';
 
 /** What a handler may call: the simulated cloud, as seen from inside a function. */
 export interface LabApi {
@@ -59,9 +66,46 @@ export type InvokeOutcome =
 /** Result of running a module's top level (the init phase of a cold start). */
 export type InitOutcome = { ok: true; workMs: number; measuredMs?: number } | { ok: false; error: ErrorInfo; workMs: number; measuredMs?: number };
 
+/** Virtual time and seeded randomness of one execution environment; the platform supplies it. */
+export interface EnvironmentRuntime {
+  /** Seed (uint32) of the environment's own random stream (`Math.random`, `crypto`), derived from the scenario seed. */
+  seed: number;
+  /**
+   * The environment's current virtual instant, Unix epoch ms (`SIMULATION_EPOCH_MS` + virtual time),
+   * including the work the current call has declared so far. Read at every entry into the environment.
+   */
+  now(): number;
+}
+
+/**
+ * For executors used without a platform (tests): virtual time stands still at the epoch, and the
+ * seed is a hash of the environment id (so two environments still draw different numbers).
+ */
+export function stillRuntime(envId: string): EnvironmentRuntime {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < envId.length; i++) h = Math.imul(h ^ envId.charCodeAt(i), 0x01000193);
+  return { seed: h >>> 0, now: () => SIMULATION_EPOCH_MS };
+}
+
+/**
+ * The clock a module's code reads (the in-process executor gives it to module factories): the
+ * environment's instant as of the latest entry, moved on by the work declared since.
+ */
+export interface ModuleClock {
+  /** Virtual instant, Unix epoch ms. */
+  now(): number;
+  /** `now()` when the environment was created (`performance.now()` counts from it). */
+  readonly originMs: number;
+  /** Seed of the environment's random stream. */
+  readonly seed: number;
+}
+
 export interface Executor {
-  /** Create an execution environment and run the module's top level in it (the init phase). */
-  createEnvironment(fn: { name: string; handler: string; memoryMb: number; timeoutMs: number }, envId: string, lab: LabApi): InitOutcome;
+  /**
+   * Create an execution environment and run the module's top level in it (the init phase).
+   * `runtime` (default `stillRuntime(envId)`) is the environment's clock and random seed.
+   */
+  createEnvironment(fn: { name: string; handler: string; memoryMb: number; timeoutMs: number }, envId: string, lab: LabApi, runtime?: EnvironmentRuntime): InitOutcome;
   /** Run the handler once in an existing environment. Module-level state persists between calls. */
   invoke(envId: string, event: unknown, context: HandlerContext): InvokeOutcome;
   /** Throw the environment away (its module-level state is lost). Unknown ids are ignored. */
@@ -73,7 +117,7 @@ export interface Executor {
  * the factory keeps in its closure is module-level state, which lives exactly as long as one
  * execution environment.
  */
-export type ModuleFactory = (lab: LabApi) => { handler: (event: any, context: HandlerContext) => unknown };
+export type ModuleFactory = (lab: LabApi, clock: ModuleClock) => { handler: (event: any, context: HandlerContext) => unknown };
 
 /**
  * A lab that forwards every service call to `base` but does its own `work` and `log` (the platform
@@ -129,6 +173,35 @@ interface InProcessEnv {
   handler: (event: unknown, context: HandlerContext) => unknown;
   /** Work declared during the current call (init or invoke). */
   work: { ms: number };
+  time: EntryClock;
+}
+
+/** An environment's clock as its code reads it: set at each entry, moved on by `work(ms)`. */
+class EntryClock implements ModuleClock {
+  private base: number;
+  private offset = 0;
+  readonly originMs: number;
+
+  constructor(
+    private readonly runtime: EnvironmentRuntime,
+    readonly seed = runtime.seed >>> 0,
+  ) {
+    this.base = this.originMs = runtime.now();
+  }
+
+  /** The host enters the environment: its clock is the runtime's instant again. */
+  enter(): void {
+    this.base = this.runtime.now();
+    this.offset = 0;
+  }
+
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+
+  now(): number {
+    return this.base + this.offset;
+  }
 }
 
 /**
@@ -152,8 +225,9 @@ export class InProcessExecutor implements Executor {
     this.factories.set(handlerId, factory);
   }
 
-  createEnvironment(fn: { name: string; handler: string; memoryMb: number; timeoutMs: number }, envId: string, lab: LabApi): InitOutcome {
+  createEnvironment(fn: { name: string; handler: string; memoryMb: number; timeoutMs: number }, envId: string, lab: LabApi, runtime: EnvironmentRuntime = stillRuntime(envId)): InitOutcome {
     const work = { ms: 0 };
+    const time = new EntryClock(runtime);
     const factory = this.factories.get(fn.handler);
     if (!factory) {
       return { ok: false, error: { name: 'Runtime.HandlerNotFound', message: `no handler registered as '${fn.handler}'` }, workMs: 0 };
@@ -164,19 +238,20 @@ export class InProcessExecutor implements Executor {
         if (!(typeof ms === 'number' && ms >= 0 && Number.isFinite(ms))) throw new RangeError(`work(ms): ms must be a finite number ≥ 0, got ${ms}`);
         work.ms += ms;
         lab.work(ms);
+        time.advance(ms);
       },
       log: (...args) => lab.log(...args),
     });
     let mod: ReturnType<ModuleFactory>;
     try {
-      mod = factory(envLab);
+      mod = factory(envLab, time);
     } catch (thrown) {
       return { ok: false, error: toErrorInfo(thrown), workMs: work.ms };
     }
     if (!mod || typeof mod.handler !== 'function') {
       return { ok: false, error: { name: 'Runtime.HandlerNotFound', message: `module '${fn.handler}' does not export a handler function` }, workMs: work.ms };
     }
-    this.envs.set(envId, { handler: mod.handler, work });
+    this.envs.set(envId, { handler: mod.handler, work, time });
     return { ok: true, workMs: work.ms };
   }
 
@@ -184,6 +259,7 @@ export class InProcessExecutor implements Executor {
     const env = this.envs.get(envId);
     if (!env) return { ok: false, error: { name: 'Runtime.UnknownEnvironment', message: `environment ${envId} does not exist` }, workMs: 0 };
     env.work.ms = 0;
+    env.time.enter();
     let result: unknown;
     try {
       result = env.handler(event, context);

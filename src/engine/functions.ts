@@ -29,7 +29,8 @@
 import type { EngineContext } from './context';
 import type { TimerId } from './clock';
 import { EngineError, fail } from './errors';
-import { describeLabCall, labWith, type Executor, type HandlerContext, type InitOutcome, type InvokeOutcome, type LabApi } from './executor';
+import { epochMs } from './events';
+import { describeLabCall, labWith, type EnvironmentRuntime, type Executor, type HandlerContext, type InitOutcome, type InvokeOutcome, type LabApi } from './executor';
 import { tracedValue } from './trace';
 
 export type Runtime = 'nodejs' | 'python' | 'java' | 'go';
@@ -165,6 +166,8 @@ interface Env {
   /** Work the current call may declare before its time is up (the timeout, or the init cap). */
   budgetMs: number;
   lab: LabApi;
+  /** Its clock and random seed, as its code sees them. */
+  runtime: EnvironmentRuntime;
 }
 
 interface Running {
@@ -394,8 +397,10 @@ export class FunctionPlatform {
       workSoFar: 0,
       budgetMs: Number.POSITIVE_INFINITY,
       lab: undefined as unknown as LabApi,
+      runtime: undefined as unknown as EnvironmentRuntime,
     };
     env.lab = this.envLab(env);
+    env.runtime = this.envRuntime(env);
     fn.envs.set(env.id, env);
     return env;
   }
@@ -427,6 +432,17 @@ export class FunctionPlatform {
     );
   }
 
+  /**
+   * The environment's clock and seed: the handler's `Date.now()` is the virtual instant its call has
+   * reached (the clock plus the work declared so far), and its `Math.random()` a stream of its own,
+   * derived from the scenario seed without drawing from the shared one (so what a handler reads
+   * cannot shift jitter, duplicates or traffic).
+   */
+  private envRuntime(env: Env): EnvironmentRuntime {
+    const clock = this.ctx.clock;
+    return { seed: this.ctx.stream(`environment:${env.id}`).int(4294967296), now: () => epochMs(clock.now + env.workSoFar) };
+  }
+
   private runInit(env: Env, requestId: string | undefined): InitOutcome {
     const fn = env.fn;
     env.workSoFar = 0;
@@ -434,7 +450,7 @@ export class FunctionPlatform {
     const previous = this.currentCall;
     this.currentCall = { functionName: fn.name, requestId, envId: env.id };
     try {
-      return this.executor.createEnvironment({ name: fn.name, handler: fn.handler, memoryMb: fn.memoryMb, timeoutMs: fn.timeoutMs }, env.id, env.lab);
+      return this.executor.createEnvironment({ name: fn.name, handler: fn.handler, memoryMb: fn.memoryMb, timeoutMs: fn.timeoutMs }, env.id, env.lab, env.runtime);
     } catch (thrown) {
       const e = thrown instanceof Error ? thrown : new Error(String(thrown));
       return { ok: false, error: { name: e.name, message: e.message }, workMs: env.workSoFar };

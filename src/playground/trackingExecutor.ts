@@ -3,16 +3,16 @@
  * them all away when it starts over (reset, restore): every engine numbers its environments from
  * `env-1`, and an isolate left behind by the previous engine would otherwise leak.
  */
-import type { Executor, HandlerContext, InitOutcome, InvokeOutcome, LabApi } from '../engine/executor';
+import type { EnvironmentRuntime, Executor, HandlerContext, InitOutcome, InvokeOutcome, LabApi } from '../engine/executor';
 
 export class TrackingExecutor implements Executor {
   private readonly live = new Set<string>();
 
   constructor(readonly inner: Executor) {}
 
-  createEnvironment(fn: { name: string; handler: string; memoryMb: number; timeoutMs: number }, envId: string, lab: LabApi): InitOutcome {
+  createEnvironment(fn: { name: string; handler: string; memoryMb: number; timeoutMs: number }, envId: string, lab: LabApi, runtime?: EnvironmentRuntime): InitOutcome {
     this.live.add(envId);
-    return this.inner.createEnvironment(fn, envId, lab);
+    return this.inner.createEnvironment(fn, envId, lab, runtime);
   }
 
   invoke(envId: string, event: unknown, context: HandlerContext): InvokeOutcome {

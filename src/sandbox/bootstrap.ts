@@ -9,9 +9,12 @@
  * What it does, in the order the host drives it:
  * 1. `bootstrap(hostCall, configJson)` captures the built-ins it relies on (so learner code that
  *    later replaces `JSON.stringify` or `Promise.prototype.then` cannot change how results are
- *    encoded), installs the globals a handler may use (`require('serverless-lab')`, `console`, and
- *    `setTimeout` & co. that throw a clear error), and returns `dispatch`, the only entry point the
- *    host holds. `hostCall` is an `ivm.Callback`: the one way out of the isolate, kept in this closure.
+ *    encoded), installs the globals a handler may use (`require('serverless-lab')`, `console`,
+ *    `setTimeout` & co. that throw a clear error, and the virtual `Date`, `performance`,
+ *    `Math.random` and `crypto` of `virtualTime.ts`), and returns `dispatch`, the only entry point
+ *    the host holds. `hostCall` is an `ivm.Callback`: the one way out of the isolate, kept in this closure.
+ *    Every `dispatch` call carries the environment's virtual instant (epoch ms): the handler's clock
+ *    is set to it at each entry, and `work(ms)` moves it on locally until the next one.
  * 2. The host compiles the learner's bundle, which only defines `globalThis.__labInit`; then
  *    `dispatch('init')` calls it (running the module's top level: the init phase) and picks the
  *    handler export out of the module's exports.
@@ -25,6 +28,8 @@
  * that loops while the result or error is being read is stopped by the timeout, never blocking
  * the host while isolated-vm copies a value out.
  */
+
+import { virtualGlobals } from './virtualTime';
 
 /** Host → isolate calls. */
 export type DispatchOp = 'init' | 'invoke' | 'collect';
@@ -43,9 +48,16 @@ export interface BootstrapConfig {
   maxResponseBytes: number;
   maxArgumentBytes: number;
   maxErrorChars: number;
+  /** The environment's random seed (uint32). */
+  seed: number;
+  /** Its virtual instant when it was created, epoch ms (`performance.now()` counts from here). */
+  originMs: number;
 }
 
-export function bootstrap(hostCall: (op: string, argsJson: string) => string, configJson: string): (op: DispatchOp, a?: string, b?: string) => string {
+/** The entry point the host holds: `now` is the environment's virtual instant, epoch ms. */
+export type Dispatch = (op: DispatchOp, now: number, a?: string, b?: string) => string;
+
+export function bootstrap(hostCall: (op: string, argsJson: string) => string, configJson: string, installTime: typeof virtualGlobals): Dispatch {
   'use strict';
   const g: any = globalThis;
   // Built-ins captured before any learner code runs.
@@ -61,6 +73,11 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   const promiseResolve = Promise.resolve;
   const promiseThen = Promise.prototype.then;
   const config: BootstrapConfig = parse(configJson);
+
+  // The handler's clock: the instant of the latest entry from the host, plus work declared since.
+  let entryMs = config.originMs;
+  let workSinceEntry = 0;
+  installTime(g, { now: () => entryMs + workSinceEntry, originMs: config.originMs, seed: config.seed }, 'install');
 
   const text = (value: unknown, max: number): string => {
     let s: string;
@@ -195,6 +212,7 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
     tableGet: (table: unknown, key: unknown) => call('tableGet', [table, key]),
     work: (ms: unknown) => {
       call('work', [ms]);
+      if (typeof ms === 'number') workSinceEntry += ms;
     },
     log,
   });
@@ -279,7 +297,11 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   };
 
   /** The only way in from the host. Never throws: everything comes back encoded. */
-  const dispatch = (op: DispatchOp, a?: string, b?: string): string => {
+  const dispatch = (op: DispatchOp, now: number, a?: string, b?: string): string => {
+    if (typeof now === 'number' && now === now) {
+      entryMs = now;
+      workSinceEntry = 0;
+    }
     try {
       if (op === 'invoke') return invoke(a as string, b as string);
       if (op === 'collect') return settled ?? 'P';
@@ -292,5 +314,8 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   return dispatch;
 }
 
-/** The bootstrap's source, as a script whose completion value is the `bootstrap` function. */
-export const BOOTSTRAP_SOURCE = `(${bootstrap.toString()})`;
+/**
+ * The bootstrap's source, as a script whose completion value is `(hostCall, configJson) => dispatch`:
+ * `bootstrap` with `virtualGlobals` (both self-contained) bound as its third argument.
+ */
+export const BOOTSTRAP_SOURCE = `((bootstrap, virtualGlobals) => (hostCall, configJson) => bootstrap(hostCall, configJson, virtualGlobals))(${bootstrap.toString()}, ${virtualGlobals.toString()})`;

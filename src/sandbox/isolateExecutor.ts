@@ -39,8 +39,8 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import ivm from 'isolated-vm';
-import type { ErrorInfo, Executor, HandlerContext, InitOutcome, InvokeOutcome, LabApi } from '../engine/executor';
-import { BOOTSTRAP_SOURCE, type DispatchOp } from './bootstrap';
+import { stillRuntime, type EnvironmentRuntime, type ErrorInfo, type Executor, type HandlerContext, type InitOutcome, type InvokeOutcome, type LabApi } from '../engine/executor';
+import { BOOTSTRAP_SOURCE, type Dispatch as BootstrapDispatch, type DispatchOp } from './bootstrap';
 import { CompileError, compileHandler, type CompiledHandler } from './compile';
 import { mapStack, SourceMapper, type SourcePosition } from './sourceMaps';
 
@@ -79,7 +79,7 @@ export interface SandboxErrorInfo extends ErrorInfo {
   diagnostics?: CompileError['diagnostics'];
 }
 
-type Dispatch = ivm.Reference<(op: DispatchOp, a?: string, b?: string) => string>;
+type Dispatch = ivm.Reference<BootstrapDispatch>;
 
 interface SandboxEnv {
   id: string;
@@ -87,6 +87,8 @@ interface SandboxEnv {
   context: ivm.Context;
   dispatch: Dispatch;
   lab: LabApi;
+  /** Its clock and seed: every call into the isolate passes `runtime.now()` in. */
+  runtime: EnvironmentRuntime;
   fn: { name: string; memoryMb: number; timeoutMs: number };
   realTimeoutMs: number;
   bundleUrl: string;
@@ -152,7 +154,7 @@ export class IsolateExecutor implements Executor {
     return { file: direct, exportName: 'handler' };
   }
 
-  createEnvironment(fn: { name: string; handler: string; memoryMb: number; timeoutMs: number }, envId: string, lab: LabApi): InitOutcome {
+  createEnvironment(fn: { name: string; handler: string; memoryMb: number; timeoutMs: number }, envId: string, lab: LabApi, runtime: EnvironmentRuntime = stillRuntime(envId)): InitOutcome {
     const started = performance.now();
     if (this.envs.has(envId)) this.destroyEnvironment(envId);
     const measured = () => performance.now() - started;
@@ -175,6 +177,7 @@ export class IsolateExecutor implements Executor {
       context: undefined as unknown as ivm.Context,
       dispatch: undefined as unknown as Dispatch,
       lab,
+      runtime,
       fn: { name: fn.name, memoryMb: fn.memoryMb, timeoutMs: fn.timeoutMs },
       realTimeoutMs,
       bundleUrl: `file:///serverless-lab/bundle/${basename(target.file).replace(/[^\w.-]/g, '_')}.js`,
@@ -204,6 +207,8 @@ export class IsolateExecutor implements Executor {
         maxResponseBytes: this.options.maxResponseBytes,
         maxArgumentBytes: this.options.maxArgumentBytes,
         maxErrorChars: ERROR_CHARS,
+        seed: runtime.seed >>> 0,
+        originMs: runtime.now(),
       });
       env.dispatch = boot.applySync(undefined, [hostCall, config], {
         arguments: { copy: true },
@@ -331,10 +336,14 @@ export class IsolateExecutor implements Executor {
     }
   }
 
-  /** One timed call into the isolate's bootstrap, with explicit transfer options. */
+  /**
+   * One timed call into the isolate's bootstrap, with explicit transfer options. It carries the
+   * environment's virtual instant: the handler's clock is set to it at every entry.
+   */
   private call(env: SandboxEnv, op: DispatchOp, a: string | undefined, b: string | undefined, timeout: number): string {
-    const args = b !== undefined ? [op, a, b] : a !== undefined ? [op, a] : [op];
-    const out = env.dispatch.applySync(undefined, args as [DispatchOp, string?, string?], { arguments: { copy: true }, result: { copy: true }, timeout });
+    const now = env.runtime.now();
+    const args = b !== undefined ? [op, now, a, b] : a !== undefined ? [op, now, a] : [op, now];
+    const out = env.dispatch.applySync(undefined, args as [DispatchOp, number, string?, string?], { arguments: { copy: true }, result: { copy: true }, timeout });
     if (typeof out !== 'string') throw new SandboxProtocolError('the sandbox returned something other than a string');
     return out;
   }

@@ -145,6 +145,54 @@ describe('serverless-lab CLI', function () {
   });
 
 
+  it('a handler reading Date.now(), performance.now(), Math.random() and crypto gives the same trace bytes for a seed (both executors, separate processes)', () => {
+    const dir = scenarioDir({
+      's.json': JSON.stringify({
+        name: 'clocks',
+        durationS: 4,
+        seed: 11,
+        queues: [{ name: 'out' }],
+        functions: [{ name: 'stamp', handler: 'stamp.ts', durationMs: 150 }],
+        traffic: [{ name: 't', target: { function: 'stamp' }, ratePerSecond: 10, durationS: 3 }],
+      }),
+      'stamp.ts': `import { send, work } from 'serverless-lab';
+const loadedAt = new Date().toISOString();
+export const handler = () => {
+  const at = Date.now();
+  const id = crypto.randomUUID();
+  const bytes = Array.from(crypto.getRandomValues(new Uint8Array(4)));
+  work(Math.floor(Math.random() * 50));
+  console.log({ at, perf: performance.now(), later: Date.now(), loadedAt, id, bytes, r: Math.random() });
+  send('out', { id, at: new Date().toISOString() });
+};
+`,
+    });
+    const traceOf = (executor: string, seed: string, name: string): string => {
+      const file = join(dir, name);
+      const r = spawnCli(['simulate', join(dir, 's.json'), '--executor', executor, '--seed', seed, '--trace', file], dir);
+      assert.equal(r.status, 0, r.stderr);
+      return readFileSync(file, 'utf8');
+    };
+    const sandbox = traceOf('sandbox', '11', 'a.jsonl');
+    assert.equal(traceOf('sandbox', '11', 'b.jsonl'), sandbox, 'sandbox: same seed, same bytes');
+    const records = sandbox.trim().split('\n').map((l) => JSON.parse(l));
+    const logs = records.filter((x) => x.kind === 'log');
+    assert.equal(logs.length, 30);
+    assert.ok(new Set(logs.map((x) => x.detail.env)).size > 1, 'several environments');
+    for (const log of logs) {
+      const v = log.detail.args[0];
+      // The handler's clock is the virtual instant of its invocation, on the simulation's calendar.
+      assert.equal(v.at, Date.UTC(2026, 0, 1) + log.t);
+      assert.ok(v.later >= v.at && v.later < v.at + 50);
+      assert.match(v.loadedAt, /^2026-01-01T00:00:0\d\.\d{3}Z$/);
+    }
+    assert.equal(new Set(logs.map((x) => x.detail.args[0].id)).size, 30, 'every UUID differs');
+    assert.notEqual(traceOf('sandbox', '12', 'c.jsonl'), sandbox, 'another seed, other numbers');
+    const inprocess = traceOf('inprocess', '11', 'd.jsonl');
+    assert.equal(traceOf('inprocess', '11', 'e.jsonl'), inprocess, 'in-process: same seed, same bytes');
+    assert.notEqual(traceOf('inprocess', '12', 'f.jsonl'), inprocess);
+  });
+
   it('handler modules: evaluated once per environment, serverless-lab imports, console → log (both executors agree)', () => {
     const dir = scenarioDir({
       's.json': JSON.stringify({
