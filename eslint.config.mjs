@@ -17,8 +17,8 @@ export default tseslint.config(
   },
   {
     // The engine is pure TypeScript: usable from the extension, the CLI and plain Node.
-    files: ['src/engine/**/*.ts', 'src/lessons/**/*.ts', 'src/diagram/**/*.ts', 'src/sandbox/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/engine, src/lessons, src/diagram and src/sandbox never import vscode; put VS Code code in src/vscode/.' }] }] },
+    files: ['src/engine/**/*.ts', 'src/lessons/**/*.ts', 'src/diagram/**/*.ts', 'src/sandbox/**/*.ts', 'src/export/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/engine, src/lessons, src/diagram, src/sandbox and src/export never import vscode; put VS Code code in src/vscode/.' }] }] },
   },
   { files: ['src/webview/**/*.ts'], languageOptions: { globals: globals.browser } },
   { files: ['**/*.mjs', '**/*.js', 'scripts/**', 'test/harness/**', 'test/ui/**', 'bench/**'], languageOptions: { globals: { ...globals.node } } },

@@ -4,6 +4,7 @@
  *   serverless-lab simulate <scenario.json> [--seed N] [--until 15m] [--json] [--trace out.jsonl] [--executor sandbox|inprocess]
  *   serverless-lab lessons [--json] [--lessons <dir>]
  *   serverless-lab check <lesson> [--handler <file>]… [--json] [--seed N] [--lessons <dir>]
+ *   serverless-lab export <lesson|scenario.json|playground> --out <dir> [--solution] [--handler <file>]… [--journal <file>] [--force]
  *
  * Exit codes: 0 success (simulate: it ran, whatever was lost — the summary says so; check: every
  * check passed), 1 a check failed (or an unexpected failure), 2 bad usage or input (each problem
@@ -23,12 +24,13 @@ import { checkHandlers, createHandlerResolver } from './handlers';
 import { UsageError, type Io } from './io';
 import { checkExitCode, findLesson, formatCheckResult, formatLessons, lessonRows, prepareHandlerDir, readCatalog, runLessonChecks } from './lessons';
 import { extensionRoot, NODE_ENV, reexecForSandbox } from './sandboxNode';
+import { exportCommand } from './export';
 import { formatSummary } from './summary';
 
 export { UsageError, type Io } from './io';
 export { formatSummary } from './summary';
 
-type CommandName = 'simulate' | 'lessons' | 'check';
+type CommandName = 'simulate' | 'lessons' | 'check' | 'export';
 /** How a flag is read: a switch, one value, or a value that may be given several times. */
 type FlagKind = 'switch' | 'value' | 'list';
 
@@ -92,6 +94,35 @@ ${LESSONS_HELP}
 Exit code: 0 every check passed, 1 a check failed, 2 bad usage or missing files.
 `,
   },
+  export: {
+    positionals: ['source'],
+    flags: { '--out': 'value', '--solution': 'switch', '--handler': 'list', '--journal': 'value', '--force': 'switch', '--lessons': 'value' },
+    help: `Usage: serverless-lab export <lesson|scenario.json|playground> --out <dir> [options]
+
+Write an AWS SAM application to <dir>: template.yaml (every queue, topic, stream, bus, bucket, table,
+gateway and function with its event sources), your handler files unchanged, the runtime module that
+does the lab's calls with the AWS SDK, LAB-ONLY.md (every setting AWS has no equivalent for) and a
+README (sam build && sam deploy --guided; what it costs; how to delete it).
+The scenario is checked against AWS's limits first; nothing is written when a setting breaks one.
+
+<source> is one of:
+  a lesson id or number   your files, as for "check" (./serverless-lab/<lesson-id>/, else the current
+                          directory; --handler replaces one); --solution exports the reference solution
+  a scenario file         handler paths are relative to it
+  playground              the playground saved in a journal file: --journal <file> (a JSON array of
+                          playground commands, or { "journal": [...] }, as the editor's export writes)
+
+Options:
+  --out <dir>          the folder to write (created; must be empty unless --force)
+  --solution           a lesson's reference solution instead of your files
+  --handler <file>     one of your files for a lesson (repeat for several)
+  --journal <file>     the playground journal to export
+  --force              replace the files of a folder that is not empty
+${LESSONS_HELP}
+
+Exit code: 0 written, 2 bad usage or a scenario AWS would refuse (each setting named; nothing written).
+`,
+  },
 };
 
 export const USAGE = `Usage: serverless-lab <command> [options]
@@ -102,6 +133,7 @@ Commands:
   simulate <scenario.json>   run a scenario on the virtual clock and print a summary
   lessons                    list the lessons
   check <lesson>             run a lesson's checks on your handler files
+  export <source> --out <d>  write a lesson, scenario or the playground as an AWS SAM application
 
 Run "serverless-lab <command> --help" for a command's options.
 Handlers run in the isolated-vm sandbox, which needs Node 24 or 26: when this Node cannot load it,
@@ -122,6 +154,10 @@ export interface Args {
   executor: ExecutorKind;
   handlers: string[];
   lessons?: string;
+  out?: string;
+  journal?: string;
+  solution: boolean;
+  force: boolean;
 }
 
 /** '90s', '15m', '1h', '500ms', '2.5h' or a bare number of seconds → milliseconds. */
@@ -140,7 +176,7 @@ function isCommand(name: string | undefined): name is CommandName {
 }
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { command: 'help', positionals: [], json: false, executor: 'sandbox', handlers: [] };
+  const args: Args = { command: 'help', positionals: [], json: false, executor: 'sandbox', handlers: [], solution: false, force: false };
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h') return args;
   if (command === 'help') {
@@ -162,6 +198,8 @@ export function parseArgs(argv: string[]): Args {
     if (!kind) throw new UsageError(`${command}: unknown option ${a} (options: ${Object.keys(spec.flags).join(', ')}; see serverless-lab ${command} --help)`);
     if (kind === 'switch') {
       if (a === '--json') args.json = true;
+      if (a === '--solution') args.solution = true;
+      if (a === '--force') args.force = true;
       continue;
     }
     const v = rest[++i];
@@ -194,6 +232,12 @@ function applyValue(args: Args, flag: string, v: string): void {
     case '--lessons':
       args.lessons = v;
       return;
+    case '--out':
+      args.out = v;
+      return;
+    case '--journal':
+      args.journal = v;
+      return;
   }
 }
 
@@ -224,6 +268,8 @@ export function main(argv: string[], io: Io = stdio): number {
         return check(args, io);
       case 'simulate':
         return simulate(args, io);
+      case 'export':
+        return exportCommand(args, io, lessonsDir(args));
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,0 +1,164 @@
+/**
+ * What becomes of every setting a scenario can hold, field by field: the AWS property it becomes,
+ * or why it has no AWS equivalent. Nothing is dropped silently: every lab-only setting present in
+ * a scenario is listed in the exported `LAB-ONLY.md` with its path and value, and a unit test walks
+ * the published schema to prove every field has an entry here.
+ */
+import type { Scenario } from '../engine/scenario';
+
+export type Disposition = { aws: string } | { lab: string };
+
+/** Keyed by the field's schema path, with `[]` for list items (`functions[].events[].batchSize`). */
+export const SETTINGS: Record<string, Disposition> = {
+  $schema: { aws: '(editor hint, not exported)' },
+  name: { aws: 'template Description' },
+  description: { aws: 'template Description' },
+  seed: { lab: 'the lab’s random seed; AWS has no replayable randomness' },
+  durationS: { lab: 'how long the lab runs the scenario; a stack runs until you delete it' },
+
+  queues: { aws: 'AWS::SQS::Queue resources' },
+  topics: { aws: 'AWS::SNS::Topic resources' },
+  streams: { aws: 'AWS::Kinesis::Stream resources' },
+  buses: { aws: 'AWS::Events::EventBus resources' },
+  functions: { aws: 'AWS::Serverless::Function resources' },
+  buckets: { aws: 'AWS::S3::Bucket resources' },
+  tables: { aws: 'AWS::DynamoDB::Table resources' },
+  gateways: { aws: 'AWS::Serverless::HttpApi resources' },
+
+  'queues[].name': { aws: 'AWS::SQS::Queue (FIFO queues are named slab-<stack>-<name>; others get a generated name)' },
+  'queues[].fifo': { aws: 'FifoQueue' },
+  'queues[].visibilityTimeoutS': { aws: 'VisibilityTimeout' },
+  'queues[].retentionS': { aws: 'MessageRetentionPeriod' },
+  'queues[].delayS': { aws: 'DelaySeconds' },
+  'queues[].receiveWaitS': { aws: 'ReceiveMessageWaitTimeSeconds' },
+  'queues[].maxMessageBytes': { aws: 'MaximumMessageSize' },
+  'queues[].contentBasedDeduplication': { aws: 'ContentBasedDeduplication' },
+  'queues[].duplicateRate': { lab: 'the lab’s injected duplicate deliveries; a standard SQS queue delivers at least once on its own, at a rate you cannot set' },
+  'queues[].deadLetter': { aws: 'RedrivePolicy' },
+  'queues[].deadLetter.queue': { aws: 'RedrivePolicy.deadLetterTargetArn' },
+  'queues[].deadLetter.maxReceiveCount': { aws: 'RedrivePolicy.maxReceiveCount' },
+
+  'topics[].name': { aws: 'AWS::SNS::Topic' },
+  'topics[].fifo': { aws: 'FifoTopic (each publish gets its own MessageDeduplicationId)' },
+  'topics[].subscriptions': { aws: 'AWS::SNS::Subscription (queues) or the function’s SNS event' },
+  'topics[].subscriptions[].queue': { aws: 'AWS::SNS::Subscription Protocol sqs + a queue policy' },
+  'topics[].subscriptions[].function': { aws: 'the function’s SNS event' },
+  'topics[].subscriptions[].filterPolicy': { aws: 'FilterPolicy' },
+  'topics[].subscriptions[].filterPolicyScope': { aws: 'FilterPolicyScope' },
+  'topics[].subscriptions[].rawDelivery': { aws: 'RawMessageDelivery' },
+  'topics[].subscriptions[].deadLetterQueue': { aws: 'RedrivePolicy.deadLetterTargetArn' },
+
+  'streams[].name': { aws: 'AWS::Kinesis::Stream' },
+  'streams[].partitions': { aws: 'ShardCount (one shard per partition; Kinesis hashes the partition key with MD5, not murmur2)' },
+  'streams[].retentionMs': { aws: 'RetentionPeriodHours (at least 24)' },
+  'streams[].retentionHours': { aws: 'RetentionPeriodHours (at least 24)' },
+  'streams[].cleanupPolicy': { lab: 'Kafka log compaction; a Kinesis stream only expires records by age' },
+
+  'buses[].name': { aws: 'AWS::Events::EventBus (“default” is the account’s default bus)' },
+  'buses[].rules': { aws: 'AWS::Events::Rule / the function’s EventBridgeRule event' },
+  'buses[].rules[].name': { aws: 'the rule’s Description' },
+  'buses[].rules[].pattern': { aws: 'EventPattern' },
+  'buses[].rules[].enabled': { aws: 'State' },
+  'buses[].rules[].targets': { aws: 'Targets' },
+  'buses[].rules[].targets[].function': { aws: 'the function’s EventBridgeRule event' },
+  'buses[].rules[].targets[].queue': { aws: 'a rule target + a queue policy' },
+  'buses[].rules[].targets[].deadLetterQueue': { aws: 'DeadLetterConfig' },
+  'buses[].rules[].targets[].maxRetries': { aws: 'RetryPolicy.MaximumRetryAttempts' },
+  'buses[].rules[].targets[].maxEventAgeS': { aws: 'RetryPolicy.MaximumEventAgeInSeconds' },
+  'buses[].rules[].targets[].messageGroupId': { aws: 'SqsParameters.MessageGroupId' },
+  'buses[].archives': { aws: 'AWS::Events::Archive' },
+  'buses[].archives[].name': { aws: 'the archive’s Description' },
+  'buses[].archives[].pattern': { aws: 'EventPattern' },
+  'buses[].archives[].retentionDays': { aws: 'RetentionDays' },
+
+  'functions[].name': { aws: 'AWS::Serverless::Function' },
+  'functions[].handler': { aws: 'Handler (through a generated entry that wraps your export)' },
+  'functions[].runtime': { lab: 'the lab models this runtime’s cold start; your handler is JavaScript/TypeScript, so it is deployed on Node.js' },
+  'functions[].memoryMb': { aws: 'MemorySize' },
+  'functions[].timeoutS': { aws: 'Timeout' },
+  'functions[].reservedConcurrency': { aws: 'ReservedConcurrentExecutions' },
+  'functions[].provisionedConcurrency': { aws: 'ProvisionedConcurrencyConfig (on the alias "live")' },
+  'functions[].initMs': { lab: 'the lab’s modelled init time; on Lambda the init phase takes what your module’s top level really takes' },
+  'functions[].durationMs': { lab: 'the lab’s modelled duration; on Lambda an invocation takes what your code really takes' },
+  'functions[].idleTimeoutS': { lab: 'the lab recycles idle environments after this; Lambda decides on its own, unannounced' },
+  'functions[].async': { aws: 'EventInvokeConfig' },
+  'functions[].async.maxRetries': { aws: 'EventInvokeConfig.MaximumRetryAttempts' },
+  'functions[].async.maxEventAgeS': { aws: 'EventInvokeConfig.MaximumEventAgeInSeconds' },
+  'functions[].async.onFailure': { aws: 'EventInvokeConfig.DestinationConfig.OnFailure' },
+  'functions[].async.onFailure.queue': { aws: 'DestinationConfig.OnFailure.Destination (SQS)' },
+  'functions[].events': { aws: 'Events (SQS or Kinesis)' },
+  'functions[].events[].queue': { aws: 'SQS event Queue' },
+  'functions[].events[].batchSize': { aws: 'BatchSize' },
+  'functions[].events[].batchingWindowS': { aws: 'MaximumBatchingWindowInSeconds' },
+  'functions[].events[].reportBatchItemFailures': { aws: 'FunctionResponseTypes: [ReportBatchItemFailures]' },
+  'functions[].events[].maxConcurrency': { aws: 'ScalingConfig.MaximumConcurrency' },
+  'functions[].events[].stream': { aws: 'Kinesis event Stream' },
+  'functions[].events[].startingPosition': { aws: 'StartingPosition' },
+  'functions[].events[].bisectOnError': { aws: 'BisectBatchOnFunctionError' },
+  'functions[].events[].maxRetryAttempts': { aws: 'MaximumRetryAttempts' },
+  'functions[].events[].maxRecordAgeS': { aws: 'MaximumRecordAgeInSeconds' },
+  'functions[].events[].onFailure': { aws: 'DestinationConfig.OnFailure' },
+  'functions[].events[].onFailure.queue': { aws: 'DestinationConfig.OnFailure.Destination (SQS)' },
+
+  'buckets[].name': { aws: 'AWS::S3::Bucket named slab-<name>-<stack> (bucket names are global)' },
+  'buckets[].notifications': { aws: 'NotificationConfiguration / the function’s S3 event' },
+  'buckets[].notifications[].function': { aws: 'the function’s S3 event (s3:ObjectCreated:*)' },
+  'buckets[].notifications[].queue': { aws: 'QueueConfigurations + a queue policy' },
+  'buckets[].notifications[].topic': { aws: 'TopicConfigurations + a topic policy' },
+  'buckets[].notifications[].prefix': { aws: 'Filter.S3Key.Rules prefix' },
+  'buckets[].notifications[].suffix': { aws: 'Filter.S3Key.Rules suffix' },
+
+  'tables[].name': { aws: 'AWS::DynamoDB::Table' },
+  'tables[].key': { aws: 'KeySchema HASH key of type S (a number given as a key is stored as its text)' },
+  'tables[].writeCapacityPerSecond': { aws: 'BillingMode PROVISIONED with WriteCapacityUnits (ReadCapacityUnits 5); without it PAY_PER_REQUEST' },
+  'tables[].rejectOverload': {
+    lab: 'the lab refuses writes over capacity at once; DynamoDB lets short bursts through on saved burst capacity, then throttles (ProvisionedThroughputExceededException, which the SDK retries)',
+  },
+
+  'gateways[].name': { aws: 'AWS::Serverless::HttpApi' },
+  'gateways[].timeoutMs': { aws: 'TimeoutInMillis of each route’s integration' },
+  'gateways[].routes': { aws: 'the function’s HttpApi events' },
+  'gateways[].routes[].method': { aws: 'HttpApi event Method' },
+  'gateways[].routes[].path': { aws: 'HttpApi event Path' },
+  'gateways[].routes[].function': { aws: 'HttpApi event on that function' },
+  'gateways[].routes[].legacy': { lab: 'a simulated legacy system answering this route; on AWS point the route at your real system (an HTTP_PROXY integration)' },
+  'gateways[].routes[].legacy.latencyMs': { lab: 'part of the simulated legacy system' },
+  'gateways[].routes[].legacy.status': { lab: 'part of the simulated legacy system' },
+  'gateways[].routes[].legacy.body': { lab: 'part of the simulated legacy system' },
+  'gateways[].routes[].timeoutMs': { aws: 'TimeoutInMillis' },
+
+  traffic: { lab: 'generated load: on AWS your users (or a load-test tool) send it' },
+  faults: { lab: 'injected failures (poison messages, duplicates, throttles, crashes, latency): AWS has its own, unscheduled' },
+};
+
+export interface LabOnlySetting {
+  /** Path of the setting in the scenario, e.g. `functions[2].durationMs`. */
+  path: string;
+  value: unknown;
+  why: string;
+}
+
+/** The lab-only settings a scenario holds, in document order, each with its path and value. */
+export function labOnlySettings(sc: Scenario): LabOnlySetting[] {
+  const out: LabOnlySetting[] = [];
+  const walk = (value: unknown, path: string, schemaPath: string): void => {
+    const d = SETTINGS[schemaPath];
+    if (d && 'lab' in d) {
+      if (schemaPath === 'traffic' || schemaPath === 'faults') {
+        (value as unknown[]).forEach((entry, i) => out.push({ path: `${path}[${i}]`, value: entry, why: d.lab }));
+      } else out.push({ path, value, why: d.lab });
+      return;
+    }
+    if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${path}[${i}]`, `${schemaPath}[]`));
+    else if (value !== null && typeof value === 'object' && !opaque(schemaPath)) {
+      for (const [k, v] of Object.entries(value)) if (v !== undefined) walk(v, path ? `${path}.${k}` : k, schemaPath ? `${schemaPath}.${k}` : k);
+    }
+  };
+  walk(sc, '', '');
+  return out;
+}
+
+/** Fields whose value is data (a pattern, a filter policy), not more settings. */
+function opaque(schemaPath: string): boolean {
+  return /(pattern|filterPolicy|legacy)$/.test(schemaPath);
+}
