@@ -167,9 +167,10 @@ export function runLessonChecks(lesson: Lesson, handlerDir: string, sandbox: (ro
       (dir) => {
         const executor = sandbox(dir);
         executors.push(executor);
-        const resolver = executor as Partial<Pick<IsolateExecutor, 'resolveHandler'>>;
-        const fileOf = (handler: string) => resolver.resolveHandler?.(handler).file ?? path.resolve(dir, handler.split('#')[0]!);
-        return { executor, compile: (handler) => compileProblems(fileOf(handler)) };
+        // Compiled as the runs will be: in this folder, with the folders the executor allows.
+        const sandboxed = executor as Partial<Pick<IsolateExecutor, 'compileProblems'>>;
+        const compile = (handler: string) => sandboxed.compileProblems?.(handler) ?? compileProblems(path.resolve(dir, handler.split('#')[0]!));
+        return { executor, compile };
       },
       { seed },
     );

@@ -199,9 +199,9 @@ function fromLab(root: string, file: string): string {
  * scenario, so code that does not compile is reported once and never run. Non-compile failures
  * (a file that cannot be read) come back as one problem at line 1.
  */
-export function compileProblems(entryFile: string): CompileDiagnostic[] {
+export function compileProblems(entryFile: string, options: CompileOptions = {}): CompileDiagnostic[] {
   try {
-    compileHandler(entryFile);
+    compileHandler(entryFile, options);
     return [];
   } catch (err) {
     if (err instanceof CompileError) return err.diagnostics.map((d) => ({ ...d, file: d.file || resolve(entryFile), line: Math.max(1, d.line), column: Math.max(1, d.column) }));

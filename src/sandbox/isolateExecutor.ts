@@ -41,7 +41,7 @@ import { performance } from 'node:perf_hooks';
 import ivm from 'isolated-vm';
 import { stillRuntime, type EnvironmentRuntime, type ErrorInfo, type Executor, type HandlerContext, type InitOutcome, type InvokeOutcome, type LabApi } from '../engine/executor';
 import { BOOTSTRAP_SOURCE, type Dispatch as BootstrapDispatch, type DispatchOp } from './bootstrap';
-import { CompileError, compileHandler, type CompiledHandler } from './compile';
+import { CompileError, compileHandler, compileProblems, type CompileDiagnostic, type CompiledHandler } from './compile';
 import { mapStack, SourceMapper, type SourcePosition } from './sourceMaps';
 
 export interface IsolateExecutorOptions {
@@ -152,6 +152,11 @@ export class IsolateExecutor implements Executor {
       }
     }
     return { file: direct, exportName: 'handler' };
+  }
+
+  /** What stops a handler setting from compiling here (same folder and allowed folders as its runs), or []. */
+  compileProblems(handler: string): CompileDiagnostic[] {
+    return compileProblems(this.resolveHandler(handler).file, { root: this.exerciseRoot, allow: this.options.allowDirs });
   }
 
   createEnvironment(fn: { name: string; handler: string; memoryMb: number; timeoutMs: number }, envId: string, lab: LabApi, runtime: EnvironmentRuntime = stillRuntime(envId)): InitOutcome {

@@ -12,7 +12,6 @@ import { checkLesson } from '../lessons/checker';
 import { loadCatalog } from '../lessons/loader';
 import { Playground } from '../playground/playground';
 import type { PlaygroundCommand, PlaygroundQuery, PlaygroundResponse } from '../playground/types';
-import { compileProblems } from './compile';
 import { IsolateExecutor } from './isolateExecutor';
 import type { FromRuntime, Request, RequestEnvelope } from './protocol';
 
@@ -136,7 +135,7 @@ function handle(request: Request): unknown {
         request.handlerDir,
         (dir) => {
           const executor = new IsolateExecutor({ rootDir: dir });
-          return { executor, compile: (handler) => compileProblems(executor.resolveHandler(handler).file) };
+          return { executor, compile: (handler) => executor.compileProblems(handler) };
         },
         { seed: request.seed },
       );
