@@ -36,6 +36,9 @@ export const TARGETS = {
   'win32-arm64': {},
 };
 
+/** Every supported target ships one prebuild per Node line (and its libc): Node 22 from isolated-vm 6.2, 24 and 26 from 7.x. */
+export const SHIPPED_ABIS = { 127: 'Node 22', 137: 'Node 24', 147: 'Node 26' };
+
 /** The executable magic each target's binaries must start with. */
 const MAGIC = {
   linux: { bytes: [0x7f, 0x45, 0x4c, 0x46], name: 'ELF' },
@@ -87,7 +90,9 @@ export function checkVsix(target, names, read) {
   const expected = [];
   if (spec.ivm) {
     const prebuilds = native.filter((n) => n.startsWith('extension/node_modules/isolated-vm/prebuilds/'));
-    if (prebuilds.length === 0) problems.push('no isolated-vm prebuild');
+    for (const [abi, node] of Object.entries(SHIPPED_ABIS)) {
+      if (!prebuilds.some((n) => n.includes(`.abi${abi}.`))) problems.push(`no isolated-vm prebuild for ${node} (ABI ${abi})`);
+    }
     for (const n of prebuilds) {
       const rel = n.slice('extension/node_modules/isolated-vm/prebuilds/'.length);
       const [dir, file] = rel.split('/');
@@ -132,14 +137,14 @@ function esbuildVersion() {
   return JSON.parse(readFileSync(join(repoRoot, 'node_modules', 'esbuild', 'package.json'), 'utf8')).version;
 }
 
+/** isolated-vm 7 has no Node 22 build; 6.2's Node 22 (ABI 127) prebuilds ship next to 7's. */
+export const NODE22_ISOLATED_VM = { pkg: 'isolated-vm', version: '6.2.0', abi: '127' };
+
 /**
- * The folder of `@esbuild/<platform>` at the installed esbuild's version: the installed one when it
- * is the host's, else fetched from the npm registry once (npm pack) into node_modules/.cache/.
+ * A package from the npm registry, unpacked: fetched once with `npm pack` into
+ * node_modules/.cache/serverless-lab-package/ and reused. Returns its folder.
  */
-export function esbuildPackage(pkg, log = () => {}) {
-  const version = esbuildVersion();
-  const installed = join(repoRoot, 'node_modules', pkg);
-  if (existsSync(join(installed, 'package.json')) && JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).version === version) return installed;
+export function fetchPackage(pkg, version, log = () => {}) {
   const cached = join(repoRoot, 'node_modules', '.cache', 'serverless-lab-package', `${pkg.replace('/', '-')}-${version}`);
   if (existsSync(join(cached, 'package', 'package.json'))) return join(cached, 'package');
   log(`fetching ${pkg}@${version} from the npm registry`);
@@ -150,6 +155,23 @@ export function esbuildPackage(pkg, log = () => {}) {
   execFileSync('tar', ['-xzf', tarball, '-C', cached]);
   rmSync(tarball);
   return join(cached, 'package');
+}
+
+/** The folder of `@esbuild/<platform>` at the installed esbuild's version: the installed one when it is the host's, else fetched. */
+export function esbuildPackage(pkg, log = () => {}) {
+  const version = esbuildVersion();
+  const installed = join(repoRoot, 'node_modules', pkg);
+  if (existsSync(join(installed, 'package.json')) && JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).version === version) return installed;
+  return fetchPackage(pkg, version, log);
+}
+
+/** The Node 22 prebuild files (from isolated-vm 6.2) of a prebuild folder and libc: [folder, file name][]. */
+export function node22Prebuilds(dir, libc, log = () => {}) {
+  const from = join(fetchPackage(NODE22_ISOLATED_VM.pkg, NODE22_ISOLATED_VM.version, log), 'prebuilds', dir);
+  if (!existsSync(from)) return [];
+  return readdirSync(from)
+    .filter((f) => f.includes(`.abi${NODE22_ISOLATED_VM.abi}.`) && (!libc || f.includes(`.${libc}.`)))
+    .map((f) => join(from, f));
 }
 
 /** Copies what the VSIX needs into `stage`, with only `target`'s native files. */
@@ -169,6 +191,7 @@ function stageTarget(target, stage, log) {
     if (spec.ivm.libc && !f.includes(`.${spec.ivm.libc}.`)) continue;
     copy(`${ivm}/prebuilds/${spec.ivm.dir}/${f}`);
   }
+  for (const file of node22Prebuilds(spec.ivm.dir, spec.ivm.libc, log)) cpSync(file, join(stage, ivm, 'prebuilds', spec.ivm.dir, file.split(/[\\/]/).pop()));
   copy('node_modules/node-gyp-build');
   for (const f of ['package.json', 'lib/main.js', 'LICENSE.md']) copy(`node_modules/esbuild/${f}`);
   const esbuild = esbuildPackage(spec.esbuild.pkg, log);

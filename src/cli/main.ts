@@ -136,7 +136,7 @@ Commands:
   export <source> --out <d>  write a lesson, scenario or the playground as an AWS SAM application
 
 Run "serverless-lab <command> --help" for a command's options.
-Handlers run in the isolated-vm sandbox, which needs Node 24 or 26: when this Node cannot load it,
+Handlers run in the isolated-vm sandbox, which needs Node 24 or 26 (22 too, installed from a VSIX): when this Node cannot load it,
 serverless-lab runs itself again with one found on PATH (or set ${NODE_ENV}).
 `;
 

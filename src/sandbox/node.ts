@@ -1,7 +1,7 @@
 /**
  * Which Node runs the runtime process. isolated-vm is a native module: it loads only in a Node whose
  * ABI (`process.versions.modules`) matches a prebuild shipped in the extension (isolated-vm 7.x:
- * Node 24 = ABI 137, Node 26 = ABI 147). The extension host itself may be Electron (desktop VS Code,
+ * Node 24 = ABI 137, Node 26 = ABI 147; the VSIXs add isolated-vm 6.2's Node 22 = ABI 127). The extension host itself may be Electron (desktop VS Code,
  * a different ABI) or a plain Node (code-server), so we look for a matching Node, in this order:
  *   1. the `serverlessLab.runtime.nodePath` setting (SERVERLESS_LAB_NODE for the CLI), when set;
  *   2. the extension host's own executable, when it is a plain Node;
@@ -209,6 +209,11 @@ const PLATFORM_NAMES: Record<string, string> = {
   'win32-ia32': '32-bit Windows (win32-ia32)',
 };
 
+/** "22, 24 or 26": the accepted Node lines, for a sentence. */
+export function nodeLines(majors: string[]): string {
+  return majors.length <= 1 ? (majors[0] ?? '') : `${majors.slice(0, -1).join(', ')} or ${majors[majors.length - 1]}`;
+}
+
 /** Human name of a platform-arch pair. */
 export function platformName(platform: string, arch: string): string {
   return PLATFORM_NAMES[`${platform}-${arch}`] ?? `${platform}-${arch}`;
@@ -252,7 +257,7 @@ export class NoMatchingNodeError extends Error {
   describe(wording: SettingWording): string {
     if (this.unsupportedPlatform) return unsupportedPlatformMessage(this.platform, this.arch);
     const majors = acceptedMajors(this.abis);
-    const wanted = majors.map((v) => `Node ${v}`).join(' or ');
+    const wanted = `Node ${nodeLines(majors)}`;
     const found = this.tried.map((t) => `${t.path} (${t.source}: ${t.result})`).join('; ');
     return (
       `Serverless Lab runs learner code in isolated-vm, which needs ${wanted}; none was found on this machine. ` +

