@@ -76,6 +76,8 @@ declare module 'serverless-lab' {
   /**
    * Put events on an event bus (like EventBridge `PutEvents`): rules whose patterns match an
    * event route it to their targets.
+   * `detail` is the event's detail: an object, or a string holding a JSON object (what
+   * `PutEvents`' `Detail` takes); anything else is refused naming the entry.
    * @returns one event id per entry, in order
    */
   export function putEvents(bus: string, entries: Array<{ source: string; detailType: string; detail: unknown }>): { eventIds: string[] };
@@ -92,8 +94,11 @@ declare module 'serverless-lab' {
   /**
    * Write an item to a table (like DynamoDB `PutItem`): replaces the item with the same key.
    * @param options `ifNotExists`: fail instead of replacing an existing item (a conditional write)
-   * @throws when `ifNotExists` is set and the item exists: an error whose `code` is `"ConditionalCheckFailed"`
-   *   (every service error carries its `code`, as AWS SDK errors do)
+   * @throws when `ifNotExists` is set and the item exists: an error whose `name` is
+   *   `"ConditionalCheckFailedException"` and `code` `"ConditionalCheckFailed"`. Every service error
+   *   is shaped as the AWS SDK shapes it: `name` the SDK v3 exception name (`QueueDoesNotExist`,
+   *   `NotFoundException`, `NoSuchBucket`, `ResourceNotFoundException`, `ReceiptHandleIsInvalid`, …)
+   *   and `code` the service's error code.
    */
   export function tablePut(table: string, item: Record<string, unknown>, options?: { ifNotExists?: boolean }): void;
 

@@ -186,10 +186,22 @@ export class EventBus {
       if (typeof e.detailType !== 'string' || e.detailType.length < 1 || e.detailType.length > 128) {
         throw new ValidationError(`${p}.detailType`, `must be 1–128 characters, got ${JSON.stringify(e.detailType)}`);
       }
-      if (typeof e.detail !== 'object' || e.detail === null || Array.isArray(e.detail)) throw new ValidationError(`${p}.detail`, 'must be a JSON object');
+      let detail: unknown = e.detail;
+      if (typeof detail === 'string') {
+        // PutEvents' Detail is a string holding a JSON object; the lab also takes the object itself.
+        const text = detail;
+        try {
+          detail = JSON.parse(text);
+        } catch {
+          throw new ValidationError(`${p}.detail`, `is not valid JSON (EventBridge answers MalformedDetail): ${JSON.stringify(text.slice(0, 60))}`);
+        }
+      }
+      if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+        throw new ValidationError(`${p}.detail`, `must be a JSON object (or a string holding one), got ${Array.isArray(detail) ? 'an array' : JSON.stringify(detail)}`);
+      }
       let json: string;
       try {
-        json = JSON.stringify(e.detail);
+        json = JSON.stringify(detail);
       } catch (err) {
         throw new ValidationError(`${p}.detail`, `must be serialisable as JSON: ${err instanceof Error ? err.message : String(err)}`);
       }

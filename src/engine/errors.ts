@@ -14,14 +14,34 @@ export class ValidationError extends Error {
   }
 }
 
-/** An operation the modelled service itself would reject (stale receipt handle, unknown queue, …). */
+/**
+ * The exception names of the AWS SDK for JavaScript v3 (`err.name`) for the lab's error codes that
+ * differ from them; every other code is its own name (`ReceiptHandleIsInvalid`, `QueueDoesNotExist`,
+ * `ResourceNotFoundException`, …).
+ */
+const SDK_NAMES: Readonly<Record<string, string>> = {
+  ConditionalCheckFailed: 'ConditionalCheckFailedException',
+  ProvisionedThroughputExceeded: 'ProvisionedThroughputExceededException',
+  NotFound: 'NotFoundException',
+  ResourceInUse: 'ResourceInUseException',
+};
+
+/**
+ * An operation the modelled service itself would reject (stale receipt handle, unknown queue, …),
+ * shaped as the AWS SDK shapes a service error: `name` is the SDK v3 exception name
+ * (`ConditionalCheckFailedException`) and `code` the error code (`ConditionalCheckFailed`; where the
+ * service's code is the exception name, such as `QueueDoesNotExist`, both are the same), so
+ * `err.name === 'ConditionalCheckFailedException'` and `err.code === 'ConditionalCheckFailed'`
+ * both work.
+ */
 export class EngineError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    name: string = SDK_NAMES[code] ?? code,
   ) {
     super(message);
-    this.name = 'EngineError';
+    this.name = name;
   }
 }
 

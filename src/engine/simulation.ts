@@ -173,6 +173,17 @@ class NullExecutor implements Executor {
   destroyEnvironment(): void {}
 }
 
+/** The error each service answers for a resource that does not exist (the AWS SDK v3 exception names). */
+const MISSING_RESOURCE: Readonly<Record<string, string>> = {
+  queue: 'QueueDoesNotExist',
+  topic: 'NotFoundException',
+  bucket: 'NoSuchBucket',
+  table: 'ResourceNotFoundException',
+  bus: 'ResourceNotFoundException',
+  function: 'ResourceNotFoundException',
+  stream: 'UnknownTopicOrPartitionException',
+};
+
 /**
  * Build every resource of an (already structurally valid) scenario on a scratch engine and report
  * what the resource constructors reject, with scenario paths. Used by `validateScenario`.
@@ -892,7 +903,8 @@ export class Simulation {
       const found = typeof name === 'string' ? map.get(name) : undefined;
       if (found === undefined) {
         const known = [...map.keys()];
-        throw new EngineError('ResourceNotFoundException', `${op}: no ${kind} named ${JSON.stringify(name)} in this scenario (known: ${known.length ? known.join(', ') : 'none'})`);
+        const code = MISSING_RESOURCE[kind] ?? 'ResourceNotFoundException';
+        throw new EngineError(code, `${op}: no ${kind} named ${JSON.stringify(name)} in this scenario (known: ${known.length ? known.join(', ') : 'none'})`);
       }
       note(name as string, op);
       return found;
