@@ -452,3 +452,51 @@ export function kafkaEvent(topic: string, records: readonly KafkaRecordInput[]):
   }
   return { eventSource: 'aws:kafka', eventSourceArn: arn.kafkaCluster, bootstrapServers: BOOTSTRAP_SERVERS, records: grouped, Records: decoded };
 }
+
+// ------------------------------------------------------------------------------------------------
+// Lambda destinations (asynchronous invocation records)
+
+/** `Name: message` → `{ errorType, errorMessage }`, as a function error reaches a destination. */
+export function splitError(error: string): { errorType: string; errorMessage: string } {
+  const m = /^([A-Za-z_$][\w.$]*): ([\s\S]*)$/.exec(error);
+  return m ? { errorType: m[1], errorMessage: m[2] } : { errorType: 'Error', errorMessage: error };
+}
+
+/** What a destination record is built from (see `AsyncOutcome` in functions.ts). */
+export interface DestinationInput {
+  functionName: string;
+  requestId: string;
+  condition: 'Success' | 'RetriesExhausted' | 'EventAgeExceeded';
+  invokeCount: number;
+  /** The event the function was invoked with. */
+  requestPayload: unknown;
+  result?: unknown;
+  /** The last function error (`Name: message`); absent when the function never ran the event. */
+  error?: string;
+  /** Virtual ms at which the record is sent. */
+  now: number;
+}
+
+/**
+ * The invocation record Lambda sends to an on-success or on-failure destination of an
+ * asynchronous invocation: version, timestamp, `requestContext` (request id, the function ARN with
+ * its version, the condition, how many times it ran), the request payload, and — when the function
+ * ran — `responseContext` and the response payload (the function's result, or its error as
+ * `{ errorType, errorMessage, trace }`).
+ */
+export function destinationRecord(d: DestinationInput): Record<string, unknown> {
+  const record: Record<string, unknown> = {
+    version: '1.0',
+    timestamp: isoTime(d.now),
+    requestContext: { requestId: d.requestId, functionArn: `${arn.function(d.functionName)}:$LATEST`, condition: d.condition, approximateInvokeCount: d.invokeCount },
+    requestPayload: d.requestPayload,
+  };
+  if (d.condition === 'Success') {
+    record.responseContext = { statusCode: 200, executedVersion: '$LATEST' };
+    record.responsePayload = d.result === undefined ? null : d.result;
+  } else if (d.error !== undefined && d.invokeCount > 0) {
+    record.responseContext = { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' };
+    record.responsePayload = { ...splitError(d.error), trace: [] };
+  }
+  return record;
+}

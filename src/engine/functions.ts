@@ -40,8 +40,22 @@ export interface AsyncConfig {
   maxRetries?: number;
   /** Give up on an event older than this: 60..21600 s, default 21600 (6 h). */
   maxEventAgeS?: number;
-  /** On-failure destination: receives the event and the last error once it is given up. */
-  onFailure?: (event: unknown, error: string) => void;
+  /** On-failure destination: receives the event and what happened once it is given up. */
+  onFailure?: (event: unknown, error: string, outcome: AsyncOutcome) => void;
+  /** On-success destination: receives the event and the function's result. */
+  onSuccess?: (event: unknown, outcome: AsyncOutcome) => void;
+}
+
+/** How an asynchronous event ended, for a destination's invocation record. */
+export interface AsyncOutcome {
+  requestId: string;
+  /** `Success`, `RetriesExhausted`, or `EventAgeExceeded` (the event waited longer than maxEventAgeS). */
+  condition: 'Success' | 'RetriesExhausted' | 'EventAgeExceeded';
+  /** How many times the function ran the event (throttled attempts do not count). */
+  invokeCount: number;
+  /** The function's result (success) or its last error (failure; absent when it never ran). */
+  result?: unknown;
+  error?: string;
 }
 
 export interface FunctionConfig {
@@ -129,7 +143,8 @@ interface FnState {
   idleTimeoutMs: number;
   maxRetries: number;
   maxEventAgeMs: number;
-  onFailure: ((event: unknown, error: string) => void) | undefined;
+  onFailure: AsyncConfig['onFailure'];
+  onSuccess: AsyncConfig['onSuccess'];
   lab: LabApi;
   /** Every live environment, in creation order. */
   envs: Map<string, Env>;
@@ -252,6 +267,7 @@ export class FunctionPlatform {
     const maxRetries = asyncCfg.maxRetries === undefined ? 2 : checkNumber('async.maxRetries', asyncCfg.maxRetries, 0, 2, '', true);
     const maxEventAgeS = asyncCfg.maxEventAgeS === undefined ? 21600 : checkNumber('async.maxEventAgeS', asyncCfg.maxEventAgeS, 60, 21600, ' seconds');
     if (asyncCfg.onFailure !== undefined && typeof asyncCfg.onFailure !== 'function') fail('async.onFailure', 'must be a function');
+    if (asyncCfg.onSuccess !== undefined && typeof asyncCfg.onSuccess !== 'function') fail('async.onSuccess', 'must be a function');
 
     const fn: FnState = {
       name,
@@ -267,6 +283,7 @@ export class FunctionPlatform {
       maxRetries,
       maxEventAgeMs: maxEventAgeS * 1000,
       onFailure: asyncCfg.onFailure,
+      onSuccess: asyncCfg.onSuccess,
       lab: this.labFor(name),
       envs: new Map(),
       idle: [],
@@ -597,17 +614,19 @@ export class FunctionPlatform {
     const createdAt = this.ctx.clock.now;
     let retries = 0;
     let throttles = 0;
-    const giveUp = (error: string, reason: string): void => {
+    let invokeCount = 0;
+    let lastError: string | undefined;
+    const giveUp = (error: string, reason: string, condition: 'RetriesExhausted' | 'EventAgeExceeded'): void => {
       if (fn.onFailure) {
         this.ctx.trace.emit('dead-lettered', fn.name, id, cause, { error, reason, retries });
-        fn.onFailure(event, error);
+        fn.onFailure(event, error, { requestId: id, condition, invokeCount, ...(lastError !== undefined ? { error: lastError } : {}) });
       } else {
         this.ctx.trace.emit('dropped', fn.name, id, cause, { error, reason, retries });
       }
     };
     const retryLater = (delayMs: number, error: string, reason: 'error' | 'throttled'): void => {
       if (this.ctx.clock.now + delayMs - createdAt > fn.maxEventAgeMs) {
-        giveUp(error, 'maximum event age exceeded');
+        giveUp(error, 'maximum event age exceeded', 'EventAgeExceeded');
         return;
       }
       this.ctx.trace.emit('retried', fn.name, id, cause, { reason, attempt: retries + throttles, delayMs, error });
@@ -620,9 +639,18 @@ export class FunctionPlatform {
         event,
         cause,
         done: (r) => {
-          if (r.ok) return;
+          if (!r.throttled) invokeCount++;
+          if (r.ok) {
+            fn.onSuccess?.(event, { requestId: id, condition: 'Success', invokeCount, result: r.result });
+            return;
+          }
           const error = r.error ?? 'Unknown error';
-          if (r.throttled) {
+          if (!r.throttled) lastError = error;
+          if (r.throttled && fn.reserved === 0) {
+            // Reserved concurrency 0 stops the function: Lambda sends new events straight to the
+            // dead-letter queue / on-failure destination, without retries.
+            giveUp(error, 'reserved concurrency is 0', 'RetriesExhausted');
+          } else if (r.throttled) {
             const delay = Math.min(THROTTLE_BACKOFF_START_MS * 2 ** throttles, THROTTLE_BACKOFF_CAP_MS);
             throttles++;
             retryLater(delay, error, 'throttled');
@@ -631,7 +659,7 @@ export class FunctionPlatform {
             retries++;
             retryLater(delay, error, 'error');
           } else {
-            giveUp(error, 'retries exhausted');
+            giveUp(error, 'retries exhausted', 'RetriesExhausted');
           }
         },
       });

@@ -104,7 +104,7 @@ export interface FunctionSpec {
   initMs?: number;
   durationMs?: number;
   idleTimeoutS?: number;
-  async?: { maxRetries?: number; maxEventAgeS?: number; onFailure?: { queue: string } };
+  async?: { maxRetries?: number; maxEventAgeS?: number; onFailure?: { queue: string }; onSuccess?: { queue: string } };
   events?: EventSpec[];
 }
 
@@ -561,6 +561,8 @@ function checkSemantics(doc: Record<string, unknown>, problems: ScenarioProblem[
     const p = `functions[${i}]`;
     const onFailure = (f.async as { onFailure?: { queue?: unknown } } | undefined)?.onFailure;
     if (onFailure && typeof onFailure === 'object') ref(onFailure.queue, `${p}.async.onFailure.queue`, 'queues');
+    const onSuccess = (f.async as { onSuccess?: { queue?: unknown } } | undefined)?.onSuccess;
+    if (onSuccess && typeof onSuccess === 'object') ref(onSuccess.queue, `${p}.async.onSuccess.queue`, 'queues');
     if (typeof f.reservedConcurrency === 'number' && typeof f.provisionedConcurrency === 'number' && f.provisionedConcurrency > f.reservedConcurrency) {
       add(`${p}.provisionedConcurrency`, `${f.provisionedConcurrency} exceeds reservedConcurrency ${f.reservedConcurrency}`);
     }

@@ -12,9 +12,9 @@ import { EngineContext } from './context';
 import { EngineError, ValidationError } from './errors';
 import { EventBus, type BusEvent } from './bus';
 import { addQueueSource, addStreamSource, type EventSourceMapping } from './eventSources';
-import { httpApiEvent, s3Event as s3NotificationEvent, snsEvent } from './events';
+import { destinationRecord, httpApiEvent, s3Event as s3NotificationEvent, snsEvent } from './events';
 import { InProcessExecutor, type Executor, type LabApi, type ModuleFactory } from './executor';
-import { FunctionPlatform, type BillingReport } from './functions';
+import { FunctionPlatform, type AsyncOutcome, type BillingReport } from './functions';
 import { Queue, type SendOptions } from './queue';
 import {
   didYouMean,
@@ -481,6 +481,12 @@ export class Simulation {
 
   private defineFunction(f: FunctionSpec): void {
     const onFailureQueue = f.async?.onFailure ? this.queues.get(f.async.onFailure.queue) : undefined;
+    const onSuccessQueue = f.async?.onSuccess ? this.queues.get(f.async.onSuccess.queue) : undefined;
+    // Lambda's invocation record for an asynchronous invocation's destination.
+    const toDestination = (queue: Queue, event: unknown, o: AsyncOutcome): void => {
+      const record = destinationRecord({ functionName: f.name, requestId: o.requestId, condition: o.condition, invokeCount: o.invokeCount, requestPayload: event, result: o.result, error: o.error, now: this.ctx.clock.now });
+      this.sendToQueue(queue, JSON.stringify(record), this.withFifo({ cause: o.requestId }, queue, f.name, this.ctx.id('dest')));
+    };
     this.platform.define({
       name: f.name,
       handler: f.handler,
@@ -495,13 +501,8 @@ export class Simulation {
       async: {
         maxRetries: f.async?.maxRetries,
         maxEventAgeS: f.async?.maxEventAgeS,
-        onFailure: onFailureQueue
-          ? (event, error) => {
-              // Lambda's on-failure destination record (the fields lessons use).
-              const record = { version: '1.0', requestContext: { functionName: f.name, condition: 'RetriesExhausted' }, requestPayload: event, responsePayload: { errorMessage: error } };
-              this.sendToQueue(onFailureQueue, JSON.stringify(record), this.withFifo({ cause: f.name }, onFailureQueue, f.name, this.ctx.id('dest')));
-            }
-          : undefined,
+        onFailure: onFailureQueue ? (event, _error, outcome) => toDestination(onFailureQueue, event, outcome) : undefined,
+        onSuccess: onSuccessQueue ? (event, outcome) => toDestination(onSuccessQueue, event, outcome) : undefined,
       },
     });
   }

@@ -84,6 +84,7 @@ export function buildTopology(scenario: Scenario, calls: ReadonlyMap<string, Rea
       }
     }
     if (f.async?.onFailure) edges.push({ from: f.name, to: f.async.onFailure.queue, kind: 'on-failure', label: 'on failure' });
+    if (f.async?.onSuccess) edges.push({ from: f.name, to: f.async.onSuccess.queue, kind: 'async', label: 'on success' });
   }
   for (const q of sc.queues) {
     const kind: NodeKind = dlqs.has(q.name) ? 'dlq' : q.fifo ? 'fifo-queue' : 'queue';
