@@ -146,7 +146,8 @@ describe('EventBus (EventBridge-like)', () => {
       rejects(() => bus.putEvents(Array.from({ length: 11 }, () => order())), 'entries', /1 to 10/);
       rejects(() => bus.putEvents([order(), { ...order(), source: '' }]), 'entries[1].source');
       rejects(() => bus.putEvents([{ ...order(), detailType: '' }]), 'entries[0].detailType');
-      rejects(() => bus.putEvents([{ ...order(), detail: 'text' }]), 'entries[0].detail', /JSON object/);
+      rejects(() => bus.putEvents([{ ...order(), detail: 'text' }]), 'entries[0].detail', /not valid JSON/);
+      rejects(() => bus.putEvents([{ ...order(), detail: '"text"' }]), 'entries[0].detail', /JSON object/);
       rejects(() => bus.putEvents([{ ...order(), detail: [1] }]), 'entries[0].detail');
       const big = 'x'.repeat(140_000);
       rejects(() => bus.putEvents([order({ big }), order({ big })]), 'entries', /262144/);
