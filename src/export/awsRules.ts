@@ -97,6 +97,7 @@ function functionProblems(
   whole(`${p}.timeoutS`, f.timeoutS, 'Timeout');
   whole(`${p}.async.maxEventAgeS`, f.async?.maxEventAgeS, 'MaximumEventAgeInSeconds');
   if (f.async?.onFailure && fifo(f.async.onFailure.queue)) add(`${p}.async.onFailure.queue`, `an asynchronous invocation's on-failure destination must be a standard queue ("${f.async.onFailure.queue}" is FIFO)`);
+  if (f.async?.onSuccess && fifo(f.async.onSuccess.queue)) add(`${p}.async.onSuccess.queue`, `an asynchronous invocation's on-success destination must be a standard queue ("${f.async.onSuccess.queue}" is FIFO)`);
   const timeoutS = f.timeoutS ?? DEFAULT_TIMEOUT_S;
   (f.events ?? []).forEach((e, j) => {
     const ep = `${p}.events[${j}]`;

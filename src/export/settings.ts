@@ -86,6 +86,8 @@ export const SETTINGS: Record<string, Disposition> = {
   'functions[].async.maxEventAgeS': { aws: 'EventInvokeConfig.MaximumEventAgeInSeconds' },
   'functions[].async.onFailure': { aws: 'EventInvokeConfig.DestinationConfig.OnFailure' },
   'functions[].async.onFailure.queue': { aws: 'DestinationConfig.OnFailure.Destination (SQS)' },
+  'functions[].async.onSuccess': { aws: 'EventInvokeConfig.DestinationConfig.OnSuccess' },
+  'functions[].async.onSuccess.queue': { aws: 'DestinationConfig.OnSuccess.Destination (SQS)' },
   'functions[].events': { aws: 'Events (SQS or Kinesis)' },
   'functions[].events[].queue': { aws: 'SQS event Queue' },
   'functions[].events[].batchSize': { aws: 'BatchSize' },

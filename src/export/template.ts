@@ -352,7 +352,13 @@ export function buildTemplate(sc: Scenario, options: { codeUri: string; handlerP
       ? {
           MaximumRetryAttempts: f.async.maxRetries,
           MaximumEventAgeInSeconds: f.async.maxEventAgeS,
-          DestinationConfig: f.async.onFailure ? { OnFailure: { Type: 'SQS', Destination: queueArn(f.async.onFailure.queue) } } : undefined,
+          DestinationConfig:
+            f.async.onFailure || f.async.onSuccess
+              ? {
+                  ...(f.async.onFailure ? { OnFailure: { Type: 'SQS', Destination: queueArn(f.async.onFailure.queue) } } : {}),
+                  ...(f.async.onSuccess ? { OnSuccess: { Type: 'SQS', Destination: queueArn(f.async.onSuccess.queue) } } : {}),
+                }
+              : undefined,
         }
       : undefined;
     resources[id] = {
