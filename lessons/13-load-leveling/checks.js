@@ -37,11 +37,19 @@ function orderCoverage(r) {
   for (const item of r.table(TABLE)) {
     /** @type {Set<string>} */
     const ids = new Set();
+    // Ids anywhere: whole values, inside a joined string ("order-1,order-2"), or as map keys.
+    const grab = (/** @type {string} */ text) => {
+      for (const m of text.matchAll(/order-(\d+)(?!\d)/g)) ids.add(`order-${Number(m[1])}`);
+    };
     const walk = (/** @type {unknown} */ v) => {
-      if (typeof v === 'string') {
-        if (/^order-\d+$/.test(v)) ids.add(v);
-      } else if (Array.isArray(v)) v.forEach(walk);
-      else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+      if (typeof v === 'string') grab(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') {
+        for (const [k, x] of Object.entries(v)) {
+          grab(k);
+          walk(x);
+        }
+      }
     };
     walk(item);
     for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);

@@ -46,7 +46,11 @@ function same(a, b) {
 }
 
 /** @param {any} res */
-const contentType = (res) => (res?.headers?.['content-type'] ?? res?.headers?.['Content-Type'] ?? '(none)').split(';')[0].trim();
+const contentType = (res) => {
+  // HTTP header names are case-insensitive: Content-Type, content-type and CONTENT-TYPE are one header.
+  const entry = Object.entries(res?.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type');
+  return entry ? String(entry[1]).split(';')[0].trim().toLowerCase() : '(none)';
+};
 
 /** @param {string | undefined} s */
 const clip = (s) => (s === undefined ? '(no body)' : s.length > 140 ? `${s.slice(0, 140)}…` : s);
