@@ -56,6 +56,21 @@ function failures(r, fn) {
   return failed.length ? `${fn} failed ${failed.length} times (first: ${String(failed[0].detail?.error ?? 'unknown error')})` : '';
 }
 
+/** The bus's own words when PutEvents is over its 256 KB limit (not any error that mentions 256). */
+const TOO_BIG = /total size must be at most 262144 bytes/;
+
+/**
+ * The order-service failures that were PutEvents size refusals, and the others.
+ * @param {any} r
+ */
+function sizeRefusals(r) {
+  const failed = r.where('failed', 'order-service');
+  const big = failed.filter((/** @type {any} */ f) => TOO_BIG.test(String(f.detail?.error ?? '')));
+  const other = failed.filter((/** @type {any} */ f) => !TOO_BIG.test(String(f.detail?.error ?? '')));
+  const sizes = big.map((/** @type {any} */ f) => Number(/got (\d+)/.exec(String(f.detail?.error))?.[1] ?? 0));
+  return { big, other, largest: sizes.length ? Math.max(...sizes) : 0 };
+}
+
 /** @param {string[]} ids */
 const some = (ids) => ids.slice(0, 3).join(', ') + (ids.length > 3 ? ', …' : '');
 
@@ -86,8 +101,8 @@ module.exports = [
         message: pass
           ? 'Every order was announced exactly once.'
           : missing.length
-            ? /256|262144|size/i.test(why)
-              ? `${missing.length} orders never reached the bus: PutEvents refused them because an event may be at most 256 KB (${why}). Store the document in the order-documents bucket and put only a reference in the event (claim check).`
+            ? sizeRefusals(r).big.length
+              ? `${missing.length} orders never reached the bus: PutEvents refused ${sizeRefusals(r).big.length} of them because an event may be at most 256 KB (the largest was ${kb(sizeRefusals(r).largest)}). Store the document in the order-documents bucket and put only a reference in the event (claim check).`
               : `${missing.length} orders never reached the bus${why ? ` (${why})` : ''}: nobody downstream knows about them.`
             : `${twice.length} orders were announced more than once: every rule target would act on them twice.`,
       };
@@ -127,14 +142,24 @@ module.exports = [
     run(r) {
       const { all } = orderIds(r);
       const shipments = rows(r, 'shipments');
+      const orders = rows(r, 'orders');
       const missing = all.filter((id) => !shipments.has(id));
+      // Shipping needs the customer: a field renamed on the way reaches it as undefined.
+      const noCustomer = all.filter((id) => shipments.has(id) && orders.has(id) && shipments.get(id).customer !== orders.get(id).customer);
       const why = failures(r, 'shipping');
-      const pass = all.length > 0 && missing.length === 0;
+      const pass = all.length > 0 && missing.length === 0 && noCustomer.length === 0;
+      let message = pass ? 'Shipping reacted to every order, for the right customer.' : `${missing.length} orders were never scheduled for shipping (${some(missing)})${why ? `: ${why}` : ''}.`;
+      if (!missing.length && noCustomer.length) {
+        const id = noCustomer[0];
+        const event = r.sim.buses.get('orders-bus').archived('all-events').find((/** @type {any} */ e) => e['detail-type'] === 'OrderPlaced' && String(e.detail?.orderId) === id);
+        const fields = event ? Object.keys(event.detail ?? {}).join(', ') : 'no event';
+        message = `${noCustomer.length} shipments are not for the order's customer: ${id} was scheduled for ${JSON.stringify(shipments.get(id).customer)}, the order is ${JSON.stringify(orders.get(id).customer)}. Its OrderPlaced detail carries ${fields}${event && !('customer' in (event.detail ?? {})) ? ' — no `customer`: shipping reads detail.customer' : ''}. An event's fields are a contract with every consumer.`;
+      }
       return {
         pass,
-        expected: `a shipments row for each of the ${all.length} orders`,
-        actual: `${all.length - missing.length} of ${all.length} orders scheduled${why ? `; ${why}` : ''}`,
-        message: pass ? 'Shipping reacted to every order.' : `${missing.length} orders were never scheduled for shipping (${some(missing)})${why ? `: ${why}` : ''}.`,
+        expected: `a shipments row for each of the ${all.length} orders, for the order's customer`,
+        actual: `${all.length - missing.length} of ${all.length} orders scheduled${noCustomer.length ? `, ${noCustomer.length} without the order's customer` : ''}${why ? `; ${why}` : ''}`,
+        message,
       };
     },
   },
@@ -190,9 +215,9 @@ module.exports = [
         message: pass
           ? 'The claim check keeps events small and the documents one getObject away.'
           : announced.length < wholesale.length
-            ? /256|262144|size/i.test(failures(r, 'order-service'))
-              ? `${wholesale.length - announced.length} wholesale orders never made it onto the bus: their documents are bigger than the 256 KB event limit.`
-              : `${wholesale.length - announced.length} wholesale orders were never announced on orders-bus.`
+            ? sizeRefusals(r).big.length
+              ? `${wholesale.length - announced.length} wholesale orders never made it onto the bus: their events (up to ${kb(sizeRefusals(r).largest)}) are bigger than the 256 KB event limit.`
+              : `${wholesale.length - announced.length} wholesale orders were never announced on orders-bus${failures(r, 'order-service') ? ` (${failures(r, 'order-service')})` : ''}.`
             : !fetched
               ? 'The invoice service never fetched a document from the bucket: a claim check is only half done until the consumer redeems it with getObject.'
               : `Only ${stored} documents were stored for ${wholesale.length} wholesale orders.`,
