@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerDiagram } from './vscode/diagram';
 import { registerExercises } from './vscode/exercises';
+import { registerExport } from './vscode/export';
 import { registerLessons } from './vscode/lessons';
 import { registerPlayground } from './vscode/playground';
 import { registerRuntime } from './vscode/runtime';
@@ -15,6 +16,7 @@ export interface ServerlessLabApi {
   runtime: ReturnType<typeof registerRuntime>;
   diagram: ReturnType<typeof registerDiagram>;
   playground: ReturnType<typeof registerPlayground>;
+  export: ReturnType<typeof registerExport>;
 }
 
 // activate() only wires features together: each feature registers its own views and commands.
@@ -35,10 +37,11 @@ export function activate(context: vscode.ExtensionContext): ServerlessLabApi {
   const exercises = timed('exercises', () => registerExercises(context, lessons, runtime, output));
   const diagram = timed('diagram', () => registerDiagram(context, lessons, exercises, runtime, output));
   const playground = timed('playground', () => registerPlayground(context, runtime, output, () => void lessons.progress.reach('usedPlayground')));
+  const exported = timed('export', () => registerExport(context, lessons, exercises, playground, output));
 
   const activationMs = performance.now() - started;
   output.info(`activated in ${activationMs.toFixed(1)} ms (${Object.entries(steps).map(([k, v]) => `${k} ${v} ms`).join(', ')})`);
-  return { activationMs, activationSteps: steps, lessons, exercises, runtime, diagram, playground };
+  return { activationMs, activationSteps: steps, lessons, exercises, runtime, diagram, playground, export: exported };
 }
 
 export function deactivate(): void {

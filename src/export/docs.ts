@@ -38,10 +38,9 @@ export function labOnlyMarkdown(sc: Scenario, label: string): { text: string; pa
   ];
   if (sc.queues.length) notes.push('A standard SQS queue delivers at least once and not always in order, at rates you do not choose: keep your handlers idempotent.');
   if (sc.topics.some((t) => t.fifo)) notes.push('FIFO topics: each `publish` gets a fresh deduplication id, so a retried publish is delivered twice (the lab does the same); pass your own id through a queue to deduplicate.');
-  if (sc.queues.some((q) => q.fifo)) notes.push('FIFO queues: a `send` without `deduplicationId` gets a fresh one (unless the queue has content-based deduplication), as the lab accepts it.');
   if (sc.streams.length) {
     notes.push(
-      'Streams are Kinesis data streams: one shard per partition. Kinesis places a key by the MD5 hash of the partition key, not Kafka\'s murmur2, so a key may land on another partition number than in the lab (each key still stays on one shard, in order). A record produced without a key gets a random partition key.',
+      'Streams are Kinesis data streams: one shard per partition. Kinesis places a key by the MD5 hash of the partition key, not Kafka\'s murmur2, so a key may land on another partition number than in the lab (each key still stays on one shard, in order). A record produced without a key gets a random partition key. A consumer gets the event the lab gives (`records` by topic-partition, base64, and the decoded `Records`), built from Kinesis\' by the generated entry.',
       'A stream record\'s `offset` is the Kinesis sequence number, a decimal string (too large for a JavaScript number): compare offsets of one partition as strings of equal length or with `BigInt`, never with arithmetic. `produce` answers `{ partition, offset, shardId }`.',
     );
   }

@@ -14,8 +14,9 @@
  * `name` (`ConditionalCheckFailedException`) and the lab's `code` (`ConditionalCheckFailed`).
  *
  * `lambdaHandler(fn, source)` wraps a learner's handler for Lambda: it adds the lab's `coldStart` and
- * `environmentId` to the context and, for a Kinesis source, hands the function the lab's stream
- * records (`partition`, `offset`, `key`, `value`) instead of Kinesis' base64 `data`.
+ * `environmentId` to the context and, for a Kinesis source, hands the function the event the lab's
+ * stream source gives (MSK-shaped `records` and the decoded `Records`: `partition`, `offset`, `key`,
+ * `value`) instead of Kinesis' own.
  *
  * This file must not import anything but the AWS SDK and Node built-ins.
  */
@@ -100,12 +101,25 @@ let kinesisClient: KinesisClient | undefined;
 let eventsClient: EventBridgeClient | undefined;
 let s3Client: S3Client | undefined;
 let dynamoClient: DynamoDBClient | undefined;
-const sqs = (): SQSClient => (sqsClient ??= new SQSClient({}));
-const sns = (): SNSClient => (snsClient ??= new SNSClient({}));
-const kinesis = (): KinesisClient => (kinesisClient ??= new KinesisClient({}));
-const events = (): EventBridgeClient => (eventsClient ??= new EventBridgeClient({}));
-const s3 = (): S3Client => (s3Client ??= new S3Client({ forcePathStyle: !!process.env.AWS_ENDPOINT_URL }));
-const dynamo = (): DynamoDBClient => (dynamoClient ??= new DynamoDBClient({}));
+/** Client settings per service (see `configureClients`). */
+type ClientSettings = Partial<Record<'sqs' | 'sns' | 'kinesis' | 'events' | 's3' | 'dynamodb', Record<string, unknown>>>;
+let settings: ClientSettings = {};
+
+/**
+ * Settings for the SDK clients, merged into each client's configuration; clients already made are
+ * made again. Not needed on Lambda; for a local endpoint, e.g. `{ kinesis: { requestHandler } }` with
+ * an HTTP/1.1 handler (the Kinesis client speaks HTTP/2, which moto does not).
+ */
+export function configureClients(next: ClientSettings): void {
+  settings = next;
+  sqsClient = snsClient = kinesisClient = eventsClient = s3Client = dynamoClient = undefined;
+}
+const sqs = (): SQSClient => (sqsClient ??= new SQSClient({ ...settings.sqs }));
+const sns = (): SNSClient => (snsClient ??= new SNSClient({ ...settings.sns }));
+const kinesis = (): KinesisClient => (kinesisClient ??= new KinesisClient({ ...settings.kinesis }));
+const events = (): EventBridgeClient => (eventsClient ??= new EventBridgeClient({ ...settings.events }));
+const s3 = (): S3Client => (s3Client ??= new S3Client({ forcePathStyle: !!process.env.AWS_ENDPOINT_URL, ...settings.s3 }));
+const dynamo = (): DynamoDBClient => (dynamoClient ??= new DynamoDBClient({ ...settings.dynamodb }));
 
 const text = (body: Body): string => (typeof body === 'string' ? body : JSON.stringify(body));
 
@@ -119,10 +133,9 @@ function sqsAttributes(attributes: Attributes | undefined): Record<string, Messa
 // ------------------------------------------------------------------------------------------------
 // Messaging
 
-/** SQS SendMessage. A FIFO send without a deduplication id gets a fresh one (unless the queue dedupes by content), as the lab accepts it. */
+/** SQS SendMessage (a FIFO queue without content-based deduplication needs `deduplicationId`, in the lab as on SQS). */
 export async function send(queue: string, body: Body, options: { delayS?: number; attributes?: Attributes; groupId?: string; deduplicationId?: string } = {}): Promise<{ messageId: string }> {
   const q = lookup('queues', queue, 'QueueDoesNotExist');
-  const dedup = options.deduplicationId ?? (q.fifo && !q.contentBasedDeduplication ? randomUUID() : undefined);
   const out = await sdk(() =>
     sqs().send(
       new SendMessageCommand({
@@ -131,7 +144,7 @@ export async function send(queue: string, body: Body, options: { delayS?: number
         DelaySeconds: options.delayS,
         MessageAttributes: sqsAttributes(options.attributes),
         MessageGroupId: options.groupId,
-        MessageDeduplicationId: dedup,
+        MessageDeduplicationId: options.deduplicationId,
       }),
     ),
   );
@@ -394,14 +407,13 @@ function shardIndex(shardId: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** The lab's stream record (what the lab's stream event source hands a function) from a Kinesis one. */
+/** The lab's decoded stream record (`event.Records[i]` in the lab) from a Kinesis one. */
 export function labStreamRecord(r: KinesisRecord): Record<string, unknown> {
   const shardId = r.eventID.split(':')[0];
-  const streamName = r.eventSourceARN.split('/').pop() ?? '';
   const out: Record<string, unknown> = {
     eventSource: 'aws:kinesis',
     eventSourceArn: r.eventSourceARN,
-    topic: streamName,
+    topic: r.eventSourceARN.split('/').pop() ?? '',
     partition: shardIndex(shardId),
     offset: r.kinesis.sequenceNumber,
     value: Buffer.from(r.kinesis.data, 'base64').toString('utf8'),
@@ -410,6 +422,29 @@ export function labStreamRecord(r: KinesisRecord): Record<string, unknown> {
   };
   if (!r.kinesis.partitionKey.startsWith(KEYLESS_PREFIX)) out.key = r.kinesis.partitionKey;
   return out;
+}
+
+/**
+ * The event the lab hands a stream consumer (Amazon MSK's shape: `records` grouped by
+ * `topic-partition` with base64 key and value, plus `Records`, the same records decoded), built from
+ * a Kinesis event: the shard is the partition, the sequence number the offset.
+ */
+export function labStreamEvent(event: { Records: KinesisRecord[] }): Record<string, unknown> {
+  const records: Record<string, unknown[]> = {};
+  const decoded = event.Records.map(labStreamRecord);
+  for (const r of decoded) {
+    (records[`${String(r.topic)}-${String(r.partition)}`] ??= []).push({
+      topic: r.topic,
+      partition: r.partition,
+      offset: r.offset,
+      timestamp: r.timestamp,
+      timestampType: 'CREATE_TIME',
+      ...(r.key !== undefined ? { key: Buffer.from(String(r.key), 'utf8').toString('base64') } : {}),
+      value: Buffer.from(String(r.value), 'utf8').toString('base64'),
+      headers: [],
+    });
+  }
+  return { eventSource: 'aws:kinesis', eventSourceArn: event.Records[0]?.eventSourceARN ?? '', records, Records: decoded };
 }
 
 let coldStart = true;
@@ -430,7 +465,7 @@ export function lambdaHandler<E, R>(fn: (event: E, context: unknown) => R | Prom
     coldStart = false;
     let labEvent = event;
     if (source === 'kinesis' && event && Array.isArray((event as { Records?: unknown }).Records)) {
-      labEvent = { ...(event as object), Records: (event as { Records: KinesisRecord[] }).Records.map(labStreamRecord) };
+      labEvent = labStreamEvent(event as { Records: KinesisRecord[] });
     }
     return fn(labEvent as E, labContext);
   };
