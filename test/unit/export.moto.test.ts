@@ -11,9 +11,7 @@
 // (the template's policies are checked by cfn-lint, not here), and delivers SNS and EventBridge
 // messages synchronously where AWS takes milliseconds.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
@@ -28,7 +26,7 @@ import { Simulation } from '../../src/engine/simulation';
 import { exportProject } from '../../src/export/project';
 import { fromAttributes } from '../../src/export/runtime/serverless-lab';
 import { RESOURCES_ENV } from '../../src/export/template';
-import { MOTO_INSTALL, requireTool } from './export.tools';
+import { startMoto } from './export.tools';
 
 type Runtime = typeof import('../../src/export/runtime/serverless-lab');
 
@@ -43,31 +41,6 @@ const SCENARIO = {
   functions: [{ name: 'noop', handler: 'noop.js' }],
 };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUp(url: string, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      const r = await fetch(url);
-      if (r.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > until) throw new Error(`moto_server did not answer at ${url} within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** What one side holds after the calls, in a form both sides can be compared in. */
 interface Holdings {
   queues: Record<string, Array<{ body: string; attributes: Record<string, string> }>>;
@@ -80,7 +53,7 @@ interface Holdings {
 
 describe('export: the runtime module against moto_server', function () {
   this.timeout(180_000);
-  let moto: ChildProcess | undefined;
+  let moto: { endpoint: string; stop: () => void } | undefined;
   let endpoint = '';
   let rt: Runtime;
   const saved = { ...process.env };
@@ -91,11 +64,8 @@ describe('export: the runtime module against moto_server', function () {
   const urls: Record<string, string> = {};
 
   before(async () => {
-    requireTool('moto_server', MOTO_INSTALL, '--help');
-    const port = await freePort();
-    endpoint = `http://127.0.0.1:${port}`;
-    moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    await waitUp(`${endpoint}/moto-api/`, 60_000);
+    moto = await startMoto();
+    endpoint = moto.endpoint;
 
     // The resources, created with the real SDK clients as CloudFormation would.
     sqs = new SQSClient(config());
@@ -150,7 +120,7 @@ describe('export: the runtime module against moto_server', function () {
   });
 
   after(() => {
-    moto?.kill();
+    moto?.stop();
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
   });
