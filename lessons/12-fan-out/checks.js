@@ -40,6 +40,55 @@ function names(text, key) {
 }
 
 /**
+ * The photos each invocation of a consumer was handed, from the trace: invocation → its batch's
+ * message ids → the bodies the queue accepted (the SNS envelope, or raw) → the photo keys in them.
+ * @param {import('../../src/lessons/checks').RunView} r
+ * @param {string} fn
+ * @param {string} queue
+ * @param {Set<string>} photoKeys
+ */
+function photosPerInvocation(r, fn, queue, photoKeys) {
+  /** @type {Map<string, Set<string>>} message id → photo keys its body mentions */
+  const inMessage = new Map();
+  for (const m of r.sent(queue)) {
+    const found = new Set();
+    for (const key of photoKeys) if (names(m.body, key)) found.add(key);
+    inMessage.set(m.id, found);
+  }
+  /** @type {Map<string, Set<string>>} */
+  const out = new Map();
+  for (const inv of r.invocations(fn)) {
+    const photos = new Set();
+    for (const id of String(inv.cause ?? '').split(',')) for (const k of inMessage.get(id) ?? []) photos.add(k);
+    out.set(inv.id, photos);
+  }
+  return out;
+}
+
+/** Digit runs of a text, as numbers ('thumbs/160x120/7.jpg' → 160, 120, 7). @param {string} text */
+const numbersOf = (text) => (text.match(/\d+/g) ?? []).map(Number);
+
+/** The photo's number ('photos/7.jpg' → 7). @param {string} key */
+const photoNumber = (key) => Number(/(\d+)\.jpg$/.exec(key)?.[1]);
+
+/**
+ * Which photo an output object is for: the one it names ('photos/7…'), else the one photo of the
+ * invocation that wrote it, else the photo of that invocation whose number the key carries
+ * ('thumbs/7.jpg'). Any naming works as long as it is one object per photo.
+ * @param {string} objectKey
+ * @param {Set<string>} candidates photos of the writing invocation
+ * @param {string[]} allPhotos
+ */
+function photoOf(objectKey, candidates, allPhotos) {
+  const named = allPhotos.filter((k) => names(objectKey, k));
+  if (named.length === 1) return named[0];
+  if (candidates.size === 1) return [...candidates][0];
+  const nums = new Set(numbersOf(objectKey));
+  const byNumber = [...candidates].filter((k) => nums.has(photoNumber(k)));
+  return byNumber.length === 1 ? byNumber[0] : undefined;
+}
+
+/**
  * One object per upload in `bucketName`?
  * @param {any} r
  * @param {string} bucketName
@@ -48,8 +97,19 @@ function names(text, key) {
  */
 function onePerUpload(r, bucketName, fn, what) {
   const ups = uploads(r);
+  const photoKeys = [...ups.keys()];
+  const queue = { 'make-thumbnail': 'thumbnail-jobs', 'extract-metadata': 'metadata-jobs' }[fn] ?? '';
+  const perInvocation = photosPerInvocation(r, fn, queue, new Set(photoKeys));
+  /** @type {Map<string, string | undefined>} object key → the photo it is for */
+  const forPhoto = new Map();
+  for (const rec of r.where('stored', bucketName)) {
+    const candidates = perInvocation.get(String(rec.cause)) ?? new Set();
+    const photo = photoOf(String(rec.id), candidates, photoKeys);
+    if (!forPhoto.has(String(rec.id)) || photo !== undefined) forPhoto.set(String(rec.id), photo);
+  }
   const keys = r.sim.buckets.get(bucketName).list().map((/** @type {any} */ o) => o.key);
-  const missing = [...ups.keys()].filter((k) => !keys.some((/** @type {string} */ o) => names(o, k)));
+  const covered = new Set(keys.map((/** @type {string} */ k) => forPhoto.get(k) ?? photoKeys.find((p) => names(k, p))).filter(Boolean));
+  const missing = photoKeys.filter((k) => !covered.has(k));
   const extra = keys.length - (ups.size - missing.length);
   const pass = ups.size > 0 && missing.length === 0 && extra === 0;
   const why = failures(r, fn);
@@ -137,6 +197,38 @@ module.exports = [
             : missing.length
               ? `${missing.length} photos have no row${why ? ` (${why})` : ''}.`
               : `${extra} extra rows: duplicate deliveries added rows. The topic delivers at least once; key the row by the photo's key so a redelivery overwrites the same row.`,
+      };
+    },
+  },
+  {
+    id: 'consumers-independent',
+    title: 'Each consumer does its own job, from the upload alone',
+    hint: 'A fan-out consumer reads the photo from uploads and writes only its own output: not another consumer\'s bucket or table, and never waits for one.',
+    section: 'three-rules-for-fan-out-consumers',
+    run(r) {
+      /** What each consumer owns. */
+      const OWN = { 'make-thumbnail': 'thumbnails', 'extract-metadata': 'photo-metadata', 'save-photo': 'photos' };
+      const OUTPUTS = new Set(Object.values(OWN));
+      const calls = r.sim.topology().edges.filter((/** @type {any} */ e) => e.kind === 'calls' && e.from in OWN);
+      const WRITES = new Set(['putObject', 'tablePut']);
+      const others = calls.filter((/** @type {any} */ e) => OUTPUTS.has(e.to) && e.to !== /** @type {Record<string, string>} */ (OWN)[e.from]);
+      const doing = others.filter((/** @type {any} */ e) => WRITES.has(e.label));
+      const waiting = others.filter((/** @type {any} */ e) => !WRITES.has(e.label));
+      const pass = calls.length > 0 && others.length === 0;
+      const ownerOf = (/** @type {string} */ res) => Object.entries(OWN).find(([, o]) => o === res)?.[0];
+      const d = doing[0];
+      const w = waiting[0];
+      return {
+        pass,
+        expected: "make-thumbnail writes only thumbnails, extract-metadata only photo-metadata, save-photo only photos; none reads another's output",
+        actual: others.length ? others.map((/** @type {any} */ e) => `${e.from} ${e.label} ${e.to}`).join(', ') : calls.map((/** @type {any} */ e) => `${e.from} ${e.label} ${e.to}`).join(', ') || 'no calls',
+        message: pass
+          ? 'Three independent consumers, each with its own output.'
+          : d
+            ? `${d.from} did ${ownerOf(d.to)}'s job: it called ${d.label} on ${d.to}. With fan-out every consumer gets its own copy of the event; doing another's work couples them (two writers for one output, and a failure in one breaks the other).`
+            : w
+              ? `${w.from} read ${ownerOf(w.to)}'s output (${w.label} on ${w.to}): it depends on ${ownerOf(w.to)} having run first, but fan-out consumers run in parallel and in no order. Get what you need from the event or the photo in uploads.`
+              : 'The consumers made no calls.',
       };
     },
   },
