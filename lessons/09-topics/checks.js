@@ -54,6 +54,30 @@ function routed(r, table, wanted, who) {
   };
 }
 
+/** The lab's virtual clock starts at 2026-01-01T00:00:00Z (the topic's Timestamp is that plus the run time). */
+const EPOCH_MS = Date.UTC(2026, 0, 1);
+
+/**
+ * When the topic published each order's event (virtual ms), from the trace.
+ * @param {import('../../src/lessons/checks').RunView} r
+ */
+function publishTimes(r) {
+  /** @type {Map<string, number>} */
+  const at = new Map();
+  for (const p of r.published('order-events')) {
+    const id = /** @type {any} */ (p.value)?.orderId;
+    if (typeof id === 'string' && !at.has(id)) at.set(id, p.t);
+  }
+  return at;
+}
+
+/** A publishedAt as ms since the epoch, whatever its form (ISO string or a number of ms). @param {unknown} v */
+function instant(v) {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)) return Date.parse(v);
+  return NaN;
+}
+
 module.exports = [
   {
     id: 'fraud-gets-big-orders',
@@ -100,6 +124,38 @@ module.exports = [
     },
   },
   {
+    id: 'publishes-every-event',
+    title: 'The order service publishes every event that comes in, once',
+    hint: 'Publish everything once: choosing who gets what is the subscriptions\' job (their filter policies), not the publisher\'s.',
+    section: 'subscriptions',
+    /** @param {any} r */
+    run(r) {
+      const incoming = r.where('request', 'orders').map((/** @type {any} */ q) => `order-${q.detail?.seq}`);
+      /** @type {Map<string, number>} */
+      const count = new Map();
+      for (const p of r.published('order-events')) {
+        const id = /** @type {any} */ (p.value)?.orderId;
+        if (typeof id === 'string') count.set(id, (count.get(id) ?? 0) + 1);
+      }
+      const missing = incoming.filter((id) => !count.has(id));
+      const twice = incoming.filter((id) => (count.get(id) ?? 0) > 1);
+      const failed = r.where('failed', 'order-service');
+      const pass = incoming.length > 0 && missing.length === 0 && twice.length === 0;
+      return {
+        pass,
+        expected: `${incoming.length} events published on order-events, one per event the order service received`,
+        actual: `${incoming.length - missing.length} of ${incoming.length} published${missing.length ? ` (never: ${some(missing)})` : ''}${twice.length ? `; ${twice.length} more than once` : ''}${failed.length ? `; order-service failed ${failed.length} times (first: ${String(failed[0].detail?.error)})` : ''}`,
+        message: pass
+          ? 'Every event was published once; the subscriptions choose.'
+          : missing.length && !failed.length
+            ? `${missing.length} of ${incoming.length} events came in but were never published (e.g. ${missing[0]}): the publisher filtered at the source. Subscribers that want them (the audit log, analytics, any future one) never see them; publish every event and let filter policies choose.`
+            : missing.length
+              ? `${missing.length} events were never published: the order service failed (${String(failed[0].detail?.error)}).`
+              : `${twice.length} events were published more than once (e.g. ${twice[0]}): every subscription gets each copy.`,
+      };
+    },
+  },
+  {
     id: 'analytics-records-everything',
     title: 'Analytics records every event, with the time the topic published it',
     hint: 'Without raw delivery a subscriber does not get your message as you published it. Log one body and look.',
@@ -108,9 +164,16 @@ module.exports = [
     run(r) {
       const events = published(r);
       const rows = r.table('order-analytics');
+      const times = publishTimes(r);
+      /** Rows whose publishedAt is not the moment the topic published the event. */
+      const offTime = [];
       const good = rows.filter((/** @type {any} */ row) => {
         const e = events.get(row.orderId);
-        return e && row.eventType === e.eventType && row.amount === e.amount && typeof row.publishedAt === 'string' && /^\d{4}-\d\d-\d\dT/.test(row.publishedAt);
+        if (!e || row.eventType !== e.eventType || row.amount !== e.amount) return false;
+        const t = times.get(row.orderId);
+        const ok = t !== undefined && instant(row.publishedAt) === EPOCH_MS + t;
+        if (!ok && !Number.isNaN(instant(row.publishedAt)) && t !== undefined) offTime.push({ id: row.orderId, got: row.publishedAt, want: new Date(EPOCH_MS + t).toISOString() });
+        return ok;
       });
       const envelopes = r.where('sent', 'analytics-events').length;
       const dlq = r.summary.queues['analytics-dlq'].sent;
@@ -125,7 +188,9 @@ module.exports = [
             ? 'Nothing was published on order-events.'
             : rows.length === 0 && failed > 0
               ? 'Analytics failed on every message (and they ended in the dead-letter queue): with raw delivery off, the body is the SNS envelope — the order event is the JSON string in its Message field.'
-              : 'Analytics rows are missing or wrong: each needs orderId, eventType, amount from the event and publishedAt from the envelope.',
+              : offTime.length
+                ? `${offTime.length} rows have a publishedAt that is not when the topic published the event: e.g. ${offTime[0].id} has ${JSON.stringify(offTime[0].got)}, published at ${offTime[0].want}. Take it from the envelope's Timestamp, not from the clock when analytics runs (that is the receive time).`
+                : 'Analytics rows are missing or wrong: each needs orderId, eventType, amount from the event and publishedAt from the envelope.',
       };
     },
   },
