@@ -66,6 +66,25 @@ module.exports = [
       const split = [...parts].filter(([, s]) => s.size > 1);
       const keys = new Set(records.map((rec) => rec.key ?? '(no key)'));
       const used = new Set(records.map((rec) => rec.partition)).size;
+      // The key must name the customer (any spelling): one key shared by several customers puts
+      // them all in one partition — in order, but read by one consumer while the others idle.
+      /** @type {Map<string, Set<string>>} */
+      const customersOf = new Map();
+      for (const rec of records) {
+        if (rec.key === undefined || !rec.tx || typeof rec.tx.customerId !== 'string') continue;
+        customersOf.set(rec.key, (customersOf.get(rec.key) ?? new Set()).add(rec.tx.customerId));
+      }
+      const shared = [...customersOf].filter(([, c]) => c.size > 1).sort((a, b) => b[1].size - a[1].size);
+      if (split.length === 0 && shared.length) {
+        const [key, customers] = shared[0];
+        const inPartitions = new Set(records.filter((rec) => rec.key === key).map((rec) => rec.partition));
+        return {
+          pass: false,
+          expected: 'every customer in exactly one partition, keyed by the customer (one key per customer)',
+          actual: `${records.length} records, ${keys.size} distinct keys; key ${JSON.stringify(key)} carries ${customers.size} customers (${some([...customers], 4)}), all in partition ${[...inPartitions].join(', ')}; ${used} of ${r.sim.streams.get('wallet-events').partitions} partitions used`,
+          message: `The key ${JSON.stringify(key)} is shared by ${customers.size} customers, so their records all land in one partition: order holds, but partitions are how a stream scales, and ${r.sim.streams.get('wallet-events').partitions - used} of them stay empty while one consumer reads everything. Key each record by its customer.`,
+        };
+      }
       return {
         pass: records.length > 0 && parts.size > 0 && split.length === 0,
         expected: 'every customer in exactly one partition',
