@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Executor } from '../engine/executor';
 import { checkLesson, type LessonRunResult } from '../lessons/checker';
+import { checkOverSeeds, seedVerdict } from '../lessons/seeds';
 import { loadChecks } from '../lessons/checkList';
 import { exerciseFileFor, fileVariants } from '../lessons/exerciseFiles';
 import { formatTime } from '../lessons/checks';
@@ -157,26 +158,31 @@ export function prepareHandlerDir(lesson: Lesson, handlers: string[], cwd: strin
   return { dir, allow, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Run a lesson's checks on the learner's files, with the sandbox executor. */
-export function runLessonChecks(lesson: Lesson, handlerDir: string, sandbox: (rootDir: string) => Executor & { dispose(): void }, seed?: number): LessonRunResult {
-  const executors: Array<{ dispose(): void }> = [];
-  try {
-    return checkLesson(
-      lesson,
-      handlerDir,
-      (dir) => {
-        const executor = sandbox(dir);
-        executors.push(executor);
-        // Compiled as the runs will be: in this folder, with the folders the executor allows.
-        const sandboxed = executor as Partial<Pick<IsolateExecutor, 'compileProblems'>>;
-        const compile = (handler: string) => sandboxed.compileProblems?.(handler) ?? compileProblems(path.resolve(dir, handler.split('#')[0]!));
-        return { executor, compile };
-      },
-      { seed },
-    );
-  } finally {
-    for (const e of executors) e.dispose();
-  }
+/**
+ * Run a lesson's checks on the learner's files, with the sandbox executor, over `seeds` seeds from
+ * `seed` (default: the lesson's own) on, stopping at the first seed that fails.
+ */
+export function runLessonChecks(lesson: Lesson, handlerDir: string, sandbox: (rootDir: string) => Executor & { dispose(): void }, options: { seed?: number; seeds?: number } = {}): LessonRunResult {
+  return checkOverSeeds(options.seeds ?? 1, options.seed, (seed) => {
+    const executors: Array<{ dispose(): void }> = [];
+    try {
+      return checkLesson(
+        lesson,
+        handlerDir,
+        (dir) => {
+          const executor = sandbox(dir);
+          executors.push(executor);
+          // Compiled as the runs will be: in this folder, with the folders the executor allows.
+          const sandboxed = executor as Partial<Pick<IsolateExecutor, 'compileProblems'>>;
+          const compile = (handler: string) => sandboxed.compileProblems?.(handler) ?? compileProblems(path.resolve(dir, handler.split('#')[0]!));
+          return { executor, compile };
+        },
+        { seed },
+      );
+    } finally {
+      for (const e of executors) e.dispose();
+    }
+  });
 }
 
 /** ✓/✗ per check, expected/actual/hint under each failure, then a summary line. */
@@ -189,6 +195,8 @@ export function formatCheckResult(lesson: Lesson, result: LessonRunResult): stri
     else lines.push(`The exercise could not run: ${e.message}${at ? ` (${at})` : ''}`, '');
     return lines.join('\n') + '\n';
   }
+  const seeds = seedVerdict(result);
+  if (result.failedSeed !== undefined && seeds) lines.push(`${seeds[0].toUpperCase()}${seeds.slice(1)}.`, '');
   for (const o of result.outcomes) {
     lines.push(`  ${o.pass ? '✓' : '✗'} ${o.id}: ${o.title}`);
     if (o.pass || result.error) continue;
@@ -204,7 +212,8 @@ export function formatCheckResult(lesson: Lesson, result: LessonRunResult): stri
   }
   const passed = result.outcomes.filter((o) => o.pass).length;
   const total = result.outcomes.length;
-  lines.push('', `${passed === total ? 'All' : `${passed} of`} ${total} checks passed (${(result.wallMs / 1000).toFixed(1)} s)`);
+  const onSeeds = result.failedSeed !== undefined ? ` on seed ${result.failedSeed} — replay with --seed ${result.failedSeed}` : seeds ? ` — ${seeds}` : '';
+  lines.push('', `${passed === total ? 'All' : `${passed} of`} ${total} checks passed${onSeeds} (${(result.wallMs / 1000).toFixed(1)} s)`);
   return lines.join('\n') + '\n';
 }
 

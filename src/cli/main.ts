@@ -3,7 +3,7 @@
  *
  *   serverless-lab simulate <scenario.json> [--seed N] [--until 15m] [--json] [--trace out.jsonl] [--executor sandbox|inprocess]
  *   serverless-lab lessons [--json] [--lessons <dir>]
- *   serverless-lab check <lesson> [--handler <file>]… [--json] [--seed N] [--lessons <dir>]
+ *   serverless-lab check <lesson> [--handler <file>]… [--json] [--seed N] [--seeds N] [--lessons <dir>]
  *   serverless-lab export <lesson|scenario.json|playground> --out <dir> [--solution] [--handler <file>]… [--journal <file>] [--force]
  *
  * Exit codes: 0 success (simulate: it ran, whatever was lost — the summary says so; check: every
@@ -19,6 +19,7 @@ import { InProcessExecutor, type Executor } from '../engine/executor';
 import { formatProblem, parseHandlerRef, validateScenario, type ScenarioProblem } from '../engine/scenario';
 import { Simulation, type HandlerResolver } from '../engine/simulation';
 import { toJsonLine, type TraceRecord } from '../engine/trace';
+import { DEFAULT_CHECK_SEEDS, MAX_CHECK_SEEDS } from '../lessons/seeds';
 import type { IsolateExecutor } from '../sandbox/isolateExecutor';
 import { checkHandlers, createHandlerResolver } from './handlers';
 import { UsageError, type Io } from './io';
@@ -77,7 +78,7 @@ ${LESSONS_HELP}
   },
   check: {
     positionals: ['lesson'],
-    flags: { '--handler': 'list', '--json': 'switch', '--seed': 'value', '--lessons': 'value' },
+    flags: { '--handler': 'list', '--json': 'switch', '--seed': 'value', '--seeds': 'value', '--lessons': 'value' },
     help: `Usage: serverless-lab check <lesson> [options]
 
 Run a lesson's checks — the same as "Run Checks" in the editor — on your handler files.
@@ -88,8 +89,14 @@ directory; each --handler file replaces the exercise file with the same name.
 Options:
   --handler <file>     one of your files (repeat for several); e.g. --handler producer.ts
 ${JSON_HELP} (the whole check result)
-${SEED_HELP} (default: the lesson's)
+${SEED_HELP}: run on this seed only (replay a failure),
+                       or the first of --seeds
+  --seeds <N>          run on N seeds, 1…${MAX_CHECK_SEEDS}, from the lesson's seed (or --seed) on, and
+                       report the first seed that fails (default: ${DEFAULT_CHECK_SEEDS}; with --seed alone: 1)
 ${LESSONS_HELP}
+
+A race between invocations shows up on some seeds only: the checks pass when they pass on every
+seed, and a failure names its seed ("fails on seed 3 — replay with --seed 3").
 
 Exit code: 0 every check passed, 1 a check failed, 2 bad usage or missing files.
 `,
@@ -148,6 +155,8 @@ export interface Args {
   topic?: CommandName;
   positionals: string[];
   seed?: number;
+  /** `check`: how many seeds to run the checks on. */
+  seeds?: number;
   untilMs?: number;
   json: boolean;
   trace?: string;
@@ -215,6 +224,10 @@ function applyValue(args: Args, flag: string, v: string): void {
     case '--seed':
       if (!/^\d+$/.test(v) || Number(v) > 4294967295) throw new UsageError(`--seed: expected an integer between 0 and 4294967295, got ${JSON.stringify(v)}`);
       args.seed = Number(v);
+      return;
+    case '--seeds':
+      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > MAX_CHECK_SEEDS) throw new UsageError(`--seeds: expected an integer between 1 and ${MAX_CHECK_SEEDS}, got ${JSON.stringify(v)}`);
+      args.seeds = Number(v);
       return;
     case '--until':
       args.untilMs = parseDuration(v);
@@ -295,7 +308,9 @@ function check(args: Args, io: Io): number {
   if (!lesson.exercise) throw new UsageError(`lesson ${lesson.id} has no exercise to check (it is a reading lesson)`);
   const { dir, allow, cleanup } = prepareHandlerDir(lesson, args.handlers, process.cwd());
   try {
-    const result = runLessonChecks(lesson, dir, (root) => createSandbox(root, allow), args.seed);
+    // --seed alone replays one run; otherwise the checks run on several seeds.
+    const seeds = args.seeds ?? (args.seed !== undefined ? 1 : DEFAULT_CHECK_SEEDS);
+    const result = runLessonChecks(lesson, dir, (root) => createSandbox(root, allow), { seed: args.seed, seeds });
     io.out(args.json ? JSON.stringify(result, null, 2) + '\n' : formatCheckResult(lesson, result));
     return checkExitCode(result);
   } finally {

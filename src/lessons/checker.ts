@@ -52,6 +52,12 @@ export interface LessonRunResult {
   logs?: LogLine[];
   /** Log lines past `MAX_LOG_LINES` (counted, not kept). */
   logsDropped?: number;
+  /** The seed of this run (unset when the exercise could not be set up). */
+  seed?: number;
+  /** Over several seeds (`checkOverSeeds`): every seed run, in order; the last is this result's. */
+  seedsRun?: number[];
+  /** Over several seeds: the first seed whose run failed a check (the one this result reports). */
+  failedSeed?: number;
 }
 
 /** One line a handler logged: virtual time (ms), the function, the invocation (request) id, the text. */
@@ -119,6 +125,7 @@ export function checkLesson(lesson: Lesson, handlerDir: string, factory: Executo
   const scenario = { ...declared, functions: retargetHandlers(declared.functions, handlerDir, lesson.exercise.files) };
 
   let sim: Simulation;
+  let seed: number | undefined;
   try {
     const { executor, handlers, compile } = factory(handlerDir);
     if (compile) {
@@ -131,12 +138,13 @@ export function checkLesson(lesson: Lesson, handlerDir: string, factory: Executo
       }
     }
     sim = new Simulation(scenario, { seed: options.seed ?? lesson.exercise.seed, executor, handlers, records: { mode: 'all' } });
+    seed = sim.seed;
     sim.run();
   } catch (err) {
     if (err instanceof ScenarioError) return failAll(err.message);
     const e = err as Error & { file?: string; line?: number; column?: number; location?: { file: string; line: number; column: number } };
     const loc = e.location ?? (e.file ? { file: e.file, line: e.line ?? 1, column: e.column ?? 1 } : undefined);
-    return failAll(`your handler could not run: ${e.message}`, loc ? { kind: 'run', file: loc.file, line: loc.line, column: loc.column } : { kind: 'run' });
+    return { ...failAll(`your handler could not run: ${e.message}`, loc ? { kind: 'run', file: loc.file, line: loc.line, column: loc.column } : { kind: 'run' }), seed };
   }
 
   const view = new RunView(sim);
@@ -149,7 +157,7 @@ export function checkLesson(lesson: Lesson, handlerDir: string, factory: Executo
     }
   });
   const logs = logLines(view.records);
-  return { lessonId: lesson.id, outcomes, summary: view.summary, handlerErrors: handlerErrors(view), wallMs: Date.now() - started, logs: logs.lines, logsDropped: logs.dropped };
+  return { lessonId: lesson.id, outcomes, summary: view.summary, handlerErrors: handlerErrors(view), wallMs: Date.now() - started, logs: logs.lines, logsDropped: logs.dropped, seed: sim.seed };
 }
 
 /** Failed invocations grouped by the source location the sandbox mapped them to. */

@@ -88,6 +88,9 @@ export function pageResult(result: LessonRunResult, relative: (file: string) => 
     }
     return { status: 'error', headline: `The exercise could not run: ${e.message}${file ? ` (${where(file, e.line, e.column)})` : ''}. No check ran.`, passed: 0, total, checks, error, logs, logsDropped };
   }
-  if (total > 0 && passed === total) return { status: 'passed', headline: `Every check passes (${passed}/${total}). Lesson done!`, passed, total, checks, logs, logsDropped };
-  return { status: 'failed', headline: `${passed} of ${total} checks pass. ${total - passed === 1 ? 'One fails' : `${total - passed} fail`}: each says what was expected and what your run did.`, passed, total, checks, logs, logsDropped };
+  const ran = result.seedsRun?.length ?? 0;
+  if (total > 0 && passed === total) return { status: 'passed', headline: `Every check passes (${passed}/${total})${ran > 1 ? ` on ${ran} seeds` : ''}. Lesson done!`, passed, total, checks, logs, logsDropped };
+  // Over several seeds, the run shown is the first that failed: say which, and how to replay it.
+  const seed = result.failedSeed !== undefined && ran > 1 ? ` This is seed ${result.failedSeed}, after ${ran - 1} that passed: replay exactly this run with serverless-lab check ${result.lessonId} --seed ${result.failedSeed}.` : '';
+  return { status: 'failed', headline: `${passed} of ${total} checks pass. ${total - passed === 1 ? 'One fails' : `${total - passed} fail`}: each says what was expected and what your run did.${seed}`, passed, total, checks, logs, logsDropped };
 }

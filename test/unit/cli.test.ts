@@ -61,6 +61,9 @@ describe('serverless-lab CLI', function () {
       ['simulate', join(examples, 'nope.json')],
       ['check'],
       ['check', 'streams', '--handler'],
+      ['check', 'streams', '--seeds', '0'],
+      ['check', 'streams', '--seeds', '101'],
+      ['check', 'streams', '--seeds', 'many'],
       ['lessons', '--lessons', tmpdir()],
     ]) {
       const r = run(argv);
@@ -76,7 +79,7 @@ describe('serverless-lab CLI', function () {
     assert.equal(sim.err, 'serverless-lab: simulate: unknown option --wat (options: --seed, --until, --json, --trace, --executor; see serverless-lab simulate --help)\n');
     const check = run(['check', 'streams', '--trace', 'x']);
     assert.equal(check.code, 2);
-    assert.match(check.err, /check: unknown option --trace \(options: --handler, --json, --seed, --lessons;/);
+    assert.match(check.err, /check: unknown option --trace \(options: --handler, --json, --seed, --seeds, --lessons;/);
     assert.match(run(['lessons', '--seed', '3']).err, /lessons: unknown option --seed/);
   });
 
@@ -411,6 +414,91 @@ export const handler = () => {
       writeFileSync(join(empty, 'consumer.ts'), 'export const handler = () => 1;\n');
       const other = run(['check', 'streams', '--handler', join(empty, 'consumer.ts')]);
       assert.match(other.err, /consumer\.ts is not a file of this exercise \(lesson streams expects producer\.ts, projector\.ts\)/);
+    });
+
+    describe('over several seeds', () => {
+      /**
+       * A lesson whose verdict depends on the seed: the handler fails when the first Math.random() of
+       * its environment (seeded from the scenario seed) is below `p` — as a race would, on some seeds only.
+       */
+      function coinLesson(p: number): { lessons: string; workspace: string } {
+        const lessons = mkdtempSync(join(tmpdir(), 'slab-coin-lessons-'));
+        writeFileSync(join(lessons, 'sections.json'), JSON.stringify([{ id: 'luck', title: 'Luck' }]));
+        const dir = join(lessons, '01-coin');
+        mkdirSync(join(dir, 'starter'), { recursive: true });
+        mkdirSync(join(dir, 'solution'));
+        writeFileSync(join(dir, 'lesson.json'), JSON.stringify({ id: 'coin', title: 'Coin', section: 'luck', order: 1, summary: 'A flaky handler.', page: 'page.md', exercise: { scenario: 'scenario.json', files: ['handler.ts'], checks: 'checks.js', hints: ['Never fail.'] } }));
+        writeFileSync(join(dir, 'page.md'), '# Coin\n\n## Never fail\n\nEvery invocation succeeds.\n');
+        writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ name: 'coin', seed: 1, durationS: 2, functions: [{ name: 'coin', handler: 'handler.ts' }], traffic: [{ name: 't', target: { function: 'coin' }, ratePerSecond: 1, durationS: 1 }] }));
+        writeFileSync(
+          join(dir, 'checks.js'),
+          `module.exports = [{ id: 'never-fails', title: 'No invocation fails', hint: 'Never fail.', section: 'never-fail',
+  run: (r) => { const failed = r.where('failed').length; return { pass: failed === 0, expected: 'no failed invocation', actual: failed + ' failed', message: failed ? 'an invocation failed' : 'ok' }; } }];\n`,
+        );
+        const flaky = `export const handler = () => { const x = Math.random(); if (x < ${p}) throw new Error('unlucky: ' + x); return x; };\n`;
+        for (const v of ['starter', 'solution']) writeFileSync(join(dir, v, 'handler.ts'), flaky);
+        const workspace = mkdtempSync(join(tmpdir(), 'slab-coin-ws-'));
+        mkdirSync(join(workspace, 'serverless-lab', 'coin'), { recursive: true });
+        writeFileSync(join(workspace, 'serverless-lab', 'coin', 'handler.ts'), flaky);
+        return { lessons, workspace };
+      }
+      /** Run the CLI in `cwd` (where ./serverless-lab/<lesson>/ is). */
+      function runIn(cwd: string, argv: string[]) {
+        const before = process.cwd();
+        process.chdir(cwd);
+        try {
+          return run(argv);
+        } finally {
+          process.chdir(before);
+        }
+      }
+
+      it('a check that fails on some seeds only is found, reported with its seed, and replayed with --seed', () => {
+        const { lessons, workspace } = coinLesson(0.22);
+        const verdicts = Array.from({ length: 12 }, (_, i) => {
+          const r = runIn(workspace, ['check', 'coin', '--lessons', lessons, '--seed', String(i + 1), '--json']);
+          assert.ok(r.code === 0 || r.code === 1, r.err);
+          const result = JSON.parse(r.out);
+          assert.deepEqual(result.seedsRun, [i + 1], '--seed alone runs that seed only');
+          return r.code === 0;
+        });
+        const firstFail = verdicts.indexOf(false) + 1;
+        // The fixture: seed 1 passes, a later one fails (a race shows up on some seeds only).
+        assert.ok(verdicts[0] && firstFail > 1, `verdicts by seed: ${verdicts}`);
+        const sweep = runIn(workspace, ['check', 'coin', '--lessons', lessons, '--seeds', '12']);
+        assert.equal(sweep.code, 1);
+        assert.ok(sweep.out.includes(`Fails on seed ${firstFail} — replay with --seed ${firstFail} (passed on seed${firstFail > 2 ? 's 1–' : ' '}${firstFail - 1}).`), sweep.out);
+        assert.match(sweep.out, new RegExp(`^0 of 1 checks passed on seed ${firstFail} — replay with --seed ${firstFail} \\(`, 'm'));
+        assert.match(sweep.out, /unlucky: 0\.\d+/);
+        const json = JSON.parse(runIn(workspace, ['check', 'coin', '--lessons', lessons, '--seeds', '12', '--json']).out);
+        assert.equal(json.failedSeed, firstFail);
+        assert.equal(json.seed, firstFail);
+        assert.deepEqual(json.seedsRun, Array.from({ length: firstFail }, (_, i) => i + 1));
+        // Replaying the seed gives the same failure, byte for byte apart from the wall time.
+        const replay = JSON.parse(runIn(workspace, ['check', 'coin', '--lessons', lessons, '--seed', String(firstFail), '--json']).out);
+        assert.deepEqual({ ...replay.outcomes[0] }, json.outcomes[0]);
+        assert.deepEqual(replay.logs, json.logs);
+        // Fewer seeds than the first failing one: it passes, and says on which seeds.
+        const short = runIn(workspace, ['check', 'coin', '--lessons', lessons, '--seeds', String(firstFail - 1)]);
+        assert.equal(short.code, 0, short.out);
+        assert.match(short.out, new RegExp(`^All 1 checks passed — passes on ${firstFail - 1 === 1 ? 'seed 1' : `${firstFail - 1} seeds \\(1–${firstFail - 1}\\)`} \\(`, 'm'));
+        // --seed with --seeds: the sweep starts there.
+        const from = JSON.parse(runIn(workspace, ['check', 'coin', '--lessons', lessons, '--seed', String(firstFail + 1), '--seeds', '2', '--json']).out);
+        assert.equal(from.seedsRun[0], firstFail + 1);
+      });
+
+      it('by default the checks run on 5 seeds; a handler that never fails passes on every one', () => {
+        const { lessons, workspace } = coinLesson(0);
+        const r = runIn(workspace, ['check', 'coin', '--lessons', lessons]);
+        assert.equal(r.code, 0, r.out + r.err);
+        assert.match(r.out, /^All 1 checks passed — passes on 5 seeds \(1–5\) \(/m);
+        assert.deepEqual(JSON.parse(runIn(workspace, ['check', 'coin', '--lessons', lessons, '--json']).out).seedsRun, [1, 2, 3, 4, 5]);
+        // Code that does not compile fails once, on no particular seed.
+        writeFileSync(join(workspace, 'serverless-lab', 'coin', 'handler.ts'), 'export const handler = () => {\n');
+        const broken = JSON.parse(runIn(workspace, ['check', 'coin', '--lessons', lessons, '--json']).out);
+        assert.equal(broken.error.kind, 'compile');
+        assert.equal(broken.failedSeed, undefined);
+      });
     });
 
     it("uses ./serverless-lab/<lesson-id>/ (the editor's folder), else the current directory", () => {

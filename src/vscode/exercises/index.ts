@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { loadChecks } from '../../lessons/checkList';
 import { fileVariants } from '../../lessons/exerciseFiles';
 import type { LessonRunResult } from '../../lessons/checker';
+import { checkOverSeedsAsync, DEFAULT_CHECK_SEEDS, MAX_CHECK_SEEDS, seedVerdict } from '../../lessons/seeds';
 import type { Lesson } from '../../lessons/model';
 import { formatTime } from '../../lessons/checks';
 import { pageResult, where } from '../../lessons/pageState';
@@ -28,6 +29,12 @@ export interface ExercisesFeature {
 }
 
 const HINTS_KEY = 'serverlessLab.hintsShown';
+
+/** The `serverlessLab.checks.seeds` setting, kept within 1…MAX_CHECK_SEEDS (an invalid value means the default). */
+function checkSeeds(): number {
+  const value = vscode.workspace.getConfiguration('serverlessLab.checks').get<unknown>('seeds', DEFAULT_CHECK_SEEDS);
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? Math.min(value, MAX_CHECK_SEEDS) : DEFAULT_CHECK_SEEDS;
+}
 
 export function registerExercises(context: vscode.ExtensionContext, lessons: LessonsFeature, runtime: RuntimeFeature, output: vscode.LogOutputChannel): ExercisesFeature {
   const controller = vscode.tests.createTestController('serverlessLab.checks', 'Serverless Lab');
@@ -158,8 +165,9 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
       if (!item) continue;
       if (outcome.pass) run.passed(item, result.wallMs);
       else {
+        const seed = result.failedSeed !== undefined ? `\n\nFails on seed ${result.failedSeed}: replay it with \`serverless-lab check ${lesson.id} --seed ${result.failedSeed}\`.` : '';
         const text = new vscode.MarkdownString(
-          `**${outcome.message}**\n\nExpected: ${outcome.expected}\n\nActual: ${outcome.actual}\n\nHint: ${outcome.hint}\n\n[Show another hint](command:serverlessLab.showHint?${encodeURIComponent(JSON.stringify([lesson.id]))})`,
+          `**${outcome.message}**${seed}\n\nExpected: ${outcome.expected}\n\nActual: ${outcome.actual}\n\nHint: ${outcome.hint}\n\n[Show another hint](command:serverlessLab.showHint?${encodeURIComponent(JSON.stringify([lesson.id]))})`,
         );
         text.isTrusted = { enabledCommands: ['serverlessLab.showHint'] };
         const message = new vscode.TestMessage(text);
@@ -173,7 +181,10 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
     }
     const allPass = result.outcomes.length > 0 && result.outcomes.every((o) => o.pass);
     if (allPass) run.passed(lessonItem, result.wallMs);
-    else run.failed(lessonItem, new vscode.TestMessage(`${result.outcomes.filter((o) => !o.pass).length} of ${result.outcomes.length} checks failed`), result.wallMs);
+    else {
+      const onSeed = result.failedSeed !== undefined ? ` on seed ${result.failedSeed} (replay: serverless-lab check ${lesson.id} --seed ${result.failedSeed})` : '';
+      run.failed(lessonItem, new vscode.TestMessage(`${result.outcomes.filter((o) => !o.pass).length} of ${result.outcomes.length} checks failed${onSeed}`), result.wallMs);
+    }
   };
 
   const updateDiagnostics = (lesson: Lesson, result: LessonRunResult) => {
@@ -216,7 +227,10 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
     let result: LessonRunResult;
     try {
       const rt = await runtime.get();
-      result = await rt.request<LessonRunResult>({ type: 'check', lessonDir: lesson.dir, handlerDir: dir });
+      // One runtime request per seed (each within its deadline), stopping at the first that fails.
+      result = await checkOverSeedsAsync(checkSeeds(), undefined, (seed) =>
+        rt.request<LessonRunResult>({ type: 'check', lessonDir: lesson.dir, handlerDir: dir, ...(seed !== undefined ? { seed } : {}) }),
+      );
     } catch (err) {
       lessons.panel.setRun(lesson.id, { status: 'error', headline: `The checks could not run: ${(err as Error).message}`, passed: 0, total: 0, checks: [], logs: [], logsDropped: 0 });
       throw err;
@@ -225,7 +239,8 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
     if (result.error?.file) lastError.set(lesson.id, new vscode.Location(vscode.Uri.file(result.error.file), new vscode.Position(Math.max(0, (result.error.line ?? 1) - 1), Math.max(0, (result.error.column ?? 1) - 1))));
     else lastError.delete(lesson.id);
     if (run) report(run, lesson, result);
-    output.info(`checks for ${lesson.id}: ${result.outcomes.filter((o) => o.pass).length}/${result.outcomes.length} passed in ${result.wallMs} ms`);
+    const seeds = seedVerdict(result);
+    output.info(`checks for ${lesson.id}: ${result.outcomes.filter((o) => o.pass).length}/${result.outcomes.length} passed in ${result.wallMs} ms${seeds ? ` (${seeds})` : ''}`);
     const wasDone = lessons.progress.isDone(lesson.id);
     await lessons.progress.recordChecks(lesson.id, result.error ? [] : result.outcomes);
     lessons.panel.setRun(lesson.id, pageResult(result, relative));
