@@ -40,7 +40,8 @@ export function diagramHtml(cspSource: string, nonce: string, scriptUri: string,
     <vscode-button id="sl-step" class="sl-player-control" secondary aria-label="Step one event">Step</vscode-button>
     <label class="sl-field sl-player-control">Speed
       <vscode-single-select id="sl-speed" aria-label="Speed">
-        <vscode-option value="1x" selected>1×</vscode-option>
+        <vscode-option value="fit" selected>fit (whole run ≈ 25 s)</vscode-option>
+        <vscode-option value="1x">1×</vscode-option>
         <vscode-option value="10x">10×</vscode-option>
         <vscode-option value="max">max</vscode-option>
       </vscode-single-select>

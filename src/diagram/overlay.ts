@@ -68,6 +68,12 @@ export interface SeriesPoint {
   throttles: number;
   /** Cumulative estimated cost (USD) at the end of the bucket. */
   cost: number;
+  /** Cumulative compute billed, in GB-seconds, at the end of the bucket (what lessons budget). */
+  gbSeconds?: number;
+  /** Write requests per second (accepted or refused for capacity) per table, over the bucket. */
+  writesPerS?: Record<string, number>;
+  /** Consumer lag per stream (records behind, the group furthest back) at the end of the bucket. */
+  lag?: Record<string, number>;
 }
 
 export interface Series {
@@ -108,7 +114,7 @@ export interface OverlayOptions {
 /** Which counters each kind shows, in order. */
 export const COUNTERS: Record<NodeKind, readonly string[]> = {
   gateway: ['requests', 'inFlight', 'errors'],
-  function: ['concurrency', 'envs', 'warm', 'coldStarts', 'invocations', 'errors', 'throttles', 'retries', 'deadLettered', 'costMicroUsd'],
+  function: ['concurrency', 'envs', 'warm', 'coldStarts', 'invocations', 'errors', 'throttles', 'retries', 'deadLettered', 'gbSeconds', 'costMicroUsd'],
   queue: ['depth', 'inFlight', 'delayed', 'sent', 'deleted', 'deadLettered', 'expired'],
   'fifo-queue': ['depth', 'inFlight', 'delayed', 'sent', 'deleted', 'deduplicated', 'deadLettered', 'expired'],
   dlq: ['depth', 'inFlight', 'sent', 'deleted', 'expired'],
@@ -142,6 +148,8 @@ class NodeAcc {
   readonly running = new Set<string>();
   readonly envs = new Set<string>();
   peakInBucket = 0;
+  /** Table write requests (accepted or refused) in the open bucket. */
+  writesInBucket = 0;
   // topics / buses: pending retries per (message, endpoint)
   readonly retrying = new Set<string>();
   // gateways / legacy
@@ -199,6 +207,7 @@ export class OverlayModel {
   private bucketMs: number;
   private bucketStart: number | undefined;
   private bucketColdStarts = 0;
+  private gbSeconds = 0;
   private bucketThrottles = 0;
   private readonly points: SeriesPoint[] = [];
   private pendingPoints: SeriesPoint[] = [];
@@ -396,14 +405,21 @@ export class OverlayModel {
   private closeBucket(): void {
     const queueDepth: Record<string, number> = {};
     const concurrency: Record<string, number> = {};
+    const writesPerS: Record<string, number> = {};
+    const lag: Record<string, number> = {};
     for (const n of this.nodes.values()) {
       if (QUEUE_KINDS.has(n.kind)) queueDepth[n.id] = n.messages.size;
       else if (n.kind === 'function') {
         concurrency[n.id] = Math.max(n.peakInBucket, n.running.size);
         n.peakInBucket = n.running.size;
+      } else if (n.kind === 'table') {
+        writesPerS[n.id] = n.writesInBucket / (this.bucketMs / 1000);
+        n.writesInBucket = 0;
+      } else if (n.kind === 'stream') {
+        lag[n.id] = this.partitionsOf(n).reduce((sum, p) => sum + p.lag, 0);
       }
     }
-    const point: SeriesPoint = { t: this.bucketStart!, queueDepth, concurrency, coldStarts: this.bucketColdStarts, throttles: this.bucketThrottles, cost: this.cost };
+    const point: SeriesPoint = { t: this.bucketStart!, queueDepth, concurrency, coldStarts: this.bucketColdStarts, throttles: this.bucketThrottles, cost: this.cost, gbSeconds: this.gbSeconds, writesPerS, lag };
     this.bucketColdStarts = 0;
     this.bucketThrottles = 0;
     this.points.push(point);
@@ -423,7 +439,9 @@ export class OverlayModel {
       }
       const concurrency: Record<string, number> = {};
       for (const k of Object.keys(a.concurrency)) concurrency[k] = Math.max(a.concurrency[k], b.concurrency[k] ?? 0);
-      merged.push({ t: a.t, queueDepth: b.queueDepth, concurrency, coldStarts: a.coldStarts + b.coldStarts, throttles: a.throttles + b.throttles, cost: b.cost });
+      const writesPerS: Record<string, number> = {};
+      for (const k of Object.keys({ ...a.writesPerS, ...b.writesPerS })) writesPerS[k] = ((a.writesPerS?.[k] ?? 0) + (b.writesPerS?.[k] ?? 0)) / 2;
+      merged.push({ t: a.t, queueDepth: b.queueDepth, concurrency, coldStarts: a.coldStarts + b.coldStarts, throttles: a.throttles + b.throttles, cost: b.cost, gbSeconds: b.gbSeconds, writesPerS, lag: b.lag });
     }
     this.points.length = 0;
     this.points.push(...merged);
@@ -594,8 +612,11 @@ export class OverlayModel {
         if (n.kind === 'function') {
           n.running.delete(id);
           const ms = typeof d?.billedMs === 'number' ? d.billedMs : typeof d?.durationMs === 'number' ? Math.ceil(d.durationMs) : r.kind === 'timed-out' && typeof d?.timeoutMs === 'number' ? d.timeoutMs : 0;
-          const c = (ms / 1000) * (n.memoryMB / 1024) * PRICE_PER_GB_S;
+          const gbs = (ms / 1000) * (n.memoryMB / 1024);
+          const c = gbs * PRICE_PER_GB_S;
           this.cost += c;
+          this.gbSeconds += gbs;
+          n.inc('gbSeconds', gbs);
           n.inc('costMicroUsd', c * 1e6);
         } else if (n.kind === 'gateway' || n.kind === 'legacy') {
           n.open.delete(id);
@@ -623,9 +644,11 @@ export class OverlayModel {
         break;
       case 'written':
         n.inc('writes');
+        n.writesInBucket++;
         break;
       case 'overloaded':
         n.inc('overloaded');
+        n.writesInBucket++;
         n.lastThrottle = r.t;
         this.bucketThrottles++;
         break;

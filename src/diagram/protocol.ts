@@ -90,7 +90,8 @@ export type SelectionAnswer = NodeEventsMessage | JourneyMessage | SelectionErro
 
 export type HostToDiagram = TopologyMessage | UpdatesMessage | ResetMessage | PlayerMessage | ModeMessage | SelectionAnswer | ReportMessage;
 
-export type Speed = '1x' | '10x' | 'max';
+/** `fit`: the whole run in about 25 s, slower in bursts (src/diagram/pacing.ts); the rest are fixed factors. */
+export type Speed = 'fit' | '1x' | '10x' | 'max';
 
 export type ControlAction = 'play' | 'pause' | 'step' | 'speed' | 'seek';
 

@@ -10,6 +10,7 @@
  */
 import type { TraceRecord } from '../engine/trace';
 import { causeIds } from './overlay';
+import { seconds } from './words';
 import { escapeLabel } from './mermaid';
 
 export interface SequenceOptions {
@@ -73,7 +74,7 @@ export function journeyToSequence(records: readonly TraceRecord[], messageId: st
     if (steps >= maxSteps) break;
     steps++;
     const to = alias(r.resource);
-    const text = escapeLabel(`t=${r.t}ms ${describe(r)} ${r.id ?? ''}`.trim());
+    const text = escapeLabel(`at ${seconds(r.t)}: ${describe(r)} ${r.id ?? ''}`.trim());
     let from: string | undefined;
     if (r.cause !== undefined && ARRIVALS.has(r.kind)) {
       for (const c of causeIds(r.cause)) {

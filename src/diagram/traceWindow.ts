@@ -6,6 +6,7 @@
  * one message's journey drawn as a sequence diagram (see sequence.ts). Memory stays bounded however
  * long the run is: the oldest records fall out of the window.
  */
+import { counterName, counterValue, seconds } from './words';
 import type { TraceRecord } from '../engine/trace';
 import { journeyRecords, journeyToSequence } from './sequence';
 
@@ -31,11 +32,18 @@ function tail(name: string): string {
 }
 
 /** `key value, …` of a record's scalar details (objects are left out: they are payloads). */
-export function detailText(detail: Record<string, unknown> | undefined, maxChars = 160): string {
+export function detailText(detail: Record<string, unknown> | undefined, maxChars = 160, kind?: string): string {
   if (!detail) return '';
+  // What a handler logged is the line itself (arguments joined, non-strings as JSON).
+  if (kind === 'log' && Array.isArray(detail.args)) {
+    const line = detail.args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+    return line.length > maxChars ? `${line.slice(0, maxChars - 1)}…` : line;
+  }
   const bits: string[] = [];
   for (const [k, v] of Object.entries(detail)) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') bits.push(`${k} ${String(v)}`);
+    if (typeof v === 'number' && /[a-z]Ms$/.test(k)) bits.push(`${counterName(k.slice(0, -2))} ${seconds(v)}`);
+    else if (typeof v === 'number') bits.push(`${counterName(k)} ${counterValue(k, v)}`);
+    else if (typeof v === 'string' || typeof v === 'boolean') bits.push(`${counterName(k)} ${String(v)}`);
   }
   const text = bits.join(', ');
   return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
@@ -94,7 +102,7 @@ export class TraceWindow {
     for (let i = 1; i <= this.count && out.length < limit; i++) {
       const r = this.ring[(this.next - i + this.capacity) % this.capacity]!;
       if (!TraceWindow.touches(r, node)) continue;
-      const e: RecentEvent = { seq: r.seq, t: r.t, kind: r.kind, detail: detailText(r.detail) };
+      const e: RecentEvent = { seq: r.seq, t: r.t, kind: r.kind, detail: detailText(r.detail, 160, r.kind) };
       if (r.id !== undefined) e.id = r.id;
       if (r.resource !== node) e.at = r.resource;
       out.push(e);

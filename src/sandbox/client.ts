@@ -126,7 +126,7 @@ export class RuntimeClient extends EventEmitter<RuntimeClientEvents> {
     const child = this.child;
     if (!child) return Promise.reject(new RuntimeError('the runtime is not running'));
     const id = this.nextId++;
-    const deadline = this.options.deadlines?.[request.type] ?? (request.type === 'run' || request.type === 'check' ? 60_000 : DEFAULT_DEADLINE);
+    const deadline = this.options.deadlines?.[request.type] ?? (request.type === 'run' || request.type === 'check' || request.type === 'survey' ? 60_000 : DEFAULT_DEADLINE);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);

@@ -10,6 +10,8 @@ import type { PlaygroundCommand, PlaygroundQuery, PlaygroundSnapshot } from '../
 export type Request =
   | { type: 'ping' }
   | { type: 'load'; scenarioFile: string; seed?: number; handlerDir?: string }
+  /** Run a scenario once to its end on its own (src/engine/survey.ts), for the diagram; changes no state. */
+  | { type: 'survey'; scenarioFile: string; seed?: number; handlerDir?: string }
   | { type: 'run'; untilMs?: number }
   | { type: 'step'; events?: number }
   | { type: 'summary' }

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validateScenario, ScenarioError } from '../engine/scenario';
 import { Simulation } from '../engine/simulation';
+import { labelledTopology, surveyScenario, type Survey } from '../engine/survey';
 import type { TraceRecord } from '../engine/trace';
 import { checkLesson } from '../lessons/checker';
 import { loadCatalog } from '../lessons/loader';
@@ -70,6 +71,25 @@ function requireSim(): Simulation {
   return sim;
 }
 
+/**
+ * The survey of a scenario (same seed, same handlers, its own isolates), for the diagram: the
+ * topology with every resource the handlers call, labelled with rates, and the run's activity per
+ * second and last event. `null` for a run without an end.
+ */
+function survey(scenarioFile: string, seed: number | undefined, handlerDir: string | undefined): unknown {
+  const { scenario, problems } = validateScenario(JSON.parse(fs.readFileSync(scenarioFile, 'utf8')));
+  if (!scenario) throw new ScenarioError(problems);
+  const own = new IsolateExecutor({ rootDir: handlerDir ?? path.dirname(scenarioFile) });
+  try {
+    const probe = new Simulation(scenario, { seed, executor: own, records: { mode: 'none' } });
+    if (!Number.isFinite(probe.endMs)) return null;
+    const s: Survey = surveyScenario(scenario, { seed, executor: own });
+    return { topology: labelledTopology(scenario, s), activity: s.activity, lastMs: s.lastMs };
+  } finally {
+    own.dispose();
+  }
+}
+
 function load(scenarioFile: string, seed: number | undefined, handlerDir: string | undefined): unknown {
   let json: unknown;
   try {
@@ -80,7 +100,8 @@ function load(scenarioFile: string, seed: number | undefined, handlerDir: string
   const { scenario, problems } = validateScenario(json);
   if (!scenario) throw new ScenarioError(problems);
   executor?.dispose();
-  executor = new IsolateExecutor({ rootDir: handlerDir ?? path.dirname(scenarioFile) });
+  const rootDir = handlerDir ?? path.dirname(scenarioFile);
+  executor = new IsolateExecutor({ rootDir });
   const next = new Simulation(scenario, { seed, executor, records: { mode: 'window', size: 50_000 } });
   sim = next;
   next.ctx.trace.subscribe(scenarioTrace.add);
@@ -111,6 +132,8 @@ function handle(request: Request): unknown {
       return { pid: process.pid, node: process.version, abi: process.versions.modules };
     case 'load':
       return load(request.scenarioFile, request.seed, request.handlerDir);
+    case 'survey':
+      return survey(request.scenarioFile, request.seed, request.handlerDir);
     case 'run': {
       const s = requireSim();
       s.run(request.untilMs ?? s.endMs);

@@ -15,6 +15,8 @@ export interface RuntimeFeature {
   get(): Promise<RuntimeClient>;
   /** The Node the runtime uses (or would use), without starting it; throws NoMatchingNodeError. */
   resolveNode(): NodeCandidate;
+  /** Call `listener` once the runtime process is up (at once if it already is), before any request of it. */
+  onStart(listener: (client: RuntimeClient) => void): void;
 }
 
 const SETTING = 'runtime.nodePath';
@@ -75,6 +77,7 @@ export function registerRuntime(context: vscode.ExtensionContext, output: vscode
     void vscode.window.showInformationMessage(`Serverless Lab runs your handlers with Node ${info.version}: ${file}.`);
     return node;
   };
+  const startListeners: Array<(c: RuntimeClient) => void> = [];
 
   const start = async (): Promise<RuntimeClient> => {
     let node;
@@ -87,6 +90,7 @@ export function registerRuntime(context: vscode.ExtensionContext, output: vscode
     output.info(`runtime: Node ${node.version} (ABI ${node.abi}) from ${node.source}: ${node.path}`);
     const c = new RuntimeClient({ runtimePath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'runtime.js').fsPath, nodePath: node.path });
     c.on('stderr', (text) => output.warn(`runtime: ${text.trimEnd()}`));
+    for (const l of startListeners) l(c);
     c.on('restart', ({ reason, replayed }) => {
       output.warn(`runtime restarted: ${reason}; replayed ${replayed} request(s)`);
       void vscode.window.showWarningMessage(`Serverless Lab: ${reason}. The runtime was restarted and your scenario state restored.`);
@@ -124,6 +128,10 @@ export function registerRuntime(context: vscode.ExtensionContext, output: vscode
   }
 
   return {
+    onStart: (listener) => {
+      startListeners.push(listener);
+      if (client) listener(client);
+    },
     get: () => {
       if (client) return Promise.resolve(client);
       starting ??= start().finally(() => (starting = undefined));

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { openDiagramPage, topologyMessage, renderTopology, fanOut, OverlayModel, OverlayFeed } from './diagramPage.mjs';
 import './lessons.render.test.mjs';
+import './diagram.story.test.mjs';
 
 const KINDS = ['gateway', 'function', 'queue', 'fifo-queue', 'dlq', 'topic', 'stream', 'bus', 'bucket', 'table', 'legacy', 'traffic'];
 const NASTY = 'orders "v2" [eu] <img src=x onerror=alert(1)> end';
@@ -260,20 +261,21 @@ test('prefers-reduced-motion: counters only, no dots', async () => {
 
 test('charts: only those the diagram can fill are shown; captions name each line with its colour and give totals', async () => {
   const captions = () => page.page.evaluate(() => [...document.querySelectorAll('.sl-chart')].filter((f) => !f.hidden).map((f) => ({ text: f.querySelector('figcaption').textContent, keys: f.querySelectorAll('.sl-chart-key').length })));
-  assert.deepEqual(await page.page.evaluate(() => window.__slDiagram.charts()), ['Queue depth', 'Concurrency', 'Cold starts', 'Cost'], 'every kind: every chart');
+  assert.deepEqual(await page.page.evaluate(() => window.__slDiagram.charts()), ['Queue depth', 'Concurrency', 'Cold starts', 'Compute billed', 'Table writes', 'Consumer lag', 'Cost'], 'every kind: every chart');
 
   const noQueue = { nodes: [{ id: 'users', kind: 'traffic', label: 'users' }, { id: 'api', kind: 'function', label: 'api' }, { id: 'hits', kind: 'function', label: 'hits' }], edges: [{ from: 'users', to: 'api', kind: 'traffic' }] };
   await renderTopology(page, noQueue);
-  assert.deepEqual(await page.page.evaluate(() => window.__slDiagram.charts()), ['Concurrency', 'Cold starts', 'Cost'], 'no queue: no queue-depth chart');
+  assert.deepEqual(await page.page.evaluate(() => window.__slDiagram.charts()), ['Concurrency', 'Cold starts', 'Compute billed', 'Cost'], 'no queue, table or stream: none of their charts');
 
   await page.send({ type: 'reset' });
-  const point = (t, cold, cost, api) => ({ t, queueDepth: {}, concurrency: { api, hits: 1 }, coldStarts: cold, throttles: 0, cost });
+  const point = (t, cold, cost, api) => ({ t, queueDepth: {}, concurrency: { api, hits: 1 }, coldStarts: cold, throttles: 0, cost, gbSeconds: cost * 60000 });
   await page.send({ type: 'updates', batch: [{ t: 3000, seq: 1, nodes: [], edges: [], sampledAway: 0, points: [point(0, 2, 0.000001, 1), point(1000, 0, 0.000002, 3), point(2000, 1, 0.000004, 2)] }] });
   await page.page.waitForFunction(() => /in view/.test(document.getElementById('sl-charts').textContent), null, { timeout: 5000 });
   const shown = await captions();
   assert.deepEqual(shown, [
     { text: 'Concurrency — api 2, hits 1', keys: 2 },
     { text: 'Cold starts — 3 in view', keys: 0 },
+    { text: 'Compute billed — 0.24 GB-s so far', keys: 0 },
     { text: 'Cost — $0.000004 so far', keys: 0 },
   ]);
   assert.deepEqual(page.errors, []);

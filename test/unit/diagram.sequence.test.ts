@@ -37,12 +37,12 @@ describe('diagram: one message journey → sequence diagram', () => {
       '  participant P2 as bill #34;fn#34;',
       '  participant P3 as receipts',
     ]);
-    assert.ok(lines.some((l) => l.startsWith('  P0->>P1: t=1ms delivered')), 'topic → queue');
-    assert.ok(lines.some((l) => l.startsWith('  P1->>P2: t=3ms invoked')), 'queue → function');
-    assert.ok(lines.some((l) => l.startsWith('  P2->>P3: t=4ms sent')), 'function → queue');
-    assert.ok(lines.some((l) => l.startsWith('  Note over P1: t=2ms received (receiveCount 1)')));
-    assert.ok(lines.some((l) => l.startsWith('  Note over P2: t=5ms failed')));
-    assert.ok(lines.some((l) => l.startsWith('  Note over P1: t=1ms sent m1')), 'the delivery was already drawn: the arrival is a note');
+    assert.ok(lines.some((l) => l.startsWith('  P0->>P1: at 0.001 s: delivered')), 'topic → queue');
+    assert.ok(lines.some((l) => l.startsWith('  P1->>P2: at 0.003 s: invoked')), 'queue → function');
+    assert.ok(lines.some((l) => l.startsWith('  P2->>P3: at 0.004 s: sent')), 'function → queue');
+    assert.ok(lines.some((l) => l.startsWith('  Note over P1: at 0.002 s: received (receiveCount 1)')));
+    assert.ok(lines.some((l) => l.startsWith('  Note over P2: at 0.005 s: failed')));
+    assert.ok(lines.some((l) => l.startsWith('  Note over P1: at 0.001 s: sent m1')), 'the delivery was already drawn: the arrival is a note');
   });
 
   it('escapes everything that came from names or errors', () => {

@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import { checkLesson, logLines, type ExecutorFactory } from '../../src/lessons/checker';
 import { loadCatalog } from '../../src/lessons/loader';
 import { pageResult, toolbar, type PageFacts } from '../../src/lessons/pageState';
-import { compileProblems } from '../../src/sandbox/compile';
 import { IsolateExecutor } from '../../src/sandbox/isolateExecutor';
 
 const root = path.resolve(__dirname, '..', '..', 'lessons');
@@ -16,7 +15,7 @@ const { catalog } = loadCatalog(root);
 const lesson = catalog.lessons.find((l) => l.id === 'what-serverless-means')!;
 const sandbox: ExecutorFactory = (dir) => {
   const executor = new IsolateExecutor({ rootDir: dir });
-  return { executor, compile: (handler) => compileProblems(executor.resolveHandler(handler).file) };
+  return { executor, compile: (handler) => executor.compileProblems(handler) };
 };
 
 function workspace(handler: string): string {

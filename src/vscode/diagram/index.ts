@@ -27,7 +27,12 @@ export interface DiagramFeature {
 }
 
 export function registerDiagram(context: vscode.ExtensionContext, lessons: LessonsFeature, exercises: ExercisesFeature, runtime: RuntimeFeature, output: vscode.LogOutputChannel): DiagramFeature {
-  const player = new ScenarioPlayer(context, output, runtime);
+  // The diagram opens beside the lesson page (in the column of the learner's handler), never in a third column.
+  const besidePage = () => {
+    const page = lessons.panel.column;
+    return page === undefined ? undefined : ((page + 1) as vscode.ViewColumn);
+  };
+  const player = new ScenarioPlayer(context, output, runtime, besidePage);
   const playground = new PlaygroundDiagram(context, output, runtime);
 
   const resolveTarget = (target: string): ScenarioSource | undefined => {

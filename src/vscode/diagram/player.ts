@@ -2,8 +2,16 @@ import * as vscode from 'vscode';
 import type { ControlMessage, Speed } from '../../diagram/protocol';
 import type { Topology } from '../../engine/topology';
 import type { Push } from '../../sandbox/protocol';
+import { fitPacing, type Pacing } from '../../diagram/pacing';
 import type { RuntimeFeature } from '../runtime';
 import { DiagramView, type DiagramViewApi } from './view';
+
+/** The runtime's `survey` answer (src/sandbox/runtime.ts). */
+interface SurveyAnswer {
+  topology: Topology;
+  activity: number[];
+  lastMs: number;
+}
 
 /** A scenario file and the folder of the handlers it runs. */
 export interface ScenarioSource {
@@ -20,7 +28,10 @@ export interface PlayerApi {
 }
 
 const TICK_MS = 100;
-const SPEED: Record<Speed, number> = { '1x': 1, '10x': 10, max: Number.POSITIVE_INFINITY };
+/** Virtual ms per wall ms; `fit` follows the run's pacing (10× when the run was not surveyed). */
+const SPEED: Record<Speed, number> = { fit: 10, '1x': 1, '10x': 10, max: Number.POSITIVE_INFINITY };
+/** Wall time a fitted playback of a whole run takes. */
+export const FIT_WALL_MS = 25_000;
 
 /**
  * The scenario player behind the live diagram: loads a scenario into the runtime and moves its
@@ -32,7 +43,9 @@ export class ScenarioPlayer implements PlayerApi {
   private source: ScenarioSource | undefined;
   private endMs = 0;
   private now = 0;
-  private speed: Speed = '1x';
+  private speed: Speed = 'fit';
+  private pacing: Pacing | undefined;
+  private survey: SurveyAnswer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private subscribed = false;
 
@@ -40,9 +53,11 @@ export class ScenarioPlayer implements PlayerApi {
     context: vscode.ExtensionContext,
     output: vscode.LogOutputChannel,
     private readonly runtime: RuntimeFeature,
+    column?: () => vscode.ViewColumn | undefined,
   ) {
     this.view = new DiagramView(context, output, {
       viewType: 'serverlessLab.diagram',
+      column,
       player: true,
       onControl: (m) => this.control(m),
       onReady: () => this.report(),
@@ -68,7 +83,17 @@ export class ScenarioPlayer implements PlayerApi {
       rt.on('push', this.onPush);
       this.subscribed = true;
     }
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Loading scenario…' }, () => this.load());
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Loading scenario…' }, async () => {
+      // Survey the run first (the learner's code may have changed since the last open): the
+      // topology then has every call edge from the start, and playback fits the run.
+      this.survey = undefined;
+      try {
+        this.survey = (await rt.request<SurveyAnswer | null>({ type: 'survey', scenarioFile: source.scenarioFile, handlerDir: source.handlerDir })) ?? undefined;
+      } catch {
+        this.survey = undefined; // declared edges and fixed speeds still work
+      }
+      await this.load();
+    });
   }
 
   private report(): void {
@@ -79,8 +104,11 @@ export class ScenarioPlayer implements PlayerApi {
   private async load(seekTo = 0): Promise<void> {
     if (!this.source) return;
     const rt = await this.runtime.get();
-    const loaded = await rt.request<{ name: string; endMs: number | null; topology: Topology }>({ type: 'load', scenarioFile: this.source.scenarioFile, handlerDir: this.source.handlerDir });
+    const loaded = { ...(await rt.request<{ name: string; endMs: number | null; topology: Topology }>({ type: 'load', scenarioFile: this.source.scenarioFile, handlerDir: this.source.handlerDir })), ...this.survey };
     this.endMs = loaded.endMs ?? 3_600_000;
+    // The run ends where its last event is (a little after, on a whole second), not at the declared duration.
+    if (loaded.lastMs !== undefined && loaded.lastMs > 0) this.endMs = Math.min(this.endMs, Math.ceil((loaded.lastMs + 1) / 1000) * 1000);
+    this.pacing = loaded.activity ? fitPacing(loaded.activity, this.endMs, FIT_WALL_MS) : undefined;
     this.now = 0;
     this.view.setTopology(loaded.topology, { fresh: true });
     if (seekTo > 0) await this.runTo(seekTo);
@@ -101,8 +129,7 @@ export class ScenarioPlayer implements PlayerApi {
     this.timer = setInterval(() => {
       if (busy) return; // a slow tick is not queued behind another
       busy = true;
-      const factor = SPEED[this.speed];
-      this.runTo(Number.isFinite(factor) ? this.now + TICK_MS * factor : this.endMs)
+      this.runTo(this.nextStop())
         .catch((err: Error) => {
           this.pause();
           void vscode.window.showErrorMessage(`Serverless Lab: the run stopped: ${err.message}`);
@@ -110,6 +137,13 @@ export class ScenarioPlayer implements PlayerApi {
         .finally(() => (busy = false));
     }, TICK_MS);
     this.report();
+  }
+
+  /** Where the next tick runs to. */
+  private nextStop(): number {
+    if (this.speed === 'fit' && this.pacing) return Math.min(this.endMs, Math.max(this.now + 1, this.pacing.virtualAt(this.pacing.wallAt(this.now) + TICK_MS)));
+    const factor = SPEED[this.speed];
+    return Number.isFinite(factor) ? Math.min(this.endMs, this.now + TICK_MS * factor) : this.endMs;
   }
 
   pause(): void {

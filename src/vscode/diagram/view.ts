@@ -39,6 +39,8 @@ export interface DiagramViewOptions {
   onReady?: () => void;
   /** The panel was closed. */
   onClose?: () => void;
+  /** The editor column to open in (beside the lesson page); undefined: beside the active editor. */
+  column?: () => vscode.ViewColumn | undefined;
 }
 
 /**
@@ -81,7 +83,7 @@ export class DiagramView implements DiagramViewApi {
   show(title: string): void {
     if (!this.panel) {
       const root = this.context.extensionUri;
-      const panel = vscode.window.createWebviewPanel(this.options.viewType, title, vscode.ViewColumn.Beside, {
+      const panel = vscode.window.createWebviewPanel(this.options.viewType, title, { viewColumn: this.options.column?.() ?? vscode.ViewColumn.Beside, preserveFocus: true }, {
         enableScripts: true,
         retainContextWhenHidden: true,
         localResourceRoots: [vscode.Uri.joinPath(root, 'dist', 'webview'), vscode.Uri.joinPath(root, 'media')],
@@ -103,7 +105,8 @@ export class DiagramView implements DiagramViewApi {
       this.panel = panel;
     }
     this.panel.title = title;
-    this.panel.reveal();
+    // The one panel, where it is: reopening a diagram never adds a column.
+    this.panel.reveal(this.panel.viewColumn, true);
   }
 
   close(): void {

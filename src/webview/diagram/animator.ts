@@ -2,6 +2,7 @@
 // to the nodes (never inside the labels, which are sized at render time), status classes on the node
 // groups, and dots that travel along the edge paths in one requestAnimationFrame loop.
 import type { EdgeEvent, NodeState } from '../../diagram/overlay';
+import { describeCounters } from '../../diagram/words';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** Most dots alive at once; more are dropped (and counted) rather than slowing the frame down. */
@@ -385,7 +386,7 @@ export class Animator {
           g.dataset.status = s.status;
         }
       }
-      this.writeBadge(s.id, badgeText(s), Object.entries(s.counters).map(([k, v]) => `${k}: ${Number.isInteger(v) ? v : v.toFixed(3)}`).join('\n'), s.status);
+      this.writeBadge(s.id, badgeText(s), describeCounters(s.counters, '\n'), s.status);
       if (s.partitions) for (const p of s.partitions) this.writeBadge(`${s.id}#${p.partition}`, `lag ${p.lag}`, `end offset ${p.end}, committed ${p.committed}, lag ${p.lag}`, p.lag > 0 ? 'retrying' : 'idle');
     }
     this.pendingStates.clear();

@@ -33,6 +33,21 @@ const CHARTS: Chart[] = [
     summary: (values) => `${values.reduce((a, b) => a + b, 0)} in view`,
     needs: FUNCTIONS,
   },
+  {
+    title: 'Compute billed',
+    unit: 'GB-s',
+    lines: (pts) => [{ name: 'GB-seconds', values: pts.map((p) => p.gbSeconds ?? 0) }],
+    summary: (values) => `${(values[values.length - 1] ?? 0).toFixed(2)} GB-s so far`,
+    needs: FUNCTIONS,
+  },
+  {
+    title: 'Table writes',
+    unit: 'writes/s',
+    lines: (pts) => perKey(pts, (p) => p.writesPerS ?? {}),
+    summary: (values) => `peak ${Math.max(0, ...values).toFixed(1)}/s`,
+    needs: ['table'],
+  },
+  { title: 'Consumer lag', unit: 'records behind', lines: (pts) => perKey(pts, (p) => p.lag ?? {}), needs: ['stream'] },
   { title: 'Cost', unit: 'USD (estimate)', lines: (pts) => [{ name: 'cost', values: pts.map((p) => p.cost) }], summary: (values, unit) => `${fmt(values[values.length - 1] ?? 0, unit)} so far`, needs: FUNCTIONS },
 ];
 

@@ -3,6 +3,7 @@
 // (nodeEvents / journey / selectionError); this only draws it. Escape or Close hides the panel and
 // gives focus back to whatever opened it (the node, or the diagram when a dot has since vanished).
 import type { DetailShownMessage, JourneyMessage, NodeEventsMessage, SelectionErrorMessage } from '../../diagram/protocol';
+import { describeCounters, seconds } from '../../diagram/words';
 
 export type DetailWhat = DetailShownMessage['what'];
 
@@ -58,7 +59,7 @@ export class DetailPanel {
 
   showNode(m: NodeEventsMessage): void {
     this.title.textContent = `${m.kind} ${m.id}: recent events`;
-    const counters = el('p', Object.entries(m.counters).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(2)}`).join(' · '), 'sl-muted');
+    const counters = el('p', describeCounters(m.counters), 'sl-muted');
     const rows: HTMLElement[] = [counters];
     if (m.events.length === 0) rows.push(el('p', `No events for ${m.id} in the last ${m.window} trace records.`, 'sl-muted'));
     else {
@@ -78,7 +79,7 @@ export class DetailPanel {
           b.title = `Show the journey of ${e.id}`;
           id.append(b);
         }
-        tr.append(el('td', `${(e.t / 1000).toFixed(3)} s`), el('td', e.at ? `${e.kind} (at ${e.at})` : e.kind), id, el('td', e.detail));
+        tr.append(el('td', seconds(e.t)), el('td', e.at ? `${e.kind} (at ${e.at})` : e.kind), id, el('td', e.detail));
         table.tBodies[0].append(tr);
       }
       rows.push(table);

@@ -44,7 +44,7 @@ const charts = new Charts($<HTMLDivElement>('sl-charts'));
 buildLegend($<HTMLDivElement>('sl-legend'));
 const app = document.querySelector<HTMLElement>('.sl-app')!;
 
-const DOT_MS: Record<Speed, number> = { '1x': 800, '10x': 400, max: 250 };
+const DOT_MS: Record<Speed, number> = { fit: 500, '1x': 800, '10x': 400, max: 250 };
 const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
 
 let topology: TopologyMessage | undefined;
@@ -56,7 +56,7 @@ const states = new Map<string, NodeState>();
 let now = 0;
 let end = 0;
 let playing = false;
-let speed: Speed = '1x';
+let speed: Speed = 'fit';
 let sampledTotal = 0;
 let updatesApplied = 0;
 let hasPlayer = true;

@@ -1,0 +1,84 @@
+/**
+ * A survey of a scenario: run it once to the end and keep only what a diagram needs before it
+ * plays — the topology with every resource each function's code called (a handler's sends and
+ * writes are declared nowhere, so only a run shows them), how busy each virtual second was, and
+ * when the last thing happened. The run is the same one the player will show: same seed, same
+ * handlers, so the same trace.
+ */
+import type { Executor } from './executor';
+import type { Scenario } from './scenario';
+import { Simulation, type HandlerResolver } from './simulation';
+import type { Topology } from './topology';
+import type { TraceKind } from './trace';
+
+export interface Survey {
+  /** The topology with `calls` edges for every resource a function called during the run. */
+  topology: Topology;
+  /** Trace records per virtual second (index = second). */
+  activity: number[];
+  /** Virtual time of the last record, ms (the run "ends" there, whatever its declared duration). */
+  lastMs: number;
+  /** The declared end, ms. */
+  endMs: number;
+  /** Per `calls` edge (`from→to`): calls in the busiest second. */
+  peakPerSecond: Record<string, number>;
+}
+
+/** Records a handler's call to a service leaves on that service (cause = the invocation's request id). */
+const CALL_KINDS: ReadonlySet<TraceKind> = new Set<TraceKind>(['sent', 'delayed', 'deduplicated', 'published', 'produced', 'stored', 'read', 'written', 'overloaded']);
+
+export function surveyScenario(scenario: Scenario, options: { seed?: number; executor?: Executor; handlers?: HandlerResolver } = {}): Survey {
+  const sim = new Simulation(scenario, { ...options, records: { mode: 'none' } });
+  const activity: number[] = [];
+  let lastMs = 0;
+  /** request id → function, from `invoked` records. */
+  const invocationOf = new Map<string, string>();
+  const perSecond = new Map<string, Map<number, number>>();
+  sim.ctx.trace.subscribe((r) => {
+    const s = Math.floor(r.t / 1000);
+    activity[s] = (activity[s] ?? 0) + 1;
+    if (r.t > lastMs) lastMs = r.t;
+    if (r.kind === 'invoked' && r.id !== undefined) invocationOf.set(r.id, r.resource);
+    else if (CALL_KINDS.has(r.kind) && r.cause !== undefined) {
+      const fn = invocationOf.get(r.cause);
+      if (fn === undefined || fn === r.resource) return;
+      const key = `${fn}→${r.resource}`;
+      let m = perSecond.get(key);
+      if (!m) perSecond.set(key, (m = new Map()));
+      m.set(s, (m.get(s) ?? 0) + 1);
+    }
+  });
+  sim.run();
+  for (let i = 0; i < activity.length; i++) activity[i] ??= 0;
+  const peakPerSecond: Record<string, number> = {};
+  for (const [key, m] of perSecond) peakPerSecond[key] = Math.max(...m.values());
+  return { topology: sim.topology(), activity, lastMs, endMs: sim.endMs, peakPerSecond };
+}
+
+/** `2/s`, `2/s, 100/s at 60–70 s`: a traffic generator's rates as the scenario declares them. */
+export function trafficRates(t: Scenario['traffic'][number]): string {
+  const spikes = (t.spikes ?? []).map((s) => `${s.ratePerSecond}/s at ${s.atS}–${s.atS + s.durationS} s`);
+  return [`${t.ratePerSecond}/s`, ...spikes].join(', ');
+}
+
+/**
+ * The survey's topology with its traffic labelled by the rates the scenario sends and each `calls`
+ * edge by what the function called and how often in its busiest second ("tablePut, up to 10/s").
+ */
+export function labelledTopology(scenario: Scenario, survey: Survey): Topology {
+  const traffic = new Map(scenario.traffic.map((t) => [t.name, t]));
+  const edges = survey.topology.edges.map((e) => {
+    if (e.kind === 'traffic') {
+      const t = traffic.get(e.from);
+      if (!t) return e;
+      const rates = trafficRates(t);
+      return { ...e, label: t.target.gateway ? `${e.label} · ${rates}` : rates };
+    }
+    if (e.kind === 'calls') {
+      const peak = survey.peakPerSecond[`${e.from}→${e.to}`];
+      return peak ? { ...e, label: `${e.label}, up to ${peak}/s` } : e;
+    }
+    return e;
+  });
+  return { nodes: survey.topology.nodes, edges };
+}

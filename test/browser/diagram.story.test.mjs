@@ -1,0 +1,127 @@
+/* global document, getComputedStyle, CSS */
+// The diagram tells the lesson's story, in a real browser: every resource a function calls in a
+// lesson's run is drawn connected to it (the survey's topology, as the runtime sends it), and
+// every badge — plain, retrying, failing — reads at ≥ 4.5:1 in light, dark and high-contrast
+// themes (WCAG AA for text). Imported by diagram.render.test.mjs.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { readdirSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDiagramPage, renderTopology } from './diagramPage.mjs';
+import { repoRoot } from '../harness/workbench.mjs';
+
+const require = createRequire(import.meta.url);
+const { validateScenario } = require('../../src/engine/scenario.ts');
+const { surveyScenario, labelledTopology } = require('../../src/engine/survey.ts');
+const { IsolateExecutor } = require('../../src/sandbox/isolateExecutor.ts');
+
+/** Each lesson's topology after the survey run of its reference solution (what the player draws). */
+function surveyedLessons() {
+  const dir = join(repoRoot, 'lessons');
+  return readdirSync(dir)
+    .sort()
+    .filter((name) => existsSync(join(dir, name, 'scenario.json')))
+    .map((name) => {
+      const { scenario } = validateScenario(JSON.parse(readFileSync(join(dir, name, 'scenario.json'), 'utf8')));
+      const executor = new IsolateExecutor({ rootDir: join(dir, name, 'solution') });
+      try {
+        const survey = surveyScenario(scenario, { executor });
+        return { name, topology: labelledTopology(scenario, survey), calls: Object.keys(survey.peakPerSecond).map((k) => k.split('→')) };
+      } finally {
+        executor.dispose();
+      }
+    });
+}
+
+/** WCAG relative-luminance contrast of two rgb()/rgba() colours (alpha ignored: badges are opaque). */
+function contrast(a, b) {
+  const lum = (c) => {
+    const [r, g, bl] = c.match(/[\d.]+/g).slice(0, 3).map(Number).map((v) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** VS Code's default themes' values of the variables badges use. */
+const THEMES = {
+  light: { cls: 'vscode-light', vars: { '--vscode-editor-background': '#ffffff', '--vscode-editor-foreground': '#000000', '--vscode-foreground': '#616161', '--vscode-badge-background': '#c4c4c4', '--vscode-badge-foreground': '#333333', '--vscode-editorWarning-foreground': '#bf8803', '--vscode-editorError-foreground': '#e51400', '--vscode-inputValidation-errorBackground': '#f2dede', '--vscode-editorWidget-background': '#f3f3f3' } },
+  dark: { cls: 'vscode-dark', vars: { '--vscode-editor-background': '#1e1e1e', '--vscode-editor-foreground': '#d4d4d4', '--vscode-foreground': '#cccccc', '--vscode-badge-background': '#4d4d4d', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#cca700', '--vscode-editorError-foreground': '#f14c4c', '--vscode-inputValidation-errorBackground': '#5a1d1d', '--vscode-editorWidget-background': '#252526' } },
+  'high-contrast': { cls: 'vscode-high-contrast', vars: { '--vscode-editor-background': '#000000', '--vscode-editor-foreground': '#ffffff', '--vscode-foreground': '#ffffff', '--vscode-badge-background': '#000000', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#ffd370', '--vscode-editorError-foreground': '#f48771', '--vscode-contrastBorder': '#6fc3df', '--vscode-inputValidation-errorBackground': '#5a1d1d', '--vscode-editorWidget-background': '#0c141f' } },
+};
+
+describe('the diagram tells the lesson\'s story', () => {
+  let page;
+  before(async () => {
+    page = await openDiagramPage();
+  });
+  after(async () => {
+    await page?.browser.close();
+  });
+
+  for (const { name, topology, calls } of surveyedLessons()) {
+    test(`lesson ${name}: every resource a function calls is drawn connected to it (${calls.length} calls)`, async () => {
+      const rendered = await renderTopology(page, topology);
+      assert.equal(rendered.ok, true, rendered.error);
+      const wanted = calls.map(([from, to]) => ({ from, to, index: topology.edges.findIndex((e) => e.kind === 'calls' && e.from === from && e.to === to) }));
+      for (const w of wanted) assert.ok(w.index >= 0, `${w.from} → ${w.to} is in the topology`);
+      const problems = await page.page.evaluate((edges) => {
+        const svg = document.querySelector('#sl-diagram svg');
+        const out = [];
+        const node = (id) => svg.querySelector(`[data-resource="${CSS.escape(id)}"]`);
+        for (const e of edges) {
+          const path = svg.querySelector(`path[id$="-e${e.index}"]`);
+          if (!path) {
+            out.push(`${e.from} → ${e.to}: no edge drawn`);
+            continue;
+          }
+          const len = path.getTotalLength();
+          const toScreen = (p) => {
+            const m = path.getScreenCTM();
+            return { x: m.a * p.x + m.c * p.y + m.e, y: m.b * p.x + m.d * p.y + m.f };
+          };
+          const near = (pt, el) => {
+            const r = el.getBoundingClientRect();
+            return pt.x >= r.left - 12 && pt.x <= r.right + 12 && pt.y >= r.top - 12 && pt.y <= r.bottom + 12;
+          };
+          const a = toScreen(path.getPointAtLength(0));
+          const b = toScreen(path.getPointAtLength(len));
+          if (!near(a, node(e.from)) || !near(b, node(e.to))) out.push(`${e.from} → ${e.to}: the edge does not run between the two nodes`);
+        }
+        return out;
+      }, wanted);
+      assert.deepEqual(problems, []);
+    });
+  }
+
+  for (const [theme, { cls, vars }] of Object.entries(THEMES)) {
+    test(`badges read at ≥ 4.5:1 in the ${theme} theme, whatever their status`, async () => {
+      await page.page.evaluate(({ cls, vars }) => {
+        for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
+        document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast', 'vscode-high-contrast-light');
+        document.body.classList.add(cls);
+      }, { cls, vars });
+      // Node names per theme: a new topology is drawn afresh in the theme now set.
+      const topology = { nodes: ['ok', 'slow', 'dead', 'busy', 'broken'].map((id) => ({ id: `${id}-${theme}`, kind: id === 'dead' ? 'queue' : 'function', label: id })), edges: [] };
+      const rendered = await renderTopology(page, topology);
+      assert.equal(rendered.ok, true, rendered.error);
+      const status = { ok: 'active', slow: 'retrying', dead: 'dead-lettered', busy: 'throttled', broken: 'error' };
+      const nodes = topology.nodes.map((n) => ({ id: n.id, kind: n.kind, status: status[n.label], counters: n.kind === 'queue' ? { depth: 3, inFlight: 1, deadLettered: 2 } : { concurrency: 2, warm: 1, errors: 4 } }));
+      await page.send({ type: 'updates', batch: [{ t: 1000, seq: 1, nodes, edges: [], sampledAway: 0, points: [] }] });
+      await page.page.waitForFunction((n) => document.querySelectorAll('#sl-diagram .sl-badge:not(.sl-badge-small) rect[width]').length >= n, nodes.length, { timeout: 5000 });
+      const colours = await page.page.evaluate(() =>
+        [...document.querySelectorAll('#sl-diagram .sl-badge:not(.sl-badge-small)')].map((g) => ({ id: g.dataset.node, status: g.dataset.status, text: getComputedStyle(g.querySelector('text')).fill, back: getComputedStyle(g.querySelector('rect')).fill, opacity: getComputedStyle(g.querySelector('rect')).opacity })),
+      );
+      assert.equal(colours.length, nodes.length);
+      for (const c of colours) {
+        assert.equal(c.opacity, '1', `${c.id}'s badge is opaque`);
+        const ratio = contrast(c.text, c.back);
+        assert.ok(ratio >= 4.5, `${theme}: ${c.id} (${c.status}) badge: ${c.text} on ${c.back} is ${ratio.toFixed(2)}:1`);
+      }
+    });
+  }
+});

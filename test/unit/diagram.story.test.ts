@@ -1,0 +1,110 @@
+// The diagram tells the lesson's story: a survey run finds every resource each function calls (so
+// the diagram connects them from the start), playback fits the run (whole lesson ≈ 25 s, slower in
+// bursts, ending at the last event), and panels speak the learner's words.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fitPacing } from '../../src/diagram/pacing';
+import { counterName, counterValue, describeCounters, seconds } from '../../src/diagram/words';
+import { detailText } from '../../src/diagram/traceWindow';
+import { journeyToSequence } from '../../src/diagram/sequence';
+import { validateScenario } from '../../src/engine/scenario';
+import { labelledTopology, surveyScenario, trafficRates } from '../../src/engine/survey';
+import { IsolateExecutor } from '../../src/sandbox/isolateExecutor';
+
+const lessons = path.resolve(__dirname, '..', '..', 'lessons');
+function survey(lesson: string) {
+  const { scenario } = validateScenario(JSON.parse(fs.readFileSync(path.join(lessons, lesson, 'scenario.json'), 'utf8')));
+  const executor = new IsolateExecutor({ rootDir: path.join(lessons, lesson, 'solution') });
+  try {
+    const s = surveyScenario(scenario!, { executor });
+    return { scenario: scenario!, survey: s, topology: labelledTopology(scenario!, s) };
+  } finally {
+    executor.dispose();
+  }
+}
+
+describe('diagram story: the survey run', function () {
+  this.timeout(60_000);
+
+  it('connects a function to the table it writes, labelled with its busiest second (lesson 13)', () => {
+    const { topology, survey: s } = survey('13-load-leveling');
+    const edge = topology.edges.find((e) => e.kind === 'calls' && e.from === 'order-writer' && e.to === 'order-batches');
+    assert.ok(edge, JSON.stringify(topology.edges));
+    const peak = s.peakPerSecond['order-writer→order-batches'];
+    assert.ok(peak !== undefined && peak > 0 && peak <= 10, `peak ${peak}`);
+    assert.equal(edge.label, `tablePut, up to ${peak}/s`);
+    const traffic = topology.edges.find((e) => e.kind === 'traffic')!;
+    assert.equal(traffic.label, '2/s, 100/s at 5–15 s');
+  });
+
+  it('every resource any function calls in any lesson is connected to it', () => {
+    for (const lesson of fs.readdirSync(lessons).filter((d) => fs.existsSync(path.join(lessons, d, 'scenario.json')))) {
+      const { topology, survey: s } = survey(lesson);
+      for (const key of Object.keys(s.peakPerSecond)) {
+        const [from, to] = key.split('→');
+        assert.ok(topology.edges.some((e) => e.from === from && e.to === to), `${lesson}: ${from} calls ${to} but no edge connects them`);
+      }
+    }
+  });
+
+  it('finds where the run really ends: lesson 1 is quiet from about 150 s of its 200', () => {
+    const { survey: s } = survey('01-what-serverless-means');
+    assert.equal(s.endMs, 200_000);
+    assert.ok(s.lastMs > 140_000 && s.lastMs < 160_000, `last event at ${s.lastMs} ms`);
+    assert.ok(s.activity.slice(0, 30).every((n) => n === 0), 'nothing in the first 30 s');
+    assert.ok(Math.max(...s.activity.slice(60, 70)) > 5 * Math.max(...s.activity.slice(40, 55)), 'the burst is busier');
+  });
+
+  it('gateway traffic keeps its route and says its rates', () => {
+    const { scenario } = survey('01-what-serverless-means');
+    assert.equal(trafficRates(scenario.traffic[0]!), '2/s, 100/s at 60–70 s');
+  });
+});
+
+describe('diagram story: playback fitted to the run', () => {
+  // lesson 1's shape: 30 s quiet, 60 s at a trickle, a 10 s burst inside, 60 s quiet, over 150 s
+  const activity = Array.from({ length: 150 }, (_, s) => (s < 30 ? 0 : s >= 60 && s < 70 ? 800 : s < 90 ? 16 : s === 149 ? 3 : 0));
+  const p = fitPacing(activity, 150_000, 25_000);
+
+  it('plays the whole run in the target wall time, ending at its end', () => {
+    assert.ok(Math.abs(p.totalWallMs - 25_000) < 1, String(p.totalWallMs));
+    assert.equal(p.virtualAt(p.totalWallMs + 10), 150_000);
+    assert.equal(p.virtualAt(0), 0);
+  });
+  it('slows down in the burst and hurries through the quiet', () => {
+    const wallPerVirtualSecond = (s: number) => p.wallAt((s + 1) * 1000) - p.wallAt(s * 1000);
+    assert.ok(wallPerVirtualSecond(65) > 5 * wallPerVirtualSecond(10), `${wallPerVirtualSecond(65)} vs ${wallPerVirtualSecond(10)}`);
+    assert.ok(wallPerVirtualSecond(65) > 1.5 * wallPerVirtualSecond(45));
+    assert.ok(p.wallAt(70_000) - p.wallAt(60_000) >= 4_000, 'the 10 s burst lasts seconds on screen');
+  });
+  it('virtualAt inverts wallAt and only moves forward', () => {
+    let last = -1;
+    for (let w = 0; w <= 25_000; w += 250) {
+      const v = p.virtualAt(w);
+      assert.ok(v >= last);
+      last = v;
+      assert.ok(Math.abs(p.wallAt(v) - w) < 1, `${w} → ${v} → ${p.wallAt(v)}`);
+    }
+  });
+});
+
+describe('diagram story: the learner\'s words', () => {
+  it('counters by their names and units, never the code\'s', () => {
+    assert.equal(counterName('coldStarts'), 'cold starts');
+    assert.equal(counterValue('costMicroUsd', 12), '$0.000012');
+    assert.equal(counterValue('gbSeconds', 0.84), '0.84 GB-s');
+    const text = describeCounters({ coldStarts: 3, costMicroUsd: 1500, gbSeconds: 2.5 });
+    assert.doesNotMatch(text, /coldStarts|costMicroUsd|gbSeconds/);
+    assert.match(text, /cold starts 3 · cost \$0\.0015 · compute billed 2\.50 GB-s/);
+  });
+  it('times in seconds; detail lines rename milliseconds; a log record shows its line', () => {
+    assert.equal(seconds(59_500), '59.5 s');
+    assert.equal(seconds(123_400), '2 min 03.4 s');
+    assert.equal(detailText({ billedMs: 21, env: 'env-3' }), 'billed 0.021 s, env env-3');
+    assert.equal(detailText({ env: 'env-1', args: ['hello', { n: 1 }] }, 160, 'log'), 'hello {"n":1}');
+    const seq = journeyToSequence([{ seq: 1, t: 89_500, kind: 'request', resource: 'visitors', id: 'req-1' }], 'req-1');
+    assert.doesNotMatch(seq, /t=\d+ms/);
+    assert.match(seq, /1 min 29\.5 s/);
+  });
+});
