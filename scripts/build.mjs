@@ -16,7 +16,8 @@ const common = { bundle: true, logLevel: 'warning', sourcemap: production ? fals
 const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
 
 const builds = [
-  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'isolated-vm'] },
+  // esbuild stays external: its API runs the binary of its own package (the export command compiles handlers with it).
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'isolated-vm', 'esbuild'] },
   ...readdirSync('src/webview', { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(`src/webview/${d.name}/main.ts`))
     .map((d) => ({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: [`src/webview/${d.name}/main.ts`], outfile: `dist/webview/${d.name}.js` })),

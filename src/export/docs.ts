@@ -33,7 +33,8 @@ export function labOnlyMarkdown(sc: Scenario, label: string): { text: string; pa
     '`work(ms)` does nothing: an invocation takes the time your code really takes, and `context.getRemainingTimeInMillis()` is Lambda\'s own clock.',
     'Every call (`send`, `tableGet`, …) returns a promise, as in the lab: await it, or Lambda may freeze the environment before the call completes.',
     '`context.coldStart` and `context.environmentId` come from the generated entry (`src/fn-*.mjs`): the environment id is the Lambda log stream\'s name.',
-    'Ids differ: message ids, request ids, ETags and sequence numbers are AWS\'s, not the lab\'s counters (`msg-17`).',
+    'Ids differ: message ids, request ids, ETags and sequence numbers are AWS\'s, not the lab\'s counters (`msg-17`), and times are real, not the lab\'s virtual clock.',
+    'Events carry the stack\'s physical names (an S3 event names the bucket `slab-<name>-…`, an SQS record the queue\'s ARN): every call accepts them wherever it accepts the lab\'s name.',
     'Errors keep the AWS SDK\'s `name` (`ConditionalCheckFailedException`) and carry the lab\'s `code` (`ConditionalCheckFailed`).',
   ];
   if (sc.queues.length) notes.push('A standard SQS queue delivers at least once and not always in order, at rates you do not choose: keep your handlers idempotent.');
@@ -44,6 +45,7 @@ export function labOnlyMarkdown(sc: Scenario, label: string): { text: string; pa
       'A stream record\'s `offset` is the Kinesis sequence number, a decimal string (too large for a JavaScript number): compare offsets of one partition as strings of equal length or with `BigInt`, never with arithmetic. `produce` answers `{ partition, offset, shardId }`.',
     );
   }
+  if (sc.buckets.some((b) => (b.notifications ?? []).length)) notes.push('S3 event notifications carry the object key URL-encoded (a space is `+`, `é` is `%C3%A9`; `/` stays): decode it with `decodeURIComponent(key.replace(/\\+/g, \' \'))` before using it. The lab gives the key as it was written.');
   if (sc.tables.length) notes.push('Tables are DynamoDB tables whose key attribute is a string: a number given as a key is stored (and read back) as its text.');
   if (sc.gateways.some((g) => (g.routes ?? []).some((r) => r.legacy !== undefined))) {
     notes.push('Routes answered by a simulated legacy system (`legacy`) are not exported: on AWS, add an HTTP_PROXY integration to your real system for them (`AWS::ApiGatewayV2::Integration`).');

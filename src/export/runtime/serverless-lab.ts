@@ -84,13 +84,22 @@ async function sdk<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The physical identifiers of a resource (what AWS puts in events: a bucket's name, a queue's URL…). */
+function physical(entry: Record<string, unknown>): unknown[] {
+  return [entry.url, entry.arn, entry.name];
+}
+
+/**
+ * A resource by the lab's name, or by its physical name as AWS's events carry it (an S3 event names
+ * the stack's bucket, not the lab's), so `getObject(record.s3.bucket.name, key)` works as in the lab.
+ */
 function lookup<K extends keyof Resources>(kind: K, name: string, code: string): NonNullable<Resources[K]>[string] {
   const map = (known()[kind] ?? {}) as Record<string, NonNullable<Resources[K]>[string]>;
-  if (typeof name !== 'string' || !Object.hasOwn(map, name)) {
-    const names = Object.keys(map);
-    throw labError(code, `unknown ${kind.slice(0, -1)} ${JSON.stringify(name)} (known: ${names.length ? names.join(', ') : 'none'})`);
-  }
-  return map[name];
+  if (typeof name === 'string' && Object.hasOwn(map, name)) return map[name];
+  const byPhysical = Object.values(map).find((entry) => typeof name === 'string' && physical(entry as Record<string, unknown>).includes(name));
+  if (byPhysical) return byPhysical;
+  const names = Object.keys(map);
+  throw labError(code, `unknown ${kind.slice(0, -1)} ${JSON.stringify(name)} (known: ${names.length ? names.join(', ') : 'none'})`);
 }
 
 // One client per service, created on first use (the region and endpoint come from the environment:
