@@ -120,6 +120,8 @@ export function addQueueSource(platform: FunctionPlatform, ctx: EngineContext, f
   if (options.batchingWindowS !== undefined) {
     const w = options.batchingWindowS;
     if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 300) throw new ValidationError('batchingWindowS', `must be between 0 and 300 seconds, got ${String(w)}`);
+    // Lambda refuses MaximumBatchingWindowInSeconds on a FIFO queue's event source mapping.
+    if (queue.fifo && w !== 0) throw new ValidationError('batchingWindowS', `is not supported for a FIFO queue (${queue.name}): Lambda reads FIFO queues without a batching window`);
   }
   const windowMs = (options.batchingWindowS ?? 0) * 1000;
   if (batchSize > 10 && windowMs < 1000) throw new ValidationError('batchingWindowS', `must be at least 1 second when batchSize is above 10 (batchSize ${batchSize})`);
@@ -222,7 +224,7 @@ export function addQueueSource(platform: FunctionPlatform, ctx: EngineContext, f
       (r) => {
         let kept: Set<string> | 'all' | undefined = r.throttled || !r.ok ? 'all' : undefined;
         if (r.ok && partial) {
-          const verdict = partialBatchResponse(batch, r.result, queue.fifo);
+          const verdict = partialBatchResponse(batch, r.result);
           kept = verdict.kept;
           if (verdict.problem) ctx.trace.emit('response-rejected', fn, r.requestId, queue.name, { reason: verdict.problem, kept: batch.length, returned: tracedValue(r.result) });
         }

@@ -7,8 +7,9 @@
  * - a `batchItemFailures` that is not a list, or an entry whose `itemIdentifier` is missing, empty
  *   or not the messageId of a message of this batch: Lambda cannot tell what failed and treats the
  *   WHOLE batch as failed — every message comes back, the good ones too;
- * - on a FIFO queue every later message of a failed message's group stays too, so the group stays
- *   in order (real Lambda leaves that to the handler; the lab keeps the group whole).
+ * - every message not listed is deleted, on a FIFO queue too: there the handler must list the
+ *   failed message *and every later one* of the batch (stop at the first failure), or the group
+ *   loses its order — the later messages are gone while the failed one comes back.
  *
  * `problem` says why an answer could not be used, in the words a learner needs to fix it; the
  * mapping traces it as a `response-rejected` record.
@@ -32,7 +33,7 @@ const show = (v: unknown): string => {
   }
 };
 
-export function partialBatchResponse(batch: readonly ReceivedMessage[], result: unknown, fifo: boolean): PartialBatchVerdict {
+export function partialBatchResponse(batch: readonly ReceivedMessage[], result: unknown): PartialBatchVerdict {
   if (result === null || typeof result !== 'object' || !('batchItemFailures' in result)) return { kept: undefined };
   const failures = (result as { batchItemFailures?: unknown }).batchItemFailures;
   if (failures === undefined || failures === null) return { kept: undefined };
@@ -46,13 +47,6 @@ export function partialBatchResponse(batch: readonly ReceivedMessage[], result: 
     if (id === undefined || id === null || id === '') return { kept: 'all', problem: `batchItemFailures[${i}].itemIdentifier is missing or empty (got ${show(entry)})` };
     if (typeof id !== 'string' || !batch.some((m) => m.messageId === id)) return { kept: 'all', problem: `batchItemFailures[${i}].itemIdentifier ${show(id)} is not the messageId of a message in this batch` };
     ids.add(id);
-  }
-  if (fifo) {
-    const failedGroups = new Set<string | undefined>();
-    for (const m of batch) {
-      if (ids.has(m.messageId)) failedGroups.add(m.groupId);
-      else if (failedGroups.has(m.groupId)) ids.add(m.messageId);
-    }
   }
   return { kept: ids };
 }

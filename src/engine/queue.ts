@@ -135,6 +135,8 @@ class StoredMessage {
   state: MessageState = 'delayed';
   receiveCount = 0;
   firstReceivedAt = 0;
+  /** When the current receive happened (the 12-hour visibility cap counts from it). */
+  receivedAt = 0;
   /** The latest receipt handle, while it is valid. */
   receipt: string | undefined = undefined;
   /** End of the delivery delay. */
@@ -223,6 +225,9 @@ function flag(path: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw new ValidationError(path, `must be true or false, got ${show(value)}`);
   return value;
 }
+
+/** The longest a received message stays invisible, counted from the receive: 12 hours. */
+const MAX_VISIBILITY_MS = 43_200_000;
 
 /** A FIFO group or deduplication id: 1–128 printable ASCII characters. */
 function token(path: string, value: unknown): string {
@@ -494,14 +499,31 @@ export class Queue {
   // Acknowledging
 
   /**
-   * Delete the message received with `receiptHandle`. Only the latest handle of a message works: an
-   * older one (the message was received again since) or an unknown one is rejected with
-   * `ReceiptHandleIsInvalid`. On a FIFO queue a handle also expires with its visibility timeout.
+   * Delete the message received with `receiptHandle`. Only the latest handle of a message deletes
+   * it. As SQS's DeleteMessage does, an older handle of this queue (the message was received again
+   * since, it was deleted already, or — FIFO — the handle expired with its visibility timeout) is
+   * *accepted* and deletes nothing: the call succeeds, the message stays (a 'stale-handle' record
+   * says so). Only a handle that is not one of this queue's is rejected with
+   * `ReceiptHandleIsInvalid`.
+   * @returns whether a message was deleted
    */
-  delete(receiptHandle: string): void {
-    const message = this.lookup(receiptHandle, 'delete');
-    this.remove(message);
-    this.ctx.trace.emit('deleted', this.name, message.id, undefined, undefined);
+  delete(receiptHandle: string): boolean {
+    const message = typeof receiptHandle === 'string' ? this.handles.get(receiptHandle) : undefined;
+    if (message === undefined && this.issuedHere(receiptHandle)) {
+      this.ctx.trace.emit('stale-handle', this.name, receiptHandle.slice(0, receiptHandle.indexOf('#')), undefined, { operation: 'delete', outcome: 'accepted, nothing deleted' });
+      return false;
+    }
+    const found = message ?? this.lookup(receiptHandle, 'delete');
+    this.remove(found);
+    this.ctx.trace.emit('deleted', this.name, found.id, undefined, undefined);
+    return true;
+  }
+
+  /** Does the handle have the shape of one this queue gave out (`<messageId>#<queue>#<n>`)? */
+  private issuedHere(receiptHandle: unknown): receiptHandle is string {
+    if (typeof receiptHandle !== 'string') return false;
+    const parts = receiptHandle.split('#');
+    return parts.length === 3 && parts[0] !== '' && parts[1] === this.name && parts[2] !== '';
   }
 
   /** Delete up to 10 messages; returns the handles that were rejected. */
@@ -530,6 +552,15 @@ export class Queue {
     const message = this.lookup(receiptHandle, 'changeVisibility');
     if (message.state !== 'in-flight') {
       throw new EngineError('MessageNotInflight', `message ${message.id} is not in flight: its visibility cannot be changed`);
+    }
+    // The 12-hour maximum counts from the receive, not from the last extension: SQS rejects a
+    // change that would keep the message invisible longer than 12 h after it was received.
+    const cap = message.receivedAt + MAX_VISIBILITY_MS;
+    if (this.ctx.clock.now + timeoutMs > cap) {
+      throw new ValidationError(
+        'visibilityTimeoutS',
+        `${visibilityTimeoutS} s would keep message ${message.id} invisible past 12 hours after its receive (at most ${Math.floor((cap - this.ctx.clock.now) / 1000)} s more)`,
+      );
     }
     this.unlinkInFlight(message);
     this.ctx.trace.emit('visibility-changed', this.name, message.id, undefined, { visibilityTimeoutS });
@@ -852,8 +883,9 @@ export class Queue {
     message.state = 'in-flight';
     const receiveCount = ++message.receiveCount;
     if (receiveCount === 1) message.firstReceivedAt = now;
+    message.receivedAt = now;
     if (message.receipt !== undefined) this.handles.delete(message.receipt);
-    const receipt = `${message.id}#${this.ctx.id('rcpt')}`;
+    const receipt = `${message.id}#${this.name}#${this.ctx.id('rcpt')}`;
     message.receipt = receipt;
     this.handles.set(receipt, message);
     message.visibleAt = now + visibilityMs;
@@ -908,9 +940,16 @@ export class Queue {
     dlq.acceptRedriven(message, this.name);
   }
 
+  /**
+   * A message moved here by redrive. A standard queue keeps its original enqueue time (its
+   * retention still counts from the first send); a FIFO queue resets it to now and replaces the
+   * deduplication id with the message id, as SQS does.
+   */
   private acceptRedriven(message: StoredMessage, from: string): void {
     const sequenceNumber = this.fifo ? String(++this.sequence).padStart(20, '0') : undefined;
-    this.accept(message.id, message.body, message.attributes, message.groupId, message.deduplicationId, sequenceNumber, message.sentAt, 0, message.id, from);
+    const sentAt = this.fifo ? this.ctx.clock.now : message.sentAt;
+    const deduplicationId = this.fifo ? message.id : message.deduplicationId;
+    this.accept(message.id, message.body, message.attributes, message.groupId, deduplicationId, sequenceNumber, sentAt, 0, message.id, from);
   }
 
   /** Keep the in-flight list ordered by deadline (with one visibility timeout it is plain appending). */

@@ -246,7 +246,10 @@ describe('Queue (SQS) event source mapping', () => {
     assert.deepEqual(batches, [[5000 + 150, 3]]); // window ends at 5 s, then the cold start's 150 ms init
   });
 
-  it('FIFO: each message group is processed in order, even when a message fails and comes back', () => {
+  // "Using Lambda with Amazon SQS" → partial batch responses: with a FIFO queue, the function
+  // should stop processing after the first failure and return the failed and every unprocessed
+  // message in batchItemFailures; Lambda deletes every message not listed.
+  const fifoRun = (listLater: boolean): { order: string[]; queue: Queue } => {
     const { ctx, platform, define } = setup();
     const queue = new Queue(ctx, { name: 'q.fifo', fifo: true, contentBasedDeduplication: true, visibilityTimeoutS: 5 });
     const order: string[] = [];
@@ -254,11 +257,12 @@ describe('Queue (SQS) event source mapping', () => {
       let failedOnce = false;
       return {
         handler: (e: SqsEvent) => {
-          // Reports only A2 and skips the rest of group A: the mapping must keep A3 (same group, later) too.
           const failures: Array<{ itemIdentifier: string }> = [];
           for (const r of e.Records) {
-            const group = r.attributes.MessageGroupId;
-            if (failures.length && group === 'A') continue;
+            if (failures.length) {
+              if (listLater) failures.push({ itemIdentifier: r.messageId }); // not processed: list it too
+              continue;
+            }
             if (r.body === 'A2' && !failedOnce) {
               failedOnce = true;
               failures.push({ itemIdentifier: r.messageId });
@@ -273,10 +277,23 @@ describe('Queue (SQS) event source mapping', () => {
     for (const [g, b] of [['A', 'A1'], ['B', 'B1'], ['A', 'A2'], ['B', 'B2'], ['A', 'A3']]) queue.send(b, { groupId: g });
     addQueueSource(platform, ctx, 'fn', queue, { reportBatchItemFailures: true });
     ctx.clock.drain();
-    const groupA = order.filter((b) => b.startsWith('A'));
-    const groupB = order.filter((b) => b.startsWith('B'));
-    assert.deepEqual(groupA, ['A1', 'A2', 'A3'], 'A3 waited for A2 although it was in the same batch');
-    assert.deepEqual(groupB, ['B1', 'B2']);
+    return { order, queue };
+  };
+
+  it('FIFO partial batch: listing the failed message and every later one keeps each group in order', () => {
+    const { order, queue } = fifoRun(true);
+    assert.deepEqual(order.filter((b) => b.startsWith('A')), ['A1', 'A2', 'A3']);
+    assert.deepEqual(order.filter((b) => b.startsWith('B')), ['B1', 'B2']);
+    assert.deepEqual(queue.depth(), { visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it('FIFO partial batch: a message not listed is deleted, even a later one of the failed group (it is lost)', () => {
+    const { order, queue } = fifoRun(false);
+    // A2 failed and was listed; the messages after it in the batch (A3 among them) were skipped
+    // and not listed: Lambda deleted them. Only A2 comes back.
+    assert.ok(order.includes('A1') && order.includes('A2'));
+    assert.ok(!order.includes('A3'), 'A3 was deleted unprocessed');
+    assert.equal(order.filter((b) => b === 'A2').length, 1);
     assert.deepEqual(queue.depth(), { visible: 0, inFlight: 0, delayed: 0 });
   });
 
@@ -302,6 +319,8 @@ describe('Queue (SQS) event source mapping', () => {
     assert.throws(() => addQueueSource(platform, ctx, 'fn', queue, { batchSize: 0 }), validation('batchSize'));
     assert.throws(() => addQueueSource(platform, ctx, 'fn', queue, { batchSize: 10_001, batchingWindowS: 1 }), validation('batchSize'));
     assert.throws(() => addQueueSource(platform, ctx, 'fn', fifo, { batchSize: 11, batchingWindowS: 1 }), validation('batchSize'));
+    // Lambda refuses a batching window on a FIFO queue's mapping (CreateEventSourceMapping, MaximumBatchingWindowInSeconds).
+    assert.throws(() => addQueueSource(platform, ctx, 'fn', fifo, { batchingWindowS: 1 }), validation('batchingWindowS'));
     assert.throws(() => addQueueSource(platform, ctx, 'fn', queue, { batchSize: 100 }), validation('batchingWindowS'));
     assert.throws(() => addQueueSource(platform, ctx, 'fn', queue, { batchingWindowS: 301 }), validation('batchingWindowS'));
     assert.throws(() => addQueueSource(platform, ctx, 'fn', queue, { maxConcurrency: 1 }), validation('maxConcurrency'));

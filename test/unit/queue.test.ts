@@ -191,7 +191,9 @@ describe('Queue: receipt handles', () => {
     assert.notEqual(second.receiptHandle, first.receiptHandle);
     assert.equal(second.receiveCount, 2);
 
-    throwsEngine(() => queue.delete(first.receiptHandle), 'ReceiptHandleIsInvalid');
+    // DeleteMessage with an old handle succeeds but may not delete (SQS API reference,
+    // DeleteMessage: "the request succeeds, but the message might not be deleted").
+    assert.equal(queue.delete(first.receiptHandle), false);
     const stale = ctx.trace.records().find((r) => r.kind === 'stale-handle')!;
     assert.equal(stale.id, first.messageId);
     assert.deepEqual(queue.depth(), { visible: 0, inFlight: 1, delayed: 0 }); // not lost
@@ -221,8 +223,8 @@ describe('Queue: receipt handles', () => {
     const theirs = other.receive()[0];
     throwsEngine(() => queue.delete('nonsense'), 'ReceiptHandleIsInvalid');
     throwsEngine(() => queue.delete(theirs.receiptHandle), 'ReceiptHandleIsInvalid');
-    queue.delete(mine.receiptHandle);
-    throwsEngine(() => queue.delete(mine.receiptHandle), 'ReceiptHandleIsInvalid');
+    assert.equal(queue.delete(mine.receiptHandle), true);
+    assert.equal(queue.delete(mine.receiptHandle), false, 'already deleted: accepted, nothing to delete');
     assert.equal(ctx.trace.count('stale-handle', 'orders'), 3);
     assert.equal(other.depth().inFlight, 1);
   });
@@ -242,7 +244,7 @@ describe('Queue: receipt handles', () => {
     queue.send('a', { groupId: 'g' });
     const message = queue.receive()[0];
     ctx.clock.advance(1 * S);
-    throwsEngine(() => queue.delete(message.receiptHandle), 'ReceiptHandleIsInvalid');
+    assert.equal(queue.delete(message.receiptHandle), false, 'accepted, but the expired handle deletes nothing');
     assert.equal(queue.depth().visible, 1);
   });
 });
@@ -429,7 +431,7 @@ describe('Queue: retention', () => {
     const m = queue.receive()[0];
     ctx.clock.advance(60 * S);
     assert.deepEqual(queue.depth(), { visible: 0, inFlight: 0, delayed: 0 });
-    throwsEngine(() => queue.delete(m.receiptHandle), 'ReceiptHandleIsInvalid');
+    assert.equal(queue.delete(m.receiptHandle), false);
   });
 
   it('a dead-lettered message keeps its original sent time for the DLQ retention', () => {
@@ -446,11 +448,47 @@ describe('Queue: retention', () => {
     assert.equal(ctx.trace.count('expired', 'dlq'), 1);
   });
 
+  it('a FIFO dead-letter queue resets the enqueue time and takes the message id as deduplication id', () => {
+    // SQS developer guide, "Using dead-letter queues": for FIFO queues the enqueue timestamp is
+    // reset when the message moves to the dead-letter queue (standard queues keep it, test above).
+    const ctx = new EngineContext();
+    const dlq = new Queue(ctx, { name: 'dlq.fifo', fifo: true, retentionS: 100 });
+    const queue = new Queue(ctx, { name: 'src.fifo', fifo: true, visibilityTimeoutS: 60, deadLetter: { queue: dlq, maxReceiveCount: 1 } });
+    const { messageId } = queue.send('poison', { groupId: 'g', deduplicationId: 'order-1' });
+    queue.receive();
+    ctx.clock.advance(60 * S);
+    queue.receive(); // moved at t=60 s
+    ctx.clock.advance(40 * S); // 100 s after the send, 40 s after the move
+    assert.equal(dlq.depth().visible, 1, 'retention counts from the move');
+    const [moved] = dlq.receive();
+    assert.equal(moved.deduplicationId, messageId);
+    assert.equal(moved.sentAt, 60 * S);
+    ctx.clock.advance(70 * S); // 110 s after the move (visibility 30 s → visible again at 130 s)
+    assert.equal(dlq.depth().visible + dlq.depth().inFlight, 0);
+  });
+
   it('nothing stays scheduled once the queue is empty', () => {
     const { ctx, queue } = setup();
     queue.send('a');
     queue.delete(queue.receive()[0].receiptHandle);
     assert.equal(ctx.clock.pending, 0);
+  });
+});
+
+describe('Queue: the 12-hour visibility cap', () => {
+  // SQS developer guide, "Visibility timeout": the maximum is 12 hours from the time the message
+  // is received; extending it further is rejected.
+  it('counts from the receive, not from the last extension', () => {
+    const ctx = new EngineContext();
+    const queue = new Queue(ctx, { name: 'q', visibilityTimeoutS: 3600 });
+    queue.send('long job');
+    const [m] = queue.receive();
+    ctx.clock.advance(3000 * S);
+    queue.changeVisibility(m.receiptHandle, 43_200 - 3000); // exactly 12 h after the receive
+    ctx.clock.advance(10_000 * S);
+    assert.throws(() => queue.changeVisibility(m.receiptHandle, 43_200 - 10_000), (e: unknown) => e instanceof ValidationError && e.path === 'visibilityTimeoutS' && /12 hours after its receive/.test(e.reason));
+    queue.changeVisibility(m.receiptHandle, 43_200 - 13_000); // still within 12 h of the receive
+    assert.equal(queue.depth().inFlight, 1);
   });
 });
 
@@ -784,7 +822,7 @@ describe('Queue: purge', () => {
     assert.equal(queue.purge(), 3);
     assert.deepEqual(queue.depth(), { visible: 0, inFlight: 0, delayed: 0 });
     assert.equal(ctx.trace.count('purged', 'orders'), 3);
-    throwsEngine(() => queue.delete(m.receiptHandle), 'ReceiptHandleIsInvalid');
+    assert.equal(queue.delete(m.receiptHandle), false);
     assert.equal(ctx.clock.pending, 0);
   });
 
