@@ -571,6 +571,9 @@ function checkSemantics(doc: Record<string, unknown>, problems: ScenarioProblem[
       if (e.queue !== undefined && ref(e.queue, `${ep}.queue`, 'queues')) {
         const size = typeof e.batchSize === 'number' ? e.batchSize : 10;
         if (fifoQueues.has(e.queue as string) && size > 10) add(`${ep}.batchSize`, `a FIFO queue source takes at most 10 messages per batch, got ${size}`);
+        if (fifoQueues.has(e.queue as string) && typeof e.batchingWindowS === 'number' && e.batchingWindowS !== 0) {
+          add(`${ep}.batchingWindowS`, `is not supported for a FIFO queue (${e.queue}): Lambda reads FIFO queues without a batching window`);
+        }
         else if (size > 10 && !(typeof e.batchingWindowS === 'number' && e.batchingWindowS >= 1)) {
           add(`${ep}.batchingWindowS`, `must be at least 1 second when batchSize is above 10 (batchSize ${size})`);
         }

@@ -50,7 +50,7 @@ describe('export: AWS rules', () => {
       streams: [{ name: 's', retentionHours: 9000 }],
       buses: [{ name: 'b', rules: [{ name: 'r', pattern: { source: ['x'] }, targets: [{ queue: 'out', deadLetterQueue: 'd.fifo', maxEventAgeS: 90.5 }] }] }],
       functions: [
-        { name: 'f', handler: 'h.js', timeoutS: 45, async: { onFailure: { queue: 'l.fifo' } }, events: [{ queue: 'in' }, { queue: 'l.fifo', batchingWindowS: 5 }] },
+        { name: 'f', handler: 'h.js', timeoutS: 45, async: { onFailure: { queue: 'l.fifo' } }, events: [{ queue: 'in' }, { queue: 'l.fifo' }] },
         { name: 'g', handler: 'h.js', timeoutS: 2.5, events: [{ stream: 's', onFailure: { queue: 'd.fifo' } }] },
       ],
       gateways: [],
@@ -59,7 +59,6 @@ describe('export: AWS rules', () => {
       'buses[0].rules[0].targets[0].deadLetterQueue',
       'buses[0].rules[0].targets[0].maxEventAgeS',
       'functions[0].async.onFailure.queue',
-      'functions[0].events[1].batchingWindowS',
       'functions[1].events[0].onFailure.queue',
       'functions[1].timeoutS',
       'queues[0].visibilityTimeoutS',
@@ -78,10 +77,10 @@ describe('export: AWS rules', () => {
   it('refuses what the lab itself refuses (batch size above 10 without a window, MaximumConcurrency below 2, FIFO DLQ)', () => {
     const problems = refusal({
       name: 'bad',
-      queues: [{ name: 'a' }, { name: 'b.fifo', fifo: true, deadLetter: { queue: 'a', maxReceiveCount: 3 } }],
-      functions: [{ name: 'f', handler: 'h.js', events: [{ queue: 'a', batchSize: 50 }, { queue: 'a', maxConcurrency: 1 }] }],
+      queues: [{ name: 'a' }, { name: 'b.fifo', fifo: true, deadLetter: { queue: 'a', maxReceiveCount: 3 } }, { name: 'c.fifo', fifo: true }],
+      functions: [{ name: 'f', handler: 'h.js', events: [{ queue: 'a', batchSize: 50 }, { queue: 'a', maxConcurrency: 1 }, { queue: 'c.fifo', batchingWindowS: 5 }] }],
     });
-    assert.deepEqual(paths(problems), ['functions[0].events[0].batchingWindowS', 'functions[0].events[1].maxConcurrency', 'queues[1].deadLetter.queue']);
+    assert.deepEqual(paths(problems), ['functions[0].events[0].batchingWindowS', 'functions[0].events[1].maxConcurrency', 'functions[0].events[2].batchingWindowS', 'queues[1].deadLetter.queue']);
   });
 
   it('refuses handler files that are missing, do not compile or lack the export', () => {

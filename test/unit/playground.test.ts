@@ -74,7 +74,10 @@ describe('Playground', () => {
     p.apply({ op: 'changeVisibility', queue: 'q', receiptHandle: b.receiptHandle, visibilityTimeoutS: 0 });
     const view = queue(p.snapshot(), 'q');
     assert.deepEqual(view.messages.map((m) => [m.body, m.state]), [['b', 'visible']]);
-    refused(p, { op: 'deleteMessage', queue: 'q', receiptHandle: a.receiptHandle }, /receipt handle|ReceiptHandle/i);
+    // An old handle of the queue: accepted, deletes nothing (SQS DeleteMessage); a foreign one is refused.
+    const again = p.apply({ op: 'deleteMessage', queue: 'q', receiptHandle: a.receiptHandle });
+    assert.deepEqual(queue(again.snapshot, 'q').messages.map((m) => m.body), ['b']);
+    refused(p, { op: 'deleteMessage', queue: 'q', receiptHandle: 'not-a-handle' }, /receipt handle|ReceiptHandle/i);
   });
 
   it('a message received maxReceiveCount times moves to the dead-letter queue', () => {
