@@ -7,7 +7,8 @@
 //
 // Each target is staged in a folder of its own (the files .vscodeignore lets through, with only that
 // target's native files) and packaged there with `vsce package --target <t>`; every VSIX is then
-// opened and its native files checked against its target (checkVsix below) before it counts.
+// opened and its native files checked against its target (checkVsix below), and put through the
+// checks `ovsx publish` makes before uploading (openVsxProblems), before it counts.
 //
 //   node scripts/package.mjs [--target linux-x64 …] [--out dist/vsix] [--no-build]
 //   (`npm run package` builds the production bundles first and packages every target)
@@ -123,6 +124,34 @@ export function checkVsix(target, names, read) {
   return problems;
 }
 
+/** The target platforms Open VSX accepts (its TargetPlatform enum, as for the Marketplace). */
+export const OPEN_VSX_TARGETS = ['win32-x64', 'win32-arm64', 'linux-x64', 'linux-arm64', 'linux-armhf', 'alpine-x64', 'alpine-arm64', 'darwin-x64', 'darwin-arm64', 'web', 'universal'];
+
+/**
+ * What `ovsx publish <file>` checks before it uploads, offline: the manifest read from the VSIX
+ * (ovsx's own reader), its required fields, and a license (ovsx refuses an unlicensed extension in
+ * CI); plus a target platform the registry knows. Returns the problems.
+ */
+export async function openVsxProblems(file, target) {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const { readVSIXPackage } = require('ovsx/lib/zip');
+  const { validateManifest } = require('ovsx/lib/util');
+  const problems = [];
+  let manifest;
+  try {
+    manifest = await readVSIXPackage(file);
+    validateManifest(manifest);
+  } catch (err) {
+    return [`ovsx: ${err.message}`];
+  }
+  const { names } = await readVsix(file);
+  if (!manifest.license && !names.some((n) => /^extension\/LICEN[CS]E(\.(md|txt))?$/i.test(n))) problems.push('ovsx: no license (neither "license" in package.json nor a LICENSE file)');
+  if (!OPEN_VSX_TARGETS.includes(target)) problems.push(`ovsx: Open VSX has no target platform "${target}"`);
+  if (!/^[\w-]+$/.test(manifest.publisher) || !/^[\w-]+$/.test(manifest.name)) problems.push(`ovsx: namespace and name must be letters, digits, - and _ ("${manifest.publisher}.${manifest.name}")`);
+  return problems;
+}
+
 /** The VSIX's entries: names and a reader of their bytes. */
 export async function readVsix(file) {
   const { default: JSZip } = await import('jszip');
@@ -216,7 +245,8 @@ export async function packageTarget(target, { outDir = join(repoRoot, 'dist', 'v
       throw new Error(`vsce package --target ${target} failed: ${(err.stderr || err.stdout || err.message).trim()}`);
     }
     const { names, read } = await readVsix(file);
-    return { target, file, bytes: statSync(file).size, problems: checkVsix(target, names, read), files: names.length };
+    const problems = [...checkVsix(target, names, read), ...(await openVsxProblems(file, target))];
+    return { target, file, bytes: statSync(file).size, problems, files: names.length };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

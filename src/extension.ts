@@ -33,7 +33,7 @@ export function activate(context: vscode.ExtensionContext): ServerlessLabApi {
   context.subscriptions.push(output);
 
   const lessons = timed('lessons', () => registerLessons(context, output));
-  const runtime = timed('runtime', () => registerRuntime(context, output));
+  const runtime = timed('runtime', () => registerRuntime(context, output, () => void lessons.progress.reach('checkedRuntime')));
   const exercises = timed('exercises', () => registerExercises(context, lessons, runtime, output));
   const diagram = timed('diagram', () => registerDiagram(context, lessons, exercises, runtime, output));
   const playground = timed('playground', () => registerPlayground(context, runtime, output, () => void lessons.progress.reach('usedPlayground')));

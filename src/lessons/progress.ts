@@ -89,7 +89,7 @@ export class Progress {
     return Object.prototype.hasOwnProperty.call(this.read().visited ?? {}, lessonId);
   }
 
-  /** Whether the learner did this once (`openedDiagram`, `usedPlayground`). */
+  /** Whether the learner did this once (`openedDiagram`, `usedPlayground`, `checkedRuntime`). */
   reached(milestone: string): boolean {
     return Object.prototype.hasOwnProperty.call(this.read().milestones ?? {}, milestone);
   }

@@ -25,7 +25,8 @@ const SETTINGS = 'Open Settings';
 /** How the editor's message tells the learner to name a Node by hand. */
 const EDITOR_PICK = { pick: `or pick its executable with "${PICK}" (saved to serverlessLab.${SETTING})` };
 
-export function registerRuntime(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): RuntimeFeature {
+/** `onNodeFound`: a Node was resolved or picked (the walkthrough step "Check the lab's runtime" ticks on it). */
+export function registerRuntime(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, onNodeFound: () => void = () => undefined): RuntimeFeature {
   let client: RuntimeClient | undefined;
   let starting: Promise<RuntimeClient> | undefined;
   const isolatedVmDir = vscode.Uri.joinPath(context.extensionUri, 'node_modules', 'isolated-vm').fsPath;
@@ -34,8 +35,7 @@ export function registerRuntime(context: vscode.ExtensionContext, output: vscode
   const resolveNode = (): NodeCandidate => {
     const setting = vscode.workspace.getConfiguration('serverlessLab').get<string>(SETTING) || undefined;
     const node = findRuntimeNode(isolatedVmDir, { setting, projectRoot: context.extensionUri.fsPath, abis });
-    // The walkthrough step "Check the lab's runtime" completes on it.
-    void vscode.commands.executeCommand('setContext', 'serverlessLab.runtime.found', true);
+    onNodeFound();
     return node;
   };
 
@@ -71,7 +71,7 @@ export function registerRuntime(context: vscode.ExtensionContext, output: vscode
       return undefined;
     }
     await vscode.workspace.getConfiguration('serverlessLab').update(SETTING, file, vscode.ConfigurationTarget.Global);
-    void vscode.commands.executeCommand('setContext', 'serverlessLab.runtime.found', true);
+    onNodeFound();
     const node: NodeCandidate = { path: file, ...info, source: 'setting' };
     output.info(`runtime: serverlessLab.${SETTING} set to ${file} (Node ${info.version})`);
     void vscode.window.showInformationMessage(`Serverless Lab runs your handlers with Node ${info.version}: ${file}.`);

@@ -12,6 +12,7 @@ interface PackageModule {
   checkVsix(target: string, names: string[], read: (name: string) => Buffer): string[];
   readVsix(file: string): Promise<{ names: string[]; read: (name: string) => Buffer }>;
   packageTarget(target: string, options: { outDir: string }): Promise<{ file: string; bytes: number; problems: string[] }>;
+  openVsxProblems(file: string, target: string): Promise<string[]>;
 }
 
 // scripts/package.mjs is an ES module; mocha loads this file as CommonJS.
@@ -148,6 +149,17 @@ describe('platform VSIXs (scripts/package.mjs)', function () {
         assert.ok(result.outcomes.length > 0 && result.outcomes.every((o) => o.pass), on22.stdout);
       }
     }
+
+    // ovsx's own checks (they ran inside packageTarget too): a VSIX without its manifest fails them.
+    const { openVsxProblems } = await load();
+    assert.deepEqual(await openVsxProblems(linux.file, 'linux-x64'), []);
+    const { default: JSZip } = await import('jszip');
+    const broken = new JSZip();
+    broken.file('extension/readme.md', 'x');
+    const brokenFile = join(outDir, 'broken.vsix');
+    writeFileSync(brokenFile, await broken.generateAsync({ type: 'nodebuffer' }));
+    assert.deepEqual(await openVsxProblems(brokenFile, 'linux-x64'), ['ovsx: Manifest not found.']);
+    assert.match((await openVsxProblems(linux.file, 'linux-riscv64')).join('\n'), /Open VSX has no target platform "linux-riscv64"/);
 
     const mac = await packageTarget('darwin-x64', { outDir });
     assert.deepEqual(mac.problems, []);

@@ -79,6 +79,7 @@ export function registerLessons(context: vscode.ExtensionContext, output: vscode
       'serverlessLab.progress.any': summary.started > 0 || summary.done > 0 || summary.checked > 0,
       'serverlessLab.progress.openedDiagram': progress.reached('openedDiagram'),
       'serverlessLab.progress.usedPlayground': progress.reached('usedPlayground'),
+      'serverlessLab.progress.checkedRuntime': progress.reached('checkedRuntime'),
     };
     walkthroughKeys = keys;
     for (const [key, value] of Object.entries(keys)) void vscode.commands.executeCommand('setContext', key, value);
