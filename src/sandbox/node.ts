@@ -78,26 +78,23 @@ function probeExecutable(file: string): NodeInfo | undefined {
   return { version, abi };
 }
 
-let loginShellPathCache: { value: string | undefined } | undefined;
-
 /**
- * PATH as an interactive login shell sets it (where nvm, fnm, asdf, mise and Homebrew add
- * themselves). Asked once per process, with a 3 s limit.
+ * PATH as the user's interactive login shell sets it (where nvm, fnm, asdf, mise and Homebrew add
+ * themselves), with a 3 s limit; undefined on Windows or when the shell fails.
  */
-function readLoginShellPath(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string | undefined {
+export function readLoginShellPath(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string | undefined {
   if (platform === 'win32') return undefined;
-  if (loginShellPathCache) return loginShellPathCache.value;
   const shell = env.SHELL || (platform === 'darwin' ? '/bin/zsh' : '/bin/sh');
   const marker = '__SERVERLESS_LAB_PATH__';
   const script = path.basename(shell) === 'fish' ? `printf '${marker}%s\\n' (string join : $PATH)` : `printf '${marker}%s\\n' "$PATH"`;
   const r = spawnSync(shell, ['-i', '-l', '-c', script], { encoding: 'utf8', timeout: 3000, stdio: ['ignore', 'pipe', 'ignore'], env: { ...env, TERM: 'dumb' } });
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith(marker));
-  loginShellPathCache = { value: line ? line.slice(marker.length).trim() || undefined : undefined };
-  return loginShellPathCache.value;
+  return line ? line.slice(marker.length).trim() || undefined : undefined;
 }
 
-/** This machine, this process. */
+/** This machine, this process. The login shell is asked at most once per machine object. */
 export function localMachine(): NodeHost {
+  let shellPath: { value: string | undefined } | undefined;
   return {
     platform: process.platform,
     arch: process.arch,
@@ -118,7 +115,7 @@ export function localMachine(): NodeHost {
       }
     },
     probe: probeExecutable,
-    loginShellPath: () => readLoginShellPath(process.platform, process.env),
+    loginShellPath: () => (shellPath ??= { value: readLoginShellPath(process.platform, process.env) }).value,
     self: process.versions.electron ? undefined : { path: process.execPath, version: process.version, abi: process.versions.modules },
     realpath: (file) => {
       try {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { findRuntimeNode, installAdvice, NodeHost, NodeInfo, NoMatchingNodeError, unsupportedPlatformMessage } from '../../src/sandbox/node';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { findRuntimeNode, installAdvice, NodeHost, NodeInfo, NoMatchingNodeError, readLoginShellPath, unsupportedPlatformMessage } from '../../src/sandbox/node';
 
 /** isolated-vm 7.x ships Node 24 (ABI 137) and Node 26 (ABI 147) prebuilds. */
 const ABIS = ['137', '147'];
@@ -181,6 +183,16 @@ describe('finding a Node for the sandbox', () => {
       assert.deepEqual(m.probed, ['/usr/local/bin/node']);
       assert.deepEqual(e.tried.map((t) => t.path), ['/usr/local/bin/node']);
     });
+  });
+
+  it("reads the PATH a real login shell sets up (bash reading ~/.bash_profile), and nothing when the shell fails", function () {
+    if (!existsSync('/bin/bash')) this.skip();
+    const home = mkdtempSync(path.join(tmpdir(), 'slab-shell-home-'));
+    writeFileSync(path.join(home, '.bash_profile'), 'echo noise from a profile\nexport PATH="$HOME/.nvm/versions/node/v24.1.0/bin:$PATH"\n');
+    const got = readLoginShellPath('linux', { HOME: home, SHELL: '/bin/bash', PATH: '/usr/bin:/bin' });
+    assert.ok(got?.startsWith(`${home}/.nvm/versions/node/v24.1.0/bin:`), got);
+    assert.equal(readLoginShellPath('linux', { HOME: home, SHELL: '/nonexistent/shell', PATH: '/usr/bin' }), undefined);
+    assert.equal(readLoginShellPath('win32', { HOME: home, SHELL: '/bin/bash' }), undefined);
   });
 
   describe('macOS', () => {
