@@ -17,6 +17,8 @@ export interface ProgressState {
   done: Record<string, { at: string }>;
   /** Exercises whose starter files were put in the workspace. */
   started?: Record<string, { at: string }>;
+  /** Lessons the learner skipped (stuck, or not interested): recorded apart from done. */
+  skipped?: Record<string, { at: string }>;
   /** The last result of every check of a lesson: check id → passed. */
   checks?: Record<string, { at: string; results: Record<string, boolean> }>;
   lastLesson?: string;
@@ -27,7 +29,7 @@ export interface ProgressState {
 }
 
 /** Where a lesson stands, for views and the walkthrough. */
-export type LessonState = 'done' | 'in-progress' | 'not-started';
+export type LessonState = 'done' | 'skipped' | 'in-progress' | 'not-started';
 
 const KEY = 'serverlessLab.progress';
 
@@ -44,6 +46,7 @@ export class Progress {
       version: 1,
       done: { ...raw.done },
       started: record(raw.started),
+      skipped: record(raw.skipped),
       checks: record(raw.checks),
       visited: record(raw.visited),
       milestones: record(raw.milestones),
@@ -59,6 +62,11 @@ export class Progress {
     return lessonIds.filter((id) => this.isDone(id)).length;
   }
 
+  /** Skipped, and not done since. */
+  isSkipped(lessonId: string): boolean {
+    return !this.isDone(lessonId) && Object.prototype.hasOwnProperty.call(this.read().skipped ?? {}, lessonId);
+  }
+
   isStarted(lessonId: string): boolean {
     return Object.prototype.hasOwnProperty.call(this.read().started ?? {}, lessonId);
   }
@@ -70,17 +78,19 @@ export class Progress {
 
   state(lessonId: string): LessonState {
     if (this.isDone(lessonId)) return 'done';
+    if (this.isSkipped(lessonId)) return 'skipped';
     return this.isStarted(lessonId) || Object.keys(this.checkResults(lessonId)).length ? 'in-progress' : 'not-started';
   }
 
   /** What the walkthrough and welcome views react to. */
-  summary(lessonIds: readonly string[]): { started: number; checked: number; done: number; total: number } {
+  summary(lessonIds: readonly string[]): { started: number; checked: number; done: number; skipped: number; total: number } {
     const s = this.read();
     const has = (r: Record<string, unknown> | undefined, id: string) => Object.prototype.hasOwnProperty.call(r ?? {}, id);
     return {
       started: lessonIds.filter((id) => has(s.started, id)).length,
       checked: lessonIds.filter((id) => has(s.checks, id)).length,
       done: lessonIds.filter((id) => has(s.done, id)).length,
+      skipped: lessonIds.filter((id) => has(s.skipped, id) && !has(s.done, id)).length,
       total: lessonIds.length,
     };
   }
@@ -113,6 +123,25 @@ export class Progress {
     await this.write(state);
   }
 
+  /**
+   * "Skip Lesson": the learner moves on without passing. Recorded as skipped — never as done — so
+   * views show it apart and the lesson can be taken up again; passing it later makes it done.
+   */
+  async skip(lessonId: string, now: Date = new Date()): Promise<void> {
+    const state = this.read();
+    if (Object.prototype.hasOwnProperty.call(state.done, lessonId)) return; // done stays done
+    state.skipped = { ...state.skipped, [lessonId]: { at: now.toISOString() } };
+    await this.write(state);
+  }
+
+  /** Takes a skipped lesson up again (it is then in progress or not started, as before). */
+  async unskip(lessonId: string): Promise<void> {
+    const state = this.read();
+    if (!state.skipped?.[lessonId]) return;
+    delete state.skipped[lessonId];
+    await this.write(state);
+  }
+
   async visit(lessonId: string, now: Date = new Date()): Promise<void> {
     const state = this.read();
     state.lastLesson = lessonId;
@@ -140,6 +169,7 @@ export class Progress {
     const state = this.read();
     delete state.done[lessonId];
     delete state.checks?.[lessonId];
+    delete state.skipped?.[lessonId];
     await this.write(state);
   }
 

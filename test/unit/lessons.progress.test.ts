@@ -92,7 +92,7 @@ describe('lesson progress: exercises and checks', () => {
     assert.equal(reloaded.state('a'), 'in-progress');
     assert.deepEqual(reloaded.checkResults('a'), {});
     assert.equal(reloaded.isDone('b'), true);
-    assert.deepEqual(reloaded.summary(['a', 'b', 'c']), { started: 1, checked: 1, done: 1, total: 3 });
+    assert.deepEqual(reloaded.summary(['a', 'b', 'c']), { started: 1, checked: 1, done: 1, skipped: 0, total: 3 });
   });
 
   it('reads state written by older versions (no started/checks fields) and ignores garbage', async () => {
@@ -103,5 +103,41 @@ describe('lesson progress: exercises and checks', () => {
     assert.equal(progress.isStarted('a'), false);
     await progress.start('b');
     assert.equal(progress.isStarted('b'), true);
+  });
+});
+
+describe('lesson progress: skipping a lesson', () => {
+  it('a skipped lesson is recorded as skipped, not done, survives a reload, and counts apart', async () => {
+    const store = new MemoryStore();
+    const progress = new Progress(store);
+    await progress.start('queues');
+    await progress.skip('queues', new Date('2026-01-02T03:04:05Z'));
+    const reloaded = new Progress(store);
+    assert.equal(reloaded.isSkipped('queues'), true);
+    assert.equal(reloaded.isDone('queues'), false);
+    assert.equal(reloaded.state('queues'), 'skipped');
+    assert.deepEqual(reloaded.summary(['queues', 'topics']), { started: 1, checked: 0, done: 0, skipped: 1, total: 2 });
+  });
+
+  it('passing a skipped lesson makes it done (no longer skipped); a done lesson cannot be skipped', async () => {
+    const progress = new Progress(new MemoryStore());
+    await progress.skip('queues');
+    await progress.recordChecks('queues', [{ id: 'a', pass: true }]);
+    assert.equal(progress.state('queues'), 'done');
+    assert.equal(progress.isSkipped('queues'), false);
+    assert.equal(progress.summary(['queues']).skipped, 0);
+    await progress.skip('queues');
+    assert.equal(progress.state('queues'), 'done');
+  });
+
+  it('unskip and Reset Lesson take a skipped lesson up again', async () => {
+    const progress = new Progress(new MemoryStore());
+    await progress.skip('a');
+    await progress.unskip('a');
+    assert.equal(progress.state('a'), 'not-started');
+    await progress.start('b');
+    await progress.skip('b');
+    await progress.resetLesson('b');
+    assert.equal(progress.state('b'), 'in-progress', 'started, no longer skipped');
   });
 });

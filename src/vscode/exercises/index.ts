@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadChecks } from '../../lessons/checkList';
-import { fileVariants } from '../../lessons/exerciseFiles';
+import { fileVariants, locateExerciseFiles } from '../../lessons/exerciseFiles';
 import type { LessonRunResult } from '../../lessons/checker';
 import { checkOverSeedsAsync, DEFAULT_CHECK_SEEDS, MAX_CHECK_SEEDS, seedVerdict } from '../../lessons/seeds';
 import type { Lesson } from '../../lessons/model';
@@ -168,8 +168,9 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
         const seed = result.failedSeed !== undefined ? `\n\nFails on seed ${result.failedSeed}: replay it with \`serverless-lab check ${lesson.id} --seed ${result.failedSeed}\`.` : '';
         const text = new vscode.MarkdownString(
           `**${outcome.message}**${seed}\n\nExpected: ${outcome.expected}\n\nActual: ${outcome.actual}\n\nHint: ${outcome.hint}\n\n[Show another hint](command:serverlessLab.showHint?${encodeURIComponent(JSON.stringify([lesson.id]))})`,
+          `**${outcome.message}**\n\nExpected: ${outcome.expected}\n\nActual: ${outcome.actual}\n\nHint: ${outcome.hint}\n\n[Read the rule: ${outcome.section}](command:serverlessLab.openLessonSection?${encodeURIComponent(JSON.stringify([lesson.id, outcome.section]))}) · [Show another hint](command:serverlessLab.showHint?${encodeURIComponent(JSON.stringify([lesson.id]))})`,
         );
-        text.isTrusted = { enabledCommands: ['serverlessLab.showHint'] };
+        text.isTrusted = { enabledCommands: ['serverlessLab.showHint', 'serverlessLab.openLessonSection'] };
         const message = new vscode.TestMessage(text);
         message.expectedOutput = outcome.expected;
         message.actualOutput = outcome.actual;
@@ -345,6 +346,32 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
       // On the page when it is open (under the results, where the learner is looking); else a notification.
       if (lessons.panel.current?.id === lesson.id) lessons.panel.setHints(lesson.id, list);
       else void vscode.window.showInformationMessage(`Hint ${n}/${lesson.exercise.hints.length}: ${list[n - 1]}`, { modal: false });
+    }),
+    vscode.commands.registerCommand('serverlessLab.showReferenceSolution', async (arg?: unknown) => {
+      const id = await pickExercise(arg, 'Show the reference solution of which lesson?');
+      const lesson = id ? byId(id) : undefined;
+      if (!lesson?.exercise) return;
+      // After a pass it opens at once; before, it asks: seeing the answer first spoils the exercise.
+      if (!lessons.progress.isDone(lesson.id)) {
+        const ok = await vscode.window.showWarningMessage(
+          `"${lesson.title}" has not passed yet. Show the reference solution anyway? Working it out yourself is most of the lesson.`,
+          { modal: true },
+          'Show Reference Solution',
+        );
+        if (ok !== 'Show Reference Solution') return;
+      }
+      const dir = learnerDir(lesson);
+      const located = locateExerciseFiles(dir, lesson.exercise.files);
+      const shown = [];
+      for (const l of located) {
+        const reference = vscode.Uri.file(path.join(lesson.dir, 'solution', l.file));
+        // Beside the learner's file (its .ts or .js), as a diff: reference on the left, yours on the right.
+        const mine = l.found !== undefined ? vscode.Uri.file(path.join(dir, l.found)) : undefined;
+        if (mine) await vscode.commands.executeCommand('vscode.diff', reference, mine, `${path.basename(l.file)}: reference ↔ yours`, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+        else await vscode.window.showTextDocument(reference, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+        shown.push(l.file);
+      }
+      output.info(`reference solution of ${lesson.id} shown: ${shown.join(', ')}`);
     }),
     vscode.commands.registerCommand('serverlessLab.resetLesson', async (arg?: unknown) => {
       const id = await pickExercise(arg, 'Reset which lesson?');

@@ -67,7 +67,7 @@ export function registerLessons(context: vscode.ExtensionContext, output: vscode
     const ids = catalog.lessons.map((l) => l.id);
     const summary = progress.summary(ids);
     tree.message = summary.total ? undefined : 'No lessons found.';
-    tree.description = `${summary.done}/${summary.total}`;
+    tree.description = `${summary.done}/${summary.total}${summary.skipped ? ` (${summary.skipped} skipped)` : ''}`;
     // The walkthrough's steps complete on these (package.json `completionEvents: onContext:…`).
     const first = ids[0];
     const keys: Record<string, boolean> = {
@@ -76,7 +76,7 @@ export function registerLessons(context: vscode.ExtensionContext, output: vscode
       'serverlessLab.progress.ranChecks': summary.checked > 0,
       'serverlessLab.progress.passedExercise': catalog.lessons.some((l) => l.exercise && progress.isDone(l.id)),
       'serverlessLab.progress.allDone': summary.total > 0 && summary.done === summary.total,
-      'serverlessLab.progress.any': summary.started > 0 || summary.done > 0 || summary.checked > 0,
+      'serverlessLab.progress.any': summary.started > 0 || summary.done > 0 || summary.checked > 0 || summary.skipped > 0,
       'serverlessLab.progress.openedDiagram': progress.reached('openedDiagram'),
       'serverlessLab.progress.usedPlayground': progress.reached('usedPlayground'),
       'serverlessLab.progress.checkedRuntime': progress.reached('checkedRuntime'),
@@ -152,6 +152,27 @@ export function registerLessons(context: vscode.ExtensionContext, output: vscode
       else void vscode.window.showInformationMessage('Serverless Lab: that was the last lesson.');
     }),
     vscode.commands.registerCommand('serverlessLab.showLessons', () => vscode.commands.executeCommand('serverlessLab.lessons.focus')),
+    vscode.commands.registerCommand('serverlessLab.skipLesson', async (arg?: unknown) => {
+      const lesson = await resolve(arg, 'Skip which lesson?');
+      if (!lesson || progress.isDone(lesson.id)) return;
+      const ok = await vscode.window.showInformationMessage(
+        `Skip "${lesson.title}"? It is recorded as skipped, not done: you can come back to it any time, and passing its checks later makes it done.`,
+        { modal: true },
+        'Skip Lesson',
+      );
+      if (ok !== 'Skip Lesson') return;
+      await progress.skip(lesson.id);
+      const at = catalog.lessons.findIndex((l) => l.id === lesson.id);
+      const next = catalog.lessons.slice(at + 1).find((l) => !progress.isDone(l.id) && !progress.isSkipped(l.id));
+      if (next) await open(next.id);
+    }),
+    vscode.commands.registerCommand('serverlessLab.openLessonSection', async (id?: unknown, section?: unknown) => {
+      // From a failing check's link: the lesson page, scrolled to the section that explains the rule.
+      const lesson = typeof id === 'string' ? byId(id) : undefined;
+      if (!lesson) return;
+      await open(lesson.id);
+      if (typeof section === 'string' && section) panel.revealSection(section);
+    }),
     vscode.commands.registerCommand('serverlessLab.markLessonDone', async (arg?: unknown) => {
       const lesson = await resolve(arg, 'Mark which lesson as done?');
       if (lesson) await progress.setDone(lesson.id, true);

@@ -77,6 +77,11 @@ export class LessonPanel {
     return this.panel?.viewColumn;
   }
 
+  /** Scrolls the open page to a section (a heading anchor, as a check's `section` names it). */
+  revealSection(section: string): void {
+    if (this.panel) void this.panel.webview.postMessage({ type: 'reveal-section', section });
+  }
+
   show(lesson: Lesson): void {
     this.lesson = lesson;
     if (!this.panel) {

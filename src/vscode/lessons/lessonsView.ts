@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { Catalog, Lesson, Section } from '../../lessons/model';
 import { Progress } from '../../lessons/progress';
 
-const STATE_LABEL = { done: 'done', 'in-progress': 'in progress', 'not-started': 'not started' } as const;
+const STATE_LABEL = { done: 'done', skipped: 'skipped', 'in-progress': 'in progress', 'not-started': 'not started' } as const;
 
 type Node = { kind: 'section'; section: Section } | { kind: 'lesson'; lesson: Lesson };
 
@@ -51,13 +51,15 @@ export class LessonsView implements vscode.TreeDataProvider<Node> {
     const item = new vscode.TreeItem(lesson.title, vscode.TreeItemCollapsibleState.None);
     item.id = `lesson:${lesson.id}`;
     const checks = results.length ? `${passed}/${results.length} checks` : undefined;
-    item.description = state === 'done' ? 'done' : state === 'in-progress' ? (checks ?? 'started') : lesson.minutes ? `${lesson.minutes} min` : undefined;
+    item.description = state === 'done' ? 'done' : state === 'skipped' ? 'skipped' : state === 'in-progress' ? (checks ?? 'started') : lesson.minutes ? `${lesson.minutes} min` : undefined;
     const checkLines = results.map(([id, pass]) => `- ${pass ? '$(pass)' : '$(error)'} ${this.checkTitle(lesson, id)}`).join('\n');
     item.tooltip = new vscode.MarkdownString(`**${lesson.title}** — ${STATE_LABEL[state]}\n\n${lesson.summary}${checkLines ? `\n\nLast check run:\n${checkLines}` : ''}`, true);
     item.iconPath =
       state === 'done'
         ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
-        : state === 'in-progress'
+        : state === 'skipped'
+          ? new vscode.ThemeIcon('debug-step-over', new vscode.ThemeColor('testing.iconSkipped'))
+          : state === 'in-progress'
           ? new vscode.ThemeIcon('circle-large-filled', new vscode.ThemeColor('testing.iconQueued'))
           : new vscode.ThemeIcon('circle-large-outline');
     // The tree's menus key on this: an exercise not started (inline: Start Exercise), started (inline:

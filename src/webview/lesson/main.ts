@@ -24,7 +24,7 @@ export interface PageStateMessage {
   /** Scroll the results into view (a run just finished). */
   reveal?: boolean;
 }
-type FromHost = PageStateMessage | { type: 'notice'; text: string; tone?: 'info' | 'warning' } | { type: 'hints'; hints: string[] };
+type FromHost = PageStateMessage | { type: 'notice'; text: string; tone?: 'info' | 'warning' } | { type: 'hints'; hints: string[] } | { type: 'reveal-section'; section: string };
 
 const vscode = acquireVsCodeApi();
 const bar = document.getElementById('toolbar') as HTMLElement;
@@ -186,6 +186,13 @@ window.addEventListener('message', (event: MessageEvent<FromHost>) => {
     notice.scrollIntoView({ block: 'nearest' });
   } else if (m?.type === 'hints' && Array.isArray(m.hints)) {
     renderHints(m.hints);
+  } else if (m?.type === 'reveal-section' && typeof m.section === 'string') {
+    // A failing check's link (Test Explorer, CLI): scroll to the section that explains its rule.
+    const heading = findSection(m.section);
+    if (heading) {
+      heading.scrollIntoView({ block: 'start' });
+      heading.focus();
+    }
   }
 });
 
