@@ -167,8 +167,7 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
       else {
         const seed = result.failedSeed !== undefined ? `\n\nFails on seed ${result.failedSeed}: replay it with \`serverless-lab check ${lesson.id} --seed ${result.failedSeed}\`.` : '';
         const text = new vscode.MarkdownString(
-          `**${outcome.message}**${seed}\n\nExpected: ${outcome.expected}\n\nActual: ${outcome.actual}\n\nHint: ${outcome.hint}\n\n[Show another hint](command:serverlessLab.showHint?${encodeURIComponent(JSON.stringify([lesson.id]))})`,
-          `**${outcome.message}**\n\nExpected: ${outcome.expected}\n\nActual: ${outcome.actual}\n\nHint: ${outcome.hint}\n\n[Read the rule: ${outcome.section}](command:serverlessLab.openLessonSection?${encodeURIComponent(JSON.stringify([lesson.id, outcome.section]))}) · [Show another hint](command:serverlessLab.showHint?${encodeURIComponent(JSON.stringify([lesson.id]))})`,
+          `**${outcome.message}**${seed}\n\nExpected: ${outcome.expected}\n\nActual: ${outcome.actual}\n\nHint: ${outcome.hint}\n\n[Read the rule: ${outcome.section}](command:serverlessLab.openLessonSection?${encodeURIComponent(JSON.stringify([lesson.id, outcome.section]))}) · [Show another hint](command:serverlessLab.showHint?${encodeURIComponent(JSON.stringify([lesson.id]))})`,
         );
         text.isTrusted = { enabledCommands: ['serverlessLab.showHint', 'serverlessLab.openLessonSection'] };
         const message = new vscode.TestMessage(text);
