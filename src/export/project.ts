@@ -40,6 +40,8 @@ export interface ExportSource {
   baseDir: string;
   /** What is exported, for the README: `lesson 07-queues`, `scenario orders.scenario.json`, `the playground`. */
   label: string;
+  /** More files to write beside the template (path relative to the output folder → text), e.g. the playground's journal. */
+  extraFiles?: Record<string, string>;
 }
 
 export interface ExportOptions {
@@ -116,6 +118,7 @@ export function planExport(source: ExportSource): { scenario: Scenario; files: M
   files.set('LAB-ONLY.md', labOnly.text);
   files.set('README.md', readmeMarkdown(scenario, source.label, entries.map((e) => e.function)));
   files.set('serverless-lab.scenario.json', json(source.scenario));
+  for (const [file, text] of Object.entries(source.extraFiles ?? {})) files.set(file, text);
   return { scenario, files };
 }
 

@@ -274,9 +274,14 @@ describe('export: playground', () => {
     assert.deepEqual(p.scenario.queues.map((q) => q.name), ['orders']);
     assert.deepEqual(p.scenario.topics[0].subscriptions, [{ queue: 'orders', rawDelivery: true }]);
     assert.deepEqual(p.scenario.functions[0].events, [{ queue: 'orders', batchSize: 5 }]);
-    const r = exportProject({ scenario: p.scenario, baseDir: p.baseDir, label: 'the playground' }, join(dir, 'out'));
+    const journal = [{ op: 'createQueue', name: 'orders', visibilityTimeoutS: 40 }];
+    const r = exportProject({ scenario: p.scenario, baseDir: p.baseDir, label: 'the playground', extraFiles: { 'playground.journal.json': JSON.stringify(journal) } }, join(dir, 'out'));
     assert.ok(r.files.includes('src/handlers/w.js'));
     assert.ok(r.files.includes('src/fn-worker.mjs'));
+    // The journal written beside it exports again from the command line.
+    const again = main(['export', 'playground', '--journal', join(dir, 'out', 'playground.journal.json'), '--out', join(dir, 'again')], { out: () => undefined, err: () => undefined });
+    assert.equal(again, 0);
+    assert.match(readFileSync(join(dir, 'again', 'template.yaml'), 'utf8'), /VisibilityTimeout: 40/);
   });
 });
 

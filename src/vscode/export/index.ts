@@ -51,8 +51,10 @@ export function registerExport(context: vscode.ExtensionContext, lessons: Lesson
   };
   const scenarioSource = (file: string): ExportSource => ({ scenario: JSON.parse(fs.readFileSync(file, 'utf8')) as unknown, baseDir: path.dirname(file), label: `scenario ${path.basename(file)}` });
   const playgroundSource = (): ExportSource => {
-    const p = playgroundScenario(playground.session.savedJournal);
-    return { scenario: p.scenario, baseDir: p.baseDir, label: 'the playground' };
+    const journal = playground.session.savedJournal;
+    const p = playgroundScenario(journal);
+    // The journal goes along, so `serverless-lab export playground --journal playground.journal.json` can export it again.
+    return { scenario: p.scenario, baseDir: p.baseDir, label: 'the playground', extraFiles: { 'playground.journal.json': `${JSON.stringify(journal, null, 2)}\n` } };
   };
 
   /** The lesson whose page is open, or whose files the active editor shows. */
