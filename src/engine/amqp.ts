@@ -261,7 +261,8 @@ export class AmqpBroker {
     // The default exchange: every queue is bound to it by its own name.
     this.exchanges.set('', { name: '', options: { type: 'direct', durable: true }, bindings: [] });
     for (const type of ['direct', 'fanout', 'topic', 'headers'] as const) {
-      this.exchanges.set(`amq.${type === 'headers' ? 'match' : type}`, { name: `amq.${type === 'headers' ? 'match' : type}`, options: { type, durable: true }, bindings: [] });
+      const name = `amq.${type === 'headers' ? 'match' : type}`;
+      this.exchanges.set(name, { name, options: { type, durable: true }, bindings: [] });
     }
   }
 

@@ -76,7 +76,6 @@ export interface SubscriptionOptions {
 interface Held {
   message: PubSubMessage;
   acked: boolean;
-  ackedAt: number;
   /** Outstanding delivery, if any. */
   ackId: string | undefined;
   deadline: number;
@@ -84,8 +83,6 @@ interface Held {
   /** Not deliverable before (backoff after a failure). */
   notBefore: number;
   attempts: number;
-  /** Ack ids of earlier deliveries (best-effort late acks without exactly-once). */
-  oldAckIds: Set<string>;
 }
 
 interface Subscription {
@@ -283,7 +280,7 @@ export class PubSub {
         this.ctx.trace.emit('filtered-out', name, message.messageId, 'subscription filter (acknowledged automatically)');
         continue;
       }
-      s.held.push({ message, acked: false, ackedAt: 0, ackId: undefined, deadline: 0, deadlineTimer: undefined, notBefore: this.ctx.clock.now, attempts: 0, oldAckIds: new Set() });
+      s.held.push({ message, acked: false, ackId: undefined, deadline: 0, deadlineTimer: undefined, notBefore: this.ctx.clock.now, attempts: 0 });
       this.ctx.trace.emit('sent', name, message.messageId, topic);
       this.schedulePush(s);
     }
@@ -319,7 +316,6 @@ export class PubSub {
       h.deadlineTimer = undefined;
       h.ackId = undefined;
       h.acked = true;
-      h.ackedAt = this.ctx.clock.now;
       this.ctx.trace.emit('deleted', subscription, h.message.messageId, 'ack');
     }
     this.prune(s);
@@ -418,7 +414,6 @@ export class PubSub {
   private deliver(s: Subscription, h: Held): ReceivedPubSubMessage {
     const name = s.options.name;
     const ackId = this.ctx.id(`ack-${name}`);
-    if (h.ackId) h.oldAckIds.add(h.ackId);
     h.ackId = ackId;
     h.attempts++;
     s.byAckId.set(ackId, h);
@@ -444,12 +439,10 @@ export class PubSub {
     const name = s.options.name;
     this.ctx.clock.cancel(h.deadlineTimer);
     h.deadlineTimer = undefined;
-    if (h.ackId) h.oldAckIds.add(h.ackId);
     h.ackId = undefined;
     const dl = s.options.deadLetterPolicy;
     if (dl && h.attempts >= (dl.maxDeliveryAttempts ?? 5)) {
       h.acked = true;
-      h.ackedAt = this.ctx.clock.now;
       this.ctx.trace.emit('dead-lettered', name, h.message.messageId, `${why}; ${h.attempts} delivery attempts`, { deadLetterTopic: dl.topic });
       const attributes = { ...h.message.attributes, CloudPubSubDeadLetterSourceSubscription: name, CloudPubSubDeadLetterSourceDeliveryCount: String(h.attempts) };
       this.publish(dl.topic, h.message.data, { attributes, orderingKey: h.message.orderingKey, cause: h.message.messageId });
@@ -466,7 +459,6 @@ export class PubSub {
         if (later.acked) this.ctx.trace.emit('requeued', name, later.message.messageId, `ordering key ${key}: redelivered after ${h.message.messageId}, though acked`);
         this.ctx.clock.cancel(later.deadlineTimer);
         later.deadlineTimer = undefined;
-        if (later.ackId) later.oldAckIds.add(later.ackId);
         later.ackId = undefined;
         later.acked = false;
         later.notBefore = h.notBefore;
@@ -488,7 +480,6 @@ export class PubSub {
   private reset(h: Held, acked: boolean): void {
     this.ctx.clock.cancel(h.deadlineTimer);
     h.deadlineTimer = undefined;
-    if (h.ackId) h.oldAckIds.add(h.ackId);
     h.ackId = undefined;
     h.acked = acked;
     h.notBefore = this.ctx.clock.now;
