@@ -3,6 +3,21 @@ import type { TimerId } from './clock';
 import type { EngineContext } from './context';
 import { EngineError, fail, isPlainObject, show } from './errors';
 import { isoTime } from './events';
+import { didYouMean } from './scenario';
+import {
+  addNumbers,
+  checkChanges,
+  checkCondition,
+  conditionObject,
+  explainFailure,
+  failingTest,
+  failureDetail,
+  tracedOperand,
+  typeName,
+  type CheckedTest,
+  type TableChanges,
+  type TableCondition,
+} from './tableExpressions';
 
 /**
  * Managed services the patterns are built from: an object store (S3), a key-value table with
@@ -244,21 +259,39 @@ function validateObjectKey(key: unknown): asserts key is string {
 
 export type TableKey = string | number;
 export type TableItem = Record<string, unknown>;
+export type { TableChanges, TableCondition, TableConditionTest } from './tableExpressions';
+
+/** Options of a conditional write: the trace cause and the condition that must hold. */
+export interface TableWriteOptions {
+  /** The id of what caused the write (a message, an invocation), for the trace. */
+  cause?: string;
+  /** Every test must hold for the item as it is before the write, else ConditionalCheckFailed. */
+  condition?: TableCondition;
+}
 
 /** DynamoDB's item size limit (400 KB), measured here on the item's JSON form. */
 const MAX_ITEM_BYTES = 400 * 1024;
 
+const WRITE_OPTIONS = ['cause', 'condition'] as const;
+
 /**
  * A DynamoDB-like table keyed by one partition-key attribute, with provisioned write capacity.
+ *
+ * Writes are PutItem (`put`), UpdateItem (`updateItem`: SET, ADD, REMOVE) and DeleteItem
+ * (`deleteItem`), each optionally conditional (a `TableCondition`, see tableExpressions.ts for the
+ * rules): the condition is tested against the item as it is when the write happens, and the test
+ * and the write are one atomic step, which is what makes a conditional write safe where a read and
+ * then a write is not. A failed condition is ConditionalCheckFailed and changes nothing.
  *
  * Capacity is write requests per second over a sliding one-second window of virtual time: a write
  * is over capacity when the window (the last 1000 ms, `(now − 1000, now]`) already holds
  * `writeCapacityPerSecond` writes. With `rejectOverload` the table throttles it like DynamoDB
  * (ProvisionedThroughputExceeded, nothing written, no capacity consumed); without, the write succeeds
  * and the overload is only recorded, which makes a traffic spike visible (load leveling lessons).
- * Every put, update and delete is one write unit, including a put whose condition fails (DynamoDB
- * charges failed conditional writes). Not modelled: item-size-based units (1 WCU per KB), burst
- * capacity (up to 300 s of unused capacity), read capacity, eventually consistent reads.
+ * Every put, update and delete is one write unit, including one whose condition fails (DynamoDB
+ * charges failed conditional writes); a request refused as invalid consumes nothing. Not modelled:
+ * item-size-based units (1 WCU per KB), burst capacity (up to 300 s of unused capacity), read
+ * capacity, eventually consistent reads.
  *
  * Items are stored as JSON, so a get returns a fresh copy: changing it does not change the table.
  */
@@ -294,17 +327,20 @@ export class Table {
   }
 
   /**
-   * Write a whole item (replacing any item with the same key). With `condition: 'attribute_not_exists'`
-   * the put only succeeds when no item has that key (ConditionalCheckFailed otherwise): the usual way
-   * to make a consumer idempotent under at-least-once delivery.
+   * PutItem: write a whole item, replacing any item with the same key. With a condition the put only
+   * happens when the condition holds for the item it would replace (ConditionalCheckFailed
+   * otherwise). `'attribute_not_exists'` is short for "no item has this key" (the key attribute does
+   * not exist): the usual way to make a consumer idempotent under at-least-once delivery.
    */
-  put(item: TableItem, options: { cause?: string; condition?: 'attribute_not_exists' } = {}): void {
+  put(item: TableItem, options: { cause?: string; condition?: 'attribute_not_exists' | TableCondition } = {}): void {
     if (!isPlainObject(item)) fail('item', `must be an object, got ${show(item)}`);
     const key = this.checkKey(item[this.key], `item.${this.key}`);
-    if (!isPlainObject(options)) fail('options', `must be an object, got ${show(options)}`);
-    const { cause, condition } = options;
-    if (cause !== undefined && typeof cause !== 'string') fail('options.cause', `must be a string, got ${show(cause)}`);
-    if (condition !== undefined && condition !== 'attribute_not_exists') fail('options.condition', `must be 'attribute_not_exists', got ${show(condition)}`);
+    const { cause, condition } = this.checkOptions(options);
+    let tests: CheckedTest[] | undefined;
+    if (condition !== undefined && condition !== 'attribute_not_exists') {
+      if (typeof condition === 'string') fail('options.condition', `must be 'attribute_not_exists' or a condition object such as { version: { equals: 3 } }, got ${show(condition)}`);
+      tests = checkCondition(condition, 'options.condition');
+    }
     const json = this.serialize(item, 'item');
     const id = String(key);
 
@@ -313,8 +349,13 @@ export class Table {
       this.ctx.trace.emit('failed', this.name, id, cause, { op: 'put', condition, reason: 'ConditionalCheckFailed' });
       throw new EngineError('ConditionalCheckFailed', `The conditional request failed: an item with ${this.key} = ${JSON.stringify(key)} already exists in ${this.name}`);
     }
+    if (tests) {
+      const current = this.stored(key);
+      this.enforce('put', key, tests, current, cause, failingTest(tests, current));
+    }
     this.items.set(key, json);
-    this.ctx.trace.emit('written', this.name, id, cause, condition === undefined ? { op: 'put' } : { op: 'put', condition });
+    const traced = tests ? tracedOperand(conditionObject(tests)) : condition;
+    this.ctx.trace.emit('written', this.name, id, cause, traced === undefined ? { op: 'put' } : { op: 'put', condition: traced });
   }
 
   /** The item with this key (a copy), or undefined. Reads are strongly consistent here. */
@@ -326,39 +367,104 @@ export class Table {
   }
 
   /**
+   * UpdateItem with ReturnValues ALL_NEW: `set` attributes to values, `add` numbers to attributes
+   * (atomically: the read and the write are one step, so concurrent adds never lose one; a missing
+   * attribute counts as 0; adding to anything but a number is a ValidationException), `remove`
+   * attributes. Returns the item as it is after the update (a copy).
+   *
+   * Like DynamoDB it creates the item when none has this key (an upsert: the key and the changes),
+   * unless a condition fails; it cannot change the key attribute, and an attribute may appear in one
+   * clause only (both ValidationException, nothing changes, no capacity consumed).
+   */
+  updateItem(key: TableKey, changes: TableChanges, options: TableWriteOptions = {}): TableItem {
+    this.checkKey(key, 'key');
+    const checked = checkChanges(changes, this.key);
+    const { cause, tests } = this.checkConditional(options);
+    const id = String(key);
+    const current = this.stored(key);
+    const failed = tests && failingTest(tests, current);
+
+    let json = '';
+    const added: Record<string, number> = {};
+    if (!failed) {
+      const next: TableItem = current ? { ...current } : { [this.key]: key };
+      for (const [name, value] of checked.set) setOwn(next, name, value);
+      for (const [name, amount] of checked.add) {
+        const had = Object.prototype.hasOwnProperty.call(next, name) ? next[name] : 0;
+        if (typeof had !== 'number') {
+          throw new EngineError(
+            'ValidationException',
+            `changes.add.${name}: An operand in the update expression has an incorrect data type: ${name} holds a ${typeName(had)} in ${this.name} item ${this.key} = ${JSON.stringify(key)}, and ADD adds only to a number (nothing was changed)`,
+          );
+        }
+        const sum = addNumbers(had, amount, `changes.add.${name}`);
+        setOwn(next, name, sum);
+        setOwn(added, name, sum);
+      }
+      for (const name of checked.remove) delete next[name];
+      json = this.serialize(next, 'changes', 'Item size to update has exceeded the maximum allowed size');
+    }
+
+    this.consumeWrite('update', id, cause);
+    if (tests) this.enforce('update', key, tests, current, cause, failed);
+    this.items.set(key, json);
+    const trace = this.ctx.trace;
+    if (trace.wants('written')) {
+      const detail: Record<string, unknown> = { op: 'update', created: current === undefined };
+      if (checked.set.length) detail.set = Object.fromEntries(checked.set.map(([name, value]) => [name, tracedOperand(value)]));
+      if (checked.add.length) {
+        detail.added = Object.fromEntries(checked.add);
+        detail.result = added;
+      }
+      if (checked.remove.length) detail.removed = checked.remove;
+      if (tests) detail.condition = tracedOperand(conditionObject(tests));
+      trace.emit('written', this.name, id, cause, detail);
+    } else {
+      trace.emit('written', this.name, id, cause);
+    }
+    return JSON.parse(json) as TableItem;
+  }
+
+  /**
    * Set the attributes in `patch` (an attribute set to undefined is removed) and return the item as
-   * it is now. Like DynamoDB's UpdateItem it creates the item when none exists (an upsert), and it
-   * cannot change the key attribute.
+   * it is now: `updateItem` with `set` and `remove`, kept for callers that think in patches.
    */
   update(key: TableKey, patch: TableItem, options: { cause?: string } = {}): TableItem {
     this.checkKey(key, 'key');
     if (!isPlainObject(patch)) fail('patch', `must be an object, got ${show(patch)}`);
     if (Object.prototype.hasOwnProperty.call(patch, this.key)) fail(`patch.${this.key}`, 'cannot update the partition key attribute (it identifies the item)');
-    if (!isPlainObject(options)) fail('options', `must be an object, got ${show(options)}`);
-    const { cause } = options;
-    if (cause !== undefined && typeof cause !== 'string') fail('options.cause', `must be a string, got ${show(cause)}`);
-    const existing = this.items.get(key);
-    const current = existing === undefined ? { [this.key]: key } : (JSON.parse(existing) as TableItem);
-    const json = this.serialize({ ...current, ...patch }, 'patch');
-    const id = String(key);
+    const set: Record<string, unknown> = {};
+    const remove: string[] = [];
+    for (const [name, value] of Object.entries(patch)) {
+      if (value === undefined) remove.push(name);
+      else setOwn(set, name, value);
+    }
+    return this.updateItem(key, { set, remove }, options);
+  }
 
-    this.consumeWrite('update', id, cause);
-    this.items.set(key, json);
-    this.ctx.trace.emit('written', this.name, id, cause, { op: 'update', created: existing === undefined });
-    return JSON.parse(json) as TableItem;
+  /**
+   * DeleteItem with ReturnValues ALL_OLD: remove the item and return it as it was (a copy), or
+   * undefined when there was none. With a condition the delete only happens when it holds (a missing
+   * item has no attributes: `{ id: { exists: true } }` refuses to "delete" what is not there).
+   * Deleting a missing item still consumes a write unit.
+   */
+  deleteItem(key: TableKey, options: TableWriteOptions = {}): TableItem | undefined {
+    this.checkKey(key, 'key');
+    const { cause, tests } = this.checkConditional(options);
+    const id = String(key);
+    const current = this.stored(key);
+    this.consumeWrite('delete', id, cause);
+    if (tests) this.enforce('delete', key, tests, current, cause, failingTest(tests, current));
+    this.items.delete(key);
+    const detail: Record<string, unknown> = { op: 'delete', existed: current !== undefined };
+    if (tests) detail.condition = tracedOperand(conditionObject(tests));
+    this.ctx.trace.emit('written', this.name, id, cause, detail);
+    return current;
   }
 
   /** Remove the item; true when it existed. Deleting a missing item still consumes a write unit. */
   delete(key: TableKey, options: { cause?: string } = {}): boolean {
-    this.checkKey(key, 'key');
-    if (!isPlainObject(options)) fail('options', `must be an object, got ${show(options)}`);
-    const { cause } = options;
-    if (cause !== undefined && typeof cause !== 'string') fail('options.cause', `must be a string, got ${show(cause)}`);
-    const id = String(key);
-    this.consumeWrite('delete', id, cause);
-    const existed = this.items.delete(key);
-    this.ctx.trace.emit('written', this.name, id, cause, { op: 'delete', existed });
-    return existed;
+    return this.deleteItem(key, options) !== undefined;
   }
 
   /** Every item (copies). DynamoDB's scan order is by key hash, i.e. unspecified; here it is insertion order. */
@@ -416,6 +522,46 @@ export class Table {
     if (inWindow + 1 > this.peak) this.peak = inWindow + 1;
   }
 
+  /** The item as stored now (a copy), or undefined. */
+  private stored(key: TableKey): TableItem | undefined {
+    const json = this.items.get(key);
+    return json === undefined ? undefined : (JSON.parse(json) as TableItem);
+  }
+
+  /**
+   * A failed condition's consequence: a 'failed' trace record (the op, the condition, the reason,
+   * and which test failed on what value) and ConditionalCheckFailed. Called after the write unit is
+   * consumed: DynamoDB charges a failed conditional write.
+   */
+  private enforce(op: string, key: TableKey, tests: readonly CheckedTest[], current: TableItem | undefined, cause: string | undefined, failed: CheckedTest | undefined): void {
+    if (!failed) return;
+    const id = String(key);
+    this.ctx.trace.emit('failed', this.name, id, cause, { op, condition: tracedOperand(conditionObject(tests)), reason: 'ConditionalCheckFailed', ...failureDetail(failed, current) });
+    throw new EngineError('ConditionalCheckFailed', `The conditional request failed: ${op} of ${this.name} item ${this.key} = ${JSON.stringify(key)}: ${explainFailure(failed, current)}`);
+  }
+
+  /** A write's options: a plain object of known options, `cause` a string. */
+  private checkOptions(options: unknown): { cause?: string; condition?: unknown } {
+    if (!isPlainObject(options)) fail('options', `must be an object, got ${show(options)}`);
+    for (const name of Object.keys(options)) {
+      if (!(WRITE_OPTIONS as readonly string[]).includes(name)) {
+        const hint = didYouMean(name, WRITE_OPTIONS);
+        fail(`options.${name}`, `unknown option${hint ? ` (did you mean "${hint}"?)` : ''}; the options are ${WRITE_OPTIONS.join(' and ')}`);
+      }
+    }
+    const { cause, condition } = options;
+    if (cause !== undefined && typeof cause !== 'string') fail('options.cause', `must be a string, got ${show(cause)}`);
+    return { cause, condition };
+  }
+
+  /** updateItem's and deleteItem's options: the cause and the checked condition's tests, if any. */
+  private checkConditional(options: unknown): { cause?: string; tests?: CheckedTest[] } {
+    const { cause, condition } = this.checkOptions(options);
+    if (condition === undefined) return { cause };
+    if (typeof condition === 'string') fail('options.condition', `must be a condition object such as { ${this.key}: { exists: true } }, got ${show(condition)}`);
+    return { cause, tests: checkCondition(condition, 'options.condition') };
+  }
+
   private checkKey(value: unknown, path: string): TableKey {
     if (value === undefined) fail(path, `is required: it is the table's partition key attribute '${this.key}'`);
     if (typeof value === 'string') {
@@ -426,7 +572,7 @@ export class Table {
     return fail(path, `a partition key is a string or a finite number, got ${show(value)}`);
   }
 
-  private serialize(item: TableItem, path: string): string {
+  private serialize(item: TableItem, path: string, tooLarge = 'Item size has exceeded the maximum allowed size'): string {
     let json: string;
     try {
       json = JSON.stringify(item);
@@ -434,9 +580,14 @@ export class Table {
       return fail(path, `must be JSON-like data (${(err as Error).message})`);
     }
     const bytes = json.length * 3 > MAX_ITEM_BYTES ? Buffer.byteLength(json, 'utf8') : json.length;
-    if (bytes > MAX_ITEM_BYTES) throw new EngineError('ValidationException', `Item size has exceeded the maximum allowed size (${bytes} bytes > 400 KB) in ${this.name}`);
+    if (bytes > MAX_ITEM_BYTES) throw new EngineError('ValidationException', `${tooLarge} (${bytes} bytes > 400 KB) in ${this.name}`);
     return json;
   }
+}
+
+/** Set an own property, even one named `__proto__` (a valid DynamoDB attribute name). */
+function setOwn(target: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(target, name, { value, writable: true, enumerable: true, configurable: true });
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────
