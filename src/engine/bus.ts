@@ -16,7 +16,7 @@
 import { EngineContext } from './context';
 import { TimerId } from './clock';
 import { EngineError, ValidationError } from './errors';
-import { EventPattern, matchesEventPattern, validateEventPattern } from './pattern';
+import { EventPattern, MatchInput, matchesEventPattern, validateEventPattern } from './pattern';
 import { ACCOUNT, isoSeconds, REGION } from './events';
 
 export interface BusEvent {
@@ -290,8 +290,9 @@ export class EventBus {
   private archive(event: BusEvent): void {
     if (this.archives.size === 0) return;
     const now = this.ctx.clock.now;
+    const input = new MatchInput(event);
     for (const a of this.archives.values()) {
-      if (a.pattern !== undefined && !matchesEventPattern(a.pattern, event as unknown as Record<string, unknown>)) continue;
+      if (a.pattern !== undefined && !matchesEventPattern(a.pattern, input)) continue;
       this.expire(a);
       a.events.push({ at: now, event });
       this.ctx.trace.emit('archived', this.name, event.id, undefined, { archive: a.name });
@@ -312,9 +313,11 @@ export class EventBus {
   /** Send an event to the targets of every enabled rule it matches. */
   private route(event: BusEvent): void {
     const firstAt = this.ctx.clock.now;
+    // Flattened once, before any target sees it: every rule matches the event as it was put.
+    const input = new MatchInput(event);
     for (const rule of [...this.ruleMap.values()]) {
       if (!rule.enabled) continue;
-      if (!matchesEventPattern(rule.pattern, event as unknown as Record<string, unknown>)) {
+      if (!matchesEventPattern(rule.pattern, input)) {
         this.ctx.trace.emit('filtered-out', this.name, event.id, undefined, { rule: rule.name });
         continue;
       }

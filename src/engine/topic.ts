@@ -15,7 +15,7 @@ import { EngineContext } from './context';
 import { TimerId } from './clock';
 import { EngineError, ValidationError } from './errors';
 import { arn, snsNotification } from './events';
-import { FilterPolicy, matchesFilterPolicy, validateFilterPolicy } from './pattern';
+import { FilterPolicy, MatchInput, matchesFilterPolicy, validateFilterPolicy } from './pattern';
 import { tracedText } from './trace';
 
 /** What a subscriber receives. */
@@ -205,24 +205,25 @@ export class Topic {
     } else this.ctx.trace.emit('published', this.name, messageId, options.cause);
 
     let envelope: string | undefined;
-    let parsedBody: unknown;
-    let bodyParsed = false;
+    // Flattened for matching at most once each, whatever the number of subscriptions.
+    let bodyInput: MatchInput | null | undefined;
+    let attrsInput: MatchInput | undefined;
     let delivered = 0;
     let filtered = 0;
     // Snapshot: a subscriber subscribing or unsubscribing during delivery does not change this fan-out.
     const subs = this.subs.slice();
     for (const sub of subs) {
       if (sub.filterPolicy !== undefined) {
-        let input: unknown;
+        let input: MatchInput | null;
         if (sub.bodyScope) {
-          if (!bodyParsed) {
-            parsedBody = parseJsonObject(body);
-            bodyParsed = true;
+          if (bodyInput === undefined) {
+            const parsed = parseJsonObject(body);
+            bodyInput = parsed === undefined ? null : new MatchInput(parsed);
           }
-          input = parsedBody;
-        } else input = attrs;
+          input = bodyInput;
+        } else input = attrsInput ??= new MatchInput(attrs);
         // A body policy never matches a body that is not a JSON object.
-        if (input === undefined || !matchesFilterPolicy(sub.filterPolicy, input as Record<string, unknown>)) {
+        if (input === null || !matchesFilterPolicy(sub.filterPolicy, input, sub.bodyScope ? 'MessageBody' : 'MessageAttributes')) {
           filtered++;
           this.ctx.trace.emit('filtered-out', this.name, messageId, undefined, { endpoint: sub.endpoint, subscription: sub.id });
           continue;

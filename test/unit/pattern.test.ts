@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { ValidationError } from '../../src/engine/errors';
 import { matchesEventPattern, matchesFilterPolicy, validateEventPattern, validateFilterPolicy } from '../../src/engine/pattern';
 import { rejects } from './helpers';
+import { ACCEPTED_AT_LIMIT, MATCH_CASES, REFUSAL_CASES } from './pattern.cases';
 
  
 const sns = (policy: any, input: Record<string, unknown>) => matchesFilterPolicy(policy, input);
@@ -331,6 +332,114 @@ describe('Filter policies and event patterns: validation', () => {
             assert.ok(err instanceof ValidationError, String(err));
           }
         }
+      }),
+    );
+  });
+});
+
+describe('Filter policies and event patterns: the edges AWS documents', () => {
+  for (const c of MATCH_CASES) {
+    it(`${c.service}: ${c.name} (${c.doc})`, () => {
+      const check = (input: Record<string, unknown>): boolean => {
+        if (c.service === 'EventBridge') {
+          validateEventPattern(c.pattern, 'p');
+          return eb(c.pattern, { source: 'lab', 'detail-type': 'case', detail: input });
+        }
+        validateFilterPolicy(c.pattern, 'f', c.scope);
+        return matchesFilterPolicy(c.pattern as never, input, c.scope);
+      };
+      for (const m of c.matches) assert.equal(check(m), true, `should match ${JSON.stringify(m)}`);
+      for (const m of c.misses) assert.equal(check(m), false, `should not match ${JSON.stringify(m)}`);
+    });
+  }
+
+  for (const c of REFUSAL_CASES) {
+    it(`${c.service} refuses ${c.name} (${c.doc})`, () => {
+      if (c.service === 'EventBridge') rejects(() => validateEventPattern(c.pattern, 'p'), c.path, c.message);
+      else rejects(() => validateFilterPolicy(c.pattern, 'f', c.scope), c.path, c.message);
+    });
+  }
+
+  for (const c of ACCEPTED_AT_LIMIT) {
+    it(`SNS accepts ${c.name} (${c.doc})`, () => validateFilterPolicy(c.pattern, 'f', c.scope));
+  }
+
+  it('EventBridge accepts what SNS refuses: case-insensitive prefix/suffix, wildcard, anything-but lists', () => {
+    const forms = [
+      { a: [{ prefix: { 'equals-ignore-case': 'x' } }] },
+      { a: [{ suffix: { 'equals-ignore-case': 'x' } }] },
+      { a: [{ 'anything-but': { prefix: ['x', 'y'] } }] },
+      { a: [{ 'anything-but': { 'equals-ignore-case': 'x' } }] },
+      { a: [{ 'anything-but': { wildcard: 'x*' } }] },
+    ];
+    for (const f of forms) {
+      validateEventPattern({ detail: f }, 'p');
+      assert.throws(() => validateFilterPolicy(f, 'f'), ValidationError, JSON.stringify(f));
+    }
+    rejects(() => validateFilterPolicy({ a: [{ prefix: { 'equals-ignore-case': 'x' } }] }, 'f'), 'f.a[0].prefix', /EventBridge/);
+  });
+
+  it('the SNS key limit counts top-level keys of a body policy, and each $or alternative on its own', () => {
+    // SNS constraints: in payload-based filtering only the top-level keys count toward the five.
+    validateFilterPolicy({ a: ['1'], b: ['1'], c: ['1'], d: ['1'], e: { f: ['1'], g: ['1'], h: ['1'] } }, 'f', 'MessageBody');
+    rejects(() => validateFilterPolicy({ a: ['1'], b: ['1'], c: ['1'], d: ['1'], e: ['1'], f: ['1'] }, 'f', 'MessageAttributes'), 'f', /more than 5 keys: got 6/);
+    validateFilterPolicy({ a: ['1'], b: ['1'], c: ['1'], d: ['1'], $or: [{ e: ['1'] }, { f: ['1'] }] }, 'f');
+    rejects(() => validateFilterPolicy({ a: ['1'], b: ['1'], c: ['1'], d: ['1'], $or: [{ e: ['1'], f: ['2'] }, { g: ['1'] }] }, 'f'), 'f', /more than 5 keys/);
+  });
+
+  it('names the largest alternative when an SNS policy is too complex', () => {
+    rejects(
+      () => validateFilterPolicy({ a: { b: Array.from({ length: 76 }, (_, i) => `v${i}`) } }, 'filterPolicy', 'MessageBody'),
+      'filterPolicy',
+      /152 combinations of values \(a\.b 76×2\); SNS allows at most 150/,
+    );
+  });
+
+  it('$or with operator objects only is an ordinary field named "$or" (the SNS guide: not parsed as OR)', () => {
+    const p = { $or: [{ prefix: 'ab' }] };
+    validateFilterPolicy(p, 'f');
+    assert.equal(sns(p, { $or: 'abc' }), true);
+    assert.equal(sns(p, { a: 'abc' }), false);
+    rejects(() => validateFilterPolicy({ $or: [{ numeric: 123 }, { prefix: 'abc' }] }, 'f'), 'f.$or[0].numeric');
+  });
+
+  it('a plain IP value matches the same address however it is written; other strings stay exact', () => {
+    const p = { detail: { ip: ['2001:db8::1'] } };
+    assert.equal(eb(p, { detail: { ip: '2001:0DB8:0:0:0:0:0:1' } }), true);
+    assert.equal(eb(p, { detail: { ip: '2001:db8::2' } }), false);
+    assert.equal(eb({ detail: { ip: ['10.0.0.1'] } }, { detail: { ip: '::ffff:10.0.0.1' } }), true, 'an IPv4-mapped IPv6 address is the IPv4 address');
+  });
+
+  it('cidr follows the matcher: the block runs from the base as written, /32 and /128 are refused', () => {
+    const p = { detail: { ip: [{ cidr: '10.0.0.5/24' }] } };
+    validateEventPattern(p, 'p');
+    assert.equal(eb(p, { detail: { ip: '10.0.0.200' } }), true);
+    assert.equal(eb(p, { detail: { ip: '10.0.0.4' } }), false);
+    rejects(() => validateEventPattern({ detail: { ip: [{ cidr: '10.0.0.1/32' }] } }, 'p'), 'p.detail.ip[0].cidr', /below 32/);
+    rejects(() => validateEventPattern({ detail: { ip: [{ cidr: '::1/128' }] } }, 'p'), 'p.detail.ip[0].cidr', /below 128/);
+    rejects(() => validateEventPattern({ detail: { ip: [{ cidr: '10.0.0.0/x' }] } }, 'p'), 'p.detail.ip[0].cidr', /integer/);
+  });
+
+  it('property: a $or key override equals matching the expanded alternatives', () => {
+    const v = fc.constantFrom('1', '2', '3');
+    fc.assert(
+      fc.property(v, v, v, fc.record({ a: v, b: v }, { requiredKeys: [] }), (outer, inA, inB, detail) => {
+        const pattern = { detail: { a: [outer], $or: [{ a: [inA] }, { b: [inB] }] } };
+        const expanded = eb({ detail: { a: [inA] } }, { detail }) || eb({ detail: { a: [outer], b: [inB] } }, { detail });
+        assert.equal(eb(pattern, { detail }), expanded);
+      }),
+    );
+  });
+
+  it('property: wrapping a value in arrays (of arrays) does not change what a condition sees', () => {
+    const leaf = fc.oneof(fc.string({ maxLength: 4 }), fc.integer({ min: -5, max: 5 }), fc.boolean(), fc.constant(null));
+    const cond = fc.constantFrom<unknown>('a', 1, null, { prefix: 'a' }, { numeric: ['>', 0] }, { 'anything-but': 'a' }, { exists: true }, { exists: false });
+    fc.assert(
+      fc.property(leaf, cond, fc.integer({ min: 1, max: 3 }), (value, c, depth) => {
+        let wrapped: unknown = value;
+        for (let i = 0; i < depth; i++) wrapped = [wrapped];
+        const pattern = { detail: { k: [c] } };
+        assert.equal(eb(pattern, { detail: { k: wrapped } }), eb(pattern, { detail: { k: value } }));
       }),
     );
   });
