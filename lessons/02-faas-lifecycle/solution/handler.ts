@@ -8,8 +8,8 @@ interface Model {
   negative: string[];
 }
 
-function loadModel(): Model {
-  const raw = getObject('models', 'sentiment-v3.json');
+async function loadModel(): Promise<Model> {
+  const raw = await getObject('models', 'sentiment-v3.json');
   if (raw === undefined) throw new Error('model not found: s3://models/sentiment-v3.json');
   work(300);
   return JSON.parse(raw) as Model;
@@ -22,10 +22,13 @@ function classify(model: Model, text: string): 'positive' | 'negative' | 'neutra
   return score > 0 ? 'positive' : score < 0 ? 'negative' : 'neutral';
 }
 
-// Init phase: runs once, when the platform creates this environment.
-const model = loadModel();
+// Init phase: runs once, when the platform creates this environment. A CommonJS module cannot
+// await at its top level, so the load starts here and the handler awaits its promise: the first
+// invocation of the environment waits for it, every later one finds it settled.
+const modelLoading = loadModel();
 
 export const handler: Handler<APIGatewayProxyEventV2> = async (event) => {
+  const model = await modelLoading;
   const { text } = JSON.parse(event.body ?? '{}') as { text?: string };
   if (typeof text !== 'string') return { statusCode: 400, body: JSON.stringify({ message: 'text is required' }) };
   return { statusCode: 200, body: JSON.stringify({ label: classify(model, text), model: model.version }) };

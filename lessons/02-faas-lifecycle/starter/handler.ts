@@ -9,8 +9,8 @@ interface Model {
 }
 
 /** Download and parse the model: about 300 ms (a 40 MB file from S3, then JSON.parse). */
-function loadModel(): Model {
-  const raw = getObject('models', 'sentiment-v3.json');
+async function loadModel(): Promise<Model> {
+  const raw = await getObject('models', 'sentiment-v3.json');
   if (raw === undefined) throw new Error('model not found: s3://models/sentiment-v3.json');
   work(300);
   return JSON.parse(raw) as Model;
@@ -27,8 +27,10 @@ function classify(model: Model, text: string): 'positive' | 'negative' | 'neutra
 export const handler: Handler<APIGatewayProxyEventV2> = async (event) => {
   // TODO: this runs on EVERY invocation. Code at the module's top level runs once per execution
   // environment (the init phase of a cold start) and its results stay in memory for every later
-  // invocation that environment serves. Move the model loading there.
-  const model = loadModel();
+  // invocation that environment serves. Move the model loading there. (A module cannot `await` at
+  // its top level: start the load there, `const modelLoading = loadModel();`, and
+  // `await modelLoading` here.)
+  const model = await loadModel();
 
   const { text } = JSON.parse(event.body ?? '{}') as { text?: string };
   if (typeof text !== 'string') return { statusCode: 400, body: JSON.stringify({ message: 'text is required' }) };

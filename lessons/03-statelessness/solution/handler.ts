@@ -9,9 +9,9 @@ export const handler: Handler<APIGatewayProxyEventV2> = async (event, context) =
   // Read-modify-write. In the lab a handler's calls happen at one instant, so nothing can slip in
   // between; on real DynamoDB use UpdateItem with `ADD #count :one` (an atomic counter; `count` is
   // a reserved word, so it goes through ExpressionAttributeNames) instead.
-  const item = tableGet('visits', page);
+  const item = await tableGet('visits', page);
   const count = Number(item?.count ?? 0) + 1;
-  tablePut('visits', { page, count });
+  await tablePut('visits', { page, count });
 
   return { statusCode: 200, body: JSON.stringify({ page, visits: count, environment: context.environmentId }) };
 };

@@ -12,10 +12,10 @@ export const handler: Handler<APIGatewayProxyEventV2> = async (event, context) =
 
   // TODO: the count below is per environment. Under load the platform runs several environments,
   // each with its own `visits`, and a recycled or crashed environment forgets its counts. Keep the
-  // count in the table instead: read the current item with tableGet('visits', page) and write the
-  // new total with tablePut('visits', { page, count }).
+  // count in the table instead: read the current item with `await tableGet('visits', page)` and
+  // write the new total with `await tablePut('visits', { page, count })`.
   visits[page] = (visits[page] ?? 0) + 1;
-  tablePut('visits', { page, count: visits[page] });
+  await tablePut('visits', { page, count: visits[page] });
 
   return { statusCode: 200, body: JSON.stringify({ page, visits: visits[page], environment: context.environmentId }) };
 };

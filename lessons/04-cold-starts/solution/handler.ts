@@ -30,7 +30,7 @@ export const handler: Handler<APIGatewayProxyEventV2 | PingEvent> = async (event
 
   if (http.rawPath === '/invoices') {
     pdf ??= loadPdfRenderer();
-    putObject('invoices', `${order.orderId}.pdf`, pdf.render(order.orderId));
+    await putObject('invoices', `${order.orderId}.pdf`, pdf.render(order.orderId));
     return { statusCode: 200, body: JSON.stringify({ invoice: `${order.orderId}.pdf` }) };
   }
 

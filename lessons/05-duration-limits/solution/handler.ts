@@ -8,9 +8,9 @@ interface Job {
   nextRow?: number;
 }
 
-function importRow(jobId: string, row: number): void {
+async function importRow(jobId: string, row: number): Promise<void> {
   work(40 + ((row * 37) % 60));
-  tablePut('customers', { id: `${jobId}#${row}`, jobId, row });
+  await tablePut('customers', { id: `${jobId}#${row}`, jobId, row });
 }
 
 /** Stop while this much time is left: more than the slowest row, plus the invocation's overhead. */
@@ -21,11 +21,11 @@ export const handler: Handler<SQSEvent> = async (event, context) => {
     const job = JSON.parse(record.body) as Job;
     let row = job.nextRow ?? 0;
     while (row < job.rows && context.getRemainingTimeInMillis() > SAFETY_MARGIN_MS) {
-      importRow(job.jobId, row);
+      await importRow(job.jobId, row);
       row++;
     }
     if (row < job.rows) {
-      send('import-jobs', { ...job, nextRow: row }); // the rest, for the next invocation
+      await send('import-jobs', { ...job, nextRow: row }); // the rest, for the next invocation
       console.log(`${job.jobId}: rows ${job.nextRow ?? 0}–${row - 1} imported, continuing at ${row}`);
     } else {
       console.log(`${job.jobId}: done (${job.rows} rows)`);

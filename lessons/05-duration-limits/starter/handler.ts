@@ -11,9 +11,9 @@ interface Job {
 }
 
 /** Import one row: parse, validate, write. Takes 40–100 ms. Don't change this. */
-function importRow(jobId: string, row: number): void {
+async function importRow(jobId: string, row: number): Promise<void> {
   work(40 + ((row * 37) % 60));
-  tablePut('customers', { id: `${jobId}#${row}`, jobId, row });
+  await tablePut('customers', { id: `${jobId}#${row}`, jobId, row });
 }
 
 export const handler: Handler<SQSEvent> = async (event, context) => {
@@ -23,9 +23,9 @@ export const handler: Handler<SQSEvent> = async (event, context) => {
     // TODO: this loop needs ~21 s, the timeout is 10 s: the invocation is killed part-way, the
     // message comes back after the visibility timeout, and the same thing happens again.
     // Import only what fits in the time left (context.getRemainingTimeInMillis()), keeping a
-    // safety margin, then send('import-jobs', { ...job, nextRow }) so another invocation continues.
+    // safety margin, then await send('import-jobs', { ...job, nextRow }) so another invocation continues.
     for (let row = job.nextRow ?? 0; row < job.rows; row++) {
-      importRow(job.jobId, row);
+      await importRow(job.jobId, row);
     }
   }
 };

@@ -11,12 +11,12 @@ export async function handler(event: { body: string }) {
   const order = JSON.parse(event.body) as Order;
 
   // A fact, in the past tense, broadcast to whoever cares (0, 1 or 10 subscribers: not our business).
-  putEvents('shop-events', [
+  await putEvents('shop-events', [
     { source: 'shop.orders', detailType: 'OrderPlaced', detail: { orderId: order.orderId, customerId: order.customerId, amount: order.amount } },
   ]);
 
   // A command, in the imperative, sent to the one service that must do it.
-  send('payments', { type: 'ChargeCard', orderId: order.orderId, customerId: order.customerId, amount: order.amount });
+  await send('payments', { type: 'ChargeCard', orderId: order.orderId, customerId: order.customerId, amount: order.amount });
 
   return { statusCode: 201, body: { orderId: order.orderId, status: 'placed' } };
 }

@@ -4,7 +4,7 @@ import { tablePut } from 'serverless-lab';
 
 export async function handler(event: { Records: Array<{ messageId: string; body: string }> }) {
   for (const record of event.Records) {
-    tablePut('payments-inbox', { messageId: record.messageId, body: record.body });
+    await tablePut('payments-inbox', { messageId: record.messageId, body: record.body });
     let command: { type?: string; orderId?: string; amount?: number } = {};
     try {
       command = JSON.parse(record.body);

@@ -40,13 +40,13 @@ export async function handler(event: { Records: SqsRecord[] }) {
     // Idempotency: the first delivery of an order claims it with a conditional write; every later
     // copy (a queue duplicate or a producer retry with a new message id) finds the claim and stops.
     try {
-      tablePut('payments', { orderId: command.orderId, amount: command.amount, messageId: record.messageId }, { ifNotExists: true });
+      await tablePut('payments', { orderId: command.orderId, amount: command.amount, messageId: record.messageId }, { ifNotExists: true });
     } catch (err) {
       if ((err as { code?: string }).code !== 'ConditionalCheckFailed') throw err; // a real failure: retry the message
       log(`${command.orderId} already charged: duplicate ${record.messageId} ignored`);
       continue;
     }
-    send('card-gateway', { orderId: command.orderId, amount: command.amount });
+    await send('card-gateway', { orderId: command.orderId, amount: command.amount });
   }
   return { batchItemFailures };
 }

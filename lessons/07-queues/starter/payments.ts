@@ -5,7 +5,7 @@
 // healthy orders down with it. Then:
 //   TODO 1: make charging idempotent. Delivery is at least once: the same order can arrive again,
 //           even under a NEW message id (a producer retry). Claim each order in the `payments`
-//           table (key: orderId) with a conditional write — tablePut(..., { ifNotExists: true })
+//           table (key: orderId) with a conditional write — await tablePut(..., { ifNotExists: true })
 //           throws when the item already exists — and only charge when the claim succeeded.
 //   TODO 2: a message you cannot parse must not fail the whole batch. The event source mapping has
 //           reportBatchItemFailures on: return { batchItemFailures: [{ itemIdentifier: messageId }] }
@@ -22,6 +22,6 @@ interface SqsRecord {
 export async function handler(event: { Records: SqsRecord[] }) {
   for (const record of event.Records) {
     const command = JSON.parse(record.body) as { type: string; orderId: string; amount: number };
-    send('card-gateway', { orderId: command.orderId, amount: command.amount });
+    await send('card-gateway', { orderId: command.orderId, amount: command.amount });
   }
 }

@@ -11,7 +11,7 @@ interface Transaction {
 export async function handler(event: { Records: Array<{ Sns: { MessageId: string; Message: string } }> }) {
   for (const record of event.Records) {
     const tx = JSON.parse(record.Sns.Message) as Transaction;
-    send('ledger.fifo', tx, {
+    await send('ledger.fifo', tx, {
       groupId: tx.accountId, // order matters per account, and only per account: one group each
       deduplicationId: tx.txId, // the same transaction sent again within 5 minutes is dropped
     });

@@ -24,9 +24,9 @@ type Account = {
 export async function handler(event: { Records: SqsRecord[] }) {
   for (const record of event.Records) {
     const tx = JSON.parse(record.body) as Transaction;
-    const account = (tableGet('accounts', tx.accountId) as Account | undefined) ?? { accountId: tx.accountId, balance: 0, statement: [] };
+    const account = (await tableGet('accounts', tx.accountId) as Account | undefined) ?? { accountId: tx.accountId, balance: 0, statement: [] };
     account.balance += tx.type === 'deposit' ? tx.amount : -tx.amount;
     account.statement.push({ txId: tx.txId, seq: record.attributes.SequenceNumber ?? '', balance: account.balance });
-    tablePut('accounts', account);
+    await tablePut('accounts', account);
   }
 }

@@ -18,6 +18,6 @@ interface Transaction {
 export async function handler(event: { Records: Array<{ Sns: { MessageId: string; Message: string } }> }) {
   for (const record of event.Records) {
     const tx = JSON.parse(record.Sns.Message) as Transaction;
-    send('ledger.fifo', tx);
+    await send('ledger.fifo', tx);
   }
 }

@@ -7,8 +7,8 @@ interface Model {
   negative: string[];
 }
 
-function loadModel(): Model {
-  const raw = getObject('models', 'sentiment-v3.json');
+async function loadModel(): Promise<Model> {
+  const raw = await getObject('models', 'sentiment-v3.json');
   if (raw === undefined) throw new Error('model not found: s3://models/sentiment-v3.json');
   work(300);
   return JSON.parse(raw) as Model;
@@ -21,10 +21,11 @@ function classify(model: Model, text: string): 'positive' | 'negative' | 'neutra
   return score > 0 ? 'positive' : score < 0 ? 'negative' : 'neutral';
 }
 
-let model: Model = loadModel();
+let modelLoading: Promise<Model> = loadModel();
 
 export const handler: Handler<APIGatewayProxyEventV2> = async (event) => {
-  model = loadModel(); // pick up a new model version if there is one
+  modelLoading = loadModel(); // pick up a new model version if there is one
+  const model = await modelLoading;
   const { text } = JSON.parse(event.body ?? '{}') as { text?: string };
   if (typeof text !== 'string') return { statusCode: 400, body: JSON.stringify({ message: 'text is required' }) };
   return { statusCode: 200, body: JSON.stringify({ label: classify(model, text), model: model.version }) };

@@ -7,8 +7,8 @@ export const handler: Handler<APIGatewayProxyEventV2> = async (event, context) =
   const page = event.pathParameters?.page ?? 'home';
   work(40);
   mine[page] = (mine[page] ?? 0) + 1;
-  const stored = Number(tableGet('visits', page)?.count ?? 0);
+  const stored = Number((await tableGet('visits', page))?.count ?? 0);
   const count = stored + mine[page];
-  tablePut('visits', { page, count });
+  await tablePut('visits', { page, count });
   return { statusCode: 200, body: JSON.stringify({ page, visits: count, environment: context.environmentId }) };
 };

@@ -3,12 +3,15 @@
 import { tableGet, tablePut, work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
 const visits: Record<string, number> = {};
-for (const page of ['home', 'pricing', 'docs']) visits[page] = Number(tableGet('visits', page)?.count ?? 0);
+const loading = (async () => {
+  for (const page of ['home', 'pricing', 'docs']) visits[page] = Number((await tableGet('visits', page))?.count ?? 0);
+})();
 
 export const handler: Handler<APIGatewayProxyEventV2> = async (event, context) => {
+  await loading;
   const page = event.pathParameters?.page ?? 'home';
   work(40);
   visits[page] = (visits[page] ?? 0) + 1;
-  tablePut('visits', { page, count: visits[page] });
+  await tablePut('visits', { page, count: visits[page] });
   return { statusCode: 200, body: JSON.stringify({ page, visits: visits[page], environment: context.environmentId }) };
 };

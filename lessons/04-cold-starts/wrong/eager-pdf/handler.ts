@@ -26,7 +26,7 @@ export const handler: Handler<APIGatewayProxyEventV2 | PingEvent> = async (event
   const http = event as APIGatewayProxyEventV2;
   const order = JSON.parse(http.body ?? '{}') as { orderId: string };
   if (http.rawPath === '/invoices') {
-    putObject('invoices', `${order.orderId}.pdf`, pdf.render(order.orderId));
+    await putObject('invoices', `${order.orderId}.pdf`, pdf.render(order.orderId));
     return { statusCode: 200, body: JSON.stringify({ invoice: `${order.orderId}.pdf` }) };
   }
   work(80);

@@ -21,7 +21,7 @@ export const handler: Handler<APIGatewayProxyEventV2> = async (event) => {
   const order = JSON.parse(event.body as string) as { orderId: string };
   if (event.rawPath === '/invoices') {
     pdf ??= loadPdfRenderer();
-    putObject('invoices', `${order.orderId}.pdf`, pdf.render(order.orderId));
+    await putObject('invoices', `${order.orderId}.pdf`, pdf.render(order.orderId));
     return { statusCode: 200, body: JSON.stringify({ invoice: `${order.orderId}.pdf` }) };
   }
   work(80);

@@ -25,7 +25,7 @@ export const handler: Handler<APIGatewayProxyEventV2 | PingEvent> = async (event
   const order = JSON.parse(http.body ?? '{}') as { orderId: string };
   if (http.rawPath === '/invoices') {
     const pdf = loadPdfRenderer();
-    putObject('invoices', `${order.orderId}.pdf`, pdf.render(order.orderId));
+    await putObject('invoices', `${order.orderId}.pdf`, pdf.render(order.orderId));
     return { statusCode: 200, body: JSON.stringify({ invoice: `${order.orderId}.pdf` }) };
   }
   work(80);

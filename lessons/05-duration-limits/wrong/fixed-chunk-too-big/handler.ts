@@ -7,9 +7,9 @@ interface Job {
   nextRow?: number;
 }
 
-function importRow(jobId: string, row: number): void {
+async function importRow(jobId: string, row: number): Promise<void> {
   work(40 + ((row * 37) % 60));
-  tablePut('customers', { id: `${jobId}#${row}`, jobId, row });
+  await tablePut('customers', { id: `${jobId}#${row}`, jobId, row });
 }
 
 const CHUNK = 150;
@@ -19,7 +19,7 @@ export const handler: Handler<SQSEvent> = async (event) => {
     const job = JSON.parse(record.body) as Job;
     const start = job.nextRow ?? 0;
     const end = Math.min(job.rows, start + CHUNK);
-    for (let row = start; row < end; row++) importRow(job.jobId, row);
-    if (end < job.rows) send('import-jobs', { ...job, nextRow: end });
+    for (let row = start; row < end; row++) await importRow(job.jobId, row);
+    if (end < job.rows) await send('import-jobs', { ...job, nextRow: end });
   }
 };

@@ -7,9 +7,9 @@ interface Job {
   nextRow?: number;
 }
 
-function importRow(jobId: string, row: number): void {
+async function importRow(jobId: string, row: number): Promise<void> {
   work(40 + ((row * 37) % 60));
-  tablePut('customers', { id: `${jobId}#${row}`, jobId, row });
+  await tablePut('customers', { id: `${jobId}#${row}`, jobId, row });
 }
 
 export const handler: Handler<SQSEvent> = async (event, context) => {
@@ -17,9 +17,9 @@ export const handler: Handler<SQSEvent> = async (event, context) => {
     const job = JSON.parse(record.body) as Job;
     let row = job.nextRow ?? 0;
     while (row < job.rows && context.getRemainingTimeInMillis() > 1000) {
-      importRow(job.jobId, row);
+      await importRow(job.jobId, row);
       row++;
     }
-    if (row < job.rows) send('import-jobs', record.body); // hand the job on to the next invocation
+    if (row < job.rows) await send('import-jobs', record.body); // hand the job on to the next invocation
   }
 };

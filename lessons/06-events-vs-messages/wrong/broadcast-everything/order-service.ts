@@ -5,11 +5,11 @@ export async function handler(event: { body: string }) {
   const order = JSON.parse(event.body) as { orderId: string; customerId: string; amount: number };
   const placed = { orderId: order.orderId, customerId: order.customerId, amount: order.amount };
   const charge = { type: 'ChargeCard', orderId: order.orderId, amount: order.amount };
-  putEvents('shop-events', [
+  await putEvents('shop-events', [
     { source: 'shop.orders', detailType: 'OrderPlaced', detail: placed },
     { source: 'shop.orders', detailType: 'ChargeCard', detail: charge },
   ]);
-  send('payments', charge);
-  send('payments', { type: 'OrderPlaced', ...placed });
+  await send('payments', charge);
+  await send('payments', { type: 'OrderPlaced', ...placed });
   return { statusCode: 201, body: { orderId: order.orderId, status: 'placed' } };
 }

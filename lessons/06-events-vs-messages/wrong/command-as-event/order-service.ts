@@ -3,7 +3,7 @@ import { putEvents } from 'serverless-lab';
 
 export async function handler(event: { body: string }) {
   const order = JSON.parse(event.body) as { orderId: string; customerId: string; amount: number };
-  putEvents('shop-events', [
+  await putEvents('shop-events', [
     { source: 'shop.orders', detailType: 'OrderPlaced', detail: order },
     { source: 'shop.orders', detailType: 'ChargeCard', detail: { orderId: order.orderId, amount: order.amount } },
   ]);

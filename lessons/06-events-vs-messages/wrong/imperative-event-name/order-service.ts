@@ -3,7 +3,7 @@ import { putEvents, send } from 'serverless-lab';
 
 export async function handler(event: { body: string }) {
   const order = JSON.parse(event.body) as { orderId: string; customerId: string; amount: number };
-  putEvents('shop-events', [{ source: 'shop.orders', detailType: 'PlaceOrder', detail: order }]);
-  send('payments', { type: 'ChargeCard', orderId: order.orderId, amount: order.amount });
+  await putEvents('shop-events', [{ source: 'shop.orders', detailType: 'PlaceOrder', detail: order }]);
+  await send('payments', { type: 'ChargeCard', orderId: order.orderId, amount: order.amount });
   return { statusCode: 201, body: { orderId: order.orderId, status: 'placed' } };
 }

@@ -23,7 +23,7 @@ export async function handler(event: { Records: SqsRecord[] }) {
       continue;
     }
     charged.add(command.orderId);
-    send('card-gateway', { orderId: command.orderId, amount: command.amount });
+    await send('card-gateway', { orderId: command.orderId, amount: command.amount });
   }
   return { batchItemFailures };
 }

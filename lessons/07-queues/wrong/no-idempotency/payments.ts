@@ -11,7 +11,7 @@ export async function handler(event: { Records: SqsRecord[] }) {
   for (const record of event.Records) {
     try {
       const command = JSON.parse(record.body);
-      send('card-gateway', { orderId: command.orderId, amount: command.amount });
+      await send('card-gateway', { orderId: command.orderId, amount: command.amount });
     } catch (err) {
       log(`bad message ${record.messageId}`);
       batchItemFailures.push({ itemIdentifier: record.messageId });

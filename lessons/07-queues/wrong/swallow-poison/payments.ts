@@ -16,10 +16,10 @@ export async function handler(event: { Records: SqsRecord[] }) {
       continue;
     }
     try {
-      tablePut('payments', { orderId: command.orderId, amount: command.amount }, { ifNotExists: true });
+      await tablePut('payments', { orderId: command.orderId, amount: command.amount }, { ifNotExists: true });
     } catch {
       continue; // already charged
     }
-    send('card-gateway', { orderId: command.orderId, amount: command.amount });
+    await send('card-gateway', { orderId: command.orderId, amount: command.amount });
   }
 }

@@ -9,8 +9,8 @@ interface SqsRecord {
 export async function handler(event: { Records: SqsRecord[] }) {
   for (const record of event.Records) {
     const command = JSON.parse(record.body) as { orderId: string; amount: number };
-    if (tableGet('payments', command.orderId)) continue; // already charged
-    tablePut('payments', { orderId: command.orderId, amount: command.amount });
-    send('card-gateway', { orderId: command.orderId, amount: command.amount });
+    if (await tableGet('payments', command.orderId)) continue; // already charged
+    await tablePut('payments', { orderId: command.orderId, amount: command.amount });
+    await send('card-gateway', { orderId: command.orderId, amount: command.amount });
   }
 }

@@ -4,6 +4,6 @@ import { send, type Context } from 'serverless-lab';
 export async function handler(event: { Records: Array<{ Sns: { Message: string } }> }, context: Context) {
   for (const record of event.Records) {
     const tx = JSON.parse(record.Sns.Message);
-    send('ledger.fifo', tx, { groupId: tx.accountId, deduplicationId: context.awsRequestId });
+    await send('ledger.fifo', tx, { groupId: tx.accountId, deduplicationId: context.awsRequestId });
   }
 }

@@ -4,6 +4,6 @@ import { send } from 'serverless-lab';
 export async function handler(event: { Records: Array<{ Sns: { Message: string } }> }) {
   for (const record of event.Records) {
     const tx = JSON.parse(record.Sns.Message);
-    send('ledger.fifo', tx, { groupId: tx.txId, deduplicationId: tx.txId });
+    await send('ledger.fifo', tx, { groupId: tx.txId, deduplicationId: tx.txId });
   }
 }
