@@ -14,6 +14,6 @@ export async function handler(event: { Records: Array<{ body: string }> }) {
   for (const record of event.Records) {
     const envelope = JSON.parse(record.body) as Envelope;
     const order = JSON.parse(envelope.Message);
-    tablePut('order-analytics', { orderId: order.orderId, eventType: order.eventType, amount: order.amount, publishedAt: envelope.Timestamp });
+    await tablePut('order-analytics', { orderId: order.orderId, eventType: order.eventType, amount: order.amount, publishedAt: envelope.Timestamp });
   }
 }

@@ -11,5 +11,5 @@ interface OrderEvent {
 }
 
 export async function handler(event: OrderEvent) {
-  publish('order-events', event, { attributes: { eventType: event.eventType, amount: event.amount } });
+  await publish('order-events', event, { attributes: { eventType: event.eventType, amount: event.amount } });
 }

@@ -5,7 +5,7 @@ import { tablePut } from 'serverless-lab';
 export async function handler(event: { Records: Array<{ Sns: { Message: string; MessageAttributes: Record<string, { Type: string; Value: string }> } }> }) {
   for (const record of event.Records) {
     const order = JSON.parse(record.Sns.Message);
-    tablePut('fraud-reviews', { orderId: order.orderId, amount: order.amount, country: order.country });
+    await tablePut('fraud-reviews', { orderId: order.orderId, amount: order.amount, country: order.country });
     console.log(`reviewing ${order.orderId} (${order.amount})`);
   }
 }

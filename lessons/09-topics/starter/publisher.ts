@@ -5,7 +5,7 @@
 //   fraud-check:    { "eventType": ["OrderPlaced"], "amount": [{ "numeric": [">=", 1000] }] }
 //   warehouse-jobs: { "eventType": ["OrderPlaced"] }
 // Filter policies look at MESSAGE ATTRIBUTES, not at the body. Publish with the attributes they
-// need: publish(topic, body, { attributes: { ... } }). Mind the types: a numeric condition only
+// need: await publish(topic, body, { attributes: { ... } }). Mind the types: a numeric condition only
 // matches a Number attribute.
 import { publish } from 'serverless-lab';
 
@@ -17,5 +17,5 @@ interface OrderEvent {
 }
 
 export async function handler(event: OrderEvent) {
-  publish('order-events', event);
+  await publish('order-events', event);
 }

@@ -5,6 +5,6 @@ import { tablePut } from 'serverless-lab';
 export async function handler(event: { Records: Array<{ body: string }> }) {
   for (const record of event.Records) {
     const order = JSON.parse(record.body);
-    tablePut('shipments', { orderId: order.orderId, status: 'picking' });
+    await tablePut('shipments', { orderId: order.orderId, status: 'picking' });
   }
 }

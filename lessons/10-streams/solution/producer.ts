@@ -11,5 +11,5 @@ interface WalletTx {
 }
 
 export async function handler(tx: WalletTx) {
-  produce('wallet-events', tx, { key: tx.customerId });
+  await produce('wallet-events', tx, { key: tx.customerId });
 }

@@ -18,12 +18,12 @@ type Balance = {
 export async function handler(event: MSKEvent) {
   for (const record of event.Records) {
     const tx = JSON.parse(record.value) as { customerId: string; type: string; amount: number };
-    const row = (tableGet('balances', tx.customerId) as Balance | undefined) ?? { customerId: tx.customerId, balance: 0, bounced: 0, lastOffset: -1 };
+    const row = (await tableGet('balances', tx.customerId) as Balance | undefined) ?? { customerId: tx.customerId, balance: 0, bounced: 0, lastOffset: -1 };
     if (record.offset <= row.lastOffset) continue; // applied before this batch was redelivered
     if (tx.type === 'deposit') row.balance += tx.amount;
     else if (tx.amount <= row.balance) row.balance -= tx.amount;
     else row.bounced += 1;
     row.lastOffset = record.offset;
-    tablePut('balances', row);
+    await tablePut('balances', row);
   }
 }

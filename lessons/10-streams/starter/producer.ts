@@ -13,5 +13,5 @@ interface WalletTx {
 }
 
 export async function handler(tx: WalletTx) {
-  produce('wallet-events', tx);
+  await produce('wallet-events', tx);
 }

@@ -20,9 +20,9 @@ type Item =
   | { kind: 'page-view'; clickId: string; userId: string; page: string }
   | { kind: 'ledger-entry'; entryId: string; accountId: string; amount: number };
 
-export function handler(item: Item): void {
+export async function handler(item: Item): Promise<void> {
   // TODO: route each kind to the right resource (and, where it matters, with the right key / group).
   void publish;
   void produce;
-  send('jobs', item);
+  await send('jobs', item);
 }

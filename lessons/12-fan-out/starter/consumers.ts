@@ -8,26 +8,26 @@
 import { getObject, putObject, tablePut, type SQSEvent } from 'serverless-lab';
 
 /** make-thumbnail (thumbnail-jobs): one thumbnail object per photo in the `thumbnails` bucket. */
-export function thumbnail(event: SQSEvent): void {
+export async function thumbnail(event: SQSEvent): Promise<void> {
   for (const record of event.Records) {
-    // TODO: read the upload from the message, getObject the photo, and putObject a thumbnail
+    // TODO: read the upload from the message, `await getObject` the photo, and `await putObject` a thumbnail
     //       (e.g. key 'photos/7.thumb.jpg') into 'thumbnails'. A redelivered message must not make a second one.
     console.log('thumbnail job', record.messageId);
   }
 }
 
 /** extract-metadata (metadata-jobs): one JSON sidecar per photo in the `photo-metadata` bucket. */
-export function metadata(event: SQSEvent): void {
+export async function metadata(event: SQSEvent): Promise<void> {
   for (const record of event.Records) {
-    // TODO: write { key, camera, width, height } as JSON to 'photo-metadata' (e.g. key 'photos/7.jpg.json').
+    // TODO: `await putObject` { key, camera, width, height } as JSON to 'photo-metadata' (e.g. key 'photos/7.jpg.json').
     console.log('metadata job', record.messageId);
   }
 }
 
 /** save-photo (database-jobs): one row per photo in the `photos` table (key attribute: key). */
-export function database(event: SQSEvent): void {
+export async function database(event: SQSEvent): Promise<void> {
   for (const record of event.Records) {
-    // TODO: tablePut('photos', { key, size, etag, camera, width, height }) — the row needs the photo's metadata.
+    // TODO: await tablePut('photos', { key, size, etag, camera, width, height }) — the row needs the photo's metadata.
     console.log('database job', record.messageId);
   }
   void getObject;

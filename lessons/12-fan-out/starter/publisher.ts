@@ -3,11 +3,11 @@
 // consumers' queues (thumbnail-jobs, metadata-jobs, database-jobs).
 import { publish, type S3Event } from 'serverless-lab';
 
-export function handler(event: S3Event): void {
+export async function handler(event: S3Event): Promise<void> {
   for (const record of event.Records) {
     const { bucket, object } = record.s3;
     console.log(`new upload: ${bucket.name}/${object.key} (${object.size} bytes)`);
-    // TODO: publish one message describing this upload (bucket, key, size, etag) to 'photo-uploaded'.
+    // TODO: await publish(...) one message describing this upload (bucket, key, size, etag) to 'photo-uploaded'.
     void publish;
   }
 }

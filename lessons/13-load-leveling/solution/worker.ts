@@ -12,9 +12,9 @@ interface Order {
   amount: number;
 }
 
-export function handler(event: { Records: SqsRecord[] }, context: { awsRequestId: string }): void {
+export async function handler(event: { Records: SqsRecord[] }, context: { awsRequestId: string }): Promise<void> {
   const orders = event.Records.map((record) => JSON.parse(record.body) as Order);
-  tablePut('order-batches', {
+  await tablePut('order-batches', {
     batchId: context.awsRequestId,
     orders: orders.map((order) => order.orderId),
     total: orders.reduce((sum, order) => sum + order.amount, 0),

@@ -12,10 +12,11 @@ interface SqsRecord {
   body: string; // JSON: { "orderId": "order-17", "amount": 120 }
 }
 
-export function handler(event: { Records: SqsRecord[] }, context: { awsRequestId: string }): void {
+export async function handler(event: { Records: SqsRecord[] }, context: { awsRequestId: string }): Promise<void> {
   // TODO: parse every order of the batch (JSON.parse(record.body)).
-  // TODO: write the batch to the `order-batches` table (key attribute: batchId) so that every
-  //       order in the batch is recorded — without exceeding the table's 10 writes/s.
+  // TODO: write the batch to the `order-batches` table (key attribute: batchId) with
+  //       `await tablePut(...)` so that every order in the batch is recorded — without exceeding
+  //       the table's 10 writes/s.
   // Returning normally deletes the whole batch from the queue: anything not written is lost.
   void tablePut;
   void context;

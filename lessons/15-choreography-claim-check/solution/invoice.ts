@@ -13,13 +13,13 @@ interface OrderPlaced {
   document: { bucket: string; key: string };
 }
 
-export function handler(event: { Records: Array<{ body: string }> }): void {
+export async function handler(event: { Records: Array<{ body: string }> }): Promise<void> {
   for (const record of event.Records) {
     const { detail } = JSON.parse(record.body) as { detail: OrderPlaced };
-    const body = getObject(detail.document.bucket, detail.document.key);
+    const body = await getObject(detail.document.bucket, detail.document.key);
     if (body === undefined) throw new Error(`order document ${detail.document.key} not found`); // retry later
     const { lines } = JSON.parse(body) as { lines: Line[] };
-    tablePut('invoices', {
+    await tablePut('invoices', {
       orderId: detail.orderId,
       customer: detail.customer,
       lines: lines.map((l) => ({ sku: l.sku, qty: l.qty, amount: l.amount })),

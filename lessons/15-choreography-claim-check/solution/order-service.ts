@@ -40,17 +40,17 @@ function priceLines(orderId: string, lineCount: number): Line[] {
   });
 }
 
-export function handler(checkout: Checkout): void {
+export async function handler(checkout: Checkout): Promise<void> {
   const lines = priceLines(checkout.orderId, checkout.lineCount);
   const total = cents(lines.reduce((sum, l) => sum + l.amount, 0));
 
   // The order service's own record (keep it: the checks compare the invoices with it).
-  tablePut('orders', { orderId: checkout.orderId, customer: checkout.customer, lineCount: lines.length, total });
+  await tablePut('orders', { orderId: checkout.orderId, customer: checkout.customer, lineCount: lines.length, total });
 
   // Keyed by the order id: a retried invocation overwrites the same document.
   const key = `orders/${checkout.orderId}.json`;
-  putObject('order-documents', key, JSON.stringify({ orderId: checkout.orderId, customer: checkout.customer, total, lines }));
-  putEvents('orders-bus', [
+  await putObject('order-documents', key, JSON.stringify({ orderId: checkout.orderId, customer: checkout.customer, total, lines }));
+  await putEvents('orders-bus', [
     {
       source: 'shop.orders',
       detailType: 'OrderPlaced',

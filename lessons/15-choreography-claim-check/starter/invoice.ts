@@ -3,7 +3,7 @@
 // It writes one invoice per order to its own `invoices` table, with every line of the order.
 //
 // TODO: once the order service sends a reference instead of the lines, fetch the order document
-//       with getObject(bucket, key) here.
+//       with await getObject(bucket, key) here.
 import { getObject, tablePut } from 'serverless-lab';
 
 interface Line {
@@ -12,12 +12,12 @@ interface Line {
   amount: number;
 }
 
-export function handler(event: { Records: Array<{ body: string }> }): void {
+export async function handler(event: { Records: Array<{ body: string }> }): Promise<void> {
   for (const record of event.Records) {
     const { detail } = JSON.parse(record.body) as { detail: { orderId: string; customer: string; lines: Line[] } };
     const lines = detail.lines;
     void getObject;
-    tablePut('invoices', {
+    await tablePut('invoices', {
       orderId: detail.orderId,
       customer: detail.customer,
       lines: lines.map((l) => ({ sku: l.sku, qty: l.qty, amount: l.amount })),

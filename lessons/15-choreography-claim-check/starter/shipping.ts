@@ -4,9 +4,9 @@
 // Shipping only needs the order id and the customer. (Nothing to change here unless you rename them.)
 import { tablePut } from 'serverless-lab';
 
-export function handler(event: { Records: Array<{ body: string }> }): void {
+export async function handler(event: { Records: Array<{ body: string }> }): Promise<void> {
   for (const record of event.Records) {
     const { detail } = JSON.parse(record.body) as { detail: { orderId: string; customer: string } };
-    tablePut('shipments', { orderId: detail.orderId, customer: detail.customer, status: 'scheduled' });
+    await tablePut('shipments', { orderId: detail.orderId, customer: detail.customer, status: 'scheduled' });
   }
 }

@@ -4,7 +4,7 @@ import { tablePut } from 'serverless-lab';
 export async function handler(event: { Records: Array<{ body: string; attributes: { SentTimestamp: string } }> }) {
   for (const record of event.Records) {
     const order = JSON.parse(record.body);
-    tablePut('order-analytics', {
+    await tablePut('order-analytics', {
       orderId: order.orderId,
       eventType: order.eventType,
       amount: order.amount,

@@ -2,5 +2,5 @@
 import { publish } from 'serverless-lab';
 
 export async function handler(event: { orderId: string; eventType: string; amount: number; country: string }) {
-  publish('order-events', { ...event, type: event.eventType });
+  await publish('order-events', { ...event, type: event.eventType });
 }

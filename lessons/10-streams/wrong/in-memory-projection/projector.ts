@@ -13,6 +13,6 @@ export async function handler(event: { Records: Array<{ offset: number; value: s
     else row.bounced += 1;
     row.lastOffset = record.offset;
     balances.set(tx.customerId, row);
-    tablePut('balances', row);
+    await tablePut('balances', row);
   }
 }

@@ -2,5 +2,5 @@
 import { produce } from 'serverless-lab';
 
 export async function handler(tx: { txId: string; customerId: string; type: string; amount: number }) {
-  produce('wallet-events', tx, { key: tx.type });
+  await produce('wallet-events', tx, { key: tx.type });
 }

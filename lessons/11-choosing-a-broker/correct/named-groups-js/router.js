@@ -4,13 +4,13 @@ import { produce, publish, send } from 'serverless-lab';
 export async function handler(item) {
   switch (item.kind) {
     case 'resize-image':
-      return send('jobs', item);
+      return await send('jobs', item);
     case 'order-placed':
-      return publish('announcements', item);
+      return await publish('announcements', item);
     case 'page-view':
-      return produce('clicks', item, { key: `user-${item.userId}` });
+      return await produce('clicks', item, { key: `user-${item.userId}` });
     case 'ledger-entry':
-      return send('ledger.fifo', item, { groupId: `ledger/${item.accountId}`, deduplicationId: `entry/${item.entryId}` });
+      return await send('ledger.fifo', item, { groupId: `ledger/${item.accountId}`, deduplicationId: `entry/${item.entryId}` });
     default:
       throw new Error(`unknown kind ${item.kind}`);
   }

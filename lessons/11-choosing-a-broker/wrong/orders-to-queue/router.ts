@@ -7,23 +7,23 @@ type Item =
   | { kind: 'page-view'; clickId: string; userId: string; page: string }
   | { kind: 'ledger-entry'; entryId: string; accountId: string; amount: number };
 
-export function handler(item: Item): void {
+export async function handler(item: Item): Promise<void> {
   switch (item.kind) {
     case 'resize-image':
       // Work to be done once, by whichever worker is free: a queue (competing consumers).
-      send('jobs', item);
+      await send('jobs', item);
       break;
     case 'order-placed':
       // Orders are important: put them on a durable queue.
-      send('jobs', item);
+      await send('jobs', item);
       break;
     case 'page-view':
       // High volume, replayable, ordered per user: a stream keyed by the user.
-      produce('clicks', item, { key: item.userId });
+      await produce('clicks', item, { key: item.userId });
       break;
     case 'ledger-entry':
       // Strict order per account, no duplicates, accounts in parallel: FIFO, one group per account.
-      send('ledger.fifo', item, { groupId: item.accountId, deduplicationId: item.entryId });
+      await send('ledger.fifo', item, { groupId: item.accountId, deduplicationId: item.entryId });
       break;
   }
 }

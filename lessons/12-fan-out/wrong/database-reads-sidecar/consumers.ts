@@ -21,33 +21,33 @@ function uploadsIn(event: SQSEvent): Upload[] {
   return event.Records.map((record) => JSON.parse(JSON.parse(record.body).Message) as Upload);
 }
 
-function readPhoto(upload: Upload): Photo {
-  const body = getObject(upload.bucket, upload.key);
+async function readPhoto(upload: Upload): Promise<Photo> {
+  const body = await getObject(upload.bucket, upload.key);
   if (body === undefined) throw new Error(`no object ${upload.bucket}/${upload.key}`);
   return JSON.parse(body) as Photo;
 }
 
-export function thumbnail(event: SQSEvent): void {
+export async function thumbnail(event: SQSEvent): Promise<void> {
   for (const upload of uploadsIn(event)) {
-    const photo = readPhoto(upload);
+    const photo = await readPhoto(upload);
     work(Math.round((photo.width * photo.height) / 200_000)); // resizing takes time
     const height = Math.round((160 * photo.height) / photo.width);
-    putObject('thumbnails', upload.key.replace(/\.jpg$/, '.thumb.jpg'), JSON.stringify({ from: upload.key, width: 160, height }));
+    await putObject('thumbnails', upload.key.replace(/\.jpg$/, '.thumb.jpg'), JSON.stringify({ from: upload.key, width: 160, height }));
   }
 }
 
-export function metadata(event: SQSEvent): void {
+export async function metadata(event: SQSEvent): Promise<void> {
   for (const upload of uploadsIn(event)) {
-    const { camera, width, height } = readPhoto(upload);
-    putObject('photo-metadata', `${upload.key}.json`, JSON.stringify({ key: upload.key, camera, width, height }));
+    const { camera, width, height } = await readPhoto(upload);
+    await putObject('photo-metadata', `${upload.key}.json`, JSON.stringify({ key: upload.key, camera, width, height }));
   }
 }
 
 // Reuse the metadata the extract-metadata consumer already wrote, instead of reading the photo again.
-export function database(event: SQSEvent): void {
+export async function database(event: SQSEvent): Promise<void> {
   for (const upload of uploadsIn(event)) {
-    const sidecar = getObject('photo-metadata', `${upload.key}.json`);
+    const sidecar = await getObject('photo-metadata', `${upload.key}.json`);
     const meta = sidecar ? (JSON.parse(sidecar) as Partial<Photo>) : {};
-    tablePut('photos', { key: upload.key, size: upload.size, etag: upload.etag, camera: meta.camera, width: meta.width, height: meta.height });
+    await tablePut('photos', { key: upload.key, size: upload.size, etag: upload.etag, camera: meta.camera, width: meta.width, height: meta.height });
   }
 }

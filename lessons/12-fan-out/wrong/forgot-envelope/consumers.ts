@@ -21,31 +21,31 @@ function uploadsIn(event: SQSEvent): Upload[] {
   return event.Records.map((record) => JSON.parse(record.body) as Upload);
 }
 
-function readPhoto(upload: Upload): Photo {
-  const body = getObject(upload.bucket, upload.key);
+async function readPhoto(upload: Upload): Promise<Photo> {
+  const body = await getObject(upload.bucket, upload.key);
   if (body === undefined) throw new Error(`no object ${upload.bucket}/${upload.key}`);
   return JSON.parse(body) as Photo;
 }
 
-export function thumbnail(event: SQSEvent): void {
+export async function thumbnail(event: SQSEvent): Promise<void> {
   for (const upload of uploadsIn(event)) {
-    const photo = readPhoto(upload);
+    const photo = await readPhoto(upload);
     work(Math.round((photo.width * photo.height) / 200_000)); // resizing takes time
     const height = Math.round((160 * photo.height) / photo.width);
-    putObject('thumbnails', upload.key.replace(/\.jpg$/, '.thumb.jpg'), JSON.stringify({ from: upload.key, width: 160, height }));
+    await putObject('thumbnails', upload.key.replace(/\.jpg$/, '.thumb.jpg'), JSON.stringify({ from: upload.key, width: 160, height }));
   }
 }
 
-export function metadata(event: SQSEvent): void {
+export async function metadata(event: SQSEvent): Promise<void> {
   for (const upload of uploadsIn(event)) {
-    const { camera, width, height } = readPhoto(upload);
-    putObject('photo-metadata', `${upload.key}.json`, JSON.stringify({ key: upload.key, camera, width, height }));
+    const { camera, width, height } = await readPhoto(upload);
+    await putObject('photo-metadata', `${upload.key}.json`, JSON.stringify({ key: upload.key, camera, width, height }));
   }
 }
 
-export function database(event: SQSEvent): void {
+export async function database(event: SQSEvent): Promise<void> {
   for (const upload of uploadsIn(event)) {
-    const { camera, width, height } = readPhoto(upload);
-    tablePut('photos', { key: upload.key, size: upload.size, etag: upload.etag, camera, width, height });
+    const { camera, width, height } = await readPhoto(upload);
+    await tablePut('photos', { key: upload.key, size: upload.size, etag: upload.etag, camera, width, height });
   }
 }

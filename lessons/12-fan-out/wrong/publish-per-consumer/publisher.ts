@@ -1,11 +1,11 @@
 // "Three consumers, so three messages": one publish per consumer.
 import { publish, type S3Event } from 'serverless-lab';
 
-export function handler(event: S3Event): void {
+export async function handler(event: S3Event): Promise<void> {
   for (const record of event.Records) {
     const { bucket, object } = record.s3;
     for (const consumer of ['thumbnail', 'metadata', 'database']) {
-      publish('photo-uploaded', { consumer, bucket: bucket.name, key: object.key, size: object.size, etag: object.eTag });
+      await publish('photo-uploaded', { consumer, bucket: bucket.name, key: object.key, size: object.size, etag: object.eTag });
     }
   }
 }

@@ -1,7 +1,7 @@
 // Treats the event as ONE message: only the first record of each batch is written.
 import { tablePut } from 'serverless-lab';
 
-export function handler(event: { Records: Array<{ messageId: string; body: string }> }, context: { awsRequestId: string }): void {
+export async function handler(event: { Records: Array<{ messageId: string; body: string }> }, context: { awsRequestId: string }): Promise<void> {
   const order = JSON.parse(event.Records[0].body) as { orderId: string; amount: number };
-  tablePut('order-batches', { batchId: context.awsRequestId, orders: [order.orderId], total: order.amount });
+  await tablePut('order-batches', { batchId: context.awsRequestId, orders: [order.orderId], total: order.amount });
 }

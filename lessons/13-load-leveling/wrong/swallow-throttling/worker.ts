@@ -1,11 +1,11 @@
 // One write per order, and "robust": a throttled write is logged and skipped so the batch succeeds.
 import { tablePut } from 'serverless-lab';
 
-export function handler(event: { Records: Array<{ messageId: string; body: string }> }): void {
+export async function handler(event: { Records: Array<{ messageId: string; body: string }> }): Promise<void> {
   for (const record of event.Records) {
     const order = JSON.parse(record.body) as { orderId: string; amount: number };
     try {
-      tablePut('order-batches', { batchId: order.orderId, orders: [order.orderId], total: order.amount });
+      await tablePut('order-batches', { batchId: order.orderId, orders: [order.orderId], total: order.amount });
     } catch (err) {
       console.log(`skipping ${order.orderId}: ${(err as Error).message}`);
     }

@@ -40,22 +40,22 @@ function priceLines(orderId: string, lineCount: number): Line[] {
   });
 }
 
-export function handler(checkout: Checkout): void {
+export async function handler(checkout: Checkout): Promise<void> {
   const lines = priceLines(checkout.orderId, checkout.lineCount);
   const total = cents(lines.reduce((sum, l) => sum + l.amount, 0));
 
   // The order service's own record (keep it: the checks compare the invoices with it).
-  tablePut('orders', { orderId: checkout.orderId, customer: checkout.customer, lineCount: lines.length, total });
+  await tablePut('orders', { orderId: checkout.orderId, customer: checkout.customer, lineCount: lines.length, total });
 
   // Keyed by the order id: a retried invocation overwrites the same document.
   const key = `orders/${checkout.orderId}.json`;
-  putObject('order-documents', key, JSON.stringify({ orderId: checkout.orderId, customer: checkout.customer, total, lines }));
+  await putObject('order-documents', key, JSON.stringify({ orderId: checkout.orderId, customer: checkout.customer, total, lines }));
   // Tell shipping and invoicing directly: no bus hop, and we know they got it.
   const event = {
     source: 'shop.orders',
     'detail-type': 'OrderPlaced',
     detail: { orderId: checkout.orderId, customer: checkout.customer, lineCount: lines.length, total, document: { bucket: 'order-documents', key } },
   };
-  send('shipping-inbox', event);
-  send('invoice-inbox', event);
+  await send('shipping-inbox', event);
+  await send('invoice-inbox', event);
 }

@@ -40,20 +40,20 @@ function priceLines(orderId: string, lineCount: number): Line[] {
   });
 }
 
-export function handler(checkout: Checkout): void {
+export async function handler(checkout: Checkout): Promise<void> {
   const lines = priceLines(checkout.orderId, checkout.lineCount);
   const total = cents(lines.reduce((sum, l) => sum + l.amount, 0));
 
   // The order service's own record (keep it: the checks compare the invoices with it).
-  tablePut('orders', { orderId: checkout.orderId, customer: checkout.customer, lineCount: lines.length, total });
+  await tablePut('orders', { orderId: checkout.orderId, customer: checkout.customer, lineCount: lines.length, total });
 
   // Small orders travel inline; only documents too big for an event go to the bucket.
   const document = JSON.stringify({ orderId: checkout.orderId, customer: checkout.customer, total, lines });
   let detail: Record<string, unknown> = { orderId: checkout.orderId, customer: checkout.customer, total, lines };
   if (document.length > 200_000) {
     const key = `orders/${checkout.orderId}.json`;
-    putObject('order-documents', key, document);
+    await putObject('order-documents', key, document);
     detail = { orderId: checkout.orderId, customer: checkout.customer, total, document: { bucket: 'order-documents', key } };
   }
-  putEvents('orders-bus', [{ source: 'shop.orders', detailType: 'OrderPlaced', detail }]);
+  await putEvents('orders-bus', [{ source: 'shop.orders', detailType: 'OrderPlaced', detail }]);
 }

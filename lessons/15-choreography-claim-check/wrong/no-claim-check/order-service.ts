@@ -41,16 +41,16 @@ function priceLines(orderId: string, lineCount: number): Line[] {
   });
 }
 
-export function handler(checkout: Checkout): void {
+export async function handler(checkout: Checkout): Promise<void> {
   const lines = priceLines(checkout.orderId, checkout.lineCount);
   const total = cents(lines.reduce((sum, l) => sum + l.amount, 0));
 
   // The order service's own record (keep it: the checks compare the invoices with it).
-  tablePut('orders', { orderId: checkout.orderId, customer: checkout.customer, lineCount: lines.length, total });
+  await tablePut('orders', { orderId: checkout.orderId, customer: checkout.customer, lineCount: lines.length, total });
 
-  // TODO: claim check — putObject('order-documents', <key>, JSON.stringify(...)) and send a reference instead of the lines.
+  // TODO: claim check — await putObject('order-documents', <key>, JSON.stringify(...)) and send a reference instead of the lines.
   void putObject;
-  putEvents('orders-bus', [
+  await putEvents('orders-bus', [
     { source: 'shop.orders', detailType: 'OrderPlaced', detail: { orderId: checkout.orderId, customer: checkout.customer, total, lines } },
   ]);
 }

@@ -7,12 +7,12 @@ interface Line {
   amount: number;
 }
 
-export function handler(event: { Records: Array<{ body: string }> }): void {
+export async function handler(event: { Records: Array<{ body: string }> }): Promise<void> {
   for (const record of event.Records) {
     const { detail } = JSON.parse(record.body) as { detail: { orderId: string; customer: string } };
-    const order = tableGet('orders', detail.orderId) as { lines: Line[] } | undefined;
+    const order = await tableGet('orders', detail.orderId) as { lines: Line[] } | undefined;
     if (!order) throw new Error(`order ${detail.orderId} not found`);
-    tablePut('invoices', {
+    await tablePut('invoices', {
       orderId: detail.orderId,
       customer: detail.customer,
       lines: order.lines,

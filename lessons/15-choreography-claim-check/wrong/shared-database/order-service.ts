@@ -40,17 +40,17 @@ function priceLines(orderId: string, lineCount: number): Line[] {
   });
 }
 
-export function handler(checkout: Checkout): void {
+export async function handler(checkout: Checkout): Promise<void> {
   const lines = priceLines(checkout.orderId, checkout.lineCount);
   const total = cents(lines.reduce((sum, l) => sum + l.amount, 0));
 
   // The lines live in the orders table: the event only says which order to look up there.
-  tablePut('orders', {
+  await tablePut('orders', {
     orderId: checkout.orderId,
     customer: checkout.customer,
     lineCount: lines.length,
     total,
     lines: lines.map((l) => ({ sku: l.sku, qty: l.qty, amount: l.amount })),
   });
-  putEvents('orders-bus', [{ source: 'shop.orders', detailType: 'OrderPlaced', detail: { orderId: checkout.orderId, customer: checkout.customer } }]);
+  await putEvents('orders-bus', [{ source: 'shop.orders', detailType: 'OrderPlaced', detail: { orderId: checkout.orderId, customer: checkout.customer } }]);
 }
