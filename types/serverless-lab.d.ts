@@ -14,7 +14,7 @@
  * export const handler: Handler<{ orderId: string }> = async (event, context) => {
  *   seen++;
  *   work(20); // this invocation spends 20 ms (virtual time) working
- *   send('invoices', { orderId: event.orderId });
+ *   await send('invoices', { orderId: event.orderId });
  *   return { ok: true, seen, env: context.environmentId };
  * };
  * ```

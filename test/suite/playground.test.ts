@@ -278,7 +278,7 @@ describe('Broker playground in a real VS Code', function () {
         'export async function handler(event: { Records: Array<{ body: string }> }) {',
         "  for (const r of event.Records) {",
         "    if (r.body === 'boom') throw new Error('cannot shout boom');",
-        "    send('pg-shouted', r.body.toUpperCase());",
+        "    await send('pg-shouted', r.body.toUpperCase());",
         '  }',
         '}',
       ].join('\n'),

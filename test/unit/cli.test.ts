@@ -234,7 +234,7 @@ export const handler = () => {
         functions: [{ name: 'fetcher', handler: 'fetcher.ts', async: { maxRetries: 0 } }],
         traffic: [{ name: 't', target: { function: 'fetcher' }, ratePerSecond: 2, durationS: 2 }],
       }),
-      'fetcher.ts': "import { send } from 'serverless-lab';\nconst lookup = async (n: number) => n * 2;\nexport async function handler(e: unknown, ctx: { awsRequestId: string }) {\n  const doubled = await lookup(21);\n  await Promise.resolve();\n  send('out', { doubled, id: ctx.awsRequestId });\n  return doubled;\n}\n",
+      'fetcher.ts': "import { send } from 'serverless-lab';\nconst lookup = async (n: number) => n * 2;\nexport async function handler(e: unknown, ctx: { awsRequestId: string }) {\n  const doubled = await lookup(21);\n  await Promise.resolve();\n  await send('out', { doubled, id: ctx.awsRequestId });\n  return doubled;\n}\n",
     });
     const sandbox = run(['simulate', join(dir, 's.json'), '--json']);
     assert.equal(sandbox.code, 0, sandbox.err);
@@ -352,13 +352,13 @@ export const handler = () => {
           'export async function handler(event: { Records: Array<{ value: string }> }) {\n' +
           '  for (const { value } of event.Records) {\n' +
           '    const tx = JSON.parse(value);\n' +
-          "    const row = (tableGet('balances', tx.customerId) as Row | undefined) ?? { customerId: tx.customerId, balance: 0, bounced: 0, applied: [] };\n" +
+          "    const row = (await tableGet('balances', tx.customerId) as Row | undefined) ?? { customerId: tx.customerId, balance: 0, bounced: 0, applied: [] };\n" +
           '    if (row.applied.includes(tx.txId)) continue;\n' +
           "    if (tx.type === 'deposit') row.balance += tx.amount;\n" +
           '    else if (tx.amount <= row.balance) row.balance -= tx.amount;\n' +
           '    else row.bounced++;\n' +
           '    row.applied.push(tx.txId);\n' +
-          "    tablePut('balances', row);\n" +
+          "    await tablePut('balances', row);\n" +
           '  }\n}\n',
       );
       const r = run(['check', '10', ...args.slice(0, 2), '--handler', join(dir, 'projector.ts'), '--json']);

@@ -413,7 +413,7 @@ describe('Playground', () => {
           'let calls = 0;',
           'export async function handler(event: { Records: Array<{ body: string }> }): Promise<void> {',
           '  calls++;',
-          "  for (const r of event.Records) { if (r.body === 'boom') throw new Error('boom in the sandbox'); send('out', `${r.body.toUpperCase()}#${calls}`); }",
+          "  for (const r of event.Records) { if (r.body === 'boom') throw new Error('boom in the sandbox'); await send('out', `${r.body.toUpperCase()}#${calls}`); }",
           '}',
           '',
         ].join('\n'),

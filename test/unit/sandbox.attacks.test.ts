@@ -94,7 +94,11 @@ const attacks: Attack[] = [
   {
     name: 'Function through lab callbacks and their results',
     code: `import { send, tableGet } from 'serverless-lab';
-      export const handler = () => [${ESCAPES("send('q', 'x')")}, ${ESCAPES('send')}, ${ESCAPES("tableGet('t', 1)")}, ${ESCAPES("require('serverless-lab')")}];`,
+      export const handler = async () => {
+        const sent = await send('q', 'x');
+        const item = await tableGet('t', 1);
+        return [${ESCAPES('sent')}, ${ESCAPES('send')}, ${ESCAPES('item')}, ${ESCAPES("require('serverless-lab')")}];
+      };`,
     check: (out) => {
       for (const attempts of result(out) as string[][]) assertNoEscape(attempts);
     },
@@ -102,7 +106,7 @@ const attacks: Attack[] = [
   {
     name: 'Function through an error thrown by the host',
     code: `import { send } from 'serverless-lab';
-      export const handler = () => { try { send('q', 'x'); } catch (err: any) { return ${ESCAPES('err')}; } };`,
+      export const handler = async () => { try { await send('q', 'x'); } catch (err: any) { return ${ESCAPES('err')}; } };`,
     lab: () => ({
       send: () => {
         throw new Error('host says no');
@@ -113,10 +117,10 @@ const attacks: Attack[] = [
   {
     name: 'Object.prototype.result = {reference: true} / .copy / .reference before lab calls and before returning',
     code: `import { send, getObject } from 'serverless-lab';
-      export const handler = () => {
+      export const handler = async () => {
         Object.assign(Object.prototype, { result: { reference: true }, copy: false, reference: true, externalCopy: true, arguments: { reference: true }, promise: true });
-        const sent = send('q', { a: 1 });
-        return { sent, got: getObject('b', 'present'), type: typeof sent.messageId };
+        const sent = await send('q', { a: 1 });
+        return { sent, got: await getObject('b', 'present'), type: typeof sent.messageId };
       };`,
     check: (out, calls) => {
       assert.deepEqual(result(out), { sent: { messageId: 'm-1' }, got: 'body', type: 'string' });
@@ -126,14 +130,14 @@ const attacks: Attack[] = [
   {
     name: 'Array.prototype / arguments / Function.prototype.apply pollution before a call',
     code: `import { send } from 'serverless-lab';
-      export const handler = () => {
+      export const handler = async () => {
         Object.defineProperty(Array.prototype, '0', { get() { return 'polluted'; }, set() {}, configurable: true });
         (Function.prototype as any).apply = function () { return 'hijacked'; };
         (Function.prototype as any).call = function () { return 'hijacked'; };
         (Reflect as any).apply = () => 'hijacked';
         JSON.stringify = (() => 'not json') as any;
         JSON.parse = (() => ({ hijacked: true })) as any;
-        return { id: send('q', 'body').messageId };
+        return { id: (await send('q', 'body')).messageId };
       };`,
     check: (out, calls) => {
       assert.deepEqual(result(out), { id: 'm-1' });
@@ -279,7 +283,7 @@ const attacks: Attack[] = [
   {
     name: '__proto__ keys in lab call arguments do not pollute the host',
     code: `import { tablePut } from 'serverless-lab';
-      export const handler = () => { tablePut('t', JSON.parse('{"id": 1, "__proto__": {"isAdmin": true}}')); return 'done'; };`,
+      export const handler = async () => { await tablePut('t', JSON.parse('{"id": 1, "__proto__": {"isAdmin": true}}')); return 'done'; };`,
     check: (out, calls) => {
       assert.equal(result(out), 'done');
       const item = calls[0][2] as Record<string, unknown>;
@@ -303,7 +307,7 @@ const attacks: Attack[] = [
   },
   {
     name: 'a getter attack on a lab call argument (object with a looping getter passed to send)',
-    code: "import { send } from 'serverless-lab';\nexport const handler = () => send('q', { get body() { for (;;) {} } });",
+    code: "import { send } from 'serverless-lab';\nexport const handler = async () => await send('q', { get body() { for (;;) {} } });",
     check: (out, calls) => {
       timedOut(out);
       assert.equal(calls.length, 0, 'the host was never called');
@@ -311,7 +315,7 @@ const attacks: Attack[] = [
   },
   {
     name: 'a getter that changes its value on every read, passed to send',
-    code: "import { send } from 'serverless-lab';\nlet reads = 0;\nexport const handler = () => { send('q', { get v() { return ++reads; } }); return reads; };",
+    code: "import { send } from 'serverless-lab';\nlet reads = 0;\nexport const handler = async () => { await send('q', { get v() { return ++reads; } }); return reads; };",
     check: (out, calls) => {
       assert.equal(result(out), 1, 'read exactly once, inside the isolate');
       assert.deepEqual(calls[0], ['send', 'q', { v: 1 }, undefined]);
@@ -319,7 +323,7 @@ const attacks: Attack[] = [
   },
   {
     name: 'calling lab callbacks with huge arguments',
-    code: "import { send, log } from 'serverless-lab';\nexport const handler = () => { const big = 'x'.repeat(5 * 1024 * 1024); const out: string[] = []; for (const f of [() => send('q', big), () => log(big)]) { try { f(); out.push('sent'); } catch (e: any) { out.push(e.message); } } return out; };",
+    code: "import { send, log } from 'serverless-lab';\nexport const handler = async () => { const big = 'x'.repeat(5 * 1024 * 1024); const out: string[] = []; for (const f of [() => send('q', big), () => log(big)]) { try { await f(); out.push('sent'); } catch (e: any) { out.push(e.message); } } return out; };",
     memoryMb: 128,
     check: (out, calls) => {
       for (const m of result(out) as string[]) assert.match(m, /arguments are \d+ bytes as JSON, more than the limit of 1048576 bytes/);
@@ -328,7 +332,7 @@ const attacks: Attack[] = [
   },
   {
     name: 'reentrancy: the lab calls back into the same environment, another one, and destroys the caller',
-    code: "import { send } from 'serverless-lab';\nlet depth = 0;\nexport const handler = () => { depth++; const r = send('q', 'x'); return { depth, r }; };",
+    code: "import { send } from 'serverless-lab';\nlet depth = 0;\nexport const handler = async () => { depth++; const r = await send('q', 'x'); return { depth, r }; };",
     lab: (ex, calls) => ({
       send: () => {
         const same = ex.invoke('victim', {}, contextFor('victim'));
@@ -404,7 +408,7 @@ const attacks: Attack[] = [
     name: 'tampering with the API object and the bootstrap globals',
     code: `const api: any = (globalThis as any).require('serverless-lab');
       let frozen; try { api.send = () => ({ messageId: 'fake' }); frozen = Object.isFrozen(api); } catch (e: any) { frozen = e.name; }
-      export const handler = () => ({ frozen, init: typeof (globalThis as any).__labInit, id: api.send('q', 'x').messageId });`,
+      export const handler = async () => ({ frozen, init: typeof (globalThis as any).__labInit, id: (await api.send('q', 'x')).messageId });`,
     check: (out) => assert.deepEqual(result(out), { frozen: 'TypeError', init: 'undefined', id: 'm-1' }), // strict mode: ES modules are
   },
   {

@@ -31,7 +31,7 @@ describe('sandbox compileHandler', () => {
 
   it('bundles a TypeScript entry with its relative imports into one script and lists every file', () => {
     const util = write('util.ts', 'export const twice = (n: number): number => n * 2;\n');
-    const entry = write('handler.ts', "import { twice } from './util';\nimport { send } from 'serverless-lab';\nexport const handler = (e: { n: number }) => { send('q', 'x'); return twice(e.n); };\n");
+    const entry = write('handler.ts', "import { twice } from './util';\nimport { send } from 'serverless-lab';\nexport const handler = async (e: { n: number }) => { await send('q', 'x'); return twice(e.n); };\n");
     const out = compileHandler(entry);
     assert.deepEqual(out.files, [entry, util]);
     assert.match(out.code, /__labInit/);

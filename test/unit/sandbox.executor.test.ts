@@ -96,9 +96,9 @@ describe('IsolateExecutor', function () {
       'dedupe.ts',
       [
         "import { tablePut } from 'serverless-lab';",
-        'export const handler = () => {',
+        'export const handler = async () => {',
         '  try {',
-        "    tablePut('orders', { id: 1 }, { ifNotExists: true });",
+        "    await tablePut('orders', { id: 1 }, { ifNotExists: true });",
         "    return 'written';",
         '  } catch (err: any) {',
         "    return `${err.name}/${err.code}`;",
@@ -241,20 +241,20 @@ describe('IsolateExecutor', function () {
   it('forwards every lab call with copied arguments and hands back copies of the results', () => {
     const h = write('lab.ts', [
       "import * as lab from 'serverless-lab';",
-      'export const handler = () => {',
+      'export const handler = async () => {',
       "  const body = { order: 1 };",
-      "  const sent = lab.send('orders', body, { delayS: 5, attributes: { kind: 'new' } });",
+      "  const sent = await lab.send('orders', body, { delayS: 5, attributes: { kind: 'new' } });",
       "  body.order = 2;",
-      "  const pub = lab.publish('topic', 'hello');",
-      "  const prod = lab.produce('stream', { v: 1 }, { key: 'k' });",
-      "  const evs = lab.putEvents('bus', [{ source: 's', detailType: 'd', detail: { x: 1 } }]);",
-      "  const put = lab.putObject('b', 'k', 'text');",
-      "  const got = [lab.getObject('b', 'present'), lab.getObject('b', 'absent')];",
-      "  lab.tablePut('t', { id: 1 }, { ifNotExists: true });",
-      "  const item = lab.tableGet('t', 1);",
+      "  const pub = await lab.publish('topic', 'hello');",
+      "  const prod = await lab.produce('stream', { v: 1 }, { key: 'k' });",
+      "  const evs = await lab.putEvents('bus', [{ source: 's', detailType: 'd', detail: { x: 1 } }]);",
+      "  const put = await lab.putObject('b', 'k', 'text');",
+      "  const got = [await lab.getObject('b', 'present'), await lab.getObject('b', 'absent')];",
+      "  await lab.tablePut('t', { id: 1 }, { ifNotExists: true });",
+      "  const item = await lab.tableGet('t', 1);",
       "  console.log('hi', { a: 1 }, undefined, 3n);",
       "  console.error(new Error('oops'));",
-      '  return { sent, pub, prod, evs, put, got, item, none: lab.tableGet("t", 2) === undefined };',
+      '  return { sent, pub, prod, evs, put, got, item, none: (await lab.tableGet("t", 2)) === undefined };',
       '};',
     ].join('\n'));
     const { lab, calls } = recordingLab();
@@ -288,7 +288,7 @@ describe('IsolateExecutor', function () {
   });
 
   it('host errors reach the handler as message only (no host stack, no host paths)', () => {
-    const h = write('err.ts', "import { send } from 'serverless-lab';\nexport const handler = () => { try { send('missing', 'x'); } catch (e: any) { return { name: e.name, message: e.message, stack: e.stack }; } };\n");
+    const h = write('err.ts', "import { send } from 'serverless-lab';\nexport const handler = async () => { try { await send('missing', 'x'); } catch (e: any) { return { name: e.name, message: e.message, stack: e.stack }; } };\n");
     class EngineError extends Error {
       override name = 'EngineError';
     }
