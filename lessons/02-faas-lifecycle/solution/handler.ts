@@ -22,7 +22,7 @@ function classify(model: Model, text: string): 'positive' | 'negative' | 'neutra
   return score > 0 ? 'positive' : score < 0 ? 'negative' : 'neutral';
 }
 
-// Init phase: runs once, when the platform creates this environment. A CommonJS module cannot
+// Init phase: runs once, when the platform creates this environment. A handler module cannot
 // await at its top level, so the load starts here and the handler awaits its promise: the first
 // invocation of the environment waits for it, every later one finds it settled.
 const modelLoading = loadModel();
