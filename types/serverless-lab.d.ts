@@ -59,12 +59,26 @@ declare module 'serverless-lab' {
   ): { messageId: string };
 
   /**
-   * Publish a message to a topic (like SNS `Publish`): every subscription whose filter matches
-   * gets its own copy. A FIFO topic (name ending in `.fifo`) needs `groupId`: messages of one group
-   * reach each FIFO queue subscribed in the order they were published.
-   * @returns the id of the published message
+   * SNS message attributes: a string (String), a number (Number) or an array of strings, numbers,
+   * `true`/`false`/`null` (String.Array: a filter policy matches when any element matches; for
+   * `anything-but`, when no element is excluded). A queue subscribed with raw delivery gets a
+   * String.Array as a String attribute holding its JSON text (SQS has no String.Array).
    */
-  export function publish(topic: string, body: Body, options?: { attributes?: Attributes; groupId?: string }): { messageId: string };
+  export type TopicAttributes = Record<string, string | number | Array<string | number | boolean | null>>;
+
+  /**
+   * Publish a message to a topic (like SNS `Publish`): every subscription whose filter matches
+   * gets its own copy. A FIFO topic (name ending in `.fifo`) needs `groupId` — messages of one group
+   * reach each FIFO queue subscribed in the order they were published — and `deduplicationId`
+   * unless the topic has content-based deduplication: a publish repeating a deduplication id seen in
+   * the last 5 minutes is accepted, answers with the first message's id, and is delivered to nobody.
+   * @returns the id of the published message (FIFO: and its `sequenceNumber`)
+   */
+  export function publish(
+    topic: string,
+    body: Body,
+    options?: { attributes?: TopicAttributes; groupId?: string; deduplicationId?: string },
+  ): { messageId: string; sequenceNumber?: string };
 
   /**
    * Append a record to a stream (like a Kafka producer): records with the same `key` go to the

@@ -166,12 +166,17 @@ export function sqsEvent(batch: readonly SqsMessageInput[], queueName: string): 
 // ------------------------------------------------------------------------------------------------
 // SNS
 
-/** The attributes of an SNS message as its JSON carries them (`{ Type, Value }`). */
-export function snsMessageAttributes(attrs: Readonly<Record<string, string | number>>): Record<string, { Type: 'String' | 'Number'; Value: string }> {
-  const out: Record<string, { Type: 'String' | 'Number'; Value: string }> = {};
+/** An SNS message attribute value: String (a string), Number (a number) or String.Array (an array). */
+export type SnsAttributeValue = string | number | ReadonlyArray<string | number | boolean | null>;
+export type SnsAttributes = Readonly<Record<string, SnsAttributeValue>>;
+
+/** The attributes of an SNS message as its JSON carries them (`{ Type, Value }`; a String.Array's value is its JSON text). */
+export function snsMessageAttributes(attrs: SnsAttributes): Record<string, { Type: 'String' | 'Number' | 'String.Array'; Value: string }> {
+  const out: Record<string, { Type: 'String' | 'Number' | 'String.Array'; Value: string }> = {};
   for (const k in attrs) {
     const v = attrs[k];
-    out[k] = { Type: typeof v === 'number' ? 'Number' : 'String', Value: String(v) };
+    if (Array.isArray(v)) out[k] = { Type: 'String.Array', Value: JSON.stringify(v) };
+    else out[k] = { Type: typeof v === 'number' ? 'Number' : 'String', Value: String(v) };
   }
   return out;
 }
@@ -181,7 +186,7 @@ export interface SnsMessageInput {
   topicName: string;
   messageId: string;
   message: string;
-  attributes: Readonly<Record<string, string | number>>;
+  attributes: SnsAttributes;
   subject?: string;
   groupId?: string;
   /** FIFO topics: the message's sequence number. */

@@ -1132,6 +1132,9 @@ export class Queue {
     for (const name of names) {
       if (!ATTRIBUTE_NAME.test(name)) throw new ValidationError(`attributes.${name}`, 'names are 1 to 256 letters, digits, "_", "-" or "."');
       const value = (attributes as Record<string, unknown>)[name];
+      if (Array.isArray(value)) {
+        throw new ValidationError(`attributes.${name}`, 'SQS has no String.Array attributes (SNS topics do): send the list as a JSON string');
+      }
       if (!(typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)))) {
         throw new ValidationError(`attributes.${name}`, `must be a string or a finite number, got ${show(value)}`);
       }

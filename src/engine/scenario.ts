@@ -39,6 +39,8 @@ export interface SubscriptionSpec {
 export interface TopicSpec {
   name: string;
   fifo?: boolean;
+  /** FIFO topics: deduplicate by the SHA-256 of the body when a publish gives no deduplication id. */
+  contentBasedDeduplication?: boolean;
   subscriptions?: SubscriptionSpec[];
 }
 
@@ -509,6 +511,7 @@ function checkSemantics(doc: Record<string, unknown>, problems: ScenarioProblem[
     if (typeof t.name === 'string' && (t.fifo === true) !== t.name.endsWith('.fifo')) {
       add(`${p}.name`, t.fifo === true ? `a FIFO topic's name must end in ".fifo", got "${t.name}"` : `only a FIFO topic's name may end in ".fifo": set "fifo": true`);
     }
+    if (t.contentBasedDeduplication === true && t.fifo !== true) add(`${p}.contentBasedDeduplication`, 'only FIFO topics deduplicate: set "fifo": true, or remove it');
     list(t.subscriptions).forEach((s, j) => {
       const sp = `${p}.subscriptions[${j}]`;
       if (s.queue !== undefined && ref(s.queue, `${sp}.queue`, 'queues') && fifoQueues.has(s.queue as string) && t.fifo !== true) {

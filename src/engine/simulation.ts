@@ -33,7 +33,7 @@ import {
 } from './scenario';
 import { backendHandler, Gateway, ObjectStore, Table, type HttpResponse, type ObjectCreatedEvent } from './services';
 import { Stream } from './stream';
-import { Topic, type TopicDelivery } from './topic';
+import { fifoPublish, sqsAttributesOf, Topic, type PublishOptions, type TopicDelivery } from './topic';
 import { compileTemplate, FaultSchedule, TrafficGenerator, type FaultSpec } from './traffic';
 import type { RecordRetention, TraceRecord } from './trace';
 import { buildTopology, legacyId, type Topology } from './topology';
@@ -395,7 +395,7 @@ export class Simulation {
   }
 
   private buildTopic(t: Scenario['topics'][number], i: number, attempt: (path: string, build: () => void) => void): void {
-    const topic = new Topic(this.ctx, { name: t.name, fifo: t.fifo });
+    const topic = new Topic(this.ctx, { name: t.name, fifo: t.fifo, contentBasedDeduplication: t.contentBasedDeduplication });
     this.topics.set(t.name, topic);
     (t.subscriptions ?? []).forEach((s, j) => attempt(`topics[${i}].subscriptions[${j}]`, () => void this.wireSubscription(topic, s)));
   }
@@ -411,7 +411,7 @@ export class Simulation {
       const q = this.queues.get(s.queue)!;
       endpoint = s.queue;
       deliver = (d) => {
-        this.sendToQueue(q, d.body, this.withFifo({ cause: d.messageId, ...(d.raw && Object.keys(d.attributes).length ? { attributes: { ...d.attributes } } : {}) }, q, d.groupId, d.messageId));
+        this.sendToQueue(q, d.body, this.withFifo({ cause: d.messageId, ...(d.raw && Object.keys(d.attributes).length ? { attributes: sqsAttributesOf(d.attributes) } : {}) }, q, d.groupId, d.deduplicationId ?? d.messageId));
       };
     } else {
       const fn = s.function!;
@@ -555,7 +555,7 @@ export class Simulation {
           listener = (e) => void this.sendToQueue(q, JSON.stringify(s3Event(e)), { cause: e.key });
         } else {
           const topic = this.topics.get(n.topic!)!;
-          listener = (e) => void topic.publish(JSON.stringify(s3Event(e)), { cause: e.key, ...(topic.fifo ? { groupId: e.bucket } : {}) });
+          listener = (e) => void topic.publish(JSON.stringify(s3Event(e)), { cause: e.key, ...(topic.fifo ? fifoPublish(topic, e.bucket, `${e.key}@${e.etag}`) : {}) });
         }
         store.onObjectCreated(listener, { ...(n.prefix !== undefined ? { prefix: n.prefix } : {}), ...(n.suffix !== undefined ? { suffix: n.suffix } : {}) });
       }),
@@ -619,7 +619,7 @@ export class Simulation {
       const topic = this.topics.get(target.topic)!;
       const attributes = target.attributes;
       send = (payload, id, n) =>
-        void topic.publish(toBody(payload), { cause: id, ...(attributes ? { attributes } : {}), ...(topic.fifo ? { groupId: group ? String(group(vars(n, id))) : 'default' } : {}) });
+        void topic.publish(toBody(payload), { cause: id, ...(attributes ? { attributes } : {}), ...(topic.fifo ? fifoPublish(topic, group ? String(group(vars(n, id))) : 'default', id) : {}) });
     } else if (target.stream !== undefined) {
       const stream = this.streams.get(target.stream)!;
       send = (payload, id, n) => void stream.produce(toBody(payload), { cause: id, ...(key ? { key: String(key(vars(n, id))) } : {}) });
@@ -670,7 +670,7 @@ export class Simulation {
       const q = this.queues.get(f.target);
       if (q) this.sendToQueue(q, body, this.withFifo({ cause: id }, q, 'poison', id));
       const topic = this.topics.get(f.target);
-      if (topic) topic.publish(body, { cause: id, ...(topic.fifo ? { groupId: 'poison' } : {}) });
+      if (topic) topic.publish(body, { cause: id, ...(topic.fifo ? fifoPublish(topic, 'poison', id) : {}) });
       this.streams.get(f.target)?.produce(body, { cause: id });
       const bus = this.buses.get(f.target);
       if (bus) {
@@ -702,7 +702,7 @@ export class Simulation {
   /** Add a topic (subscriptions are added one by one with `subscribe`). */
   addTopic(spec: TopicSpec): void {
     this.checkNewName('topic', this.topics, spec.name);
-    this.topics.set(spec.name, new Topic(this.ctx, { name: spec.name, fifo: spec.fifo }));
+    this.topics.set(spec.name, new Topic(this.ctx, { name: spec.name, fifo: spec.fifo, contentBasedDeduplication: spec.contentBasedDeduplication }));
     this.scenario.topics.push({ ...spec, subscriptions: [] });
   }
 
@@ -925,8 +925,18 @@ export class Simulation {
       },
       publish: (topic, body, options) => {
         const t = need(this.topics, 'topic', topic, 'publish');
-        const r = t.publish(toBody(body), { cause: cause(), ...(options?.attributes !== undefined ? { attributes: options.attributes } : {}), ...(options?.groupId !== undefined ? { groupId: options.groupId } : {}) });
-        return { messageId: r.messageId };
+        // The handler API (types/serverless-lab.d.ts) also takes String.Array attributes and a FIFO
+        // deduplicationId, and answers a FIFO publish with its sequenceNumber.
+        const o = (options ?? {}) as PublishOptions;
+        const r = t.publish(toBody(body), {
+          cause: cause(),
+          ...(o.attributes !== undefined ? { attributes: o.attributes } : {}),
+          ...(o.groupId !== undefined ? { groupId: o.groupId } : {}),
+          ...(o.deduplicationId !== undefined ? { deduplicationId: o.deduplicationId } : {}),
+        });
+        const answer: { messageId: string; sequenceNumber?: string } = { messageId: r.messageId };
+        if (r.sequenceNumber !== undefined) answer.sequenceNumber = r.sequenceNumber;
+        return answer;
       },
       produce: (stream, value, options) => {
         const s = need(this.streams, 'stream', stream, 'produce');

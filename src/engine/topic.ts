@@ -10,11 +10,20 @@
  *   Message, MessageAttributes, Timestamp) and must unwrap `Message`. Raw delivery on: the body as is.
  * - A failed delivery is retried with exponential backoff; when the attempts run out the message goes
  *   to the subscription's dead-letter queue if it has one, otherwise it is dropped (lost).
+ * - Attributes are String (a string), Number (a number) or String.Array (an array of strings, numbers,
+ *   true/false/null): a filter policy matches a String.Array when any element matches (for
+ *   `anything-but`: when no element is excluded).
+ * - FIFO topics (SNS FIFO, "Message deduplication for FIFO topics"): every message has a group and a
+ *   deduplication id — given by the publisher, or the SHA-256 of the body with content-based
+ *   deduplication. A publish whose deduplication id was accepted in the last 5 minutes is accepted
+ *   again but delivered to nobody, and answers with the first message's id: a producer's retry
+ *   does not fan out twice. Each accepted message gets a sequence number.
  */
 import { EngineContext } from './context';
 import { TimerId } from './clock';
 import { EngineError, ValidationError } from './errors';
-import { arn, snsNotification } from './events';
+import { createHash } from 'node:crypto';
+import { arn, SnsAttributes, SnsAttributeValue, snsNotification } from './events';
 import { FilterPolicy, MatchInput, matchesFilterPolicy, validateFilterPolicy } from './pattern';
 import { tracedText } from './trace';
 
@@ -23,7 +32,7 @@ export interface TopicDelivery {
   messageId: string;
   /** The JSON envelope, or the message body itself with raw delivery. */
   body: string;
-  attributes: Readonly<Record<string, string | number>>;
+  attributes: SnsAttributes;
   raw: boolean;
   /** The message as published (what the envelope's `Message` holds). */
   message: string;
@@ -31,6 +40,10 @@ export interface TopicDelivery {
   publishedAt: number;
   /** FIFO topics: the message group. */
   groupId?: string;
+  /** FIFO topics: the deduplication id (the publisher's, or the body's SHA-256). */
+  deduplicationId?: string;
+  /** FIFO topics: the message's sequence number (a 20-digit string). */
+  sequenceNumber?: string;
 }
 
 export interface SubscriptionOptions {
@@ -55,12 +68,28 @@ export interface SubscriptionOptions {
 }
 
 export interface PublishOptions {
-  /** String attributes are matched as strings, numbers as SNS Number attributes. */
-  attributes?: Record<string, string | number>;
+  /**
+   * Strings are String attributes, numbers Number attributes, arrays (of strings, numbers,
+   * true/false/null) String.Array attributes.
+   */
+  attributes?: Record<string, SnsAttributeValue>;
   /** What caused this publish (an earlier message id, a request id), for the trace. */
   cause?: string;
   /** Message group (required on FIFO topics). */
   groupId?: string;
+  /** FIFO topics: deduplication id (required unless the topic has content-based deduplication). */
+  deduplicationId?: string;
+}
+
+/** What a publish answers. */
+export interface PublishResult {
+  messageId: string;
+  delivered: number;
+  filtered: number;
+  /** FIFO: a repeat of a deduplication id seen in the last 5 minutes (delivered to nobody). */
+  deduplicated?: boolean;
+  /** FIFO: the message's sequence number. */
+  sequenceNumber?: string;
 }
 
 /** Largest message SNS accepts (body plus attributes): 256 KiB. */
@@ -72,6 +101,8 @@ export { SIMULATION_EPOCH_MS } from './events';
 
 const MAX_ATTEMPTS = 100;
 const MAX_DELAY_S = 3600;
+/** FIFO deduplication interval: 5 minutes. */
+export const SNS_DEDUP_WINDOW_MS = 5 * 60 * 1000;
 
 interface Subscription {
   id: string;
@@ -93,15 +124,22 @@ export class Topic {
   readonly name: string;
   readonly arn: string;
   readonly fifo: boolean;
+  readonly contentBasedDeduplication: boolean;
   private readonly subs: Subscription[] = [];
+  /** FIFO: deduplication id → the first message with it and when it was accepted, oldest first. */
+  private readonly dedup = new Map<string, { messageId: string; sequenceNumber: string; at: number }>();
+  private sequence = 0;
 
   constructor(
     private readonly ctx: EngineContext,
-    options: { name: string; fifo?: boolean },
+    options: { name: string; fifo?: boolean; contentBasedDeduplication?: boolean },
   ) {
     const name = options?.name;
     const fifo = options?.fifo ?? false;
     if (typeof fifo !== 'boolean') throw new ValidationError('fifo', `must be true or false, got ${String(fifo)}`);
+    const contentBased = options?.contentBasedDeduplication ?? false;
+    if (typeof contentBased !== 'boolean') throw new ValidationError('contentBasedDeduplication', `must be true or false, got ${String(contentBased)}`);
+    if (contentBased && !fifo) throw new ValidationError('contentBasedDeduplication', 'only FIFO topics deduplicate (set "fifo": true)');
     if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(name) || name.length > 256) {
       throw new ValidationError('name', `must be 1–256 letters, digits, hyphens or underscores (FIFO: ending in .fifo), got ${JSON.stringify(name)}`);
     }
@@ -110,6 +148,7 @@ export class Topic {
     }
     this.name = name;
     this.fifo = fifo;
+    this.contentBasedDeduplication = contentBased;
     this.arn = arn.topic(name);
   }
 
@@ -182,7 +221,7 @@ export class Topic {
    * subscription). Returns how many subscriptions it was pushed to (first attempt succeeded or not)
    * and how many filtered it out.
    */
-  publish(body: string, options: PublishOptions = {}): { messageId: string; delivered: number; filtered: number } {
+  publish(body: string, options: PublishOptions = {}): PublishResult {
     if (typeof body !== 'string') throw new ValidationError('body', `must be a string, got ${typeof body}`);
     const attributes = options.attributes;
     let bytes = Buffer.byteLength(body, 'utf8');
@@ -195,12 +234,45 @@ export class Topic {
       throw new ValidationError('groupId', `must be 1–128 characters, got ${JSON.stringify(groupId)}`);
     }
     if (this.fifo && groupId === undefined) throw new ValidationError('groupId', `is required when publishing to the FIFO topic ${this.name}`);
+    let deduplicationId = options.deduplicationId;
+    if (deduplicationId !== undefined) {
+      if (!this.fifo) throw new ValidationError('deduplicationId', `only FIFO topics deduplicate (${this.name} is standard)`);
+      if (typeof deduplicationId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(deduplicationId)) {
+        throw new ValidationError('deduplicationId', `must be 1–128 printable ASCII characters (letters, digits, punctuation), got ${JSON.stringify(deduplicationId)}`);
+      }
+    }
+
+    let sequenceNumber: string | undefined;
+    if (this.fifo) {
+      if (deduplicationId === undefined) {
+        if (!this.contentBasedDeduplication) {
+          throw new ValidationError(
+            'deduplicationId',
+            `is required: the FIFO topic ${this.name} has no content-based deduplication (SNS: "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")`,
+          );
+        }
+        deduplicationId = createHash('sha256').update(body, 'utf8').digest('hex');
+      }
+      const now = this.ctx.clock.now;
+      this.forgetOldDedupIds(now);
+      const seen = this.dedup.get(deduplicationId);
+      if (seen !== undefined) {
+        // Accepted, delivered to nobody; traced with the first message's id, the one the producer gets back.
+        if (this.ctx.trace.wants('deduplicated')) {
+          this.ctx.trace.emit('deduplicated', this.name, seen.messageId, options.cause, { deduplicationId, firstMessageId: seen.messageId, groupId, body: tracedText(body) });
+        } else this.ctx.trace.emit('deduplicated', this.name, seen.messageId, options.cause);
+        return { messageId: seen.messageId, delivered: 0, filtered: 0, deduplicated: true, sequenceNumber: seen.sequenceNumber };
+      }
+      sequenceNumber = String(++this.sequence).padStart(20, '0');
+    }
 
     const messageId = this.ctx.id('sns');
-    const attrs: Readonly<Record<string, string | number>> = attributes === undefined ? EMPTY : Object.freeze({ ...attributes });
+    if (deduplicationId !== undefined) this.dedup.set(deduplicationId, { messageId, sequenceNumber: sequenceNumber!, at: this.ctx.clock.now });
+    const attrs: SnsAttributes = attributes === undefined ? EMPTY : copyAttributes(attributes);
     if (this.ctx.trace.wants('published')) {
       const detail: Record<string, unknown> = { subscriptions: this.subs.length, body: tracedText(body) };
-      if (attributes !== undefined) detail.attributes = { ...attributes };
+      if (attributes !== undefined) detail.attributes = copyAttributes(attributes);
+      if (deduplicationId !== undefined) detail.deduplicationId = deduplicationId;
       this.ctx.trace.emit('published', this.name, messageId, options.cause, detail);
     } else this.ctx.trace.emit('published', this.name, messageId, options.cause);
 
@@ -230,13 +302,23 @@ export class Topic {
         }
       }
       let deliveryBody = body;
-      if (!sub.raw) deliveryBody = envelope ??= this.envelope(messageId, body, attrs, groupId);
+      if (!sub.raw) deliveryBody = envelope ??= this.envelope(messageId, body, attrs, groupId, sequenceNumber);
       const delivery: TopicDelivery = { messageId, body: deliveryBody, attributes: attrs, raw: sub.raw, message: body, publishedAt: this.ctx.clock.now };
       if (groupId !== undefined) delivery.groupId = groupId;
+      if (deduplicationId !== undefined) delivery.deduplicationId = deduplicationId;
+      if (sequenceNumber !== undefined) delivery.sequenceNumber = sequenceNumber;
       delivered++;
       this.attempt(sub, delivery, 1);
     }
-    return { messageId, delivered, filtered };
+    return sequenceNumber === undefined ? { messageId, delivered, filtered } : { messageId, delivered, filtered, deduplicated: false, sequenceNumber };
+  }
+
+  /** Drop deduplication ids accepted more than 5 minutes ago (the map is in acceptance order). */
+  private forgetOldDedupIds(now: number): void {
+    for (const [id, e] of this.dedup) {
+      if (now - e.at < SNS_DEDUP_WINDOW_MS) break;
+      this.dedup.delete(id);
+    }
   }
 
   /** One delivery attempt; on failure schedule the next one or give up. */
@@ -277,24 +359,65 @@ export class Topic {
   }
 
   /** The JSON notification SNS wraps a message in when raw delivery is off. */
-  private envelope(messageId: string, message: string, attrs: Readonly<Record<string, string | number>>, groupId: string | undefined): string {
-    return JSON.stringify(snsNotification({ topicName: this.name, messageId, message, attributes: attrs, now: this.ctx.clock.now, ...(groupId !== undefined ? { groupId } : {}) }));
+  private envelope(messageId: string, message: string, attrs: SnsAttributes, groupId: string | undefined, sequenceNumber: string | undefined): string {
+    return JSON.stringify(
+      snsNotification({
+        topicName: this.name,
+        messageId,
+        message,
+        attributes: attrs,
+        now: this.ctx.clock.now,
+        ...(groupId !== undefined ? { groupId } : {}),
+        ...(sequenceNumber !== undefined ? { sequenceNumber } : {}),
+      }),
+    );
   }
 
 }
 
-const EMPTY: Readonly<Record<string, string | number>> = Object.freeze({});
+const EMPTY: SnsAttributes = Object.freeze({});
+
+/** A frozen copy (arrays copied too), so later changes by the publisher do not leak in. */
+function copyAttributes(attributes: Record<string, SnsAttributeValue>): SnsAttributes {
+  const out: Record<string, SnsAttributeValue> = {};
+  for (const k in attributes) {
+    const v = attributes[k];
+    out[k] = Array.isArray(v) ? Object.freeze(v.slice()) : v;
+  }
+  return Object.freeze(out);
+}
+
+/**
+ * The FIFO options of a publish the lab makes itself (traffic, faults, notifications): the group, and
+ * a deduplication id unique to the request unless the topic deduplicates by content.
+ */
+export function fifoPublish(topic: Topic, groupId: string, requestId: string): { groupId: string; deduplicationId?: string } {
+  return topic.contentBasedDeduplication ? { groupId } : { groupId, deduplicationId: requestId };
+}
+
+/**
+ * Attributes as SQS receives them from a raw-delivery subscription: SQS has no String.Array type, so
+ * a String.Array arrives as a String attribute holding its JSON text.
+ */
+export function sqsAttributesOf(attributes: SnsAttributes): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const k in attributes) {
+    const v = attributes[k];
+    out[k] = Array.isArray(v) ? JSON.stringify(v) : (v as string | number);
+  }
+  return out;
+}
 
 /** Validate message attributes; returns their size in bytes (names plus values). */
-function validateAttributes(attributes: Record<string, string | number>): number {
+function validateAttributes(attributes: Record<string, SnsAttributeValue>): number {
   if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
-    throw new ValidationError('attributes', 'must be an object of name → string or number');
+    throw new ValidationError('attributes', 'must be an object of name → string, number or array (String.Array)');
   }
   let bytes = 0;
   let count = 0;
   for (const name in attributes) {
     count++;
-    const v = attributes[name];
+    const v: unknown = attributes[name];
     const p = `attributes.${name}`;
     if (!/^[A-Za-z0-9_.-]{1,256}$/.test(name) || name.startsWith('.') || name.endsWith('.') || name.includes('..')) {
       throw new ValidationError(p, 'attribute names are 1–256 letters, digits, _ - . (no leading, trailing or doubled dots)');
@@ -308,7 +431,15 @@ function validateAttributes(attributes: Record<string, string | number>): number
     } else if (typeof v === 'string') {
       if (v === '') throw new ValidationError(p, 'attribute values must not be empty');
       bytes += Buffer.byteLength(name) + Buffer.byteLength(v);
-    } else throw new ValidationError(p, `must be a string or a number, got ${v === null ? 'null' : typeof v}`);
+    } else if (Array.isArray(v)) {
+      // String.Array: "an array, formatted as a string, that can contain multiple values: strings,
+      // numbers, or the keywords true, false and null" (SNS message attribute data types).
+      v.forEach((el: unknown, i) => {
+        const ok = el === null || typeof el === 'string' || typeof el === 'boolean' || (typeof el === 'number' && Number.isFinite(el));
+        if (!ok) throw new ValidationError(`${p}[${i}]`, `a String.Array holds strings, finite numbers, true/false or null, got ${el === undefined ? 'nothing' : JSON.stringify(el) ?? typeof el}`);
+      });
+      bytes += Buffer.byteLength(name) + Buffer.byteLength(JSON.stringify(v));
+    } else throw new ValidationError(p, `must be a string, a number or an array (String.Array), got ${v === null ? 'null' : typeof v}`);
   }
   if (count > SNS_MAX_ATTRIBUTES) throw new ValidationError('attributes', `at most ${SNS_MAX_ATTRIBUTES} message attributes, got ${count}`);
   return bytes;

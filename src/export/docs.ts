@@ -38,7 +38,6 @@ export function labOnlyMarkdown(sc: Scenario, label: string): { text: string; pa
     'Errors keep the AWS SDK\'s `name` (`ConditionalCheckFailedException`) and carry the lab\'s `code` (`ConditionalCheckFailed`).',
   ];
   if (sc.queues.length) notes.push('A standard SQS queue delivers at least once and not always in order, at rates you do not choose: keep your handlers idempotent.');
-  if (sc.topics.some((t) => t.fifo)) notes.push('FIFO topics: each `publish` gets a fresh deduplication id, so a retried publish is delivered twice (the lab does the same); pass your own id through a queue to deduplicate.');
   if (sc.streams.length) {
     notes.push(
       'Streams are Kinesis data streams: one shard per partition. Kinesis places a key by the MD5 hash of the partition key, not Kafka\'s murmur2, so a key may land on another partition number than in the lab (each key still stays on one shard, in order). A record produced without a key gets a random partition key. A consumer gets the event the lab gives (`records` by topic-partition, base64, and the decoded `Records`), built from Kinesis\' by the generated entry.',

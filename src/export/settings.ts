@@ -39,7 +39,8 @@ export const SETTINGS: Record<string, Disposition> = {
   'queues[].deadLetter.maxReceiveCount': { aws: 'RedrivePolicy.maxReceiveCount' },
 
   'topics[].name': { aws: 'AWS::SNS::Topic' },
-  'topics[].fifo': { aws: 'FifoTopic (each publish gets its own MessageDeduplicationId)' },
+  'topics[].fifo': { aws: 'FifoTopic' },
+  'topics[].contentBasedDeduplication': { aws: 'ContentBasedDeduplication' },
   'topics[].subscriptions': { aws: 'AWS::SNS::Subscription (queues) or the function’s SNS event' },
   'topics[].subscriptions[].queue': { aws: 'AWS::SNS::Subscription Protocol sqs + a queue policy' },
   'topics[].subscriptions[].function': { aws: 'the function’s SNS event' },

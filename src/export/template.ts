@@ -95,7 +95,15 @@ export function buildTemplate(sc: Scenario, options: { codeUri: string; handlerP
   // ── topics and their queue subscriptions (function subscriptions are the function's SNS events) ──
   for (const t of sc.topics) {
     const id = topicId(t.name);
-    resources[id] = { Type: 'AWS::SNS::Topic', Properties: { TopicName: t.fifo ? fifoName(t.name) : undefined, FifoTopic: t.fifo ? true : undefined, Tags: [{ Key: 'serverless-lab:name', Value: t.name }] } };
+    resources[id] = {
+      Type: 'AWS::SNS::Topic',
+      Properties: {
+        TopicName: t.fifo ? fifoName(t.name) : undefined,
+        FifoTopic: t.fifo ? true : undefined,
+        ContentBasedDeduplication: t.fifo && t.contentBasedDeduplication ? true : undefined,
+        Tags: [{ Key: 'serverless-lab:name', Value: t.name }],
+      },
+    };
     (t.subscriptions ?? []).forEach((s, j) => {
       if (s.queue !== undefined) {
         resources[ids.id(`${t.name}-to-${s.queue}`, 'Subscription')] = {

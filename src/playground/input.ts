@@ -106,14 +106,28 @@ export function checkJsonObject(options: { optional?: boolean } = {}): Check {
 
 /** Message attributes: a JSON object whose values are strings or finite numbers (at most 10). */
 export function checkAttributes(text: string): string | undefined {
+  return checkAttributeText(text, false);
+}
+
+/** SNS message attributes: as `checkAttributes`, and an array is a String.Array. */
+export function checkTopicAttributes(text: string): string | undefined {
+  return checkAttributeText(text, true);
+}
+
+function checkAttributeText(text: string, arrays: boolean): string | undefined {
   if (!text.trim()) return undefined;
   const parsed = parseJsonObject(text);
   if ('error' in parsed) return parsed.error;
   const entries = Object.entries(parsed.value);
   if (entries.length > 10) return `At most 10 attributes (got ${entries.length}).`;
+  const scalar = (v: unknown): boolean => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
   for (const [name, value] of entries) {
     if (!/^[A-Za-z0-9_.-]{1,256}$/.test(name)) return `Attribute name "${name}": letters, digits, "_", "-" or "." only.`;
-    if (!(typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)))) return `Attribute "${name}" must be a string or a number.`;
+    if (arrays && Array.isArray(value)) {
+      if (!value.every((el) => scalar(el) || el === null || typeof el === 'boolean')) return `Attribute "${name}" is a String.Array: its elements must be strings, numbers, true/false or null.`;
+      continue;
+    }
+    if (!scalar(value)) return arrays ? `Attribute "${name}" must be a string, a number or an array (String.Array).` : `Attribute "${name}" must be a string or a number (SQS has no String.Array).`;
   }
   return undefined;
 }

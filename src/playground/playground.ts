@@ -214,7 +214,7 @@ export class Playground {
         return { message: `Created ${c.fifo ? 'FIFO ' : ''}queue ${c.name}` };
       }
       case 'createTopic':
-        sim.addTopic({ name: c.name, ...(c.fifo !== undefined ? { fifo: c.fifo } : {}) });
+        sim.addTopic({ name: c.name, ...(c.fifo !== undefined ? { fifo: c.fifo } : {}), ...(c.contentBasedDeduplication !== undefined ? { contentBasedDeduplication: c.contentBasedDeduplication } : {}) });
         return { message: `Created ${c.fifo ? 'FIFO ' : ''}topic ${c.name}` };
       case 'subscribe': {
         const { op: _op, topic, ...spec } = c;
@@ -263,7 +263,8 @@ export class Playground {
         return { message: `Purged ${n} message${n === 1 ? '' : 's'} from ${c.queue}`, result: { purged: n } };
       }
       case 'publish': {
-        const r = sim.need('topic', c.topic, 'topic').publish(c.body, pick(c, 'attributes', 'groupId'));
+        const r = sim.need('topic', c.topic, 'topic').publish(c.body, pick(c, 'attributes', 'groupId', 'deduplicationId'));
+        if (r.deduplicated) return { message: `Publish to ${c.topic} deduplicated: ${r.messageId} had this deduplication id less than 5 minutes ago, nobody gets it again`, result: r };
         return { message: `Published ${r.messageId} to ${c.topic}: ${r.delivered} delivered, ${r.filtered} filtered out`, result: r };
       }
       case 'putEvent': {

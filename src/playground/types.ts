@@ -19,11 +19,13 @@ export type ResourceKind = 'queue' | 'topic' | 'stream' | 'bus' | 'function';
 
 /** A message attribute value (SNS/SQS style: strings and numbers). */
 export type Attributes = Record<string, string | number>;
+/** SNS message attributes: an array is a String.Array. */
+export type TopicAttributes = Record<string, string | number | Array<string | number | boolean | null>>;
 
 export type PlaygroundCommand =
   // ── resources ──
   | { op: 'createQueue'; name: string; fifo?: boolean; visibilityTimeoutS?: number; delayS?: number; retentionS?: number; contentBasedDeduplication?: boolean; deadLetter?: { queue: string; maxReceiveCount: number } }
-  | { op: 'createTopic'; name: string; fifo?: boolean }
+  | { op: 'createTopic'; name: string; fifo?: boolean; contentBasedDeduplication?: boolean }
   | { op: 'subscribe'; topic: string; queue?: string; function?: string; filterPolicy?: Record<string, unknown>; filterPolicyScope?: 'MessageAttributes' | 'MessageBody'; rawDelivery?: boolean }
   | { op: 'unsubscribe'; topic: string; subscription: string }
   | { op: 'createStream'; name: string; partitions?: number; retentionHours?: number; cleanupPolicy?: 'delete' | 'compact' }
@@ -39,7 +41,7 @@ export type PlaygroundCommand =
   | { op: 'changeVisibility'; queue: string; receiptHandle: string; visibilityTimeoutS: number }
   | { op: 'purge'; queue: string }
   // ── topics and buses ──
-  | { op: 'publish'; topic: string; body: string; attributes?: Attributes; groupId?: string }
+  | { op: 'publish'; topic: string; body: string; attributes?: TopicAttributes; groupId?: string; deduplicationId?: string }
   | { op: 'putEvent'; bus: string; source: string; detailType: string; detail: Record<string, unknown> }
   // ── streams ──
   | { op: 'produce'; stream: string; value: string; key?: string; partition?: number }

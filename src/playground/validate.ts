@@ -18,6 +18,8 @@ type FieldKind =
   | 'object'
   /** `{ name: string | number }` (message attributes). */
   | 'attributes'
+  /** `{ name: string | number | array }` (SNS message attributes: an array is a String.Array). */
+  | 'topicAttributes'
   /** `{ queue: string, maxReceiveCount: integer }`. */
   | 'deadLetter'
   /** `[{ queue?: string, function?: string }]`. */
@@ -33,7 +35,7 @@ const RESOURCE_KINDS = ['queue', 'topic', 'stream', 'bus', 'function'] as const;
 
 const COMMANDS: Record<PlaygroundOp, Shape> = {
   createQueue: { 'name!': 'string', fifo: 'boolean', visibilityTimeoutS: 'number', delayS: 'number', retentionS: 'number', contentBasedDeduplication: 'boolean', deadLetter: 'deadLetter' },
-  createTopic: { 'name!': 'string', fifo: 'boolean' },
+  createTopic: { 'name!': 'string', fifo: 'boolean', contentBasedDeduplication: 'boolean' },
   subscribe: { 'topic!': 'string', queue: 'string', function: 'string', filterPolicy: 'object', filterPolicyScope: ['MessageAttributes', 'MessageBody'], rawDelivery: 'boolean' },
   unsubscribe: { 'topic!': 'string', 'subscription!': 'string' },
   createStream: { 'name!': 'string', partitions: 'integer', retentionHours: 'number', cleanupPolicy: ['delete', 'compact'] },
@@ -46,7 +48,7 @@ const COMMANDS: Record<PlaygroundOp, Shape> = {
   deleteMessage: { 'queue!': 'string', 'receiptHandle!': 'string' },
   changeVisibility: { 'queue!': 'string', 'receiptHandle!': 'string', 'visibilityTimeoutS!': 'number' },
   purge: { 'queue!': 'string' },
-  publish: { 'topic!': 'string', 'body!': 'string', attributes: 'attributes', groupId: 'string' },
+  publish: { 'topic!': 'string', 'body!': 'string', attributes: 'topicAttributes', groupId: 'string', deduplicationId: 'string' },
   putEvent: { 'bus!': 'string', 'source!': 'string', 'detailType!': 'string', 'detail!': 'object' },
   produce: { 'stream!': 'string', 'value!': 'string', key: 'string', partition: 'integer' },
   consume: { 'stream!': 'string', 'group!': 'string', partition: 'integer', offset: 'integer', max: 'integer' },
@@ -123,6 +125,13 @@ function checkField(path: string, value: unknown, kind: FieldKind): void {
       if (!isPlainObject(value)) bad('an object of string or number values');
       for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
         if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v))) checkField(`${path}.${name}`, v, 'string');
+      }
+      return;
+    case 'topicAttributes':
+      // Values are the topic's to check (String.Array elements included): here only the shape.
+      if (!isPlainObject(value)) bad('an object of string, number or array (String.Array) values');
+      for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+        if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v)) && !Array.isArray(v)) checkField(`${path}.${name}`, v, 'string');
       }
       return;
     case 'deadLetter': {

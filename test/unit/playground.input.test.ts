@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   checkAttributes,
+  checkTopicAttributes,
   checkHandlerFile,
   checkInteger,
   checkJsonObject,
@@ -75,6 +76,10 @@ describe('playground input: numbers, JSON, ids', () => {
     assert.match(checkAttributes('{"nested": {"a": 1}}')!, /"nested" must be a string or a number/);
     assert.match(checkAttributes('{"bad name": 1}')!, /Attribute name "bad name"/);
     assert.match(checkAttributes(JSON.stringify(Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, i]))))!, /At most 10/);
+    assert.match(checkAttributes('{"tags": ["a"]}')!, /SQS has no String.Array/);
+    assert.equal(checkTopicAttributes('{"tags": ["a", 1, true, null], "n": 2}'), undefined);
+    assert.match(checkTopicAttributes('{"tags": ["a", {"b": 1}]}')!, /"tags" is a String.Array/);
+    assert.match(checkTopicAttributes('{"nested": {"a": 1}}')!, /string, a number or an array/);
     assert.deepEqual(parseAttributes('{"type": "order"}'), { type: 'order' });
     assert.equal(parseAttributes(''), undefined);
   });

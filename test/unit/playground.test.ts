@@ -113,6 +113,29 @@ describe('Playground', () => {
     refused(p, { op: 'createQueue', name: 'plain.fifo' }, /name: .*FIFO|\.fifo/);
   });
 
+  it('a FIFO topic deduplicates a repeated publish; String.Array attributes filter by element', () => {
+    const p = new Playground();
+    run(
+      p,
+      { op: 'createTopic', name: 'ledger.fifo', fifo: true },
+      { op: 'createQueue', name: 'book.fifo', fifo: true, contentBasedDeduplication: true },
+      { op: 'subscribe', topic: 'ledger.fifo', queue: 'book.fifo', rawDelivery: true },
+      { op: 'createTopic', name: 'news' },
+      { op: 'createQueue', name: 'sport' },
+      { op: 'subscribe', topic: 'news', queue: 'sport', filterPolicy: { tags: ['sport'] }, rawDelivery: true },
+    );
+    refused(p, { op: 'publish', topic: 'ledger.fifo', body: 'x', groupId: 'a' }, /^deduplicationId: is required/);
+    p.apply({ op: 'publish', topic: 'ledger.fifo', body: 'deposit', groupId: 'a', deduplicationId: 'tx-1' });
+    const again = p.apply({ op: 'publish', topic: 'ledger.fifo', body: 'deposit', groupId: 'a', deduplicationId: 'tx-1' });
+    assert.match(again.message, /deduplicated/);
+    assert.equal(queue(again.snapshot, 'book.fifo').messages.length, 1);
+    run(p, { op: 'publish', topic: 'news', body: 'goal', attributes: { tags: ['sport', 'final'] } }, { op: 'publish', topic: 'news', body: 'vote', attributes: { tags: ['politics'] } });
+    const s = p.snapshot();
+    assert.deepEqual(queue(s, 'sport').messages.map((m) => [m.body, m.attributes?.tags]), [['goal', '["sport","final"]']]);
+    refused(p, { op: 'publish', topic: 'news', body: 'x', attributes: { tags: [{ a: 1 }] as never } }, /^attributes\.tags\[0\]: a String\.Array holds/);
+    refused(p, { op: 'createTopic', name: 'plain', contentBasedDeduplication: true }, /^contentBasedDeduplication: only FIFO topics/);
+  });
+
   it('a topic fans out through filter policies; a subscription made after a publish gets nothing of it', () => {
     const p = new Playground();
     run(

@@ -95,7 +95,7 @@ describe('Simulation', () => {
       name: 'fifo-publish',
       durationS: 5,
       queues: [{ name: 'in' }, { name: 'ledger.fifo', fifo: true, contentBasedDeduplication: true }],
-      topics: [{ name: 'entries.fifo', fifo: true, subscriptions: [{ queue: 'ledger.fifo', rawDelivery: true }] }],
+      topics: [{ name: 'entries.fifo', fifo: true, contentBasedDeduplication: true, subscriptions: [{ queue: 'ledger.fifo', rawDelivery: true }] }],
       functions: [{ name: 'w', handler: 'w', events: [{ queue: 'in', batchSize: 1 }] }],
       traffic: [{ name: 't', target: { queue: 'in' }, ratePerSecond: 1, durationS: 1 }],
     };
@@ -118,6 +118,40 @@ describe('Simulation', () => {
     const got = q.receive({ max: 10 });
     assert.deepEqual(got.map((m) => JSON.parse(m.body).step), ['open', 'debit', 'close'], 'in publish order, one group');
     assert.deepEqual(new Set(got.map((m) => m.groupId)), new Set(['account-1']));
+  });
+
+  it("a producer's retry to a FIFO topic fans out once; String.Array attributes reach a raw queue as JSON text", () => {
+    const doc = {
+      name: 'fifo-dedup',
+      durationS: 5,
+      queues: [{ name: 'in' }, { name: 'ledger.fifo', fifo: true }, { name: 'tags' }],
+      topics: [
+        { name: 'entries.fifo', fifo: true, subscriptions: [{ queue: 'ledger.fifo', rawDelivery: true }] },
+        { name: 'tagged', subscriptions: [{ queue: 'tags', rawDelivery: true, filterPolicy: { tags: ['b'] } }] },
+      ],
+      functions: [{ name: 'w', handler: 'w', events: [{ queue: 'in', batchSize: 1 }] }],
+      traffic: [{ name: 't', target: { queue: 'in' }, ratePerSecond: 1, durationS: 1 }],
+    };
+    const answers: unknown[] = [];
+    const sim = new Simulation(doc, {
+      handlers: {
+        w: mod((lab) => () => {
+          answers.push(lab.publish('entries.fifo', { tx: 1 }, { groupId: 'acct', deduplicationId: 'tx-1' } as never));
+          answers.push(lab.publish('entries.fifo', { tx: 1 }, { groupId: 'acct', deduplicationId: 'tx-1' } as never));
+          lab.publish('tagged', 'x', { attributes: { tags: ['a', 'b'] } as never });
+          lab.publish('tagged', 'y', { attributes: { tags: ['c'] } as never });
+        }),
+      },
+    });
+    sim.run();
+    const [first, retry] = answers as Array<{ messageId: string; sequenceNumber: string }>;
+    assert.equal(retry.messageId, first.messageId);
+    assert.equal(retry.sequenceNumber, first.sequenceNumber);
+    const ledger = sim.queues.get('ledger.fifo')!.receive({ max: 10 });
+    assert.equal(ledger.length, 1, 'the retry was not delivered');
+    assert.equal(ledger[0].deduplicationId, 'tx-1', 'the SNS deduplication id travels to the FIFO queue');
+    const tags = sim.queues.get('tags')!.receive({ max: 10 });
+    assert.deepEqual(tags.map((m) => [m.body, m.attributes]), [['x', { tags: '["a","b"]' }]]);
   });
 
   it('a poison message is retried, then redriven to the DLQ after maxReceiveCount receives: nothing lost', () => {

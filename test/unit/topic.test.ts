@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { EngineContext } from '../../src/engine/context';
 import { EngineError } from '../../src/engine/errors';
-import { Topic, TopicDelivery } from '../../src/engine/topic';
+import { createHash } from 'node:crypto';
+import { SNS_DEDUP_WINDOW_MS, sqsAttributesOf, Topic, TopicDelivery } from '../../src/engine/topic';
 import { toJsonLine } from '../../src/engine/trace';
 import { rejects } from './helpers';
 
@@ -162,7 +163,7 @@ describe('Topic (SNS-like)', () => {
 
     it('a FIFO topic requires a message group and passes it on', () => {
       const ctx = new EngineContext();
-      const topic = new Topic(ctx, { name: 'orders.fifo', fifo: true });
+      const topic = new Topic(ctx, { name: 'orders.fifo', fifo: true, contentBasedDeduplication: true });
       const seen: TopicDelivery[] = [];
       topic.subscribe({ endpoint: 'q.fifo', deliver: (d) => seen.push(d), rawDelivery: true });
       rejects(() => topic.publish('x'), 'groupId', /FIFO/);
@@ -351,5 +352,151 @@ describe('Topic (SNS-like)', () => {
       return ctx.trace.records().map(toJsonLine).join('\n');
     };
     assert.equal(run(), run());
+  });
+
+  describe('String.Array attributes', () => {
+    it('carries them in the envelope as Type String.Array with the JSON text (SNS message attribute data types)', () => {
+      const { topic } = setup();
+      const seen: TopicDelivery[] = [];
+      topic.subscribe({ endpoint: 'q', deliver: (d) => seen.push(d) });
+      topic.publish('x', { attributes: { tags: ['a', 1, true, null], one: 'b', n: 2 } });
+      const env = JSON.parse(seen[0].body);
+      assert.deepEqual(env.MessageAttributes, {
+        tags: { Type: 'String.Array', Value: '["a",1,true,null]' },
+        one: { Type: 'String', Value: 'b' },
+        n: { Type: 'Number', Value: '2' },
+      });
+    });
+
+    it('a filter policy matches any element; anything-but needs every element outside its list (SNS "String value matching")', () => {
+      const { topic } = setup();
+      const got: Record<string, string[]> = { sports: [], notRugby: [] };
+      topic.subscribe({ endpoint: 'sports', deliver: (d) => got.sports.push(d.body), rawDelivery: true, filterPolicy: { interests: ['rugby', 'tennis'] } });
+      topic.subscribe({ endpoint: 'notRugby', deliver: (d) => got.notRugby.push(d.body), rawDelivery: true, filterPolicy: { interests: [{ 'anything-but': ['rugby'] }] } });
+      topic.publish('1', { attributes: { interests: ['baseball', 'tennis'] } });
+      topic.publish('2', { attributes: { interests: ['rugby', 'baseball'] } });
+      topic.publish('3', { attributes: { interests: ['golf'] } });
+      assert.deepEqual(got, { sports: ['1', '2'], notRugby: ['1', '3'] });
+    });
+
+    it('numbers in a String.Array match numeric conditions', () => {
+      const { topic } = setup();
+      const got: string[] = [];
+      topic.subscribe({ endpoint: 'q', deliver: (d) => got.push(d.body), rawDelivery: true, filterPolicy: { sizes: [{ numeric: ['>', 40] }] } });
+      topic.publish('small', { attributes: { sizes: [38, 39] } });
+      topic.publish('big', { attributes: { sizes: [38, 44] } });
+      assert.deepEqual(got, ['big']);
+    });
+
+    it('refuses elements that are not strings, numbers, booleans or null, naming the element; counts the JSON text in the size', () => {
+      const { topic } = setup();
+      rejects(() => topic.publish('x', { attributes: { tags: ['a', { b: 1 }] as never } }), 'attributes.tags[1]', /String\.Array/);
+      rejects(() => topic.publish('x', { attributes: { tags: [['nested']] as never } }), 'attributes.tags[0]');
+      rejects(() => topic.publish('x', { attributes: { tags: [Number.NaN] } }), 'attributes.tags[0]');
+      rejects(() => topic.publish('x', { attributes: { tags: ['y'.repeat(262144)] } }), 'body', /262144/);
+    });
+
+    it('a raw-delivery queue gets a String.Array as a String attribute holding its JSON text (SQS has no String.Array)', () => {
+      assert.deepEqual(sqsAttributesOf({ tags: ['a', 2], k: 'v', n: 3 }), { tags: '["a",2]', k: 'v', n: 3 });
+    });
+
+    it('the published attributes are a copy: changing the array afterwards changes nothing', () => {
+      const { topic } = setup();
+      const seen: TopicDelivery[] = [];
+      topic.subscribe({ endpoint: 'q', deliver: (d) => seen.push(d), rawDelivery: true });
+      const tags = ['a'];
+      topic.publish('x', { attributes: { tags } });
+      tags.push('b');
+      assert.deepEqual(seen[0].attributes.tags, ['a']);
+    });
+  });
+
+  describe('FIFO deduplication (SNS "Message deduplication for FIFO topics")', () => {
+    function fifo(contentBasedDeduplication = false) {
+      const ctx = new EngineContext({ seed: 3 });
+      const topic = new Topic(ctx, { name: 'orders.fifo', fifo: true, contentBasedDeduplication });
+      const seen: TopicDelivery[] = [];
+      topic.subscribe({ endpoint: 'ledger.fifo', deliver: (d) => seen.push(d), rawDelivery: true });
+      return { ctx, topic, seen };
+    }
+
+    it('a repeated deduplication id within 5 minutes is accepted, answers the first id, and is delivered to nobody', () => {
+      const { ctx, topic, seen } = fifo();
+      const first = topic.publish('deposit 10', { groupId: 'acct-1', deduplicationId: 'tx-1' });
+      ctx.clock.runUntil(SNS_DEDUP_WINDOW_MS - 1);
+      const retry = topic.publish('deposit 10', { groupId: 'acct-1', deduplicationId: 'tx-1' });
+      assert.equal(retry.messageId, first.messageId);
+      assert.equal(retry.deduplicated, true);
+      assert.equal(retry.delivered, 0);
+      assert.equal(retry.sequenceNumber, first.sequenceNumber);
+      assert.deepEqual(seen.map((d) => d.body), ['deposit 10']);
+      const dup = ctx.trace.records().find((r) => r.kind === 'deduplicated')!;
+      assert.equal(dup.id, first.messageId);
+      assert.equal(dup.resource, 'orders.fifo');
+    });
+
+    it('after 5 minutes the same id is a new message', () => {
+      const { ctx, topic, seen } = fifo();
+      const first = topic.publish('a', { groupId: 'g', deduplicationId: 'same' });
+      ctx.clock.runUntil(SNS_DEDUP_WINDOW_MS);
+      const later = topic.publish('a', { groupId: 'g', deduplicationId: 'same' });
+      assert.notEqual(later.messageId, first.messageId);
+      assert.equal(later.deduplicated, false);
+      assert.equal(seen.length, 2);
+    });
+
+    it('content-based deduplication uses the SHA-256 of the body, whatever the attributes', () => {
+      const { topic, seen } = fifo(true);
+      topic.publish('same body', { groupId: 'g', attributes: { a: '1' } });
+      const again = topic.publish('same body', { groupId: 'other', attributes: { a: '2' } });
+      topic.publish('other body', { groupId: 'g' });
+      assert.equal(again.deduplicated, true);
+      assert.deepEqual(seen.map((d) => d.body), ['same body', 'other body']);
+      assert.equal(seen[0].deduplicationId, createHash('sha256').update('same body').digest('hex'));
+    });
+
+    it('an explicit id wins over content: the same body with two ids is two messages', () => {
+      const { topic, seen } = fifo(true);
+      topic.publish('x', { groupId: 'g', deduplicationId: 'one' });
+      topic.publish('x', { groupId: 'g', deduplicationId: 'two' });
+      assert.equal(seen.length, 2);
+    });
+
+    it('without content-based deduplication a deduplication id is required, as SNS requires it', () => {
+      const { topic } = fifo();
+      rejects(() => topic.publish('x', { groupId: 'g' }), 'deduplicationId', /ContentBasedDeduplication/);
+      rejects(() => topic.publish('x', { groupId: 'g', deduplicationId: '' }), 'deduplicationId', /1–128/);
+      rejects(() => topic.publish('x', { groupId: 'g', deduplicationId: 'has space' }), 'deduplicationId');
+    });
+
+    it('standard topics refuse a deduplication id and content-based deduplication', () => {
+      const { topic } = setup();
+      rejects(() => topic.publish('x', { deduplicationId: 'a' }), 'deduplicationId', /only FIFO topics/);
+      rejects(() => new Topic(new EngineContext(), { name: 'plain', contentBasedDeduplication: true }), 'contentBasedDeduplication', /FIFO/);
+    });
+
+    it('each accepted message gets the next sequence number, carried in the envelope and to the subscriber', () => {
+      const ctx = new EngineContext();
+      const topic = new Topic(ctx, { name: 'o.fifo', fifo: true });
+      const seen: TopicDelivery[] = [];
+      topic.subscribe({ endpoint: 'q.fifo', deliver: (d) => seen.push(d) });
+      const a = topic.publish('a', { groupId: 'g', deduplicationId: '1' });
+      const b = topic.publish('b', { groupId: 'g', deduplicationId: '2' });
+      assert.equal(a.sequenceNumber, '00000000000000000001');
+      assert.equal(b.sequenceNumber, '00000000000000000002');
+      assert.equal(JSON.parse(seen[1].body).SequenceNumber, b.sequenceNumber);
+      assert.equal(seen[1].sequenceNumber, b.sequenceNumber);
+      assert.equal(seen[1].deduplicationId, '2');
+    });
+
+    it('a deduplicated publish still counts for nobody: the id expires 5 minutes after the FIRST publish', () => {
+      const { ctx, topic, seen } = fifo();
+      topic.publish('a', { groupId: 'g', deduplicationId: 'k' });
+      ctx.clock.runUntil(4 * 60_000);
+      topic.publish('a', { groupId: 'g', deduplicationId: 'k' }); // a retry does not extend the window
+      ctx.clock.runUntil(SNS_DEDUP_WINDOW_MS + 1);
+      assert.equal(topic.publish('a', { groupId: 'g', deduplicationId: 'k' }).deduplicated, false);
+      assert.equal(seen.length, 2);
+    });
   });
 });

@@ -160,10 +160,23 @@ export async function send(queue: string, body: Body, options: { delayS?: number
   return { messageId: out.MessageId! };
 }
 
-/** SNS Publish. A FIFO topic gets a fresh deduplication id per publish (the lab's topics do not deduplicate). */
-export async function publish(topic: string, body: Body, options: { attributes?: Attributes; groupId?: string } = {}): Promise<{ messageId: string }> {
+/**
+ * SNS Publish. Arrays are String.Array attributes. A FIFO topic needs `deduplicationId` unless it
+ * has content-based deduplication, on SNS as in the lab.
+ */
+export async function publish(
+  topic: string,
+  body: Body,
+  options: { attributes?: Record<string, string | number | Array<string | number | boolean | null>>; groupId?: string; deduplicationId?: string } = {},
+): Promise<{ messageId: string; sequenceNumber?: string }> {
   const t = lookup('topics', topic, 'NotFound');
-  const attrs = sqsAttributes(options.attributes) as Record<string, SnsAttributeValue> | undefined;
+  let attrs: Record<string, SnsAttributeValue> | undefined;
+  if (options.attributes) {
+    attrs = {};
+    for (const [k, v] of Object.entries(options.attributes)) {
+      attrs[k] = Array.isArray(v) ? { DataType: 'String.Array', StringValue: JSON.stringify(v) } : { DataType: typeof v === 'number' ? 'Number' : 'String', StringValue: String(v) };
+    }
+  }
   const out = await sdk(() =>
     sns().send(
       new PublishCommand({
@@ -171,11 +184,11 @@ export async function publish(topic: string, body: Body, options: { attributes?:
         Message: text(body),
         MessageAttributes: attrs,
         MessageGroupId: options.groupId,
-        MessageDeduplicationId: t.fifo ? randomUUID() : undefined,
+        MessageDeduplicationId: options.deduplicationId,
       }),
     ),
   );
-  return { messageId: out.MessageId! };
+  return out.SequenceNumber === undefined ? { messageId: out.MessageId! } : { messageId: out.MessageId!, sequenceNumber: out.SequenceNumber };
 }
 
 /**

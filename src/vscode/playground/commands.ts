@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import {
   Check,
-  checkAttributes,
+  checkTopicAttributes,
   checkHandlerFile,
   checkInteger,
   checkJsonObject,
@@ -12,12 +12,11 @@ import {
   isArgumentObject,
   Limit,
   LIMITS,
-  parseAttributes,
   parseInteger,
   parseJsonObject,
   parseOptionalObject,
 } from '../../playground/input';
-import type { PlaygroundCommand, PlaygroundOp, PlaygroundQuery, PlaygroundResponse, PlaygroundSnapshot, QueueMessageView, QueueView } from '../../playground/types';
+import type { PlaygroundCommand, PlaygroundOp, PlaygroundQuery, PlaygroundResponse, PlaygroundSnapshot, QueueMessageView, QueueView, TopicAttributes } from '../../playground/types';
 import { BrokerNode, GroupName, preview, queueCounts } from './model';
 import type { Choice, Flow, Prompts } from './prompts';
 import type { PlaygroundSession } from './session';
@@ -177,7 +176,9 @@ const createTopic: Build = async (ctx) => {
   if (fifo === undefined) return undefined;
   const taken = ctx.snapshot.topics.map((t) => t.name);
   const name = await ctx.flow.text({ prompt: 'Topic name', placeholder: 'news', value: fifo ? '.fifo' : '', check: (t) => checkName('topic', t, { fifo, taken }) });
-  return name === undefined ? undefined : { op: 'createTopic', name: name.trim(), fifo };
+  if (name === undefined) return undefined;
+  // As for FIFO queues: content-based deduplication, so a publish needs no deduplication id.
+  return fifo ? { op: 'createTopic', name: name.trim(), fifo, contentBasedDeduplication: true } : { op: 'createTopic', name: name.trim(), fifo };
 };
 
 const subscribe: Build = async (ctx) => {
@@ -306,9 +307,9 @@ const publish: Build = async (ctx) => {
   if (fifo) ctx.flow.add(1); // a group id
   const body = await ctx.flow.text({ prompt: `Message for ${topic}'s subscribers`, placeholder: '{"orderId": 1}', check: checkRequired('A message body') });
   if (body === undefined) return undefined;
-  const attributes = await jsonStep(ctx, 'Message attributes (optional): what filter policies match on', '{"type": "order", "amount": 42}', checkAttributes);
+  const attributes = await jsonStep(ctx, 'Message attributes (optional): what filter policies match on; an array is a String.Array', '{"type": "order", "amount": 42, "tags": ["new"]}', checkTopicAttributes);
   if (attributes === undefined) return undefined;
-  const command: Extract<PlaygroundCommand, { op: 'publish' }> = { op: 'publish', topic, body, attributes: parseAttributes(attributes) };
+  const command: Extract<PlaygroundCommand, { op: 'publish' }> = { op: 'publish', topic, body, attributes: parseOptionalObject(attributes) as TopicAttributes | undefined };
   if (fifo) {
     const groupId = await ctx.flow.text({ prompt: 'Message group id', value: 'group-1', check: checkToken('A group id') });
     if (groupId === undefined) return undefined;
