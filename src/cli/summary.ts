@@ -35,6 +35,23 @@ export function formatSummary(s: Summary): string {
   );
   section('Topics', Object.entries(s.topics).map(([n, t]) => [n, counts({ published: t.published, delivered: t.delivered, 'filtered out': t.filteredOut, 'dead-lettered': t.deadLettered, dropped: t.dropped })]));
   section('Streams', Object.entries(s.streams).map(([n, t]) => [n, `produced ${t.produced}`]));
+  section('Kinesis streams', Object.entries(s.kinesisStreams ?? {}).map(([n, k]) => [n, `${counts({ produced: k.produced, throttled: k.throttled, consumed: k.consumed, expired: k.expired })}; ${k.shards} open shard${k.shards === 1 ? '' : 's'}`]));
+  section('RabbitMQ exchanges', Object.entries(s.exchanges ?? {}).map(([n, e]) => [n, counts({ published: e.published, routed: e.routed, unroutable: e.dropped })]));
+  section(
+    'RabbitMQ queues',
+    Object.entries(s.rabbitQueues ?? {}).map(([n, q]) => [
+      n,
+      `${counts({ sent: q.sent, delivered: q.delivered, acked: q.acked, requeued: q.requeued, 'dead-lettered': q.deadLettered, expired: q.expired, dropped: q.dropped })}; held ${q.ready + q.unacked} (ready ${q.ready}, unacked ${q.unacked})`,
+    ]),
+  );
+  section('Pub/Sub topics', Object.entries(s.pubsubTopics ?? {}).map(([n, t]) => [n, counts({ published: t.published, 'no subscription': t.dropped })]));
+  section(
+    'Pub/Sub subscriptions',
+    Object.entries(s.pubsubSubscriptions ?? {}).map(([n, p]) => [
+      n,
+      `${counts({ sent: p.sent, delivered: p.delivered, acked: p.acked, redelivered: p.redelivered, 'filtered out': p.filteredOut, 'dead-lettered': p.deadLettered, expired: p.expired, 'late acks': p.lateAcks })}; unacked ${p.unacked}`,
+    ]),
+  );
   section('Buses', Object.entries(s.buses).map(([n, b]) => [n, counts({ published: b.published, delivered: b.delivered, 'filtered out': b.filteredOut, 'dead-lettered': b.deadLettered, dropped: b.dropped })]));
   section(
     'Functions',

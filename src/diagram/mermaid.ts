@@ -3,7 +3,8 @@
  *
  * Each resource kind gets its own shape so a learner can tell a queue from a topic at a glance
  * (gateway hexagon, function stadium, queue subroutine box, topic circle, bus flag, bucket and table
- * cylinders, …). A stream is a subgraph with one box per partition, so consumer lag can be shown per
+ * cylinders, RabbitMQ exchange rhombus, Pub/Sub topic double circle and subscription rounded box,
+ * Kinesis stream parallelogram, …). A stream is a subgraph with one box per partition, so consumer lag can be shown per
  * partition. Colours are not in the source: every node gets a `k_<kind>` class that media/diagram.css
  * styles with VS Code theme variables, so light, dark and high-contrast themes stay readable.
  *
@@ -76,6 +77,11 @@ export const SHAPES: Record<Exclude<NodeKind, 'stream'>, [string, string]> = {
   table: ['[(', ')]'], // cylinder: database
   legacy: ['[', ']'], // plain box, dashed by the legacy class
   traffic: ['[\\', '/]'], // inverted trapezoid: where requests come from
+  exchange: ['{', '}'], // rhombus: a RabbitMQ exchange decides where each message goes
+  'rabbit-queue': ['[[', ']]'], // subroutine box (a queue) + RabbitMQ marker
+  'pubsub-topic': ['(((', ')))'], // double circle: a Pub/Sub topic (fan-out, like SNS's circle)
+  'pubsub-subscription': ['(', ')'], // rounded box: a subscription holds the topic's messages for its subscriber
+  'kinesis-stream': ['[/', '/]'], // parallelogram: a sharded log
 };
 
 /** Small text marker put before the label for kinds that share a shape with another kind. */
@@ -83,12 +89,16 @@ const MARKERS: Partial<Record<NodeKind, string>> = {
   'fifo-queue': 'FIFO · ',
   dlq: '⚠ DLQ · ',
   legacy: 'legacy · ',
+  'rabbit-queue': 'RabbitMQ · ',
+  'pubsub-subscription': 'subscription · ',
+  'kinesis-stream': 'Kinesis · ',
 };
 
 const EDGE_ARROWS: Record<string, string> = {
   'dead-letter': '-.->',
   'on-failure': '-.->',
   async: '-.->',
+  alternate: '-.->',
 };
 
 function nodeLine(node: TopologyNode, id: string): string {
@@ -167,4 +177,5 @@ const CLASS_STYLE: Record<string, string> = {
   k_fifoqueue: 'stroke-width:2px',
   k_traffic: 'stroke-width:1px,stroke-dasharray:2 2',
   k_partition: 'stroke-width:1px',
+  k_rabbitqueue: 'stroke-width:2px',
 };

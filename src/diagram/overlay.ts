@@ -125,9 +125,17 @@ export const COUNTERS: Record<NodeKind, readonly string[]> = {
   table: ['writes', 'reads', 'overloaded', 'failed'],
   legacy: ['requests', 'inFlight', 'errors', 'overloaded'],
   traffic: ['requests'],
+  exchange: ['published', 'routed', 'dropped'],
+  'rabbit-queue': ['depth', 'inFlight', 'sent', 'delivered', 'deleted', 'requeued', 'deadLettered', 'expired', 'dropped'],
+  'pubsub-topic': ['published', 'dropped'],
+  'pubsub-subscription': ['depth', 'inFlight', 'sent', 'delivered', 'deleted', 'redelivered', 'filtered', 'deadLettered', 'expired'],
+  'kinesis-stream': ['produced', 'consumed', 'throttles', 'retries', 'expired'],
 };
 
-const QUEUE_KINDS = new Set<string>(['queue', 'fifo-queue', 'dlq']);
+/** Kinds that hold messages until they are deleted (acked): depth and in-flight are counted per message. */
+const QUEUE_KINDS = new Set<string>(['queue', 'fifo-queue', 'dlq', 'rabbit-queue', 'pubsub-subscription']);
+/** Kinds whose `delivered` is a push to a consumer (the message is now in flight), not a fan-out. */
+const PUSHING_KINDS = new Set<string>(['rabbit-queue', 'pubsub-subscription']);
 /** Records that mean "this message / request arrived here", caused by something upstream. */
 const ARRIVALS = new Set<string>(['sent', 'published', 'produced', 'invoked', 'throttled', 'stored', 'written', 'request']);
 
@@ -509,11 +517,18 @@ export class OverlayModel {
         if (n.messages.has(id)) n.messages.set(id, DELAYED);
         break;
       case 'received':
-        n.inc('received');
+        n.inc(PUSHING_KINDS.has(n.kind) ? 'delivered' : 'received');
         n.messages.set(id, IN_FLIGHT);
         break;
       case 'visibility-expired':
         if (n.messages.has(id)) n.messages.set(id, VISIBLE);
+        if (n.kind === 'pubsub-subscription') n.inc('redelivered');
+        break;
+      case 'requeued':
+        // A RabbitMQ nack/reject with requeue, or a Pub/Sub ordering key's consistent redelivery.
+        if (QUEUE_KINDS.has(n.kind)) n.messages.set(id, VISIBLE);
+        n.inc(n.kind === 'pubsub-subscription' ? 'redelivered' : 'requeued');
+        n.lastRetry = r.t;
         break;
       case 'duplicate':
         n.inc('duplicates');
@@ -546,6 +561,10 @@ export class OverlayModel {
         break;
       case 'delivered':
         if (n.kind === 'bucket') n.inc('notifications');
+        else if (PUSHING_KINDS.has(n.kind)) {
+          n.inc('delivered');
+          n.messages.set(id, IN_FLIGHT);
+        } else if (n.kind === 'exchange') n.inc('routed');
         else {
           n.inc('delivered');
           n.retrying.delete(`${id}\u0000${str(d?.endpoint) ?? str(d?.target) ?? ''}`);
@@ -564,6 +583,7 @@ export class OverlayModel {
         if (n.kind === 'topic' || n.kind === 'bus') n.retrying.add(`${id}\u0000${str(d?.endpoint) ?? str(d?.target) ?? ''}`);
         break;
       case 'dropped':
+        if (QUEUE_KINDS.has(n.kind)) n.messages.delete(id);
         n.inc('dropped');
         n.lastError = r.t;
         if (n.kind === 'topic' || n.kind === 'bus') n.retrying.delete(`${id}\u0000${str(d?.endpoint) ?? str(d?.target) ?? ''}`);

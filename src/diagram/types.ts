@@ -17,9 +17,33 @@ export type NodeKind =
   | 'bucket'
   | 'table'
   | 'legacy'
-  | 'traffic';
+  | 'traffic'
+  // the seed's other systems: RabbitMQ, Google Pub/Sub, Kinesis
+  | 'exchange'
+  | 'rabbit-queue'
+  | 'pubsub-topic'
+  | 'pubsub-subscription'
+  | 'kinesis-stream';
 
-export const NODE_KINDS: readonly NodeKind[] = ['gateway', 'function', 'queue', 'fifo-queue', 'dlq', 'topic', 'stream', 'bus', 'bucket', 'table', 'legacy', 'traffic'];
+export const NODE_KINDS: readonly NodeKind[] = [
+  'gateway',
+  'function',
+  'queue',
+  'fifo-queue',
+  'dlq',
+  'topic',
+  'stream',
+  'bus',
+  'bucket',
+  'table',
+  'legacy',
+  'traffic',
+  'exchange',
+  'rabbit-queue',
+  'pubsub-topic',
+  'pubsub-subscription',
+  'kinesis-stream',
+];
 
 export interface TopologyNode {
   /** The resource name, as it appears in trace records (`record.resource`). */

@@ -255,7 +255,7 @@ export class AmqpBroker {
 
   constructor(
     private readonly ctx: EngineContext,
-    /** The broker's name in the trace of exchanges (`<name>/<exchange>`). */
+    /** The broker's name in the trace of exchanges (`<name>/<exchange>`); '' traces each exchange by its own name. */
     readonly name = 'rabbitmq',
   ) {
     // The default exchange: every queue is bound to it by its own name.
@@ -343,13 +343,14 @@ export class AmqpBroker {
     if (options.expirationMs !== undefined && !(Number.isInteger(options.expirationMs) && options.expirationMs >= 0)) fail('expirationMs', `must be a whole number of ms ≥ 0, got ${show(options.expirationMs)}`);
     this.exchange(exchange);
     const id = this.ctx.id('amqp');
-    this.ctx.trace.emit('published', this.exchangeResource(exchange), id, options.cause, { routingKey });
+    // The default exchange is a shortcut to one queue: traced as a send to it, like SQS's SendMessage.
+    if (exchange !== '') this.ctx.trace.emit('published', this.exchangeResource(exchange), id, options.cause, { routingKey });
     const queues = this.route(exchange, routingKey, options.headers ?? {});
     const make = (): Message => ({
       id, body, exchange, routingKey, headers: { ...(options.headers ?? {}) }, persistent: options.persistent ?? true,
       seq: 0, publishedAt: this.ctx.clock.now, expirationMs: options.expirationMs, delivered: false, deliveryCount: 0,
     });
-    for (const q of queues) this.enqueue(this.queues.get(q)!, make(), options.cause);
+    for (const q of queues) this.routeTo(exchange, q, make(), options.cause);
     if (queues.length === 0) {
       const why = options.mandatory ? 'unroutable: returned to the publisher (mandatory)' : 'unroutable: no binding matched';
       this.ctx.trace.emit('dropped', this.exchangeResource(exchange), id, why, { routingKey });
@@ -378,6 +379,15 @@ export class AmqpBroker {
     }
     if (queues.length === 0 && ex.options.alternateExchange) return this.route(ex.options.alternateExchange, routingKey, headers, seen);
     return queues;
+  }
+
+  /**
+   * An exchange hands its copy to one queue: `delivered` at the exchange names the queue, and the
+   * queue's `sent` names the message as its cause (through the default exchange: the publisher's).
+   */
+  private routeTo(exchange: string, queue: string, message: Message, publisherCause: string | undefined): void {
+    if (exchange !== '') this.ctx.trace.emit('delivered', this.exchangeResource(exchange), message.id, undefined, { target: queue });
+    this.enqueue(this.queues.get(queue)!, message, exchange === '' ? publisherCause : message.id);
   }
 
   private enqueue(q: QueueState, message: Message, cause?: string): void {
@@ -543,7 +553,9 @@ export class AmqpBroker {
     return ch;
   }
 
+  /** Where an exchange's records go in the trace: `<broker>/<exchange>`, or the exchange's own name for an unnamed broker. */
   private exchangeResource(exchange: string): string {
+    if (this.name === '') return exchange === '' ? 'amq.default' : exchange;
     return `${this.name}/${exchange === '' ? '(default)' : exchange}`;
   }
 
@@ -619,12 +631,14 @@ export class AmqpBroker {
     const entry: XDeath = existing ?? { queue: q.name, reason, count: 1, exchange: m.exchange, 'routing-keys': [m.routingKey], time: this.ctx.clock.now };
     const headers: Headers = { ...m.headers, 'x-death': [entry, ...deaths.filter((d) => d !== existing)] };
     this.ctx.trace.emit(reason === 'expired' ? 'expired' : 'dead-lettered', q.name, m.id, reason, { deadLetterExchange: dlx, routingKey });
+    // The dead letter is published to the dead-letter exchange (its cause: the message itself).
+    if (dlx !== '') this.ctx.trace.emit('published', this.exchangeResource(dlx), m.id, m.id, { routingKey, deadLetteredFrom: q.name, reason });
     if (targets.length === 0) {
       this.ctx.trace.emit('dropped', this.exchangeResource(dlx), m.id, `dead-lettered (${reason}) but unroutable at ${dlx}`);
       return;
     }
     for (const t of targets) {
-      this.enqueue(this.queues.get(t)!, { ...m, headers, routingKey, exchange: dlx, seq: 0, publishedAt: this.ctx.clock.now, expirationMs: undefined, delivered: false, deliveryCount: 0 }, `dead-lettered from ${q.name}`);
+      this.routeTo(dlx, t, { ...m, headers, routingKey, exchange: dlx, seq: 0, publishedAt: this.ctx.clock.now, expirationMs: undefined, delivered: false, deliveryCount: 0 }, m.id);
     }
   }
 

@@ -5,7 +5,9 @@
  * queue event source, the SNS notification, the S3 `ObjectCreated` notification, the HTTP API
  * (payload format 2.0) request, the Kafka (Amazon MSK) batch of a stream event source, the
  * EventBridge event (built by the bus itself: its envelope *is* the event), the scheduled event of
- * a `rate(…)`/`cron(…)` rule and the record a Lambda destination receives.
+ * a `rate(…)`/`cron(…)` rule, the record a Lambda destination receives, the Kinesis batch of a
+ * Kinesis event source and its on-failure record — and, for the systems that are not AWS's, the
+ * RabbitMQ delivery a client's consumer callback gets and the body of a Pub/Sub push.
  *
  * The shapes are the ones documented for Lambda's event sources and mirrored by the community
  * typings `@types/aws-lambda` (`SQSEvent`, `SNSEvent`, `S3Event`, `APIGatewayProxyEventV2`,
@@ -49,6 +51,7 @@ export const arn = {
   bucket: (name: string): string => `arn:aws:s3:::${name}`,
   bus: (name: string): string => `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${name}`,
   rule: (bus: string, rule: string): string => `arn:aws:events:${REGION}:${ACCOUNT}:rule/${bus === 'default' ? '' : `${bus}/`}${rule}`,
+  kinesisStream: (name: string): string => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name}`,
   /** The Kafka cluster the lab's streams live in (an MSK event names the cluster, not the topic). */
   kafkaCluster: `arn:aws:kafka:${REGION}:${ACCOUNT}:cluster/serverless-lab/00000000-0000-4000-8000-000000000000-1`,
 };
@@ -456,6 +459,135 @@ export function kafkaEvent(topic: string, records: readonly KafkaRecordInput[]):
     decoded.push(lab);
   }
   return { eventSource: 'aws:kafka', eventSourceArn: arn.kafkaCluster, bootstrapServers: BOOTSTRAP_SERVERS, records: grouped, Records: decoded };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Kinesis Data Streams
+
+export interface KinesisRecordInput {
+  shardId: string;
+  sequenceNumber: string;
+  partitionKey: string;
+  data: string;
+  /** Virtual ms at which the record was put. */
+  approximateArrivalTimestamp: number;
+}
+
+/**
+ * The event of one Kinesis batch, as Lambda's Kinesis event source sends it (`KinesisStreamEvent`):
+ * one entry per record, `data` base64, arrival time in epoch seconds, `eventID` =
+ * `shardId:sequenceNumber`. Each `kinesis` object also carries `text`, the data decoded (the lab's
+ * handlers have no `Buffer`/`atob`); it is the lab's own, AWS does not send it.
+ */
+export function kinesisEvent(stream: string, records: readonly KinesisRecordInput[]): { Records: Array<Record<string, unknown>> } {
+  return {
+    Records: records.map((r) => ({
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: r.partitionKey,
+        sequenceNumber: r.sequenceNumber,
+        data: Buffer.from(r.data, 'utf8').toString('base64'),
+        approximateArrivalTimestamp: epochMs(r.approximateArrivalTimestamp) / 1000,
+        text: r.data,
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `${r.shardId}:${r.sequenceNumber}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: `arn:aws:iam::${ACCOUNT}:role/serverless-lab-function`,
+      awsRegion: REGION,
+      eventSourceARN: arn.kinesisStream(stream),
+    })),
+  };
+}
+
+/**
+ * What a Kinesis event source's on-failure destination receives for a batch it gave up: the batch's
+ * shard and sequence-number range (`KinesisBatchInfo`), not its data — read the records from the
+ * stream while they are retained.
+ */
+export function kinesisFailureRecord(d: { functionName: string; stream: string; records: readonly KinesisRecordInput[]; condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded'; invokeCount: number; now: number }): Record<string, unknown> {
+  const first = d.records[0];
+  const last = d.records[d.records.length - 1];
+  return {
+    requestContext: { requestId: `${first.shardId}:${first.sequenceNumber}`, functionArn: arn.function(d.functionName), condition: d.condition, approximateInvokeCount: d.invokeCount },
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    version: '1.0',
+    timestamp: isoTime(d.now),
+    KinesisBatchInfo: {
+      shardId: first.shardId,
+      startSequenceNumber: first.sequenceNumber,
+      endSequenceNumber: last.sequenceNumber,
+      approximateArrivalOfFirstRecord: isoTime(first.approximateArrivalTimestamp),
+      approximateArrivalOfLastRecord: isoTime(last.approximateArrivalTimestamp),
+      batchSize: d.records.length,
+      streamArn: arn.kinesisStream(d.stream),
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+// RabbitMQ (AMQP 0-9-1) and Google Pub/Sub: not AWS, so the shapes their own clients hand a consumer
+
+export interface AmqpDeliveryInput {
+  consumerTag: string;
+  deliveryTag: number;
+  redelivered: boolean;
+  exchange: string;
+  routingKey: string;
+  messageId: string;
+  body: string;
+  headers: Record<string, unknown>;
+}
+
+/**
+ * One RabbitMQ delivery as a consumer callback gets it from a client such as amqplib
+ * (`ConsumeMessage`): `fields` (consumer tag, delivery tag, redelivered, exchange, routing key),
+ * `properties` (headers — with `x-death` after dead-lettering and `x-delivery-count` on a quorum
+ * queue's redelivery — and the message id) and `content`, here as text.
+ */
+export function amqpMessage(d: AmqpDeliveryInput): { fields: Record<string, unknown>; properties: Record<string, unknown>; content: string } {
+  return {
+    fields: { consumerTag: d.consumerTag, deliveryTag: d.deliveryTag, redelivered: d.redelivered, exchange: d.exchange, routingKey: d.routingKey },
+    properties: { headers: d.headers, messageId: d.messageId },
+    content: d.body,
+  };
+}
+
+/** The project every Pub/Sub resource name of the lab is in. */
+export const GCP_PROJECT = 'serverless-lab';
+
+export interface PubSubMessageInput {
+  messageId: string;
+  data: string;
+  attributes: Record<string, string>;
+  orderingKey?: string;
+  /** Virtual ms of the publish. */
+  publishTime: number;
+}
+
+/**
+ * The body of a Pub/Sub push request (the wrapped format): `message` with `data` base64,
+ * `attributes`, `messageId`/`message_id`, `publishTime`/`publish_time` and `orderingKey` when it has
+ * one; `subscription` as a full resource name; `deliveryAttempt` when the subscription has a
+ * dead-letter policy. `message.text` (the data decoded) is the lab's own: Pub/Sub does not send it.
+ * The lab's pull subscribers hand a function the same shape.
+ */
+export function pubsubPushBody(subscription: string, m: PubSubMessageInput, deliveryAttempt?: number): Record<string, unknown> {
+  const time = isoTime(m.publishTime);
+  const message: Record<string, unknown> = {
+    attributes: { ...m.attributes },
+    data: Buffer.from(m.data, 'utf8').toString('base64'),
+    messageId: m.messageId,
+    message_id: m.messageId,
+    publishTime: time,
+    publish_time: time,
+  };
+  if (m.orderingKey !== undefined) message.orderingKey = m.orderingKey;
+  message.text = m.data;
+  const body: Record<string, unknown> = { message, subscription: `projects/${GCP_PROJECT}/subscriptions/${subscription}` };
+  if (deliveryAttempt !== undefined) body.deliveryAttempt = deliveryAttempt;
+  return body;
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@
  * decimal strings that increase across the stream.
  */
 import { createHash } from 'node:crypto';
+import type { TimerId } from './clock';
 import type { EngineContext } from './context';
 import { EngineError, fail, show } from './errors';
 
@@ -238,6 +239,11 @@ export class KinesisStream {
     });
   }
 
+  /** The sequence number of a shard's newest record (undefined when it holds none). */
+  newestSequenceNumber(shardId: string): string | undefined {
+    return this.shard(shardId).records.at(-1)?.sequenceNumber;
+  }
+
   /** The open shard a partition key goes to now. */
   shardFor(partitionKey: string): string {
     const h = hashKey(partitionKey);
@@ -305,65 +311,129 @@ export class KinesisStream {
   }
 }
 
+/** Lambda polls each shard of a Kinesis stream once a second. */
+const POLL_INTERVAL_MS = 1_000;
+/** A failing batch is retried with backoff: 1 s, doubling, up to 1 minute. */
+const RETRY_START_MS = 1_000;
+const RETRY_CAP_MS = 60_000;
+
+export interface KinesisEventSourceOptions {
+  batchSize?: number;
+  parallelizationFactor?: number;
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  maxRetryAttempts?: number;
+  pollIntervalMs?: number;
+  /** Process one batch; call `done` once with whether it succeeded. */
+  process: (batch: KinesisRecord[], lane: string, done: (ok: boolean) => void) => void;
+  /** A batch given up: its retries ran out, or its records expired while it was retried. */
+  onDiscard?: (batch: KinesisRecord[], reason: 'RetryAttemptsExhausted' | 'RecordAgeExceeded') => void;
+}
+
 /**
- * The Lambda event source for one Kinesis stream: polls every shard (parents before children) and
- * hands batches to `process`, up to `parallelizationFactor` batches of one shard at a time, each
- * lane keeping the order of its partition keys. `done(false)` retries the batch, which blocks its
- * lane, until `maxRetryAttempts` (-1: until the records expire).
+ * The Lambda event source for one Kinesis stream: polls every shard (parents before children) once
+ * per `pollIntervalMs` and hands batches to `process`, up to `parallelizationFactor` batches of one
+ * shard at a time, each lane keeping the order of its partition keys. `done(false)` retries the
+ * batch after a backoff (1 s doubling to 1 min), which blocks its lane, until `maxRetryAttempts`
+ * (-1: until the records expire). With nothing to read and nothing in hand the source sleeps
+ * until a record is put on the stream (the trace is its feed), so a drained clock stops.
  */
 export class KinesisEventSource {
   private readonly lanes = new Map<string, { busy: boolean; queue: KinesisRecord[]; attempts: number }>();
   private readonly positions = new Map<string, string | null>();
+  /** Per shard, the last record read: where to go on when an iterator expired while the source slept. */
+  private readonly checkpoints = new Map<string, string>();
+  private readonly createdAt: number;
   private stopped = false;
+  private timer: TimerId | undefined;
+  private lastPoll = -Infinity;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly stream: KinesisStream,
-    private readonly options: {
-      batchSize?: number;
-      parallelizationFactor?: number;
-      startingPosition: 'TRIM_HORIZON' | 'LATEST';
-      maxRetryAttempts?: number;
-      pollIntervalMs?: number;
-      process: (batch: KinesisRecord[], lane: string, done: (ok: boolean) => void) => void;
-      onDiscard?: (batch: KinesisRecord[]) => void;
-    },
+    private readonly options: KinesisEventSourceOptions,
   ) {
     const f = options.parallelizationFactor ?? 1;
     if (!(Number.isInteger(f) && f >= 1 && f <= 10)) fail('eventSource.parallelizationFactor', `must be 1–10, got ${show(f)}`);
     const b = options.batchSize ?? 100;
     if (!(Number.isInteger(b) && b >= 1 && b <= 10_000)) fail('eventSource.batchSize', `must be 1–10,000, got ${show(b)}`);
     if (options.startingPosition !== 'TRIM_HORIZON' && options.startingPosition !== 'LATEST') fail('eventSource.startingPosition', `must be TRIM_HORIZON or LATEST, got ${show(options.startingPosition)}`);
-    this.ctx.clock.schedule(0, () => this.poll());
+    const r = options.maxRetryAttempts ?? -1;
+    if (!(Number.isInteger(r) && r >= -1 && r <= 10_000)) fail('eventSource.maxRetryAttempts', `must be -1 (until the records expire) or 0–10,000, got ${show(r)}`);
+    this.createdAt = ctx.clock.now;
+    // LATEST: what is put from now on, i.e. after each shard's newest record at this instant.
+    if (options.startingPosition === 'LATEST') {
+      for (const sh of stream.listShards()) {
+        const it = stream.getShardIterator(sh.shardId, 'LATEST');
+        this.positions.set(sh.shardId, it);
+        const newest = stream.newestSequenceNumber(sh.shardId);
+        if (newest !== undefined) this.checkpoints.set(sh.shardId, newest);
+      }
+    }
+    this.unsubscribe = ctx.trace.subscribe(
+      (record) => {
+        if (record.resource === stream.name && !this.stopped) this.wake();
+      },
+      ['produced', 'rebalanced'],
+    );
+    this.wake();
   }
 
   stop(): void {
     this.stopped = true;
+    this.unsubscribe();
+    this.ctx.clock.cancel(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Poll at the next polling instant (at most one poll per interval). */
+  private wake(): void {
+    if (this.stopped || this.timer !== undefined) return;
+    const interval = this.options.pollIntervalMs ?? POLL_INTERVAL_MS;
+    const at = Math.max(this.ctx.clock.now, this.lastPoll + interval);
+    this.timer = this.ctx.clock.at(at, () => {
+      this.timer = undefined;
+      this.poll();
+    });
   }
 
   private poll(): void {
     if (this.stopped) return;
+    this.lastPoll = this.ctx.clock.now;
     const factor = this.options.parallelizationFactor ?? 1;
     const shards = this.stream.listShards();
     const finished = (id: string) => this.positions.get(id) === null;
+    let unread = false;
     for (const s of shards) {
       // A child waits until its parents are read to their end.
-      if (!s.parents.every((p) => finished(p) || !shards.some((x) => x.shardId === p))) continue;
+      if (!s.parents.every((p) => finished(p) || !shards.some((x) => x.shardId === p))) {
+        unread = true;
+        continue;
+      }
       if (finished(s.shardId)) continue;
-      let it = this.positions.get(s.shardId);
-      if (it === null) continue;
-      if (it === undefined) it = this.stream.getShardIterator(s.shardId, s.parents.length ? 'TRIM_HORIZON' : this.options.startingPosition);
+      const kept = this.positions.get(s.shardId);
+      if (kept === null) continue;
       let page: ReturnType<KinesisStream['getRecords']>;
       try {
-        page = this.stream.getRecords(it, 10_000);
+        try {
+          page = this.stream.getRecords(kept ?? this.freshIterator(s.shardId, s.parents.length > 0), 10_000);
+        } catch (err) {
+          // Idle longer than 5 minutes: go on from the checkpoint with a new iterator.
+          if (!(err instanceof EngineError && err.code === 'ExpiredIteratorException')) throw err;
+          page = this.stream.getRecords(this.freshIterator(s.shardId, s.parents.length > 0), 10_000);
+        }
       } catch (err) {
-        if (err instanceof EngineError && err.code === 'ExpiredIteratorException') {
-          this.positions.delete(s.shardId);
+        if (err instanceof EngineError && err.code === 'ProvisionedThroughputExceededException') {
+          unread = true; // other readers used the shard's 5 reads this second: next poll
           continue;
         }
         throw err;
       }
       this.positions.set(s.shardId, page.nextShardIterator);
+      // A closed shard just read to its end lets its children start at the next poll.
+      if (page.nextShardIterator === null || page.records.length > 0) unread = true;
+      const last = page.records[page.records.length - 1];
+      if (last) this.checkpoints.set(s.shardId, last.sequenceNumber);
       for (const r of page.records) {
         const lane = `${s.shardId}#${factor === 1 ? 0 : Number(hashKeyLow(r.partitionKey) % BigInt(factor))}`;
         if (!this.lanes.has(lane)) this.lanes.set(lane, { busy: false, queue: [], attempts: 0 });
@@ -371,7 +441,17 @@ export class KinesisEventSource {
       }
     }
     for (const [name] of this.lanes) this.run(name);
-    this.ctx.clock.schedule(this.options.pollIntervalMs ?? 1_000, () => this.poll());
+    // Keep polling while anything may be left to read; otherwise sleep until a put wakes us.
+    if (unread) this.wake();
+  }
+
+  /** An iterator just after the shard's checkpoint, or at the starting position (a child shard: its start). */
+  private freshIterator(shardId: string, child: boolean): string {
+    const checkpoint = this.checkpoints.get(shardId);
+    if (checkpoint !== undefined) return this.stream.getShardIterator(shardId, 'AFTER_SEQUENCE_NUMBER', { sequenceNumber: checkpoint });
+    if (child || this.options.startingPosition === 'TRIM_HORIZON') return this.stream.getShardIterator(shardId, 'TRIM_HORIZON');
+    // LATEST: the records put since the mapping was created.
+    return this.stream.getShardIterator(shardId, 'AT_TIMESTAMP', { timestamp: this.createdAt });
   }
 
   private run(name: string): void {
@@ -379,16 +459,28 @@ export class KinesisEventSource {
     if (lane.busy || lane.queue.length === 0 || this.stopped) return;
     lane.busy = true;
     const batch = lane.queue.slice(0, this.options.batchSize ?? 100);
+    let settled = false;
     this.options.process(batch, name, (ok) => {
-      lane.busy = false;
+      if (settled) return;
+      settled = true;
+      if (this.stopped) return;
       const max = this.options.maxRetryAttempts ?? -1;
       const expired = batch[0].approximateArrivalTimestamp < this.ctx.clock.now - this.stream.retentionMs;
       if (ok || expired || (max >= 0 && lane.attempts >= max)) {
-        if (!ok) this.options.onDiscard?.(batch);
+        if (!ok) this.options.onDiscard?.(batch, expired ? 'RecordAgeExceeded' : 'RetryAttemptsExhausted');
         lane.queue.splice(0, batch.length);
         lane.attempts = 0;
-      } else lane.attempts++;
-      this.ctx.clock.schedule(0, () => this.run(name));
+        lane.busy = false;
+        this.ctx.clock.schedule(0, () => this.run(name));
+        return;
+      }
+      const delay = Math.min(RETRY_START_MS * 2 ** lane.attempts, RETRY_CAP_MS);
+      lane.attempts++;
+      this.ctx.trace.emit('retried', this.stream.name, batch[0].sequenceNumber, undefined, { lane: name, attempt: lane.attempts, delayMs: delay, size: batch.length });
+      this.ctx.clock.schedule(delay, () => {
+        lane.busy = false;
+        this.run(name);
+      });
     });
   }
 }

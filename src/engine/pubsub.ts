@@ -30,9 +30,12 @@
  *
  * Sources: cloud.google.com/pubsub/docs — subscriber ("ack deadline"), handling-failures (retry
  * policy, dead-letter topics), exactly-once-delivery, ordering, replay-overview (seek, snapshots),
- * subscription-message-filter, push (push backoff).
+ * subscription-message-filter, push (push backoff, delivery rate).
  * Modelling choices: pull returns the oldest deliverable messages first; a push subscription
- * without a retry policy backs off from 100 ms doubling to 60 s (Pub/Sub's push backoff).
+ * without a retry policy backs off from 100 ms doubling to 60 s (Pub/Sub's push backoff); push
+ * delivery starts slowly — one outstanding push, the window doubling with each success (up to
+ * 3,000) and halving with each failure — as Pub/Sub adjusts its push rate to the endpoint's
+ * success rate.
  */
 import type { TimerId } from './clock';
 import type { EngineContext } from './context';
@@ -69,8 +72,12 @@ export interface SubscriptionOptions {
   deadLetterPolicy?: { topic: string; maxDeliveryAttempts?: number };
   /** Backoff between redeliveries, seconds: min default 10, max default 600 (0–600). */
   retryPolicy?: { minimumBackoffS?: number; maximumBackoffS?: number };
-  /** A push subscription: the endpoint's answer is the ack (true) or a failure (false). */
-  push?: (message: ReceivedPubSubMessage) => boolean;
+  /**
+   * A push subscription: the endpoint's answer is the ack (true) or a failure (false). An endpoint
+   * that answers later (a function that runs for a while) returns nothing and calls `settle` when
+   * it is done; an answer after the ack deadline comes too late (the delivery already failed).
+   */
+  push?: (message: ReceivedPubSubMessage, settle: (ok: boolean) => void) => boolean | void;
 }
 
 interface Held {
@@ -93,6 +100,11 @@ interface Subscription {
   byAckId: Map<string, Held>;
   snapshots: Map<string, Set<string>>;
   wake: TimerId | undefined;
+  /** Push subscriptions: how many pushes may be outstanding (slow start), and how many are. */
+  pushWindow: number;
+  pushing: number;
+  /** Outstanding pushes by ack id: ends one whose ack deadline passed (the request timed out). */
+  pushTimeouts: Map<string, () => void>;
 }
 
 interface PubSubTopic {
@@ -208,6 +220,9 @@ export function compileFilter(src: string): (attributes: PubSubAttributes) => bo
   return pred;
 }
 
+/** Most pushes outstanding at once on one subscription. */
+const PUSH_WINDOW_MAX = 3_000;
+
 export class PubSub {
   private readonly topics = new Map<string, PubSubTopic>();
   private readonly subscriptions = new Map<string, Subscription>();
@@ -261,6 +276,9 @@ export class PubSub {
       byAckId: new Map(),
       snapshots: new Map(),
       wake: undefined,
+      pushWindow: 1,
+      pushing: 0,
+      pushTimeouts: new Map(),
     });
     t.subscriptions.push(name);
   }
@@ -274,6 +292,8 @@ export class PubSub {
     const message: PubSubMessage = { messageId: this.ctx.id('ps'), data, attributes: { ...(options.attributes ?? {}) }, publishTime: this.ctx.clock.now };
     if (options.orderingKey) message.orderingKey = options.orderingKey;
     this.ctx.trace.emit('published', topic, message.messageId, options.cause, options.orderingKey ? { orderingKey: options.orderingKey } : undefined);
+    // A topic stores nothing: with no subscription the message reaches no one and is gone.
+    if (t.subscriptions.length === 0) this.ctx.trace.emit('dropped', topic, message.messageId, 'no subscription: Pub/Sub keeps messages only in subscriptions (those created after a publish never see it)');
     for (const name of t.subscriptions) {
       const s = this.subscriptions.get(name)!;
       if (s.filter && !s.filter(message.attributes)) {
@@ -281,7 +301,9 @@ export class PubSub {
         continue;
       }
       s.held.push({ message, acked: false, ackId: undefined, deadline: 0, deadlineTimer: undefined, notBefore: this.ctx.clock.now, attempts: 0 });
-      this.ctx.trace.emit('sent', name, message.messageId, topic);
+      // The topic hands its copy to the subscription (named in `delivered`), which now holds it.
+      this.ctx.trace.emit('delivered', topic, message.messageId, undefined, { target: name });
+      this.ctx.trace.emit('sent', name, message.messageId, message.messageId, { topic });
       this.schedulePush(s);
     }
     return message.messageId;
@@ -430,7 +452,9 @@ export class PubSub {
     const ackId = h.ackId;
     h.deadlineTimer = this.ctx.clock.at(at, () => {
       h.deadlineTimer = undefined;
-      if (h.ackId === ackId && !h.acked) this.fail(s, h, 'ack deadline expired');
+      if (h.ackId !== ackId || h.acked) return;
+      if (ackId !== undefined) s.pushTimeouts.get(ackId)?.();
+      this.fail(s, h, 'ack deadline expired');
     });
   }
 
@@ -528,22 +552,47 @@ export class PubSub {
     s.wake = this.ctx.clock.schedule(0, () => {
       s.wake = undefined;
       if (this.subscriptions.get(s.options.name) !== s) return;
-      for (const h of this.deliverable(s, Number.MAX_SAFE_INTEGER)) {
+      for (const h of this.deliverable(s, Math.max(0, s.pushWindow - s.pushing))) {
         // An earlier push of the same ordering key may have failed meanwhile: it holds the rest back.
         if (h.acked || h.ackId !== undefined || h.notBefore > this.ctx.clock.now) continue;
         const received = this.deliver(s, h);
-        let ok: boolean;
+        s.pushing++;
+        let answered = false;
+        const end = (ok: boolean): void => {
+          answered = true;
+          s.pushing--;
+          s.pushTimeouts.delete(received.ackId);
+          s.pushWindow = ok ? Math.min(PUSH_WINDOW_MAX, s.pushWindow * 2) : Math.max(1, Math.floor(s.pushWindow / 2));
+        };
+        // The push request times out at the ack deadline: a failure, whatever the endpoint says later.
+        s.pushTimeouts.set(received.ackId, () => {
+          if (!answered) end(false);
+        });
+        const settle = (ok: boolean): void => {
+          if (answered) {
+            if (this.subscriptions.get(s.options.name) === s) {
+              this.ctx.trace.emit('stale-handle', s.options.name, h.message.messageId, `push answered ${ok ? 'success' : 'failure'} after the ack deadline: the delivery had already failed`);
+            }
+            return;
+          }
+          end(ok);
+          if (this.subscriptions.get(s.options.name) !== s) return;
+          if (ok) this.acknowledge(s.options.name, [received.ackId]);
+          else {
+            this.schedulePush(s);
+            this.ctx.trace.emit('delivery-failed', s.options.name, h.message.messageId, 'push endpoint failed');
+            this.fail(s, h, 'push failed');
+          }
+        };
+        let answer: boolean | void;
         try {
-          ok = endpoint(received) === true;
+          answer = endpoint(received, settle);
         } catch {
-          ok = false;
+          answer = false;
         }
-        if (h.ackId !== received.ackId) continue; // settled by the endpoint itself
-        if (ok) this.acknowledge(s.options.name, [received.ackId]);
-        else {
-          this.ctx.trace.emit('delivery-failed', s.options.name, h.message.messageId, 'push endpoint failed');
-          this.fail(s, h, 'push failed');
-        }
+        if (typeof answer !== 'boolean') continue; // the endpoint answers later, through settle
+        if (h.ackId === received.ackId) settle(answer);
+        else if (!answered) end(true); // settled by the endpoint itself
       }
     });
   }

@@ -18,6 +18,7 @@ import { show, ValidationError } from './errors';
 import type { QueueOptions } from './queue';
 import { validateEventPattern, validateFilterPolicy } from './pattern';
 import { compileTemplate, validateFault, validateTraffic } from './traffic';
+import { checkSystems, poisonTargets, systemNameEntries, type SystemEventSpec, type SystemsScenario } from './systemsSpec';
 
 // ------------------------------------------------------------------------------------------------
 // Types (mirroring the schema)
@@ -92,7 +93,8 @@ export interface StreamEventSpec {
   onFailure?: { queue: string };
 }
 
-export type EventSpec = QueueEventSpec | StreamEventSpec;
+/** An event source: SQS, Kafka, or one of the other systems (Kinesis, RabbitMQ, Pub/Sub: systemsSpec.ts). */
+export type EventSpec = QueueEventSpec | StreamEventSpec | SystemEventSpec;
 
 export interface FunctionSpec {
   name: string;
@@ -152,8 +154,14 @@ export interface TrafficTarget {
   function?: string;
   gateway?: string;
   bucket?: string;
+  kinesisStream?: string;
+  exchange?: string;
+  rabbitQueue?: string;
+  pubsubTopic?: string;
   key?: string;
   groupId?: string;
+  routingKey?: string;
+  orderingKey?: string;
   attributes?: Record<string, string | number>;
   source?: string;
   detailType?: string;
@@ -184,8 +192,8 @@ export interface FaultSpecJson {
   addMs?: number;
 }
 
-/** A validated scenario: every list present (possibly empty). */
-export interface Scenario {
+/** A validated scenario: every list present (possibly empty); the other systems' parts optional. */
+export interface Scenario extends SystemsScenario {
   $schema?: string;
   name: string;
   description?: string;
@@ -452,6 +460,11 @@ function checkSemantics(doc: Record<string, unknown>, problems: ScenarioProblem[
       if ((RESOURCE_LISTS as readonly string[]).includes(listName)) names[listName as ResourceList].push(name);
     });
   }
+  for (const { name, path } of systemNameEntries(doc)) {
+    const first = owner.get(name);
+    if (first !== undefined) add(path, `"${name}" is already used by ${first} (names must be unique across the scenario)`);
+    else owner.set(name, path.replace(/\.name$/, ''));
+  }
   const fifoQueues = new Set(list(doc.queues).filter((q) => q.fifo === true).map((q) => q.name as string));
 
   /** A reference to a resource of kind `listName`: unknown names are problems. */
@@ -662,6 +675,9 @@ function checkSemantics(doc: Record<string, unknown>, problems: ScenarioProblem[
     }
   });
 
+  checkSystems(doc, { add, ref: (value, path, l) => ref(value, path, l) });
+  const poisonable = poisonTargets(doc);
+
   const faultTargets: Record<string, ResourceList[]> = {
     poison: ['queues', 'topics', 'streams', 'buses', 'functions'],
     duplicate: ['queues', 'topics'],
@@ -674,8 +690,8 @@ function checkSemantics(doc: Record<string, unknown>, problems: ScenarioProblem[
     tryValidate(() => validateFault(f, p), '');
     const lists = faultTargets[f.kind as string];
     if (!lists || typeof f.target !== 'string' || f.target === '') return;
-    if (!lists.some((l) => names[l].includes(f.target as string))) {
-      const known = lists.flatMap((l) => names[l]);
+    if (!lists.some((l) => names[l].includes(f.target as string)) && !(f.kind === 'poison' && poisonable.has(f.target))) {
+      const known = [...lists.flatMap((l) => names[l]), ...(f.kind === 'poison' ? poisonable : [])];
       add(`${p}.target`, `unknown ${lists.map((l) => SINGULAR[l]).join(' or ')} "${f.target}" for a ${f.kind} fault (known: ${known.length ? known.join(', ') : 'none defined'})`);
     }
   });

@@ -34,6 +34,8 @@ import {
 import { backendHandler, Gateway, ObjectStore, Table, type HttpResponse, type ObjectCreatedEvent } from './services';
 import { Stream } from './stream';
 import { fifoPublish, sqsAttributesOf, Topic, type PublishOptions, type TopicDelivery } from './topic';
+import { Systems, type SystemsSummary } from './systems';
+import { isSystemEvent, systemTarget } from './systemsSpec';
 import { compileTemplate, FaultSchedule, TrafficGenerator, type FaultSpec } from './traffic';
 import type { RecordRetention, TraceRecord } from './trace';
 import { buildTopology, legacyId, type Topology } from './topology';
@@ -100,12 +102,12 @@ export interface FunctionSummary {
 
 export interface LostDetail {
   resource: string;
-  kind: 'queue' | 'topic' | 'bus' | 'function';
+  kind: 'queue' | 'topic' | 'bus' | 'function' | 'exchange' | 'rabbit-queue' | 'pubsub-topic';
   count: number;
   reason: string;
 }
 
-export interface Summary {
+export interface Summary extends Partial<SystemsSummary> {
   scenario: string;
   seed: number;
   /** Virtual time reached, ms. */
@@ -211,6 +213,8 @@ export class Simulation {
   readonly gateways = new Map<string, Gateway>();
   readonly generators = new Map<string, TrafficGenerator>();
   readonly faults: FaultSchedule | undefined;
+  /** RabbitMQ, Google Pub/Sub and Kinesis (systems.ts). */
+  readonly systems: Systems;
 
   private readonly kindOf = new Map<string, 'function' | 'gateway'>();
   private readonly latencies = new Map<string, number[]>();
@@ -249,6 +253,15 @@ export class Simulation {
     }
     this.lab = this.makeLab();
     this.platform = new FunctionPlatform(this.ctx, { executor, lab: this.lab, accountConcurrency: options.accountConcurrency });
+    this.systems = new Systems({
+      ctx: this.ctx,
+      platform: this.platform,
+      hasQueue: (name) => this.queues.has(name),
+      toQueue: (name, body, cause, group) => {
+        const q = this.queues.get(name)!;
+        this.sendToQueue(q, body, this.withFifo({ cause }, q, group, this.ctx.id('dest')));
+      },
+    });
 
     const attempt = (path: string, build: () => void): void => {
       if (!collect) return build();
@@ -263,6 +276,7 @@ export class Simulation {
     this.buildQueues(sc, attempt);
     sc.topics.forEach((t, i) => attempt(`topics[${i}]`, () => this.buildTopic(t, i, attempt)));
     sc.streams.forEach((s, i) => attempt(`streams[${i}]`, () => this.buildStream(s)));
+    this.systems.build(sc, attempt);
     sc.tables.forEach((t, i) => attempt(`tables[${i}]`, () => this.tables.set(t.name, new Table(this.ctx, { name: t.name, key: t.key, writeCapacityPerSecond: t.writeCapacityPerSecond, rejectOverload: t.rejectOverload }))));
     sc.functions.forEach((f, i) => attempt(`functions[${i}]`, () => this.defineFunction(f)));
     sc.buses.forEach((b, i) => attempt(`buses[${i}]`, () => this.buildBus(b, i, attempt)));
@@ -514,6 +528,7 @@ export class Simulation {
   }
 
   private mapEventSource(f: FunctionSpec, e: NonNullable<FunctionSpec['events']>[number]): EventSourceMapping {
+    if (isSystemEvent(e)) return this.systems.addEventSource(f.name, e);
     if ('queue' in e && e.queue !== undefined) {
       return addQueueSource(this.platform, this.ctx, f.name, this.queues.get(e.queue)!, {
         batchSize: e.batchSize,
@@ -641,6 +656,8 @@ export class Simulation {
           { method, path: String(path!(vars(n, id))), headers: { 'content-type': 'application/json' }, ...(noBody ? {} : { body: toBody(payload) }), cause: id },
           () => undefined,
         );
+    } else if (systemTarget(target) !== undefined) {
+      send = this.systems.trafficSender(target, (n, id) => vars(n, id));
     } else {
       const store = this.buckets.get(target.bucket!)!;
       send = (payload, id, n) => void store.put(key ? String(key(vars(n, id))) : `uploads/${id}.json`, toBody(payload), { cause: id, contentType: 'application/json' });
@@ -678,6 +695,7 @@ export class Simulation {
         bus.putEvents([{ source: 'lab.fault', detailType: 'poison', detail, cause: id }]);
       }
       if (this.platform.has(f.target)) this.platform.invokeAsync(f.target, f.payload, id);
+      this.systems.poison(f.target, body, id);
     } catch (err) {
       this.ctx.trace.emit('failed', f.target, id, 'poison', { error: err instanceof Error ? err.message : String(err) });
     }
@@ -778,7 +796,8 @@ export class Simulation {
   addFunction(spec: FunctionSpec): void {
     if (this.platform.has(spec.name)) throw new ValidationError('name', `a function named "${spec.name}" already exists`);
     (spec.events ?? []).forEach((e, i) => {
-      if ('queue' in e && e.queue !== undefined) this.need('queue', e.queue, `events[${i}].queue`);
+      if (isSystemEvent(e)) this.systems.checkEventSource(e, `events[${i}]`);
+      else if ('queue' in e && e.queue !== undefined) this.need('queue', e.queue, `events[${i}].queue`);
       else this.need('stream', (e as { stream: string }).stream, `events[${i}].stream`);
     });
     if (spec.async?.onFailure) this.need('queue', spec.async.onFailure.queue, 'async.onFailure.queue');
@@ -848,6 +867,7 @@ export class Simulation {
     if (kind === 'queue' || kind === 'stream') {
       for (const f of sc.functions) {
         for (const e of f.events ?? []) {
+          if (isSystemEvent(e)) continue;
           const source = 'queue' in e && e.queue !== undefined ? e.queue : (e as { stream: string }).stream;
           if (source === name) out.push({ description: `function "${f.name}" (its event source)` });
           if (kind === 'queue' && 'stream' in e && e.onFailure?.queue === name) out.push({ description: `function "${f.name}" (its on-failure destination)` });
@@ -903,7 +923,7 @@ export class Simulation {
     const need = <T>(map: Map<string, T>, kind: string, name: unknown, op: string): T => {
       const found = typeof name === 'string' ? map.get(name) : undefined;
       if (found === undefined) {
-        const known = [...map.keys()];
+        const known = [...map.keys(), ...this.systems.labNames(kind)];
         const code = MISSING_RESOURCE[kind] ?? 'ResourceNotFoundException';
         throw new EngineError(code, `${op}: no ${kind} named ${JSON.stringify(name)} in this scenario (known: ${known.length ? known.join(', ') : 'none'})`);
       }
@@ -912,6 +932,7 @@ export class Simulation {
     };
     return {
       send: (queue, body, options) => {
+        if (this.systems.kindOf(queue) === 'rabbit-queue') return (note(queue, 'send'), this.systems.send(queue, toBody(body), options, cause()));
         const q = need(this.queues, 'queue', queue, 'send');
         const o = options ?? {};
         const messageId = this.sendToQueue(q, toBody(body), {
@@ -924,6 +945,8 @@ export class Simulation {
         return { messageId };
       },
       publish: (topic, body, options) => {
+        const kind = this.systems.kindOf(topic);
+        if (kind === 'exchange' || kind === 'pubsub-topic') return (note(topic, 'publish'), this.systems.publish(topic, toBody(body), options, cause()));
         const t = need(this.topics, 'topic', topic, 'publish');
         // The handler API (types/serverless-lab.d.ts) also takes String.Array attributes and a FIFO
         // deduplicationId, and answers a FIFO publish with its sequenceNumber.
@@ -939,6 +962,7 @@ export class Simulation {
         return answer;
       },
       produce: (stream, value, options) => {
+        if (this.systems.kindOf(stream) === 'kinesis-stream') return (note(stream, 'produce'), this.systems.produce(stream, toBody(value), options, cause())) as never;
         const s = need(this.streams, 'stream', stream, 'produce');
         const r = s.produce(toBody(value), { cause: cause(), ...(options?.key !== undefined ? { key: options.key } : {}) });
         return { partition: r.partition, offset: r.offset };
@@ -1080,6 +1104,9 @@ export class Simulation {
     }
     for (const [name, b] of this.buckets) out.buckets[name] = { stored: c('stored', name), notified: c('delivered', name), objects: b.size() };
     for (const [name, t] of this.tables) out.tables[name] = { written: c('written', name), overloaded: c('overloaded', name), peakWritesPerSecond: t.peakWritesPerSecond(), items: t.size() };
+    const systems = this.systems.summary(c);
+    Object.assign(out, systems.summary);
+    lostDetails.push(...systems.lost);
     for (const name of this.gateways.keys()) out.gateways[name] = { requests: c('request', name), responses: { ...(this.gatewayStatus.get(name) ?? {}) }, latency: latencyOf(this.latencies.get(name)) };
     out.lost = lostDetails.reduce((sum, d) => sum + d.count, 0);
     return out;

@@ -5,8 +5,27 @@
  * function's code was seen using at run time (a handler's sends and writes are not declared anywhere).
  */
 import type { Scenario } from './scenario';
+import { isSystemEvent, systemDeadLetterQueues, systemsTopology, systemTarget } from './systemsSpec';
 
-export type NodeKind = 'gateway' | 'function' | 'queue' | 'fifo-queue' | 'dlq' | 'topic' | 'stream' | 'bus' | 'bucket' | 'table' | 'legacy' | 'traffic';
+export type NodeKind =
+  | 'gateway'
+  | 'function'
+  | 'queue'
+  | 'fifo-queue'
+  | 'dlq'
+  | 'topic'
+  | 'stream'
+  | 'bus'
+  | 'bucket'
+  | 'table'
+  | 'legacy'
+  | 'traffic'
+  // the seed's other systems (systemsSpec.ts)
+  | 'exchange'
+  | 'rabbit-queue'
+  | 'pubsub-topic'
+  | 'pubsub-subscription'
+  | 'kinesis-stream';
 
 export interface TopologyNode {
   id: string;
@@ -18,7 +37,7 @@ export interface TopologyNode {
 export interface TopologyEdge {
   from: string;
   to: string;
-  /** traffic | subscription | dead-letter | rule | event-source | on-failure | notification | route | calls */
+  /** traffic | subscription | dead-letter | rule | event-source | on-failure | notification | route | calls | binding | alternate | push */
   kind: string;
   label: string;
 }
@@ -51,9 +70,10 @@ export function buildTopology(scenario: Scenario, calls: ReadonlyMap<string, Rea
     if (f.async?.onFailure) dlqs.add(f.async.onFailure.queue);
     for (const e of f.events ?? []) if ('stream' in e && e.onFailure) dlqs.add(e.onFailure.queue);
   }
+  for (const q of systemDeadLetterQueues(sc)) dlqs.add(q);
   for (const t of sc.traffic) {
     const target = t.target;
-    const to = (target.queue ?? target.topic ?? target.stream ?? target.bus ?? target.function ?? target.gateway ?? target.bucket)!;
+    const to = (target.queue ?? target.topic ?? target.stream ?? target.bus ?? target.function ?? target.gateway ?? target.bucket ?? systemTarget(target))!;
     nodes.push({ id: t.name, kind: 'traffic', label: t.name, detail: `${t.ratePerSecond}/s${t.spikes?.length ? ` (${t.spikes.length} spike${t.spikes.length > 1 ? 's' : ''})` : ''}` });
     edges.push({ from: t.name, to, kind: 'traffic', label: target.gateway ? `${target.method ?? 'POST'} ${readablePath(target.path!)}` : `${t.ratePerSecond}/s` });
   }
@@ -75,6 +95,7 @@ export function buildTopology(scenario: Scenario, calls: ReadonlyMap<string, Rea
     if (f.provisionedConcurrency) parts.push(`provisioned ${f.provisionedConcurrency}`);
     nodes.push({ id: f.name, kind: 'function', label: f.name, detail: parts.join(', ') });
     for (const e of f.events ?? []) {
+      if (isSystemEvent(e)) continue; // drawn with their systems, below
       if ('queue' in e && e.queue !== undefined) {
         edges.push({ from: e.queue, to: f.name, kind: 'event-source', label: `batch ${e.batchSize ?? 10}${e.maxConcurrency ? `, max ${e.maxConcurrency} concurrent` : ''}` });
       } else {
@@ -118,6 +139,9 @@ export function buildTopology(scenario: Scenario, calls: ReadonlyMap<string, Rea
     }
   }
   for (const t of sc.tables) nodes.push({ id: t.name, kind: 'table', label: t.name, detail: t.writeCapacityPerSecond ? `${t.writeCapacityPerSecond} writes/s` : 'on demand' });
+  const systems = systemsTopology(sc);
+  nodes.push(...systems.nodes);
+  edges.push(...systems.edges);
   for (const [fn, resources] of calls) for (const [resource, op] of resources) edges.push({ from: fn, to: resource, kind: 'calls', label: op });
   return { nodes, edges };
 }

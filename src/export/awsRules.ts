@@ -26,6 +26,10 @@ export function streamRetentionHours(s: Scenario['streams'][number]): number | u
 export function awsProblems(sc: Scenario): ScenarioProblem[] {
   const problems: ScenarioProblem[] = [];
   const add = (path: string, message: string): void => void problems.push({ path, message });
+  // The seed's other systems: RabbitMQ and Pub/Sub are not AWS services; Kinesis streams of their own are not exported yet.
+  if (sc.rabbitmq !== undefined) add('rabbitmq', 'RabbitMQ is not an AWS service (on AWS it runs as an Amazon MQ broker, which the exporter does not build): model the queues as SQS queues and the exchange as an SNS topic with filter policies to export');
+  if (sc.pubsub !== undefined) add('pubsub', 'Google Pub/Sub is not an AWS service: its topics and subscriptions become an SNS topic with one SQS queue per subscription (or a function subscription for a push) to export');
+  if (sc.kinesisStreams !== undefined && sc.kinesisStreams.length) add('kinesisStreams', 'the exporter does not build these Kinesis streams yet: declare them under "streams" (exported as Kinesis streams, one shard per partition)');
   const queue = new Map(sc.queues.map((q, i) => [q.name, { q, i }]));
   const fifo = (name: string | undefined): boolean => name !== undefined && queue.get(name)?.q.fifo === true;
   const topicFifo = new Map(sc.topics.map((t) => [t.name, t.fifo === true]));

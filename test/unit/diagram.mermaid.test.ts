@@ -26,6 +26,11 @@ describe('diagram: topology → Mermaid flowchart', () => {
     table: ['[("', '")]'],
     legacy: ['["legacy', '"]'],
     traffic: ['[\\"', '"/]'],
+    exchange: ['{"', '"}'],
+    'rabbit-queue': ['[["RabbitMQ', '"]]'],
+    'pubsub-topic': ['((("', '")))'],
+    'pubsub-subscription': ['("subscription', '")'],
+    'kinesis-stream': ['[/"Kinesis', '"/]'],
   };
   for (const kind of NODE_KINDS.filter((k) => k !== 'stream')) {
     it(`draws a ${kind} with its own shape and the k_ class`, () => {
@@ -39,8 +44,9 @@ describe('diagram: topology → Mermaid flowchart', () => {
   }
 
   it('gives the distinct kinds distinct brackets (queue variants share one shape but carry a marker)', () => {
-    const shapes = new Set(Object.entries(SHAPES).filter(([k]) => !['fifo-queue', 'dlq'].includes(k)).map(([, s]) => s.join('')));
-    assert.equal(shapes.size, Object.keys(SHAPES).length - 2);
+    const shared = ['fifo-queue', 'dlq', 'rabbit-queue'];
+    const shapes = new Set(Object.entries(SHAPES).filter(([k]) => !shared.includes(k)).map(([, s]) => s.join('')));
+    assert.equal(shapes.size, Object.keys(SHAPES).length - shared.length);
   });
 
   it('draws a stream as a subgraph with one box per partition', () => {

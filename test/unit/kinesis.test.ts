@@ -202,6 +202,30 @@ describe('KinesisStream (Amazon Kinesis Data Streams)', () => {
       }
     });
 
+    it('with nothing to read the source sleeps (a drained clock stops); a put wakes it, even after its iterator expired', () => {
+      const { ctx, stream } = setup(1);
+      const seen: string[] = [];
+      new KinesisEventSource(ctx, stream, { startingPosition: 'TRIM_HORIZON', process: (batch, _lane, done) => (seen.push(...batch.map((r) => r.data)), done(true)) });
+      stream.putRecord('k', 'first');
+      ctx.clock.runUntil(5_000);
+      assert.deepEqual(seen, ['first']);
+      assert.equal(ctx.clock.peek(), undefined, 'nothing scheduled while idle');
+      ctx.clock.runUntil(600_000); // 10 minutes idle: the iterator is long expired
+      stream.putRecord('k', 'second');
+      ctx.clock.runUntil(ctx.clock.now + 5_000);
+      assert.deepEqual(seen, ['first', 'second'], 'goes on after the last record read, without reading the first again');
+    });
+
+    it('LATEST reads only what is put after the source is created; failed batches back off 1 s, 2 s, 4 s…', () => {
+      const { ctx, stream } = setup(1);
+      stream.putRecord('k', 'old');
+      const tries: number[] = [];
+      new KinesisEventSource(ctx, stream, { startingPosition: 'LATEST', maxRetryAttempts: 3, process: (batch, _lane, done) => (tries.push(ctx.clock.now), assert.deepEqual(batch.map((r) => r.data), ['new']), done(false)) });
+      stream.putRecord('k', 'new');
+      ctx.clock.runUntil(60_000);
+      assert.deepEqual(tries.map((t, i) => (i ? t - tries[i - 1] : 0)), [0, 1_000, 2_000, 4_000]);
+    });
+
     it('a failing batch is retried up to maxRetryAttempts, blocking its lane, then skipped', () => {
       let failures = 0;
       const c = consume(1, (batch) => batch[0].data === 'user-0:0' && failures++ < 10);

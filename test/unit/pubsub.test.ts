@@ -255,6 +255,49 @@ describe('PubSub (Google Cloud Pub/Sub)', () => {
       assert.equal(ps.view('billing').unacked, 0);
       assert.throws(() => ps.pull('billing'), /push subscription/);
     });
+
+    it('an endpoint that answers later settles the push then; the delivery window starts at one push and doubles with each success (docs: push, delivery rate)', () => {
+      const pending: Array<(ok: boolean) => void> = [];
+      const { ps, run } = setup({ push: (_m, settle) => void pending.push(settle) });
+      for (let i = 0; i < 8; i++) ps.publish('orders', `o${i}`);
+      run();
+      assert.equal(pending.length, 1, 'one push outstanding at first');
+      pending.shift()!(true);
+      run();
+      assert.equal(pending.length, 2, 'a success doubles the window');
+      pending.splice(0).forEach((settle) => settle(true));
+      run();
+      assert.equal(pending.length, 5, 'two successes: a window of 8, so the 5 messages left');
+      pending.shift()!(false);
+      pending.shift()!(false);
+      run(1_000);
+      assert.equal(pending.length, 3, 'two failures halve the window twice (8 → 2): the retried ones wait while 3 are outstanding');
+      assert.equal(ps.view('billing').unacked, 5);
+    });
+
+    it('a push that outlasts the ack deadline has failed: its late answer is traced and changes nothing', () => {
+      const pending: Array<(ok: boolean) => void> = [];
+      const { ps, run, ctx } = setup({ ackDeadlineS: 10, push: (_m, settle) => void pending.push(settle) });
+      ps.publish('orders', 'slow');
+      run(10_200);
+      assert.equal(pending.length, 2, 'redelivered after the deadline (push backoff 100 ms)');
+      pending[0](true);
+      assert.match(ctx.trace.records().filter((r) => r.kind === 'stale-handle').at(-1)!.cause!, /after the ack deadline/);
+      assert.equal(ps.view('billing').unacked, 1);
+      pending[1](true);
+      run();
+      assert.equal(ps.view('billing').unacked, 0);
+    });
+  });
+
+  it('a publish to a topic without subscriptions is dropped, and the trace says why', () => {
+    const ctx = new EngineContext({ seed: 1 });
+    const ps = new PubSub(ctx);
+    ps.createTopic('lonely');
+    ps.publish('lonely', 'hello');
+    ps.createSubscription('lonely', { name: 'late-sub' });
+    assert.match(ctx.trace.records().find((r) => r.kind === 'dropped')!.cause!, /no subscription/);
+    assert.equal(ps.view('late-sub').unacked, 0, 'a subscription created after a publish never sees it');
   });
 
   it('is deterministic', () => {

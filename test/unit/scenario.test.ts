@@ -176,7 +176,7 @@ describe('scenario files', () => {
     doc.functions[1].events = [{ queue: 'orders', batchSize: 100 }, { queue: 'orders', stream: 's' }, {}, { stream: 'missing' }];
     assert.match(messageAt(doc, 'functions[1].events[0].batchingWindowS'), /at least 1 second when batchSize is above 10/);
     assert.match(messageAt(doc, 'functions[1].events[1]'), /exactly one of queue, stream/);
-    assert.equal(messageAt(doc, 'functions[1].events[2]'), 'needs one of queue, stream');
+    assert.equal(messageAt(doc, 'functions[1].events[2]'), 'needs one of queue, stream, kinesisStream, rabbitQueue, pubsubSubscription');
     assert.equal(messageAt(doc, 'functions[1].events[3].stream'), 'unknown stream "missing" (known: no streams defined)');
   });
 

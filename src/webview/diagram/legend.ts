@@ -18,6 +18,11 @@ const OUTLINES: Record<string, string> = {
   table: 'M1 4 A13 3 0 0 1 27 4 V12 A13 3 0 0 1 1 12 Z M1 4 A13 3 0 0 0 27 4',
   legacy: 'M1 1 H27 V15 H1 Z',
   traffic: 'M1 1 H27 L23 15 H5 Z',
+  exchange: 'M14 1 L27 8 L14 15 L1 8 Z',
+  'rabbit-queue': 'M1 1 H27 V15 H1 Z M4 1 V15 M24 1 V15 M8 5 H20 M8 11 H20',
+  'pubsub-topic': 'M14 1 A7 7 0 1 1 13.9 1 Z M14 3.5 A4.5 4.5 0 1 1 13.9 3.5 Z',
+  'pubsub-subscription': 'M6 1 H22 A5 5 0 0 1 27 6 V10 A5 5 0 0 1 22 15 H6 A5 5 0 0 1 1 10 V6 A5 5 0 0 1 6 1 Z',
+  'kinesis-stream': 'M6 1 H27 L22 15 H1 Z',
 };
 
 const STATUS_TEXT: Array<[string, string]> = [
