@@ -49,13 +49,17 @@ declare module 'serverless-lab' {
    * @param options `delayS`: seconds before the message becomes visible (0–900);
    *   `attributes`; for FIFO queues `groupId` (ordering scope) and `deduplicationId`
    *   (a repeat within 5 minutes is accepted but not delivered again)
+   *
+   * To a **RabbitMQ** queue (scenario `rabbitmq.queues`): a publish through the default exchange
+   * (routing key: the queue's name); `attributes` become message headers, `expirationMs` is the
+   * message's TTL. RabbitMQ has no delay, groups or deduplication: those options are refused.
    * @returns the id the queue gave the message
    * @throws if the queue does not exist or an option is invalid
    */
   export function send(
     queue: string,
     body: Body,
-    options?: { delayS?: number; attributes?: Attributes; groupId?: string; deduplicationId?: string },
+    options?: { delayS?: number; attributes?: Attributes; groupId?: string; deduplicationId?: string; expirationMs?: number },
   ): { messageId: string };
 
   /**
@@ -72,20 +76,32 @@ declare module 'serverless-lab' {
    * reach each FIFO queue subscribed in the order they were published — and `deduplicationId`
    * unless the topic has content-based deduplication: a publish repeating a deduplication id seen in
    * the last 5 minutes is accepted, answers with the first message's id, and is delivered to nobody.
+   *
+   * To a **RabbitMQ exchange** (scenario `rabbitmq.exchanges`): `routingKey` (default `""`) is
+   * matched by the exchange's bindings (topic exchanges: `*` one word, `#` zero or more);
+   * `attributes` are the message headers (what a headers exchange matches); `expirationMs` the TTL.
+   * To a **Google Pub/Sub topic** (scenario `pubsub.topics`): `attributes` must be strings;
+   * `orderingKey` keeps messages with the same key in publish order for ordered subscriptions.
+   * Options of another system (`groupId` on an exchange, `routingKey` on Pub/Sub, …) are refused.
    * @returns the id of the published message (FIFO: and its `sequenceNumber`)
    */
   export function publish(
     topic: string,
     body: Body,
-    options?: { attributes?: TopicAttributes; groupId?: string; deduplicationId?: string },
+    options?: { attributes?: TopicAttributes; groupId?: string; deduplicationId?: string; routingKey?: string; orderingKey?: string; expirationMs?: number },
   ): { messageId: string; sequenceNumber?: string };
 
   /**
    * Append a record to a stream (like a Kafka producer): records with the same `key` go to the
    * same partition and keep their order there.
+   *
+   * To a **Kinesis** stream (scenario `kinesisStreams`): `key` is the partition key and is
+   * required (its MD5 hash picks the shard; `explicitHashKey` overrides it), and the answer is
+   * `{ shardId, sequenceNumber }`. A shard takes 1,000 records or 1 MiB per second: beyond that the
+   * call throws `ProvisionedThroughputExceededException`.
    * @returns the partition the record went to and its offset in that partition
    */
-  export function produce(stream: string, value: Body, options?: { key?: string }): { partition: number; offset: number };
+  export function produce(stream: string, value: Body, options?: { key?: string; explicitHashKey?: string }): { partition: number; offset: number } & Partial<{ shardId: string; sequenceNumber: string }>;
 
   /**
    * Put events on an event bus (like EventBridge `PutEvents`): rules whose patterns match an

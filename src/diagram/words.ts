@@ -34,6 +34,11 @@ const NAMES: Record<string, string> = {
   writes: 'writes',
   overloaded: 'writes refused (over capacity)',
   requests: 'requests',
+  routed: 'copies routed',
+  dropped: 'dropped',
+  requeued: 'requeued',
+  redelivered: 'redelivered',
+  filtered: 'filtered out',
 };
 
 /** A counter's learner-facing name (`coldStarts` → `cold starts`). */

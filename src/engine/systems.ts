@@ -264,6 +264,7 @@ export class Systems {
     if (this.kinds.get(name) === 'exchange') {
       refuse(o, {
         groupId: `message groups are an SNS/SQS FIFO feature ("${name}" is a RabbitMQ exchange)`,
+        deduplicationId: `RabbitMQ does not deduplicate ("${name}" is a RabbitMQ exchange): make the consumers idempotent`,
         orderingKey: `ordering keys are a Pub/Sub feature ("${name}" is a RabbitMQ exchange: each queue keeps publish order)`,
       });
       if (o.routingKey !== undefined && typeof o.routingKey !== 'string') throw new ValidationError('options.routingKey', `must be a string, got ${show(o.routingKey)}`);
@@ -273,6 +274,8 @@ export class Systems {
     refuse(o, {
       groupId: `message groups are an SNS FIFO feature ("${name}" is a Pub/Sub topic: use orderingKey)`,
       routingKey: `Pub/Sub topics do not route by key ("${name}" is a Pub/Sub topic): every subscription gets the message unless its filter drops it`,
+      deduplicationId: `Pub/Sub does not deduplicate publishes ("${name}" is a Pub/Sub topic): exactly-once delivery is a subscription setting, on the subscriber's side`,
+      expirationMs: `Pub/Sub has no per-message TTL ("${name}" is a Pub/Sub topic): a subscription's retention decides how long unacked messages stay`,
     });
     if (o.orderingKey !== undefined && (typeof o.orderingKey !== 'string' || o.orderingKey === '')) throw new ValidationError('options.orderingKey', `must be a non-empty string, got ${show(o.orderingKey)}`);
     const attributes = o.attributes === undefined ? undefined : optionsOf(o.attributes);

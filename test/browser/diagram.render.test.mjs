@@ -9,7 +9,7 @@ import { openDiagramPage, topologyMessage, renderTopology, fanOut, OverlayModel,
 import './lessons.render.test.mjs';
 import './diagram.story.test.mjs';
 
-const KINDS = ['gateway', 'function', 'queue', 'fifo-queue', 'dlq', 'topic', 'stream', 'bus', 'bucket', 'table', 'legacy', 'traffic'];
+const KINDS = ['gateway', 'function', 'queue', 'fifo-queue', 'dlq', 'topic', 'stream', 'bus', 'bucket', 'table', 'legacy', 'traffic', 'exchange', 'rabbit-queue', 'pubsub-topic', 'pubsub-subscription', 'kinesis-stream'];
 const NASTY = 'orders "v2" [eu] <img src=x onerror=alert(1)> end';
 
 function everyKind() {
@@ -27,6 +27,12 @@ function everyKind() {
     { from: id('function'), to: id('bucket') },
     { from: id('function'), to: id('table') },
     { from: id('bus'), to: id('legacy'), kind: 'rule' },
+    { from: id('function'), to: id('exchange'), kind: 'calls' },
+    { from: id('exchange'), to: id('rabbit-queue'), kind: 'binding', label: 'order.*' },
+    { from: id('rabbit-queue'), to: id('exchange'), kind: 'dead-letter' },
+    { from: id('pubsub-topic'), to: id('pubsub-subscription'), kind: 'subscription' },
+    { from: id('pubsub-subscription'), to: id('function'), kind: 'push' },
+    { from: id('kinesis-stream'), to: id('function'), kind: 'event-source' },
   ];
   const fan = fanOut(20, 'fan', false);
   return { nodes: [...nodes, ...fan.nodes], edges: [...edges, ...fan.edges] };

@@ -30,6 +30,19 @@ export function lessonTopologies() {
   return out;
 }
 
+/** Every examples/*.scenario.json → its topology (the other systems' shapes among them). */
+export function exampleTopologies() {
+  const dir = join(repoRoot, 'examples');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.scenario.json'))
+    .sort()
+    .map((name) => {
+      const { scenario, problems } = validateScenario(JSON.parse(readFileSync(join(dir, name), 'utf8')));
+      if (!scenario) throw new Error(`${name}: ${JSON.stringify(problems)}`);
+      return { name, topology: new Simulation(scenario, { records: { mode: 'none' } }).topology() };
+    });
+}
+
 export const ORIGIN = 'https://webview.test';
 export const NONCE = 'dGVzdC1ub25jZS0xMjM0NQ==';
 

@@ -5,7 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { lessonTopologies, openDiagramPage, renderTopology } from './diagramPage.mjs';
+import { exampleTopologies, lessonTopologies, openDiagramPage, renderTopology } from './diagramPage.mjs';
 
 const require = createRequire(import.meta.url);
 const { NODE_KINDS } = require('../../src/diagram/types.ts');
@@ -31,6 +31,9 @@ const BUSY = {
   function: { concurrency: 20, warm: 30, coldStarts: 40, throttles: 9, errors: 12 }, topic: { published: 12000, failed: 3 }, bus: { published: 4000, failed: 2 },
   stream: { produced: 30000, lag: 120 }, bucket: { stored: 900 }, table: { writes: 23300, overloaded: 4 }, gateway: { requests: 12000, inFlight: 30, errors: 5 },
   legacy: { requests: 8000, inFlight: 10, errors: 2 }, traffic: { requests: 12000 },
+  exchange: { published: 12000, routed: 24000, dropped: 30 }, 'rabbit-queue': { depth: 900, inFlight: 10, requeued: 40, deadLettered: 3, dropped: 1 },
+  'pubsub-topic': { published: 12000, dropped: 5 }, 'pubsub-subscription': { depth: 700, inFlight: 20, redelivered: 30, deadLettered: 2 },
+  'kinesis-stream': { produced: 30000, consumed: 29000, throttles: 120 },
 };
 
 /** Every node's badge with a busy run's counters: none covers another badge or a node, none is cut off. */
@@ -70,6 +73,12 @@ describe('every lesson topology and every node kind render in a real browser', (
   test('there are lesson scenarios to render', () => assert.ok(lessons.length >= 10, `${lessons.length} lessons with a scenario`));
   for (const { name, topology } of lessons) {
     test(`lesson ${name}: ${topology.nodes.length} nodes, ${topology.edges.length} edges`, async () => {
+      await assertDrawn(page, topology);
+      await assertBadgesClear(page, topology);
+    });
+  }
+  for (const { name, topology } of exampleTopologies()) {
+    test(`example ${name}: ${topology.nodes.length} nodes, ${topology.edges.length} edges`, async () => {
       await assertDrawn(page, topology);
       await assertBadgesClear(page, topology);
     });

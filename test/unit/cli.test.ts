@@ -134,6 +134,25 @@ describe('serverless-lab CLI', function () {
     assert.equal(s.topics['photo-uploaded'].delivered, 3 * s.topics['photo-uploaded'].published);
   });
 
+  it('simulate runs the other-systems example: RabbitMQ routes, Pub/Sub pushes in order, Kinesis is counted; nothing lost', () => {
+    const text = run(['simulate', join(examples, 'other-systems.scenario.json')]);
+    assert.equal(text.code, 0, text.err);
+    for (const heading of ['Kinesis streams', 'RabbitMQ exchanges', 'RabbitMQ queues', 'Pub/Sub topics', 'Pub/Sub subscriptions']) assert.ok(text.out.includes(`\n${heading}\n`), heading);
+    const s = JSON.parse(run(['simulate', join(examples, 'other-systems.scenario.json'), '--json']).out);
+    const published = s.exchanges.orders.published;
+    assert.equal(published, s.traffic.checkout.requests);
+    assert.equal(s.rabbitQueues.billing.acked, published, 'every order.*.created is billed');
+    assert.ok(s.rabbitQueues['eu-shipping'].acked > 0 && s.rabbitQueues['eu-shipping'].acked < published);
+    assert.equal(s.exchanges.orders.routed, published + s.rabbitQueues['eu-shipping'].sent);
+    assert.equal(s.pubsubSubscriptions['ship-in-order'].acked, published);
+    const audit = s.pubsubSubscriptions['large-orders-audit'];
+    assert.equal(audit.sent + audit.filteredOut, published);
+    assert.equal(s.kinesisStreams.clicks.produced, s.traffic.browsing.requests);
+    const items = s.tables['click-batches'].items;
+    assert.ok(items >= s.functions['count-clicks'].succeeded && items <= s.functions['count-clicks'].invoked, `one row per batch: ${items}`);
+    assert.equal(s.lost, 0);
+  });
+
   it('--trace writes every record as a JSON line, identical for the same seed', () => {
     const dir = mkdtempSync(join(tmpdir(), 'slab-trace-'));
     const a = join(dir, 'a.jsonl');

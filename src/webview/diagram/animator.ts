@@ -29,6 +29,10 @@ const SHORT: Record<string, string> = {
   writes: 'writes',
   overloaded: 'overloaded',
   requests: 'requests',
+  routed: 'routed',
+  dropped: 'dropped',
+  requeued: 'requeued',
+  redelivered: 'redelivered',
 };
 
 /** The counters shown in a node's badge (the rest are in its tooltip). */
@@ -45,6 +49,11 @@ const BADGE: Record<string, { always: string[]; ifNonZero: string[] }> = {
   gateway: { always: ['requests', 'inFlight'], ifNonZero: ['errors'] },
   legacy: { always: ['requests', 'inFlight'], ifNonZero: ['errors', 'overloaded'] },
   traffic: { always: ['requests'], ifNonZero: [] },
+  exchange: { always: ['published', 'routed'], ifNonZero: ['dropped'] },
+  'rabbit-queue': { always: ['depth', 'inFlight'], ifNonZero: ['requeued', 'deadLettered', 'dropped'] },
+  'pubsub-topic': { always: ['published'], ifNonZero: ['dropped'] },
+  'pubsub-subscription': { always: ['depth', 'inFlight'], ifNonZero: ['redelivered', 'deadLettered'] },
+  'kinesis-stream': { always: ['produced', 'consumed'], ifNonZero: ['throttles'] },
 };
 
 export function badgeText(state: NodeState): string {

@@ -15,6 +15,11 @@ const NOTABLE: Record<string, Array<[string, string]>> = {
   gateway: [['requests', 'requests'], ['inFlight', 'in flight'], ['errors', 'errors']],
   legacy: [['requests', 'requests'], ['inFlight', 'in flight'], ['errors', 'errors']],
   traffic: [['requests', 'requests']],
+  exchange: [['published', 'published'], ['routed', 'copies routed to queues'], ['dropped', 'unroutable']],
+  'rabbit-queue': [['depth', 'messages ready or unacked'], ['inFlight', 'unacked'], ['requeued', 'requeued'], ['deadLettered', 'dead-lettered'], ['dropped', 'discarded']],
+  'pubsub-topic': [['published', 'published'], ['dropped', 'published with no subscription']],
+  'pubsub-subscription': [['depth', 'messages unacked'], ['inFlight', 'outstanding'], ['redelivered', 'redelivered'], ['deadLettered', 'dead-lettered']],
+  'kinesis-stream': [['produced', 'records'], ['consumed', 'records read'], ['throttles', 'writes over the shard limit']],
 };
 
 export function summarise(t: number, states: Iterable<NodeState>, labels: Map<string, string>): string {
