@@ -12,12 +12,21 @@
  * - Archives keep (optionally filtered) copies of events; a replay sends archived events to the bus
  *   again, marked with `replay-name`, to all rules. Replayed events are not archived a second time.
  *   A replayed event keeps its original id: consumers that are idempotent by id ignore replays they saw.
+ * - Scheduled rules (`schedule: "rate(5 minutes)"` or `"cron(0 8 ? * MON-FRI *)"`, see schedule.ts)
+ *   live on the default bus only, as in EventBridge. At each firing the rule sends its targets a
+ *   "Scheduled Event" (source `aws.events`, the rule's ARN in `resources`, empty `detail`) on the
+ *   virtual clock; it is not put on the bus, so no other rule sees it and no archive keeps it.
+ * - A target may receive something else than the event: constant `input`, the part `inputPath`
+ *   selects, or an input transformer's output (see targetInput.ts). Its dead-letter queue still gets
+ *   the event itself.
  */
 import { EngineContext } from './context';
 import { TimerId } from './clock';
 import { EngineError, ValidationError } from './errors';
 import { EventPattern, MatchInput, matchesEventPattern, validateEventPattern } from './pattern';
-import { ACCOUNT, isoSeconds, REGION } from './events';
+import { ACCOUNT, arn, epochMs, isoSeconds, REGION, scheduledEvent, SIMULATION_EPOCH_MS } from './events';
+import { parseSchedule, Schedule } from './schedule';
+import { compileTargetInput, TargetInputError, TargetInputSpec, TargetPayload, TransformInput } from './targetInput';
 
 export interface BusEvent {
   version: '0';
@@ -32,12 +41,15 @@ export interface BusEvent {
   'replay-name'?: string;
 }
 
-export interface RuleTarget {
+export interface RuleTarget extends TargetInputSpec {
   id: string;
   /** Name of the target resource, for the trace and diagrams. */
   endpoint: string;
-  /** Deliver one event; throwing means the delivery failed (it will be retried). */
-  deliver: (e: BusEvent) => void;
+  /**
+   * Deliver one event; throwing means the delivery failed (it will be retried). `payload` is set when
+   * the target has `input`, `inputPath` or `inputTransformer`: send it instead of the event.
+   */
+  deliver: (e: BusEvent, payload?: TargetPayload) => void;
   retry?: {
     /** Retries after the first attempt: EventBridge's MaximumRetryAttempts, 0–185 (default 185). */
     maxAttempts?: number;
@@ -75,7 +87,8 @@ const NAME_RE = /^[.\-_A-Za-z0-9]{1,64}$/;
 interface Target {
   id: string;
   endpoint: string;
-  deliver: (e: BusEvent) => void;
+  deliver: (e: BusEvent, payload?: TargetPayload) => void;
+  transform?: (e: TransformInput) => TargetPayload;
   maxRetries: number;
   maxAgeMs: number;
   deadLetter?: (e: BusEvent, error: string) => void;
@@ -83,7 +96,10 @@ interface Target {
 
 interface Rule {
   name: string;
-  pattern: EventPattern;
+  pattern?: EventPattern;
+  schedule?: Schedule;
+  /** The next firing of the schedule, cancelled when the rule is replaced or removed. */
+  timer?: TimerId;
   targets: Target[];
   enabled: boolean;
   /** Retries waiting on the clock (timer → event id), cancelled when the rule is removed. */
@@ -117,12 +133,29 @@ export class EventBus {
     this.name = name;
   }
 
-  /** Create or replace a rule. Everything is validated first: a rejected call changes nothing. */
-  putRule(rule: { name: string; pattern: EventPattern; targets: RuleTarget[]; enabled?: boolean }): void {
+  /**
+   * Create or replace a rule: an event pattern, a schedule (default bus only), or both. Everything
+   * is validated first: a rejected call changes nothing.
+   */
+  putRule(rule: { name: string; pattern?: EventPattern; schedule?: string; targets: RuleTarget[]; enabled?: boolean }): void {
     const name = rule?.name;
     if (typeof name !== 'string' || !NAME_RE.test(name)) throw new ValidationError('rules.name', `must be 1–64 letters, digits or . - _, got ${JSON.stringify(name)}`);
     const base = `rules.${name}`;
-    validateEventPattern(rule.pattern, `${base}.pattern`);
+    if (rule.pattern === undefined && rule.schedule === undefined) {
+      throw new ValidationError(`${base}.pattern`, 'a rule needs an event pattern, a schedule ("rate(…)" / "cron(…)") or both');
+    }
+    if (rule.pattern !== undefined) validateEventPattern(rule.pattern, `${base}.pattern`);
+    let schedule: Schedule | undefined;
+    if (rule.schedule !== undefined) {
+      try {
+        schedule = parseSchedule(rule.schedule);
+      } catch (err) {
+        throw new ValidationError(`${base}.schedule`, `is not a valid schedule expression: ${(err as Error).message}`);
+      }
+      if (this.name !== 'default') {
+        throw new ValidationError(`${base}.schedule`, `scheduled rules run on the default event bus only (EventBridge), not on "${this.name}": put this rule on a bus named "default"`);
+      }
+    }
     if (rule.enabled !== undefined && typeof rule.enabled !== 'boolean') throw new ValidationError(`${base}.enabled`, `must be true or false, got ${String(rule.enabled)}`);
     const targetsIn = rule.targets ?? [];
     if (!Array.isArray(targetsIn)) throw new ValidationError(`${base}.targets`, 'must be an array');
@@ -144,13 +177,47 @@ export class EventBus {
       if (typeof maxAgeS !== 'number' || !(maxAgeS >= 60 && maxAgeS <= 86400)) {
         throw new ValidationError(`${p}.retry.maxAgeS`, `must be between 60 and 86400 seconds, got ${maxAgeS}`);
       }
+      let transform: Target['transform'];
+      try {
+        transform = compileTargetInput(t);
+      } catch (err) {
+        if (err instanceof TargetInputError) throw new ValidationError(`${p}.${err.field}`, err.message);
+        throw err;
+      }
       const target: Target = { id: t.id, endpoint: t.endpoint, deliver: t.deliver, maxRetries, maxAgeMs: maxAgeS * 1000 };
+      if (transform) target.transform = transform;
       if (t.deadLetter) target.deadLetter = t.deadLetter;
       return target;
     });
-    // Replacing a rule keeps retries already in flight for its old targets.
+    // Replacing a rule keeps retries already in flight for its old targets; its schedule starts again.
     const old = this.ruleMap.get(name);
-    this.ruleMap.set(name, { name, pattern: rule.pattern, targets, enabled: rule.enabled ?? true, pending: old?.pending ?? new Map(), removed: false });
+    if (old?.timer !== undefined) this.ctx.clock.cancel(old.timer);
+    const next: Rule = { name, targets, enabled: rule.enabled ?? true, pending: old?.pending ?? new Map(), removed: false };
+    if (rule.pattern !== undefined) next.pattern = rule.pattern;
+    if (schedule) next.schedule = schedule;
+    this.ruleMap.set(name, next);
+    if (schedule) this.arm(next, epochMs(this.ctx.clock.now));
+  }
+
+  /** Put the rule's next firing on the clock: the first instant its schedule names after `afterEpochMs`. */
+  private arm(rule: Rule, afterEpochMs: number): void {
+    const at = rule.schedule!.next(afterEpochMs);
+    if (at === undefined) return;
+    const delayMs = Math.max(0, at - SIMULATION_EPOCH_MS - this.ctx.clock.now);
+    rule.timer = this.ctx.clock.schedule(delayMs, () => {
+      rule.timer = undefined;
+      if (rule.removed) return;
+      if (rule.enabled) this.fire(rule);
+      this.arm(rule, at);
+    });
+  }
+
+  /** A scheduled rule fires: its targets get a Scheduled Event (not put on the bus). */
+  private fire(rule: Rule): void {
+    const now = this.ctx.clock.now;
+    const event = scheduledEvent({ id: this.ctx.id('evt'), ruleArn: arn.rule(this.name, rule.name), now }) as unknown as BusEvent;
+    this.ctx.trace.emit('published', this.name, event.id, `schedule:${rule.name}`, { source: event.source, detailType: event['detail-type'], rule: rule.name, schedule: rule.schedule!.expression });
+    for (const target of rule.targets) this.attempt(rule, target, event, 1, now);
   }
 
   /** Delete a rule (deleting one that does not exist succeeds, as DeleteRule does). Its pending retries are dropped. */
@@ -159,6 +226,7 @@ export class EventBus {
     if (!rule) return;
     this.ruleMap.delete(name);
     rule.removed = true;
+    if (rule.timer !== undefined) this.ctx.clock.cancel(rule.timer);
     for (const [timer, eventId] of rule.pending) {
       this.ctx.clock.cancel(timer);
       this.ctx.trace.emit('dropped', this.name, eventId, undefined, { rule: name, reason: 'rule removed' });
@@ -166,8 +234,13 @@ export class EventBus {
     rule.pending.clear();
   }
 
-  rules(): Array<{ name: string; pattern: EventPattern; targets: string[]; enabled: boolean }> {
-    return [...this.ruleMap.values()].map((r) => ({ name: r.name, pattern: r.pattern, targets: r.targets.map((t) => t.id), enabled: r.enabled }));
+  rules(): Array<{ name: string; pattern?: EventPattern; schedule?: string; targets: string[]; enabled: boolean }> {
+    return [...this.ruleMap.values()].map((r) => {
+      const out: { name: string; pattern?: EventPattern; schedule?: string; targets: string[]; enabled: boolean } = { name: r.name, targets: r.targets.map((t) => t.id), enabled: r.enabled };
+      if (r.pattern !== undefined) out.pattern = r.pattern;
+      if (r.schedule !== undefined) out.schedule = r.schedule.expression;
+      return out;
+    });
   }
 
   /**
@@ -316,7 +389,7 @@ export class EventBus {
     // Flattened once, before any target sees it: every rule matches the event as it was put.
     const input = new MatchInput(event);
     for (const rule of [...this.ruleMap.values()]) {
-      if (!rule.enabled) continue;
+      if (!rule.enabled || rule.pattern === undefined) continue;
       if (!matchesEventPattern(rule.pattern, input)) {
         this.ctx.trace.emit('filtered-out', this.name, event.id, undefined, { rule: rule.name });
         continue;
@@ -328,7 +401,10 @@ export class EventBus {
   /** One delivery attempt; on failure schedule a retry (backoff with jitter) or give up. */
   private attempt(rule: Rule, target: Target, event: BusEvent, attempt: number, firstAt: number): void {
     try {
-      target.deliver(event);
+      if (target.transform) {
+        const payload = target.transform({ event, ruleName: rule.name, ruleArn: arn.rule(this.name, rule.name), ingestionTime: event.time });
+        target.deliver(event, payload);
+      } else target.deliver(event);
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       this.ctx.trace.emit('delivery-failed', this.name, event.id, undefined, { rule: rule.name, target: target.id, endpoint: target.endpoint, attempt, error });

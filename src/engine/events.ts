@@ -262,6 +262,27 @@ export function snsEvent(m: SnsMessageInput, subscriptionId: string): { Records:
 }
 
 // ------------------------------------------------------------------------------------------------
+// EventBridge scheduled rules
+
+/**
+ * The event a scheduled rule sends its targets (`ScheduledEvent`): detail-type "Scheduled Event",
+ * source "aws.events", the rule's ARN as the one resource, an empty detail.
+ */
+export function scheduledEvent(e: { id: string; ruleArn: string; now: number }): Record<string, unknown> {
+  return {
+    version: '0',
+    id: e.id,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: ACCOUNT,
+    time: isoSeconds(e.now),
+    region: REGION,
+    resources: [e.ruleArn],
+    detail: {},
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
 // S3
 
 /** What a bucket knows of a stored object when it notifies. */

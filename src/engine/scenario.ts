@@ -17,6 +17,8 @@ import schemaJson from '../../schemas/scenario.schema.json';
 import { show, ValidationError } from './errors';
 import type { QueueOptions } from './queue';
 import { validateEventPattern, validateFilterPolicy } from './pattern';
+import { parseSchedule } from './schedule';
+import { compileTargetInput, TargetInputError, type TargetInputSpec } from './targetInput';
 import { compileTemplate, validateFault, validateTraffic } from './traffic';
 import { checkSystems, poisonTargets, systemNameEntries, type SystemEventSpec, type SystemsScenario } from './systemsSpec';
 
@@ -60,11 +62,18 @@ export interface BusTargetSpec {
   maxRetries?: number;
   maxEventAgeS?: number;
   messageGroupId?: string;
+  /** What the target receives instead of the event (one of the three; see targetInput.ts). */
+  input?: string;
+  inputPath?: string;
+  inputTransformer?: { inputPathsMap?: Record<string, string>; inputTemplate: string };
 }
 
 export interface RuleSpec {
   name: string;
-  pattern: Record<string, unknown>;
+  /** The event pattern; a rule has a pattern, a schedule or both. */
+  pattern?: Record<string, unknown>;
+  /** `rate(…)` or `cron(…)` (default bus only). */
+  schedule?: string;
   enabled?: boolean;
   targets?: BusTargetSpec[];
 }
@@ -270,6 +279,7 @@ export interface SchemaNode {
   maxItems?: number;
   pattern?: string;
   oneOf?: SchemaNode[];
+  anyOf?: SchemaNode[];
   if?: SchemaNode;
   then?: SchemaNode;
   else?: SchemaNode;
@@ -421,6 +431,7 @@ export function walkSchema(value: unknown, node: SchemaNode, path: string, probl
       const branch = hasAll(obj, n.if) ? n.then : n.else;
       if (branch) walkSchema(value, branch, path, problems, root);
     }
+    if (n.anyOf && !n.anyOf.some((b) => hasAll(obj, b))) add(path, `needs ${n.anyOf.map((b) => (b.required ?? []).join('+')).join(' or ')} (or both)`);
     if (n.not?.required && hasAll(obj, n.not)) add(path, `give only one of ${n.not.required.join(', ')}`);
     if (n.dependencies) {
       for (const [key, needs] of Object.entries(n.dependencies)) {
@@ -549,6 +560,14 @@ function checkSemantics(doc: Record<string, unknown>, problems: ScenarioProblem[
         ruleNames.add(r.name);
       }
       if (r.pattern !== undefined && typeof r.pattern === 'object') tryValidate(() => validateEventPattern(r.pattern, `${rp}.pattern`), '');
+      if (typeof r.schedule === 'string') {
+        try {
+          parseSchedule(r.schedule);
+          if (b.name !== 'default') add(`${rp}.schedule`, `scheduled rules run on the default event bus only (EventBridge), not on "${b.name}": put this rule on a bus named "default"`);
+        } catch (err) {
+          add(`${rp}.schedule`, `is not a valid schedule expression: ${(err as Error).message}`);
+        }
+      }
       const targetIds = new Set<string>();
       list(r.targets).forEach((t, k) => {
         const tp = `${rp}.targets[${k}]`;
@@ -557,6 +576,12 @@ function checkSemantics(doc: Record<string, unknown>, problems: ScenarioProblem[
           add(`${tp}.messageGroupId`, `is required for the FIFO queue target "${t.queue}"`);
         }
         if (t.deadLetterQueue !== undefined) ref(t.deadLetterQueue, `${tp}.deadLetterQueue`, 'queues');
+        try {
+          compileTargetInput(t as TargetInputSpec);
+        } catch (err) {
+          if (err instanceof TargetInputError) add(`${tp}.${err.field}`, err.message);
+          else throw err;
+        }
         const id = String(t.function ?? t.queue);
         if (targetIds.has(id)) add(tp, `targets "${id}" twice in one rule`);
         targetIds.add(id);

@@ -36,6 +36,7 @@ import { Stream } from './stream';
 import { fifoPublish, sqsAttributesOf, Topic, type PublishOptions, type TopicDelivery } from './topic';
 import { Systems, type SystemsSummary } from './systems';
 import { isSystemEvent, systemTarget } from './systemsSpec';
+import type { TargetPayload } from './targetInput';
 import { compileTemplate, FaultSchedule, TrafficGenerator, type FaultSpec } from './traffic';
 import type { RecordRetention, TraceRecord } from './trace';
 import { buildTopology, legacyId, type Topology } from './topology';
@@ -469,23 +470,28 @@ export class Simulation {
   private wireRule(bus: EventBus, r: RuleSpec): void {
     bus.putRule({
       name: r.name,
-      pattern: r.pattern as never,
+      ...(r.pattern !== undefined ? { pattern: r.pattern as never } : {}),
+      ...(r.schedule !== undefined ? { schedule: r.schedule } : {}),
       enabled: r.enabled,
       targets: (r.targets ?? []).map((t) => {
         const dlq = t.deadLetterQueue !== undefined ? this.queues.get(t.deadLetterQueue) : undefined;
         const endpoint = (t.function ?? t.queue)!;
-        let deliver: (e: BusEvent) => void;
+        // With input / inputPath / an input transformer the target gets the payload instead of the event.
+        let deliver: (e: BusEvent, payload?: TargetPayload) => void;
         if (t.function !== undefined) {
           const fn = t.function;
-          deliver = (e) => void this.platform.invokeAsync(fn, e, e.id);
+          deliver = (e, payload) => void this.platform.invokeAsync(fn, payload ? payload.value : e, e.id);
         } else {
           const q = this.queues.get(t.queue!)!;
-          deliver = (e) => void this.sendToQueue(q, JSON.stringify(e), this.withFifo({ cause: e.id }, q, t.messageGroupId, e.id));
+          deliver = (e, payload) => void this.sendToQueue(q, payload ? payload.text : JSON.stringify(e), this.withFifo({ cause: e.id }, q, t.messageGroupId, e.id));
         }
         return {
           id: endpoint.replace(/[^.\-_A-Za-z0-9]/g, '_').slice(0, 64),
           endpoint,
           deliver,
+          ...(t.input !== undefined ? { input: t.input } : {}),
+          ...(t.inputPath !== undefined ? { inputPath: t.inputPath } : {}),
+          ...(t.inputTransformer !== undefined ? { inputTransformer: t.inputTransformer } : {}),
           retry: { maxAttempts: t.maxRetries, maxAgeS: t.maxEventAgeS },
           ...(dlq ? { deadLetter: (e: BusEvent) => void this.sendToQueue(dlq, JSON.stringify(e), this.withFifo({ cause: e.id }, dlq, 'dead-letter', e.id)) } : {}),
         };

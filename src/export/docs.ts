@@ -38,6 +38,9 @@ export function labOnlyMarkdown(sc: Scenario, label: string): { text: string; pa
     'Errors keep the AWS SDK\'s `name` (`ConditionalCheckFailedException`) and carry the lab\'s `code` (`ConditionalCheckFailed`).',
   ];
   if (sc.queues.length) notes.push('A standard SQS queue delivers at least once and not always in order, at rates you do not choose: keep your handlers idempotent.');
+  if (sc.buses.some((b) => (b.rules ?? []).some((r) => r.schedule !== undefined))) {
+    notes.push('Scheduled rules run on real time: a `rate(…)` counts from when the stack creates the rule, and each firing comes within its minute (the lab fires at the minute\'s start of its virtual clock, whose calendar starts at 2026-01-01T00:00:00Z).');
+  }
   if (sc.streams.length) {
     notes.push(
       'Streams are Kinesis data streams: one shard per partition. Kinesis places a key by the MD5 hash of the partition key, not Kafka\'s murmur2, so a key may land on another partition number than in the lab (each key still stays on one shard, in order). A record produced without a key gets a random partition key. A consumer gets the event the lab gives (`records` by topic-partition, base64, and the decoded `Records`), built from Kinesis\' by the generated entry.',

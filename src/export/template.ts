@@ -142,9 +142,13 @@ export function buildTemplate(sc: Scenario, options: { codeUri: string; handlerP
   for (const b of sc.buses) {
     if (!isDefaultBus(b.name)) resources[busId(b.name)] = { Type: 'AWS::Events::EventBus', Properties: { Name: sub(`\${AWS::StackName}-${b.name}`) } };
     for (const r of b.rules ?? []) {
-      const queueTargets = (r.targets ?? []).filter((t) => t.queue !== undefined);
+      // A scheduled rule becomes one AWS::Events::Rule carrying every target (SAM's Schedule event
+      // has no InputPath / InputTransformer); a pattern rule's function targets are the function's
+      // EventBridgeRule events, its queue targets a rule of their own.
+      const scheduled = r.schedule !== undefined;
+      const queueTargets = (r.targets ?? []).filter((t) => t.queue !== undefined || (scheduled && t.function !== undefined));
       for (const t of r.targets ?? []) {
-        if (t.function !== undefined) {
+        if (t.function !== undefined && !scheduled) {
           const list = fnBusEvents.get(t.function) ?? [];
           list.push({ bus: b.name, rule: r.name, pattern: r.pattern, enabled: r.enabled !== false, target: t });
           fnBusEvents.set(t.function, list);
@@ -157,18 +161,26 @@ export function buildTemplate(sc: Scenario, options: { codeUri: string; handlerP
         Properties: {
           Description: `serverless-lab rule "${r.name}" on bus "${b.name}"`,
           EventBusName: busName(b.name),
-          EventPattern: r.pattern as YamlValue,
+          EventPattern: r.pattern as YamlValue | undefined,
+          ScheduleExpression: r.schedule,
           State: r.enabled === false ? 'DISABLED' : 'ENABLED',
           Targets: queueTargets.map((t, k) => ({
-            Id: `${t.queue!.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60)}-${k}`,
-            Arn: queueArn(t.queue!),
+            Id: `${(t.queue ?? t.function)!.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60)}-${k}`,
+            Arn: t.queue !== undefined ? queueArn(t.queue) : getAtt(fnId(t.function!), 'Arn'),
             ...targetSettings(t, queueArn),
+            ...targetInput(t),
             SqsParameters: t.messageGroupId !== undefined ? { MessageGroupId: t.messageGroupId } : undefined,
           })),
         },
       };
       for (const t of queueTargets) {
-        allowSend(t.queue!, 'events.amazonaws.com', getAtt(ruleId, 'Arn'), `${ruleId}${ids.id(t.queue!, 'Target')}`);
+        if (t.queue !== undefined) allowSend(t.queue, 'events.amazonaws.com', getAtt(ruleId, 'Arn'), `${ruleId}${ids.id(t.queue, 'Target')}`);
+        else {
+          resources[`${ruleId}${ids.id(t.function!, 'Permission')}`] = {
+            Type: 'AWS::Lambda::Permission',
+            Properties: { Action: 'lambda:InvokeFunction', FunctionName: ref(fnId(t.function!)), Principal: 'events.amazonaws.com', SourceArn: getAtt(ruleId, 'Arn') },
+          };
+        }
         if (t.deadLetterQueue !== undefined) allowSend(t.deadLetterQueue, 'events.amazonaws.com', getAtt(ruleId, 'Arn'), `${ruleId}Dlq${ids.id(t.deadLetterQueue, 'Target')}`);
       }
     }
@@ -337,6 +349,7 @@ export function buildTemplate(sc: Scenario, options: { codeUri: string; handlerP
           Pattern: be.pattern as YamlValue,
           State: be.enabled ? undefined : 'DISABLED',
           ...targetSettings(be.target, queueArn),
+          ...targetInput(be.target),
         },
       };
       if (be.target.deadLetterQueue !== undefined) {
@@ -445,6 +458,15 @@ function targetSettings(t: BusTargetSpec, queueArn: (name: string) => YamlValue)
   return {
     RetryPolicy: Object.keys(retry).length ? retry : undefined,
     DeadLetterConfig: t.deadLetterQueue !== undefined ? { Arn: queueArn(t.deadLetterQueue) } : undefined,
+  };
+}
+
+/** What a rule target receives instead of the event: Input, InputPath or InputTransformer. */
+function targetInput(t: BusTargetSpec): Obj {
+  return {
+    Input: t.input,
+    InputPath: t.inputPath,
+    InputTransformer: t.inputTransformer ? { InputPathsMap: t.inputTransformer.inputPathsMap as YamlValue | undefined, InputTemplate: t.inputTransformer.inputTemplate } : undefined,
   };
 }
 

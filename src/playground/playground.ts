@@ -231,8 +231,10 @@ export class Playground {
         sim.addBus({ name: c.name });
         return { message: `Created bus ${c.name}` };
       case 'putRule':
-        withPaths([[`rules.${c.rule}.`, ''], ['rules.name', 'rule']], () => sim.putRule(c.bus, { name: c.rule, pattern: c.pattern, targets: c.targets.map((t) => ({ ...t })) }));
-        return { message: `Rule ${c.rule} on ${c.bus} → ${c.targets.map((t) => t.queue ?? t.function).join(', ')}` };
+        withPaths([[`rules.${c.rule}.`, ''], ['rules.name', 'rule']], () =>
+          sim.putRule(c.bus, { name: c.rule, ...(c.pattern !== undefined ? { pattern: c.pattern } : {}), ...(c.schedule !== undefined ? { schedule: c.schedule } : {}), targets: c.targets.map((t) => ({ ...t })) }),
+        );
+        return { message: `Rule ${c.rule} on ${c.bus}${c.schedule !== undefined ? ` (${c.schedule})` : ''} → ${c.targets.map((t) => t.queue ?? t.function).join(', ')}` };
       case 'removeRule':
         sim.removeRule(c.bus, c.rule);
         return { message: `Removed rule ${c.rule} from ${c.bus}` };

@@ -30,7 +30,15 @@ export type PlaygroundCommand =
   | { op: 'unsubscribe'; topic: string; subscription: string }
   | { op: 'createStream'; name: string; partitions?: number; retentionHours?: number; cleanupPolicy?: 'delete' | 'compact' }
   | { op: 'createBus'; name: string }
-  | { op: 'putRule'; bus: string; rule: string; pattern: Record<string, unknown>; targets: Array<{ queue?: string; function?: string }> }
+  | {
+      op: 'putRule';
+      bus: string;
+      rule: string;
+      /** An event pattern, a schedule (`rate(…)` / `cron(…)`, default bus only), or both. */
+      pattern?: Record<string, unknown>;
+      schedule?: string;
+      targets: Array<{ queue?: string; function?: string; input?: string; inputPath?: string; inputTransformer?: { inputPathsMap?: Record<string, string>; inputTemplate: string } }>;
+    }
   | { op: 'removeRule'; bus: string; rule: string }
   /** Refused (naming the dependents) while a subscription, rule, dead-letter link or handler uses it. */
   | { op: 'delete'; kind: ResourceKind; name: string }

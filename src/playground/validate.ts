@@ -40,7 +40,7 @@ const COMMANDS: Record<PlaygroundOp, Shape> = {
   unsubscribe: { 'topic!': 'string', 'subscription!': 'string' },
   createStream: { 'name!': 'string', partitions: 'integer', retentionHours: 'number', cleanupPolicy: ['delete', 'compact'] },
   createBus: { 'name!': 'string' },
-  putRule: { 'bus!': 'string', 'rule!': 'string', 'pattern!': 'object', 'targets!': 'targets' },
+  putRule: { 'bus!': 'string', 'rule!': 'string', pattern: 'object', schedule: 'string', 'targets!': 'targets' },
   removeRule: { 'bus!': 'string', 'rule!': 'string' },
   delete: { 'kind!': RESOURCE_KINDS, 'name!': 'string' },
   send: { 'queue!': 'string', 'body!': 'string', groupId: 'string', deduplicationId: 'string', delayS: 'number', attributes: 'attributes' },
@@ -149,9 +149,18 @@ function checkField(path: string, value: unknown, kind: FieldKind): void {
       (value as unknown[]).forEach((t, i) => {
         const p = `${path}[${i}]`;
         if (!isPlainObject(t)) throw new ValidationError(p, `must be { queue } or { function }, got ${show(t)}`);
-        for (const key of Object.keys(t)) if (key !== 'queue' && key !== 'function') throw new ValidationError(`${p}.${key}`, 'unknown field (expected: queue, function)');
+        const known = ['queue', 'function', 'input', 'inputPath', 'inputTransformer'];
+        for (const key of Object.keys(t)) {
+          if (!known.includes(key)) {
+            const hint = didYouMean(key, known);
+            throw new ValidationError(`${p}.${key}`, `unknown field${hint ? ` (did you mean "${hint}"?)` : ''} (expected: ${known.join(', ')})`);
+          }
+        }
         if ((t.queue === undefined) === (t.function === undefined)) throw new ValidationError(p, 'give exactly one of queue or function');
         checkField(`${p}.${t.queue !== undefined ? 'queue' : 'function'}`, t.queue ?? t.function, 'string');
+        if (t.input !== undefined) checkField(`${p}.input`, t.input, 'string');
+        if (t.inputPath !== undefined) checkField(`${p}.inputPath`, t.inputPath, 'string');
+        if (t.inputTransformer !== undefined) checkField(`${p}.inputTransformer`, t.inputTransformer, 'object');
       });
       return;
     case 'journal':

@@ -362,4 +362,167 @@ describe('EventBus (EventBridge-like)', () => {
     assert.equal(a, run());
     assert.notEqual(a, '');
   });
+
+  describe('scheduled rules (EventBridge User Guide, "Creating a rule that runs on a schedule")', () => {
+    function scheduled(schedule: string, more: { enabled?: boolean } = {}) {
+      const ctx = new EngineContext({ seed: 1 });
+      const bus = new EventBus(ctx, { name: 'default' });
+      const got: BusEvent[] = [];
+      bus.putRule({ name: 'tick', schedule, targets: [collector('fn', got)], ...more });
+      return { ctx, bus, got };
+    }
+
+    it('rate(1 minute) fires one minute after the rule is created, then every minute, with a Scheduled Event', () => {
+      const { ctx, got } = scheduled('rate(1 minute)');
+      ctx.clock.runUntil(180_000);
+      assert.equal(got.length, 3);
+      assert.deepEqual(got.map((e) => e.time), ['2026-01-01T00:01:00Z', '2026-01-01T00:02:00Z', '2026-01-01T00:03:00Z']);
+      const e = got[0];
+      assert.equal(e['detail-type'], 'Scheduled Event');
+      assert.equal(e.source, 'aws.events');
+      assert.deepEqual(e.resources, ['arn:aws:events:us-east-1:123456789012:rule/tick']);
+      assert.deepEqual(e.detail, {});
+      assert.notEqual(got[0].id, got[1].id);
+    });
+
+    it('cron fires at the minutes it names, in UTC on the virtual calendar (virtual 0 is 2026-01-01T00:00:00Z)', () => {
+      const { ctx, got } = scheduled('cron(30 9 ? * MON-FRI *)');
+      ctx.clock.runUntil(7 * 86_400_000);
+      // Thu 1, Fri 2, Mon 5, Tue 6, Wed 7 January 2026.
+      assert.deepEqual(got.map((e) => e.time), ['2026-01-01T09:30:00Z', '2026-01-02T09:30:00Z', '2026-01-05T09:30:00Z', '2026-01-06T09:30:00Z', '2026-01-07T09:30:00Z']);
+    });
+
+    it('a scheduled event is not put on the bus: no pattern rule sees it, no archive keeps it', () => {
+      const ctx = new EngineContext();
+      const bus = new EventBus(ctx, { name: 'default' });
+      const ticks: BusEvent[] = [];
+      const all: BusEvent[] = [];
+      bus.createArchive({ name: 'everything' });
+      bus.putRule({ name: 'tick', schedule: 'rate(1 minute)', targets: [collector('t', ticks)] });
+      bus.putRule({ name: 'aws', pattern: { source: ['aws.events'] }, targets: [collector('a', all)] });
+      ctx.clock.runUntil(60_000);
+      assert.equal(ticks.length, 1);
+      assert.equal(all.length, 0);
+      assert.deepEqual(bus.archived('everything'), []);
+    });
+
+    it('a disabled rule does not fire; removing or replacing the rule stops its old schedule', () => {
+      const off = scheduled('rate(1 minute)', { enabled: false });
+      off.ctx.clock.runUntil(300_000);
+      assert.equal(off.got.length, 0);
+      const { ctx, bus, got } = scheduled('rate(1 minute)');
+      ctx.clock.runUntil(60_000);
+      bus.putRule({ name: 'tick', schedule: 'rate(5 minutes)', targets: [collector('fn', got)] });
+      ctx.clock.runUntil(360_000);
+      assert.deepEqual(got.map((e) => e.time), ['2026-01-01T00:01:00Z', '2026-01-01T00:06:00Z'], 'the new rate counts from the replacement');
+      bus.removeRule('tick');
+      ctx.clock.runUntil(3_600_000);
+      assert.equal(got.length, 2);
+    });
+
+    it('a failing target is retried like any delivery', () => {
+      const ctx = new EngineContext({ seed: 2 });
+      const bus = new EventBus(ctx, { name: 'default' });
+      let calls = 0;
+      bus.putRule({ name: 'tick', schedule: 'rate(1 hour)', targets: [target(() => void (calls++ === 0 && (() => { throw new Error('cold'); })()))] });
+      ctx.clock.runUntil(3_600_000 + 10_000);
+      assert.equal(calls, 2);
+      assert.equal(ctx.trace.count('retried'), 1);
+      assert.equal(ctx.trace.count('delivered'), 1);
+    });
+
+    it('refuses a schedule off the default bus, a bad expression and a rule with neither pattern nor schedule, naming the field', () => {
+      const { bus } = setup();
+      rejects(() => bus.putRule({ name: 'tick', schedule: 'rate(1 minute)', targets: [] }), 'rules.tick.schedule', /default event bus only/);
+      const d = new EventBus(new EngineContext(), { name: 'default' });
+      rejects(() => d.putRule({ name: 'tick', schedule: 'rate(1 minutes)', targets: [] }), 'rules.tick.schedule', /singular/);
+      rejects(() => d.putRule({ name: 'tick', schedule: 'cron(0 10 * * * *)', targets: [] }), 'rules.tick.schedule', /"\?"/);
+      rejects(() => d.putRule({ name: 'tick', targets: [] }), 'rules.tick.pattern', /pattern, a schedule/);
+      assert.deepEqual(d.rules(), []);
+    });
+  });
+
+  describe('target input (EventBridge User Guide, "Amazon EventBridge input transformation")', () => {
+    const EC2 = { source: 'aws.ec2', detailType: 'EC2 Instance State-change Notification', detail: { 'instance-id': 'i-0123456789', state: 'RUNNING' } };
+    const PATHS = { instance: '$.detail.instance-id', state: '$.detail.state' };
+    function transformed(t: Partial<RuleTarget>): { text: string; value: unknown } {
+      const { bus } = setup();
+      let got: { text: string; value: unknown } | undefined;
+      bus.putRule({ name: 'example', pattern: { source: ['aws.ec2'] }, targets: [{ id: 't', endpoint: 'q', deliver: (_e, payload) => void (got = payload), ...t }] });
+      bus.putEvents([EC2]);
+      assert.ok(got, 'delivered with a payload');
+      return got!;
+    }
+
+    it("the guide's templates: a string, JSON with variables in and out of quotes, static parts", () => {
+      assert.deepEqual(transformed({ inputTransformer: { inputPathsMap: PATHS, inputTemplate: '"instance <instance> is in <state>"' } }).value, 'instance i-0123456789 is in RUNNING');
+      assert.deepEqual(transformed({ inputTransformer: { inputPathsMap: PATHS, inputTemplate: '{"instance": <instance>, "state": <state>}' } }).value, { instance: 'i-0123456789', state: 'RUNNING' });
+      assert.deepEqual(
+        transformed({ inputTransformer: { inputPathsMap: PATHS, inputTemplate: '{"instance": <instance>, "state": "<state>", "instanceStatus": "instance \\"<instance>\\" is in <state>"}' } }).value,
+        { instance: 'i-0123456789', state: 'RUNNING', instanceStatus: 'instance "i-0123456789" is in RUNNING' },
+      );
+      const mixed = transformed({ inputTransformer: { inputPathsMap: PATHS, inputTemplate: '{\n  "instance" : <instance>,\n  "state": [ 9, <state>, true ],\n  "Transformed" : "Yes"\n}' } });
+      assert.deepEqual(mixed.value, { instance: 'i-0123456789', state: [9, 'RUNNING', true], Transformed: 'Yes' });
+      assert.equal(mixed.text, '{"instance":"i-0123456789","state":[9,"RUNNING",true],"Transformed":"Yes"}', 'the JSON passed on is minified');
+    });
+
+    it('predefined variables: the rule name and ARN, the event, its JSON text, the ingestion time', () => {
+      const v = transformed({
+        inputTransformer: { inputPathsMap: PATHS, inputTemplate: '{"ruleArn": <aws.events.rule-arn>, "ruleName": <aws.events.rule-name>, "original": <aws.events.event>, "json": <aws.events.event.json>, "at": <aws.events.event.ingestion-time>}' },
+      }).value as Record<string, unknown>;
+      assert.equal(v.ruleArn, 'arn:aws:events:us-east-1:123456789012:rule/shop/example');
+      assert.equal(v.ruleName, 'example');
+      assert.equal((v.original as BusEvent).source, 'aws.ec2');
+      assert.deepEqual(v.json, v.original);
+      assert.equal(v.at, '2026-01-01T00:00:00Z');
+      assert.deepEqual(transformed({ inputTransformer: { inputTemplate: '"<aws.events.rule-name> triggered"' } }).value, 'example triggered');
+      // Values are not escaped inside a string: the event's JSON there breaks the JSON, and the target gets text.
+      const broken = transformed({ inputTransformer: { inputTemplate: '{"json": "<aws.events.event.json>"}' } });
+      assert.equal(typeof broken.value, 'string');
+      assert.match(broken.text, /^\{"json": "\{"version":"0"/);
+    });
+
+    it('plain text stays text; a path matching nothing gives null outside quotes, nothing inside', () => {
+      const plain = transformed({ inputTransformer: { inputPathsMap: PATHS, inputTemplate: '<instance> is in state <state>' } });
+      assert.deepEqual(plain, { text: '"i-0123456789" is in state "RUNNING"', value: '"i-0123456789" is in state "RUNNING"' });
+      assert.deepEqual(transformed({ inputTransformer: { inputPathsMap: { gone: '$.detail.nothing' }, inputTemplate: '{"a": <gone>, "b": "x<gone>y"}' } }).value, { a: null, b: 'xy' });
+    });
+
+    it('input is sent as is; inputPath sends the part it selects (indices and wildcards too)', () => {
+      assert.deepEqual(transformed({ input: '{"ping": true}' }), { text: '{"ping": true}', value: { ping: true } });
+      assert.deepEqual(transformed({ inputPath: '$.detail' }).value, EC2.detail);
+      assert.deepEqual(transformed({ inputPath: '$.resources' }).value, []);
+      assert.deepEqual(transformed({ inputPath: '$.detail.*' }).value, ['i-0123456789', 'RUNNING']);
+    });
+
+    it('the dead-letter queue still gets the event, not the transformed input', () => {
+      const { ctx, bus } = setup();
+      const dead: BusEvent[] = [];
+      bus.putRule({
+        name: 'r',
+        pattern: { source: ['aws.ec2'] },
+        targets: [{ id: 't', endpoint: 'q', input: '{"x":1}', deliver: () => { throw new Error('down'); }, retry: { maxAttempts: 0 }, deadLetter: (e) => void dead.push(e) }],
+      });
+      bus.putEvents([EC2]);
+      ctx.clock.runUntil(60_000);
+      assert.equal(dead[0].source, 'aws.ec2');
+    });
+
+    it('refuses what EventBridge refuses, naming the field', () => {
+      const { bus } = setup();
+      const put = (t: Partial<RuleTarget>) => () => bus.putRule({ name: 'r', pattern: { source: ['x'] }, targets: [{ id: 't', endpoint: 'q', deliver: () => undefined, ...t }] });
+      rejects(put({ input: '{"a":1}', inputPath: '$.detail' }), 'rules.r.targets[0].inputPath', /mutually exclusive/);
+      rejects(put({ input: 'not json' }), 'rules.r.targets[0].input', /valid JSON/);
+      rejects(put({ inputPath: 'detail.state' }), 'rules.r.targets[0].inputPath', /starting with "\$"/);
+      rejects(put({ inputTransformer: { inputPathsMap: { s: '$.detail[' }, inputTemplate: '<s>' } }), 'rules.r.targets[0].inputTransformer.inputPathsMap.s', /index/);
+      rejects(put({ inputTransformer: { inputPathsMap: PATHS, inputTemplate: '{"a": <stat>}' } }), 'rules.r.targets[0].inputTransformer.inputTemplate', /<stat> is not a variable/);
+      rejects(put({ inputTransformer: { inputPathsMap: PATHS, inputTemplate: '{<state>: 1}' } }), 'rules.r.targets[0].inputTransformer.inputTemplate', /object key/);
+      rejects(put({ inputTransformer: { inputPathsMap: { 'aws.events.rule-name': '$.id' }, inputTemplate: '"x"' } }), 'rules.r.targets[0].inputTransformer.inputPathsMap.aws.events.rule-name', /predefined/);
+      rejects(put({ inputTransformer: { inputPathsMap: { 'AWS.mine': '$.id' }, inputTemplate: '"x"' } }), 'rules.r.targets[0].inputTransformer.inputPathsMap.AWS.mine', /reserved/);
+      rejects(put({ inputTransformer: { inputTemplate: '' } }), 'rules.r.targets[0].inputTransformer.inputTemplate', /1–8192/);
+      const many = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`v${i}`, '$.id']));
+      rejects(put({ inputTransformer: { inputPathsMap: many, inputTemplate: '"x"' } }), 'rules.r.targets[0].inputTransformer.inputPathsMap', /at most 100/);
+      assert.deepEqual(bus.rules(), []);
+    });
+  });
 });

@@ -53,7 +53,8 @@ function compiled(): ts.Program {
 sources = {
   [walkTypes]: `import type * as aws from 'aws-lambda';
     export type SQS = aws.SQSEvent; export type SNS = aws.SNSEvent; export type S3 = aws.S3Event;
-    export type HTTP = aws.APIGatewayProxyEventV2; export type BUS = aws.EventBridgeEvent<string, unknown>; export type MSK = aws.MSKEvent;`,
+    export type HTTP = aws.APIGatewayProxyEventV2; export type BUS = aws.EventBridgeEvent<string, unknown>; export type MSK = aws.MSKEvent;
+    export type SCHEDULED = aws.ScheduledEvent;`,
 };
 
 describe('Events as AWS sends them', () => {
@@ -129,6 +130,12 @@ describe('Events as AWS sends them', () => {
       const names = ['sqs', 'sns', 'bus', 's3', 'http', 'kafka'];
       const sim = new Simulation(doc, { handlers: Object.fromEntries(names.map((n) => [n, record(n)])) });
       sim.run();
+      // A scheduled rule (EventBridge User Guide, "Creating a rule that runs on a schedule") fires on the virtual clock.
+      const ticks = new Simulation(
+        { name: 'ticks', durationS: 130, buses: [{ name: 'default', rules: [{ name: 'tick', schedule: 'rate(1 minute)', targets: [{ function: 'tick' }] }] }], functions: [{ name: 'tick', handler: 'tick' }] },
+        { handlers: { tick: record('tick') } },
+      );
+      ticks.run();
     });
 
     let checker: ts.TypeChecker;
@@ -195,6 +202,7 @@ describe('Events as AWS sends them', () => {
       ['s3', 'S3'],
       ['http', 'HTTP'],
       ['bus', 'BUS'],
+      ['tick', 'SCHEDULED'],
       // A keyless Kafka record has no key (AWS's typings declare it always present).
       ['kafka', 'MSK', ['event.Records', 'MSKRecord.key']],
     ];

@@ -33,6 +33,39 @@ function sources(): Source[] {
   for (const f of readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.scenario.json')).sort()) {
     out.push({ label: `example ${f}`, scenario: JSON.parse(readFileSync(join(root, 'examples', f), 'utf8')), baseDir: join(root, 'examples') });
   }
+  // Scheduled rules (function and queue targets), every kind of target input, a FIFO topic deduplicating by content.
+  out.push({
+    label: 'scheduled rules and target input',
+    baseDir: join(root, 'examples'),
+    scenario: {
+      name: 'schedules',
+      queues: [{ name: 'audit' }, { name: 'ledger.fifo', fifo: true }],
+      topics: [{ name: 'entries.fifo', fifo: true, contentBasedDeduplication: true, subscriptions: [{ queue: 'ledger.fifo' }] }],
+      buses: [
+        {
+          name: 'default',
+          rules: [
+            { name: 'warm', schedule: 'rate(5 minutes)', targets: [{ function: 'audit-log', input: '{"warmup": true}' }, { queue: 'audit', inputPath: '$.time' }] },
+            { name: 'weekdays', schedule: 'cron(0 8 ? * MON-FRI *)', enabled: false, targets: [{ function: 'audit-log' }] },
+          ],
+        },
+        {
+          name: 'shop',
+          rules: [
+            {
+              name: 'orders',
+              pattern: { source: ['shop'], detail: { ip: [{ cidr: '10.0.0.0/24' }] } },
+              targets: [
+                { function: 'audit-log', inputTransformer: { inputPathsMap: { id: '$.detail.id' }, inputTemplate: '{"order": <id>, "rule": <aws.events.rule-name>}' } },
+                { queue: 'audit', inputTransformer: { inputPathsMap: { id: '$.detail.id' }, inputTemplate: '"order <id> placed"' } },
+              ],
+            },
+          ],
+        },
+      ],
+      functions: [{ name: 'audit-log', handler: 'handlers/audit-log.ts#handler' }],
+    },
+  });
   return out.filter((s) => exportable(s.scenario as Record<string, unknown>));
 }
 

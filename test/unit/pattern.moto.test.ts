@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand, type MessageAttributeValue } from '@aws-sdk/client-sns';
 import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBus } from '../../src/engine/bus';
+import { EngineContext } from '../../src/engine/context';
 import { matchesEventPattern, matchesFilterPolicy } from '../../src/engine/pattern';
 import { startMoto } from './export.tools';
 import { MATCH_CASES, REFUSAL_CASES } from './pattern.cases';
@@ -81,6 +83,26 @@ describe('patterns: the documented cases against moto_server', function () {
       for (const [id, should] of w.expect) if (got.has(id) !== should) wrong.push(`${w.name}: event ${id} ${should ? 'not delivered' : 'delivered'}`);
     }
     assert.deepEqual(wrong, []);
+  });
+
+  it('EventBridge: an input transformer gives the queue what the lab gives it (strings in quotes, numbers and objects outside, as documented)', async () => {
+    // EventBridge User Guide, "Amazon EventBridge input transformation": inside a JSON string a
+    // variable is its raw text, outside one its JSON value. (moto does not quote a string placed
+    // outside quotes, so only those forms are compared.)
+    const template = '{"state": "<state>", "text": "instance <id> is <state>", "count": <count>, "detail": <detail>}';
+    const paths = { state: '$.detail.state', id: '$.detail.id', count: '$.detail.count', detail: '$.detail' };
+    const detail = { id: 'i-1', state: 'RUNNING', count: 3, tags: ['a'] };
+    const q = await queue('eb-transform');
+    await events.send(new PutRuleCommand({ Name: 'transform', EventPattern: JSON.stringify({ source: ['transform'] }) }));
+    await events.send(new PutTargetsCommand({ Rule: 'transform', Targets: [{ Id: 'q', Arn: q.arn, InputTransformer: { InputPathsMap: paths, InputTemplate: template } }] }));
+    await events.send(new PutEventsCommand({ Entries: [{ Source: 'transform', DetailType: 'case', Detail: JSON.stringify(detail) }] }));
+    const [body] = await drain(q.url);
+    const bus = new EventBus(new EngineContext(), { name: 'default' });
+    let lab: unknown;
+    bus.putRule({ name: 'transform', pattern: { source: ['transform'] }, targets: [{ id: 'q', endpoint: 'q', inputTransformer: { inputPathsMap: paths, inputTemplate: template }, deliver: (_e, p) => void (lab = JSON.parse(p!.text)) }] });
+    bus.putEvents([{ source: 'transform', detailType: 'case', detail }]);
+    assert.deepEqual(lab, { state: 'RUNNING', text: 'instance i-1 is RUNNING', count: 3, detail });
+    assert.deepEqual(JSON.parse(body), lab);
   });
 
   it('SNS: every documented case moto models filters as AWS documents (and as the lab matches)', async () => {

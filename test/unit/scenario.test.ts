@@ -44,6 +44,7 @@ function schemaErrors(value: unknown, node: any = schema, path = ''): string[] {
     }
     const passes = (sub: any): boolean => schemaErrors(value, sub, path).length === 0;
     if (node.oneOf && node.oneOf.filter(passes).length !== 1) errs.push(`${path}: oneOf`);
+    if (node.anyOf && !node.anyOf.some(passes)) errs.push(`${path}: anyOf`);
     if (node.if) {
       const branch = passes(node.if) ? node.then : node.else;
       if (branch) errs.push(...schemaErrors(value, branch, path));
@@ -191,6 +192,28 @@ describe('scenario files', () => {
     assert.equal(messageAt(doc, 'topics[0].subscriptions[1].function'), 'unknown function "nope" (known: api, worker)');
     assert.ok(paths.some((p) => p.startsWith('buses[0].rules[0].pattern')), JSON.stringify(problems));
     assert.match(messageAt(doc, 'buckets[0].notifications[1]'), /overlaps notifications\[0\]/);
+  });
+
+  it('scheduled rules and target input: each problem names its field', () => {
+    const doc = base();
+    doc.buses = [
+      { name: 'default', rules: [
+        { name: 'tick', schedule: 'rate(5 minute)', targets: [{ function: 'worker' }] },
+        { name: 'cron', schedule: 'cron(0 10 * * * *)', targets: [{ queue: 'orders', inputTransformer: { inputPathsMap: { id: '$.id' }, inputTemplate: '{"id": <di>}' } }] },
+        { name: 'nothing', targets: [{ queue: 'orders' }] },
+        { name: 'both', pattern: { source: ['x'] }, targets: [{ queue: 'orders', input: '{}', inputPath: '$.detail' }] },
+      ] },
+      { name: 'shop', rules: [{ name: 'nightly', schedule: 'cron(0 2 * * ? *)', targets: [{ function: 'worker' }] }] },
+    ];
+    assert.match(messageAt(doc, 'buses[0].rules[0].schedule'), /rate\(5 minutes\)/);
+    assert.match(messageAt(doc, 'buses[0].rules[1].schedule'), /"\?"/);
+    assert.match(messageAt(doc, 'buses[0].rules[1].targets[0].inputTransformer.inputTemplate'), /<di> is not a variable/);
+    assert.match(messageAt(doc, 'buses[0].rules[2]'), /pattern or schedule/);
+    assert.match(messageAt(doc, 'buses[0].rules[3].targets[0].inputPath'), /mutually exclusive/);
+    assert.match(messageAt(doc, 'buses[1].rules[0].schedule'), /default event bus only/);
+    const ok = base();
+    ok.buses = [{ name: 'default', rules: [{ name: 'warm', schedule: 'rate(5 minutes)', targets: [{ function: 'worker', input: '{"warmup": true}' }] }] }];
+    assert.deepEqual(validateScenario(ok).problems, []);
   });
 
   it('traffic and faults are checked with their own rules', () => {

@@ -154,6 +154,32 @@ describe('Simulation', () => {
     assert.deepEqual(tags.map((m) => [m.body, m.attributes]), [['x', { tags: '["a","b"]' }]]);
   });
 
+  it('a scheduled rule keeps a function warm on the virtual clock; an input transformer shapes what a queue gets', () => {
+    const doc = {
+      name: 'keep-warm',
+      durationS: 16 * 60,
+      queues: [{ name: 'audit' }],
+      buses: [
+        {
+          name: 'default',
+          rules: [
+            { name: 'warm', schedule: 'rate(5 minutes)', targets: [{ function: 'api', input: '{"warmup": true}' }] },
+            { name: 'report', schedule: 'cron(0/15 * * * ? *)', targets: [{ queue: 'audit', inputTransformer: { inputPathsMap: { at: '$.time' }, inputTemplate: '{"report": "due at <at>", "rule": <aws.events.rule-name>}' } }] },
+          ],
+        },
+      ],
+      functions: [{ name: 'api', handler: 'api' }],
+    };
+    const events: unknown[] = [];
+    const sim = new Simulation(doc, { handlers: { api: mod(() => (event: unknown) => void events.push(event)) } });
+    sim.run();
+    assert.deepEqual(events, [{ warmup: true }, { warmup: true }, { warmup: true }], 'at 5, 10 and 15 minutes');
+    const audit = sim.queues.get('audit')!.receive({ max: 10 });
+    assert.deepEqual(audit.map((m) => JSON.parse(m.body)), [
+      { report: 'due at 2026-01-01T00:15:00Z', rule: 'report' },
+    ]);
+  });
+
   it('a poison message is retried, then redriven to the DLQ after maxReceiveCount receives: nothing lost', () => {
     const doc = {
       name: 'poison',
