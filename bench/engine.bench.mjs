@@ -14,7 +14,8 @@ const { Queue } = require(join(root, 'src', 'engine', 'queue.ts'));
 const { Topic } = require(join(root, 'src', 'engine', 'topic.ts'));
 const { Stream } = require(join(root, 'src', 'engine', 'stream.ts'));
 const { Simulation } = require(join(root, 'src', 'engine', 'simulation.ts'));
-const { createHandlerResolver } = require(join(root, 'src', 'cli', 'handlers.ts'));
+const { VmExecutor } = require(join(root, 'src', 'sandbox', 'vmExecutor.ts'));
+const { compileHandler } = require(join(root, 'src', 'sandbox', 'compile.ts'));
 
 /** Best of a few runs (warm JIT), as operations per second. */
 function rate(ops, fn, runs = 3) {
@@ -86,15 +87,15 @@ export default async function* engine() {
 
   const examples = join(root, 'examples');
   const doc = JSON.parse(readFileSync(join(examples, 'load-leveling.scenario.json'), 'utf8'));
-  const resolver = createHandlerResolver(examples);
-  resolver(doc.functions[0].handler, doc.functions[0]); // bundle the handler once, outside the timing
+  const inProcess = new VmExecutor({ rootDir: examples });
+  compileHandler(inProcess.resolveHandler(doc.functions[0].handler).file, { root: examples }); // bundle the handler once, outside the timing
   globalThis.gc?.();
   const rss0 = process.memoryUsage().rss;
   const heap0 = process.memoryUsage().heapUsed;
   let peakRss = rss0;
   let peakHeap = heap0;
   const t0 = performance.now();
-  const sim = new Simulation(doc, { records: { mode: 'none' }, handlers: resolver });
+  const sim = new Simulation(doc, { records: { mode: 'none' }, executor: inProcess });
   sim.start();
   const clock = sim.ctx.clock;
   for (let h = 1; h <= 60; h++) {

@@ -15,13 +15,14 @@
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { InProcessExecutor, type Executor } from '../engine/executor';
-import { formatProblem, parseHandlerRef, validateScenario, type ScenarioProblem } from '../engine/scenario';
-import { Simulation, type HandlerResolver } from '../engine/simulation';
+import type { Executor } from '../engine/executor';
+import { formatProblem, validateScenario, type ScenarioProblem } from '../engine/scenario';
+import { Simulation } from '../engine/simulation';
 import { toJsonLine, type TraceRecord } from '../engine/trace';
 import { DEFAULT_CHECK_SEEDS, MAX_CHECK_SEEDS } from '../lessons/seeds';
 import type { IsolateExecutor } from '../sandbox/isolateExecutor';
-import { checkHandlers, createHandlerResolver } from './handlers';
+import type { VmExecutor } from '../sandbox/vmExecutor';
+import { checkHandlers } from './handlers';
 import { UsageError, type Io } from './io';
 import { checkExitCode, findLesson, formatCheckResult, formatLessons, lessonRows, prepareHandlerDir, readCatalog, runLessonChecks } from './lessons';
 import { extensionRoot, NODE_ENV, reexecForSandbox } from './sandboxNode';
@@ -61,7 +62,7 @@ ${SEED_HELP} (default: the scenario's seed, else 1)
   --json               print the summary as JSON
   --trace <file>       write every trace record to <file> as JSON lines
   --executor <kind>    how handlers run: sandbox (default: isolated-vm, async handlers work) or
-                       inprocess (no isolation, synchronous handlers only; fast)
+                       inprocess (the same model without isolation; fast)
 `,
   },
   lessons: {
@@ -265,6 +266,11 @@ function createSandbox(rootDir: string, allowDirs?: string[]): IsolateExecutor {
   return new Sandbox({ rootDir, allowDirs });
 }
 
+function createInProcess(rootDir: string): VmExecutor {
+  const { VmExecutor: InProcess } = require('../sandbox/vmExecutor') as typeof import('../sandbox/vmExecutor');
+  return new InProcess({ rootDir });
+}
+
 const stdio: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
 /** Run the CLI; returns the exit code (tests call this directly). */
@@ -337,19 +343,9 @@ function simulate(args: Args, io: Io): number {
   const { scenario, problems } = validateScenario(json);
   if (!scenario) return reportProblems(name, problems, io);
   const baseDir = dirname(file);
-  let executor: Executor;
-  let sandbox: IsolateExecutor | undefined;
-  let handlers: HandlerResolver | undefined;
-  let fileOf: (handler: string) => string;
-  if (args.executor === 'sandbox') {
-    const s = (sandbox = createSandbox(baseDir));
-    executor = s;
-    fileOf = (h) => s.resolveHandler(h).file;
-  } else {
-    executor = new InProcessExecutor();
-    handlers = createHandlerResolver(baseDir);
-    fileOf = (h) => resolve(baseDir, parseHandlerRef(h).file);
-  }
+  const runner = args.executor === 'sandbox' ? createSandbox(baseDir) : createInProcess(baseDir);
+  const executor: Executor = runner;
+  const fileOf = (h: string): string => runner.resolveHandler(h).file;
   try {
     const handlerProblems = checkHandlers(scenario.functions, baseDir, fileOf);
     if (handlerProblems.length) return reportProblems(name, handlerProblems, io);
@@ -357,14 +353,14 @@ function simulate(args: Args, io: Io): number {
     if (untilMs === undefined && scenario.traffic.some((t) => t.durationS === undefined)) {
       throw new UsageError('the scenario has endless traffic and no durationS: pass --until (e.g. --until 15m)');
     }
-    const sim = new Simulation(scenario, { seed: args.seed, executor, handlers, records: { mode: 'none' } });
+    const sim = new Simulation(scenario, { seed: args.seed, executor, records: { mode: 'none' } });
     if (args.trace !== undefined) runWithTrace(sim, args.trace, untilMs);
     else sim.run(untilMs);
     const summary = sim.summary();
     io.out(args.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
     return 0;
   } finally {
-    sandbox?.dispose();
+    runner.dispose();
   }
 }
 

@@ -1,23 +1,55 @@
 /**
  * How the function platform runs a handler. The platform decides *when* (virtual time) and *where*
- * (which execution environment); an executor does the running. The interface is synchronous: a
- * handler runs to completion at the virtual instant its invocation starts, its side effects (sends,
- * publishes, table writes through the lab API) happen at that instant, and its *modelled* duration
- * (a base duration plus whatever it declared with `lab.work(ms)`) decides when the invocation ends.
+ * (which execution environment); an executor does the running.
  *
- * Two executors exist: `InProcessExecutor` below (plain functions registered by tests and the CLI,
- * no isolation at all) and the sandbox executor (isolated-vm), which makes async handlers
- * synchronous from the host's side by draining the isolate's microtasks inside one `applySync`.
+ * Time passes inside an invocation, as on Lambda. Every service call a handler makes (`send`,
+ * `tableGet`, …) returns a promise; the executor hands the call to the platform (`port.begin`) and
+ * the handler runs on until it awaits. The executor then returns (`{ state: 'waiting' }`), and the
+ * platform runs other events of the simulation meanwhile. When a call completes — after its modelled
+ * latency, in virtual time (`latency.ts`) — its effect happens (the message is sent, the item
+ * written) and the platform delivers the answer with `resume`: the handler goes on from its `await`,
+ * up to the next one or the end (`{ state: 'done' }`). So invocations in different environments
+ * interleave, and a crash or a timeout can land between any two calls (`invocation.ts` schedules it).
  *
- * Time and randomness inside a handler are the environment's, not the machine's: the platform hands
- * every environment an `EnvironmentRuntime` (its seed and a reading of its virtual instant), and both
- * executors give handler code a `Date`, `performance`, `Math.random` and `crypto` built on it
- * (`src/sandbox/virtualTime.ts`). The executor reads `now()` at every entry into the environment
- * (init, invoke, and any later re-entry) and `work(ms)` moves the handler's clock on from there.
+ * Two kinds of executor implement this contract with one bootstrap (`src/sandbox/bootstrap.ts`):
+ * the sandbox (`IsolateExecutor`: one V8 isolate per environment) and the unisolated in-process
+ * `VmExecutor` (a `node:vm` context per environment, for the CLI's fast runs and tests). The third,
+ * `InProcessExecutor` below, runs plain synchronous JavaScript functions registered by engine tests:
+ * their calls go through `port.lab` and take effect at once (no latency, nothing to await).
+ *
+ * Time and randomness inside a handler are the environment's, not the machine's: the port gives
+ * every environment its seed and its virtual instant (`now()`, read at every entry into the
+ * environment), and `work(ms)` moves the handler's clock on from there (`src/sandbox/virtualTime.ts`).
  */
 import { SIMULATION_EPOCH_MS } from './events';
 
-/** What a handler may call: the simulated cloud, as seen from inside a function. */
+/** Options of `tablePut`: a plain put, a put only when no item has the key, or a put under a condition. */
+export interface TablePutOptions {
+  ifNotExists?: boolean;
+  condition?: TableConditionSpec;
+}
+
+/**
+ * A condition on an item's attributes, as DynamoDB's ConditionExpression: every test of every
+ * attribute must hold (`{ version: { equals: 3 }, status: { exists: true } }`).
+ */
+export type TableConditionSpec = Record<
+  string,
+  { exists?: boolean; equals?: unknown; notEquals?: unknown; lessThan?: unknown; lessThanOrEqual?: unknown; greaterThan?: unknown; greaterThanOrEqual?: unknown }
+>;
+
+/** What `tableUpdate` changes, as DynamoDB UpdateItem's SET, ADD (atomic increments) and REMOVE. */
+export interface TableChanges {
+  set?: Record<string, unknown>;
+  add?: Record<string, number>;
+  remove?: string[];
+}
+
+/**
+ * The simulated cloud as the engine applies it: each method *performs* one service call now, at
+ * the current virtual instant (the platform calls it when a handler's call completes). Handlers
+ * never see this object directly; they see promises (see `ServiceCall`).
+ */
 export interface LabApi {
   send(
     queue: string,
@@ -29,16 +61,75 @@ export interface LabApi {
   putEvents(bus: string, entries: Array<{ source: string; detailType: string; detail: unknown }>): { eventIds: string[] };
   putObject(bucket: string, key: string, body: string): { etag: string };
   getObject(bucket: string, key: string): string | undefined;
-  tablePut(table: string, item: Record<string, unknown>, options?: { ifNotExists?: boolean }): void;
+  tablePut(table: string, item: Record<string, unknown>, options?: TablePutOptions): void;
   tableGet(table: string, key: string | number): Record<string, unknown> | undefined;
+  /** DynamoDB UpdateItem with ReturnValues ALL_NEW: the item as it is after the update. */
+  tableUpdate(table: string, key: string | number, changes: TableChanges, options?: { condition?: TableConditionSpec }): Record<string, unknown>;
+  /** DynamoDB DeleteItem with ReturnValues ALL_OLD: the deleted item, or undefined when there was none. */
+  tableDelete(table: string, key: string | number, options?: { condition?: TableConditionSpec }): Record<string, unknown> | undefined;
   /**
-   * "This invocation spends `ms` of (virtual) time working": adds to the modelled duration of the
-   * current invocation (during init: to the init duration). Executors count it and report the total
-   * as `workMs`, and forward each call to the lab they were given (the platform uses it to answer
-   * `getRemainingTimeInMillis`).
+   * "This invocation spends `ms` of (virtual) time working": the handler's clock moves on by `ms`
+   * without yielding (CPU work: nothing else runs in this environment meanwhile).
    */
   work(ms: number): void;
   log(...args: unknown[]): void;
+}
+
+/** The service calls of the handler API: each returns a promise in a handler. */
+export const SERVICE_CALLS = ['send', 'publish', 'produce', 'putEvents', 'putObject', 'getObject', 'tablePut', 'tableGet', 'tableUpdate', 'tableDelete'] as const;
+export type ServiceCall = (typeof SERVICE_CALLS)[number];
+
+export function isServiceCall(op: unknown): op is ServiceCall {
+  return typeof op === 'string' && (SERVICE_CALLS as readonly string[]).includes(op);
+}
+
+/** Perform one service call on `lab` with the arguments a handler gave (the platform does this when the call completes). */
+export function performCall(lab: LabApi, call: ServiceCall, args: readonly unknown[]): unknown {
+  const a = args as any[];
+  switch (call) {
+    case 'send':
+      return lab.send(a[0], a[1], a[2]);
+    case 'publish':
+      return lab.publish(a[0], a[1], a[2]);
+    case 'produce':
+      return lab.produce(a[0], a[1], a[2]);
+    case 'putEvents':
+      return lab.putEvents(a[0], a[1]);
+    case 'putObject':
+      return lab.putObject(a[0], a[1], a[2]);
+    case 'getObject':
+      return lab.getObject(a[0], a[1]);
+    case 'tablePut':
+      return lab.tablePut(a[0], a[1], a[2]);
+    case 'tableGet':
+      return lab.tableGet(a[0], a[1]);
+    case 'tableUpdate':
+      return lab.tableUpdate(a[0], a[1], a[2], a[3]);
+    case 'tableDelete':
+      return lab.tableDelete(a[0], a[1], a[2]);
+  }
+}
+
+/** The resource a call addresses (its first argument), and the object key for bucket calls. */
+export function callTarget(call: ServiceCall, args: readonly unknown[]): { resource: string; key?: string } {
+  const resource = typeof args[0] === 'string' ? args[0] : String(args[0]);
+  if (call === 'putObject' || call === 'getObject') return { resource, key: typeof args[1] === 'string' ? args[1] : String(args[1]) };
+  return { resource };
+}
+
+/** How a service call reads in a message: `send to queue "orders"`, `putObject uploads/a.jpg`. */
+export function describeLabCall(call: ServiceCall, resource: string, key?: string): string {
+  const noun: Record<Exclude<ServiceCall, 'putObject' | 'getObject'>, string> = {
+    send: 'send to queue',
+    publish: 'publish to topic',
+    produce: 'produce to stream',
+    putEvents: 'putEvents on bus',
+    tablePut: 'tablePut on table',
+    tableGet: 'tableGet on table',
+    tableUpdate: 'tableUpdate on table',
+    tableDelete: 'tableDelete on table',
+  };
+  return call === 'putObject' || call === 'getObject' ? `${call} ${resource}/${key}` : `${noun[call]} "${resource}"`;
 }
 
 /** The `context` argument of a handler (the subset of Lambda's context object that matters here). */
@@ -58,33 +149,89 @@ export interface ErrorInfo {
   stack?: string;
 }
 
-/** Result of running a handler once. `workMs` is the total declared with `lab.work` during the call. */
-export type InvokeOutcome =
-  | { ok: true; result: unknown; workMs: number; cpuMs?: number }
-  | { ok: false; error: ErrorInfo; workMs: number; timedOut?: boolean; cpuMs?: number };
+/** A place in the learner's source (1-based line and column). */
+export interface SourceSite {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** How a handler's run ended. `cpuMs` is real CPU time, when the executor measures it (never traced). */
+export type InvokeOutcome = { ok: true; result: unknown; cpuMs?: number } | { ok: false; error: ErrorInfo; timedOut?: boolean; cpuMs?: number };
 
 /** Result of running a module's top level (the init phase of a cold start). */
-export type InitOutcome = { ok: true; workMs: number; measuredMs?: number } | { ok: false; error: ErrorInfo; workMs: number; measuredMs?: number };
+export type InitOutcome = { ok: true; measuredMs?: number } | { ok: false; error: ErrorInfo; measuredMs?: number };
 
-/** Virtual time and seeded randomness of one execution environment; the platform supplies it. */
-export interface EnvironmentRuntime {
+/**
+ * Where an invocation stands after the executor ran it (`invoke`) or went on with it (`resume`):
+ * waiting on calls in flight (or on nothing it can ever get), or done. `pending` lists the calls the
+ * code started and never saw finish when it returned (the environment freezes with them), with
+ * where in the source each was made when the executor knows.
+ */
+export type Step = { state: 'waiting' } | { state: 'done'; outcome: InvokeOutcome; pending?: Array<{ id: number; site?: SourceSite }> };
+
+/** The answer to a service call, delivered into the environment. */
+export type CallReply = { ok: true; value: unknown } | { ok: false; error: ErrorInfo & { code?: string } };
+
+/**
+ * The platform's side of one execution environment, as its executor sees it. Every method may be
+ * called only while the executor is running code of this environment (init, invoke or resume).
+ */
+export interface EnvironmentPort {
   /** Seed (uint32) of the environment's own random stream (`Math.random`, `crypto`), derived from the scenario seed. */
-  seed: number;
+  readonly seed: number;
   /**
    * The environment's current virtual instant, Unix epoch ms (`SIMULATION_EPOCH_MS` + virtual time),
-   * including the work the current call has declared so far. Read at every entry into the environment.
+   * including the work declared since this entry.
    */
   now(): number;
+  /** The code started a service call: returns its id. Throws (the call never happens) when the invocation is out of time. */
+  begin(call: ServiceCall, args: unknown[]): number;
+  /** The code declares `ms` of work: its clock moves on. Throws a RangeError for a bad `ms`. */
+  work(ms: number): void;
+  log(args: unknown[]): void;
+  /** `context.getRemainingTimeInMillis()`. */
+  remaining(): number;
+  /** For registered synchronous modules only (`InProcessExecutor`): the cloud, with effects at once. */
+  readonly lab: LabApi;
+}
+
+export interface FunctionInfo {
+  name: string;
+  handler: string;
+  memoryMb: number;
+  timeoutMs: number;
+}
+
+export interface Executor {
+  /** Create an execution environment and run the module's top level in it (the init phase). */
+  createEnvironment(fn: FunctionInfo, envId: string, port: EnvironmentPort): InitOutcome;
+  /** Run the handler in an existing environment, up to its first wait or its end. Module-level state persists between calls. */
+  invoke(envId: string, event: unknown, context: HandlerContext): Step;
+  /** Deliver the answer of call `callId` (begun by this environment) and run on to the next wait or the end of the current invocation. */
+  resume(envId: string, callId: number, reply: CallReply): Step;
+  /** Throw the environment away (its module-level state and calls in flight are lost). Unknown ids are ignored. */
+  destroyEnvironment(envId: string): void;
 }
 
 /**
- * For executors used without a platform (tests): virtual time stands still at the epoch, and the
- * seed is a hash of the environment id (so two environments still draw different numbers).
+ * A port for executors used without a platform (tests): virtual time stands still at the epoch, the
+ * seed is a hash of the environment id, and every service call is refused.
  */
-export function stillRuntime(envId: string): EnvironmentRuntime {
+export function stillPort(envId: string, lab?: Partial<LabApi>): EnvironmentPort {
   let h = 0x811c9dc5;
   for (let i = 0; i < envId.length; i++) h = Math.imul(h ^ envId.charCodeAt(i), 0x01000193);
-  return { seed: h >>> 0, now: () => SIMULATION_EPOCH_MS };
+  return {
+    seed: h >>> 0,
+    now: () => SIMULATION_EPOCH_MS,
+    begin: (call) => {
+      throw new Error(`${call}: no platform is attached to this environment`);
+    },
+    work: () => undefined,
+    log: () => undefined,
+    remaining: () => 0,
+    lab: lab as LabApi,
+  };
 }
 
 /**
@@ -100,18 +247,6 @@ export interface ModuleClock {
   readonly seed: number;
 }
 
-export interface Executor {
-  /**
-   * Create an execution environment and run the module's top level in it (the init phase).
-   * `runtime` (default `stillRuntime(envId)`) is the environment's clock and random seed.
-   */
-  createEnvironment(fn: { name: string; handler: string; memoryMb: number; timeoutMs: number }, envId: string, lab: LabApi, runtime?: EnvironmentRuntime): InitOutcome;
-  /** Run the handler once in an existing environment. Module-level state persists between calls. */
-  invoke(envId: string, event: unknown, context: HandlerContext): InvokeOutcome;
-  /** Throw the environment away (its module-level state is lost). Unknown ids are ignored. */
-  destroyEnvironment(envId: string): void;
-}
-
 /**
  * A module as a factory: calling it is "loading the module", i.e. running its top level. Whatever
  * the factory keeps in its closure is module-level state, which lives exactly as long as one
@@ -119,39 +254,13 @@ export interface Executor {
  */
 export type ModuleFactory = (lab: LabApi, clock: ModuleClock) => { handler: (event: any, context: HandlerContext) => unknown };
 
-/**
- * A lab that forwards every service call to `base` but does its own `work` and `log` (the platform
- * and executors wrap the lab this way to count declared work and route console output).
- */
-export function labWith(base: LabApi, own: Pick<LabApi, 'work' | 'log'>, before: LabGuard = () => undefined): LabApi {
-  return {
-    send: (queue, body, options) => (before('send', queue), base.send(queue, body, options)),
-    publish: (topic, body, options) => (before('publish', topic), base.publish(topic, body, options)),
-    produce: (stream, value, options) => (before('produce', stream), base.produce(stream, value, options)),
-    putEvents: (bus, entries) => (before('putEvents', bus), base.putEvents(bus, entries)),
-    putObject: (bucket, key, body) => (before('putObject', bucket, key), base.putObject(bucket, key, body)),
-    getObject: (bucket, key) => (before('getObject', bucket, key), base.getObject(bucket, key)),
-    tablePut: (table, item, options) => (before('tablePut', table), base.tablePut(table, item, options)),
-    tableGet: (table, key) => (before('tableGet', table), base.tableGet(table, key)),
-    work: own.work,
-    log: own.log,
-  };
-}
-
-/** Called before every service call of the lab (with the resource and, for objects, the key); may throw to refuse it. */
-export type LabGuard = (call: Exclude<keyof LabApi, 'work' | 'log'>, resource: string, key?: string) => void;
-
-/** How a service call reads in a message: `send to queue "orders"`, `putObject uploads/a.jpg`. */
-export function describeLabCall(call: Parameters<LabGuard>[0], resource: string, key?: string): string {
-  const noun = { send: 'send to queue', publish: 'publish to topic', produce: 'produce to stream', putEvents: 'putEvents on bus', tablePut: 'tablePut on table', tableGet: 'tableGet on table' } as const;
-  return call === 'putObject' || call === 'getObject' ? `${call} ${resource}/${key}` : `${noun[call]} "${resource}"`;
-}
-
 /** Turn anything thrown into the plain error shape that crosses the executor boundary. */
-export function toErrorInfo(thrown: unknown): ErrorInfo {
+export function toErrorInfo(thrown: unknown): ErrorInfo & { code?: string } {
   if (thrown instanceof Error) {
-    const info: ErrorInfo = { name: thrown.name || 'Error', message: thrown.message };
+    const info: ErrorInfo & { code?: string } = { name: thrown.name || 'Error', message: thrown.message };
     if (typeof thrown.stack === 'string') info.stack = thrown.stack;
+    const code = (thrown as { code?: unknown }).code;
+    if (typeof code === 'string') info.code = code;
     return info;
   }
   return { name: 'Error', message: typeof thrown === 'string' ? thrown : safeString(thrown) };
@@ -171,45 +280,29 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 interface InProcessEnv {
   handler: (event: unknown, context: HandlerContext) => unknown;
-  /** Work declared during the current call (init or invoke). */
-  work: { ms: number };
-  time: EntryClock;
+  clock: EntryClock;
 }
 
-/** An environment's clock as its code reads it: set at each entry, moved on by `work(ms)`. */
+/** An environment's clock as its code reads it: the port's instant at each entry, moved on by `work(ms)`. */
 class EntryClock implements ModuleClock {
-  private base: number;
-  private offset = 0;
   readonly originMs: number;
+  readonly seed: number;
 
-  constructor(
-    private readonly runtime: EnvironmentRuntime,
-    readonly seed = runtime.seed >>> 0,
-  ) {
-    this.base = this.originMs = runtime.now();
-  }
-
-  /** The host enters the environment: its clock is the runtime's instant again. */
-  enter(): void {
-    this.base = this.runtime.now();
-    this.offset = 0;
-  }
-
-  advance(ms: number): void {
-    this.offset += ms;
+  constructor(private readonly port: EnvironmentPort) {
+    this.originMs = port.now();
+    this.seed = port.seed >>> 0;
   }
 
   now(): number {
-    return this.base + this.offset;
+    return this.port.now();
   }
 }
 
 /**
- * Runs registered plain functions in this process. NOT a sandbox: handlers share the host's
- * globals and can do anything the host can. It exists for unit tests and the CLI.
- *
- * Handlers must be synchronous: a handler that returns a Promise fails with `AsyncHandlerError`
- * (only the sandbox executor can drain an async handler within one virtual instant).
+ * Runs registered plain functions in this process, for engine tests. NOT a sandbox, and not the
+ * awaited model: a registered module gets the cloud as a synchronous `LabApi` whose calls take effect
+ * at once, and its handler must be synchronous (one that returns a promise fails with
+ * `AsyncHandlerError`). Learner handlers run in the `IsolateExecutor` or the `VmExecutor`.
  */
 export class InProcessExecutor implements Executor {
   private readonly factories = new Map<string, ModuleFactory>();
@@ -225,60 +318,54 @@ export class InProcessExecutor implements Executor {
     this.factories.set(handlerId, factory);
   }
 
-  createEnvironment(fn: { name: string; handler: string; memoryMb: number; timeoutMs: number }, envId: string, lab: LabApi, runtime: EnvironmentRuntime = stillRuntime(envId)): InitOutcome {
-    const work = { ms: 0 };
-    const time = new EntryClock(runtime);
+  createEnvironment(fn: FunctionInfo, envId: string, port: EnvironmentPort): InitOutcome {
     const factory = this.factories.get(fn.handler);
-    if (!factory) {
-      return { ok: false, error: { name: 'Runtime.HandlerNotFound', message: `no handler registered as '${fn.handler}'` }, workMs: 0 };
-    }
-    // The lab the module sees counts its declared work before forwarding it.
-    const envLab = labWith(lab, {
-      work: (ms) => {
-        if (!(typeof ms === 'number' && ms >= 0 && Number.isFinite(ms))) throw new RangeError(`work(ms): ms must be a finite number ≥ 0, got ${ms}`);
-        work.ms += ms;
-        lab.work(ms);
-        time.advance(ms);
-      },
-      log: (...args) => lab.log(...args),
-    });
+    if (!factory) return { ok: false, error: { name: 'Runtime.HandlerNotFound', message: `no handler registered as '${fn.handler}'` } };
+    const clock = new EntryClock(port);
+    // The module's lab: service calls at once through the port's lab; work and log through the port.
+    const lab: LabApi = {
+      ...port.lab,
+      work: (ms) => port.work(ms),
+      log: (...args) => port.log(args),
+    };
     let mod: ReturnType<ModuleFactory>;
     try {
-      mod = factory(envLab, time);
+      mod = factory(lab, clock);
     } catch (thrown) {
-      return { ok: false, error: toErrorInfo(thrown), workMs: work.ms };
+      return { ok: false, error: toErrorInfo(thrown) };
     }
     if (!mod || typeof mod.handler !== 'function') {
-      return { ok: false, error: { name: 'Runtime.HandlerNotFound', message: `module '${fn.handler}' does not export a handler function` }, workMs: work.ms };
+      return { ok: false, error: { name: 'Runtime.HandlerNotFound', message: `module '${fn.handler}' does not export a handler function` } };
     }
-    this.envs.set(envId, { handler: mod.handler, work, time });
-    return { ok: true, workMs: work.ms };
+    this.envs.set(envId, { handler: mod.handler, clock });
+    return { ok: true };
   }
 
-  invoke(envId: string, event: unknown, context: HandlerContext): InvokeOutcome {
+  invoke(envId: string, event: unknown, context: HandlerContext): Step {
     const env = this.envs.get(envId);
-    if (!env) return { ok: false, error: { name: 'Runtime.UnknownEnvironment', message: `environment ${envId} does not exist` }, workMs: 0 };
-    env.work.ms = 0;
-    env.time.enter();
+    if (!env) return done({ ok: false, error: { name: 'Runtime.UnknownEnvironment', message: `environment ${envId} does not exist` } });
     let result: unknown;
     try {
       result = env.handler(event, context);
     } catch (thrown) {
-      return { ok: false, error: toErrorInfo(thrown), workMs: env.work.ms };
+      return done({ ok: false, error: toErrorInfo(thrown) });
     }
     if (isThenable(result)) {
       // Swallow a later rejection so it does not surface as an unhandled rejection in the host.
       result.then(undefined, () => undefined);
-      return {
+      return done({
         ok: false,
         error: {
           name: 'AsyncHandlerError',
-          message: 'the handler returned a Promise: async handlers need the sandbox executor (the in-process executor runs synchronous handlers only)',
+          message: 'the handler returned a Promise: registered in-process modules are synchronous (async handlers run in the sandbox or the VmExecutor)',
         },
-        workMs: env.work.ms,
-      };
+      });
     }
-    return { ok: true, result, workMs: env.work.ms };
+    return done({ ok: true, result });
+  }
+
+  resume(envId: string, callId: number): Step {
+    return done({ ok: false, error: { name: 'Runtime.UnknownCall', message: `environment ${envId} has no call ${callId} in flight (registered modules make no awaited calls)` } });
   }
 
   destroyEnvironment(envId: string): void {
@@ -289,4 +376,8 @@ export class InProcessExecutor implements Executor {
   get size(): number {
     return this.envs.size;
   }
+}
+
+function done(outcome: InvokeOutcome): Step {
+  return { state: 'done', outcome };
 }

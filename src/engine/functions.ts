@@ -21,16 +21,18 @@
  * - **Billing**: requests plus GB-seconds (memory × duration rounded up to 1 ms). The init phase is
  *   billed too (as AWS does for on-demand environments since August 2025); `billInit: false` turns it off.
  *
- * Handlers run through a synchronous `Executor`: a handler runs to completion at the virtual instant
- * its invocation starts (its sends and writes happen then), and the *modelled* duration decides when
- * the invocation completes. `invoke` runs a warm handler (or a cold start's init) synchronously, inside
- * the caller's call stack.
+ * Time passes inside an invocation (`invocation.ts`): a handler's service calls take their modelled
+ * latency, their effects happen when they complete, and other invocations run meanwhile. The
+ * invocation ends when the handler has returned, plus the function's fixed overhead (`durationMs`
+ * and any injected latency); it times out when that would be after its timeout.
  */
 import type { EngineContext } from './context';
 import type { TimerId } from './clock';
 import { EngineError, fail } from './errors';
-import { epochMs } from './events';
-import { describeLabCall, labWith, type EnvironmentRuntime, type Executor, type HandlerContext, type InitOutcome, type InvokeOutcome, type LabApi } from './executor';
+import { performCall, SERVICE_CALLS, type Executor, type HandlerContext, type InitOutcome, type InvokeOutcome, type LabApi, type ServiceCall } from './executor';
+import { EnvironmentSession, type SessionHost } from './invocation';
+import { drawLatency, resolveLatency, serviceOf, validateLatency, type LatencyService, type LatencySettings, type ServiceLatency } from './latency';
+import type { Random } from './random';
 import { tracedValue } from './trace';
 
 export type Runtime = 'nodejs' | 'python' | 'java' | 'go';
@@ -68,8 +70,10 @@ export interface FunctionConfig {
   runtime?: Runtime;
   /** Modelled init time of a cold start; default by runtime: nodejs 150, python 200, go 80, java 900. */
   initMs?: number;
-  /** Base modelled duration of every invoke (plus `lab.work`), default 5 ms. */
+  /** Fixed modelled overhead of every invoke, after the handler returns (its own time is its work and awaited calls), default 5 ms. */
   durationMs?: number;
+  /** Latency of this function's service calls, per service, over the platform's (see `latency.ts`). */
+  latency?: LatencySettings;
   reservedConcurrency?: number;
   provisionedConcurrency?: number;
   /** An idle environment is recycled after this long, default 600 s. */
@@ -118,6 +122,8 @@ export interface FunctionPlatformOptions {
   pricePerGbSecond?: number;
   /** Bill the init phase of cold starts (default true). */
   billInit?: boolean;
+  /** Latency of service calls for every function, per service, over the defaults (see `latency.ts`). */
+  latency?: LatencySettings;
 }
 
 /** Init phase is capped at 10 s in the real service. */
@@ -146,6 +152,9 @@ interface FnState {
   onFailure: AsyncConfig['onFailure'];
   onSuccess: AsyncConfig['onSuccess'];
   lab: LabApi;
+  /** Latency of each service for this function's calls, and the seeded stream its jitter comes from. */
+  latency: Record<LatencyService, ServiceLatency>;
+  jitter: Random;
   /** Every live environment, in creation order. */
   envs: Map<string, Env>;
   /** Idle environments; the last is the most recently used (picked first). */
@@ -176,13 +185,8 @@ interface Env {
   idleTimer: TimerId | undefined;
   /** The invocation running (or waiting for init) on this environment. */
   running: Running | undefined;
-  /** `lab.work` declared so far by the current call, for getRemainingTimeInMillis. */
-  workSoFar: number;
-  /** Work the current call may declare before its time is up (the timeout, or the init cap). */
-  budgetMs: number;
-  lab: LabApi;
-  /** Its clock and random seed, as its code sees them. */
-  runtime: EnvironmentRuntime;
+  /** Its code as the platform drives it: entries, calls in flight, freezing (`invocation.ts`). */
+  session: EnvironmentSession;
 }
 
 interface Running {
@@ -214,6 +218,7 @@ export class FunctionPlatform {
   private unreservedActive = 0;
   private reservedTotal = 0;
   private currentCall: { functionName: string; requestId: string | undefined; envId: string } | undefined;
+  private readonly latency: LatencySettings | undefined;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -225,6 +230,7 @@ export class FunctionPlatform {
     this.pricePerRequest = options.pricePerRequest === undefined ? 0.2 / 1_000_000 : checkNumber('pricePerRequest', options.pricePerRequest, 0, 1_000_000, ' USD');
     this.pricePerGbSecond = options.pricePerGbSecond === undefined ? 0.0000166667 : checkNumber('pricePerGbSecond', options.pricePerGbSecond, 0, 1_000_000, ' USD');
     this.billInit = options.billInit ?? true;
+    this.latency = options.latency === undefined ? undefined : validateLatency(options.latency, 'latency');
     this.executor = options.executor;
     const lab = options.lab;
     this.labFor = typeof lab === 'function' ? lab : () => lab;
@@ -268,6 +274,7 @@ export class FunctionPlatform {
     const maxEventAgeS = asyncCfg.maxEventAgeS === undefined ? 21600 : checkNumber('async.maxEventAgeS', asyncCfg.maxEventAgeS, 60, 21600, ' seconds');
     if (asyncCfg.onFailure !== undefined && typeof asyncCfg.onFailure !== 'function') fail('async.onFailure', 'must be a function');
     if (asyncCfg.onSuccess !== undefined && typeof asyncCfg.onSuccess !== 'function') fail('async.onSuccess', 'must be a function');
+    const latency = resolveLatency(this.latency, config.latency === undefined ? undefined : validateLatency(config.latency, 'latency'));
 
     const fn: FnState = {
       name,
@@ -285,6 +292,8 @@ export class FunctionPlatform {
       onFailure: asyncCfg.onFailure,
       onSuccess: asyncCfg.onSuccess,
       lab: this.labFor(name),
+      latency,
+      jitter: this.ctx.stream(`latency:${name}`),
       envs: new Map(),
       idle: [],
       active: 0,
@@ -377,11 +386,12 @@ export class FunctionPlatform {
     env.state = 'initializing';
     env.running = { req, coldStart: true, initMs: 0, billedFrom: this.ctx.clock.now, timer: undefined };
     this.ctx.trace.emit('invoked', fn.name, req.id, req.cause, { env: env.id, coldStart: true });
-    const outcome = this.runInit(env, req.id);
-    const initMs = fn.initMs + outcome.workMs;
+    const init = this.runInit(env, req.id);
+    const initMs = fn.initMs + init.workMs;
     env.running.initMs = initMs;
     // Only virtual time goes in the trace (the executor's real `measuredMs` would make runs differ).
     this.ctx.trace.emit('cold-start', fn.name, req.id, req.cause, { env: env.id, initMs });
+    const outcome = init.outcome;
     const initTimedOut = initMs > INIT_CAP_MS;
     env.running.timer = this.ctx.clock.schedule(Math.min(initMs, INIT_CAP_MS), () => {
       const running = env.running!;
@@ -402,8 +412,12 @@ export class FunctionPlatform {
   }
 
   private newEnv(fn: FnState, provisioned: boolean): Env {
+    const id = this.ctx.id('env');
+    // Its random seed comes from a stream of its own (derived from the scenario seed without drawing
+    // from the shared one), so what a handler reads cannot shift jitter, duplicates or traffic.
+    const seed = this.ctx.stream(`environment:${id}`).int(4294967296);
     const env: Env = {
-      id: this.ctx.id('env'),
+      id,
       fn,
       state: 'initializing',
       invocations: 0,
@@ -411,139 +425,164 @@ export class FunctionPlatform {
       provisioned,
       idleTimer: undefined,
       running: undefined,
-      workSoFar: 0,
-      budgetMs: Number.POSITIVE_INFINITY,
-      lab: undefined as unknown as LabApi,
-      runtime: undefined as unknown as EnvironmentRuntime,
+      session: undefined as unknown as EnvironmentSession,
     };
-    env.lab = this.envLab(env);
-    env.runtime = this.envRuntime(env);
+    env.session = new EnvironmentSession(fn.name, id, this.sessionHost(env), seed);
     fn.envs.set(env.id, env);
     return env;
   }
 
+  /** How an environment's calls are timed and performed, and who they are attributed to. */
+  private sessionHost(env: Env): SessionHost {
+    const fn = env.fn;
+    const within = <T>(requestId: string | undefined, run: () => T): T => {
+      const previous = this.currentCall;
+      this.currentCall = { functionName: fn.name, requestId, envId: env.id };
+      try {
+        return run();
+      } finally {
+        this.currentCall = previous;
+      }
+    };
+    return {
+      ctx: this.ctx,
+      executor: this.executor,
+      latency: (call) => drawLatency(fn.latency[serviceOf(call)], fn.jitter),
+      perform: (call, args, requestId) => within(requestId, () => performCall(fn.lab, call, args)),
+      within,
+      instantLab: this.instantLab(env),
+    };
+  }
+
   /**
-   * The lab API as the executor sees it: work is tracked, log goes to the trace, and a call made
-   * after the declared work has used up the time left never happens — a real function is frozen at
-   * its timeout, so what it would have done afterwards must not reach a queue or a table. The call
+   * The cloud for registered synchronous modules: each call takes effect at once. A call made after
+   * the declared work has used up the time left never happens — a real function is frozen at its
+   * timeout, so what it would have done afterwards must not reach a queue or a table. The call
    * throws instead (the invocation is timed out either way).
    */
-  private envLab(env: Env): LabApi {
+  private instantLab(env: Env): LabApi {
     const base = env.fn.lab;
-    const trace = this.ctx.trace;
-    return labWith(
-      base,
-      {
-        work: (ms) => {
-          if (typeof ms === 'number' && ms > 0 && Number.isFinite(ms)) env.workSoFar += ms;
-        },
-        log: (...args) => {
-          trace.emit('log', env.fn.name, env.running?.req.id ?? env.id, undefined, { env: env.id, args });
-        },
-      },
-      (call, resource, key) => {
-        if (env.workSoFar <= env.budgetMs) return;
-        const what = describeLabCall(call, resource, key);
-        throw Object.assign(new Error(`${what} never happened: the function had already run out of time (${Math.round(env.workSoFar)} ms of work declared, ${Math.round(env.budgetMs)} ms available)`), { name: 'Sandbox.Timedout' });
-      },
-    );
+    const lab = { ...base } as LabApi;
+    for (const call of SERVICE_CALLS) {
+      (lab as unknown as Record<ServiceCall, (...args: unknown[]) => unknown>)[call] = (...args: unknown[]) => {
+        env.session.assertInTime(call, args);
+        return performCall(base, call, args);
+      };
+    }
+    return lab;
+  }
+
+  private runInit(env: Env, requestId: string | undefined): { outcome: InitOutcome; workMs: number } {
+    const fn = env.fn;
+    const session = env.session;
+    session.initRequestId = requestId;
+    session.initDeadline = this.ctx.clock.now + INIT_CAP_MS - fn.initMs;
+    let outcome: InitOutcome;
+    try {
+      outcome = session.enter(() => this.executor.createEnvironment({ name: fn.name, handler: fn.handler, memoryMb: fn.memoryMb, timeoutMs: fn.timeoutMs }, env.id, session.port));
+    } catch (thrown) {
+      const e = thrown instanceof Error ? thrown : new Error(String(thrown));
+      outcome = { ok: false, error: { name: e.name, message: e.message } };
+    }
+    const workMs = session.workSoFar;
+    session.initRequestId = undefined;
+    session.initDeadline = Number.POSITIVE_INFINITY;
+    return { outcome, workMs };
   }
 
   /**
-   * The environment's clock and seed: the handler's `Date.now()` is the virtual instant its call has
-   * reached (the clock plus the work declared so far), and its `Math.random()` a stream of its own,
-   * derived from the scenario seed without drawing from the shared one (so what a handler reads
-   * cannot shift jitter, duplicates or traffic).
+   * Run the handler on `env` now. It ends when its code has returned plus the function's fixed
+   * overhead, or at its timeout, whichever comes first; meanwhile its calls take their time.
    */
-  private envRuntime(env: Env): EnvironmentRuntime {
-    const clock = this.ctx.clock;
-    return { seed: this.ctx.stream(`environment:${env.id}`).int(4294967296), now: () => epochMs(clock.now + env.workSoFar) };
-  }
-
-  private runInit(env: Env, requestId: string | undefined): InitOutcome {
-    const fn = env.fn;
-    env.workSoFar = 0;
-    env.budgetMs = INIT_CAP_MS - fn.initMs;
-    const previous = this.currentCall;
-    this.currentCall = { functionName: fn.name, requestId, envId: env.id };
-    try {
-      return this.executor.createEnvironment({ name: fn.name, handler: fn.handler, memoryMb: fn.memoryMb, timeoutMs: fn.timeoutMs }, env.id, env.lab, env.runtime);
-    } catch (thrown) {
-      const e = thrown instanceof Error ? thrown : new Error(String(thrown));
-      return { ok: false, error: { name: e.name, message: e.message }, workMs: env.workSoFar };
-    } finally {
-      this.currentCall = previous;
-      env.budgetMs = Number.POSITIVE_INFINITY;
-    }
-  }
-
-  /** Run the handler now; schedule the end of the invocation after its modelled duration. */
   private runHandler(env: Env): void {
     const fn = env.fn;
     const running = env.running!;
     const req = running.req;
-    env.invocations++;
-    env.workSoFar = 0;
-    // What the handler's own work may take: the timeout less the invocation's modelled fixed time
-    // (durationMs, latencyMs). The handler runs at one virtual instant, so what is left is this
-    // budget less the work declared so far — the same figure the timeout guard checks.
-    const budget = fn.timeoutMs - fn.durationMs - fn.latencyMs;
-    env.budgetMs = budget;
     const clock = this.ctx.clock;
+    env.invocations++;
+    const startedAt = clock.now;
+    const overheadMs = fn.durationMs + fn.latencyMs;
+    const timeoutAt = startedAt + fn.timeoutMs;
+    const session = env.session;
     const context: HandlerContext = {
       awsRequestId: req.id,
       functionName: fn.name,
       memoryLimitInMB: fn.memoryMb,
-      getRemainingTimeInMillis: () => Math.max(0, budget - env.workSoFar),
+      getRemainingTimeInMillis: () => session.remaining(),
       coldStart: running.coldStart,
       environmentId: env.id,
     };
-    const previous = this.currentCall;
-    this.currentCall = { functionName: fn.name, requestId: req.id, envId: env.id };
-    let outcome: InvokeOutcome;
-    try {
-      outcome = this.executor.invoke(env.id, req.event, context);
-    } catch (thrown) {
-      const e = thrown instanceof Error ? thrown : new Error(String(thrown));
-      outcome = { ok: false, error: { name: e.name, message: e.message }, workMs: env.workSoFar };
-    } finally {
-      this.currentCall = previous;
-      env.budgetMs = Number.POSITIVE_INFINITY;
+    running.timer = clock.at(timeoutAt, () => this.timeOut(env, running, startedAt));
+    session.invoke(
+      {
+        requestId: req.id,
+        // A call may start until the time left is only the fixed overhead.
+        deadline: timeoutAt - overheadMs,
+        overheadMs,
+        settled: (outcome, at) => {
+          // A handler stopped by the sandbox's real-time cap, or one that ends after its timeout,
+          // times out at the timeout (the timer already set).
+          if (!outcome.ok && outcome.timedOut === true) return;
+          const endAt = at + overheadMs;
+          if (endAt > timeoutAt) return;
+          clock.cancel(running.timer);
+          running.timer = clock.at(endAt, () => this.finish(env, running, outcome, startedAt));
+        },
+      },
+      () => {
+        try {
+          return this.executor.invoke(env.id, req.event, context);
+        } catch (thrown) {
+          const e = thrown instanceof Error ? thrown : new Error(String(thrown));
+          return { state: 'done', outcome: { ok: false, error: { name: e.name, message: e.message } } };
+        }
+      },
+    );
+  }
+
+  /** The invocation ends: bill it, record how, and free (or throw away) its environment. */
+  private finish(env: Env, running: Running, outcome: InvokeOutcome, startedAt: number): void {
+    const fn = env.fn;
+    const req = running.req;
+    const clock = this.ctx.clock;
+    running.timer = undefined;
+    env.running = undefined;
+    this.bill(fn, clock.now - running.billedFrom);
+    const durationMs = round3(clock.now - startedAt);
+    const base = { coldStart: running.coldStart, requestId: req.id, ...(running.coldStart ? { initMs: running.initMs } : {}) };
+    if (outcome.ok) {
+      if (this.ctx.trace.wants('succeeded')) {
+        // What the handler returned (its start, when long): checks and learners see the answer.
+        const detail: Record<string, unknown> = { env: env.id, durationMs, billedMs: Math.ceil(durationMs) };
+        const returned = tracedValue(outcome.result);
+        if (returned !== undefined) detail.returned = returned;
+        this.ctx.trace.emit('succeeded', fn.name, req.id, req.cause, detail);
+      } else this.ctx.trace.emit('succeeded', fn.name, req.id, req.cause);
+      this.release(env);
+      req.done({ ok: true, result: outcome.result, durationMs, ...base });
+      return;
     }
-    const durationMs = fn.durationMs + fn.latencyMs + outcome.workMs;
-    const timedOut = (!outcome.ok && outcome.timedOut === true) || durationMs > fn.timeoutMs;
-    const startedAt = clock.now;
-    running.timer = clock.schedule(timedOut ? fn.timeoutMs : durationMs, () => {
-      running.timer = undefined;
-      env.running = undefined;
-      const billed = clock.now - running.billedFrom;
-      this.bill(fn, billed);
-      const base = { coldStart: running.coldStart, requestId: req.id, ...(running.coldStart ? { initMs: running.initMs } : {}) };
-      if (timedOut) {
-        const error = `Sandbox.Timedout: Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`;
-        this.ctx.trace.emit('timed-out', fn.name, req.id, req.cause, { env: env.id, timeoutMs: fn.timeoutMs, error });
-        this.destroy(env, 'timeout');
-        req.done({ ok: false, error, durationMs: clock.now - startedAt, ...base });
-      } else if (outcome.ok) {
-        if (this.ctx.trace.wants('succeeded')) {
-          // What the handler returned (its start, when long): checks and learners see the answer.
-          const detail: Record<string, unknown> = { env: env.id, durationMs, billedMs: Math.ceil(durationMs) };
-          const returned = tracedValue(outcome.result);
-          if (returned !== undefined) detail.returned = returned;
-          this.ctx.trace.emit('succeeded', fn.name, req.id, req.cause, detail);
-        } else this.ctx.trace.emit('succeeded', fn.name, req.id, req.cause);
-        this.release(env);
-        req.done({ ok: true, result: outcome.result, durationMs, ...base });
-      } else {
-        const error = `${outcome.error.name}: ${outcome.error.message}`;
-        this.ctx.trace.emit('failed', fn.name, req.id, req.cause, { env: env.id, error, durationMs, ...errorLocation(outcome.error) });
-        // An executor marks an error fatal when the environment itself is gone (killed for memory,
-        // crashed): like Lambda, the platform throws it away and the next invoke is a cold start.
-        if ((outcome.error as { fatal?: boolean }).fatal) this.destroy(env, 'crash');
-        else this.release(env);
-        req.done({ ok: false, error, durationMs, ...base });
-      }
-    });
+    const error = `${outcome.error.name}: ${outcome.error.message}`;
+    this.ctx.trace.emit('failed', fn.name, req.id, req.cause, { env: env.id, error, durationMs, ...errorLocation(outcome.error) });
+    // An executor marks an error fatal when the environment itself is gone (killed for memory,
+    // crashed): like Lambda, the platform throws it away and the next invoke is a cold start.
+    if ((outcome.error as { fatal?: boolean }).fatal) this.destroy(env, 'crash');
+    else this.release(env);
+    req.done({ ok: false, error, durationMs, ...base });
+  }
+
+  /** The invocation reached its timeout: it fails, and its environment (with its calls in flight) is thrown away. */
+  private timeOut(env: Env, running: Running, startedAt: number): void {
+    const fn = env.fn;
+    const req = running.req;
+    const clock = this.ctx.clock;
+    running.timer = undefined;
+    env.running = undefined;
+    this.bill(fn, clock.now - running.billedFrom);
+    const error = `Sandbox.Timedout: Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`;
+    this.ctx.trace.emit('timed-out', fn.name, req.id, req.cause, { env: env.id, timeoutMs: fn.timeoutMs, error });
+    this.destroy(env, 'timeout');
+    req.done({ ok: false, error, durationMs: clock.now - startedAt, coldStart: running.coldStart, requestId: req.id, ...(running.coldStart ? { initMs: running.initMs } : {}) });
   }
 
   private bill(fn: FnState, ms: number): void {
@@ -561,11 +600,12 @@ export class FunctionPlatform {
     const fn = env.fn;
     this.addActive(fn, -1);
     env.state = 'idle';
+    env.session.freeze();
     fn.idle.push(env);
     if (!env.provisioned) env.idleTimer = this.ctx.clock.schedule(fn.idleTimeoutMs, () => this.destroy(env, 'idle'));
   }
 
-  /** Throw an environment away (module state lost). A lost provisioned environment is replaced. */
+  /** Throw an environment away (module state and calls in flight lost). A lost provisioned environment is replaced. */
   private destroy(env: Env, cause: string): void {
     const fn = env.fn;
     if (!fn.envs.delete(env.id)) return;
@@ -577,6 +617,7 @@ export class FunctionPlatform {
     } else {
       this.addActive(fn, -1);
     }
+    env.session.end(cause);
     this.executor.destroyEnvironment(env.id);
     this.ctx.trace.emit('env-destroyed', fn.name, env.id, cause, { invocations: env.invocations, lifetimeMs: this.ctx.clock.now - env.createdAt });
     if (env.provisioned && this.fns.get(fn.name) === fn) {
@@ -588,14 +629,16 @@ export class FunctionPlatform {
   /** Create one provisioned environment, initialised ahead of any invoke (no cold start for callers). */
   private provision(fn: FnState): void {
     const env = this.newEnv(fn, true);
-    const outcome = this.runInit(env, undefined);
+    const { outcome } = this.runInit(env, undefined);
     if (!outcome.ok) {
       fn.envs.delete(env.id);
+      env.session.end('init-error');
       this.executor.destroyEnvironment(env.id);
       this.ctx.trace.emit('failed', fn.name, env.id, 'provisioning', { env: env.id, error: `${outcome.error.name}: ${outcome.error.message}`, phase: 'init' });
       return;
     }
     env.state = 'idle';
+    env.session.freeze();
     fn.idle.push(env);
   }
 
@@ -739,6 +782,10 @@ export class FunctionPlatform {
     if (typeof ms !== 'number' || !Number.isFinite(ms) || fn.latencyMs + ms < 0) fail('ms', `must be a finite number keeping the added latency ≥ 0, got ${String(ms)}`);
     fn.latencyMs += ms;
   }
+}
+
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 /** Where in the learner's source an error was thrown, when the executor knows (the sandbox does). */

@@ -13,6 +13,7 @@
  *    with its scenario path too.
  * A `Simulation` refuses a scenario with problems: nothing ever runs half-configured.
  */
+import type { LatencySettings } from './latency';
 import schemaJson from '../../schemas/scenario.schema.json';
 import { show, ValidationError } from './errors';
 import type { QueueOptions } from './queue';
@@ -116,6 +117,8 @@ export interface FunctionSpec {
   provisionedConcurrency?: number;
   initMs?: number;
   durationMs?: number;
+  /** Latency of this function's service calls, per service (over the scenario's; see latency.ts). */
+  latency?: LatencySettings;
   idleTimeoutS?: number;
   async?: { maxRetries?: number; maxEventAgeS?: number; onFailure?: { queue: string }; onSuccess?: { queue: string } };
   events?: EventSpec[];
@@ -208,6 +211,8 @@ export interface Scenario extends SystemsScenario {
   description?: string;
   seed?: number;
   durationS?: number;
+  /** Latency of every function's service calls, per service (over the defaults; see latency.ts). */
+  latency?: LatencySettings;
   queues: QueueSpec[];
   topics: TopicSpec[];
   streams: StreamSpec[];

@@ -13,7 +13,7 @@ import { EngineError, ValidationError } from './errors';
 import { EventBus, type BusEvent } from './bus';
 import { addQueueSource, addStreamSource, type EventSourceMapping } from './eventSources';
 import { destinationRecord, httpApiEvent, s3Event as s3NotificationEvent, snsEvent } from './events';
-import { InProcessExecutor, type Executor, type LabApi, type ModuleFactory } from './executor';
+import { InProcessExecutor, type Executor, type InitOutcome, type LabApi, type ModuleFactory, type Step } from './executor';
 import { FunctionPlatform, type AsyncOutcome, type BillingReport } from './functions';
 import { Queue, type SendOptions } from './queue';
 import {
@@ -167,11 +167,14 @@ function latencyOf(samples: number[] | undefined): Latency {
 
 /** A stand-in executor for dry builds: every module loads, no handler ever runs. */
 class NullExecutor implements Executor {
-  createEnvironment(): { ok: true; workMs: number } {
-    return { ok: true, workMs: 0 };
+  createEnvironment(): InitOutcome {
+    return { ok: true };
   }
-  invoke(): { ok: true; result: undefined; workMs: number } {
-    return { ok: true, result: undefined, workMs: 0 };
+  invoke(): Step {
+    return { state: 'done', outcome: { ok: true, result: undefined } };
+  }
+  resume(): Step {
+    return { state: 'done', outcome: { ok: true, result: undefined } };
   }
   destroyEnvironment(): void {}
 }
@@ -253,7 +256,7 @@ export class Simulation {
       }
     }
     this.lab = this.makeLab();
-    this.platform = new FunctionPlatform(this.ctx, { executor, lab: this.lab, accountConcurrency: options.accountConcurrency });
+    this.platform = new FunctionPlatform(this.ctx, { executor, lab: this.lab, accountConcurrency: options.accountConcurrency, ...(sc.latency !== undefined ? { latency: sc.latency } : {}) });
     this.systems = new Systems({
       ctx: this.ctx,
       platform: this.platform,
@@ -517,6 +520,7 @@ export class Simulation {
       provisionedConcurrency: f.provisionedConcurrency,
       initMs: f.initMs,
       durationMs: f.durationMs,
+      ...(f.latency !== undefined ? { latency: f.latency } : {}),
       idleTimeoutS: f.idleTimeoutS,
       async: {
         maxRetries: f.async?.maxRetries,
@@ -988,6 +992,8 @@ export class Simulation {
         t.put(item, { cause: cause(), ...(options?.ifNotExists ? { condition: 'attribute_not_exists' as const } : {}) });
       },
       tableGet: (table, key) => need(this.tables, 'table', table, 'tableGet').get(key),
+      tableUpdate: (table, key, changes, options) => need(this.tables, 'table', table, 'tableUpdate').updateItem(key, changes, { cause: cause(), ...(options?.condition !== undefined ? { condition: options.condition } : {}) }),
+      tableDelete: (table, key, options) => need(this.tables, 'table', table, 'tableDelete').deleteItem(key, { cause: cause(), ...(options?.condition !== undefined ? { condition: options.condition } : {}) }),
       // The platform's per-environment lab counts work; outside a handler it means nothing.
       work: () => undefined,
       log: (...args) => {

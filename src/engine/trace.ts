@@ -46,6 +46,10 @@ export type TraceKind =
   | 'throttled' // rejected for lack of concurrency
   | 'env-destroyed' // an environment was recycled (module state lost)
   | 'log' // console output of a handler
+  | 'call' // a handler started a service call (it completes after its latency)
+  | 'call-done' // a service call completed: its effect happened now (detail.error when the service refused it)
+  | 'call-pending' // the handler returned with this call still in flight: it froze with the environment
+  | 'call-abandoned' // a call never completed: its environment was recycled, crashed or timed out first
   | 'response-rejected' // the platform could not use a function's answer (why, in detail.reason)
   // services
   | 'stored' // object store put

@@ -3,20 +3,24 @@
  * them all away when it starts over (reset, restore): every engine numbers its environments from
  * `env-1`, and an isolate left behind by the previous engine would otherwise leak.
  */
-import type { EnvironmentRuntime, Executor, HandlerContext, InitOutcome, InvokeOutcome, LabApi } from '../engine/executor';
+import type { CallReply, EnvironmentPort, Executor, FunctionInfo, HandlerContext, InitOutcome, Step } from '../engine/executor';
 
 export class TrackingExecutor implements Executor {
   private readonly live = new Set<string>();
 
   constructor(readonly inner: Executor) {}
 
-  createEnvironment(fn: { name: string; handler: string; memoryMb: number; timeoutMs: number }, envId: string, lab: LabApi, runtime?: EnvironmentRuntime): InitOutcome {
+  createEnvironment(fn: FunctionInfo, envId: string, port: EnvironmentPort): InitOutcome {
     this.live.add(envId);
-    return this.inner.createEnvironment(fn, envId, lab, runtime);
+    return this.inner.createEnvironment(fn, envId, port);
   }
 
-  invoke(envId: string, event: unknown, context: HandlerContext): InvokeOutcome {
+  invoke(envId: string, event: unknown, context: HandlerContext): Step {
     return this.inner.invoke(envId, event, context);
+  }
+
+  resume(envId: string, callId: number, reply: CallReply): Step {
+    return this.inner.resume(envId, callId, reply);
   }
 
   destroyEnvironment(envId: string): void {

@@ -18,11 +18,18 @@
  * 2. The host compiles the learner's bundle, which only defines `globalThis.__labInit`; then
  *    `dispatch('init')` calls it (running the module's top level: the init phase) and picks the
  *    handler export out of the module's exports.
- * 3. Per invocation, `dispatch('invoke', eventJson, contextJson)` calls the handler. A plain value or
- *    a throw is encoded at once; a promise gets `then` callbacks that encode its outcome. The host's
- *    `applySync` returns only after the isolate's microtask queue is drained (still inside the
- *    timeout), so `dispatch('collect')` right after finds the outcome, or finds the promise still
- *    pending: with no timers and no async host APIs, nothing can ever settle it.
+ * 3. Per invocation, `dispatch('invoke', eventJson, contextJson)` calls the handler. Every service
+ *    call it makes (`send`, `tableGet`, …) goes out through `hostCall`, which answers at once with the
+ *    call's id (the platform completes it later, in virtual time), and returns a promise kept here
+ *    under that id. A handler that returns a plain value or throws is encoded at once (the return
+ *    value of `dispatch`); a promise gets `then` callbacks that encode its outcome and report it with
+ *    `hostCall('done', encoded)`. The host's `applySync` returns only after the isolate's microtask
+ *    queue is drained (still inside the timeout), so by then the handler has either finished or is
+ *    waiting on calls in flight.
+ * 4. `dispatch('resume', callId, replyJson)` settles the promise of one call with the service's
+ *    answer; the code awaiting it runs on, up to its next await or its end (reported as above).
+ *    Before an outcome is reported, the calls still pending are reported with the stack of the line
+ *    that made each (`hostCall('pending', …)`): the environment freezes with them.
  *
  * Everything returned to the host is a JSON string built in here, inside the timed call: a getter
  * that loops while the result or error is being read is stopped by the timeout, never blocking
@@ -32,14 +39,14 @@
 import { virtualGlobals } from './virtualTime';
 
 /** Host → isolate calls. */
-export type DispatchOp = 'init' | 'invoke' | 'collect';
+export type DispatchOp = 'init' | 'invoke' | 'resume';
 
 /**
  * What `dispatch` returns: one string whose first character says what it carries (so a 1 MB
  * result is not escaped a second time inside another JSON document):
  * - `R<json>`: success, the result as JSON text; `U`: success with an `undefined` result;
  * - `E<json>`: failure, `{name, message, stack?}` as JSON;
- * - `P`: the handler's promise has not settled (yet).
+ * - `` (empty): the handler is waiting on calls (its outcome will come through `hostCall('done', …)`).
  */
 export type Encoded = string;
 
@@ -72,6 +79,7 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   const PromiseCtor = Promise;
   const promiseResolve = Promise.resolve;
   const promiseThen = Promise.prototype.then;
+  const create = Object.create;
   const config: BootstrapConfig = parse(configJson);
 
   // The handler's clock: the instant of the latest entry from the host, plus work declared since.
@@ -143,6 +151,14 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   const tooLarge = (size: number): string =>
     failWith('Runtime.ResponseTooLarge', `the handler's result is ${size} characters as JSON, more than the limit of ${config.maxResponseBytes}`);
 
+  /** A service error as the handler catches it: `name` the SDK's exception name, `code` the service's. */
+  const serviceError = (e: any): Error => {
+    const error = new ErrorCtor(text(e.message, config.maxErrorChars));
+    defineProperty(error, 'name', { value: text(e.name, 200), writable: true, configurable: true, enumerable: false });
+    if (typeof e.code === 'string') defineProperty(error, 'code', { value: text(e.code, 100), writable: true, configurable: true, enumerable: true });
+    return error;
+  };
+
   // ---- the handler API: every call leaves the isolate as one JSON string through `hostCall` ----
   const call = (op: string, args: unknown[]): any => {
     let json: string | undefined;
@@ -156,13 +172,46 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
       throw new ErrorCtor(`${op}(): arguments are ${json.length} bytes as JSON, more than the limit of ${config.maxArgumentBytes} bytes`);
     }
     const reply = parse(hostCall(op, json));
-    if (hasOwn(reply, 'e')) {
-      const error = new ErrorCtor(text(reply.e.message, config.maxErrorChars));
-      defineProperty(error, 'name', { value: text(reply.e.name, 200), writable: true, configurable: true, enumerable: false });
-      if (typeof reply.e.code === 'string') defineProperty(error, 'code', { value: text(reply.e.code, 100), writable: true, configurable: true, enumerable: true });
-      throw error;
-    }
+    if (hasOwn(reply, 'e')) throw serviceError(reply.e);
+    if (hasOwn(reply, 'c')) return awaitCall(reply.c);
     return hasOwn(reply, 'v') ? reply.v : undefined;
+  };
+
+  /**
+   * Calls in flight, by id: how to settle each one's promise, and an Error made where the call was
+   * made (its stack is read only if the handler returns without awaiting the call).
+   */
+  const waiting: Record<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void; site: Error }> = create(null);
+  const awaitCall = (id: number): Promise<unknown> => {
+    const site = new ErrorCtor('call made here');
+    return new PromiseCtor((resolve, reject) => {
+      waiting[id] = { resolve, reject, site };
+    });
+  };
+  /** Tell the host which calls are still in flight as the handler finishes, and where each was made. */
+  const reportPending = (): void => {
+    const list: Array<[number, string]> = [];
+    for (const id in waiting) {
+      let stack = '';
+      try {
+        const s = waiting[id].site.stack;
+        stack = typeof s === 'string' ? text(s, 4000) : '';
+      } catch {
+        // keep it empty
+      }
+      list[list.length] = [+id, stack];
+    }
+    if (list.length) hostCall('pending', stringify(list));
+  };
+  /** Settle call `id` with the service's answer; the code awaiting it goes on (in the microtasks after this entry). */
+  const resume = (id: string, replyJson: string): string => {
+    const w = waiting[id];
+    if (w === undefined) return '';
+    delete waiting[id];
+    const reply = parse(replyJson);
+    if (reply.ok) w.resolve(reply.value);
+    else w.reject(serviceError(reply.error ?? {}));
+    return '';
   };
 
   /** Log arguments as JSON values; what JSON cannot carry becomes a descriptive string. */
@@ -203,6 +252,8 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
 
   const api = freeze({
     send: (queue: unknown, body: unknown, options?: unknown) => call('send', [queue, body, options]),
+    tableUpdate: (table: unknown, key: unknown, changes: unknown, options?: unknown) => call('tableUpdate', [table, key, changes, options]),
+    tableDelete: (table: unknown, key: unknown, options?: unknown) => call('tableDelete', [table, key, options]),
     publish: (topic: unknown, body: unknown, options?: unknown) => call('publish', [topic, body, options]),
     produce: (stream: unknown, value: unknown, options?: unknown) => call('produce', [stream, value, options]),
     putEvents: (bus: unknown, entries: unknown) => call('putEvents', [bus, entries]),
@@ -221,7 +272,7 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
     function () {
       throw new ErrorCtor(`${name} is not available in a handler: ${why}`);
     };
-  const timers = 'handlers run within one instant of virtual time, so nothing can run later; use work(ms) to model time spent';
+  const timers = 'time in a handler is virtual: it passes with work(ms) and with the service calls it awaits';
   g.setTimeout = unavailable('setTimeout', timers);
   g.setInterval = unavailable('setInterval', timers);
   g.setImmediate = unavailable('setImmediate', timers);
@@ -237,9 +288,12 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
 
   // ---- host → isolate ----
   let handler: ((event: unknown, context: unknown) => unknown) | undefined;
-  /** Outcome of the current invocation's promise; `undefined` while it is pending. */
-  let settled: string | undefined;
   let invocation = 0;
+  /** The handler finished: report the calls left in flight, then hand back the outcome. */
+  const finish = (encoded: string): string => {
+    reportPending();
+    return encoded;
+  };
 
   const init = (): string => {
     let exported: unknown;
@@ -264,7 +318,6 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
 
   const invoke = (eventJson: string, contextJson: string): string => {
     const id = ++invocation;
-    settled = undefined;
     const event = parse(eventJson);
     const data = parse(contextJson);
     const context = {
@@ -281,19 +334,19 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
       result = apply(handler as (...args: unknown[]) => unknown, undefined, [event, context]);
       thenable = result !== null && (typeof result === 'object' || typeof result === 'function') && typeof (result as any).then === 'function';
     } catch (err) {
-      return fail(err);
+      return finish(fail(err));
     }
-    if (!thenable) return succeed(result);
+    if (!thenable) return finish(succeed(result));
     const promise = apply(promiseResolve, PromiseCtor, [result]);
     apply(promiseThen, promise, [
       (value: unknown) => {
-        if (id === invocation) settled = succeed(value);
+        if (id === invocation) hostCall('done', finish(succeed(value)));
       },
       (err: unknown) => {
-        if (id === invocation) settled = fail(err);
+        if (id === invocation) hostCall('done', finish(fail(err)));
       },
     ]);
-    return 'P';
+    return '';
   };
 
   /** The only way in from the host. Never throws: everything comes back encoded. */
@@ -303,8 +356,8 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
       workSinceEntry = 0;
     }
     try {
+      if (op === 'resume') return resume(a as string, b as string);
       if (op === 'invoke') return invoke(a as string, b as string);
-      if (op === 'collect') return settled ?? 'P';
       if (op === 'init') return init();
       return failWith('Error', `unknown sandbox operation ${text(op, 50)}`);
     } catch (err) {

@@ -88,7 +88,7 @@ const MODULE_VAR = '__labModule';
 /** Global function the bundle defines: it runs the module's top level and returns its exports. */
 export const INIT_GLOBAL = '__labInit';
 /** Every name the `serverless-lab` module exports. */
-export const API_NAMES = ['send', 'publish', 'produce', 'putEvents', 'putObject', 'getObject', 'tablePut', 'tableGet', 'work', 'log'] as const;
+export const API_NAMES = ['send', 'publish', 'produce', 'putEvents', 'putObject', 'getObject', 'tablePut', 'tableGet', 'tableUpdate', 'tableDelete', 'work', 'log'] as const;
 
 interface CacheEntry {
   compiled: CompiledHandler;

@@ -21,6 +21,8 @@ const noLab: LabApi = {
   getObject: () => undefined,
   tablePut: () => undefined,
   tableGet: () => undefined,
+  tableUpdate: () => ({}),
+  tableDelete: () => undefined,
   work: () => undefined,
   log: () => undefined,
 };

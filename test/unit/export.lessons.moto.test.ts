@@ -35,7 +35,7 @@ import { Random } from '../../src/engine/random';
 import { normalizeScenario, type FunctionSpec, type Scenario, type TrafficSpecJson } from '../../src/engine/scenario';
 import { Simulation } from '../../src/engine/simulation';
 import { compileTemplate } from '../../src/engine/traffic';
-import { createHandlerResolver } from '../../src/cli/handlers';
+import { VmExecutor } from '../../src/sandbox/vmExecutor';
 import { exportProject } from '../../src/export/project';
 import { entryFile, RESOURCES_ENV } from '../../src/export/template';
 import { startMoto } from './export.tools';
@@ -136,7 +136,7 @@ function strip(items: unknown[], fields: string[]): unknown[] {
 // The lab
 
 function runInLab(sc: Scenario, handlersDir: string, inputs: Input[]): Effects {
-  const sim = new Simulation(quiet(sc), { executor: new InProcessExecutor(), handlers: createHandlerResolver(handlersDir) });
+  const sim = new Simulation(quiet(sc), { executor: new VmExecutor({ rootDir: handlersDir }) });
   const responses: Effects['responses'] = [];
   sim.start();
   inputs.forEach((input, i) => {

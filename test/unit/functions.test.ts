@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { EngineContext } from '../../src/engine/context';
 import { EngineError, ValidationError } from '../../src/engine/errors';
-import { InProcessExecutor, LabApi, ModuleFactory } from '../../src/engine/executor';
+import { InProcessExecutor, type Executor, type LabApi, type ModuleFactory } from '../../src/engine/executor';
 import { FunctionConfig, FunctionPlatform, FunctionPlatformOptions, InvokeResult } from '../../src/engine/functions';
 import { toJsonLine, TraceKind } from '../../src/engine/trace';
 
@@ -25,6 +25,8 @@ function fakeLab(sent: Array<{ queue: string; body: unknown }> = []): LabApi {
     getObject: () => undefined,
     tablePut: () => undefined,
     tableGet: () => undefined,
+    tableUpdate: (_table, key) => ({ id: key }),
+    tableDelete: () => undefined,
     work: () => undefined,
     log: () => undefined,
   };
@@ -647,14 +649,16 @@ describe('FunctionPlatform: an environment the executor reports gone (fatal) is 
   it('destroys the environment after a fatal error, so the next invoke is a cold start', () => {
     const ctx = new EngineContext({ seed: 1 });
     let invokes = 0;
-    const executor = {
-      createEnvironment: () => ({ ok: true as const, workMs: 0 }),
+    const executor: Executor = {
+      createEnvironment: () => ({ ok: true as const }),
       invoke: () => {
         invokes++;
-        return invokes === 1
-          ? { ok: false as const, error: { name: 'Runtime.OutOfMemory', message: 'heap limit', fatal: true } as never, workMs: 0 }
-          : { ok: true as const, result: 'fine', workMs: 0 };
+        return {
+          state: 'done',
+          outcome: invokes === 1 ? { ok: false as const, error: { name: 'Runtime.OutOfMemory', message: 'heap limit', fatal: true } as never } : { ok: true as const, result: 'fine' },
+        };
       },
+      resume: () => ({ state: 'waiting' }),
       destroyEnvironment: () => undefined,
     };
     const platform = new FunctionPlatform(ctx, { executor, lab: fakeLab() });

@@ -26,6 +26,8 @@ export function recordingLab(overrides: Partial<LabApi> = {}): { lab: LabApi; ca
     getObject: (...a) => (calls.push(['getObject', ...a]), a[1] === 'present' ? 'body' : undefined),
     tablePut: (...a) => void calls.push(['tablePut', ...a]),
     tableGet: (...a) => (calls.push(['tableGet', ...a]), a[1] === 1 ? { id: 1, name: 'one' } : undefined),
+    tableUpdate: (...a) => (calls.push(['tableUpdate', ...a]), { id: a[1], ...(a[2].set ?? {}) }),
+    tableDelete: (...a) => (calls.push(['tableDelete', ...a]), undefined),
     work: (ms) => void calls.push(['work', ms]),
     log: (...a) => void calls.push(['log', ...a]),
     ...overrides,

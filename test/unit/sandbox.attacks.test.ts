@@ -11,6 +11,9 @@ import type { HandlerContext, InitOutcome, InvokeOutcome, LabApi } from '../../s
 import { clearCompileCache } from '../../src/sandbox/compile';
 import { IsolateExecutor } from '../../src/sandbox/isolateExecutor';
 import { recordingLab } from './helpers';
+import { driven } from './driver';
+
+type Driven = ReturnType<typeof driven<IsolateExecutor>>;
 
 function contextFor(envId: string): HandlerContext {
   return { awsRequestId: 'req-1', functionName: 'attack', memoryLimitInMB: 64, getRemainingTimeInMillis: () => 300, coldStart: false, environmentId: envId };
@@ -28,7 +31,7 @@ interface Attack {
   event?: unknown;
   /** Invoke this many times (stops early once the environment is gone). */
   invocations?: number;
-  lab?: (ex: IsolateExecutor, calls: Array<[string, ...unknown[]]>) => Partial<LabApi>;
+  lab?: (ex: Driven, calls: Array<[string, ...unknown[]]>) => Partial<LabApi>;
   check: (out: Outcome, calls: Array<[string, ...unknown[]]>, learnerFile: string) => void;
 }
 
@@ -453,7 +456,7 @@ const attacks: Attack[] = [
 describe('sandbox attack suite', function () {
   this.timeout(30000);
   let dir: string;
-  let ex: IsolateExecutor;
+  let ex: Driven;
   let protoKeys: string[];
   const fn = (file: string, memoryMb = 64) => ({ name: 'attack', handler: file, memoryMb, timeoutMs: TIMEOUT_MS });
 
@@ -465,7 +468,7 @@ describe('sandbox attack suite', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
   beforeEach(() => {
     clearCompileCache();
-    ex = new IsolateExecutor({ rootDir: dir });
+    ex = driven(new IsolateExecutor({ rootDir: dir }));
   });
   afterEach(() => ex.dispose());
 
@@ -475,7 +478,7 @@ describe('sandbox attack suite', function () {
     assert.equal(Object.getOwnPropertyNames(Array.prototype).includes('0'), false);
     assert.equal(typeof process.pid, 'number');
     assert.equal(JSON.stringify({ a: [1] }), '{"a":[1]}');
-    const fresh = new IsolateExecutor({ rootDir: dir });
+    const fresh = driven(new IsolateExecutor({ rootDir: dir }));
     try {
       assert.equal(fresh.createEnvironment(fn('bystander.ts'), 'after', recordingLab().lab).ok, true);
       const out = fresh.invoke('after', {}, contextFor('after'));

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HandlerContext } from '../../src/engine/executor';
 import { recordingLab } from './helpers';
+import { driven } from './driver';
+
+type Driven = ReturnType<typeof driven<IsolateExecutor>>;
 import { clearCompileCache } from '../../src/sandbox/compile';
 import { IsolateExecutor, type SandboxErrorInfo } from '../../src/sandbox/isolateExecutor';
 
@@ -14,7 +17,7 @@ export function contextFor(envId: string, remaining = 2500): HandlerContext {
 describe('IsolateExecutor', function () {
   this.timeout(20000);
   let dir: string;
-  let ex: IsolateExecutor;
+  let ex: Driven;
   const write = (name: string, text: string): string => {
     writeFileSync(join(dir, name), text);
     return name;
@@ -24,7 +27,7 @@ describe('IsolateExecutor', function () {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'sandbox-exec-'));
     clearCompileCache();
-    ex = new IsolateExecutor({ rootDir: dir });
+    ex = driven(new IsolateExecutor({ rootDir: dir }));
   });
   afterEach(() => {
     ex.dispose();
@@ -216,7 +219,7 @@ describe('IsolateExecutor', function () {
     assert.ok((out.cpuMs ?? 0) >= 100, `cpuMs ${out.cpuMs}`);
     assert.equal(ex.size, 0);
     // A 900 s function is still stopped at the executor's real-time cap.
-    const capped = new IsolateExecutor({ rootDir: dir, maxRealTimeoutMs: 200 });
+    const capped = driven(new IsolateExecutor({ rootDir: dir, maxRealTimeoutMs: 200 }));
     capped.createEnvironment(fn(loop, { timeoutMs: 900_000 }), 'b', lab);
     started = Date.now();
     const out2 = capped.invoke('b', {}, contextFor('b'));

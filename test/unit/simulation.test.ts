@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { LabApi, ModuleFactory } from '../../src/engine/executor';
 import { Simulation } from '../../src/engine/simulation';
 import { toJsonLine } from '../../src/engine/trace';
-import { createHandlerResolver } from '../../src/cli/handlers';
+import { VmExecutor } from '../../src/sandbox/vmExecutor';
 
 const examples = join(__dirname, '..', '..', 'examples');
 
@@ -313,7 +313,7 @@ describe('Simulation', () => {
   it('the one-hour load-leveling example: the table never sees more than 10 writes/s and nothing is lost', function () {
     this.timeout(60_000);
     const doc = JSON.parse(readFileSync(join(examples, 'load-leveling.scenario.json'), 'utf8'));
-    const sim = new Simulation(doc, { records: { mode: 'none' }, handlers: createHandlerResolver(examples) });
+    const sim = new Simulation(doc, { records: { mode: 'none' }, executor: new VmExecutor({ rootDir: examples }) });
     sim.run();
     const s = sim.summary();
     assert.equal(s.virtualMs, 3_600_000);

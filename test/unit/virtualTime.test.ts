@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHandlerResolver } from '../../src/cli/handlers';
 import { SIMULATION_EPOCH_MS } from '../../src/engine/events';
-import { InProcessExecutor, type EnvironmentRuntime, type Executor, type HandlerContext, type LabApi } from '../../src/engine/executor';
+import type { HandlerContext, LabApi } from '../../src/engine/executor';
 import { Random } from '../../src/engine/random';
-import type { FunctionSpec } from '../../src/engine/scenario';
 import { clearCompileCache } from '../../src/sandbox/compile';
 import { IsolateExecutor } from '../../src/sandbox/isolateExecutor';
+import { VmExecutor } from '../../src/sandbox/vmExecutor';
+import { driven, type TestRuntime } from './driver';
 import { recordingLab } from './helpers';
 
 function contextFor(envId: string): HandlerContext {
@@ -20,30 +20,19 @@ const hostNow = Date.now;
 const hostRandom = Math.random;
 const hostFormat = Object.getOwnPropertyDescriptor(Intl.DateTimeFormat.prototype, 'format')!.get;
 
-/** A runtime whose virtual instant the test sets, and which counts the work declared (as the platform does). */
+/** A runtime whose virtual instant the test sets (the driver adds the work declared since each entry, as the platform does). */
 function steerableRuntime(seed: number, startMs = SIMULATION_EPOCH_MS) {
   const state = { clock: startMs, work: 0 };
-  const runtime: EnvironmentRuntime = { seed, now: () => state.clock + state.work };
-  const lab = (base: LabApi): LabApi => ({ ...base, work: (ms) => ((state.work += ms), base.work(ms)) });
+  const runtime: TestRuntime = { seed, now: () => state.clock };
+  const lab = (base: LabApi): LabApi => base;
   return { state, runtime, lab };
 }
 
+type Driven = ReturnType<typeof driven<IsolateExecutor | VmExecutor>>;
+
 const kinds = [
-  ['sandbox', (dir: string): Executor & { dispose?(): void } => new IsolateExecutor({ rootDir: dir })],
-  [
-    'in-process',
-    (dir: string): Executor & { dispose?(): void } => {
-      const ex = new InProcessExecutor();
-      const resolve = createHandlerResolver(dir);
-      const register = ex.createEnvironment.bind(ex);
-      // Register the handler file on first use, as `Simulation` does for scenario handlers.
-      ex.createEnvironment = (fn, envId, lab, runtime) => {
-        ex.register(fn.handler, resolve(fn.handler, { name: fn.name, handler: fn.handler } as FunctionSpec));
-        return register(fn, envId, lab, runtime);
-      };
-      return ex;
-    },
-  ],
+  ['sandbox', (dir: string): Driven => driven(new IsolateExecutor({ rootDir: dir }))],
+  ['in-process', (dir: string): Driven => driven(new VmExecutor({ rootDir: dir }))],
 ] as const;
 
 describe('virtual time and seeded randomness in handlers', function () {
@@ -63,7 +52,7 @@ describe('virtual time and seeded randomness in handlers', function () {
 
   for (const [kind, make] of kinds) {
     describe(kind, () => {
-      let ex: Executor & { dispose?(): void };
+      let ex: Driven;
       beforeEach(() => (ex = make(dir)));
       afterEach(() => ex.dispose?.());
 

@@ -1,0 +1,370 @@
+/**
+ * Time inside an invocation: an execution environment as the platform drives it.
+ *
+ * A handler's code runs in **entries**: the invoke itself, then one entry per answer it awaited.
+ * Within an entry, virtual time stands still except for the work the code declares (`work(ms)`,
+ * CPU time: nothing else runs in this environment meanwhile), so the environment is busy until
+ * `entry + work`. Every service call the code makes is a **call in flight**:
+ *
+ * - it starts at the instant the code reached (`entry + work so far`) and completes after the
+ *   service's modelled latency (`latency.ts`, seeded jitter);
+ * - when it completes, its effect happens — the message is accepted, the item written or read —
+ *   at that virtual instant, so other invocations see a write only from then on, and a read sees
+ *   what was there then;
+ * - its answer is then delivered into the environment (the awaiting code goes on), but not before
+ *   the environment is free: JavaScript runs one thing at a time.
+ *
+ * Meanwhile the engine runs everything else, so invocations in different environments interleave by
+ * virtual time: two read-modify-write handlers can both read 4 and both write 5.
+ *
+ * When the handler returns, calls it did not await are still in flight. Lambda freezes the
+ * environment after the invocation ends, and such a call is frozen with it: it goes on when the
+ * environment next thaws (the next invocation it serves), or never, if the environment is recycled
+ * first. The trace records each one (`call-pending`, with where in the source it was made, for the
+ * editor's diagnostic) and each call that never completed (`call-abandoned`).
+ *
+ * A crash or a timeout ends the environment between or during calls: calls completed so far keep
+ * their effects; calls in flight never take effect; later calls never start.
+ */
+import type { EngineContext } from './context';
+import type { TimerId } from './clock';
+import { epochMs } from './events';
+import { callTarget, describeLabCall, type CallReply, type EnvironmentPort, type ErrorInfo, type Executor, type LabApi, type ServiceCall, type SourceSite, type Step } from './executor';
+
+/** One service call an environment's code made. */
+interface Flight {
+  id: number;
+  call: ServiceCall;
+  args: unknown[];
+  /** The invocation that made it (undefined: the init phase). */
+  requestId: string | undefined;
+  resource: string;
+  key?: string;
+  startedAt: number;
+  latencyMs: number;
+  /** When it completes, while in flight; while frozen, `remainingMs` says how much is left. */
+  completesAt: number;
+  remainingMs: number;
+  timer: TimerId | undefined;
+  state: 'in-flight' | 'frozen' | 'arrived';
+  reply?: CallReply;
+}
+
+/** What the platform gives a session: how to perform a call, its latency, and who is running. */
+export interface SessionHost {
+  ctx: EngineContext;
+  executor: Executor;
+  /** Draw the latency of one call of this function. */
+  latency(call: ServiceCall): number;
+  /** Perform a call's effect now, attributed to the invocation that made it. Throws the service's error. */
+  perform(call: ServiceCall, args: unknown[], requestId: string | undefined): unknown;
+  /** Run `fn` with the platform's "current invocation" set to this environment's (for attribution). */
+  within<T>(requestId: string | undefined, fn: () => T): T;
+  /** The cloud with effects at once (registered synchronous modules), as the environment's port offers it. */
+  instantLab: LabApi;
+}
+
+/** The invocation an environment serves now. */
+export interface ActiveInvocation {
+  requestId: string;
+  /** Virtual time after which no new call may start (the timeout, less the invocation's fixed overhead). */
+  deadline: number;
+  /** Time the platform adds after the handler returns (base duration, injected latency). */
+  overheadMs: number;
+  /** The handler finished (returned, threw) at virtual time `at`: the platform ends the invocation. */
+  settled(outcome: Extract<Step, { state: 'done' }>['outcome'], at: number): void;
+}
+
+export class EnvironmentSession {
+  readonly port: EnvironmentPort;
+  /** Virtual time of the current entry into the environment's code, and the work declared since. */
+  private entryAt = 0;
+  private workMs = 0;
+  /** The environment is running code (an entry is on the stack). */
+  private inside = false;
+  /** Its code is busy (declared work) until this virtual time. */
+  private busyUntil = 0;
+  private frozen = false;
+  private gone = false;
+  private nextCall = 0;
+  private readonly flights = new Map<number, Flight>();
+  private pumpTimer: TimerId | undefined;
+  /** Set while the environment serves an invocation (or runs its init, without one). */
+  current: ActiveInvocation | undefined;
+  /** Deadline for calls during init (the init cap), when no invocation is running. */
+  initDeadline = Number.POSITIVE_INFINITY;
+  /** The request a cold start's init runs for (its calls are attributed to it). */
+  initRequestId: string | undefined;
+
+  constructor(
+    readonly fnName: string,
+    readonly envId: string,
+    private readonly host: SessionHost,
+    seed: number,
+  ) {
+    const self = this;
+    this.port = {
+      seed,
+      now: () => epochMs(self.host.ctx.clock.now + self.workMs),
+      begin: (call, args) => self.begin(call, args),
+      work: (ms) => self.work(ms),
+      log: (args) => self.host.ctx.trace.emit('log', self.fnName, self.current?.requestId ?? self.envId, undefined, { env: self.envId, args }),
+      remaining: () => self.remaining(),
+      lab: host.instantLab,
+    };
+  }
+
+  /** Work declared in the current entry so far (the platform's timeout guard for instant calls reads it). */
+  get workSoFar(): number {
+    return this.workMs;
+  }
+
+  /** Virtual time the environment's code has reached. */
+  get reached(): number {
+    return this.inside ? this.host.ctx.clock.now + this.workMs : Math.max(this.busyUntil, this.host.ctx.clock.now);
+  }
+
+  /** Milliseconds the current invocation may still run before its timeout (context.getRemainingTimeInMillis). */
+  remaining(): number {
+    const inv = this.current;
+    if (!inv) return 0;
+    return Math.max(0, inv.deadline - (this.host.ctx.clock.now + this.workMs));
+  }
+
+  /**
+   * Run code of the environment (init, invoke or an answer): time is the clock's, plus the work it
+   * declares; afterwards the environment is busy until then.
+   */
+  enter<T>(fn: () => T): T {
+    const clock = this.host.ctx.clock;
+    this.entryAt = clock.now;
+    this.workMs = 0;
+    this.inside = true;
+    try {
+      return this.host.within(this.attribution(), fn);
+    } finally {
+      this.inside = false;
+      this.busyUntil = this.entryAt + this.workMs;
+    }
+  }
+
+  /**
+   * A call may start only before the invocation's deadline (or the init cap): one the code makes
+   * after its declared work used up the time left never happens — a real function is frozen at its
+   * timeout, so what it would have done afterwards must not reach a queue or a table. Throws
+   * `Sandbox.Timedout` then; returns the call's target otherwise.
+   */
+  assertInTime(call: ServiceCall, args: readonly unknown[]): { resource: string; key?: string } {
+    const target = callTarget(call, args);
+    const startedAt = this.host.ctx.clock.now + this.workMs;
+    const deadline = this.current ? this.current.deadline : this.initDeadline;
+    if (startedAt > deadline) {
+      const what = describeLabCall(call, target.resource, target.key);
+      throw Object.assign(new Error(`${what} never happened: the function had already run out of time (${Math.round(this.workMs)} ms of work declared; it would have started ${Math.round(startedAt - deadline)} ms after its deadline)`), { name: 'Sandbox.Timedout' });
+    }
+    return target;
+  }
+
+  /** Whose calls the code makes now: the invocation's, or during init the request it runs for. */
+  private attribution(): string | undefined {
+    return this.current ? this.current.requestId : this.initRequestId;
+  }
+
+  private work(ms: number): void {
+    if (!(typeof ms === 'number' && ms >= 0 && Number.isFinite(ms))) throw new RangeError(`work(ms): ms must be a finite number ≥ 0, got ${JSON.stringify(ms) ?? String(ms)}`);
+    this.workMs += ms;
+  }
+
+  /** The code started a service call. */
+  private begin(call: ServiceCall, args: unknown[]): number {
+    const ctx = this.host.ctx;
+    const startedAt = ctx.clock.now + this.workMs;
+    const target = this.assertInTime(call, args);
+    const id = ++this.nextCall;
+    const latencyMs = this.host.latency(call);
+    const flight: Flight = {
+      id,
+      call,
+      args,
+      requestId: this.attribution(),
+      resource: target.resource,
+      ...(target.key !== undefined ? { key: target.key } : {}),
+      startedAt,
+      latencyMs,
+      completesAt: startedAt + latencyMs,
+      remainingMs: latencyMs,
+      timer: undefined,
+      state: 'in-flight',
+    };
+    this.flights.set(id, flight);
+    if (ctx.trace.wants('call')) {
+      const detail: Record<string, unknown> = { env: this.envId, call, target: target.resource, callId: id, latencyMs };
+      if (target.key !== undefined) detail.key = target.key;
+      if (this.workMs > 0) detail.startMs = startedAt;
+      ctx.trace.emit('call', this.fnName, flight.requestId ?? this.envId, undefined, detail);
+    } else ctx.trace.emit('call', this.fnName);
+    if (this.frozen) {
+      flight.state = 'frozen';
+    } else {
+      flight.timer = ctx.clock.at(flight.completesAt, () => this.complete(flight));
+    }
+    return id;
+  }
+
+  /** A call reaches its service and comes back: its effect happens now. */
+  private complete(flight: Flight): void {
+    flight.timer = undefined;
+    if (this.gone) return;
+    const ctx = this.host.ctx;
+    let reply: CallReply;
+    try {
+      reply = { ok: true, value: this.host.perform(flight.call, flight.args, flight.requestId) };
+    } catch (thrown) {
+      reply = { ok: false, error: errorReply(thrown) };
+    }
+    if (ctx.trace.wants('call-done')) {
+      const detail: Record<string, unknown> = { env: this.envId, call: flight.call, target: flight.resource, callId: flight.id, ms: round(ctx.clock.now - flight.startedAt) };
+      if (!reply.ok) detail.error = `${reply.error.name}: ${reply.error.message}`;
+      ctx.trace.emit('call-done', this.fnName, flight.requestId ?? this.envId, undefined, detail);
+    } else ctx.trace.emit('call-done', this.fnName);
+    flight.state = 'arrived';
+    flight.reply = reply;
+    this.pump();
+  }
+
+  /** Deliver answers that arrived, one at a time, whenever the environment is thawed and free. */
+  private pump(): void {
+    if (this.gone || this.frozen || this.inside) return;
+    const clock = this.host.ctx.clock;
+    for (;;) {
+      let next: Flight | undefined;
+      for (const f of this.flights.values()) {
+        if (f.state === 'arrived' && (next === undefined || f.completesAt < next.completesAt)) next = f;
+      }
+      if (!next) return;
+      if (clock.now < this.busyUntil) {
+        // The code is still working: the answer waits for it.
+        if (this.pumpTimer === undefined) {
+          this.pumpTimer = clock.at(this.busyUntil, () => {
+            this.pumpTimer = undefined;
+            this.pump();
+          });
+        }
+        return;
+      }
+      this.flights.delete(next.id);
+      const reply = next.reply!;
+      const step = this.enter(() => this.host.executor.resume(this.envId, next.id, reply));
+      this.afterStep(step);
+      if (this.gone || this.frozen) return;
+    }
+  }
+
+  /** Run the handler for `inv` (the platform calls this when the invocation starts on this environment). */
+  invoke(inv: ActiveInvocation, run: () => Step): void {
+    this.current = inv;
+    this.thaw();
+    const step = this.enter(run);
+    this.afterStep(step);
+    this.pump();
+  }
+
+  private afterStep(step: Step): void {
+    const inv = this.current;
+    if (step.state !== 'done' || !inv) return;
+    this.current = undefined;
+    // Calls of this invocation that the code never saw finish: they stay with the environment.
+    const ctx = this.host.ctx;
+    for (const p of step.pending ?? []) {
+      const f = this.flights.get(p.id);
+      if (!f || f.requestId !== inv.requestId) continue;
+      const detail: Record<string, unknown> = { env: this.envId, call: f.call, target: f.resource, callId: f.id };
+      if (f.key !== undefined) detail.key = f.key;
+      if (p.site) detail.location = siteOf(p.site);
+      ctx.trace.emit('call-pending', this.fnName, inv.requestId, undefined, detail);
+    }
+    inv.settled(step.outcome, this.busyUntil);
+  }
+
+  /**
+   * The invocation ended and the environment is frozen: calls still in flight stop where they are
+   * (a call whose answer already came back keeps it until the environment thaws).
+   */
+  freeze(): void {
+    if (this.gone || this.frozen) return;
+    this.frozen = true;
+    const clock = this.host.ctx.clock;
+    clock.cancel(this.pumpTimer);
+    this.pumpTimer = undefined;
+    for (const f of this.flights.values()) {
+      if (f.state !== 'in-flight') continue;
+      clock.cancel(f.timer);
+      f.timer = undefined;
+      f.remainingMs = Math.max(0, f.completesAt - clock.now);
+      f.state = 'frozen';
+    }
+  }
+
+  /** The environment serves an invocation again: frozen calls go on from where they stopped. */
+  private thaw(): void {
+    if (!this.frozen) return;
+    this.frozen = false;
+    const clock = this.host.ctx.clock;
+    this.busyUntil = Math.min(this.busyUntil, clock.now);
+    for (const f of this.flights.values()) {
+      if (f.state !== 'frozen') continue;
+      f.state = 'in-flight';
+      f.completesAt = clock.now + f.remainingMs;
+      f.timer = clock.at(f.completesAt, () => this.complete(f));
+    }
+  }
+
+  /**
+   * The environment is gone (recycled, crashed, timed out): calls that had not completed never
+   * will. Returns how many were abandoned.
+   */
+  end(reason: string): number {
+    if (this.gone) return 0;
+    this.gone = true;
+    this.current = undefined;
+    const ctx = this.host.ctx;
+    ctx.clock.cancel(this.pumpTimer);
+    this.pumpTimer = undefined;
+    let abandoned = 0;
+    for (const f of this.flights.values()) {
+      ctx.clock.cancel(f.timer);
+      f.timer = undefined;
+      if (f.state === 'arrived') continue; // it happened; only its answer is lost
+      abandoned++;
+      const detail: Record<string, unknown> = { env: this.envId, call: f.call, target: f.resource, callId: f.id, reason };
+      if (f.key !== undefined) detail.key = f.key;
+      ctx.trace.emit('call-abandoned', this.fnName, f.requestId ?? this.envId, undefined, detail);
+    }
+    this.flights.clear();
+    return abandoned;
+  }
+
+  /** Calls not yet completed (in flight or frozen), for inspection. */
+  get callsInFlight(): number {
+    let n = 0;
+    for (const f of this.flights.values()) if (f.state !== 'arrived') n++;
+    return n;
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+function siteOf(site: SourceSite): SourceSite {
+  return { file: site.file, line: site.line, column: site.column };
+}
+
+/** A service error as it crosses into the handler: name, message and the service's code. */
+function errorReply(thrown: unknown): ErrorInfo & { code?: string } {
+  if (thrown instanceof Error) {
+    const code = (thrown as { code?: unknown }).code;
+    return { name: thrown.name || 'Error', message: thrown.message, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { name: 'Error', message: String(thrown) };
+}

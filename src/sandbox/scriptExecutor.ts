@@ -1,0 +1,484 @@
+/**
+ * What the two executors of learner code share: the `IsolateExecutor` (the sandbox: a V8 isolate
+ * per execution environment) and the `VmExecutor` (no isolation: a `node:vm` context per
+ * environment, for fast CLI runs and tests). Both compile the learner's files the one way
+ * (`compile.ts`), run the same bootstrap inside the container (`bootstrap.ts`), and speak the same
+ * protocol with it, so a handler behaves the same in both, byte for byte in the trace:
+ *
+ * - `createEnvironment` is a real cold start: a new container, the bootstrap, the learner's compiled
+ *   module, and its top level run once (the init phase). The real time it took is `measuredMs`.
+ * - `invoke` runs the handler up to its first `await` of a call in flight (or its end); `resume`
+ *   delivers a call's answer and runs it on. Calls the code makes leave through one host function,
+ *   answered at once with an id (`port.begin`); the platform completes them in virtual time.
+ * - `destroyEnvironment` disposes of the container.
+ *
+ * Safety rules of the host side (they matter for the isolate; the vm context is not a sandbox):
+ * the container holds exactly one host function, which takes and returns JSON strings; host errors
+ * cross as `{name, message, code}` only (no host stack); results and errors are turned into JSON
+ * strings inside the container within the timed call, size-capped, and parsed here into fresh
+ * objects (`__proto__` keys dropped). Nothing returned is merged into host objects.
+ *
+ * Error outcomes carry two extra fields besides `ErrorInfo`: `location: { file, line, column }`
+ * (1-based, in the learner's original file, via the source map) where the error was thrown, and for
+ * environments that can no longer be used `fatal: true`. Compile errors also carry `diagnostics`.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { isServiceCall, type CallReply, type EnvironmentPort, type ErrorInfo, type Executor, type FunctionInfo, type HandlerContext, type InitOutcome, type InvokeOutcome, type SourceSite, type Step } from '../engine/executor';
+import type { DispatchOp } from './bootstrap';
+import { CompileError, compileHandler, compileProblems, type CompileDiagnostic, type CompiledHandler } from './compile';
+import { mapStack, SourceMapper, type SourcePosition } from './sourceMaps';
+
+export interface ScriptExecutorOptions {
+  /**
+   * Directory relative handler paths are resolved against (default: the current directory). When
+   * given, it is also the exercise folder a handler's imports are confined to (default: the
+   * handler file's own folder).
+   */
+  rootDir?: string;
+  /** Other folders a handler's imports may reach (the folders of handler files named on the command line). */
+  allowDirs?: string[];
+  /**
+   * Turn a function's `handler` setting into a file and an export name. Default: `path/file.ts`
+   * (export `handler`), `path/file.ts#name`, or Lambda style `path/file.name` (export `name` of
+   * `path/file.ts|.mts|.js|.mjs|.cjs`).
+   */
+  resolveHandler?: (handler: string) => { file: string; exportName: string };
+  /** Cap on the real CPU time of one entry into an environment's code, ms (default 2000). */
+  maxRealTimeoutMs?: number;
+  /** Largest result, in characters of JSON (default 1 MiB). */
+  maxResponseBytes?: number;
+  /** Largest arguments of one lab API call, in characters of JSON (default 1 MiB). */
+  maxArgumentBytes?: number;
+}
+
+/** Extra fields the executors add to `ErrorInfo`. */
+export interface SandboxErrorInfo extends ErrorInfo {
+  /** Where in the learner's source the error was thrown (1-based line and column). */
+  location?: SourcePosition;
+  /** The environment is gone (killed for memory, timed out, crashed): the next invoke needs a new one. */
+  fatal?: boolean;
+  /** Compile errors: every problem esbuild found. */
+  diagnostics?: CompileError['diagnostics'];
+}
+
+/** One execution environment: its container (isolate or vm context) and the state of its current entry. */
+export interface ScriptEnv<C> {
+  id: string;
+  container: C;
+  port: EnvironmentPort;
+  fn: FunctionInfo;
+  realTimeoutMs: number;
+  bundleUrl: string;
+  mapper: SourceMapper;
+  /** The host context of the invocation in progress (answers `getRemainingTimeInMillis`). */
+  current: HandlerContext | undefined;
+  /** The outcome the code reported during this entry (`hostCall('done')`), and the calls it left pending. */
+  reported: string | undefined;
+  pending: Array<[number, string]> | undefined;
+  /** An entry into the container is in progress. */
+  busy: boolean;
+  /** Set once the container is gone: why. */
+  dead: string | undefined;
+  destroyRequested: boolean;
+}
+
+/** Name of the bootstrap script inside containers: its frames are hidden from learners' stacks. */
+export const BOOTSTRAP_URL = 'file:///serverless-lab/runtime.js';
+export const ERROR_CHARS = 16_384;
+const DEFAULTS = { maxRealTimeoutMs: 2000, maxResponseBytes: 1 << 20, maxArgumentBytes: 1 << 20 };
+
+export abstract class ScriptExecutor<C> implements Executor {
+  protected readonly envs = new Map<string, ScriptEnv<C>>();
+  /** Environments that died on their own (memory, timeout, crash), until the platform destroys them. */
+  private readonly gone = new Map<string, string>();
+  protected readonly base: Required<Omit<ScriptExecutorOptions, 'resolveHandler' | 'allowDirs'>> & Pick<ScriptExecutorOptions, 'resolveHandler' | 'allowDirs'>;
+  /** The folder handlers' imports are confined to, when the executor was given one. */
+  private readonly exerciseRoot: string | undefined;
+
+  constructor(options: ScriptExecutorOptions = {}) {
+    this.exerciseRoot = options.rootDir === undefined ? undefined : resolve(options.rootDir);
+    const o = { ...DEFAULTS, rootDir: process.cwd(), ...options };
+    for (const key of ['maxRealTimeoutMs', 'maxResponseBytes', 'maxArgumentBytes'] as const) {
+      if (!(typeof o[key] === 'number' && Number.isFinite(o[key]) && o[key] >= 1)) throw new RangeError(`${key} must be a number ≥ 1, got ${String(o[key])}`);
+    }
+    this.base = o;
+  }
+
+  // ---- what a container kind provides ----
+
+  /** Create the container, run the bootstrap in it and return it (the bootstrap's `dispatch` is kept inside). */
+  protected abstract createContainer(env: ScriptEnv<C>, hostCall: (op: unknown, argsJson: unknown) => string, configJson: string): C;
+  /** Run the learner's compiled bundle (it only defines `__labInit`). */
+  protected abstract runBundle(env: ScriptEnv<C>, code: string, timeoutMs: number): void;
+  /** One timed call of the bootstrap's `dispatch`; the container's microtasks have run when it returns. */
+  protected abstract dispatch(env: ScriptEnv<C>, op: DispatchOp, now: number, a: string | undefined, b: string | undefined, timeoutMs: number): unknown;
+  protected abstract disposeContainer(env: ScriptEnv<C>): void;
+  /** What a failed entry means for the learner, when the container kind knows better (memory, CPU time); undefined otherwise. */
+  protected abstract containerFailure(env: ScriptEnv<C>, err: unknown, phase: 'init' | 'invoke'): SandboxErrorInfo | undefined;
+  /** Real CPU time the container has used, ns (0 when unknown). */
+  protected cpuTime(_env: ScriptEnv<C>): bigint {
+    return 0n;
+  }
+
+  // ---- the executor ----
+
+  /** Number of live environments. */
+  get size(): number {
+    return this.envs.size;
+  }
+
+  /** Which file and export a `handler` setting names. */
+  resolveHandler(handler: string): { file: string; exportName: string } {
+    if (this.base.resolveHandler) return this.base.resolveHandler(handler);
+    const root = this.base.rootDir;
+    const hash = handler.lastIndexOf('#');
+    if (hash > 0) return { file: resolve(root, handler.slice(0, hash)), exportName: handler.slice(hash + 1) || 'handler' };
+    const direct = resolve(root, handler);
+    if (isFile(direct)) return { file: direct, exportName: 'handler' };
+    const dot = handler.lastIndexOf('.');
+    if (dot > 0 && !handler.slice(dot).includes('/')) {
+      const stem = resolve(root, handler.slice(0, dot));
+      for (const ext of ['.ts', '.mts', '.js', '.mjs', '.cjs', '']) {
+        if (isFile(stem + ext)) return { file: stem + ext, exportName: handler.slice(dot + 1) };
+      }
+    }
+    return { file: direct, exportName: 'handler' };
+  }
+
+  /** What stops a handler setting from compiling here (same folder and allowed folders as its runs), or []. */
+  compileProblems(handler: string): CompileDiagnostic[] {
+    return compileProblems(this.resolveHandler(handler).file, { root: this.exerciseRoot, allow: this.base.allowDirs });
+  }
+
+  createEnvironment(fn: FunctionInfo, envId: string, port: EnvironmentPort): InitOutcome {
+    const started = performance.now();
+    if (this.envs.has(envId)) this.destroyEnvironment(envId);
+    const measured = () => performance.now() - started;
+
+    let target: { file: string; exportName: string };
+    let compiled: CompiledHandler;
+    try {
+      target = this.resolveHandler(fn.handler);
+      compiled = compileHandler(target.file, { root: this.exerciseRoot, allow: this.base.allowDirs });
+    } catch (err) {
+      return { ok: false, error: compileErrorInfo(err), measuredMs: measured() };
+    }
+
+    const env: ScriptEnv<C> = {
+      id: envId,
+      container: undefined as unknown as C,
+      port,
+      fn: { name: fn.name, handler: fn.handler, memoryMb: fn.memoryMb, timeoutMs: fn.timeoutMs },
+      realTimeoutMs: Math.max(1, Math.min(Math.floor(fn.timeoutMs) || 1, this.base.maxRealTimeoutMs)),
+      bundleUrl: `file:///serverless-lab/bundle/${basename(target.file).replace(/[^\w.-]/g, '_')}.js`,
+      mapper: new SourceMapper(compiled.map),
+      current: undefined,
+      reported: undefined,
+      pending: undefined,
+      busy: false,
+      dead: undefined,
+      destroyRequested: false,
+    };
+    const config = JSON.stringify({
+      exportName: target.exportName,
+      maxResponseBytes: this.base.maxResponseBytes,
+      maxArgumentBytes: this.base.maxArgumentBytes,
+      maxErrorChars: ERROR_CHARS,
+      seed: port.seed >>> 0,
+      originMs: port.now(),
+    });
+    let encoded: unknown;
+    env.busy = true;
+    try {
+      env.container = this.createContainer(env, (op, argsJson) => this.hostCall(env, op, argsJson), config);
+      this.runBundle(env, compiled.code, env.realTimeoutMs);
+      encoded = this.dispatch(env, 'init', port.now(), undefined, undefined, env.realTimeoutMs);
+    } catch (err) {
+      env.busy = false;
+      const error = this.failure(env, err, 'init');
+      this.disposeEnv(env);
+      return { ok: false, error, measuredMs: measured() };
+    }
+    env.busy = false;
+    const outcome = this.decode(env, encoded);
+    if (!outcome.ok || env.destroyRequested) {
+      this.disposeEnv(env);
+      const error = outcome.ok ? { name: 'Runtime.ExitError', message: 'the environment was destroyed during its init phase' } : outcome.error;
+      return { ok: false, error, measuredMs: measured() };
+    }
+    this.envs.set(envId, env);
+    return { ok: true, measuredMs: measured() };
+  }
+
+  invoke(envId: string, event: unknown, context: HandlerContext): Step {
+    const env = this.usable(envId);
+    if (!('id' in env)) return env;
+    let eventJson: string | undefined;
+    let contextJson: string;
+    try {
+      eventJson = JSON.stringify(event);
+      contextJson = JSON.stringify({
+        awsRequestId: String(context.awsRequestId),
+        functionName: String(context.functionName),
+        memoryLimitInMB: Number(context.memoryLimitInMB),
+        coldStart: Boolean(context.coldStart),
+        environmentId: String(context.environmentId),
+      });
+    } catch (err) {
+      return done({ ok: false, error: { name: 'Runtime.InvalidEvent', message: `the event cannot be passed to a handler as JSON: ${messageOf(err)}` } });
+    }
+    env.current = context;
+    return this.enter(env, 'invoke', eventJson ?? 'null', contextJson);
+  }
+
+  resume(envId: string, callId: number, reply: CallReply): Step {
+    const env = this.usable(envId);
+    if (!('id' in env)) return env;
+    let replyJson: string;
+    try {
+      replyJson = JSON.stringify(reply.ok ? { ok: true, value: reply.value } : { ok: false, error: { name: reply.error.name, message: reply.error.message, ...(reply.error.code !== undefined ? { code: reply.error.code } : {}) } });
+    } catch (err) {
+      replyJson = JSON.stringify({ ok: false, error: { name: 'Runtime.InvalidReply', message: `the service's answer cannot be passed to the handler as JSON: ${messageOf(err)}` } });
+    }
+    return this.enter(env, 'resume', String(callId), replyJson);
+  }
+
+  destroyEnvironment(envId: string): void {
+    this.gone.delete(envId);
+    const env = this.envs.get(envId);
+    if (!env) return;
+    if (env.busy) {
+      // A lab call from inside this container is on the stack: dispose once the entry returns.
+      env.destroyRequested = true;
+      return;
+    }
+    this.disposeEnv(env);
+  }
+
+  /** Destroy every environment. */
+  dispose(): void {
+    for (const env of [...this.envs.values()]) this.destroyEnvironment(env.id);
+    this.gone.clear();
+  }
+
+  // ---- internals ----
+
+  /** The environment, or the step to answer when it cannot run code. */
+  private usable(envId: string): ScriptEnv<C> | Step {
+    const env = this.envs.get(envId);
+    const died = this.gone.get(envId);
+    if (!env && died) return done({ ok: false, error: { name: 'Runtime.ExitError', message: `the execution environment is gone: it was ${died}`, fatal: true } as SandboxErrorInfo });
+    if (!env) return done({ ok: false, error: { name: 'Runtime.UnknownEnvironment', message: `environment ${envId} does not exist` } });
+    if (env.dead) return done({ ok: false, error: { name: 'Runtime.ExitError', message: `the execution environment is gone: ${env.dead}`, fatal: true } as SandboxErrorInfo });
+    if (env.busy) return done({ ok: false, error: { name: 'Runtime.Reentrancy', message: `environment ${envId} is already running code` } });
+    return env;
+  }
+
+  /** One entry into the environment's code: run it, then say whether the invocation finished. */
+  private enter(env: ScriptEnv<C>, op: 'invoke' | 'resume', a: string, b: string): Step {
+    env.reported = undefined;
+    env.pending = undefined;
+    env.busy = true;
+    const cpuBefore = this.cpuTime(env);
+    let returned: unknown;
+    try {
+      returned = this.dispatch(env, op, env.port.now(), a, b, env.realTimeoutMs);
+    } catch (err) {
+      const cpuMs = cpuSince(this.cpuTime(env), cpuBefore);
+      const error = this.failure(env, err, 'invoke');
+      this.finishEntry(env);
+      this.disposeEnv(env);
+      return done({ ok: false, error, ...(cpuMs > 0 ? { cpuMs } : {}), ...(isTimeout(err) ? { timedOut: true } : {}) });
+    }
+    const cpuMs = cpuSince(this.cpuTime(env), cpuBefore);
+    this.finishEntry(env);
+    const encoded = typeof returned === 'string' && returned !== '' ? returned : env.reported;
+    if (encoded === undefined) {
+      if (typeof returned !== 'string') return done({ ok: false, error: { name: 'Runtime.ExitError', message: 'the sandbox returned something other than a string', fatal: true } as SandboxErrorInfo });
+      return { state: 'waiting' };
+    }
+    const decoded = this.decode(env, encoded);
+    const outcome: InvokeOutcome = decoded.ok ? { ok: true, result: decoded.result } : { ok: false, error: decoded.error };
+    if (cpuMs > 0) outcome.cpuMs = cpuMs;
+    env.current = undefined;
+    // Set by `hostCall('pending')` during the entry (TypeScript cannot see that).
+    const reportedPending = env.pending as Array<[number, string]> | undefined;
+    const pending = (reportedPending ?? []).map(([id, stack]) => ({ id, ...siteOf(this.site(env, stack)) }));
+    env.pending = undefined;
+    return pending.length ? { state: 'done', outcome, pending } : { state: 'done', outcome };
+  }
+
+  private site(env: ScriptEnv<C>, stack: string): SourceSite | undefined {
+    if (!stack) return undefined;
+    return mapStack(stack, env.bundleUrl, env.mapper, [BOOTSTRAP_URL]).location;
+  }
+
+  private finishEntry(env: ScriptEnv<C>): void {
+    env.busy = false;
+    if (env.destroyRequested) this.disposeEnv(env);
+  }
+
+  private disposeEnv(env: ScriptEnv<C>): void {
+    if (this.envs.get(env.id) === env) {
+      this.envs.delete(env.id);
+      if (env.dead) this.gone.set(env.id, env.dead);
+    }
+    env.dead ??= 'destroyed';
+    if (env.container !== undefined) this.disposeContainer(env);
+  }
+
+  /** Decode what the bootstrap reported; errors get their stack mapped to the learner's files. */
+  private decode(env: ScriptEnv<C>, encoded: unknown): { ok: true; result: unknown } | { ok: false; error: SandboxErrorInfo } {
+    if (typeof encoded !== 'string') return { ok: false, error: { name: 'Runtime.ExitError', message: 'the sandbox returned something other than a string' } };
+    const kind = encoded.charCodeAt(0);
+    if (encoded === 'U') return { ok: true, result: undefined };
+    if (kind === 82 /* R */) {
+      if (encoded.length - 1 > this.base.maxResponseBytes) return { ok: false, error: tooLarge(encoded.length - 1, this.base.maxResponseBytes) };
+      try {
+        return { ok: true, result: parseJson(encoded.slice(1)) };
+      } catch {
+        return { ok: false, error: { name: 'Runtime.ResultNotSerializable', message: "the handler's result could not be read as JSON" } };
+      }
+    }
+    if (kind === 69 /* E */ && encoded.length < 4 * ERROR_CHARS + 1024) {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(encoded.slice(1));
+      } catch {
+        raw = undefined;
+      }
+      const r = (raw ?? {}) as Record<string, unknown>;
+      const error: SandboxErrorInfo = {
+        name: typeof r.name === 'string' && r.name ? r.name.slice(0, 200) : 'Error',
+        message: typeof r.message === 'string' ? r.message.slice(0, ERROR_CHARS) : '',
+      };
+      if (typeof r.stack === 'string') {
+        const mapped = mapStack(r.stack.slice(0, ERROR_CHARS), env.bundleUrl, env.mapper, [BOOTSTRAP_URL]);
+        error.stack = mapped.stack;
+        if (mapped.location) error.location = mapped.location;
+      }
+      return { ok: false, error };
+    }
+    return { ok: false, error: { name: 'Runtime.ExitError', message: 'the sandbox returned an unreadable outcome' } };
+  }
+
+  /** What a failed entry means for the learner (and the environment, which is now dead). */
+  private failure(env: ScriptEnv<C>, err: unknown, phase: 'init' | 'invoke'): SandboxErrorInfo {
+    const known = this.containerFailure(env, err, phase);
+    if (known) return known;
+    if (isTimeout(err)) {
+      env.dead = 'timed out';
+      const capped = env.realTimeoutMs < env.fn.timeoutMs;
+      return {
+        name: 'Sandbox.Timedout',
+        message: `Task timed out: the ${phase === 'init' ? "module's top level" : 'handler'} ran for more than ${env.realTimeoutMs} ms of real time${capped ? ` (the sandbox stops runaway code after ${env.realTimeoutMs} ms; the function's timeout is ${env.fn.timeoutMs} ms of virtual time)` : ''} — look for an endless loop, or a getter that never returns`,
+        fatal: true,
+      };
+    }
+    env.dead = 'crashed';
+    // The container's own errors (compiling, disposing): message only, never a host stack.
+    return { name: 'Runtime.ExitError', message: `the execution environment failed: ${messageOf(err).slice(0, 500)}`, fatal: true };
+  }
+
+  /** The host side of every lab API call made inside a container: JSON in, JSON out, never throws. */
+  private hostCall(env: ScriptEnv<C>, op: unknown, argsJson: unknown): string {
+    try {
+      if (typeof op !== 'string' || typeof argsJson !== 'string') throw new Error('bad sandbox call');
+      if (op === 'done') {
+        // The handler's promise settled: its encoded outcome (size-checked when decoded).
+        if (env.reported === undefined && argsJson.length <= this.base.maxResponseBytes + 1) env.reported = argsJson;
+        else if (env.reported === undefined) env.reported = 'E' + JSON.stringify({ name: 'Runtime.ResponseTooLarge', message: `the handler's result is more than the limit of ${this.base.maxResponseBytes} characters as JSON` });
+        return '{}';
+      }
+      if (argsJson.length > this.base.maxArgumentBytes) {
+        throw new RangeError(`${op}(): arguments are ${argsJson.length} characters as JSON, more than the limit of ${this.base.maxArgumentBytes}`);
+      }
+      const parsed = parseJson(argsJson);
+      if (!Array.isArray(parsed)) throw new Error('bad sandbox call');
+      if (isServiceCall(op)) {
+        const args = parsed.map((a) => (a === null ? undefined : a));
+        return JSON.stringify({ c: env.port.begin(op, args) });
+      }
+      let value: unknown;
+      switch (op) {
+        case 'work':
+          env.port.work(parsed[0] as number);
+          break;
+        case 'log':
+          env.port.log(parsed);
+          break;
+        case 'remaining':
+          if (!env.current) throw new Error('getRemainingTimeInMillis() is only available while the handler runs');
+          value = env.current.getRemainingTimeInMillis();
+          break;
+        case 'pending':
+          env.pending = (parsed as unknown[]).filter((p): p is [number, string] => Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'string').slice(0, 1000);
+          break;
+        default:
+          throw new Error(`unknown lab operation '${op}'`);
+      }
+      if (value === undefined) return '{}';
+      return JSON.stringify({ v: value });
+    } catch (err) {
+      // Message only: a host stack would show host paths.
+      const name = err instanceof Error && typeof err.name === 'string' ? err.name : 'Error';
+      // The service's error code travels too, so a handler can tell "already written" from a real failure, as with the AWS SDK.
+      const code = (err as { code?: unknown } | null)?.code;
+      return JSON.stringify({ e: { name, message: messageOf(err).slice(0, ERROR_CHARS), ...(typeof code === 'string' ? { code: code.slice(0, 100) } : {}) } });
+    }
+  }
+}
+
+function done(outcome: InvokeOutcome): Step {
+  return { state: 'done', outcome };
+}
+
+function siteOf(site: SourceSite | undefined): { site?: SourceSite } {
+  return site ? { site: { file: site.file, line: site.line, column: site.column } } : {};
+}
+
+function isFile(path: string): boolean {
+  try {
+    return existsSync(path) && statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function isTimeout(err: unknown): boolean {
+  return /Script execution timed out/.test(messageOf(err));
+}
+
+export function messageOf(err: unknown): string {
+  if (err instanceof Error) return typeof err.message === 'string' ? err.message : 'unknown error';
+  return typeof err === 'string' ? err : 'unknown error';
+}
+
+function cpuSince(now: bigint, before: bigint): number {
+  return Number(now - before) / 1e6;
+}
+
+function tooLarge(size: number, limit: number): SandboxErrorInfo {
+  return { name: 'Runtime.ResponseTooLarge', message: `the handler's result is ${size} characters as JSON, more than the limit of ${limit}` };
+}
+
+/** JSON.parse into fresh objects, dropping `__proto__` keys so nothing can reach a prototype later. */
+function parseJson(text: string): unknown {
+  return text.includes('"__proto__"') ? JSON.parse(text, (key, value) => (key === '__proto__' ? undefined : value)) : JSON.parse(text);
+}
+
+function compileErrorInfo(err: unknown): SandboxErrorInfo {
+  if (err instanceof CompileError && err.failure) {
+    // The compiler failed, not the learner's code.
+    return { name: err.failure === 'timeout' ? 'Sandbox.CompileTimeout' : 'Sandbox.CompilerCrashed', message: err.message };
+  }
+  if (err instanceof CompileError) {
+    const first = err.diagnostics[0];
+    const info: SandboxErrorInfo = { name: 'Runtime.UserCodeSyntaxError', message: err.message, diagnostics: err.diagnostics };
+    if (first && first.file && first.line > 0) info.location = { file: first.file, line: first.line, column: first.column };
+    return info;
+  }
+  return { name: 'Runtime.ImportModuleError', message: messageOf(err) };
+}
