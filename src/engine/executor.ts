@@ -22,6 +22,7 @@
  * environment), and `work(ms)` moves the handler's clock on from there (`src/sandbox/virtualTime.ts`).
  */
 import { SIMULATION_EPOCH_MS } from './events';
+import type { TableChanges, TableCondition } from './services';
 
 /** Options of `tablePut`: a plain put, a put only when no item has the key, or a put under a condition. */
 export interface TablePutOptions {
@@ -31,19 +32,11 @@ export interface TablePutOptions {
 
 /**
  * A condition on an item's attributes, as DynamoDB's ConditionExpression: every test of every
- * attribute must hold (`{ version: { equals: 3 }, status: { exists: true } }`).
+ * attribute must hold (`{ version: { equals: 3 }, status: { exists: true } }`); and what
+ * `tableUpdate` changes (DynamoDB UpdateItem's SET, ADD and REMOVE). See `services.ts`.
  */
-export type TableConditionSpec = Record<
-  string,
-  { exists?: boolean; equals?: unknown; notEquals?: unknown; lessThan?: unknown; lessThanOrEqual?: unknown; greaterThan?: unknown; greaterThanOrEqual?: unknown }
->;
-
-/** What `tableUpdate` changes, as DynamoDB UpdateItem's SET, ADD (atomic increments) and REMOVE. */
-export interface TableChanges {
-  set?: Record<string, unknown>;
-  add?: Record<string, number>;
-  remove?: string[];
-}
+export type TableConditionSpec = TableCondition;
+export type { TableChanges };
 
 /**
  * The simulated cloud as the engine applies it: each method *performs* one service call now, at

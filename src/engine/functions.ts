@@ -476,6 +476,7 @@ export class FunctionPlatform {
     const fn = env.fn;
     const session = env.session;
     session.initRequestId = requestId;
+    session.initStartedAt = this.ctx.clock.now;
     session.initDeadline = this.ctx.clock.now + INIT_CAP_MS - fn.initMs;
     let outcome: InitOutcome;
     try {
@@ -516,6 +517,8 @@ export class FunctionPlatform {
     session.invoke(
       {
         requestId: req.id,
+        startedAt,
+        timeoutMs: fn.timeoutMs,
         // A call may start until the time left is only the fixed overhead.
         deadline: timeoutAt - overheadMs,
         overheadMs,

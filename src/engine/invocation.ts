@@ -67,6 +67,9 @@ export interface SessionHost {
 /** The invocation an environment serves now. */
 export interface ActiveInvocation {
   requestId: string;
+  /** When it started, and its timeout (for messages). */
+  startedAt: number;
+  timeoutMs: number;
   /** Virtual time after which no new call may start (the timeout, less the invocation's fixed overhead). */
   deadline: number;
   /** Time the platform adds after the handler returns (base duration, injected latency). */
@@ -93,8 +96,9 @@ export class EnvironmentSession {
   current: ActiveInvocation | undefined;
   /** Deadline for calls during init (the init cap), when no invocation is running. */
   initDeadline = Number.POSITIVE_INFINITY;
-  /** The request a cold start's init runs for (its calls are attributed to it). */
+  /** The request a cold start's init runs for (its calls are attributed to it), and when the init started. */
   initRequestId: string | undefined;
+  initStartedAt = 0;
 
   constructor(
     readonly fnName: string,
@@ -160,7 +164,9 @@ export class EnvironmentSession {
     const deadline = this.current ? this.current.deadline : this.initDeadline;
     if (startedAt > deadline) {
       const what = describeLabCall(call, target.resource, target.key);
-      throw Object.assign(new Error(`${what} never happened: the function had already run out of time (${Math.round(this.workMs)} ms of work declared; it would have started ${Math.round(startedAt - deadline)} ms after its deadline)`), { name: 'Sandbox.Timedout' });
+      const inv = this.current;
+      const why = inv ? `it had run ${round(startedAt - inv.startedAt)} ms of its ${inv.timeoutMs} ms timeout` : `the init phase had run past its ${round(deadline - this.initStartedAt)} ms`;
+      throw Object.assign(new Error(`${what} never happened: the function had already run out of time (${why})`), { name: 'Sandbox.Timedout' });
     }
     return target;
   }

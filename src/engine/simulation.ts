@@ -989,7 +989,10 @@ export class Simulation {
       getObject: (bucket, key) => need(this.buckets, 'bucket', bucket, 'getObject').get(key)?.body,
       tablePut: (table, item, options) => {
         const t = need(this.tables, 'table', table, 'tablePut');
-        t.put(item, { cause: cause(), ...(options?.ifNotExists ? { condition: 'attribute_not_exists' as const } : {}) });
+        // `ifNotExists` alone keeps the string form (and its trace records); with a condition too, both must hold.
+        const condition = options?.condition;
+        if (condition === undefined) t.put(item, { cause: cause(), ...(options?.ifNotExists ? { condition: 'attribute_not_exists' as const } : {}) });
+        else t.put(item, { cause: cause(), condition: options?.ifNotExists ? { ...condition, [t.key]: { ...condition[t.key], exists: false } } : condition });
       },
       tableGet: (table, key) => need(this.tables, 'table', table, 'tableGet').get(key),
       tableUpdate: (table, key, changes, options) => need(this.tables, 'table', table, 'tableUpdate').updateItem(key, changes, { cause: cause(), ...(options?.condition !== undefined ? { condition: options.condition } : {}) }),

@@ -187,7 +187,7 @@ describe('FunctionPlatform: lifecycle', () => {
     s.ctx.clock.drain();
     assert.deepEqual(sent.map((m) => m.body), ['half done']);
     assert.equal(caught.length, 1);
-    assert.match(caught[0], /^Sandbox\.Timedout: send to queue "progress" never happened: the function had already run out of time \(4000 ms of work declared, 3000 ms available\)/);
+    assert.match(caught[0], /^Sandbox\.Timedout: send to queue "progress" never happened: the function had already run out of time \(it had run 4000 ms of its 3000 ms timeout\)/);
     assert.equal(results[0].ok, false, 'catching it does not save the invocation');
     assert.match(results[0].error!, /timed out after 3\.00 seconds/);
   });
