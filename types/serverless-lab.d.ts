@@ -7,7 +7,7 @@
  * module-level variables keep their values between the invocations one environment serves.
  *
  * ```ts
- * import { send, work, type Handler } from 'serverless-lab';
+ * import { send, tableUpdate, work, type Handler } from 'serverless-lab';
  *
  * let seen = 0; // module-level state: per environment
  *
@@ -15,20 +15,36 @@
  *   seen++;
  *   work(20); // this invocation spends 20 ms (virtual time) working
  *   await send('invoices', { orderId: event.orderId });
+ *   await tableUpdate('stats', 'orders', { add: { count: 1 } }); // atomic, whoever else counts
  *   return { ok: true, seen, env: context.environmentId };
  * };
  * ```
  *
- * Every call below is synchronous and happens at the virtual instant the handler runs. Arguments
- * and results cross the sandbox boundary as JSON: functions, symbols and `undefined` inside them are
- * dropped, and objects arrive as copies. A handler has no Node built-ins (`fs`, `http`, `process`…),
- * no packages, and no timers: `setTimeout` throws, and time passes only through {@link work}.
+ * **Time passes inside an invocation, as on Lambda.** Every service call (`send`, `publish`,
+ * `produce`, `putEvents`, `putObject`, `getObject`, `tablePut`, `tableGet`, `tableUpdate`,
+ * `tableDelete`) returns a promise that settles after the service's modelled latency, in virtual
+ * time (defaults: table 4–8 ms, queue 10–25 ms, topic 15–30 ms, stream 10–20 ms, bus 20–40 ms,
+ * bucket 25–50 ms; a scenario or function can set `latency`). Its effect — the message accepted,
+ * the item written — happens when the call completes, and other invocations see it from then on.
+ * While one invocation awaits, others run, in other execution environments: two invocations that
+ * read an item and write it back can both read the same value (use {@link tableUpdate}'s `add`, or
+ * a condition). A crash or a timeout can land between any two calls: what completed stays done,
+ * what was in flight never happens.
+ *
+ * **Await every call.** A call still in flight when the handler returns is frozen with the
+ * environment: it goes on only when the environment serves its next invocation, or never, if the
+ * environment is recycled first. The editor marks such a call.
+ *
+ * Arguments and results cross the sandbox boundary as JSON: functions, symbols and `undefined`
+ * inside them are dropped, and objects arrive as copies. A handler has no Node built-ins (`fs`,
+ * `http`, `process`…), no packages, and no timers: `setTimeout` throws; time passes with
+ * {@link work} and with the calls a handler awaits.
  *
  * The clock and randomness a handler sees are the simulation's, so a seed gives one run, byte for
  * byte, whatever your code reads:
  * - `Date.now()`, `new Date()` and `Date()` are the invocation's **virtual** time, on a calendar
  *   where the run starts at 2026-01-01T00:00:00Z (the same instant event timestamps use); they move
- *   on with {@link work}. `performance.now()` is virtual milliseconds since the execution
+ *   on with {@link work} and with every awaited call. `performance.now()` is virtual milliseconds since the execution
  *   environment was created. `new Date(value)`, `Date.parse`, `Date.UTC` and formatting work as usual;
  *   `Intl.DateTimeFormat#format()` with no date formats the virtual now.
  * - `Math.random()`, `crypto.randomUUID()` and `crypto.getRandomValues(typedArray)` draw from a
@@ -41,6 +57,30 @@ declare module 'serverless-lab' {
 
   /** Message attributes (SQS/SNS style): small key → value metadata next to the body. */
   export type Attributes = Record<string, string | number>;
+
+  /** A table item: attribute name → value (JSON values). */
+  export type Item = Record<string, unknown>;
+
+  /**
+   * A condition on an item, as DynamoDB's ConditionExpression: every test of every attribute must
+   * hold, or the write fails with `ConditionalCheckFailedException` (code `ConditionalCheckFailed`)
+   * and changes nothing. A missing item has every attribute missing: `exists: false` holds,
+   * `notEquals` holds, every other comparison fails. Values of different types never compare equal.
+   * @example { version: { equals: 3 } }            // optimistic locking
+   * @example { id: { exists: false } }             // only when no item has this key
+   * @example { stock: { greaterThanOrEqual: 1 } }  // never below zero
+   */
+  export type Condition = Record<
+    string,
+    { exists?: boolean; equals?: unknown; notEquals?: unknown; lessThan?: number; lessThanOrEqual?: number; greaterThan?: number; greaterThanOrEqual?: number }
+  >;
+
+  /** What {@link tableUpdate} changes: `set` values, `add` to numbers (atomically; a missing number starts at 0), `remove` attributes. */
+  export interface Changes {
+    set?: Record<string, unknown>;
+    add?: Record<string, number>;
+    remove?: string[];
+  }
 
   /**
    * Send a message to a queue (like SQS `SendMessage`).
@@ -60,7 +100,7 @@ declare module 'serverless-lab' {
     queue: string,
     body: Body,
     options?: { delayS?: number; attributes?: Attributes; groupId?: string; deduplicationId?: string; expirationMs?: number },
-  ): { messageId: string };
+  ): Promise<{ messageId: string }>;
 
   /**
    * SNS message attributes: a string (String), a number (Number) or an array of strings, numbers,
@@ -89,7 +129,7 @@ declare module 'serverless-lab' {
     topic: string,
     body: Body,
     options?: { attributes?: TopicAttributes; groupId?: string; deduplicationId?: string; routingKey?: string; orderingKey?: string; expirationMs?: number },
-  ): { messageId: string; sequenceNumber?: string };
+  ): Promise<{ messageId: string; sequenceNumber?: string }>;
 
   /**
    * Append a record to a stream (like a Kafka producer): records with the same `key` go to the
@@ -101,7 +141,7 @@ declare module 'serverless-lab' {
    * call throws `ProvisionedThroughputExceededException`.
    * @returns the partition the record went to and its offset in that partition
    */
-  export function produce(stream: string, value: Body, options?: { key?: string; explicitHashKey?: string }): { partition: number; offset: number } & Partial<{ shardId: string; sequenceNumber: string }>;
+  export function produce(stream: string, value: Body, options?: { key?: string; explicitHashKey?: string }): Promise<{ partition: number; offset: number } & Partial<{ shardId: string; sequenceNumber: string }>>;
 
   /**
    * Put events on an event bus (like EventBridge `PutEvents`): rules whose patterns match an
@@ -110,36 +150,58 @@ declare module 'serverless-lab' {
    * `PutEvents`' `Detail` takes); anything else is refused naming the entry.
    * @returns one event id per entry, in order
    */
-  export function putEvents(bus: string, entries: Array<{ source: string; detailType: string; detail: unknown }>): { eventIds: string[] };
+  export function putEvents(bus: string, entries: Array<{ source: string; detailType: string; detail: unknown }>): Promise<{ eventIds: string[] }>;
 
   /**
    * Store an object in a bucket (like S3 `PutObject`); overwrites an object with the same key.
    * @returns the new object's ETag
    */
-  export function putObject(bucket: string, key: string, body: string): { etag: string };
+  export function putObject(bucket: string, key: string, body: string): Promise<{ etag: string }>;
 
   /** Read an object from a bucket (like S3 `GetObject`). @returns its body, or `undefined` if there is none */
-  export function getObject(bucket: string, key: string): string | undefined;
+  export function getObject(bucket: string, key: string): Promise<string | undefined>;
 
   /**
    * Write an item to a table (like DynamoDB `PutItem`): replaces the item with the same key.
-   * @param options `ifNotExists`: fail instead of replacing an existing item (a conditional write)
+   * @param options `ifNotExists`: fail instead of replacing an existing item (a conditional write);
+   *   `condition`: write only when the item now in the table meets it (see {@link Condition})
    * @throws when `ifNotExists` is set and the item exists: an error whose `name` is
    *   `"ConditionalCheckFailedException"` and `code` `"ConditionalCheckFailed"`. Every service error
    *   is shaped as the AWS SDK shapes it: `name` the SDK v3 exception name (`QueueDoesNotExist`,
    *   `NotFoundException`, `NoSuchBucket`, `ResourceNotFoundException`, `ReceiptHandleIsInvalid`, …)
    *   and `code` the service's error code.
    */
-  export function tablePut(table: string, item: Record<string, unknown>, options?: { ifNotExists?: boolean }): void;
+  export function tablePut(table: string, item: Item, options?: { ifNotExists?: boolean; condition?: Condition }): Promise<void>;
 
-  /** Read an item by key (like DynamoDB `GetItem`). @returns a copy of the item, or `undefined` */
-  export function tableGet(table: string, key: string | number): Record<string, unknown> | undefined;
+  /** Read an item by key (like DynamoDB `GetItem`, strongly consistent). @returns a copy of the item, or `undefined` */
+  export function tableGet(table: string, key: string | number): Promise<Item | undefined>;
 
   /**
-   * Declare that this invocation spends `ms` milliseconds of (virtual) time working: it adds to
-   * the invocation's modelled duration (at the top level: to the init duration), which is billed
+   * Change an item in one atomic step (like DynamoDB `UpdateItem`): the table applies `set`, `add`
+   * and `remove` to the item as it is when the call arrives, so concurrent increments are never
+   * lost (unlike reading with {@link tableGet} and writing back). Creates the item when there is
+   * none, unless `condition` says otherwise.
+   * @example await tableUpdate('counters', 'page-views', { add: { n: 1 } })
+   * @example await tableUpdate('orders', id, { set: { status: 'paid' } }, { condition: { status: { equals: 'new' } } })
+   * @returns the item after the update
+   * @throws `ConditionalCheckFailedException` when the condition does not hold (nothing changes);
+   *   `ValidationException` for an update DynamoDB refuses (the key attribute, one attribute in two
+   *   clauses, `add` to a non-number)
+   */
+  export function tableUpdate(table: string, key: string | number, changes: Changes, options?: { condition?: Condition }): Promise<Item>;
+
+  /**
+   * Delete an item (like DynamoDB `DeleteItem`), optionally only when it meets `condition`.
+   * @returns the deleted item, or `undefined` when there was none
+   */
+  export function tableDelete(table: string, key: string | number, options?: { condition?: Condition }): Promise<Item | undefined>;
+
+  /**
+   * Declare that this invocation spends `ms` milliseconds of (virtual) time working (CPU time):
+   * its clock moves on by `ms` at once, without giving way to anything else in this environment.
+   * It adds to the invocation's duration (at the top level: to the init duration), which is billed
    * and counts toward the function's timeout. Real CPU time your code takes is not modelled.
-   * Once the work declared passes the timeout, the function is frozen: any later `send`,
+   * Once the invocation passes its timeout, the function is frozen: any later `send`,
    * `publish`, `tablePut`, … throws `Sandbox.Timedout` and never happens.
    * @param ms a finite number ≥ 0
    */
@@ -160,8 +222,8 @@ declare module 'serverless-lab' {
     /** Id of the execution environment running this invocation. */
     readonly environmentId: string;
     /**
-     * Virtual milliseconds your code may still `work` before the function times out: the timeout
-     * less the invocation's fixed modelled time and the work declared so far.
+     * Virtual milliseconds left before the function times out: the timeout less the time the
+     * invocation has taken so far (its work and awaited calls) and its fixed modelled overhead.
      */
     getRemainingTimeInMillis(): number;
   }

@@ -210,6 +210,10 @@ export function formatCheckResult(lesson: Lesson, result: LessonRunResult): stri
     lines.push('', 'Errors thrown by your handlers:');
     for (const e of result.handlerErrors) lines.push(`  ${e.file}:${e.line}:${e.column}: ${e.message}${e.count > 1 ? ` (×${e.count})` : ''}`);
   }
+  if (result.unawaitedCalls?.length) {
+    lines.push('', 'Calls your handlers did not await:');
+    for (const u of result.unawaitedCalls) lines.push(`  ${u.file}:${u.line}:${u.column}: ${u.message} (${u.count} invocation${u.count === 1 ? '' : 's'}: ${u.completedLater} completed later, ${u.neverCompleted} never)`);
+  }
   const passed = result.outcomes.filter((o) => o.pass).length;
   const total = result.outcomes.length;
   const onSeeds = result.failedSeed !== undefined ? ` on seed ${result.failedSeed} — replay with --seed ${result.failedSeed}` : seeds ? ` — ${seeds}` : '';

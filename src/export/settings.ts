@@ -15,6 +15,7 @@ export const SETTINGS: Record<string, Disposition> = {
   description: { aws: 'template Description' },
   seed: { lab: 'the lab’s random seed; AWS has no replayable randomness' },
   durationS: { lab: 'how long the lab runs the scenario; a stack runs until you delete it' },
+  latency: { lab: 'the lab’s modelled latency of service calls; on AWS a call takes what the network and the service really take' },
 
   queues: { aws: 'AWS::SQS::Queue resources' },
   topics: { aws: 'AWS::SNS::Topic resources' },
@@ -90,6 +91,7 @@ export const SETTINGS: Record<string, Disposition> = {
   'functions[].provisionedConcurrency': { aws: 'ProvisionedConcurrencyConfig (on the alias "live")' },
   'functions[].initMs': { lab: 'the lab’s modelled init time; on Lambda the init phase takes what your module’s top level really takes' },
   'functions[].durationMs': { lab: 'the lab’s modelled duration; on Lambda an invocation takes what your code really takes' },
+  'functions[].latency': { lab: 'the lab’s modelled latency of this function’s calls; on AWS a call takes what it really takes' },
   'functions[].idleTimeoutS': { lab: 'the lab recycles idle environments after this; Lambda decides on its own, unannounced' },
   'functions[].async': { aws: 'EventInvokeConfig' },
   'functions[].async.maxRetries': { aws: 'EventInvokeConfig.MaximumRetryAttempts' },

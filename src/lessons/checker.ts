@@ -34,6 +34,18 @@ export interface HandlerError {
   count: number;
 }
 
+/** A line whose service call was still in flight when its handler returned (it froze with the environment). */
+export interface UnawaitedCall {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  /** How many invocations left it pending, how many of those calls completed later (in another invocation), how many never did. */
+  count: number;
+  completedLater: number;
+  neverCompleted: number;
+}
+
 export interface LessonRunResult {
   lessonId: string;
   outcomes: CheckOutcome[];
@@ -46,6 +58,8 @@ export interface LessonRunResult {
   summary?: Summary;
   /** Errors the learner's handlers threw during the run, by source location (for editor diagnostics). */
   handlerErrors: HandlerError[];
+  /** Calls the learner's handlers returned without awaiting, by source location (editor warnings). */
+  unawaitedCalls?: UnawaitedCall[];
   /** Wall time of the whole check, ms. */
   wallMs: number;
   /** What the learner's handlers logged (`log()` / `console.*`), in order; at most `MAX_LOG_LINES`. */
@@ -157,7 +171,41 @@ export function checkLesson(lesson: Lesson, handlerDir: string, factory: Executo
     }
   });
   const logs = logLines(view.records);
-  return { lessonId: lesson.id, outcomes, summary: view.summary, handlerErrors: handlerErrors(view), wallMs: Date.now() - started, logs: logs.lines, logsDropped: logs.dropped, seed: sim.seed };
+  const unawaited = unawaitedCalls(view);
+  return { lessonId: lesson.id, outcomes, summary: view.summary, handlerErrors: handlerErrors(view), ...(unawaited.length ? { unawaitedCalls: unawaited } : {}), wallMs: Date.now() - started, logs: logs.lines, logsDropped: logs.dropped, seed: sim.seed };
+}
+
+/**
+ * Calls a handler returned without awaiting (`call-pending` records), grouped by the line that made
+ * them, with what became of them: completed in a later invocation, or never (abandoned, or still
+ * frozen when the run ended).
+ */
+export function unawaitedCalls(view: { where(kind: 'call-pending' | 'call-done'): readonly { id?: string; detail?: Record<string, unknown> }[] }): UnawaitedCall[] {
+  const done = new Set<string>();
+  for (const r of view.where('call-done')) done.add(`${String(r.detail?.env)}#${String(r.detail?.callId)}`);
+  const byPlace = new Map<string, UnawaitedCall>();
+  for (const r of view.where('call-pending')) {
+    const loc = r.detail?.location as { file: string; line: number; column: number } | undefined;
+    if (!loc) continue;
+    const key = `${loc.file}:${loc.line}:${loc.column}`;
+    const completed = done.has(`${String(r.detail?.env)}#${String(r.detail?.callId)}`);
+    let entry = byPlace.get(key);
+    if (!entry) {
+      const what = `${String(r.detail?.call)}(${JSON.stringify(r.detail?.target)})`;
+      entry = {
+        ...loc,
+        message: `${what} is not awaited: the handler returned while the call was in flight, so it froze with the execution environment — it goes on only if a later invocation thaws the environment, or never. Write \`await ${String(r.detail?.call)}(…)\`.`,
+        count: 0,
+        completedLater: 0,
+        neverCompleted: 0,
+      };
+      byPlace.set(key, entry);
+    }
+    entry.count++;
+    if (completed) entry.completedLater++;
+    else entry.neverCompleted++;
+  }
+  return [...byPlace.values()];
 }
 
 /** Failed invocations grouped by the source location the sandbox mapped them to. */

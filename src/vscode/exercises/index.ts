@@ -205,6 +205,14 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
       d.source = 'Serverless Lab';
       byFile.set(h.file, [...(byFile.get(h.file) ?? []), d]);
     }
+    for (const u of result.unawaitedCalls ?? []) {
+      const line = Math.max(0, u.line - 1);
+      const fate = `${u.count} invocation${u.count === 1 ? '' : 's'} returned with it in flight: ${u.completedLater} completed in a later invocation, ${u.neverCompleted} never`;
+      const d = new vscode.Diagnostic(new vscode.Range(line, Math.max(0, u.column - 1), line, Number.MAX_SAFE_INTEGER), `${u.message} (${fate})`, vscode.DiagnosticSeverity.Warning);
+      d.source = 'Serverless Lab';
+      d.code = 'unawaited-call';
+      byFile.set(u.file, [...(byFile.get(u.file) ?? []), d]);
+    }
     for (const [file, list] of byFile) diagnostics.set(vscode.Uri.file(file), list);
   };
 
