@@ -4,11 +4,11 @@ import { tablePut } from 'serverless-lab';
 
 let batches = 0;
 
-export function handler(event, context) {
+export async function handler(event, context) {
   batches++;
   const orders = event.Records.map((record) => JSON.parse(record.body));
   const total = orders.reduce((sum, order) => sum + order.amount, 0);
-  tablePut('order-batches', {
+  await tablePut('order-batches', {
     batchId: context.awsRequestId,
     orders: orders.map((order) => order.orderId),
     total,

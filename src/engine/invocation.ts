@@ -106,14 +106,13 @@ export class EnvironmentSession {
     private readonly host: SessionHost,
     seed: number,
   ) {
-    const self = this;
     this.port = {
       seed,
-      now: () => epochMs(self.host.ctx.clock.now + self.workMs),
-      begin: (call, args) => self.begin(call, args),
-      work: (ms) => self.work(ms),
-      log: (args) => self.host.ctx.trace.emit('log', self.fnName, self.current?.requestId ?? self.envId, undefined, { env: self.envId, args }),
-      remaining: () => self.remaining(),
+      now: () => epochMs(this.host.ctx.clock.now + this.workMs),
+      begin: (call, args) => this.begin(call, args),
+      work: (ms) => this.work(ms),
+      log: (args) => this.host.ctx.trace.emit('log', this.fnName, this.attribution() ?? this.envId, undefined, { env: this.envId, args }),
+      remaining: () => this.remaining(),
       lab: host.instantLab,
     };
   }

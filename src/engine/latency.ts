@@ -98,8 +98,11 @@ export function resolveLatency(scenario: LatencySettings | undefined, fn: Latenc
   return out;
 }
 
-/** One call's latency: the service's base plus a jitter from `random` (whole microseconds, so traces stay short). */
+/**
+ * One call's latency: the service's base plus a jitter from `random`, in whole milliseconds (as the
+ * timestamps services put on messages are), so an event's time and the time a handler reads agree.
+ */
 export function drawLatency(latency: ServiceLatency, random: Random): number {
-  if (latency.jitterMs <= 0) return latency.baseMs;
-  return Math.round((latency.baseMs + random.next() * latency.jitterMs) * 1000) / 1000;
+  if (latency.jitterMs <= 0) return Math.round(latency.baseMs);
+  return Math.round(latency.baseMs + random.next() * latency.jitterMs);
 }

@@ -179,13 +179,13 @@ describe('serverless-lab CLI', function () {
       }),
       'stamp.ts': `import { send, work } from 'serverless-lab';
 const loadedAt = new Date().toISOString();
-export const handler = () => {
+export const handler = async () => {
   const at = Date.now();
   const id = crypto.randomUUID();
   const bytes = Array.from(crypto.getRandomValues(new Uint8Array(4)));
   work(Math.floor(Math.random() * 50));
   console.log({ at, perf: performance.now(), later: Date.now(), loadedAt, id, bytes, r: Math.random() });
-  send('out', { id, at: new Date().toISOString() });
+  await send('out', { id, at: new Date().toISOString() });
 };
 `,
     });
@@ -224,7 +224,7 @@ export const handler = () => {
         functions: [{ name: 'counter', handler: 'counter.ts#count', reservedConcurrency: 2, durationMs: 900 }],
         traffic: [{ name: 't', target: { function: 'counter' }, ratePerSecond: 2, durationS: 3 }],
       }),
-      'counter.ts': "import { send } from 'serverless-lab';\nimport { label } from './util';\nlet n: number = 0;\nexport const count = (e: unknown, ctx: { environmentId: string }) => { n++; console.log(label(n)); send('out', { env: ctx.environmentId, n }); };\n",
+      'counter.ts': "import { send } from 'serverless-lab';\nimport { label } from './util';\nlet n: number = 0;\nexport const count = async (e: unknown, ctx: { environmentId: string }) => { n++; console.log(label(n)); await send('out', { env: ctx.environmentId, n }); };\n",
       'util.ts': 'export function label(n: number): string { return `call ${n}`; }\n',
     });
     const outputs = ['sandbox', 'inprocess'].map((executor) => {
@@ -244,7 +244,7 @@ export const handler = () => {
     assert.equal(outputs[0], outputs[1]);
   });
 
-  it('an async handler works in simulate (the default sandbox executor); in-process says it needs the sandbox', () => {
+  it('an async handler works in simulate in both executors, with the same trace bytes', () => {
     const dir = scenarioDir({
       's.json': JSON.stringify({
         name: 'async',
@@ -261,12 +261,15 @@ export const handler = () => {
     assert.equal(s.functions.fetcher.invoked, 4);
     assert.equal(s.functions.fetcher.succeeded, 4);
     assert.equal(s.queues.out.sent, 4);
-    const trace = join(dir, 'in.jsonl');
-    const inproc = run(['simulate', join(dir, 's.json'), '--json', '--executor', 'inprocess', '--trace', trace]);
-    assert.equal(inproc.code, 0, inproc.err);
-    assert.equal(JSON.parse(inproc.out).functions.fetcher.succeeded, 0);
-    const failed = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((x) => x.kind === 'failed');
-    assert.match(failed.detail.error, /async handlers need the sandbox executor/);
+    const traces = ['sandbox', 'inprocess'].map((executor) => {
+      const trace = join(dir, `${executor}.jsonl`);
+      const out = run(['simulate', join(dir, 's.json'), '--json', '--executor', executor, '--trace', trace]);
+      assert.equal(out.code, 0, out.err);
+      assert.equal(JSON.parse(out.out).functions.fetcher.succeeded, 4);
+      return readFileSync(trace, 'utf8');
+    });
+    assert.equal(traces[0], traces[1]);
+    assert.match(traces[0], /"kind":"call-done"/);
   });
 
   describe('lessons', () => {

@@ -60,7 +60,7 @@ export class Driver {
 
   invoke(envId: string, event: unknown, context: HandlerContext): DrivenOutcome<InvokeOutcome> {
     const d = this.envs.get(envId);
-    d && (d.work = 0);
+    if (d) d.work = 0;
     let step = this.executor.invoke(envId, event, context);
     while (step.state === 'waiting' && d && d.queue.length) {
       const next = d.queue.shift()!;
