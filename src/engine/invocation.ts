@@ -92,6 +92,7 @@ export class EnvironmentSession {
   private nextCall = 0;
   private readonly flights = new Map<number, Flight>();
   private pumpTimer: TimerId | undefined;
+  private startTimer: TimerId | undefined;
   /** Set while the environment serves an invocation (or runs its init, without one). */
   current: ActiveInvocation | undefined;
   /** Deadline for calls during init (the init cap), when no invocation is running. */
@@ -269,9 +270,17 @@ export class EnvironmentSession {
   invoke(inv: ActiveInvocation, run: () => Step): void {
     this.current = inv;
     this.thaw();
-    const step = this.enter(run);
-    this.afterStep(step);
-    this.pump();
+    const go = (): void => {
+      this.startTimer = undefined;
+      if (this.gone || this.current !== inv) return;
+      const step = this.enter(run);
+      this.afterStep(step);
+      this.pump();
+    };
+    // Code still running from before (work after an await of the init phase) holds the thread.
+    const clock = this.host.ctx.clock;
+    if (clock.now < this.busyUntil) this.startTimer = clock.at(this.busyUntil, go);
+    else go();
   }
 
   private afterStep(step: Step): void {
@@ -334,7 +343,8 @@ export class EnvironmentSession {
     this.current = undefined;
     const ctx = this.host.ctx;
     ctx.clock.cancel(this.pumpTimer);
-    this.pumpTimer = undefined;
+    ctx.clock.cancel(this.startTimer);
+    this.pumpTimer = this.startTimer = undefined;
     let abandoned = 0;
     for (const f of this.flights.values()) {
       ctx.clock.cancel(f.timer);

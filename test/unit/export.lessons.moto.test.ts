@@ -332,12 +332,22 @@ async function runOnMoto(endpoint: string, sc: Scenario, solutionDir: string, in
   delete require.cache[runtimeBundle];
   const rt = require(runtimeBundle) as Runtime;
   rt.configureClients({ kinesis: http1 });
-  const handlers = new Map<string, Handler>();
+  // Each module is loaded at its function's first invocation, as Lambda's cold start runs the init
+  // phase then (a module's top level may read what earlier inputs wrote).
+  const bundles = new Map<string, string>();
   for (const f of sc.functions) {
     const outfile = join(out, `${f.name}.bundle.js`);
     await esbuild.build({ entryPoints: [join(out, 'src', entryFile(f.name))], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'silent', nodePaths, plugins: [sharedRuntime] });
-    handlers.set(f.name, (require(outfile) as { handler: Handler }).handler);
+    bundles.set(f.name, outfile);
   }
+  const loaded = new Map<string, Handler>();
+  const handlers = {
+    get(name: string): Handler {
+      let h = loaded.get(name);
+      if (!h) loaded.set(name, (h = (require(bundles.get(name)!) as { handler: Handler }).handler));
+      return h;
+    },
+  };
   const invoke = async (f: FunctionSpec, event: unknown): Promise<{ ok: boolean; result?: unknown }> => {
     const started = Date.now();
     const context = { awsRequestId: randomUUID(), functionName: f.name, memoryLimitInMB: String(f.memoryMb ?? 128), getRemainingTimeInMillis: () => (f.timeoutS ?? 3) * 1000 - (Date.now() - started) };
