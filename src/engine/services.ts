@@ -359,10 +359,10 @@ export class Table {
   }
 
   /** The item with this key (a copy), or undefined. Reads are strongly consistent here. */
-  get(key: TableKey): TableItem | undefined {
+  get(key: TableKey, options: { cause?: string } = {}): TableItem | undefined {
     this.checkKey(key, 'key');
     const json = this.items.get(key);
-    this.ctx.trace.emit('read', this.name, String(key), undefined, { found: json !== undefined });
+    this.ctx.trace.emit('read', this.name, String(key), options.cause, { found: json !== undefined });
     return json === undefined ? undefined : (JSON.parse(json) as TableItem);
   }
 

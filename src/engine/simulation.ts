@@ -994,7 +994,7 @@ export class Simulation {
         if (condition === undefined) t.put(item, { cause: cause(), ...(options?.ifNotExists ? { condition: 'attribute_not_exists' as const } : {}) });
         else t.put(item, { cause: cause(), condition: options?.ifNotExists ? { ...condition, [t.key]: { ...condition[t.key], exists: false } } : condition });
       },
-      tableGet: (table, key) => need(this.tables, 'table', table, 'tableGet').get(key),
+      tableGet: (table, key) => need(this.tables, 'table', table, 'tableGet').get(key, { cause: cause() }),
       tableUpdate: (table, key, changes, options) => need(this.tables, 'table', table, 'tableUpdate').updateItem(key, changes, { cause: cause(), ...(options?.condition !== undefined ? { condition: options.condition } : {}) }),
       tableDelete: (table, key, options) => need(this.tables, 'table', table, 'tableDelete').deleteItem(key, { cause: cause(), ...(options?.condition !== undefined ? { condition: options.condition } : {}) }),
       // The platform's per-environment lab counts work; outside a handler it means nothing.
