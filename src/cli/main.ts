@@ -62,7 +62,7 @@ ${SEED_HELP} (default: the scenario's seed, else 1)
   --json               print the summary as JSON
   --trace <file>       write every trace record to <file> as JSON lines
   --executor <kind>    how handlers run: sandbox (default: isolated-vm, async handlers work) or
-                       inprocess (the same model without isolation; fast)
+                       inprocess (the same model without isolation or time limits; fast)
 `,
   },
   lessons: {

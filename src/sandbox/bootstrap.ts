@@ -183,7 +183,11 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
    */
   const waiting: Record<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void; site: Error }> = create(null);
   const awaitCall = (id: number): Promise<unknown> => {
+    // A few frames are enough to reach the learner's line (awaitCall, call, the API function, the caller).
+    const limit = (ErrorCtor as any).stackTraceLimit;
+    (ErrorCtor as any).stackTraceLimit = 6;
     const site = new ErrorCtor('call made here');
+    (ErrorCtor as any).stackTraceLimit = limit;
     return new PromiseCtor((resolve, reject) => {
       waiting[id] = { resolve, reject, site };
     });
