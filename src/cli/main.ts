@@ -404,6 +404,10 @@ function program(argv: string[]): number {
 }
 
 if (require.main === module) {
+  // Lambda runs functions in UTC (TZ=:UTC): a handler's local-time Date methods (getHours,
+  // toString, toLocaleString…) read UTC here too, whatever this machine's zone — so a seed gives the
+  // same trace on every machine. Set before any Date is formatted.
+  process.env.TZ = 'UTC';
   try {
     process.exitCode = program(process.argv.slice(2));
   } catch (err) {

@@ -16,6 +16,10 @@ import type { PlaygroundCommand, PlaygroundQuery, PlaygroundResponse } from '../
 import { IsolateExecutor } from './isolateExecutor';
 import type { FromRuntime, Request, RequestEnvelope } from './protocol';
 
+// Lambda runs functions in UTC (TZ=:UTC): handlers' local-time Date methods read UTC in this
+// process too, whatever the learner's zone, so a seed gives the same trace on every machine.
+process.env.TZ = 'UTC';
+
 const FLUSH_MS = 16; // ≤ ~60 batches per second
 const MAX_BATCH = 5_000; // records per batch; the rest are counted as dropped (aggregates stay exact)
 

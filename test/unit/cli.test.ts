@@ -215,6 +215,24 @@ export const handler = async () => {
     assert.notEqual(traceOf('inprocess', '12', 'f.jsonl'), inprocess);
   });
 
+  it("local-time Date methods read UTC, as on Lambda, whatever the machine's zone (both executors)", () => {
+    const dir = scenarioDir({
+      's.json': JSON.stringify({ name: 'tz', durationS: 1, functions: [{ name: 'clock', handler: 'clock.ts' }], traffic: [{ name: 't', target: { function: 'clock' }, ratePerSecond: 1, durationS: 1 }] }),
+      'clock.ts': 'export const handler = () => { const d = new Date(); console.log([d.getHours(), d.getTimezoneOffset(), d.toString()]); };\n',
+    });
+    for (const executor of ['sandbox', 'inprocess']) {
+      const file = join(dir, `${executor}.jsonl`);
+      const env = { ...process.env, TZ: 'America/New_York', PATH: [dirname(process.execPath), process.env.PATH].join(delimiter) };
+      const r = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'simulate', join(dir, 's.json'), '--executor', executor, '--trace', file], { cwd: dir, encoding: 'utf8', env });
+      assert.equal(r.status, 0, r.stderr);
+      const log = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((x) => x.kind === 'log');
+      const [hours, offset, text] = log.detail.args[0];
+      assert.equal(hours, 0, executor);
+      assert.equal(offset, 0, executor);
+      assert.match(text, /^Thu Jan 01 2026 00:00:00 GMT\+0000/, executor);
+    }
+  });
+
   it('handler modules: evaluated once per environment, serverless-lab imports, console → log (both executors agree)', () => {
     const dir = scenarioDir({
       's.json': JSON.stringify({
