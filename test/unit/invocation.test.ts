@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Executor } from '../../src/engine/executor';
 import { DEFAULT_LATENCY } from '../../src/engine/latency';
 import { Simulation } from '../../src/engine/simulation';
+import { unawaitedCalls } from '../../src/lessons/checker';
 import type { TraceRecord } from '../../src/engine/trace';
 import { clearCompileCache } from '../../src/sandbox/compile';
 import { IsolateExecutor } from '../../src/sandbox/isolateExecutor';
@@ -135,6 +136,25 @@ export const handler = async (event: { seq: number }) => {
       assert.equal(sent[0].t, 1050);
       assert.equal(sent[0].cause, pending[0].id, 'it is the first invocation\'s send');
       assert.equal(records(sim, 'call-done').length, 1);
+    });
+
+    it('the check result lists each line whose call was not awaited, and what became of those calls', () => {
+      const h = write('fire.ts', `import { send } from 'serverless-lab';
+export const handler = async () => {
+  send('out', 'fire and forget');
+};`);
+      const executor = make(dir);
+      executors.push(executor);
+      const sim = new Simulation(
+        { name: 'fire', durationS: 700, latency: { queue: { baseMs: 150, jitterMs: 0 } }, queues: [{ name: 'out' }], functions: [{ name: 'fn', handler: h, durationMs: 100, idleTimeoutS: 60 }], traffic: [{ name: 'two', target: { function: 'fn' }, ratePerSecond: 1, durationS: 2 }] },
+        { executor },
+      );
+      sim.run();
+      const view = { where: (kind: 'call-pending' | 'call-done') => records(sim, kind) };
+      const list = unawaitedCalls(view);
+      assert.equal(list.length, 1);
+      assert.deepEqual({ ...list[0], message: undefined }, { file: join(dir, h), line: 3, column: 3, message: undefined, count: 2, completedLater: 1, neverCompleted: 1 });
+      assert.match(list[0].message, /^send\("out"\) is not awaited: .*froze with the execution environment.*await send/);
     });
 
     it('a frozen call never happens when its environment is recycled first', () => {
