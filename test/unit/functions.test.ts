@@ -192,6 +192,46 @@ describe('FunctionPlatform: lifecycle', () => {
     assert.match(results[0].error!, /timed out after 3\.00 seconds/);
   });
 
+  // "Understanding the Lambda execution environment lifecycle": an init phase longer than 10 s is
+  // re-run inside the first invocation, under the function's timeout.
+  it('an init over 10 s is re-run inside the first invocation, under the function timeout', () => {
+    const s = setup();
+    let inits = 0;
+    define(s, { name: 'heavy', timeoutS: 30, initMs: 150, durationMs: 5 }, (lab) => {
+      inits++;
+      lab.work(12_000); // the top level takes 12 s
+      return { handler: () => `served after ${inits} inits` };
+    });
+    const { results, done } = collect();
+    s.platform.invoke('heavy', {}, done);
+    s.ctx.clock.drain();
+    assert.equal(inits, 2, 'the top level ran again');
+    assert.equal(results[0].ok, true, results[0].error);
+    assert.equal(results[0].result, 'served after 2 inits');
+    const colds = s.ctx.trace.records().filter((r) => r.kind === 'cold-start');
+    assert.equal(colds.length, 2);
+    assert.equal(colds[1].t, 10_000, 'the re-run starts when the 10 s init limit is reached');
+    assert.equal(colds[1].detail?.rerun, true);
+    const ok = s.ctx.trace.records().find((r) => r.kind === 'succeeded')!;
+    assert.equal(ok.t, 10_000 + 12_150 + 5, 'the re-run init, then the handler, within the invocation');
+    assert.equal(ok.detail?.durationMs, 12_155);
+  });
+
+  it('an init over 10 s whose re-run does not fit the function timeout times the invocation out', () => {
+    const s = setup();
+    define(s, { name: 'heavy', timeoutS: 5 }, (lab) => {
+      lab.work(12_000);
+      return { handler: () => 'never' };
+    });
+    const { results, done } = collect();
+    s.platform.invoke('heavy', {}, done);
+    s.ctx.clock.drain();
+    assert.equal(results[0].ok, false);
+    assert.match(results[0].error!, /timed out after 5\.00 seconds/);
+    const t = s.ctx.trace.records().find((r) => r.kind === 'timed-out')!;
+    assert.equal(t.t, 15_000, '10 s of the first init, then the 5 s timeout of the invocation');
+  });
+
   it('timeout: the invocation fails at the timeout and its environment is destroyed (next invoke is cold)', () => {
     const s = setup();
     define(s, { name: 'slow', timeoutS: 3 }, (lab) => ({
