@@ -492,3 +492,40 @@ interface Crypto {
   getRandomValues<T extends ArrayBufferView | null>(array: T): T;
 }
 declare var crypto: Crypto;
+
+/**
+ * `/tmp`, as on Lambda: the one writable folder of the execution environment (512 MB). Its files
+ * survive the warm invocations of one environment and are gone when it is recycled; another
+ * environment has its own. Elsewhere the file system is read-only (`EROFS`) and, in the lab, empty
+ * (`ENOENT`). Text is UTF-8; without an encoding a read gives the bytes.
+ */
+declare module 'node:fs' {
+  export function readFileSync(path: string, options: 'utf8' | 'utf-8' | { encoding: 'utf8' | 'utf-8' }): string;
+  export function readFileSync(path: string): Uint8Array;
+  export function writeFileSync(path: string, data: string | ArrayBufferView): void;
+  export function appendFileSync(path: string, data: string | ArrayBufferView): void;
+  export function existsSync(path: string): boolean;
+  export function mkdirSync(path: string, options?: { recursive?: boolean }): string | undefined;
+  export function readdirSync(path: string): string[];
+  export function statSync(path: string): { size: number; mtimeMs: number; isFile(): boolean; isDirectory(): boolean };
+  export function unlinkSync(path: string): void;
+  export function rmSync(path: string, options?: { recursive?: boolean; force?: boolean }): void;
+}
+declare module 'fs' {
+  export * from 'node:fs';
+}
+declare module 'node:fs/promises' {
+  export function readFile(path: string, options: 'utf8' | 'utf-8' | { encoding: 'utf8' | 'utf-8' }): Promise<string>;
+  export function readFile(path: string): Promise<Uint8Array>;
+  export function writeFile(path: string, data: string | ArrayBufferView): Promise<void>;
+  export function appendFile(path: string, data: string | ArrayBufferView): Promise<void>;
+  export function mkdir(path: string, options?: { recursive?: boolean }): Promise<string | undefined>;
+  export function readdir(path: string): Promise<string[]>;
+  export function stat(path: string): Promise<{ size: number; mtimeMs: number; isFile(): boolean; isDirectory(): boolean }>;
+  export function unlink(path: string): Promise<void>;
+  export function rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
+  export function access(path: string): Promise<void>;
+}
+declare module 'fs/promises' {
+  export * from 'node:fs/promises';
+}

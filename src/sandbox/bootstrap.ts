@@ -36,6 +36,7 @@
  * the host while isolated-vm copies a value out.
  */
 
+import { virtualFs } from './virtualFs';
 import { virtualGlobals } from './virtualTime';
 
 /** Host → isolate calls. */
@@ -64,7 +65,7 @@ export interface BootstrapConfig {
 /** The entry point the host holds: `now` is the environment's virtual instant, epoch ms. */
 export type Dispatch = (op: DispatchOp, now: number, a?: string, b?: string) => string;
 
-export function bootstrap(hostCall: (op: string, argsJson: string) => string, configJson: string, installTime: typeof virtualGlobals): Dispatch {
+export function bootstrap(hostCall: (op: string, argsJson: string) => string, configJson: string, installTime: typeof virtualGlobals, makeFs: typeof virtualFs): Dispatch {
   'use strict';
   const g: any = globalThis;
   // Built-ins captured before any learner code runs.
@@ -284,9 +285,13 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   g.queueMicrotask = (fn: () => void) => {
     apply(promiseThen, apply(promiseResolve, PromiseCtor, []), [fn]);
   };
+  /** `/tmp` of this environment (`virtualFs.ts`), made on the first import of `fs`. */
+  let files: ReturnType<typeof virtualFs> | undefined;
   g.require = (name: unknown) => {
     if (name === 'serverless-lab') return api;
-    throw new ErrorCtor(`cannot load '${text(name, 200)}' in a handler: only 'serverless-lab' can be imported (a handler has no Node built-ins and no packages)`);
+    if (name === 'fs' || name === 'node:fs') return (files ??= makeFs(() => entryMs + workSinceEntry)).fs;
+    if (name === 'fs/promises' || name === 'node:fs/promises') return (files ??= makeFs(() => entryMs + workSinceEntry)).promises;
+    throw new ErrorCtor(`cannot load '${text(name, 200)}' in a handler: only 'serverless-lab' and 'fs' (for /tmp) can be imported (a handler has no other Node built-ins and no packages)`);
   };
   g.console = freeze({ log, info: log, warn: log, error: log, debug: log, trace: log });
 
@@ -375,4 +380,4 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
  * The bootstrap's source, as a script whose completion value is `(hostCall, configJson) => dispatch`:
  * `bootstrap` with `virtualGlobals` (both self-contained) bound as its third argument.
  */
-export const BOOTSTRAP_SOURCE = `((bootstrap, virtualGlobals) => (hostCall, configJson) => bootstrap(hostCall, configJson, virtualGlobals))(${bootstrap.toString()}, ${virtualGlobals.toString()})`;
+export const BOOTSTRAP_SOURCE = `((bootstrap, virtualGlobals, virtualFs) => (hostCall, configJson) => bootstrap(hostCall, configJson, virtualGlobals, virtualFs))(${bootstrap.toString()}, ${virtualGlobals.toString()}, ${virtualFs.toString()})`;

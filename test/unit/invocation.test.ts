@@ -157,6 +157,42 @@ export const handler = async () => {
       assert.match(list[0].message, /^send\("out"\) is not awaited: .*froze with the execution environment.*await send/);
     });
 
+    // "Lambda execution environment lifecycle": /tmp keeps its files across the warm invocations of
+    // one environment; another environment, or a new one after recycling, starts empty.
+    it('/tmp survives the warm invocations of one environment, and only of that one', () => {
+      const h = write('tmp.ts', `import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFile } from 'fs/promises';
+export const handler = async (_e: unknown, ctx: { environmentId: string }) => {
+  const warm = existsSync('/tmp/cache/model.json');
+  if (!warm) { mkdirSync('/tmp/cache', { recursive: true }); writeFileSync('/tmp/cache/model.json', JSON.stringify({ env: ctx.environmentId, at: Date.now() })); }
+  const cached = JSON.parse(await readFile('/tmp/cache/model.json', 'utf8'));
+  let denied = '';
+  try { writeFileSync('/var/task/x', 'no'); } catch (e: any) { denied = e.code; }
+  return { warm, mine: cached.env === ctx.environmentId, bytes: readFileSync('/tmp/cache/model.json').length, denied };
+};`);
+      const executor = make(dir);
+      executors.push(executor);
+      const sim = new Simulation(
+        // Two at once (two environments), then one more later on a warm one, then one after recycling.
+        {
+          name: 'tmp',
+          durationS: 200,
+          functions: [{ name: 'fn', handler: h, idleTimeoutS: 60, durationMs: 50 }],
+          traffic: [
+            { name: 'pair', target: { function: 'fn' }, ratePerSecond: 1000, durationS: 0.002 },
+            { name: 'warm', target: { function: 'fn' }, ratePerSecond: 1, startS: 5, durationS: 1 },
+            { name: 'after', target: { function: 'fn' }, ratePerSecond: 1, startS: 150, durationS: 1 },
+          ],
+        },
+        { executor },
+      );
+      sim.run();
+      const out = records(sim, 'succeeded').map((r) => r.detail?.returned as { warm: boolean; mine: boolean; bytes: number; denied: string });
+      assert.equal(out.length, 4);
+      assert.deepEqual(out.map((o) => o.warm), [false, false, true, false], 'two cold environments, a warm one, a recycled one');
+      assert.ok(out.every((o) => o.mine && o.bytes > 20 && o.denied === 'EROFS'));
+    });
+
     it('a frozen call never happens when its environment is recycled first', () => {
       const h = write('recycled.ts', `import { send } from 'serverless-lab';
 export const handler = () => { send('out', 'lost'); return 'ok'; };`);

@@ -65,7 +65,8 @@ const ESCAPES = (value: string) =>
 function assertNoEscape(attempts: string[]): void {
   assert.equal(attempts.length, 3);
   assert.equal(attempts[0], 'ReferenceError: process is not defined');
-  assert.match(attempts[1], /^Error: cannot load 'fs' in a handler: only 'serverless-lab' can be imported/);
+  // `require('fs')` is the environment's virtual /tmp (virtualFs.ts), never the host's file system.
+  assert.equal(attempts[1], 'object');
   assert.equal(attempts[2], 'undefined');
 }
 
@@ -222,19 +223,27 @@ const attacks: Attack[] = [
     check: (out) => failed(out, /^Runtime\.OutOfMemory$|^RangeError$/, /ran out of memory|Invalid string length/),
   },
   {
-    name: "require('fs') at run time, import() of a computed name",
+    name: "require('fs') at run time reaches only the virtual /tmp; import() of a computed name; other built-ins",
     code: `export const handler = async () => {
         const out: string[] = [];
-        try { (globalThis as any).require('fs'); } catch (e: any) { out.push(e.message); }
-        try { await import(['f', 's'].join('')); } catch (e: any) { out.push(e.message); }
+        const fs = (globalThis as any).require('fs');
+        for (const path of ['/etc/passwd', '/proc/self/environ', '../../../../etc/hostname', '/tmp/../etc/passwd']) {
+          try { out.push(fs.readFileSync(path, 'utf8')); } catch (e: any) { out.push(e.code); }
+        }
+        try { fs.writeFileSync('/var/task/x.js', 'x'); } catch (e: any) { out.push(e.code); }
+        try { (globalThis as any).require('child_process'); } catch (e: any) { out.push(e.message); }
+        try { const m: any = await import(['f', 's'].join('')); out.push(typeof m.readFileSync); } catch (e: any) { out.push(e.message); }
+        try { await import(['o', 's'].join('')); } catch (e: any) { out.push(e.message); }
         out.push(typeof (globalThis as any).module, typeof (globalThis as any).exports);
         return out;
       };`,
     check: (out) => {
       const r = result(out) as string[];
-      assert.match(r[0], /cannot load 'fs' in a handler: only 'serverless-lab' can be imported/);
-      assert.match(r[1], /cannot load 'fs' in a handler/);
-      assert.deepEqual(r.slice(2), ['undefined', 'undefined']);
+      assert.deepEqual(r.slice(0, 5), ['ENOENT', 'ENOENT', 'ENOENT', 'ENOENT', 'EROFS']);
+      assert.match(r[5], /cannot load 'child_process' in a handler: only 'serverless-lab' and 'fs' \(for \/tmp\) can be imported/);
+      assert.equal(r[6], 'function', 'a computed import of fs is the virtual /tmp too');
+      assert.match(r[7], /cannot load 'os' in a handler/);
+      assert.deepEqual(r.slice(8), ['undefined', 'undefined']);
     },
   },
   {
