@@ -211,12 +211,24 @@ declare module 'serverless-lab' {
   export function log(...args: unknown[]): void;
 
   /** What a handler gets as its second argument (a subset of Lambda's context object). */
+  /** Lambda's context object (assignable to @types/aws-lambda's `Context`), plus the lab's `coldStart` and `environmentId`. */
   export interface Context {
     /** Id of this invocation. */
     readonly awsRequestId: string;
     readonly functionName: string;
-    /** The function's configured memory. */
-    readonly memoryLimitInMB: number;
+    /** `$LATEST` (the lab has no published versions). */
+    readonly functionVersion: string;
+    readonly invokedFunctionArn: string;
+    /** The function's configured memory, as text (as Lambda gives it: `"128"`). */
+    readonly memoryLimitInMB: string;
+    readonly logGroupName: string;
+    readonly logStreamName: string;
+    /** Always true; it has no effect on an async handler. */
+    callbackWaitsForEmptyEventLoop: boolean;
+    /** Callback-style completion does not exist in the Node.js 24 runtime: calling these throws. */
+    done(error?: Error, result?: any): void;
+    fail(error: Error | string): void;
+    succeed(messageOrObject: any): void;
     /** True when this invocation had to create (and initialise) its environment. */
     readonly coldStart: boolean;
     /** Id of the execution environment running this invocation. */

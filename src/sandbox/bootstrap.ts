@@ -329,13 +329,24 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
     const id = ++invocation;
     const event = parse(eventJson);
     const data = parse(contextJson);
+    const name = text(data.functionName, 200);
+    const callbacks = unavailable('context.done / succeed / fail', 'the Node.js 24 runtime has no callback handlers: return a value (or a promise) or throw');
+    // Lambda's context object (the fields of @types/aws-lambda's Context), plus the lab's coldStart and environmentId.
     const context = {
       awsRequestId: data.awsRequestId,
-      functionName: data.functionName,
-      memoryLimitInMB: data.memoryLimitInMB,
+      functionName: name,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+      memoryLimitInMB: StringCtor(data.memoryLimitInMB),
+      logGroupName: `/aws/lambda/${name}`,
+      logStreamName: `2026/01/01/[$LATEST]${text(data.environmentId, 200)}`,
+      callbackWaitsForEmptyEventLoop: true,
       coldStart: data.coldStart,
       environmentId: data.environmentId,
       getRemainingTimeInMillis: (): number => call('remaining', []),
+      done: callbacks,
+      fail: callbacks,
+      succeed: callbacks,
     };
     let result: unknown;
     let thenable = false;

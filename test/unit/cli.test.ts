@@ -106,7 +106,7 @@ describe('serverless-lab CLI', function () {
     const dir = scenarioDir({
       's.json': JSON.stringify({ name: 's', functions: [{ name: 'a', handler: 'missing.js' }, { name: 'b', handler: 'broken.js' }, { name: 'c', handler: 'sneaky.js' }] }),
       'broken.js': 'export function handler( {',
-      'sneaky.js': "const fs = require('fs');\nexport function handler() { return fs.readFileSync('/etc/passwd', 'utf8'); }\n",
+      'sneaky.js': "const cp = require('child_process');\nexport function handler() { return cp.execSync('id'); }\n",
     });
     for (const executor of ['sandbox', 'inprocess']) {
       const r = run(['simulate', join(dir, 's.json'), '--executor', executor]);
@@ -114,7 +114,7 @@ describe('serverless-lab CLI', function () {
       assert.match(r.err, /3 problems/);
       assert.match(r.err, /functions\[0\]\.handler: .*handler file not found: missing\.js/);
       assert.match(r.err, /functions\[1\]\.handler: broken\.js:1:\d+: /);
-      assert.match(r.err, /functions\[2\]\.handler: sneaky\.js:1:\d+: Node built-in 'fs' is not available in a handler/);
+      assert.match(r.err, /functions\[2\]\.handler: sneaky\.js:1:\d+: Node built-in 'child_process' is not available in a handler/);
     }
   });
 

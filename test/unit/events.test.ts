@@ -71,6 +71,8 @@ describe('Events as AWS sends them', () => {
       declare const httpResult: lab.APIGatewayProxyStructuredResultV2; is<aws.APIGatewayProxyStructuredResultV2>(httpResult);
       declare const bus: lab.EventBridgeEvent<'OrderPlaced', { id: string }>; is<aws.EventBridgeEvent<'OrderPlaced', { id: string }>>(bus);
       declare const scheduled: lab.ScheduledEvent; is<aws.ScheduledEvent>(scheduled);
+      declare const context: lab.Context; is<aws.Context>(context);
+      declare const handlerContext: Parameters<lab.Handler>[1]; is<aws.Context>(handlerContext);
       // MSK: a keyless record has no key (AWS's typings declare it always present).
       declare const msk: lab.MSKEvent & { records: { [tp: string]: Array<lab.MSKRecord & { key: string }> } }; is<aws.MSKEvent>(msk);
       // And back: a handler written with the AWS typings accepts what the lab sends.

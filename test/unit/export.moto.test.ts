@@ -463,7 +463,7 @@ describe('export: the runtime module against moto_server', function () {
     assert.deepEqual(got!.event.records['clicks-1'][0], { topic: 'clicks', partition: 1, offset: '4959', timestamp: 1700000000500, timestampType: 'CREATE_TIME', key: Buffer.from('u-1').toString('base64'), value: data, headers: [] });
     assert.deepEqual(got!.event.Records[0], { eventSource: 'aws:kinesis', eventSourceArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/clicks', topic: 'clicks', partition: 1, offset: '4959', value: '{"n":1}', headers: {}, timestamp: 1700000000500, key: 'u-1' });
     assert.equal(got!.event.Records[1].key, undefined, 'a record produced without a key has none');
-    assert.equal(got!.context.memoryLimitInMB, 256);
+    assert.equal(got!.context.memoryLimitInMB, '256', "Lambda's context passes through: memory as text");
     assert.equal(got!.context.coldStart, true);
     assert.equal(got!.context.getRemainingTimeInMillis(), 1234);
     await wrapped({ Records: [] }, { awsRequestId: 'req-2', functionName: 'reader', memoryLimitInMB: '256', getRemainingTimeInMillis: () => 1 });

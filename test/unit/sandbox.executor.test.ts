@@ -70,7 +70,7 @@ describe('IsolateExecutor', function () {
     const event = { order: { id: 7, items: ['x'] } };
     const out = ex.invoke('a', event, contextFor('a', 1234));
     assert.ok(out.ok);
-    assert.deepEqual(out.result, { event, id: 'req-1', env: 'a', mem: 128, left: 1234 });
+    assert.deepEqual(out.result, { event, id: 'req-1', env: 'a', mem: '128', left: 1234 });
     assert.notEqual((out.result as { event: unknown }).event, event, 'a copy, not the host object');
   });
 
@@ -158,11 +158,11 @@ describe('IsolateExecutor', function () {
   });
 
   it('compile errors and a missing export fail the init with a clear message', () => {
-    const bad = write('bad.ts', "import fs from 'fs';\nexport const handler = () => fs;\n");
+    const bad = write('bad.ts', "import os from 'os';\nexport const handler = () => os;\n");
     const out = ex.createEnvironment(fn(bad), 'a', recordingLab().lab);
     assert.ok(!out.ok);
     assert.equal(out.error.name, 'Runtime.UserCodeSyntaxError');
-    assert.match(out.error.message, /Node built-in 'fs' is not available in a handler/);
+    assert.match(out.error.message, /Node built-in 'os' is not available in a handler/);
     assert.deepEqual((out.error as SandboxErrorInfo).location, { file: join(dir, 'bad.ts'), line: 1, column: 16 });
     const none = write('none.ts', 'export const main = () => 1;\n');
     const missing = ex.createEnvironment(fn(none), 'b', recordingLab().lab);

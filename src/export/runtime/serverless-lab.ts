@@ -476,14 +476,8 @@ const environmentId = process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? `env-${randomUUI
 export function lambdaHandler<E, R>(fn: (event: E, context: unknown) => R | Promise<R>, source: 'kinesis' | 'other' = 'other'): (event: unknown, context: LambdaContext) => Promise<R> {
   if (typeof fn !== 'function') throw new TypeError('serverless-lab: the handler export is not a function');
   return async (event, context) => {
-    const labContext = {
-      awsRequestId: context.awsRequestId,
-      functionName: context.functionName,
-      memoryLimitInMB: Number(context.memoryLimitInMB),
-      coldStart,
-      environmentId,
-      getRemainingTimeInMillis: () => context.getRemainingTimeInMillis(),
-    };
+    // Lambda's own context (every field the lab's Context has too), with the lab's two additions.
+    const labContext = Object.assign(context, { coldStart, environmentId });
     coldStart = false;
     let labEvent = event;
     if (source === 'kinesis' && event && Array.isArray((event as { Records?: unknown }).Records)) {
