@@ -38,7 +38,8 @@ export async function runExtensionHostSuite(server, browser, { timeoutMs = 300_0
   await page.exposeFunction('codeAutomationExit', (code) => finish(code));
   const phase = async (name, entry) => {
     const exited = new Promise((res) => (finish = res));
-    await page.goto(server.url({ extensionTestsPath: entry, extensionDevelopmentPath }));
+    // The first load of a fresh code-server serves the whole workbench: on a busy 2-core machine it took over 30 s.
+    await page.goto(server.url({ extensionTestsPath: entry, extensionDevelopmentPath }), { timeout: 180_000 });
     const timer = new Promise((res) => setTimeout(() => res('timeout'), timeoutMs));
     const code = await Promise.race([exited, timer]);
     if (code !== 'timeout') return code;

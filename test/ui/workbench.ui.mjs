@@ -32,7 +32,7 @@ export function lessonFrame(page) {
 
 export async function openWorkbench(server, browser) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(server.url());
+  await page.goto(server.url(), { timeout: 180_000 });
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
   return page;
 }
