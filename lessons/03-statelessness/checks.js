@@ -71,11 +71,104 @@ function unmatched(answers) {
   return left;
 }
 
+/** Virtual time in seconds, to the millisecond: "40.046 s". @param {number} ms */
+function secs(ms) {
+  return `${(ms / 1000).toFixed(3)} s`;
+}
+
+/**
+ * How the run's writes to the visits table came about, from the trace: each table 'read' and
+ * 'written' record carries the request id of the invocation that made the call (its `cause`), and
+ * happens when the call completes. A write is *blind* when its invocation had not read that page
+ * before (the value came from the environment's memory); a write is *overwritten* when another
+ * invocation wrote the page between its own read and its own (unconditional) write: that write was
+ * computed from a total that did not include the other one — a lost update.
+ * @param {any} r
+ */
+function writeHistory(r) {
+  const envOf = new Map(r.where('invoked', FN).map((/** @type {any} */ rec) => [rec.id, String(rec.detail?.env)]));
+  /** @type {Map<string, any>} "request|page" → that invocation's latest completed read of the page */
+  const lastRead = new Map();
+  /** @type {Map<string, any[]>} page → writes so far */
+  const writes = new Map();
+  let blind = 0;
+  /** @type {Array<{ page: string, first: any, firstRead: any, second: any, secondRead: any }>} */
+  const overwritten = [];
+  /** Writes already counted as overwritten (by their trace seq). */
+  const lostWrites = new Set();
+  for (const rec of r.records) {
+    if (rec.resource !== TABLE || (rec.kind !== 'read' && rec.kind !== 'written') || rec.id === undefined) continue;
+    const page = String(rec.id);
+    const who = `${rec.cause}|${page}`;
+    if (rec.kind === 'read') {
+      lastRead.set(who, rec);
+      continue;
+    }
+    const list = writes.get(page) ?? [];
+    const read = lastRead.get(who);
+    // An atomic add or a conditional write cannot overwrite a total it did not see.
+    const atomic = rec.detail?.condition !== undefined || rec.detail?.added !== undefined || rec.detail?.op === 'delete';
+    if (!read) blind++;
+    else if (!atomic) {
+      for (const earlier of list) {
+        if (earlier.cause === rec.cause || earlier.seq < read.seq || lostWrites.has(earlier.seq)) continue;
+        lostWrites.add(earlier.seq);
+        overwritten.push({ page, first: earlier, firstRead: lastRead.get(`${earlier.cause}|${page}`), second: rec, secondRead: read });
+      }
+    }
+    list.push(rec);
+    writes.set(page, list);
+  }
+  return { blind, overwritten, envOf };
+}
+
+/**
+ * One lost update in words, in the order things happened: "req-12 (env-1) read home at 40.012 s,
+ * req-15 (env-3) read it at 40.014 s before req-12's write landed at 40.021 s; req-15's write at
+ * 40.023 s overwrote it".
+ * @param {{ page: string, first: any, firstRead: any, second: any, secondRead: any }} x
+ * @param {Map<string, string>} envOf
+ */
+function describeLostUpdate(x, envOf) {
+  const a = x.first.cause;
+  const b = x.second.cause;
+  const who = (/** @type {string} */ id) => (envOf.has(id) ? `${id} (${envOf.get(id)})` : id);
+  const bRead = `${who(b)} read ${x.page} at ${secs(x.secondRead.t)}`;
+  if (x.firstRead && x.firstRead.seq < x.secondRead.seq) {
+    return `${who(a)} read ${x.page} at ${secs(x.firstRead.t)}, ${bRead.replace(` ${x.page} `, ' it ')} before ${a}'s write landed at ${secs(x.first.t)}; ${b}'s write at ${secs(x.second.t)} overwrote it`;
+  }
+  const aRead = x.firstRead ? `, ${who(a)} read it at ${secs(x.firstRead.t)}` : '';
+  return `${bRead}${aRead}; ${a}'s write landed at ${secs(x.first.t)}, then ${b}'s write at ${secs(x.second.t)}, computed from what ${b} had read before it, overwrote it`;
+}
+
+/**
+ * The most common error the function's failed invocations carried, with what it means here.
+ * @param {any} r
+ */
+function failureNote(r) {
+  /** @type {Map<string, { n: number, example: string }>} by error name */
+  const byName = new Map();
+  for (const inv of r.invocations(FN)) {
+    if (inv.outcome === 'succeeded' || inv.outcome === 'running') continue;
+    const error = String(inv.error);
+    const name = /^[\w.]+/.exec(error)?.[0] ?? error;
+    const entry = byName.get(name) ?? { n: 0, example: error };
+    entry.n++;
+    byName.set(name, entry);
+  }
+  const [top] = [...byName].sort((a, b) => b[1].n - a[1].n);
+  if (!top) return '';
+  const [name, { n, example }] = top;
+  const said = ` ${n} invocation${n === 1 ? '' : 's'} failed with ${name} (e.g. "${example.slice(0, 200)}")`;
+  if (/ConditionalCheckFailed/.test(name)) return `${said}: another invocation changed the count between this one's read and its conditional write. The condition did its job (no visit was overwritten); now read again and retry until the write goes through.`;
+  return `${said}.`;
+}
+
 module.exports = [
   {
     id: 'answers-200',
     title: 'Every visit is answered (200)',
-    hint: 'A 502 means the handler threw: check what tableGet returns for a page that has no item yet.',
+    hint: 'A 502 means the handler threw: read the error in the message below and in the editor (a page may have no item yet; a conditional write may be refused).',
     section: 'exercise-a-visit-counter',
     run(r) {
       const gw = r.summary.gateways[GATEWAY];
@@ -86,14 +179,14 @@ module.exports = [
         pass,
         expected: `all ${total} requests answered 200`,
         actual: Object.entries(gw?.responses ?? {}).map(([s, n]) => `${n} × ${s}`).join(', ') || 'no requests',
-        message: pass ? 'Every visit was answered.' : `${total - ok} of ${total} visits were not answered 200 (a 502 is an error thrown by your handler).`,
+        message: pass ? 'Every visit was answered.' : `${total - ok} of ${total} visits were not answered 200 (a 502 is an error thrown by your handler).${failureNote(r)}`,
       };
     },
   },
   {
     id: 'counts-every-visit',
     title: 'The stored totals match the visits, page by page',
-    hint: 'Each environment has its own module-level variables, and a new or crashed environment starts from nothing. Where can every environment see the same number?',
+    hint: 'Each environment has its own module-level variables, and a new or crashed environment starts from nothing; and two invocations that overlap can read the same total. Where can every environment see the same number, and how can it change in one step?',
     section: 'why-module-state-is-not-shared-state',
     run(r) {
       const served = servedPerPage(r);
@@ -112,9 +205,17 @@ module.exports = [
       if (rows.length === 0) message = 'No visit was counted: no request got a 200 and the table is empty.';
       else if (!pass && noCount.length)
         message = `The items for ${noCount.join(', ')} have no numeric \`count\` attribute: store each page's total as { page, count }.`;
-      else if (!pass && lost.length)
-        message = `Visits were lost: ${lost.map((x) => `${x.page} ${x.stored} of ${x.served}`).join(', ')}. ${envs} environments served the traffic, each counting on its own; every write replaced the total with one environment's view of it (and the crash at 80 s wiped one environment's memory).`;
-      else if (!pass)
+      else if (!pass && lost.length) {
+        const lostList = lost.map((x) => `${x.page} ${x.stored} of ${x.served}`).join(', ');
+        const history = writeHistory(r);
+        if (history.blind === 0 && history.overwritten.length > 0) {
+          // Every write followed a read of the table: the visits were lost between reads and writes.
+          const n = history.overwritten.length;
+          message = `Visits were lost to concurrent updates: ${lostList}. Invocations that overlap read the same total and each write it back plus one, so one increment replaces the other: ${describeLostUpdate(history.overwritten[0], history.envOf)}. ${n === 1 ? 'That was the only write' : `${n} writes were`} overwritten like this. A tableGet and a ${history.overwritten[0].second.detail?.op === 'update' ? 'tableUpdate' : 'tablePut'} are two calls, and other invocations run between them: let the table add in one step (tableUpdate with add), or write only if the count is still the one you read (a condition) and try again.`;
+        } else {
+          message = `Visits were lost: ${lostList}. ${envs} environments served the traffic, each counting on its own; every write replaced the total with one environment's view of it (and the crash at 80 s wiped one environment's memory).`;
+        }
+      } else if (!pass)
         message = `Visits were counted more than once: ${extra.map((x) => `${x.page} ${x.stored} for ${x.served} visits`).join(', ')}. Adding an environment's own tally to the stored total counts its earlier visits again.`;
       return {
         pass,

@@ -12,8 +12,10 @@ export const handler: Handler<APIGatewayProxyEventV2> = async (event, context) =
 
   // TODO: the count below is per environment. Under load the platform runs several environments,
   // each with its own `visits`, and a recycled or crashed environment forgets its counts. Keep the
-  // count in the table instead: read the current item with `await tableGet('visits', page)` and
-  // write the new total with `await tablePut('visits', { page, count })`.
+  // count in the table instead, and change it there in one step:
+  // `await tableUpdate('visits', page, { add: { count: 1 } })` answers the item after the visit.
+  // (Reading it with tableGet and writing it back with tablePut loses visits when invocations
+  // overlap: another one can write between your read and your write.)
   visits[page] = (visits[page] ?? 0) + 1;
   await tablePut('visits', { page, count: visits[page] });
 
