@@ -133,7 +133,10 @@ declare module 'serverless-lab' {
 
   /**
    * Append a record to a stream (like a Kafka producer): records with the same `key` go to the
-   * same partition and keep their order there.
+   * same partition and keep their order there. Records without a key stay on one partition for a
+   * batch's worth (16 KiB) and then move on (Kafka's sticky partitioner). A `null` value is a
+   * tombstone: on a compacted stream it deletes its key (compaction drops the key's records, and the
+   * tombstone itself a day later).
    *
    * To a **Kinesis** stream (scenario `kinesisStreams`): `key` is the partition key and is
    * required (its MD5 hash picks the shard; `explicitHashKey` overrides it), and the answer is
@@ -141,7 +144,7 @@ declare module 'serverless-lab' {
    * call throws `ProvisionedThroughputExceededException`.
    * @returns the partition the record went to and its offset in that partition
    */
-  export function produce(stream: string, value: Body, options?: { key?: string; explicitHashKey?: string }): Promise<{ partition: number; offset: number } & Partial<{ shardId: string; sequenceNumber: string }>>;
+  export function produce(stream: string, value: Body | null, options?: { key?: string; explicitHashKey?: string }): Promise<{ partition: number; offset: number } & Partial<{ shardId: string; sequenceNumber: string }>>;
 
   /**
    * Put events on an event bus (like EventBridge `PutEvents`): rules whose patterns match an
@@ -469,8 +472,8 @@ declare module 'serverless-lab' {
     timestampType: 'CREATE_TIME' | 'LOG_APPEND_TIME';
     /** Base64; absent for a record produced without a key. */
     key?: string;
-    /** Base64. */
-    value: string;
+    /** Base64; absent for a tombstone (a record whose value is null). */
+    value?: string;
     headers: Array<{ [name: string]: number[] }>;
   }
   /** Lab only: a stream record with its key and value as text. */
@@ -481,7 +484,8 @@ declare module 'serverless-lab' {
     partition: number;
     offset: number;
     key?: string;
-    value: string;
+    /** `null` for a tombstone. */
+    value: string | null;
     headers: Record<string, string>;
     /** Virtual milliseconds at which the record was appended. */
     timestamp: number;

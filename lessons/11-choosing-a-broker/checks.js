@@ -124,11 +124,18 @@ module.exports = [
           }
         }
         const split = [...partitionsOf].filter(([, ps]) => ps.size > 1);
-        if (!split.length) return undefined;
+        if (!split.length && !unkeyed) return undefined;
+        // Without a key, the producer's sticky partitioner keeps records on one partition only until
+        // a batch (16 KiB) is full, then moves to another: even if this run kept a user on one
+        // partition, a busier one would not.
+        const keyless = unkeyed ? `${unkeyed} records had no key: the producer keeps keyless records on one partition only until a batch (16 KiB) is full, then moves on to other partitions, so nothing keeps one user's clicks together` : '';
+        if (!split.length) {
+          return { actual: `${unkeyed} records without a key`, message: `${keyless}. Order holds only within a partition. Produce with key = the user id.` };
+        }
         const [user, ps] = split[0];
         return {
           actual: `${unkeyed} records without a key; ${split.length} users spread over several partitions (${user}: ${[...ps].join(', ')})`,
-          message: `${unkeyed ? `${unkeyed} records had no key, so they were spread round-robin: ` : ''}the clicks of ${user} landed on ${ps.size} partitions (${[...ps].join(', ')}). Order holds only within a partition, so ${split.length} users' sessions can be read out of order. Produce with key = the user id.`,
+          message: `${keyless ? `${keyless}: ` : ''}the clicks of ${user} landed on ${ps.size} partitions (${[...ps].join(', ')}). Order holds only within a partition, so ${split.length} users' sessions can be read out of order. Produce with key = the user id.`,
         };
       }),
   },

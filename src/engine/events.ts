@@ -413,7 +413,8 @@ export interface KafkaRecordInput {
   partition: number;
   offset: number;
   key?: string;
-  value: string;
+  /** `null`: a tombstone. */
+  value: string | null;
   headers: Readonly<Record<string, string>>;
   /** Virtual ms at which the record was appended. */
   timestamp: number;
@@ -427,7 +428,8 @@ export interface MskEventRecord {
   timestamp: number;
   timestampType: 'CREATE_TIME' | 'LOG_APPEND_TIME';
   key?: string;
-  value: string;
+  /** Absent for a tombstone (a record whose value is null), as Lambda sends it. */
+  value?: string;
   headers: Array<Record<string, number[]>>;
 }
 
@@ -439,8 +441,8 @@ export interface LabStreamRecord {
   partition: number;
   offset: number;
   key?: string;
-  /** The value as text (MSK's `records` carry it base64-encoded). */
-  value: string;
+  /** The value as text (MSK's `records` carry it base64-encoded); `null` for a tombstone. */
+  value: string | null;
   headers: Record<string, string>;
   /** Virtual ms at which the record was appended. */
   timestamp: number;
@@ -471,7 +473,7 @@ export function kafkaEvent(topic: string, records: readonly KafkaRecordInput[]):
       timestamp: epochMs(r.timestamp),
       timestampType: 'CREATE_TIME',
       ...(r.key !== undefined ? { key: Buffer.from(r.key, 'utf8').toString('base64') } : {}),
-      value: Buffer.from(r.value, 'utf8').toString('base64'),
+      ...(r.value !== null ? { value: Buffer.from(r.value, 'utf8').toString('base64') } : {}),
       headers: Object.keys(r.headers).map((h) => ({ [h]: [...Buffer.from(r.headers[h], 'utf8')] })),
     };
     (grouped[`${topic}-${r.partition}`] ??= []).push(msk);

@@ -54,6 +54,12 @@ export interface StreamSpec {
   retentionMs?: number;
   retentionHours?: number;
   cleanupPolicy?: 'delete' | 'compact';
+  /** Keyless records: `sticky` (Kafka's default) or `round-robin`. */
+  partitioner?: 'sticky' | 'round-robin';
+  /** Kafka's segment.ms / segment.bytes / delete.retention.ms. */
+  segmentMs?: number;
+  segmentBytes?: number;
+  deleteRetentionMs?: number;
 }
 
 export interface BusTargetSpec {

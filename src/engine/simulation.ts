@@ -392,7 +392,19 @@ export class Simulation {
 
   private buildStream(s: StreamSpec): void {
     const retentionMs = s.retentionMs ?? (s.retentionHours !== undefined ? s.retentionHours * 3_600_000 : undefined);
-    this.streams.set(s.name, new Stream(this.ctx, { name: s.name, partitions: s.partitions, retentionMs, cleanupPolicy: s.cleanupPolicy }));
+    this.streams.set(
+      s.name,
+      new Stream(this.ctx, {
+        name: s.name,
+        partitions: s.partitions,
+        retentionMs,
+        cleanupPolicy: s.cleanupPolicy,
+        ...(s.partitioner !== undefined ? { partitioner: s.partitioner } : {}),
+        ...(s.segmentMs !== undefined ? { segmentMs: s.segmentMs } : {}),
+        ...(s.segmentBytes !== undefined ? { segmentBytes: s.segmentBytes } : {}),
+        ...(s.deleteRetentionMs !== undefined ? { deleteRetentionMs: s.deleteRetentionMs } : {}),
+      }),
+    );
   }
 
   /** Send to a queue, applying a `duplicate` fault (a producer retry that sends the message twice). */
@@ -974,7 +986,8 @@ export class Simulation {
       produce: (stream, value, options) => {
         if (this.systems.kindOf(stream) === 'kinesis-stream') return (note(stream, 'produce'), this.systems.produce(stream, toBody(value), options, cause())) as never;
         const s = need(this.streams, 'stream', stream, 'produce');
-        const r = s.produce(toBody(value), { cause: cause(), ...(options?.key !== undefined ? { key: options.key } : {}) });
+        // A null value is a tombstone (Kafka deletes the key on a compacted stream).
+        const r = s.produce(value === null ? null : toBody(value), { cause: cause(), ...(options?.key !== undefined ? { key: options.key } : {}) });
         return { partition: r.partition, offset: r.offset };
       },
       putEvents: (bus, entries) => {

@@ -11,22 +11,32 @@ import { partitionFor } from './murmur2';
  * What is modelled (Kafka semantics, see docs/semantics):
  * - A keyed record goes to partition `murmur2(key) % partitions` (the Java client's default
  *   partitioner), so every record of a key lands in one partition, in order. Order is guaranteed
- *   per partition only. Records without a key are spread round-robin (the modern Java client uses a
- *   "sticky" batch partitioner instead; round-robin is its `RoundRobinPartitioner`).
+ *   per partition only. Records without a key follow the Java client's default since Kafka 2.4,
+ *   the sticky partitioner (KIP-480; KIP-794 since 3.3): they stay on one partition until a batch's
+ *   worth (`batch.size`, 16 KiB) has gone there, then move to another partition picked at random
+ *   (seeded). `partitioner: 'round-robin'` is the client's `RoundRobinPartitioner` instead.
  * - Consumer groups share the partitions among their members (range assignor); each partition has
  *   one owner in a group. Progress is the group's committed offset per partition (the offset of the
  *   *next* record to read). On every rebalance, positions go back to the committed offsets, so
  *   records polled but not committed are read again: at-least-once delivery.
  * - A new group starts at `auto.offset.reset` (`latest` by default in Kafka, or `earliest`).
- * - `cleanup.policy=delete`: records older than `retention.ms` (default 7 days) are deleted and the
- *   log start offset moves forward; reading below it is `OffsetOutOfRange`.
+ * - A partition's log is a series of segments: a new one is rolled when the active one is
+ *   `segment.ms` old (default 7 days, counted from its first record) or would pass `segment.bytes`
+ *   (default 1 GiB).
+ * - `cleanup.policy=delete`: retention deletes whole segments — a segment goes once its newest
+ *   record is older than `retention.ms` (default 7 days) — and the log start offset moves forward;
+ *   reading below it is `OffsetOutOfRange`. So a record can outlive `retention.ms` by up to
+ *   `segment.ms`: with both at 7 days, records live 7 to 14 days.
  * - `cleanup.policy=compact`: only the last record of each key is kept (offsets never change, gaps
- *   appear). Time retention does not apply to a compact-only topic, exactly as in Kafka. And as in
- *   Kafka, a compacted topic rejects records without a key (the broker answers `InvalidRecord`).
+ *   appear). A record with a null value is a tombstone: it deletes its key — compaction drops the
+ *   key's older records, and drops the tombstone itself once it is older than `delete.retention.ms`
+ *   (default 1 day), so consumers that were behind still see the delete. Time retention does not
+ *   apply to a compact-only topic, exactly as in Kafka. And as in Kafka, a compacted topic rejects
+ *   records without a key (the broker answers `InvalidRecord`). The log cleaner runs by itself on
+ *   the virtual clock every 15 s (`log.cleaner.backoff.ms`) while there is something to clean.
  *
- * Simplifications: retention and compaction work per record, not per log segment; `compact()` cleans
- * the whole log on demand (Kafka's log cleaner runs in the background and leaves the active segment
- * alone); there are no tombstones (null values) since values are strings.
+ * Simplification: the cleaner compacts the whole log, the active segment included (Kafka's leaves
+ * the active segment alone until it rolls).
  */
 
 export interface StreamOptions {
@@ -37,13 +47,22 @@ export interface StreamOptions {
   retentionMs?: number;
   /** `delete` (default): time retention. `compact`: keep the last record per key. */
   cleanupPolicy?: 'delete' | 'compact';
+  /** Keyless records: `sticky` (the Java client's default) or `round-robin`. */
+  partitioner?: 'sticky' | 'round-robin';
+  /** `segment.ms`: roll a new segment after this long (default 7 days). */
+  segmentMs?: number;
+  /** `segment.bytes`: roll a new segment before it would pass this size (default 1 GiB). */
+  segmentBytes?: number;
+  /** `delete.retention.ms`: how long compaction keeps a tombstone (default 1 day). */
+  deleteRetentionMs?: number;
 }
 
 export interface StreamRecord {
   partition: number;
   offset: number;
   key?: string;
-  value: string;
+  /** The value; `null` is a tombstone (deletes the key on a compacted stream). */
+  value: string | null;
   headers: Record<string, string>;
   /** Virtual time (ms) at which the record was appended. */
   timestamp: number;
@@ -65,6 +84,16 @@ export interface GroupOptions {
 }
 
 export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** `segment.ms` default: 7 days. */
+export const DEFAULT_SEGMENT_MS = 7 * 24 * 60 * 60 * 1000;
+/** `segment.bytes` default: 1 GiB. */
+export const DEFAULT_SEGMENT_BYTES = 1024 * 1024 * 1024;
+/** `delete.retention.ms` default: 1 day. */
+export const DEFAULT_DELETE_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** The producer's `batch.size` default: the sticky partitioner moves on after this many bytes. */
+export const STICKY_BATCH_BYTES = 16384;
+/** `log.cleaner.backoff.ms`: how often the log cleaner looks for work. */
+export const CLEANER_BACKOFF_MS = 15_000;
 export const MAX_PARTITIONS = 1000;
 /** `max.poll.records` default: the most records one poll (or read) returns. */
 export const DEFAULT_MAX_RECORDS = 500;
@@ -73,10 +102,29 @@ export const RETENTION_CHECK_INTERVAL_MS = 60_000;
 
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
+/** A segment of a partition's log: the records from `baseOffset` to the next segment's. */
+interface Segment {
+  baseOffset: number;
+  /** Timestamp of its first record (segment.ms counts from it). */
+  firstTimestamp: number;
+  /** Timestamp of its newest record (retention counts from it). */
+  maxTimestamp: number;
+  bytes: number;
+}
+
+/** A record's size as the lab counts it: key, value and header bytes. */
+function recordBytes(key: string | undefined, value: string | null, headers: Record<string, string>): number {
+  let n = (key === undefined ? 0 : Buffer.byteLength(key)) + (value === null ? 0 : Buffer.byteLength(value));
+  for (const h in headers) n += Buffer.byteLength(h) + Buffer.byteLength(headers[h]);
+  return n;
+}
+
 /** One partition's log. `records[head..]` are the live records, in offset order (gaps after compaction). */
 class PartitionLog {
   records: StreamRecord[] = [];
   head = 0;
+  /** Segments, oldest first; the last one is active (receives appends). */
+  segments: Segment[] = [];
   /** Log start offset: the first offset still readable (moves on retention, not on compaction). */
   start = 0;
   /** Log end offset: the offset the next record will get. */
@@ -120,18 +168,35 @@ export class Stream {
   readonly partitions: number;
   readonly retentionMs: number;
   readonly cleanupPolicy: 'delete' | 'compact';
+  readonly partitioner: 'sticky' | 'round-robin';
+  readonly segmentMs: number;
+  readonly segmentBytes: number;
+  readonly deleteRetentionMs: number;
 
   private readonly logs: PartitionLog[] = [];
   private readonly groupsById = new Map<string, ConsumerGroup>();
   private roundRobin = 0;
+  /** Sticky partitioner: the partition keyless records go to, and the bytes sent there so far. */
+  private sticky: number | undefined;
+  private stickyBytes = 0;
   private retentionTimer: TimerId | undefined;
+  private cleanerTimer: TimerId | undefined;
 
   constructor(
     private readonly ctx: EngineContext,
     options: StreamOptions,
   ) {
     if (options === null || typeof options !== 'object') throw new ValidationError('options', 'must be an object');
-    const { name, partitions = 1, retentionMs = DEFAULT_RETENTION_MS, cleanupPolicy = 'delete' } = options;
+    const {
+      name,
+      partitions = 1,
+      retentionMs = DEFAULT_RETENTION_MS,
+      cleanupPolicy = 'delete',
+      partitioner = 'sticky',
+      segmentMs = DEFAULT_SEGMENT_MS,
+      segmentBytes = DEFAULT_SEGMENT_BYTES,
+      deleteRetentionMs = DEFAULT_DELETE_RETENTION_MS,
+    } = options;
     if (typeof name !== 'string' || name.length === 0) throw new ValidationError('name', 'must be a non-empty string');
     if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) {
       throw new ValidationError('partitions', `must be an integer between 1 and ${MAX_PARTITIONS}, got ${partitions}`);
@@ -142,19 +207,30 @@ export class Stream {
     if (cleanupPolicy !== 'delete' && cleanupPolicy !== 'compact') {
       throw new ValidationError('cleanupPolicy', `must be 'delete' or 'compact', got ${String(cleanupPolicy)}`);
     }
+    if (partitioner !== 'sticky' && partitioner !== 'round-robin') {
+      throw new ValidationError('partitioner', `must be 'sticky' or 'round-robin', got ${String(partitioner)}`);
+    }
+    if (typeof segmentMs !== 'number' || !(segmentMs >= 1)) throw new ValidationError('segmentMs', `must be a number of ms ≥ 1 (Infinity: never roll by time), got ${segmentMs}`);
+    if (!Number.isInteger(segmentBytes) || segmentBytes < 14) throw new ValidationError('segmentBytes', `must be an integer ≥ 14 (Kafka's minimum), got ${segmentBytes}`);
+    if (typeof deleteRetentionMs !== 'number' || !(deleteRetentionMs >= 0)) throw new ValidationError('deleteRetentionMs', `must be a number of ms ≥ 0, got ${deleteRetentionMs}`);
     this.name = name;
     this.partitions = partitions;
     this.retentionMs = retentionMs;
     this.cleanupPolicy = cleanupPolicy;
+    this.partitioner = partitioner;
+    this.segmentMs = segmentMs;
+    this.segmentBytes = segmentBytes;
+    this.deleteRetentionMs = deleteRetentionMs;
     for (let p = 0; p < partitions; p++) this.logs.push(new PartitionLog());
   }
 
   /**
-   * Append a record. Partition: the explicit one, else `murmur2(key) % partitions`, else the next in
-   * round-robin. The record gets the partition's next offset and the current virtual time.
+   * Append a record. Partition: the explicit one, else `murmur2(key) % partitions`, else the sticky
+   * (or round-robin) choice. The record gets the partition's next offset and the current virtual
+   * time. A `null` value is a tombstone.
    */
-  produce(value: string, options?: ProduceOptions): StreamRecord {
-    if (typeof value !== 'string') throw new ValidationError('value', `must be a string, got ${typeof value}`);
+  produce(value: string | null, options?: ProduceOptions): StreamRecord {
+    if (typeof value !== 'string' && value !== null) throw new ValidationError('value', `must be a string, or null for a tombstone, got ${typeof value}`);
     let key: string | undefined;
     let explicit: number | undefined;
     let headers = NO_HEADERS;
@@ -173,27 +249,67 @@ export class Stream {
       throw new EngineError('InvalidRecord', `stream ${this.name} is compacted: every record needs a key`);
     }
 
+    const bytes = recordBytes(key, value, headers);
     let partition: number;
     if (explicit !== undefined) partition = explicit;
     else if (key !== undefined) partition = partitionFor(key, this.partitions);
-    else {
+    else if (this.partitioner === 'round-robin') {
       partition = this.roundRobin;
       this.roundRobin = partition + 1 === this.partitions ? 0 : partition + 1;
-    }
+    } else partition = this.stickyPartition(bytes);
 
     const log = this.logs[partition];
     const offset = log.end++;
     const timestamp = this.ctx.clock.now;
     const id = this.ctx.id('rec');
+    this.appendToSegment(log, offset, timestamp, bytes);
     // Two literal shapes (with / without key) rather than `delete`, which would slow every later access.
     const record: StreamRecord =
       key === undefined ? { partition, offset, value, headers, timestamp, id } : { partition, offset, key, value, headers, timestamp, id };
     log.records.push(record);
-    this.ctx.trace.emit('produced', this.name, id, cause, { partition, offset, key });
+    if (value === null) this.ctx.trace.emit('produced', this.name, id, cause, { partition, offset, key, tombstone: true });
+    else this.ctx.trace.emit('produced', this.name, id, cause, { partition, offset, key });
     if (this.retentionTimer === undefined && this.cleanupPolicy === 'delete' && this.retentionMs !== Infinity) {
       this.armRetention(timestamp + this.retentionMs);
     }
+    if (this.cleanerTimer === undefined && this.cleanupPolicy === 'compact') this.armCleaner();
     return record;
+  }
+
+  /**
+   * The sticky partitioner: stay on the current partition until a batch's worth of bytes went there,
+   * then pick another at random (seeded, so a run stays reproducible).
+   */
+  private stickyPartition(bytes: number): number {
+    if (this.sticky === undefined || this.stickyBytes >= STICKY_BATCH_BYTES) {
+      const previous = this.sticky;
+      if (this.partitions === 1) this.sticky = 0;
+      else if (previous === undefined) this.sticky = this.ctx.random.int(this.partitions);
+      else {
+        const pick = this.ctx.random.int(this.partitions - 1);
+        this.sticky = pick >= previous ? pick + 1 : pick;
+      }
+      this.stickyBytes = 0;
+    }
+    this.stickyBytes += bytes;
+    return this.sticky;
+  }
+
+  /** Account a new record in the active segment, rolling a new one when segment.ms or segment.bytes says so. */
+  private appendToSegment(log: PartitionLog, offset: number, timestamp: number, bytes: number): void {
+    const active = log.segments[log.segments.length - 1];
+    if (active === undefined || timestamp - active.firstTimestamp >= this.segmentMs || (active.bytes > 0 && active.bytes + bytes > this.segmentBytes)) {
+      log.segments.push({ baseOffset: offset, firstTimestamp: timestamp, maxTimestamp: timestamp, bytes });
+      return;
+    }
+    active.bytes += bytes;
+    if (timestamp > active.maxTimestamp) active.maxTimestamp = timestamp;
+  }
+
+  /** Number of segments of a partition (the last is the active one). */
+  segmentCount(partition: number): number {
+    this.checkPartition(partition, 'partition');
+    return this.logs[partition].segments.length;
   }
 
   /**
@@ -232,61 +348,115 @@ export class Stream {
   }
 
   /**
-   * Delete records whose age reached `retentionMs` (cleanup.policy=delete; a compact-only stream
-   * keeps records regardless of age). Moves the log start offset. Returns how many were deleted.
-   * Also runs by itself on the virtual clock: first when the oldest record is due, then at most
-   * once per `RETENTION_CHECK_INTERVAL_MS` while records remain.
+   * Retention (cleanup.policy=delete; a compact-only stream keeps records regardless of age): delete
+   * every segment whose newest record is at least `retentionMs` old — whole segments, so a record
+   * stays until the youngest record of its segment is due (the active segment too: Kafka rolls it
+   * and deletes it). Moves the log start offset. Returns how many records were deleted. Also runs
+   * by itself on the virtual clock: when the oldest segment is due, then at most once per
+   * `RETENTION_CHECK_INTERVAL_MS` while records remain.
    */
   enforceRetention(): number {
     if (this.cleanupPolicy !== 'delete' || this.retentionMs === Infinity) return 0;
-    const deadline = this.ctx.clock.now - this.retentionMs; // records at or before this time are due
+    const deadline = this.ctx.clock.now - this.retentionMs; // segments whose newest record is at or before this are due
     let deleted = 0;
     for (let p = 0; p < this.partitions; p++) {
       const log = this.logs[p];
+      let due = 0;
+      while (due < log.segments.length && log.segments[due].maxTimestamp <= deadline) due++;
+      if (due === 0) continue;
+      const nextBase = due < log.segments.length ? log.segments[due].baseOffset : log.end;
       const recs = log.records;
       let i = log.head;
-      while (i < recs.length && recs[i].timestamp <= deadline) {
+      while (i < recs.length && recs[i].offset < nextBase) {
         const r = recs[i++];
         this.ctx.trace.emit('expired', this.name, r.id, 'retention', { partition: p, offset: r.offset, ageMs: this.ctx.clock.now - r.timestamp });
       }
+      log.segments.splice(0, due);
       const n = i - log.head;
-      if (n === 0) continue;
       deleted += n;
-      log.start = i < recs.length ? recs[i].offset : log.end;
-      log.dropFront(n);
+      log.start = nextBase;
+      if (n > 0) log.dropFront(n);
     }
     return deleted;
   }
 
   /**
-   * Log compaction (cleanup.policy=compact): keep only the newest record of each key per partition.
-   * Offsets do not change, so the log gets gaps; the log start offset stays. Each removed record is
-   * traced `compacted` with the id of the record that superseded it as cause. Returns how many were removed.
+   * Log compaction (cleanup.policy=compact): keep only the newest record of each key per partition,
+   * and drop a newest record that is a tombstone once it is `deleteRetentionMs` old. Offsets do not
+   * change, so the log gets gaps; the log start offset stays. Each removed record is traced
+   * `compacted`, with the id of the record that superseded it as cause (a tombstone that expired:
+   * its own id, detail `tombstone`). Returns how many were removed. Runs by itself (see the class
+   * comment); callable on demand.
    */
   compact(): number {
     if (this.cleanupPolicy !== 'compact') {
       throw new EngineError('InvalidCleanupPolicy', `stream ${this.name} has cleanupPolicy 'delete': only a 'compact' stream is compacted`);
     }
+    const now = this.ctx.clock.now;
     let removed = 0;
     for (let p = 0; p < this.partitions; p++) {
       const log = this.logs[p];
       const latest = new Map<string | undefined, StreamRecord>();
       for (let i = log.head; i < log.records.length; i++) latest.set(log.records[i].key, log.records[i]);
-      if (latest.size === log.size) continue;
+      const expired = (r: StreamRecord): boolean => r.value === null && now - r.timestamp >= this.deleteRetentionMs;
+      let dead = log.size - latest.size;
+      for (const r of latest.values()) if (expired(r)) dead++;
+      if (dead === 0) continue;
       const kept: StreamRecord[] = [];
       for (let i = log.head; i < log.records.length; i++) {
         const r = log.records[i];
         const winner = latest.get(r.key)!;
-        if (winner === r) kept.push(r);
-        else {
+        if (winner !== r) {
           removed++;
           this.ctx.trace.emit('compacted', this.name, r.id, winner.id, { partition: p, offset: r.offset, key: r.key });
-        }
+        } else if (expired(r)) {
+          removed++;
+          this.ctx.trace.emit('compacted', this.name, r.id, r.id, { partition: p, offset: r.offset, key: r.key, tombstone: true });
+        } else kept.push(r);
       }
       log.records = kept;
       log.head = 0;
     }
     return removed;
+  }
+
+  /** Is there anything for the log cleaner: a superseded record, or a tombstone past delete.retention.ms? */
+  private cleanable(): { now: boolean; nextTombstoneDue: number } {
+    const now = this.ctx.clock.now;
+    let nextTombstoneDue = Infinity;
+    for (const log of this.logs) {
+      const seen = new Set<string | undefined>();
+      for (let i = log.records.length - 1; i >= log.head; i--) {
+        const r = log.records[i];
+        if (seen.has(r.key)) return { now: true, nextTombstoneDue };
+        seen.add(r.key);
+        if (r.value === null) {
+          const due = r.timestamp + this.deleteRetentionMs;
+          if (due <= now) return { now: true, nextTombstoneDue };
+          if (due < nextTombstoneDue) nextTombstoneDue = due;
+        }
+      }
+    }
+    return { now: false, nextTombstoneDue };
+  }
+
+  /** The background log cleaner: every `CLEANER_BACKOFF_MS`, compact if there is work; sleep when there is none. */
+  private armCleaner(): void {
+    this.cleanerTimer = this.ctx.clock.schedule(CLEANER_BACKOFF_MS, () => {
+      this.cleanerTimer = undefined;
+      const work = this.cleanable();
+      if (work.now) this.compact();
+      const after = this.cleanable();
+      if (after.now) this.armCleaner();
+      else if (after.nextTombstoneDue !== Infinity) {
+        // Sleep until the next tombstone is due (a new record wakes the cleaner sooner).
+        this.cleanerTimer = this.ctx.clock.at(Math.max(after.nextTombstoneDue, this.ctx.clock.now + CLEANER_BACKOFF_MS), () => {
+          this.cleanerTimer = undefined;
+          this.compact();
+          if (this.cleanable().now || this.cleanable().nextTombstoneDue !== Infinity) this.armCleaner();
+        });
+      }
+    });
   }
 
   /** The consumer group `groupId` (created on first use; the same object afterwards). */
@@ -329,6 +499,8 @@ export class Stream {
   close(): void {
     if (this.retentionTimer !== undefined) this.ctx.clock.cancel(this.retentionTimer);
     this.retentionTimer = undefined;
+    if (this.cleanerTimer !== undefined) this.ctx.clock.cancel(this.cleanerTimer);
+    this.cleanerTimer = undefined;
   }
 
   /** @internal Validate a partition number (ValidationError naming `field`). */
@@ -342,8 +514,9 @@ export class Stream {
     this.retentionTimer = this.ctx.clock.at(at, () => {
       this.retentionTimer = undefined;
       this.enforceRetention();
+      // Next due: the oldest segment's newest record reaching retention.
       let oldest = Infinity;
-      for (const log of this.logs) if (log.head < log.records.length && log.records[log.head].timestamp < oldest) oldest = log.records[log.head].timestamp;
+      for (const log of this.logs) if (log.segments.length && log.segments[0].maxTimestamp < oldest) oldest = log.segments[0].maxTimestamp;
       if (oldest !== Infinity) this.armRetention(Math.max(oldest + this.retentionMs, this.ctx.clock.now + RETENTION_CHECK_INTERVAL_MS));
     });
   }

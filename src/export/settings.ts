@@ -58,6 +58,10 @@ export const SETTINGS: Record<string, Disposition> = {
   'streams[].retentionMs': { aws: 'RetentionPeriodHours (at least 24)' },
   'streams[].retentionHours': { aws: 'RetentionPeriodHours (at least 24)' },
   'streams[].cleanupPolicy': { lab: 'Kafka log compaction; a Kinesis stream only expires records by age' },
+  'streams[].partitioner': { lab: 'Kafka’s partitioner for keyless records; Kinesis picks a shard by the MD5 of a random partition key' },
+  'streams[].segmentMs': { lab: 'Kafka log segments; Kinesis has none (records expire by the stream’s retention)' },
+  'streams[].segmentBytes': { lab: 'Kafka log segments; Kinesis has none' },
+  'streams[].deleteRetentionMs': { lab: 'Kafka compaction’s tombstone lifetime; Kinesis does not compact' },
 
   'buses[].name': { aws: 'AWS::Events::EventBus (“default” is the account’s default bus)' },
   'buses[].rules': { aws: 'AWS::Events::Rule / the function’s EventBridgeRule event' },

@@ -225,7 +225,7 @@ export class Playground {
         sim.unsubscribe(c.topic, c.subscription);
         return { message: `Removed subscription ${c.subscription} from ${c.topic}` };
       case 'createStream':
-        sim.addStream({ name: c.name, ...pick(c, 'partitions', 'retentionHours', 'cleanupPolicy') });
+        sim.addStream({ name: c.name, ...pick(c, 'partitions', 'retentionHours', 'cleanupPolicy', 'partitioner', 'segmentMs', 'deleteRetentionMs') });
         return { message: `Created stream ${c.name}` };
       case 'createBus':
         sim.addBus({ name: c.name });
@@ -275,8 +275,11 @@ export class Playground {
         return { message: `Put event ${r.eventIds[0]} on ${c.bus}`, result: { eventId: r.eventIds[0] } };
       }
       case 'produce': {
-        const r = sim.need('stream', c.stream, 'stream').produce(c.value, pick(c, 'key', 'partition'));
-        return { message: `Produced to ${c.stream}[${r.partition}] at offset ${r.offset}`, result: recordView(r) };
+        const stream = sim.need('stream', c.stream, 'stream');
+        if (c.tombstone === true && c.value !== undefined) throw new ValidationError('value', 'a tombstone has no value: give value or tombstone, not both');
+        if (c.tombstone !== true && c.value === undefined) throw new ValidationError('value', 'is required (or tombstone: true for a null value)');
+        const r = stream.produce(c.tombstone === true ? null : c.value!, pick(c, 'key', 'partition'));
+        return { message: `Produced ${c.tombstone === true ? 'a tombstone ' : ''}to ${c.stream}[${r.partition}] at offset ${r.offset}`, result: recordView(r) };
       }
       case 'consume':
         return this.consume(c);
@@ -506,7 +509,7 @@ function checkOffset(stream: Stream, partition: number, offset: number): void {
   if (offset < start || offset > end) throw new ValidationError('offset', `must be between ${start} and ${end} (the readable offsets of ${stream.name}[${partition}]), got ${offset}`);
 }
 
-function recordView(r: StreamRecord): { partition: number; offset: number; key?: string; value: string } {
+function recordView(r: StreamRecord): { partition: number; offset: number; key?: string; value: string | null } {
   return { partition: r.partition, offset: r.offset, ...(r.key !== undefined ? { key: r.key } : {}), value: r.value };
 }
 

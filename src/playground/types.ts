@@ -28,7 +28,16 @@ export type PlaygroundCommand =
   | { op: 'createTopic'; name: string; fifo?: boolean; contentBasedDeduplication?: boolean }
   | { op: 'subscribe'; topic: string; queue?: string; function?: string; filterPolicy?: Record<string, unknown>; filterPolicyScope?: 'MessageAttributes' | 'MessageBody'; rawDelivery?: boolean }
   | { op: 'unsubscribe'; topic: string; subscription: string }
-  | { op: 'createStream'; name: string; partitions?: number; retentionHours?: number; cleanupPolicy?: 'delete' | 'compact' }
+  | {
+      op: 'createStream';
+      name: string;
+      partitions?: number;
+      retentionHours?: number;
+      cleanupPolicy?: 'delete' | 'compact';
+      partitioner?: 'sticky' | 'round-robin';
+      segmentMs?: number;
+      deleteRetentionMs?: number;
+    }
   | { op: 'createBus'; name: string }
   | {
       op: 'putRule';
@@ -52,7 +61,7 @@ export type PlaygroundCommand =
   | { op: 'publish'; topic: string; body: string; attributes?: TopicAttributes; groupId?: string; deduplicationId?: string }
   | { op: 'putEvent'; bus: string; source: string; detailType: string; detail: Record<string, unknown> }
   // ── streams ──
-  | { op: 'produce'; stream: string; value: string; key?: string; partition?: number }
+  | { op: 'produce'; stream: string; /** Required unless `tombstone`. */ value?: string; /** A null value: deletes the key on a compacted stream. */ tombstone?: boolean; key?: string; partition?: number }
   /** Reads for a consumer group; with `offset` (and `partition`) it seeks there first; commits what it read. */
   | { op: 'consume'; stream: string; group: string; partition?: number; offset?: number; max?: number }
   /** Rewinds a group to the earliest retained offset (or `offset`) on every partition (or one). */
@@ -109,7 +118,7 @@ export interface TopicView {
 export interface StreamView {
   name: string;
   retentionMs: number;
-  partitions: Array<{ partition: number; startOffset: number; endOffset: number; latest: Array<{ offset: number; key?: string; value: string }> }>;
+  partitions: Array<{ partition: number; startOffset: number; endOffset: number; latest: Array<{ offset: number; key?: string; value: string | null }> }>;
   groups: Array<{ id: string; partitions: Array<{ partition: number; committed?: number; lag: number }> }>;
 }
 

@@ -403,7 +403,7 @@ describe('Stream event source mapping', () => {
       },
     }));
     for (const v of ['x', 'bad', 'y']) stream.produce(v);
-    addStreamSource(platform, ctx, 'fn', stream, { maxRetryAttempts: 2, onFailure: (records: StreamRecord[], error) => failed.push([records.map((r) => r.value), error]) });
+    addStreamSource(platform, ctx, 'fn', stream, { maxRetryAttempts: 2, onFailure: (records: StreamRecord[], error) => failed.push([records.map((r) => r.value!), error]) });
     ctx.clock.schedule(100_000, () => stream.produce('z'));
     ctx.clock.drain();
     assert.equal(calls, 3 + 1, '1 attempt + 2 retries, then the next batch');
@@ -420,12 +420,12 @@ describe('Stream event source mapping', () => {
     define({ name: 'fn' }, () => ({
       handler: (e: StreamEvent) => {
         if (e.Records.some((r) => r.value === 'bad')) throw new Error('bad record');
-        for (const r of e.Records) processed.push(r.value);
+        for (const r of e.Records) processed.push(r.value!);
       },
     }));
     const values = ['v0', 'v1', 'v2', 'v3', 'v4', 'bad', 'v6', 'v7'];
     for (const v of values) stream.produce(v);
-    addStreamSource(platform, ctx, 'fn', stream, { bisectOnError: true, maxRetryAttempts: 0, onFailure: (records) => failed.push(records.map((r) => r.value)) });
+    addStreamSource(platform, ctx, 'fn', stream, { bisectOnError: true, maxRetryAttempts: 0, onFailure: (records) => failed.push(records.map((r) => r.value!)) });
     ctx.clock.drain();
     assert.deepEqual(failed, [['bad']]);
     assert.deepEqual(processed, values.filter((v) => v !== 'bad'), 'all others processed, in order');
@@ -453,7 +453,7 @@ describe('Stream event source mapping', () => {
     const { ctx, platform, define } = setup();
     const stream = new Stream(ctx, { name: 's' });
     const seen: string[] = [];
-    define({ name: 'fn' }, () => ({ handler: (e: StreamEvent) => void seen.push(...e.Records.map((r) => r.value)) }));
+    define({ name: 'fn' }, () => ({ handler: (e: StreamEvent) => void seen.push(...e.Records.map((r) => r.value!)) }));
     stream.produce('before');
     addStreamSource(platform, ctx, 'fn', stream, { startingPosition: 'LATEST' });
     stream.produce('after');

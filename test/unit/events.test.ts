@@ -73,8 +73,8 @@ describe('Events as AWS sends them', () => {
       declare const scheduled: lab.ScheduledEvent; is<aws.ScheduledEvent>(scheduled);
       declare const context: lab.Context; is<aws.Context>(context);
       declare const handlerContext: Parameters<lab.Handler>[1]; is<aws.Context>(handlerContext);
-      // MSK: a keyless record has no key (AWS's typings declare it always present).
-      declare const msk: lab.MSKEvent & { records: { [tp: string]: Array<lab.MSKRecord & { key: string }> } }; is<aws.MSKEvent>(msk);
+      // MSK: a keyless record has no key and a tombstone no value (AWS's typings declare both always present).
+      declare const msk: lab.MSKEvent & { records: { [tp: string]: Array<lab.MSKRecord & { key: string; value: string }> } }; is<aws.MSKEvent>(msk);
       // And back: a handler written with the AWS typings accepts what the lab sends.
       declare const awsSqs: aws.SQSEvent; is<lab.SQSEvent['Records'][number]['body']>(awsSqs.Records[0].body);
     `;

@@ -215,7 +215,7 @@ describe('export: the runtime module against moto_server', function () {
       .map((m) => m.body);
     const stream = sim.streams.get('clicks')!;
     const byKey: Holdings['byKey'] = {};
-    for (let p = 0; p < stream.partitions; p++) for (const r of stream.read(p, 0, 1000)) (byKey[r.key!] ??= []).push(r.value);
+    for (let p = 0; p < stream.partitions; p++) for (const r of stream.read(p, 0, 1000)) (byKey[r.key!] ??= []).push(r.value!);
     const objects = { 'a/readme.txt': sim.buckets.get('docs')!.get('a/readme.txt')?.body };
     const items = sim.tables.get('items')!.scan();
     return { queues, fifo, byKey, objects, items };

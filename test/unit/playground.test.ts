@@ -136,6 +136,21 @@ describe('Playground', () => {
     refused(p, { op: 'createTopic', name: 'plain', contentBasedDeduplication: true }, /^contentBasedDeduplication: only FIFO topics/);
   });
 
+  it('a compacted stream takes a tombstone, and its cleaner removes the key; the partitioner is an option', () => {
+    const p = new Playground();
+    run(p, { op: 'createStream', name: 'users', cleanupPolicy: 'compact', deleteRetentionMs: 60_000 }, { op: 'produce', stream: 'users', value: 'Ann', key: 'u1' });
+    const tomb = p.apply({ op: 'produce', stream: 'users', tombstone: true, key: 'u1' });
+    assert.match(tomb.message, /tombstone/);
+    p.apply({ op: 'advance', seconds: 30 });
+    assert.deepEqual(p.snapshot().streams[0].partitions[0].latest.map((r) => r.value), [null]);
+    refused(p, { op: 'produce', stream: 'users', key: 'u2' }, /^value: is required/);
+    refused(p, { op: 'produce', stream: 'users', key: 'u2', value: 'x', tombstone: true }, /^value: a tombstone has no value/);
+    refused(p, { op: 'createStream', name: 'rr', partitioner: 'random' }, /^partitioner: must be one of sticky, round-robin/);
+    run(p, { op: 'createStream', name: 'rr', partitions: 2, partitioner: 'round-robin' });
+    const parts = [0, 1, 2, 3].map(() => (p.apply({ op: 'produce', stream: 'rr', value: 'v' }).result as { partition: number }).partition);
+    assert.deepEqual(parts, [0, 1, 0, 1]);
+  });
+
   it('a topic fans out through filter policies; a subscription made after a publish gets nothing of it', () => {
     const p = new Playground();
     run(
@@ -175,7 +190,7 @@ describe('Playground', () => {
     for (const part of withRecords) {
       const keys = new Set(part.latest.map((r) => r.key));
       for (const key of keys) {
-        const values = part.latest.filter((r) => r.key === key).map((r) => Number(r.value.slice(1)));
+        const values = part.latest.filter((r) => r.key === key).map((r) => Number(r.value!.slice(1)));
         assert.deepEqual(values, [...values].sort((a, b) => a - b), `key ${key} in order`);
       }
     }

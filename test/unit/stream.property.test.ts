@@ -142,8 +142,8 @@ describe('Stream properties (fast-check)', () => {
         for (const r of produced.values()) if (r.key !== undefined) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
         for (const records of byKey.values()) {
           assert.equal(new Set(records.map((r) => r.partition)).size, 1);
-          const ids = records.map((r) => Number(r.value.slice(1)));
-          assert.deepEqual(stream.read(records[0].partition, 0, 10_000).filter((r) => r.key === records[0].key).map((r) => Number(r.value.slice(1))), ids.slice().sort((x, y) => x - y));
+          const ids = records.map((r) => Number(r.value!.slice(1)));
+          assert.deepEqual(stream.read(records[0].partition, 0, 10_000).filter((r) => r.key === records[0].key).map((r) => Number(r.value!.slice(1))), ids.slice().sort((x, y) => x - y));
         }
       }),
       { numRuns: 300 },

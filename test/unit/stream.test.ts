@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { EngineContext } from '../../src/engine/context';
 import { EngineError, ValidationError } from '../../src/engine/errors';
 import { murmur2, partitionFor, toPositive, utf8Bytes } from '../../src/engine/murmur2';
-import { DEFAULT_RETENTION_MS, Stream, StreamRecord } from '../../src/engine/stream';
+import { CLEANER_BACKOFF_MS, DEFAULT_DELETE_RETENTION_MS, DEFAULT_RETENTION_MS, STICKY_BATCH_BYTES, Stream, StreamRecord } from '../../src/engine/stream';
+import { kafkaEvent } from '../../src/engine/events';
 
 function validation(path: string) {
   return (err: unknown) => err instanceof ValidationError && err.path === path;
@@ -100,8 +101,8 @@ describe('Stream (Kafka-like topic)', () => {
       }
     });
 
-    it('spreads records without a key round-robin, deterministically', () => {
-      const s = new Stream(ctx, { name: 'clicks', partitions: 3 });
+    it("partitioner 'round-robin' spreads records without a key in turn, deterministically", () => {
+      const s = new Stream(ctx, { name: 'clicks', partitions: 3, partitioner: 'round-robin' });
       const parts = [1, 2, 3, 4, 5, 6, 7].map((i) => s.produce(`v${i}`).partition);
       assert.deepEqual(parts, [0, 1, 2, 0, 1, 2, 0]);
       assert.equal(s.produce('k', { key: 'x' }).partition, partitionFor('x', 3));
@@ -132,7 +133,7 @@ describe('Stream (Kafka-like topic)', () => {
     });
 
     it('rejects bad input naming the field, and changes nothing', () => {
-      const s = new Stream(ctx, { name: 'orders', partitions: 3 });
+      const s = new Stream(ctx, { name: 'orders', partitions: 3, partitioner: 'round-robin' });
       const before = ctx.trace.length;
       assert.throws(() => s.produce(42 as unknown as string), validation('value'));
       assert.throws(() => s.produce('v', { key: 7 as unknown as string }), validation('key'));
@@ -251,7 +252,7 @@ describe('Stream (Kafka-like topic)', () => {
     });
 
     it('commit() without offsets commits the current positions; committed(), lag() and the trace follow', () => {
-      const s = new Stream(ctx, { name: 'orders', partitions: 2 });
+      const s = new Stream(ctx, { name: 'orders', partitions: 2, partitioner: 'round-robin' });
       const g = s.group('g', { autoOffsetReset: 'earliest' });
       for (let i = 0; i < 6; i++) s.produce(`v${i}`); // round-robin: 3 per partition
       g.join('a');
@@ -374,7 +375,8 @@ describe('Stream (Kafka-like topic)', () => {
 
   describe('retention (cleanup.policy=delete)', () => {
     it('deletes records by age on the virtual clock; the log start moves and reading below it fails clearly', () => {
-      const s = new Stream(ctx, { name: 'events', retentionMs: 1000 });
+      // segment.ms 400: a and b share the first segment, c (at 500 ms) starts the second.
+      const s = new Stream(ctx, { name: 'events', retentionMs: 1000, segmentMs: 400 });
       s.produce('a');
       s.produce('b');
       ctx.clock.advance(500);
@@ -400,7 +402,7 @@ describe('Stream (Kafka-like topic)', () => {
     });
 
     it('enforceRetention() deletes what is due now and returns how many', () => {
-      const s = new Stream(ctx, { name: 'events', partitions: 2, retentionMs: 100 });
+      const s = new Stream(ctx, { name: 'events', partitions: 2, retentionMs: 100, partitioner: 'round-robin' });
       s.produce('a');
       ctx.clock.advance(50);
       s.produce('b');
@@ -480,6 +482,107 @@ describe('Stream (Kafka-like topic)', () => {
       s.produce('b', { key: 'k' });
       assert.throws(() => s.compact(), engineError('InvalidCleanupPolicy'));
       assert.equal(s.size(0), 2);
+    });
+  });
+
+  describe('the sticky partitioner (Kafka KIP-480 / KIP-794: the Java client default for keyless records)', () => {
+    it('keyless records stay on one partition for a batch (16 KiB), then move to another, chosen by the seed', () => {
+      const ctx = new EngineContext({ seed: 5 });
+      const s = new Stream(ctx, { name: 'clicks', partitions: 4 });
+      const value = 'x'.repeat(1024); // 16 records fill a batch
+      const parts = Array.from({ length: 64 }, () => s.produce(value).partition);
+      const runs: number[][] = [];
+      for (let i = 0; i < parts.length; i += STICKY_BATCH_BYTES / 1024) runs.push(parts.slice(i, i + STICKY_BATCH_BYTES / 1024));
+      for (const run of runs) assert.equal(new Set(run).size, 1, `one partition per batch: ${run.join(',')}`);
+      for (let i = 1; i < runs.length; i++) assert.notEqual(runs[i][0], runs[i - 1][0], 'the next batch goes elsewhere');
+      const again = new Stream(new EngineContext({ seed: 5 }), { name: 'clicks', partitions: 4 });
+      assert.deepEqual(Array.from({ length: 64 }, () => again.produce(value).partition), parts, 'the same seed, the same partitions');
+    });
+
+    it('keyed records ignore it: murmur2(key) as always; a single partition takes everything', () => {
+      const s = new Stream(new EngineContext(), { name: 'orders', partitions: 5 });
+      assert.equal(s.produce('v', { key: 'alice' }).partition, partitionFor('alice', 5));
+      const one = new Stream(new EngineContext(), { name: 'one' });
+      assert.deepEqual([1, 2, 3].map(() => one.produce('v').partition), [0, 0, 0]);
+      assert.throws(() => new Stream(new EngineContext(), { name: 'x', partitioner: 'random' as never }), validation('partitioner'));
+    });
+  });
+
+  describe('segments (segment.ms / segment.bytes): retention deletes whole segments', () => {
+    it('with segment.ms at its default (7 days), a 1-hour retention keeps records until the whole segment is due', () => {
+      const ctx = new EngineContext();
+      const s = new Stream(ctx, { name: 'events', retentionMs: 3_600_000 });
+      s.produce('early');
+      ctx.clock.runUntil(1_800_000);
+      s.produce('late');
+      ctx.clock.runUntil(3_600_000 + 60_000);
+      assert.equal(s.size(0), 2, '"early" is over an hour old, but its segment also holds "late"');
+      ctx.clock.runUntil(1_800_000 + 3_600_000 + 60_000);
+      assert.equal(s.size(0), 0, 'the segment went once its newest record was due');
+      assert.equal(s.startOffset(0), 2);
+    });
+
+    it('a segment rolls at segment.ms and before it would pass segment.bytes; each goes on its own', () => {
+      const ctx = new EngineContext();
+      const s = new Stream(ctx, { name: 'events', retentionMs: 1000, segmentMs: 100, segmentBytes: 20 });
+      s.produce('a'.repeat(10)); // segment 1
+      s.produce('b'.repeat(10)); // 20 bytes: still segment 1
+      s.produce('c'.repeat(10)); // would pass 20: segment 2
+      ctx.clock.runUntil(150);
+      s.produce('d'); // 150 ms after segment 2 started: segment 3
+      assert.equal(s.segmentCount(0), 3);
+      ctx.clock.runUntil(1000);
+      assert.deepEqual(values(s.read(0, s.startOffset(0))), ['d'], 'segments 1 and 2 (newest at 0 ms) went at 1000 ms');
+      assert.throws(() => new Stream(ctx, { name: 'x', segmentBytes: 3 }), validation('segmentBytes'));
+      assert.throws(() => new Stream(ctx, { name: 'x', segmentMs: 0 }), validation('segmentMs'));
+    });
+  });
+
+  describe('tombstones (a null value) and the log cleaner', () => {
+    it('compaction drops the older records of a tombstoned key, then the tombstone after delete.retention.ms', () => {
+      const ctx = new EngineContext();
+      const s = new Stream(ctx, { name: 'users', cleanupPolicy: 'compact' });
+      s.produce('{"name":"Ann"}', { key: 'u1' });
+      s.produce('{"name":"Bob"}', { key: 'u2' });
+      const tomb = s.produce(null, { key: 'u1' });
+      assert.equal(tomb.value, null);
+      assert.equal(ctx.trace.records().find((r) => r.id === tomb.id)!.detail!.tombstone, true);
+      ctx.clock.runUntil(CLEANER_BACKOFF_MS);
+      assert.deepEqual(s.read(0, 0).map((r) => [r.key, r.value]), [['u2', '{"name":"Bob"}'], ['u1', null]], 'the cleaner ran on its own: u1 is deleted, its tombstone kept');
+      ctx.clock.runUntil(DEFAULT_DELETE_RETENTION_MS + CLEANER_BACKOFF_MS);
+      assert.deepEqual(s.read(0, 0).map((r) => r.key), ['u2'], 'a day later the tombstone is gone too');
+      const gone = ctx.trace.records().find((r) => r.kind === 'compacted' && r.id === tomb.id)!;
+      assert.equal(gone.detail!.tombstone, true);
+      assert.equal(ctx.clock.pending, 0, 'the cleaner sleeps once nothing is left to clean');
+    });
+
+    it('a consumer that reads before the tombstone expires sees the delete', () => {
+      const ctx = new EngineContext();
+      const s = new Stream(ctx, { name: 'users', cleanupPolicy: 'compact', deleteRetentionMs: 60_000 });
+      s.produce('v', { key: 'k' });
+      s.produce(null, { key: 'k' });
+      ctx.clock.runUntil(30_000);
+      const state = new Map<string, string | null>();
+      for (const r of s.read(0, 0)) state.set(r.key!, r.value);
+      assert.deepEqual([...state], [['k', null]]);
+      ctx.clock.runUntil(120_000);
+      assert.equal(s.size(0), 0);
+    });
+
+    it('an MSK event carries a tombstone without a value, and its decoded record with value null', () => {
+      const s = new Stream(new EngineContext(), { name: 'users', cleanupPolicy: 'compact' });
+      const r = s.produce(null, { key: 'u1' });
+      const e = kafkaEvent('users', [r]);
+      const msk = e.records['users-0'][0];
+      assert.equal('value' in msk, false);
+      assert.equal(msk.key, Buffer.from('u1').toString('base64'));
+      assert.equal(e.Records[0].value, null);
+    });
+
+    it('refuses a value that is neither a string nor null, and a bad delete.retention.ms', () => {
+      const s = new Stream(new EngineContext(), { name: 'x' });
+      assert.throws(() => s.produce(undefined as never), validation('value'));
+      assert.throws(() => new Stream(new EngineContext(), { name: 'x', deleteRetentionMs: -1 }), validation('deleteRetentionMs'));
     });
   });
 

@@ -249,15 +249,16 @@ export function rowOf(snapshot: PlaygroundSnapshot, node: BrokerNode): Row {
     }
     case 'record': {
       const r = node.record;
+      const text = r.value ?? '(tombstone: no value)';
       return {
         id: `record:${node.stream.name}:${node.partition}:${r.offset}`,
-        label: `@${r.offset} ${preview(r.value)}`,
+        label: `@${r.offset} ${preview(text)}`,
         description: r.key !== undefined ? `key ${r.key}` : undefined,
-        tooltip: `Partition ${node.partition}, offset ${r.offset}${r.key !== undefined ? `, key \`${r.key}\`` : ''}\n\n\`\`\`\n${r.value}\n\`\`\``,
+        tooltip: `Partition ${node.partition}, offset ${r.offset}${r.key !== undefined ? `, key \`${r.key}\`` : ''}\n\n\`\`\`\n${text}\n\`\`\``,
         icon: 'note',
         contextValue: 'playground.record',
         expand: 'none',
-        accessible: `Record at offset ${r.offset}: ${preview(r.value)}`,
+        accessible: `Record at offset ${r.offset}: ${preview(text)}`,
       };
     }
     case 'consumer': {
