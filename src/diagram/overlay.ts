@@ -4,7 +4,8 @@
  *
  * The diagram is drawn once; what moves on top of it is derived here from the trace alone:
  * - per-node counters (queue depth, in-flight, dead-lettered, warm/cold environments, concurrency,
- *   throttles, consumer lag per partition, …) and a status colour (retrying / dead-lettered /
+ *   throttles, a function's service calls in flight and calls its handlers left unawaited, consumer
+ *   lag per partition, …) and a status colour (retrying / dead-lettered /
  *   throttled / error / active / idle);
  * - edge events: a message travelling from one resource to the next, found by following each
  *   record's `cause` back to where that message was last seen (a function's `invoked` caused by a
@@ -114,7 +115,7 @@ export interface OverlayOptions {
 /** Which counters each kind shows, in order. */
 export const COUNTERS: Record<NodeKind, readonly string[]> = {
   gateway: ['requests', 'inFlight', 'errors'],
-  function: ['concurrency', 'envs', 'warm', 'coldStarts', 'invocations', 'errors', 'throttles', 'retries', 'deadLettered', 'gbSeconds', 'costMicroUsd'],
+  function: ['concurrency', 'envs', 'warm', 'callsInFlight', 'unawaited', 'coldStarts', 'invocations', 'errors', 'throttles', 'retries', 'deadLettered', 'gbSeconds', 'costMicroUsd'],
   queue: ['depth', 'inFlight', 'delayed', 'sent', 'deleted', 'deadLettered', 'expired'],
   'fifo-queue': ['depth', 'inFlight', 'delayed', 'sent', 'deleted', 'deduplicated', 'deadLettered', 'expired'],
   dlq: ['depth', 'inFlight', 'sent', 'deleted', 'expired'],
@@ -155,6 +156,8 @@ class NodeAcc {
   // functions
   readonly running = new Set<string>();
   readonly envs = new Set<string>();
+  /** Service calls started and not yet completed or abandoned (`env#callId`), frozen ones included. */
+  readonly calls = new Set<string>();
   peakInBucket = 0;
   /** Table write requests (accepted or refused) in the open bucket. */
   writesInBucket = 0;
@@ -326,6 +329,7 @@ export class OverlayModel {
       counters.concurrency = n.running.size;
       counters.envs = n.envs.size;
       counters.warm = Math.max(0, n.envs.size - n.running.size);
+      counters.callsInFlight = n.calls.size;
     } else if (n.kind === 'topic' || n.kind === 'bus') {
       counters.retrying = n.retrying.size;
     } else if (n.kind === 'gateway' || n.kind === 'legacy') {
@@ -654,6 +658,17 @@ export class OverlayModel {
         break;
       case 'env-destroyed':
         n.envs.delete(id);
+        break;
+      // A handler's service calls: in flight from `call` until done or abandoned.
+      case 'call':
+        n.calls.add(`${String(d?.env)}#${String(d?.callId)}`);
+        break;
+      case 'call-done':
+      case 'call-abandoned':
+        n.calls.delete(`${String(d?.env)}#${String(d?.callId)}`);
+        break;
+      case 'call-pending':
+        n.inc('unawaited');
         break;
       // --- services
       case 'stored':

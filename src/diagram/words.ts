@@ -15,6 +15,8 @@ const NAMES: Record<string, string> = {
   concurrency: 'running now',
   envs: 'environments',
   warm: 'warm and idle',
+  callsInFlight: 'calls in flight',
+  unawaited: 'calls not awaited',
   coldStarts: 'cold starts',
   invocations: 'invocations',
   errors: 'errors',

@@ -4,6 +4,12 @@
  * writes are declared nowhere, so only a run shows them), how busy each virtual second was, and
  * when the last thing happened. The run is the same one the player will show: same seed, same
  * handlers, so the same trace.
+ *
+ * A call is counted when the handler makes it (its `call` record, at the second it starts), so a
+ * function is connected to what it called even when the call never completed — left unawaited in
+ * an environment that was recycled, cut by a crash or a timeout. Calls of code that reaches the
+ * cloud at once (a registered in-process module: no `call` record) are counted by the record their
+ * effect leaves on the service.
  */
 import type { Executor } from './executor';
 import type { Scenario } from './scenario';
@@ -33,26 +39,46 @@ export function surveyScenario(scenario: Scenario, options: { seed?: number; exe
   let lastMs = 0;
   /** request id → function, from `invoked` records. */
   const invocationOf = new Map<string, string>();
-  const perSecond = new Map<string, Map<number, number>>();
+  /** Per edge (`from→to`): calls per second, from `call` records; and from service records, for instant calls. */
+  const calls = new Map<string, Map<number, number>>();
+  const effects = new Map<string, Map<number, number>>();
+  /** The first call each edge saw (its label when the run's topology has no edge for it). */
+  const firstCall = new Map<string, { from: string; to: string; call: string }>();
+  const bump = (per: Map<string, Map<number, number>>, key: string, s: number): void => {
+    let m = per.get(key);
+    if (!m) per.set(key, (m = new Map()));
+    m.set(s, (m.get(s) ?? 0) + 1);
+  };
   sim.ctx.trace.subscribe((r) => {
     const s = Math.floor(r.t / 1000);
     activity[s] = (activity[s] ?? 0) + 1;
     if (r.t > lastMs) lastMs = r.t;
     if (r.kind === 'invoked' && r.id !== undefined) invocationOf.set(r.id, r.resource);
-    else if (CALL_KINDS.has(r.kind) && r.cause !== undefined) {
+    else if (r.kind === 'call') {
+      const to = r.detail?.target;
+      if (typeof to !== 'string' || to === r.resource) return;
+      const key = `${r.resource}→${to}`;
+      bump(calls, key, s);
+      if (!firstCall.has(key)) firstCall.set(key, { from: r.resource, to, call: String(r.detail?.call) });
+    } else if (CALL_KINDS.has(r.kind) && r.cause !== undefined) {
       const fn = invocationOf.get(r.cause);
       if (fn === undefined || fn === r.resource) return;
-      const key = `${fn}→${r.resource}`;
-      let m = perSecond.get(key);
-      if (!m) perSecond.set(key, (m = new Map()));
-      m.set(s, (m.get(s) ?? 0) + 1);
+      bump(effects, `${fn}→${r.resource}`, s);
     }
   });
   sim.run();
   for (let i = 0; i < activity.length; i++) activity[i] ??= 0;
   const peakPerSecond: Record<string, number> = {};
-  for (const [key, m] of perSecond) peakPerSecond[key] = Math.max(...m.values());
-  return { topology: sim.topology(), activity, lastMs, endMs: sim.endMs, peakPerSecond };
+  for (const [key, m] of effects) peakPerSecond[key] = Math.max(...m.values());
+  for (const [key, m] of calls) peakPerSecond[key] = Math.max(...m.values());
+  const topology = sim.topology();
+  // A call that never reached its service left no edge in the run's topology: it is still a call.
+  const nodes = new Set(topology.nodes.map((n) => n.id));
+  const edges = new Set(topology.edges.map((e) => `${e.from}→${e.to}`));
+  for (const [key, c] of firstCall) {
+    if (!edges.has(key) && nodes.has(c.from) && nodes.has(c.to)) topology.edges.push({ from: c.from, to: c.to, kind: 'calls', label: c.call });
+  }
+  return { topology, activity, lastMs, endMs: sim.endMs, peakPerSecond };
 }
 
 /** `2/s`, `2/s, 100/s at 60–70 s`: a traffic generator's rates as the scenario declares them. */

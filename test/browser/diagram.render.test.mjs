@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { openDiagramPage, topologyMessage, renderTopology, fanOut, OverlayModel, OverlayFeed } from './diagramPage.mjs';
+import { openDiagramPage, topologyMessage, renderTopology, fanOut, OverlayModel, OverlayFeed, raceRun } from './diagramPage.mjs';
 import './lessons.render.test.mjs';
 import './diagram.story.test.mjs';
 
@@ -285,4 +285,40 @@ test('charts: only those the diagram can fill are shown; captions name each line
     { text: 'Cost — $0.000004 so far', keys: 0 },
   ]);
   assert.deepEqual(page.errors, []);
+});
+
+test('a race on the awaited model: the journey draws both environments\' spans and calls, the reads before the writes, the unawaited send; the badge counts calls in flight', async () => {
+  const race = raceRun();
+  assert.equal(race.final, 1, 'the run lost an update');
+  await renderTopology(page, race.topology);
+  await page.send({ type: 'reset' });
+  // Calls in flight while both reads are out (t = 105 ms), from the real overlay reducer.
+  const model = new OverlayModel(race.topology);
+  await page.send({ type: 'updates', batch: [model.apply(race.records.filter((r) => r.t <= 105))] });
+  await page.page.waitForFunction(() => /calls 2/.test(window.__slDiagram.badge('counter') ?? ''), null, { timeout: 5000 });
+
+  const feed = new OverlayFeed(race.topology, () => undefined, { schedule: () => () => undefined });
+  feed.push(race.records);
+  await page.send(feed.select({ type: 'selectMessage', id: race.first }));
+  const [shown] = await page.waitPosted((m) => m.type === 'detailShown' && m.what === 'journey' && m.id === race.first, 'race journey shown');
+  assert.equal(shown.ok, true, shown.error);
+  const drawn = await page.page.evaluate(() => {
+    const svg = document.querySelector('#sl-detail-body svg');
+    const texts = [...svg.querySelectorAll('text')].map((t) => t.textContent);
+    return { texts, activations: svg.querySelectorAll('rect[class^="activation"]').length, aria: svg.getAttribute('aria-label') };
+  });
+  assert.equal(drawn.activations, 2, 'one activation span per invocation');
+  for (const lifeline of ['counter (env-1)', 'counter (env-2)', 'counters', 'done']) assert.ok(drawn.texts.includes(lifeline), `lifeline ${lifeline}`);
+  const order = (re) => drawn.texts.flatMap((t, i) => (re.test(t) ? [i] : []));
+  const reads = order(/read c \(not found\)/);
+  const writes = order(/written c \(put\)/);
+  assert.equal(reads.length, 2);
+  assert.equal(writes.length, 2);
+  assert.ok(Math.max(...reads) < Math.min(...writes), 'both reads are drawn above both writes');
+  assert.ok(drawn.texts.some((t) => /another invocation/.test(t)));
+  assert.ok(drawn.texts.some((t) => /send not awaited \(counter\.ts:5\)/.test(t)));
+  assert.match(drawn.aria, /journey of msg-1/);
+  await page.page.screenshot({ path: 'test-artifacts/diagram-race-journey.png', fullPage: true });
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(page.violations, []);
 });

@@ -167,3 +167,48 @@ export function fanOut(n, prefix = 'fan', workers = true) {
   }
   return { nodes, edges };
 }
+
+/**
+ * A real race: two messages 1 ms apart on a queue whose handler reads a counter, writes it back +1
+ * and forgets to await a send, run by the node:vm executor (the sandbox's bootstrap and awaited
+ * model). Returns the run's topology, its trace records and the first message's id.
+ */
+export function raceRun() {
+  const { mkdtempSync, writeFileSync, rmSync } = require('node:fs');
+  const { tmpdir } = require('node:os');
+  const { VmExecutor } = require('../../src/sandbox/vmExecutor.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'race-'));
+  writeFileSync(
+    join(dir, 'counter.ts'),
+    [
+      "import { tableGet, tablePut, send } from 'serverless-lab';",
+      'export const handler = async () => {',
+      "  const item = await tableGet('counters', 'c');",
+      "  await tablePut('counters', { id: 'c', n: (item?.n ?? 0) + 1 });",
+      "  send('done', 'counted');",
+      '};',
+      '',
+    ].join('\n'),
+  );
+  const executor = new VmExecutor({ rootDir: dir });
+  try {
+    const sim = new Simulation(
+      {
+        name: 'race',
+        durationS: 2,
+        latency: { table: { baseMs: 10, jitterMs: 0 }, queue: { baseMs: 20, jitterMs: 0 } },
+        tables: [{ name: 'counters', key: 'id' }],
+        queues: [{ name: 'in' }, { name: 'done' }],
+        functions: [{ name: 'counter', handler: 'counter.ts', initMs: 100, events: [{ queue: 'in', batchSize: 1 }] }],
+        traffic: [{ name: 'load', target: { queue: 'in' }, ratePerSecond: 1000, durationS: 0.002 }],
+      },
+      { seed: 1, executor },
+    );
+    sim.run();
+    const records = sim.ctx.trace.records();
+    return { topology: sim.topology(), records, first: records.find((r) => r.kind === 'sent' && r.resource === 'in').id, final: sim.tables.get('counters').get('c').n };
+  } finally {
+    executor.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

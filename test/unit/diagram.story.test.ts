@@ -3,6 +3,7 @@
 // bursts, ending at the last event), and panels speak the learner's words.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fitPacing } from '../../src/diagram/pacing';
 import { counterName, counterValue, describeCounters, seconds } from '../../src/diagram/words';
@@ -11,6 +12,7 @@ import { journeyToSequence } from '../../src/diagram/sequence';
 import { validateScenario } from '../../src/engine/scenario';
 import { labelledTopology, surveyScenario, trafficRates } from '../../src/engine/survey';
 import { IsolateExecutor } from '../../src/sandbox/isolateExecutor';
+import { VmExecutor } from '../../src/sandbox/vmExecutor';
 
 const lessons = path.resolve(__dirname, '..', '..', 'lessons');
 function survey(lesson: string) {
@@ -45,6 +47,34 @@ describe('diagram story: the survey run', function () {
         const [from, to] = key.split('→');
         assert.ok(topology.edges.some((e) => e.from === from && e.to === to), `${lesson}: ${from} calls ${to} but no edge connects them`);
       }
+    }
+  });
+
+  it('connects a function to what it called even when the call never completed (unawaited, its environment frozen to the end)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'survey-'));
+    const executor = new VmExecutor({ rootDir: dir });
+    try {
+      fs.writeFileSync(path.join(dir, 'forgetful.ts'), `import { send, tableGet } from 'serverless-lab';
+export const handler = async () => { await tableGet('ids', 'k'); send('done', 'never'); };
+`);
+      const { scenario, problems } = validateScenario({
+        name: 'forgetful',
+        durationS: 5,
+        tables: [{ name: 'ids', key: 'id' }],
+        queues: [{ name: 'in' }, { name: 'done' }],
+        functions: [{ name: 'f', handler: 'forgetful.ts', events: [{ queue: 'in' }] }],
+        traffic: [{ name: 'one', target: { queue: 'in' }, ratePerSecond: 1, durationS: 1 }],
+      });
+      assert.deepEqual(problems, []);
+      const s = surveyScenario(scenario!, { executor });
+      const topology = labelledTopology(scenario!, s);
+      assert.deepEqual(
+        topology.edges.filter((e) => e.kind === 'calls').map((e) => `${e.from}→${e.to}: ${e.label}`).sort(),
+        ['f→done: send, up to 1/s', 'f→ids: tableGet, up to 1/s'],
+      );
+    } finally {
+      executor.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

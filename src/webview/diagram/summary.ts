@@ -6,7 +6,7 @@ const NOTABLE: Record<string, Array<[string, string]>> = {
   queue: [['depth', 'messages waiting or in flight'], ['inFlight', 'in flight'], ['deadLettered', 'dead-lettered']],
   'fifo-queue': [['depth', 'messages waiting or in flight'], ['inFlight', 'in flight'], ['deadLettered', 'dead-lettered']],
   dlq: [['depth', 'dead letters']],
-  function: [['concurrency', 'running'], ['warm', 'warm environments'], ['coldStarts', 'cold starts'], ['throttles', 'throttled'], ['errors', 'errors']],
+  function: [['concurrency', 'running'], ['warm', 'warm environments'], ['callsInFlight', 'service calls in flight'], ['coldStarts', 'cold starts'], ['throttles', 'throttled'], ['errors', 'errors'], ['unawaited', 'calls not awaited']],
   topic: [['published', 'published'], ['retrying', 'retrying'], ['deadLettered', 'dead-lettered']],
   bus: [['published', 'published'], ['retrying', 'retrying'], ['deadLettered', 'dead-lettered']],
   stream: [['produced', 'records'], ['lag', 'consumer lag']],
