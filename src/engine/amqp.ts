@@ -140,6 +140,8 @@ export interface ConsumeOptions {
 export interface AmqpQueueView {
   name: string;
   type: 'classic' | 'quorum';
+  /** What the queue was declared with (the delivery limit resolved: 20 by default on quorum queues, -1 none). */
+  options: { durable: boolean; exclusive: boolean; autoDelete: boolean; messageTtlMs?: number; deadLetterExchange?: string; deadLetterRoutingKey?: string; maxLength?: number; deliveryLimit: number };
   ready: number;
   unacked: number;
   consumers: number;
@@ -511,9 +513,20 @@ export class AmqpBroker {
     const q = this.queue(name);
     const unacked = [...this.channels.values()].flatMap((ch) => [...ch.unacked.values()]).filter((u) => u.queue === name);
     const view = (m: Message, state: 'ready' | 'unacked') => ({ messageId: m.id, body: m.body, routingKey: m.routingKey, redelivered: m.delivered, state, deliveryCount: m.deliveryCount });
+    const o = q.options;
     return {
       name,
-      type: q.options.type,
+      type: o.type,
+      options: {
+        durable: o.durable,
+        exclusive: Boolean(o.exclusive),
+        autoDelete: Boolean(o.autoDelete),
+        ...(o.messageTtlMs !== undefined ? { messageTtlMs: o.messageTtlMs } : {}),
+        ...(o.deadLetterExchange !== undefined ? { deadLetterExchange: o.deadLetterExchange } : {}),
+        ...(o.deadLetterRoutingKey !== undefined ? { deadLetterRoutingKey: o.deadLetterRoutingKey } : {}),
+        ...(o.maxLength !== undefined ? { maxLength: o.maxLength } : {}),
+        deliveryLimit: o.deliveryLimit,
+      },
       ready: q.ready.length + q.returns.length,
       unacked: unacked.length,
       consumers: q.consumers.length,
@@ -531,6 +544,33 @@ export class AmqpBroker {
 
   bindingsOf(exchange: string): ReadonlyArray<Readonly<Binding>> {
     return this.exchange(exchange).bindings;
+  }
+
+  exchangeView(name: string): { name: string; type: ExchangeType; durable: boolean; alternateExchange?: string; bindings: Array<{ queue: string; routingKey: string; arguments: Record<string, HeaderValue> }> } {
+    const ex = this.exchange(name);
+    return {
+      name,
+      type: ex.options.type,
+      durable: ex.options.durable,
+      ...(ex.options.alternateExchange !== undefined ? { alternateExchange: ex.options.alternateExchange } : {}),
+      bindings: ex.bindings.map((b) => ({ queue: b.queue, routingKey: b.key, arguments: { ...b.args } })),
+    };
+  }
+
+  /**
+   * `exchange.delete` with `if-unused`: refused while queues are bound to it. The default exchange
+   * and the built-in `amq.*` exchanges cannot be deleted.
+   */
+  deleteExchange(name: string): void {
+    const ex = this.exchange(name);
+    if (name === '' || name.startsWith('amq.')) throw new EngineError('ACCESS_REFUSED', `${name === '' ? 'the default exchange' : name} is built in and cannot be deleted`);
+    if (ex.bindings.length) throw new EngineError('PRECONDITION_FAILED', `exchange ${name} is in use: bound to ${ex.bindings.map((b) => b.queue).join(', ')} (unbind first)`);
+    this.exchanges.delete(name);
+  }
+
+  /** The unacked deliveries of one channel, oldest first. */
+  unackedOn(channel: string): Array<{ deliveryTag: number; queue: string; consumerTag: string; messageId: string }> {
+    return [...this.channel(channel).unacked.values()].map((u) => ({ deliveryTag: u.tag, queue: u.queue, consumerTag: u.consumerTag, messageId: u.message.id }));
   }
 
   // ── inside ────────────────────────────────────────────────────────────────────────────────────

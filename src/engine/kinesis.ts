@@ -239,6 +239,13 @@ export class KinesisStream {
     });
   }
 
+  /** The newest `n` records of a shard, oldest first. */
+  latest(shardId: string, n: number): KinesisRecord[] {
+    const shard = this.shard(shardId);
+    this.trim(shard);
+    return shard.records.slice(-n);
+  }
+
   /** The sequence number of a shard's newest record (undefined when it holds none). */
   newestSequenceNumber(shardId: string): string | undefined {
     return this.shard(shardId).records.at(-1)?.sequenceNumber;

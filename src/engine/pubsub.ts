@@ -383,10 +383,58 @@ export class PubSub {
     s.snapshots.set(snapshot, new Set(s.held.filter((h) => !h.acked).map((h) => h.message.messageId)));
   }
 
-  view(subscription: string): { unacked: number; outstanding: number; acked: number; messages: Array<{ messageId: string; data: string; state: 'ready' | 'outstanding' | 'acked'; attempts: number; orderingKey?: string }> } {
+  view(subscription: string): {
+    unacked: number;
+    outstanding: number;
+    acked: number;
+    messages: Array<{ messageId: string; data: string; state: 'ready' | 'outstanding' | 'acked'; attempts: number; orderingKey?: string; attributes: PubSubAttributes; ackId?: string; deadline?: number; notBefore?: number }>;
+  } {
     const s = this.subscription(subscription);
-    const messages = s.held.map((h) => ({ messageId: h.message.messageId, data: h.message.data, state: h.acked ? ('acked' as const) : h.ackId ? ('outstanding' as const) : ('ready' as const), attempts: h.attempts, ...(h.message.orderingKey ? { orderingKey: h.message.orderingKey } : {}) }));
+    this.expire(s);
+    const now = this.ctx.clock.now;
+    const messages = s.held.map((h) => ({
+      messageId: h.message.messageId,
+      data: h.message.data,
+      state: h.acked ? ('acked' as const) : h.ackId ? ('outstanding' as const) : ('ready' as const),
+      attempts: h.attempts,
+      ...(h.message.orderingKey ? { orderingKey: h.message.orderingKey } : {}),
+      attributes: { ...h.message.attributes },
+      ...(h.ackId !== undefined && !h.acked ? { ackId: h.ackId, deadline: h.deadline } : {}),
+      ...(!h.acked && h.ackId === undefined && h.notBefore > now ? { notBefore: h.notBefore } : {}),
+    }));
     return { unacked: messages.filter((m) => m.state !== 'acked').length, outstanding: messages.filter((m) => m.state === 'outstanding').length, acked: messages.filter((m) => m.state === 'acked').length, messages };
+  }
+
+  /** What a subscription was created with, and its topic. */
+  subscriptionInfo(name: string): { topic: string; push: boolean } & Omit<SubscriptionOptions, 'push'> & { ackDeadlineS: number; retentionS: number } {
+    const s = this.subscription(name);
+    const { push, ...options } = s.options;
+    return { ...options, topic: s.topic, push: push !== undefined };
+  }
+
+  /** Snapshots of a subscription, by name. */
+  snapshotNames(subscription: string): string[] {
+    return [...this.subscription(subscription).snapshots.keys()];
+  }
+
+  /** Delete a subscription: its messages, deadlines and outstanding pushes are gone. */
+  deleteSubscription(name: string): void {
+    const s = this.subscription(name);
+    for (const h of s.held) this.ctx.clock.cancel(h.deadlineTimer);
+    this.ctx.clock.cancel(s.wake);
+    this.subscriptions.delete(name);
+    const t = this.topics.get(s.topic);
+    if (t) t.subscriptions = t.subscriptions.filter((x) => x !== name);
+  }
+
+  /** Delete a topic with no subscriptions (the lab refuses one with subscriptions: delete them first). */
+  deleteTopic(name: string): void {
+    const t = this.topic(name);
+    if (t.subscriptions.length) throw new EngineError('FAILED_PRECONDITION', `topic ${name} still has subscriptions (${t.subscriptions.join(', ')}): delete them first`);
+    for (const s of this.subscriptions.values()) {
+      if (s.options.deadLetterPolicy?.topic === name) throw new EngineError('FAILED_PRECONDITION', `topic ${name} is the dead-letter topic of subscription ${s.options.name}`);
+    }
+    this.topics.delete(name);
   }
 
   topicNames(): string[] {

@@ -259,6 +259,7 @@ export class Simulation {
     this.platform = new FunctionPlatform(this.ctx, { executor, lab: this.lab, accountConcurrency: options.accountConcurrency, ...(sc.latency !== undefined ? { latency: sc.latency } : {}) });
     this.systems = new Systems({
       ctx: this.ctx,
+      scenario: sc,
       platform: this.platform,
       hasQueue: (name) => this.queues.has(name),
       toQueue: (name, body, cause, group) => {
@@ -889,7 +890,10 @@ export class Simulation {
     if (kind === 'queue' || kind === 'stream') {
       for (const f of sc.functions) {
         for (const e of f.events ?? []) {
-          if (isSystemEvent(e)) continue;
+          if (isSystemEvent(e)) {
+            if (kind === 'queue' && 'kinesisStream' in e && e.onFailure?.queue === name) out.push({ description: `function "${f.name}" (its on-failure destination)` });
+            continue;
+          }
           const source = 'queue' in e && e.queue !== undefined ? e.queue : (e as { stream: string }).stream;
           if (source === name) out.push({ description: `function "${f.name}" (its event source)` });
           if (kind === 'queue' && 'stream' in e && e.onFailure?.queue === name) out.push({ description: `function "${f.name}" (its on-failure destination)` });
@@ -897,6 +901,7 @@ export class Simulation {
         if (kind === 'queue' && f.async?.onFailure?.queue === name) out.push({ description: `function "${f.name}" (its on-failure destination)` });
       }
     }
+    if (kind === 'function') for (const description of this.systems.functionDependents(name)) out.push({ description });
     return out;
   }
 

@@ -44,12 +44,15 @@ import type {
   RabbitQueueSpec,
   SystemEventSpec,
 } from './systemsSpec';
+import { BUILT_IN_EXCHANGES as BUILT_IN, isSystemEvent as isSystemEventSpec } from './systemsSpec';
 import type { TraceKind } from './trace';
 import { compileTemplate, type TemplateVars } from './traffic';
 
 /** What a simulation lends these systems. */
 export interface SystemsHost {
   ctx: EngineContext;
+  /** The simulation's scenario: resources added while it runs (the playground) are recorded in it. */
+  scenario: Scenario;
   platform: FunctionPlatform;
   /** Is there an SQS queue of that name (an on-failure destination)? */
   hasQueue(name: string): boolean;
@@ -89,6 +92,15 @@ function refuse(options: Record<string, unknown>, why: Record<string, string>): 
   for (const [key, reason] of Object.entries(why)) if (options[key] !== undefined) throw new ValidationError(`options.${key}`, reason);
 }
 
+function sameBinding(a: RabbitBindingSpec, b: RabbitBindingSpec): boolean {
+  return a.exchange === b.exchange && a.queue === b.queue && (a.routingKey ?? '') === (b.routingKey ?? '') && JSON.stringify(a.arguments ?? {}) === JSON.stringify(b.arguments ?? {});
+}
+
+function removeNamed(list: Array<{ name: string }>, name: string): void {
+  const i = list.findIndex((x) => x.name === name);
+  if (i >= 0) list.splice(i, 1);
+}
+
 /** `options.<field>` relative to a resource: an engine path `<collection>.<name>.<field>` becomes `<field>`. */
 function rebase(err: unknown, prefix: string): never {
   if (err instanceof ValidationError && err.path.startsWith(`${prefix}.`)) throw new ValidationError(err.path.slice(prefix.length + 1), err.reason);
@@ -101,6 +113,8 @@ export class Systems {
   readonly pubsub: PubSub;
   readonly kinesis = new Map<string, KinesisStream>();
   private readonly kinds = new Map<string, SystemKind>();
+  /** Function consumers of RabbitMQ queues, to reconnect after a broker restart. */
+  private readonly consumers = new Set<{ reconnect(): void }>();
   /** Subscription specs by name (a pull subscriber reads the ack deadline). */
   private readonly subscriptionSpecs = new Map<string, PubSubSubscriptionSpec>();
 
@@ -317,10 +331,13 @@ export class Systems {
 
   private rabbitConsumer(fn: string, e: RabbitEventSpec): EventSourceMapping {
     const { ctx, platform } = this.host;
-    const channel = this.rabbit.openChannel(`fn:${fn}`);
     let stopped = false;
-    const settle = (d: Delivery, ok: boolean): void => {
-      if (stopped) return; // cancelling the consumer returned the delivery to the queue
+    let channel = '';
+    let tag = '';
+    /** Each connection of the consumer: a delivery of an old one cannot be settled on the new one. */
+    let generation = 0;
+    const settle = (d: Delivery, ok: boolean, of: number): void => {
+      if (stopped || of !== generation) return; // the delivery went back to the queue with its channel
       try {
         if (ok) this.rabbit.ack(channel, d.deliveryTag);
         else if ((e.onError ?? 'requeue') === 'requeue') this.rabbit.nack(channel, d.deliveryTag, { requeue: true });
@@ -329,36 +346,50 @@ export class Systems {
         if (!(err instanceof EngineError)) throw err; // the queue went away meanwhile: nothing to settle
       }
     };
-    const run = (d: Delivery): void => {
-      if (stopped) return;
+    const run = (d: Delivery, of: number): void => {
+      if (stopped || of !== generation) return;
       platform.invoke(
         fn,
         amqpMessage(d),
         (r) => {
-          if (r.throttled) ctx.clock.schedule(THROTTLE_RETRY_MS, () => run(d));
-          else settle(d, r.ok);
+          if (r.throttled) ctx.clock.schedule(THROTTLE_RETRY_MS, () => run(d, of));
+          else settle(d, r.ok, of);
         },
         d.messageId,
       );
     };
-    let tag: string;
-    try {
-      tag = this.rabbit.consume(e.rabbitQueue, { channel, prefetch: e.prefetch ?? 0, onDelivery: run });
-    } catch (err) {
-      this.rabbit.closeChannel(channel);
-      if (err instanceof ValidationError && err.path === 'prefetch') throw new ValidationError('prefetch', err.reason);
-      throw err;
-    }
+    const connect = (): void => {
+      generation++;
+      const of = generation;
+      channel = this.rabbit.openChannel(`fn:${fn}`);
+      try {
+        tag = this.rabbit.consume(e.rabbitQueue, { channel, prefetch: e.prefetch ?? 0, onDelivery: (d) => run(d, of) });
+      } catch (err) {
+        this.rabbit.closeChannel(channel);
+        if (err instanceof ValidationError && err.path === 'prefetch') throw new ValidationError('prefetch', err.reason);
+        throw err;
+      }
+    };
+    connect();
+    const entry = {
+      // After a broker restart the client reconnects and consumes again (if its queue survived).
+      reconnect: (): void => {
+        if (stopped || !this.rabbit.queueNames().includes(e.rabbitQueue)) return;
+        connect();
+      },
+    };
+    this.consumers.add(entry);
     return {
       stop: () => {
         if (stopped) return;
         stopped = true;
+        this.consumers.delete(entry);
         try {
           this.rabbit.cancel(tag);
+          this.rabbit.closeChannel(channel);
         } catch {
-          /* the queue (and its consumers) is gone already */
+          /* the queue, or the connection, is gone already */
         }
-        this.rabbit.closeChannel(channel);
       },
     };
   }
@@ -573,6 +604,194 @@ export class Systems {
       default:
         return false;
     }
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Changing the system while it runs (the broker playground): each validates first and changes
+  // nothing when it throws, then records what it built in the scenario, as the rest of the simulation does.
+
+  addExchange(spec: RabbitExchangeSpec): void {
+    if (spec.alternateExchange !== undefined && !this.isExchange(spec.alternateExchange)) throw new ValidationError('alternateExchange', `no exchange "${spec.alternateExchange}" (exchanges: ${this.exchangeChoices()})`);
+    this.declareExchange(spec);
+    this.rabbitSpec().exchanges!.push({ ...spec });
+  }
+
+  addRabbitQueue(spec: RabbitQueueSpec & { exclusive?: boolean; connection?: string }): void {
+    if (spec.deadLetterExchange !== undefined && spec.deadLetterExchange !== '' && !this.isExchange(spec.deadLetterExchange)) throw new ValidationError('deadLetterExchange', `no exchange "${spec.deadLetterExchange}" (exchanges: ${this.exchangeChoices()}; "" is the default exchange)`);
+    if (spec.deadLetterRoutingKey !== undefined && spec.deadLetterExchange === undefined) throw new ValidationError('deadLetterRoutingKey', 'needs deadLetterExchange: RabbitMQ refuses a dead-letter routing key without a dead-letter exchange');
+    this.unclaimed(spec.name);
+    try {
+      const { name, exclusive, connection, ...rest } = spec;
+      this.rabbit.declareQueue(name, { ...rest, ...(exclusive ? { exclusive, connection } : {}) });
+    } catch (err) {
+      if (err instanceof ValidationError && err.path === 'queue') throw new ValidationError('name', err.reason);
+      rebase(err, `queues.${spec.name}`);
+    }
+    this.kinds.set(spec.name, 'rabbit-queue');
+    const { exclusive: _x, connection: _c, ...recorded } = spec;
+    this.rabbitSpec().queues!.push(recorded);
+  }
+
+  addBinding(spec: RabbitBindingSpec): void {
+    this.bind(spec);
+    const bindings = this.rabbitSpec().bindings!;
+    if (!bindings.some((b) => sameBinding(b, spec))) bindings.push({ ...spec });
+  }
+
+  removeBinding(spec: RabbitBindingSpec): void {
+    const bindings = this.rabbitSpec().bindings!;
+    const i = bindings.findIndex((b) => sameBinding(b, spec));
+    if (i < 0) {
+      const known = bindings.filter((b) => b.exchange === spec.exchange).map((b) => `${b.queue}${b.routingKey ? ` (${b.routingKey})` : ''}`);
+      throw new ValidationError('queue', `exchange "${spec.exchange}" has no such binding to "${spec.queue}" with routing key ${JSON.stringify(spec.routingKey ?? '')} (its bindings: ${known.join(', ') || 'none'})`);
+    }
+    this.rabbit.unbind(spec.queue, spec.exchange, spec.routingKey ?? '', spec.arguments ?? {});
+    bindings.splice(i, 1);
+  }
+
+  addPubSubTopic(spec: { name: string }): void {
+    this.createTopic(spec);
+    this.pubsubSpec().topics!.push({ name: spec.name, subscriptions: [] });
+  }
+
+  addSubscription(topic: string, spec: PubSubSubscriptionSpec): void {
+    if (spec.deadLetterPolicy && this.kinds.get(spec.deadLetterPolicy.topic) !== 'pubsub-topic') throw new ValidationError('deadLetterPolicy.topic', `no Pub/Sub topic "${spec.deadLetterPolicy.topic}" (topics: ${this.names('pubsub-topic').join(', ') || 'none'})`);
+    if (spec.push && !this.host.platform.has(spec.push.function)) throw new ValidationError('push.function', `no function "${spec.push.function}"`);
+    this.createSubscription(topic, spec);
+    const t = this.pubsubSpec().topics!.find((x) => x.name === topic)!;
+    (t.subscriptions ??= []).push({ ...spec });
+  }
+
+  addKinesisStream(spec: KinesisStreamSpec): void {
+    this.createKinesisStream(spec);
+    (this.host.scenario.kinesisStreams ??= []).push({ ...spec });
+  }
+
+  /** What refers to a resource of these systems (empty: it may be deleted). */
+  dependents(name: string): string[] {
+    const kind = this.kinds.get(name);
+    const out: string[] = [];
+    const sc = this.host.scenario;
+    const r = sc.rabbitmq ?? {};
+    for (const f of sc.functions) {
+      for (const e of (f.events ?? []) as object[]) {
+        if (!isSystemEventSpec(e)) continue;
+        const source = 'rabbitQueue' in e ? e.rabbitQueue : 'pubsubSubscription' in e ? e.pubsubSubscription : e.kinesisStream;
+        if (source === name) out.push(`function "${f.name}" (its event source)`);
+      }
+    }
+    if (kind === 'exchange') {
+      for (const b of r.bindings ?? []) if (b.exchange === name) out.push(`its binding to queue "${b.queue}"`);
+      for (const q of r.queues ?? []) if (q.deadLetterExchange === name) out.push(`queue "${q.name}" (its dead-letter exchange)`);
+      for (const e of r.exchanges ?? []) if (e.alternateExchange === name) out.push(`exchange "${e.name}" (its alternate exchange)`);
+    }
+    if (kind === 'pubsub-topic') {
+      for (const t of sc.pubsub?.topics ?? []) {
+        for (const s of t.subscriptions ?? []) {
+          if (t.name === name) out.push(`its subscription "${s.name}"`);
+          if (s.deadLetterPolicy?.topic === name) out.push(`subscription "${s.name}" (its dead-letter topic)`);
+        }
+      }
+    }
+    if (kind === 'pubsub-subscription') {
+      const spec = this.subscriptionSpecs.get(name);
+      if (spec?.push) out.push(`function "${spec.push.function}" (it pushes to it)`);
+    }
+    return out;
+  }
+
+  /** Delete a push subscription whatever pushes to it (the playground detaching the handler it made it for). */
+  removePushSubscription(name: string): void {
+    this.pubsub.deleteSubscription(name);
+    for (const t of this.pubsubSpec().topics!) if (t.subscriptions) removeNamed(t.subscriptions, name);
+    this.subscriptionSpecs.delete(name);
+    this.kinds.delete(name);
+  }
+
+  /** Push subscriptions that call a function (a function is not deleted while one does). */
+  functionDependents(fn: string): string[] {
+    return [...this.subscriptionSpecs.values()].filter((s) => s.push?.function === fn).map((s) => `Pub/Sub push subscription "${s.name}"`);
+  }
+
+  /** Delete a resource of these systems; refused (naming them) while anything refers to it. */
+  remove(name: string): void {
+    const kind = this.kinds.get(name);
+    if (kind === undefined) throw new ValidationError('name', `no RabbitMQ, Pub/Sub or Kinesis resource "${name}"`);
+    const users = this.dependents(name);
+    if (users.length) throw new EngineError('ResourceInUse', `${kind.replace('-', ' ')} "${name}" is still used by ${users.join('; ')}: remove ${users.length === 1 ? 'it' : 'them'} first`);
+    const sc = this.host.scenario;
+    switch (kind) {
+      case 'exchange':
+        this.rabbit.deleteExchange(name);
+        removeNamed(this.rabbitSpec().exchanges!, name);
+        break;
+      case 'rabbit-queue':
+        if (this.rabbit.queueNames().includes(name)) this.rabbit.deleteQueue(name);
+        removeNamed(this.rabbitSpec().queues!, name);
+        this.rabbitSpec().bindings = this.rabbitSpec().bindings!.filter((b) => b.queue !== name);
+        break;
+      case 'pubsub-topic':
+        this.pubsub.deleteTopic(name);
+        removeNamed(this.pubsubSpec().topics!, name);
+        break;
+      case 'pubsub-subscription':
+        this.pubsub.deleteSubscription(name);
+        for (const t of this.pubsubSpec().topics!) if (t.subscriptions) removeNamed(t.subscriptions, name);
+        this.subscriptionSpecs.delete(name);
+        break;
+      case 'kinesis-stream':
+        this.kinesis.delete(name);
+        removeNamed(sc.kinesisStreams ?? [], name);
+        break;
+    }
+    this.kinds.delete(name);
+  }
+
+  /**
+   * A RabbitMQ broker restart: connections drop (unacked deliveries return), transient exchanges and
+   * queues are gone, and so are classic queues' transient messages. Function consumers reconnect.
+   */
+  restartRabbit(): void {
+    this.rabbit.restart();
+    this.sync();
+    for (const c of this.consumers) c.reconnect();
+  }
+
+  /** Forget RabbitMQ resources the broker itself deleted (auto-delete, exclusive, transient after a restart). */
+  sync(): void {
+    const r = this.host.scenario.rabbitmq;
+    const queues = new Set(this.rabbit.queueNames());
+    const exchanges = new Set(this.rabbit.exchangeNames());
+    for (const [name, kind] of [...this.kinds]) {
+      if ((kind === 'rabbit-queue' && !queues.has(name)) || (kind === 'exchange' && !exchanges.has(name))) this.kinds.delete(name);
+    }
+    if (!r) return;
+    r.queues = (r.queues ?? []).filter((q) => queues.has(q.name));
+    r.exchanges = (r.exchanges ?? []).filter((e) => exchanges.has(e.name));
+    r.bindings = (r.bindings ?? []).filter((b) => queues.has(b.queue) && (exchanges.has(b.exchange) || Object.hasOwn(BUILT_IN, b.exchange)));
+  }
+
+  private isExchange(name: string): boolean {
+    return this.kinds.get(name) === 'exchange' || Object.hasOwn(BUILT_IN, name);
+  }
+
+  private exchangeChoices(): string {
+    return [...this.names('exchange'), ...Object.keys(BUILT_IN)].join(', ');
+  }
+
+  private rabbitSpec(): Required<NonNullable<Scenario['rabbitmq']>> {
+    const sc = this.host.scenario;
+    const r = (sc.rabbitmq ??= {});
+    r.exchanges ??= [];
+    r.queues ??= [];
+    r.bindings ??= [];
+    return r as Required<NonNullable<Scenario['rabbitmq']>>;
+  }
+
+  private pubsubSpec(): Required<NonNullable<Scenario['pubsub']>> {
+    const p = (this.host.scenario.pubsub ??= {});
+    p.topics ??= [];
+    return p as Required<NonNullable<Scenario['pubsub']>>;
   }
 
   // ------------------------------------------------------------------------------------------------

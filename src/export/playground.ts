@@ -11,7 +11,29 @@ import { Playground } from '../playground/playground';
 import type { PlaygroundCommand } from '../playground/types';
 
 /** Commands that build or remove infrastructure. */
-const STRUCTURAL = new Set<PlaygroundCommand['op']>(['createQueue', 'createTopic', 'subscribe', 'unsubscribe', 'createStream', 'createBus', 'putRule', 'removeRule', 'delete', 'attachHandler', 'detachHandler', 'reset']);
+const STRUCTURAL = new Set<PlaygroundCommand['op']>([
+  'createQueue',
+  'createTopic',
+  'subscribe',
+  'unsubscribe',
+  'createStream',
+  'createBus',
+  'putRule',
+  'removeRule',
+  'delete',
+  'attachHandler',
+  'detachHandler',
+  'reset',
+  // RabbitMQ, Pub/Sub and Kinesis: read back into the scenario, which the export then refuses by name.
+  'declareExchange',
+  'declareRabbitQueue',
+  'bind',
+  'unbind',
+  'restartBroker',
+  'createPubSubTopic',
+  'createSubscription',
+  'createKinesisStream',
+]);
 
 export interface PlaygroundScenario {
   scenario: Scenario;

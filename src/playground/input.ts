@@ -22,7 +22,8 @@ export const LIMITS = {
   offset: { min: 0, max: Number.MAX_SAFE_INTEGER, unit: '' },
 } as const;
 
-export type Limit = (typeof LIMITS)[keyof typeof LIMITS];
+/** A range a prompt enforces. */
+export type Limit = { readonly min: number; readonly max: number; readonly unit: string };
 
 const BASE_NAME = /^[A-Za-z0-9_-]+$/;
 const MAX_NAME = 80;

@@ -24,6 +24,8 @@ import type { FunctionSpec } from '../engine/scenario';
 import { Simulation } from '../engine/simulation';
 import type { Stream, StreamRecord } from '../engine/stream';
 import type { TraceListener, TraceRecord } from '../engine/trace';
+import { SystemsPlayground } from './systems';
+import { SYSTEM_RESOURCE_KINDS, type SystemCommand, type SystemResourceKind } from './systemTypes';
 import { TrackingExecutor } from './trackingExecutor';
 import { MESSAGES_SHOWN, SETTLE_MS, type FunctionView, type PlaygroundCommand, type PlaygroundQuery, type PlaygroundResponse, type PlaygroundSnapshot, type QueueView, type StreamView } from './types';
 import { checkShape, isQuery } from './validate';
@@ -52,6 +54,8 @@ interface Handler {
   trigger: string;
   /** The topic subscription made for a topic trigger. */
   subscription?: { topic: string; id: string };
+  /** The Pub/Sub push subscription made for a pubsubTopic trigger. */
+  pushSubscription?: string;
 }
 
 /** What `restore` did: how many journal entries were replayed, which were skipped and why. */
@@ -66,6 +70,8 @@ export class Playground {
   private readonly keptRecords: number;
   private readonly listeners = new Set<TraceListener>();
   private sim!: Simulation;
+  /** RabbitMQ, Pub/Sub and Kinesis commands and views. */
+  private systems!: SystemsPlayground;
   private journalEntries: PlaygroundCommand[] = [];
   private handlers = new Map<string, Handler>();
   /** Latest receipt handle of a playground `receive`, per queue and message, with the receive count it belongs to. */
@@ -122,6 +128,7 @@ export class Playground {
     const done = this.execute(command);
     this.journalEntries.push(JSON.parse(JSON.stringify(command)) as PlaygroundCommand);
     if (command.op !== 'advance') this.sim.run(this.sim.now + SETTLE_MS);
+    this.systems.sync();
     return done;
   }
 
@@ -186,6 +193,9 @@ export class Playground {
       })),
       streams: [...sim.streams.values()].map(streamView),
       buses: [...sim.buses.values()].map((b) => ({ name: b.name, rules: b.rules().map((r) => ({ name: r.name, pattern: r.pattern as Record<string, unknown>, targets: r.targets, enabled: r.enabled })) })),
+      rabbitmq: this.systems.rabbitView(),
+      pubsub: this.systems.pubsubView(),
+      kinesis: this.systems.kinesisView(),
       functions: [...this.handlers].map(([name, h]): FunctionView => {
         const lastError = this.lastErrors.get(name);
         return {
@@ -207,6 +217,8 @@ export class Playground {
 
   private execute(c: PlaygroundCommand): { message: string; result?: unknown } {
     const sim = this.sim;
+    if (SystemsPlayground.handles(c.op)) return this.systems.execute(c as SystemCommand);
+    if (c.op === 'createQueue' || c.op === 'createTopic' || c.op === 'createStream' || c.op === 'createBus') this.systems.checkNotSystem(c.name);
     switch (c.op) {
       case 'createQueue': {
         const { op: _op, ...spec } = c;
@@ -240,7 +252,8 @@ export class Playground {
         return { message: `Removed rule ${c.rule} from ${c.bus}` };
       case 'delete':
         if (c.kind === 'function') return this.detach(c.name, 'name');
-        sim.removeResource(c.kind, c.name);
+        if ((SYSTEM_RESOURCE_KINDS as readonly string[]).includes(c.kind)) return { message: this.systems.delete(c.kind as SystemResourceKind, c.name) };
+        sim.removeResource(c.kind as 'queue' | 'topic' | 'stream' | 'bus', c.name);
         if (c.kind === 'queue') for (const key of this.receipts.keys()) if (key.startsWith(`${c.name}\n`)) this.receipts.delete(key);
         return { message: `Deleted ${c.kind} ${c.name}` };
       case 'send': {
@@ -352,12 +365,18 @@ export class Playground {
 
   private attach(c: Extract<PlaygroundCommand, { op: 'attachHandler' }>): { message: string } {
     const sim = this.sim;
-    const triggers = (['queue', 'topic', 'stream'] as const).filter((k) => c[k] !== undefined);
-    if (triggers.length !== 1) throw new ValidationError('queue', `give exactly one trigger: queue, topic or stream${triggers.length ? ` (got ${triggers.join(' and ')})` : ''}`);
+    const triggers = (['queue', 'topic', 'stream', 'rabbitQueue', 'pubsubTopic', 'pubsubSubscription', 'kinesisStream'] as const).filter((k) => c[k] !== undefined);
+    if (triggers.length !== 1) throw new ValidationError('queue', `give exactly one trigger: queue, topic, stream, rabbitQueue, pubsubTopic, pubsubSubscription or kinesisStream${triggers.length ? ` (got ${triggers.join(' and ')})` : ''}`);
     const kind = triggers[0];
     const source = c[kind]!;
-    sim.need(kind, source, kind);
-    if (kind === 'topic' && c.batchSize !== undefined) throw new ValidationError('batchSize', 'applies to a queue or stream trigger only (a topic delivers one message per invocation)');
+    if (kind === 'queue' || kind === 'topic' || kind === 'stream') sim.need(kind, source, kind);
+    else this.systems.need(kind === 'pubsubSubscription' ? 'subscription' : kind, source, kind);
+    if (c.batchSize !== undefined && !['queue', 'stream', 'kinesisStream'].includes(kind)) throw new ValidationError('batchSize', `applies to a queue, stream or kinesisStream trigger only (a ${kind} delivers one message per invocation)`);
+    if (c.prefetch !== undefined && kind !== 'rabbitQueue') throw new ValidationError('prefetch', 'applies to a rabbitQueue trigger only (RabbitMQ\'s basic.qos)');
+    if (c.parallelizationFactor !== undefined && kind !== 'kinesisStream') throw new ValidationError('parallelizationFactor', 'applies to a kinesisStream trigger only');
+    if (kind === 'pubsubSubscription' && sim.systems.pubsub.subscriptionInfo(source).push) throw new ValidationError('pubsubSubscription', `"${source}" is a push subscription: attach to its topic instead (a push subscription is made for the handler)`);
+    if (kind === 'pubsubTopic') this.systems.checkFree(`${c.function}-push`);
+    this.systems.checkNotSystem(c.function);
     if (!isAbsolute(c.file)) throw new ValidationError('file', `must be an absolute path, got ${JSON.stringify(c.file)}`);
     if (!HANDLER_EXTENSIONS.includes(extname(c.file))) throw new ValidationError('file', `must be a ${HANDLER_EXTENSIONS.join(', ')} file, got ${JSON.stringify(c.file)}`);
     if (!existsSync(c.file) || !statSync(c.file).isFile()) throw new ValidationError('file', `no such file: ${c.file}`);
@@ -366,9 +385,23 @@ export class Playground {
     const spec: FunctionSpec = { name: c.function, handler: `${c.file}#${exportName}` };
     if (kind === 'queue') spec.events = [{ queue: source, ...pick(c, 'batchSize') }];
     if (kind === 'stream') spec.events = [{ stream: source, ...pick(c, 'batchSize') }];
+    if (kind === 'rabbitQueue') spec.events = [{ rabbitQueue: source, ...pick(c, 'prefetch') }];
+    if (kind === 'pubsubSubscription') spec.events = [{ pubsubSubscription: source }];
+    if (kind === 'kinesisStream') spec.events = [{ kinesisStream: source, ...pick(c, 'batchSize', 'parallelizationFactor') }];
     withPaths([['name', 'function'], ['events[0].', '']], () => sim.addFunction(spec));
     const handler: Handler = { file: c.file, exportName, trigger: `${kind}:${source}` };
     if (kind === 'topic') handler.subscription = { topic: source, id: sim.subscribe(source, { function: c.function }) };
+    if (kind === 'pubsubTopic') {
+      // Pub/Sub pushes to an endpoint through a push subscription of its own.
+      const name = `${c.function}-push`;
+      try {
+        sim.systems.addSubscription(source, { name, push: { function: c.function } });
+      } catch (err) {
+        sim.removeFunction(c.function);
+        throw err;
+      }
+      handler.pushSubscription = name;
+    }
     this.handlers.set(c.function, handler);
     this.lastErrors.delete(c.function);
     return { message: `Attached ${c.function} (${exportName} in ${c.file}) to ${kind} ${source}` };
@@ -379,9 +412,11 @@ export class Playground {
     this.sim.need('function', name, path);
     const h = this.handlers.get(name)!;
     const own = h.subscription;
-    const users = this.sim.dependents('function', name).filter((d) => !(own && d.subscription?.id === own.id));
+    const push = h.pushSubscription;
+    const users = this.sim.dependents('function', name).filter((d) => !(own && d.subscription?.id === own.id) && !(push && d.description.includes(`"${push}"`)));
     if (users.length) throw new EngineError('ResourceInUse', `function "${name}" is still used by ${users.map((u) => u.description).join('; ')}: remove ${users.length === 1 ? 'it' : 'them'} first`);
     if (own) this.sim.unsubscribe(own.topic, own.id);
+    if (push) this.sim.systems.removePushSubscription(push);
     this.sim.removeFunction(name);
     this.handlers.delete(name);
     this.lastErrors.delete(name);
@@ -462,6 +497,7 @@ export class Playground {
       for (const listener of this.listeners) listener(r);
     });
     this.sim = sim;
+    this.systems = new SystemsPlayground(sim);
     this.journalEntries = [];
     this.handlers = new Map();
     this.receipts = new Map();

@@ -11,11 +11,14 @@
  * (e.g. past a visibility timeout).
  */
 import type { Topology } from '../engine/topology';
+import type { KinesisStreamView, PubSubView, RabbitView, SystemCommand, SystemResourceKind } from './systemTypes';
+
+export type * from './systemTypes';
 
 /** Virtual ms each state-changing command lets the clock run after it (handlers, deliveries). */
 export const SETTLE_MS = 1_000;
 
-export type ResourceKind = 'queue' | 'topic' | 'stream' | 'bus' | 'function';
+export type ResourceKind = 'queue' | 'topic' | 'stream' | 'bus' | 'function' | SystemResourceKind;
 
 /** A message attribute value (SNS/SQS style: strings and numbers). */
 export type Attributes = Record<string, string | number>;
@@ -67,12 +70,34 @@ export type PlaygroundCommand =
   /** Rewinds a group to the earliest retained offset (or `offset`) on every partition (or one). */
   | { op: 'replay'; stream: string; group: string; partition?: number; offset?: number }
   // ── the learner's own function ──
-  /** `file` is an absolute path to a .ts/.js handler module; `exportName` defaults to `handler`. */
-  | { op: 'attachHandler'; function: string; file: string; exportName?: string; queue?: string; topic?: string; stream?: string; batchSize?: number }
+  /**
+   * `file` is an absolute path to a .ts/.js handler module; `exportName` defaults to `handler`. One
+   * trigger: an SQS `queue`, an SNS `topic`, a Kafka `stream`, a `rabbitQueue` (a consumer, with
+   * `prefetch`), a `pubsubTopic` (a push subscription is made for it), a `pubsubSubscription` (a
+   * pull subscriber) or a `kinesisStream` (an event source, with `parallelizationFactor`).
+   */
+  | {
+      op: 'attachHandler';
+      function: string;
+      file: string;
+      exportName?: string;
+      queue?: string;
+      topic?: string;
+      stream?: string;
+      rabbitQueue?: string;
+      pubsubTopic?: string;
+      pubsubSubscription?: string;
+      kinesisStream?: string;
+      batchSize?: number;
+      prefetch?: number;
+      parallelizationFactor?: number;
+    }
   | { op: 'detachHandler'; function: string }
   // ── time and state ──
   | { op: 'advance'; seconds: number }
-  | { op: 'reset' };
+  | { op: 'reset' }
+  // ── RabbitMQ, Google Pub/Sub, Kinesis (systemTypes.ts) ──
+  | SystemCommand;
 
 export type PlaygroundOp = PlaygroundCommand['op'];
 
@@ -150,6 +175,10 @@ export interface PlaygroundSnapshot {
   streams: StreamView[];
   buses: BusView[];
   functions: FunctionView[];
+  /** RabbitMQ: exchanges, queues, the learner's consumers (absent from snapshots of older versions). */
+  rabbitmq?: RabbitView;
+  pubsub?: PubSubView;
+  kinesis?: KinesisStreamView[];
 }
 
 /** Answer to every playground command or query. */

@@ -8,6 +8,7 @@
  */
 import { isPlainObject, show, ValidationError } from '../engine/errors';
 import { didYouMean } from '../engine/scenario';
+import { SYSTEM_RESOURCE_KINDS, SYSTEM_SHAPES } from './systemTypes';
 import type { PlaygroundCommand, PlaygroundOp, PlaygroundQuery } from './types';
 
 type FieldKind =
@@ -26,14 +27,20 @@ type FieldKind =
   | 'targets'
   /** An array of commands (checked one by one when replayed). */
   | 'journal'
+  /** `{ name: string | number | boolean }` (RabbitMQ headers). */
+  | 'headers'
+  /** `{ name: string }` (Pub/Sub attributes). */
+  | 'stringMap'
+  /** A non-empty array of strings (ack ids). */
+  | 'strings'
   | readonly string[];
 
 /** `name: kind` for optional fields, `name!: kind` for required ones. */
 type Shape = Record<string, FieldKind>;
 
-const RESOURCE_KINDS = ['queue', 'topic', 'stream', 'bus', 'function'] as const;
+const RESOURCE_KINDS = ['queue', 'topic', 'stream', 'bus', 'function', ...SYSTEM_RESOURCE_KINDS] as const;
 
-const COMMANDS: Record<PlaygroundOp, Shape> = {
+const COMMANDS = {
   createQueue: { 'name!': 'string', fifo: 'boolean', visibilityTimeoutS: 'number', delayS: 'number', retentionS: 'number', contentBasedDeduplication: 'boolean', deadLetter: 'deadLetter' },
   createTopic: { 'name!': 'string', fifo: 'boolean', contentBasedDeduplication: 'boolean' },
   subscribe: { 'topic!': 'string', queue: 'string', function: 'string', filterPolicy: 'object', filterPolicyScope: ['MessageAttributes', 'MessageBody'], rawDelivery: 'boolean' },
@@ -53,11 +60,26 @@ const COMMANDS: Record<PlaygroundOp, Shape> = {
   produce: { 'stream!': 'string', value: 'string', tombstone: 'boolean', key: 'string', partition: 'integer' },
   consume: { 'stream!': 'string', 'group!': 'string', partition: 'integer', offset: 'integer', max: 'integer' },
   replay: { 'stream!': 'string', 'group!': 'string', partition: 'integer', offset: 'integer' },
-  attachHandler: { 'function!': 'string', 'file!': 'string', exportName: 'string', queue: 'string', topic: 'string', stream: 'string', batchSize: 'integer' },
+  attachHandler: {
+    'function!': 'string',
+    'file!': 'string',
+    exportName: 'string',
+    queue: 'string',
+    topic: 'string',
+    stream: 'string',
+    rabbitQueue: 'string',
+    pubsubTopic: 'string',
+    pubsubSubscription: 'string',
+    kinesisStream: 'string',
+    batchSize: 'integer',
+    prefetch: 'integer',
+    parallelizationFactor: 'integer',
+  },
   detachHandler: { 'function!': 'string' },
   advance: { 'seconds!': 'number' },
   reset: {},
-};
+  ...(SYSTEM_SHAPES as Record<keyof typeof SYSTEM_SHAPES, Shape>),
+} satisfies Record<PlaygroundOp, Shape>;
 
 const QUERIES: Record<PlaygroundQuery['op'], Shape> = {
   snapshot: {},
@@ -80,7 +102,7 @@ export function checkShape(input: unknown): asserts input is PlaygroundCommand |
     const hint = typeof op === 'string' ? didYouMean(op, ops) : undefined;
     throw new ValidationError('op', `unknown operation ${show(op)}${hint ? ` (did you mean "${hint}"?)` : ''} (known: ${ops.join(', ')})`);
   }
-  const shape = isQuery(op) ? QUERIES[op] : COMMANDS[op as PlaygroundOp];
+  const shape: Shape = isQuery(op) ? QUERIES[op] : (COMMANDS as Record<PlaygroundOp, Shape>)[op as PlaygroundOp];
   const fields = new Map(Object.entries(shape).map(([key, kind]) => [key.replace(/!$/, ''), { kind, required: key.endsWith('!') }]));
   for (const key of Object.keys(input)) {
     if (key === 'op' || fields.has(key)) continue;
@@ -165,6 +187,20 @@ function checkField(path: string, value: unknown, kind: FieldKind): void {
       return;
     case 'journal':
       if (!Array.isArray(value)) bad('an array of commands');
+      return;
+    case 'headers':
+      if (!isPlainObject(value)) bad('an object of string, number or boolean values');
+      for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+        if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) checkField(`${path}.${name}`, v, 'string');
+      }
+      return;
+    case 'stringMap':
+      if (!isPlainObject(value)) bad('an object of string values');
+      for (const [name, v] of Object.entries(value as Record<string, unknown>)) checkField(`${path}.${name}`, v, 'string');
+      return;
+    case 'strings':
+      if (!Array.isArray(value) || value.length === 0) bad('a non-empty array of strings');
+      (value as unknown[]).forEach((v, i) => checkField(`${path}[${i}]`, v, 'string'));
       return;
   }
 }

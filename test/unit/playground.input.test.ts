@@ -256,6 +256,9 @@ describe('Broker Explorer rows', () => {
       ['Streams', '1'],
       ['Event buses', '1'],
       ['Functions', 'none'],
+      ['RabbitMQ', 'none'],
+      ['Google Pub/Sub', 'none'],
+      ['Kinesis', 'none'],
     ]);
   });
 

@@ -362,7 +362,7 @@ describe('Playground', () => {
     run(p, { op: 'createQueue', name: 'q' }, { op: 'createTopic', name: 't' });
     refused(p, { op: 'attachHandler', function: 'bad name', file, queue: 'q' }, /^function: must be 1-64/);
     refused(p, { op: 'attachHandler', function: 'f', file, queue: 'q', batchSize: 20 }, /^batchingWindowS|^batchSize/);
-    refused(p, { op: 'attachHandler', function: 'f', file, topic: 't', batchSize: 5 }, /^batchSize: applies to a queue or stream/);
+    refused(p, { op: 'attachHandler', function: 'f', file, topic: 't', batchSize: 5 }, /^batchSize: applies to a queue, stream or kinesisStream trigger only/);
     refused(p, { op: 'attachHandler', function: 'f', file, queue: 'q', exportName: '1x' }, /^exportName: /);
     p.apply({ op: 'attachHandler', function: 'f', file, queue: 'q' });
     refused(p, { op: 'attachHandler', function: 'f', file, queue: 'q' }, /^function: a function named "f" already exists/);

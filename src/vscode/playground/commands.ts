@@ -20,6 +20,10 @@ import type { PlaygroundCommand, PlaygroundOp, PlaygroundQuery, PlaygroundRespon
 import { BrokerNode, GroupName, preview, queueCounts } from './model';
 import type { Choice, Flow, Prompts } from './prompts';
 import type { PlaygroundSession } from './session';
+import { documentOf, SYSTEM_FLOWS, systemDeleteOf, systemResources, systemTriggerOf, systemTriggers } from './systemsCommands';
+
+/** The groups of AWS resources, one kind each (RabbitMQ, Pub/Sub and Kinesis have their flows in systemsCommands.ts). */
+type AwsGroup = Exclude<GroupName, 'rabbitmq' | 'pubsub' | 'kinesis'>;
 
 export const PREFIX = 'serverlessLab.playground.';
 
@@ -48,11 +52,11 @@ interface FlowContext {
   flow: Flow;
 }
 
-const NOUN: Record<GroupName, string> = { queues: 'queues', topics: 'topics', streams: 'streams', buses: 'event buses', functions: 'functions' };
-const KIND_OF: Record<GroupName, 'queue' | 'topic' | 'stream' | 'bus' | 'function'> = { queues: 'queue', topics: 'topic', streams: 'stream', buses: 'bus', functions: 'function' };
+const NOUN: Record<AwsGroup, string> = { queues: 'queues', topics: 'topics', streams: 'streams', buses: 'event buses', functions: 'functions' };
+const KIND_OF: Record<AwsGroup, 'queue' | 'topic' | 'stream' | 'bus' | 'function'> = { queues: 'queue', topics: 'topic', streams: 'stream', buses: 'bus', functions: 'function' };
 
 /** The resource a tree row belongs to, for each kind of resource. */
-function presetFrom(node: BrokerNode | undefined, group: GroupName): string | undefined {
+function presetFrom(node: BrokerNode | undefined, group: AwsGroup): string | undefined {
   if (!node) return undefined;
   switch (group) {
     case 'queues':
@@ -68,7 +72,7 @@ function presetFrom(node: BrokerNode | undefined, group: GroupName): string | un
   }
 }
 
-function describeResource(snapshot: PlaygroundSnapshot, group: GroupName, name: string): string {
+function describeResource(snapshot: PlaygroundSnapshot, group: AwsGroup, name: string): string {
   if (group === 'queues') {
     const q = snapshot.queues.find((x) => x.name === name)!;
     return `${q.fifo ? 'FIFO · ' : ''}${queueCounts(q)}`;
@@ -78,7 +82,7 @@ function describeResource(snapshot: PlaygroundSnapshot, group: GroupName, name: 
 }
 
 /** Picks an existing resource (or takes the tree row's); warns and cancels when there is none. */
-async function pickResource(ctx: FlowContext, group: GroupName, placeholder: string, filter: (name: string) => boolean = () => true): Promise<string | undefined> {
+async function pickResource(ctx: FlowContext, group: AwsGroup, placeholder: string, filter: (name: string) => boolean = () => true): Promise<string | undefined> {
   const preset = presetFrom(ctx.node, group);
   if (preset) {
     ctx.flow.skip();
@@ -241,16 +245,24 @@ const removeRule: Build = async (ctx) => {
   return rule ? { op: 'removeRule', bus, rule } : undefined;
 };
 
-const GROUP_OF_NODE: Partial<Record<BrokerNode['node'], GroupName>> = { queue: 'queues', topic: 'topics', stream: 'streams', bus: 'buses', function: 'functions' };
+const GROUP_OF_NODE: Partial<Record<BrokerNode['node'], AwsGroup>> = { queue: 'queues', topic: 'topics', stream: 'streams', bus: 'buses', function: 'functions' };
 
 const deleteResource: Build = async (ctx) => {
   const group = ctx.node && GROUP_OF_NODE[ctx.node.node];
   if (group) return { op: 'delete', kind: KIND_OF[group], name: presetFrom(ctx.node, group)! };
-  const groups = Object.keys(NOUN) as GroupName[];
-  const items: Array<Choice<{ kind: (typeof KIND_OF)[GroupName]; name: string }> | vscode.QuickPickItem> = groups.flatMap((g) => {
+  const own = systemDeleteOf(ctx.node);
+  if (own) return own;
+  const groups = Object.keys(NOUN) as AwsGroup[];
+  type Target = { kind: Extract<PlaygroundCommand, { op: 'delete' }>['kind']; name: string };
+  const items: Array<Choice<Target> | vscode.QuickPickItem> = groups.flatMap((g) => {
     const names = (ctx.snapshot[g] as Array<{ name: string }>).map((r) => r.name);
     return names.length ? [{ label: NOUN[g], kind: vscode.QuickPickItemKind.Separator }, ...names.map((name) => ({ label: name, description: KIND_OF[g], value: { kind: KIND_OF[g], name } }))] : [];
   });
+  let section = '';
+  for (const r of systemResources(ctx.snapshot)) {
+    if (r.section !== section) items.push({ label: (section = r.section), kind: vscode.QuickPickItemKind.Separator });
+    items.push({ label: r.name, description: r.kind, value: { kind: r.kind, name: r.name } });
+  }
   if (!items.length) {
     void vscode.window.showWarningMessage('Serverless Lab: the playground is empty — nothing to delete.');
     return undefined;
@@ -407,10 +419,11 @@ const attachHandler: Build = async (ctx) => {
     ...ctx.snapshot.queues.map((q) => ({ label: `$(inbox) ${q.name}`, description: 'queue: polls it and deletes what it handled', value: { queue: q.name } })),
     ...ctx.snapshot.topics.map((t) => ({ label: `$(broadcast) ${t.name}`, description: 'topic: subscribed', value: { topic: t.name } })),
     ...ctx.snapshot.streams.map((s) => ({ label: `$(list-ordered) ${s.name}`, description: 'stream: reads each partition in order', value: { stream: s.name } })),
+    ...systemTriggers(ctx.snapshot),
   ];
-  const preset = presetFrom(ctx.node, 'queues') ? { queue: presetFrom(ctx.node, 'queues') } : presetFrom(ctx.node, 'topics') ? { topic: presetFrom(ctx.node, 'topics') } : presetFrom(ctx.node, 'streams') ? { stream: presetFrom(ctx.node, 'streams') } : undefined;
+  const preset = presetFrom(ctx.node, 'queues') ? { queue: presetFrom(ctx.node, 'queues') } : presetFrom(ctx.node, 'topics') ? { topic: presetFrom(ctx.node, 'topics') } : presetFrom(ctx.node, 'streams') ? { stream: presetFrom(ctx.node, 'streams') } : systemTriggerOf(ctx.node);
   if (!preset && !triggers.length) {
-    void vscode.window.showWarningMessage('Serverless Lab: a handler is triggered by a queue, topic or stream — create one first.');
+    void vscode.window.showWarningMessage('Serverless Lab: a handler is triggered by a queue, topic or stream (or a RabbitMQ queue, a Pub/Sub topic or subscription, a Kinesis stream) — create one first.');
     return undefined;
   }
   if (preset) ctx.flow.skip();
@@ -419,7 +432,8 @@ const attachHandler: Build = async (ctx) => {
   const taken = ctx.snapshot.functions.map((f) => f.name);
   const name = await ctx.flow.text({ prompt: 'Function name', value: functionNameFor(file), check: (t) => checkName('function', t, { taken }) });
   if (name === undefined) return undefined;
-  return { op: 'attachHandler', function: name.trim(), file, ...trigger };
+  // A RabbitMQ consumer takes one delivery at a time unless told otherwise (prefetch 1: fair dispatch).
+  return { op: 'attachHandler', function: name.trim(), file, ...trigger, ...('rabbitQueue' in trigger ? { prefetch: 1 } : {}) };
 };
 
 const detachHandler: Build = async (ctx) => {
@@ -516,6 +530,19 @@ export function registerPlaygroundCommands(app: CommandContext): vscode.Disposab
     { name: 'detachHandler', op: 'detachHandler', title: 'Detach Handler', steps: 1, build: detachHandler },
     { name: 'advanceTime', op: 'advance', title: 'Advance Time', steps: 1, build: advance },
     { name: 'reset', op: 'reset', title: 'Reset Playground', steps: 0, build: reset },
+    ...SYSTEM_FLOWS.map(
+      (f): Spec => ({
+        name: f.name,
+        op: f.op,
+        title: f.title,
+        steps: f.steps,
+        build: f.build,
+        present: async (response, command) => {
+          const doc = documentOf(f, response, command);
+          if (doc) await app.showDocument(doc.name, doc.content);
+        },
+      }),
+    ),
   ];
 
   /** Runs a command; errors (naming the bad field) go to an error message and change nothing. */
@@ -575,6 +602,11 @@ export function registerPlaygroundCommands(app: CommandContext): vscode.Disposab
       { label: '$(list-ordered) Stream', value: 'createStream' },
       { label: '$(symbol-event) Event bus', value: 'createBus' },
       { label: '$(symbol-method) Function (attach a handler file)', value: 'attachHandler' },
+      { label: '$(git-merge) RabbitMQ exchange', value: 'declareExchange' },
+      { label: '$(inbox) RabbitMQ queue', value: 'declareRabbitQueue' },
+      { label: '$(radio-tower) Pub/Sub topic', value: 'createPubSubTopic' },
+      { label: '$(cloud-download) Pub/Sub subscription', value: 'createSubscription' },
+      { label: '$(pulse) Kinesis stream', value: 'createKinesisStream' },
     ];
     const pick = await app.prompts.flow('Create', 1).pick({ placeholder: 'Create what?', items: kinds });
     return pick ? vscode.commands.executeCommand(PREFIX + pick) : undefined;

@@ -57,8 +57,11 @@ export function registerPlayground(context: vscode.ExtensionContext, runtime: Ru
       'serverlessLab.playground.hasStreams': snapshot.streams.length > 0,
       'serverlessLab.playground.hasBuses': snapshot.buses.length > 0,
       'serverlessLab.playground.hasFunctions': snapshot.functions.length > 0,
-      'serverlessLab.playground.hasResources': snapshot.queues.length + snapshot.topics.length + snapshot.streams.length + snapshot.buses.length + snapshot.functions.length > 0,
+      'serverlessLab.playground.hasRabbitMQ': (snapshot.rabbitmq?.exchanges.length ?? 0) + (snapshot.rabbitmq?.queues.length ?? 0) > 0,
+      'serverlessLab.playground.hasPubSub': (snapshot.pubsub?.topics.length ?? 0) > 0,
+      'serverlessLab.playground.hasKinesis': (snapshot.kinesis?.length ?? 0) > 0,
     };
+    keys['serverlessLab.playground.hasResources'] = Object.values(keys).some(Boolean);
     const text = JSON.stringify(keys);
     if (text === lastKeys) return;
     lastKeys = text;
@@ -67,7 +70,7 @@ export function registerPlayground(context: vscode.ExtensionContext, runtime: Ru
   };
   // Before the playground is restored (lazily), a saved journal may hold any kind: offer everything.
   if ((store.get() ?? []).length > 0) {
-    for (const kind of ['Queues', 'Topics', 'Streams', 'Buses', 'Functions', 'Resources']) void vscode.commands.executeCommand('setContext', `serverlessLab.playground.has${kind}`, true);
+    for (const kind of ['Queues', 'Topics', 'Streams', 'Buses', 'Functions', 'RabbitMQ', 'PubSub', 'Kinesis', 'Resources']) void vscode.commands.executeCommand('setContext', `serverlessLab.playground.has${kind}`, true);
   }
   const session = new PlaygroundSession(() => runtime.get(), store, {
     changed: (snapshot) => {

@@ -4,15 +4,33 @@
  * tree (counts, offsets, lag, states) is decided here, in plain TypeScript that unit tests can call.
  * Never imports `vscode`.
  */
-import type { BusView, FunctionView, PlaygroundSnapshot, QueueMessageView, QueueView, StreamView, TopicView } from '../../playground/types';
+import type {
+  BusView,
+  ExchangeView,
+  FunctionView,
+  KinesisStreamView,
+  PlaygroundConsumerView,
+  PlaygroundSnapshot,
+  PubSubMessageView,
+  QueueMessageView,
+  QueueView,
+  RabbitMessageView,
+  RabbitQueueView,
+  ShardView,
+  StreamView,
+  SubscriptionView,
+  TopicView,
+} from '../../playground/types';
 
-export type GroupName = 'queues' | 'topics' | 'streams' | 'buses' | 'functions';
+/** The AWS groups list one kind each; `rabbitmq`, `pubsub` and `kinesis` hold one system each. */
+export type GroupName = 'queues' | 'topics' | 'streams' | 'buses' | 'functions' | 'rabbitmq' | 'pubsub' | 'kinesis';
 
 type Subscription = TopicView['subscriptions'][number];
 type Partition = StreamView['partitions'][number];
 type Consumer = StreamView['groups'][number];
 type Rule = BusView['rules'][number];
 type StreamRecord = Partition['latest'][number];
+type PubSubTopicRow = NonNullable<PlaygroundSnapshot['pubsub']>['topics'][number];
 
 /** One row of the tree. `node` tells tree items apart from argument objects passed to commands. */
 export type BrokerNode =
@@ -30,6 +48,20 @@ export type BrokerNode =
   | { node: 'bus'; bus: BusView }
   | { node: 'rule'; bus: BusView; rule: Rule }
   | { node: 'function'; fn: FunctionView }
+  // RabbitMQ
+  | { node: 'exchange'; exchange: ExchangeView }
+  | { node: 'binding'; exchange: ExchangeView; binding: ExchangeView['bindings'][number] }
+  | { node: 'rabbitQueue'; queue: RabbitQueueView }
+  | { node: 'rabbitMessage'; queue: RabbitQueueView; message: RabbitMessageView }
+  | { node: 'rabbitConsumer'; consumer: PlaygroundConsumerView }
+  // Google Pub/Sub
+  | { node: 'pubsubTopic'; topic: PubSubTopicRow }
+  | { node: 'pubsubSubscription'; subscription: SubscriptionView }
+  | { node: 'pubsubMessage'; subscription: SubscriptionView; message: PubSubMessageView }
+  // Kinesis
+  | { node: 'kinesisStream'; stream: KinesisStreamView }
+  | { node: 'shard'; stream: KinesisStreamView; shard: ShardView }
+  | { node: 'kinesisRecord'; stream: KinesisStreamView; shard: string; record: ShardView['latest'][number] }
   /** A read-only line: more messages than shown, a partition's lag, a function's last error. */
   | { node: 'info'; id: string; label: string; description?: string; tooltip?: string; icon: string; color?: string };
 
@@ -56,6 +88,9 @@ const GROUPS: ReadonlyArray<{ group: GroupName; label: string; icon: string }> =
   { group: 'streams', label: 'Streams', icon: 'list-ordered' },
   { group: 'buses', label: 'Event buses', icon: 'symbol-event' },
   { group: 'functions', label: 'Functions', icon: 'symbol-method' },
+  { group: 'rabbitmq', label: 'RabbitMQ', icon: 'server-process' },
+  { group: 'pubsub', label: 'Google Pub/Sub', icon: 'radio-tower' },
+  { group: 'kinesis', label: 'Kinesis', icon: 'pulse' },
 ];
 
 const PREVIEW = 40;
@@ -84,7 +119,23 @@ function fence(value: unknown): string {
 }
 
 function resourceCount(snapshot: PlaygroundSnapshot, group: GroupName): number {
-  return snapshot[group].length;
+  switch (group) {
+    case 'rabbitmq':
+      return (snapshot.rabbitmq?.exchanges.length ?? 0) + (snapshot.rabbitmq?.queues.length ?? 0);
+    case 'pubsub':
+      return (snapshot.pubsub?.topics.length ?? 0) + (snapshot.pubsub?.subscriptions.length ?? 0);
+    case 'kinesis':
+      return snapshot.kinesis?.length ?? 0;
+    default:
+      return snapshot[group].length;
+  }
+}
+
+/** What a system group's row says: `1 exchange · 2 queues`. */
+function systemCounts(snapshot: PlaygroundSnapshot, group: 'rabbitmq' | 'pubsub' | 'kinesis'): string {
+  if (group === 'rabbitmq') return `${plural(snapshot.rabbitmq?.exchanges.length ?? 0, 'exchange')} · ${plural(snapshot.rabbitmq?.queues.length ?? 0, 'queue')}`;
+  if (group === 'pubsub') return `${plural(snapshot.pubsub?.topics.length ?? 0, 'topic')} · ${plural(snapshot.pubsub?.subscriptions.length ?? 0, 'subscription')}`;
+  return plural(snapshot.kinesis?.length ?? 0, 'stream');
 }
 
 /** True when there is nothing to show (the view then shows its welcome text). */
@@ -129,6 +180,22 @@ export function childrenOf(snapshot: PlaygroundSnapshot | undefined, node?: Brok
       return node.bus.rules.map((rule) => ({ node: 'rule', bus: node.bus, rule }));
     case 'function':
       return functionChildren(node.fn);
+    case 'exchange':
+      return node.exchange.bindings.map((binding) => ({ node: 'binding', exchange: node.exchange, binding }));
+    case 'rabbitQueue': {
+      const rows: BrokerNode[] = node.queue.messages.map((message) => ({ node: 'rabbitMessage', queue: node.queue, message }));
+      const total = node.queue.ready + node.queue.unacked;
+      if (total > node.queue.messages.length) rows.push({ node: 'info', id: `more:rmq:${node.queue.name}`, label: `… ${plural(total - node.queue.messages.length, 'more message')}`, icon: 'ellipsis' });
+      return rows;
+    }
+    case 'pubsubTopic':
+      return (snapshot.pubsub?.subscriptions ?? []).filter((s) => s.topic === node.topic.name).map((subscription) => ({ node: 'pubsubSubscription', subscription }));
+    case 'pubsubSubscription':
+      return node.subscription.messages.map((message) => ({ node: 'pubsubMessage', subscription: node.subscription, message }));
+    case 'kinesisStream':
+      return node.stream.shards.map((shard) => ({ node: 'shard', stream: node.stream, shard }));
+    case 'shard':
+      return node.shard.latest.map((record) => ({ node: 'kinesisRecord', stream: node.stream, shard: node.shard.shardId, record }));
     default:
       return [];
   }
@@ -146,6 +213,16 @@ function groupChildren(snapshot: PlaygroundSnapshot, group: GroupName): BrokerNo
       return snapshot.buses.map((bus) => ({ node: 'bus', bus }));
     case 'functions':
       return snapshot.functions.map((fn) => ({ node: 'function', fn }));
+    case 'rabbitmq':
+      return [
+        ...(snapshot.rabbitmq?.exchanges ?? []).map((exchange): BrokerNode => ({ node: 'exchange', exchange })),
+        ...(snapshot.rabbitmq?.queues ?? []).map((queue): BrokerNode => ({ node: 'rabbitQueue', queue })),
+        ...(snapshot.rabbitmq?.consumers ?? []).map((consumer): BrokerNode => ({ node: 'rabbitConsumer', consumer })),
+      ];
+    case 'pubsub':
+      return (snapshot.pubsub?.topics ?? []).map((topic) => ({ node: 'pubsubTopic', topic }));
+    case 'kinesis':
+      return (snapshot.kinesis ?? []).map((stream) => ({ node: 'kinesisStream', stream }));
   }
 }
 
@@ -183,7 +260,9 @@ export function rowOf(snapshot: PlaygroundSnapshot, node: BrokerNode): Row {
     case 'group': {
       const g = GROUPS.find((x) => x.group === node.group)!;
       const n = resourceCount(snapshot, node.group);
-      return { id: `group:${node.group}`, label: g.label, description: n ? String(n) : 'none', icon: g.icon, contextValue: `playground.group.${node.group}`, expand: n ? 'expanded' : 'none', accessible: `${g.label}: ${n || 'none'}` };
+      const system = node.group === 'rabbitmq' || node.group === 'pubsub' || node.group === 'kinesis';
+      const description = !n ? 'none' : system ? systemCounts(snapshot, node.group as 'rabbitmq' | 'pubsub' | 'kinesis') : String(n);
+      return { id: `group:${node.group}`, label: g.label, description, icon: g.icon, contextValue: `playground.group.${node.group}`, expand: n ? 'expanded' : 'none', accessible: `${g.label}: ${description}` };
     }
     case 'queue':
       return queueRow(node.queue);
@@ -296,6 +375,18 @@ export function rowOf(snapshot: PlaygroundSnapshot, node: BrokerNode): Row {
       };
     case 'function':
       return functionRow(node.fn);
+    case 'exchange':
+    case 'binding':
+    case 'rabbitQueue':
+    case 'rabbitMessage':
+    case 'rabbitConsumer':
+    case 'pubsubTopic':
+    case 'pubsubSubscription':
+    case 'pubsubMessage':
+    case 'kinesisStream':
+    case 'shard':
+    case 'kinesisRecord':
+      return systemRow(node);
     case 'info':
       return { id: node.id, label: node.label, description: node.description, tooltip: node.tooltip, icon: node.icon, color: node.color, expand: 'none', accessible: [node.label, node.description].filter(Boolean).join(', ') };
   }
@@ -368,5 +459,172 @@ function functionRow(fn: FunctionView): Row {
 /** Resource names by kind, for pickers and for "already exists" checks. */
 export function namesOf(snapshot: PlaygroundSnapshot | undefined, group: GroupName): string[] {
   if (!snapshot) return [];
-  return (snapshot[group] as Array<{ name: string }>).map((r) => r.name);
+  switch (group) {
+    case 'rabbitmq':
+      return [...(snapshot.rabbitmq?.exchanges ?? []), ...(snapshot.rabbitmq?.queues ?? [])].map((r) => r.name);
+    case 'pubsub':
+      return [...(snapshot.pubsub?.topics ?? []), ...(snapshot.pubsub?.subscriptions ?? [])].map((r) => r.name);
+    case 'kinesis':
+      return (snapshot.kinesis ?? []).map((r) => r.name);
+    default:
+      return (snapshot[group] as Array<{ name: string }>).map((r) => r.name);
+  }
+}
+
+type SystemNode = Extract<BrokerNode, { node: 'exchange' | 'binding' | 'rabbitQueue' | 'rabbitMessage' | 'rabbitConsumer' | 'pubsubTopic' | 'pubsubSubscription' | 'pubsubMessage' | 'kinesisStream' | 'shard' | 'kinesisRecord' }>;
+
+/** The rows of RabbitMQ, Pub/Sub and Kinesis resources. */
+function systemRow(node: SystemNode): Row {
+  switch (node.node) {
+    case 'exchange': {
+      const e = node.exchange;
+      const what = { direct: 'routes to the queues whose binding key equals the routing key', fanout: 'copies every message to every bound queue', topic: 'matches routing keys against binding patterns (* one word, # zero or more)', headers: 'matches message headers (x-match all or any)' }[e.type];
+      return {
+        id: `exchange:${e.name}`,
+        label: e.name,
+        description: `${e.type}${e.durable ? '' : ' · transient'} · ${e.published} published${e.unroutable ? ` · ${e.unroutable} unroutable` : ''}`,
+        tooltip: `**${e.name}**: a ${e.type} exchange ${what}.${e.alternateExchange ? `\n\nUnroutable messages go to **${e.alternateExchange}**.` : '\n\nA message no binding matches is dropped.'}`,
+        icon: 'git-merge',
+        contextValue: 'playground.exchange',
+        expand: e.bindings.length ? 'expanded' : 'none',
+        accessible: `Exchange ${e.name}, ${e.type}, ${plural(e.bindings.length, 'binding')}`,
+      };
+    }
+    case 'binding': {
+      const b = node.binding;
+      const args = Object.entries(b.arguments).filter(([k]) => k !== 'x-match');
+      const key = node.exchange.type === 'headers' ? `${String(b.arguments['x-match'] ?? 'all')}: ${args.map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'any headers'}` : node.exchange.type === 'fanout' ? 'every message' : b.routingKey === '' ? '"" (empty key)' : b.routingKey;
+      return { id: `binding:${node.exchange.name}:${b.queue}:${b.routingKey}:${JSON.stringify(b.arguments)}`, label: `${key} → ${b.queue}`, icon: 'arrow-right', contextValue: 'playground.binding', expand: 'none', accessible: `Binding ${key} to queue ${b.queue}` };
+    }
+    case 'rabbitQueue': {
+      const q = node.queue;
+      const facts = [
+        q.type === 'quorum' ? `Quorum queue: replicated; a message failing more than ${q.deliveryLimit === -1 ? 'any number of' : q.deliveryLimit} deliveries is dead-lettered (or dropped).` : 'Classic queue: a requeued message is redelivered as often as it is returned.',
+        q.messageTtlMs !== undefined ? `Messages expire after ${q.messageTtlMs / 1000} s (at the head of the queue).` : '',
+        q.deadLetterExchange !== undefined ? `Dead letters go to ${q.deadLetterExchange === '' ? 'the default exchange' : `**${q.deadLetterExchange}**`}${q.deadLetterRoutingKey !== undefined ? ` with routing key \`${q.deadLetterRoutingKey}\`` : ''}.` : 'No dead-letter exchange: rejected and expired messages are dropped.',
+        q.maxLength !== undefined ? `At most ${q.maxLength} messages: the oldest is dropped to make room.` : '',
+        [q.durable ? 'durable' : 'transient', q.exclusive ? 'exclusive' : '', q.autoDelete ? 'auto-delete' : ''].filter(Boolean).join(', ') + '.',
+      ];
+      return {
+        id: `rabbitQueue:${q.name}`,
+        label: q.name,
+        description: `${q.type} · ${q.ready} ready · ${q.unacked} unacked · ${plural(q.consumers, 'consumer')}`,
+        tooltip: `**${q.name}**\n\n${facts.filter(Boolean).join('\n\n')}`,
+        icon: 'inbox',
+        contextValue: 'playground.rabbitQueue',
+        expand: q.messages.length ? 'expanded' : 'none',
+        accessible: `RabbitMQ queue ${q.name}: ${q.ready} ready, ${q.unacked} unacked`,
+      };
+    }
+    case 'rabbitMessage': {
+      const m = node.message;
+      const bits = [m.state, m.deliveryTag !== undefined ? `tag ${m.deliveryTag}` : '', m.redelivered ? 'redelivered' : '', m.deliveryCount ? plural(m.deliveryCount, 'failed delivery', 'failed deliveries') : ''].filter(Boolean);
+      return {
+        id: `rabbitMessage:${node.queue.name}:${m.messageId}`,
+        label: preview(m.body),
+        description: bits.join(' · '),
+        tooltip: `**${m.messageId}** in ${node.queue.name}, routing key \`${m.routingKey}\`: ${m.state}${m.deliveryTag !== undefined ? ` — you hold it as delivery tag ${m.deliveryTag}: ack, nack or reject it` : ''}\n\n\`\`\`\n${m.body}\n\`\`\``,
+        icon: m.state === 'unacked' ? 'mail-read' : 'mail',
+        contextValue: m.deliveryTag !== undefined ? 'playground.rabbitMessage.held' : `playground.rabbitMessage.${m.state}`,
+        expand: 'none',
+        accessible: `Message ${m.messageId}, ${bits.join(', ')}: ${preview(m.body)}`,
+      };
+    }
+    case 'rabbitConsumer': {
+      const c = node.consumer;
+      return {
+        id: `rabbitConsumer:${c.tag}`,
+        label: `your consumer ${c.tag}`,
+        description: `${c.queue} · ${c.prefetch ? `prefetch ${c.prefetch}` : 'no prefetch limit'} · holds ${c.holding}`,
+        tooltip: `The broker pushes **${c.queue}**'s messages to this consumer${c.autoAck ? ' (auto-ack: nothing to settle)' : `; it holds ${c.holding} unacked${c.prefetch ? ` of at most ${c.prefetch}` : ''}`}.`,
+        icon: 'plug',
+        contextValue: 'playground.rabbitConsumer',
+        expand: 'none',
+        accessible: `Your consumer ${c.tag} on ${c.queue}, holding ${c.holding}`,
+      };
+    }
+    case 'pubsubTopic': {
+      const t = node.topic;
+      return {
+        id: `pubsubTopic:${t.name}`,
+        label: t.name,
+        description: `${plural(t.subscriptions.length, 'subscription')} · ${t.published} published`,
+        tooltip: `**${t.name}**: every subscription gets each message published after it was created${t.subscriptions.length ? '' : ' — with none, a publish reaches no one'}.`,
+        icon: 'radio-tower',
+        contextValue: 'playground.pubsubTopic',
+        expand: t.subscriptions.length ? 'expanded' : 'none',
+        accessible: `Pub/Sub topic ${t.name}, ${plural(t.subscriptions.length, 'subscription')}`,
+      };
+    }
+    case 'pubsubSubscription': {
+      const s = node.subscription;
+      const delivery = s.delivery === 'pull' ? 'pull' : `push → ${s.delivery.push}`;
+      const facts = [`Ack deadline ${s.ackDeadlineS} s; retention ${formatTime(s.retentionS * 1000)}.`, s.enableMessageOrdering ? 'Ordered by ordering key: a redelivery redelivers the rest of its key.' : '', s.enableExactlyOnceDelivery ? 'Exactly-once delivery: a late ack fails.' : '', s.filter ? `Filter: \`${s.filter}\`` : '', s.deadLetterPolicy ? `After ${s.deadLetterPolicy.maxDeliveryAttempts} attempts a message goes to **${s.deadLetterPolicy.topic}**.` : '', s.snapshots.length ? `Snapshots: ${s.snapshots.join(', ')}` : ''];
+      return {
+        id: `pubsubSubscription:${s.name}`,
+        label: s.name,
+        description: `${delivery} · ${s.unacked} unacked${s.outstanding ? ` · ${s.outstanding} outstanding` : ''}`,
+        tooltip: `**${s.name}** (${delivery})\n\n${facts.filter(Boolean).join('\n\n')}`,
+        icon: s.delivery === 'pull' ? 'cloud-download' : 'cloud-upload',
+        contextValue: s.delivery === 'pull' ? 'playground.pubsubSubscription.pull' : 'playground.pubsubSubscription.push',
+        expand: s.messages.length ? 'collapsed' : 'none',
+        accessible: `Pub/Sub subscription ${s.name}, ${delivery}, ${s.unacked} unacked`,
+      };
+    }
+    case 'pubsubMessage': {
+      const m = node.message;
+      const bits = [m.state, m.attempts > 1 || m.state === 'outstanding' ? `attempt ${m.attempts}` : '', m.orderingKey !== undefined ? `key ${m.orderingKey}` : '', m.notBefore !== undefined ? `back at ${formatTime(m.notBefore)}` : ''].filter(Boolean);
+      return {
+        id: `pubsubMessage:${node.subscription.name}:${m.messageId}`,
+        label: preview(m.data),
+        description: bits.join(' · '),
+        tooltip: `**${m.messageId}**: ${m.state}${m.ackId ? ` — ack id \`${m.ackId}\`, deadline ${formatTime(m.deadline!)}` : ''}${Object.keys(m.attributes).length ? `\n\nAttributes:${fence(m.attributes)}` : ''}\n\n\`\`\`\n${m.data}\n\`\`\``,
+        icon: m.state === 'acked' ? 'check' : m.state === 'outstanding' ? 'mail-read' : 'mail',
+        contextValue: `playground.pubsubMessage.${m.state}`,
+        expand: 'none',
+        accessible: `Message ${m.messageId}, ${bits.join(', ')}: ${preview(m.data)}`,
+      };
+    }
+    case 'kinesisStream': {
+      const k = node.stream;
+      const open = k.shards.filter((s) => s.open).length;
+      const records = k.shards.reduce((n, s) => n + s.records, 0);
+      return {
+        id: `kinesisStream:${k.name}`,
+        label: k.name,
+        description: `${plural(open, 'shard')}${open < k.shards.length ? ` (+${k.shards.length - open} closed)` : ''} · ${plural(records, 'record')}${k.throttled ? ` · ${k.throttled} throttled` : ''}`,
+        tooltip: `**${k.name}**: each shard owns a range of MD5 hash keys and takes 1,000 records or 1 MiB a second; records are kept ${k.retentionHours} h.`,
+        icon: 'pulse',
+        contextValue: 'playground.kinesisStream',
+        expand: 'collapsed',
+        accessible: `Kinesis stream ${k.name}, ${plural(open, 'open shard')}, ${plural(records, 'record')}`,
+      };
+    }
+    case 'shard': {
+      const s = node.shard;
+      return {
+        id: `shard:${node.stream.name}:${s.shardId}`,
+        label: s.shardId,
+        description: `${s.open ? 'open' : 'closed'} · ${plural(s.records, 'record')}`,
+        tooltip: `Hash keys ${s.startingHashKey} – ${s.endingHashKey}${s.parents.length ? `\n\nMade from ${s.parents.join(' and ')}` : ''}${s.open ? '' : '\n\nClosed (split or merged): it keeps its records until they expire; new records go to its children.'}`,
+        icon: s.open ? 'symbol-array' : 'lock',
+        contextValue: s.open ? 'playground.shard.open' : 'playground.shard.closed',
+        expand: s.latest.length ? 'collapsed' : 'none',
+        accessible: `Shard ${s.shardId}, ${s.open ? 'open' : 'closed'}, ${plural(s.records, 'record')}`,
+      };
+    }
+    case 'kinesisRecord': {
+      const r = node.record;
+      return {
+        id: `kinesisRecord:${node.stream.name}:${r.sequenceNumber}`,
+        label: preview(r.data),
+        description: `key ${r.partitionKey} · at ${formatTime(r.arrivedAt)}`,
+        tooltip: `Sequence number \`${r.sequenceNumber}\` in ${node.shard}, partition key \`${r.partitionKey}\`\n\n\`\`\`\n${r.data}\n\`\`\``,
+        icon: 'note',
+        contextValue: 'playground.kinesisRecord',
+        expand: 'none',
+        accessible: `Record with key ${r.partitionKey}: ${preview(r.data)}`,
+      };
+    }
+  }
 }
