@@ -490,6 +490,63 @@ declare module 'serverless-lab' {
     /** Virtual milliseconds at which the record was appended. */
     timestamp: number;
   }
+
+  /** A Kinesis batch from Lambda's Kinesis event source (`KinesisStreamEvent`). */
+  export interface KinesisStreamEvent {
+    Records: KinesisStreamRecord[];
+  }
+  export interface KinesisStreamRecord {
+    kinesis: {
+      kinesisSchemaVersion: string;
+      partitionKey: string;
+      sequenceNumber: string;
+      /** Base64. */
+      data: string;
+      /** Epoch seconds (with fractions). */
+      approximateArrivalTimestamp: number;
+      /** Lab only: `data` decoded as text (handlers have no Buffer or atob). */
+      text: string;
+    };
+    eventSource: 'aws:kinesis';
+    eventVersion: string;
+    /** `shardId:sequenceNumber`. */
+    eventID: string;
+    eventName: 'aws:kinesis:record';
+    invokeIdentityArn: string;
+    awsRegion: string;
+    eventSourceARN: string;
+  }
+
+  /** One RabbitMQ delivery, as a client such as amqplib hands it to a consumer (content as text). */
+  export interface AmqpMessage {
+    fields: { consumerTag: string; deliveryTag: number; redelivered: boolean; exchange: string; routingKey: string };
+    properties: {
+      /** Message headers; after dead-lettering `x-death`, on a quorum queue's redelivery `x-delivery-count`. */
+      headers: Record<string, unknown>;
+      messageId: string;
+    };
+    content: string;
+  }
+
+  /** The body of a Google Pub/Sub push request (the lab's pull subscribers hand over the same shape). */
+  export interface PubSubPushBody {
+    message: {
+      attributes: Record<string, string>;
+      /** Base64. */
+      data: string;
+      messageId: string;
+      message_id: string;
+      publishTime: string;
+      publish_time: string;
+      orderingKey?: string;
+      /** Lab only: `data` decoded as text. */
+      text: string;
+    };
+    /** `projects/serverless-lab/subscriptions/<name>`. */
+    subscription: string;
+    /** Only when the subscription has a dead-letter policy: this delivery's attempt (1, 2, …). */
+    deliveryAttempt?: number;
+  }
 }
 /** The handler's clock: virtual milliseconds since its execution environment was created. */
 interface Performance {

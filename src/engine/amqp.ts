@@ -47,6 +47,7 @@
 import type { TimerId } from './clock';
 import type { EngineContext } from './context';
 import { EngineError, fail, isPlainObject, show } from './errors';
+import { tracedText } from './trace';
 
 export type ExchangeType = 'direct' | 'fanout' | 'topic' | 'headers';
 export type HeaderValue = string | number | boolean;
@@ -346,7 +347,7 @@ export class AmqpBroker {
     this.exchange(exchange);
     const id = this.ctx.id('amqp');
     // The default exchange is a shortcut to one queue: traced as a send to it, like SQS's SendMessage.
-    if (exchange !== '') this.ctx.trace.emit('published', this.exchangeResource(exchange), id, options.cause, { routingKey });
+    if (exchange !== '') this.ctx.trace.emit('published', this.exchangeResource(exchange), id, options.cause, this.ctx.trace.wants('published') ? { routingKey, body: tracedText(body), ...(options.headers ? { headers: { ...options.headers } } : {}) } : undefined);
     const queues = this.route(exchange, routingKey, options.headers ?? {});
     const make = (): Message => ({
       id, body, exchange, routingKey, headers: { ...(options.headers ?? {}) }, persistent: options.persistent ?? true,
@@ -395,7 +396,7 @@ export class AmqpBroker {
   private enqueue(q: QueueState, message: Message, cause?: string): void {
     message.seq = ++q.seq;
     q.ready.push(message);
-    this.ctx.trace.emit('sent', q.name, message.id, cause, { exchange: message.exchange, routingKey: message.routingKey });
+    this.ctx.trace.emit('sent', q.name, message.id, cause, this.ctx.trace.wants('sent') ? { exchange: message.exchange, routingKey: message.routingKey, body: tracedText(message.body) } : undefined);
     const max = q.options.maxLength;
     while (max !== undefined && q.ready.length + q.returns.length > max) {
       const head = q.returns.length ? q.returns.shift()! : q.ready.shift()!;

@@ -34,6 +34,7 @@ import { createHash } from 'node:crypto';
 import type { TimerId } from './clock';
 import type { EngineContext } from './context';
 import { EngineError, fail, show } from './errors';
+import { tracedText } from './trace';
 
 export const HASH_MAX = (1n << 128n) - 1n;
 const WRITE_RECORDS_PER_S = 1_000;
@@ -143,7 +144,7 @@ export class KinesisStream {
     this.trim(shard);
     const record: KinesisRecord = { sequenceNumber: this.nextSequence(), partitionKey, data, approximateArrivalTimestamp: this.ctx.clock.now, shardId: shard.id };
     shard.records.push(record);
-    this.ctx.trace.emit('produced', this.name, record.sequenceNumber, options.cause, { shardId: shard.id, partitionKey });
+    this.ctx.trace.emit('produced', this.name, record.sequenceNumber, options.cause, this.ctx.trace.wants('produced') ? { shardId: shard.id, partitionKey, body: tracedText(data) } : undefined);
     return { shardId: shard.id, sequenceNumber: record.sequenceNumber };
   }
 

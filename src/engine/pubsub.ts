@@ -40,6 +40,7 @@
 import type { TimerId } from './clock';
 import type { EngineContext } from './context';
 import { EngineError, fail, show } from './errors';
+import { tracedText } from './trace';
 
 export type PubSubAttributes = Record<string, string>;
 
@@ -291,7 +292,7 @@ export class PubSub {
     if (options.orderingKey !== undefined && options.orderingKey.length > 1024) fail('orderingKey', 'is at most 1 KB');
     const message: PubSubMessage = { messageId: this.ctx.id('ps'), data, attributes: { ...(options.attributes ?? {}) }, publishTime: this.ctx.clock.now };
     if (options.orderingKey) message.orderingKey = options.orderingKey;
-    this.ctx.trace.emit('published', topic, message.messageId, options.cause, options.orderingKey ? { orderingKey: options.orderingKey } : undefined);
+    this.ctx.trace.emit('published', topic, message.messageId, options.cause, this.ctx.trace.wants('published') ? { body: tracedText(data), attributes: { ...message.attributes }, ...(options.orderingKey ? { orderingKey: options.orderingKey } : {}) } : undefined);
     // A topic stores nothing: with no subscription the message reaches no one and is gone.
     if (t.subscriptions.length === 0) this.ctx.trace.emit('dropped', topic, message.messageId, 'no subscription: Pub/Sub keeps messages only in subscriptions (those created after a publish never see it)');
     for (const name of t.subscriptions) {
@@ -303,7 +304,7 @@ export class PubSub {
       s.held.push({ message, acked: false, ackId: undefined, deadline: 0, deadlineTimer: undefined, notBefore: this.ctx.clock.now, attempts: 0 });
       // The topic hands its copy to the subscription (named in `delivered`), which now holds it.
       this.ctx.trace.emit('delivered', topic, message.messageId, undefined, { target: name });
-      this.ctx.trace.emit('sent', name, message.messageId, message.messageId, { topic });
+      this.ctx.trace.emit('sent', name, message.messageId, message.messageId, this.ctx.trace.wants('sent') ? { topic, body: tracedText(data), ...(message.orderingKey ? { orderingKey: message.orderingKey } : {}) } : undefined);
       this.schedulePush(s);
     }
     return message.messageId;
@@ -600,9 +601,17 @@ export class PubSub {
     s.wake = this.ctx.clock.schedule(0, () => {
       s.wake = undefined;
       if (this.subscriptions.get(s.options.name) !== s) return;
-      for (const h of this.deliverable(s, Math.max(0, s.pushWindow - s.pushing))) {
+      // One push outstanding per ordering key: a key's next message waits for the answer to this one.
+      const keys = new Set<string>();
+      for (const h of this.deliverable(s, Number.MAX_SAFE_INTEGER)) {
+        if (s.pushing >= s.pushWindow) break;
         // An earlier push of the same ordering key may have failed meanwhile: it holds the rest back.
         if (h.acked || h.ackId !== undefined || h.notBefore > this.ctx.clock.now) continue;
+        const key = s.options.enableMessageOrdering ? h.message.orderingKey : undefined;
+        if (key !== undefined) {
+          if (keys.has(key)) continue;
+          keys.add(key);
+        }
         const received = this.deliver(s, h);
         s.pushing++;
         let answered = false;

@@ -299,7 +299,7 @@ export const handler = async () => {
       assert.equal(r.code, 0, r.err);
       const rows = JSON.parse(r.out) as Array<{ number: number; id: string; title: string; section: string; sectionTitle: string; exercise: boolean; checks: number }>;
       assert.equal(rows.length, folders.length);
-      assert.equal(rows.length, 15);
+      assert.equal(rows.length, 17);
       for (const row of rows) {
         const folder = folders.find((f) => JSON.parse(readFileSync(join(lessonsRoot, f, 'lesson.json'), 'utf8')).id === row.id)!;
         const meta = JSON.parse(readFileSync(join(lessonsRoot, folder, 'lesson.json'), 'utf8'));
@@ -320,7 +320,7 @@ export const handler = async () => {
       assert.equal(r.code, 0, r.err);
       for (const s of sections) assert.match(r.out, new RegExp(`^${s.title.replace(/[()]/g, '\\$&')}$`, 'm'));
       assert.match(r.out, /^ {2}10 {2}streams +Streams: partitions, keys, offsets and replay +exercise, 3 checks$/m);
-      assert.match(r.out, /^15 lessons, 15 with an exercise\./m);
+      assert.match(r.out, /^17 lessons, 17 with an exercise\./m);
       const lines = r.out.split('\n');
       assert.ok(lines.indexOf('Brokers: queues, topics, streams') < lines.findIndex((l) => /^ +7 +queues /.test(l)));
     });

@@ -275,6 +275,20 @@ describe('PubSub (Google Cloud Pub/Sub)', () => {
       assert.equal(ps.view('billing').unacked, 5);
     });
 
+    it('an ordered push subscription has one push outstanding per ordering key; other keys go on (docs: ordering)', () => {
+      const pending: Array<{ data: string; settle: (ok: boolean) => void }> = [];
+      const { ps, run } = setup({ enableMessageOrdering: true, push: (m, settle) => void pending.push({ data: m.message.data, settle }) });
+      for (let i = 0; i < 3; i++) for (const k of ['a', 'b']) ps.publish('orders', `${k}${i}`, { orderingKey: k });
+      run();
+      pending.shift()!.settle(true); // a0
+      run();
+      assert.deepEqual(pending.map((p) => p.data).sort(), ['a1', 'b0'], 'the window grew to 2, but a key never has two pushes out');
+      const a1 = pending.find((p) => p.data === 'a1')!;
+      a1.settle(false);
+      run(1_000);
+      assert.ok(!pending.some((p) => p.data === 'a2'), 'a failed message holds its key back');
+    });
+
     it('a push that outlasts the ack deadline has failed: its late answer is traced and changes nothing', () => {
       const pending: Array<(ok: boolean) => void> = [];
       const { ps, run, ctx } = setup({ ackDeadlineS: 10, push: (_m, settle) => void pending.push(settle) });

@@ -52,7 +52,7 @@ describe('Serverless Lab installed from its VSIX', function () {
 
   it('lists every lesson from the shipped lessons folder', () => {
     const catalog = api.lessons.catalog();
-    assert.equal(catalog.lessons.length, 15, 'a lesson with a missing file would be left out');
+    assert.equal(catalog.lessons.length, 17, 'a lesson with a missing file would be left out');
     for (const lesson of catalog.lessons) assert.ok(lesson.dir.startsWith(ext.extensionPath), `${lesson.id} is read from the installed extension`);
   });
 

@@ -1,0 +1,133 @@
+// @ts-check
+// Checks for "Kinesis": what the site sent (the traffic: 20 clicks per request), what the stream
+// accepted (its `produced` records, each with its shard and data), what it refused (`throttled`),
+// and the sessions table against each session's clicks in the order they were put.
+
+/** @param {string[]} list */
+function some(list, max = 3) {
+  return list.length <= max ? list.join('; ') : `${list.slice(0, max).join('; ')} … (+${list.length - max})`;
+}
+
+/** The clicks on the stream, in the order they were put, with their shard. @param {any} r */
+function onStream(r) {
+  return r.where('produced', 'clickstream').map((/** @type {any} */ p) => {
+    let click;
+    try {
+      click = JSON.parse(String(p.detail?.body ?? ''));
+    } catch {
+      click = undefined;
+    }
+    return { seq: p.id, shard: String(p.detail?.shardId), key: String(p.detail?.partitionKey), click };
+  });
+}
+
+/** Every click id the site sent: c<request>-01 … c<request>-20. @param {any} r */
+function sent(r) {
+  return r.where('request', 'site').flatMap((/** @type {any} */ q) => Array.from({ length: 20 }, (_, i) => `c${q.detail?.seq}-${String(i + 1).padStart(2, '0')}`));
+}
+
+module.exports = [
+  {
+    id: 'no-throttling',
+    title: 'Every click is on the stream once, and no shard refused a write',
+    hint: 'A shard takes 1,000 records a second. Where do 1,200 records a second go if they all have the same partition key?',
+    section: 'shards-and-the-per-shard-limit',
+    /** @param {any} r */
+    run(r) {
+      const want = sent(r);
+      const records = onStream(r);
+      /** @type {Map<string, number>} */
+      const count = new Map();
+      for (const x of records) if (x.click && typeof x.click.clickId === 'string') count.set(x.click.clickId, (count.get(x.click.clickId) ?? 0) + 1);
+      const missing = want.filter((id) => !count.has(id));
+      const twice = [...count].filter(([, n]) => n > 1).map(([id]) => id);
+      const throttled = r.where('throttled', 'clickstream');
+      /** @type {Map<string, number>} */
+      const perShard = new Map();
+      for (const t of throttled) perShard.set(String(t.detail?.shardId), (perShard.get(String(t.detail?.shardId)) ?? 0) + 1);
+      const keys = new Set(records.map((x) => x.key));
+      const failed = r.where('failed', 'collector');
+      const pass = want.length > 0 && missing.length === 0 && twice.length === 0 && throttled.length === 0;
+      let message = 'Every click landed once, and both shards stayed under their limit.';
+      if (!pass) {
+        if (throttled.length) message = `${throttled.length} puts were refused with ProvisionedThroughputExceededException (${some([...perShard].map(([s, n]) => `${n} on ${s}`))}): ${keys.size === 1 ? `every record had the partition key ${JSON.stringify([...keys][0])}, so every record went to one shard` : 'one shard got more than its share'}, and a shard takes at most 1,000 records a second. ${missing.length} clicks were lost with the failed puts.`;
+        else if (failed.length) message = `The collector failed ${failed.length} times (first: ${String(failed[0].detail?.error)}).`;
+        else message = `${missing.length} clicks never reached the stream${twice.length ? `, ${twice.length} reached it twice` : ''}.`;
+      }
+      return {
+        pass,
+        expected: `the ${want.length} clicks the site sent, each on the stream once; no write refused`,
+        actual: `${count.size} of ${want.length} on the stream${twice.length ? ` (${twice.length} twice)` : ''}; ${throttled.length} puts throttled; ${keys.size} distinct partition keys`,
+        message,
+      };
+    },
+  },
+  {
+    id: 'session-in-one-shard',
+    title: "Each session's clicks are in one shard, in order",
+    hint: 'Order holds per shard only, and the partition key decides the shard.',
+    section: 'partition-keys-and-hash-key-ranges',
+    /** @param {any} r */
+    run(r) {
+      const records = onStream(r);
+      /** @type {Map<string, Set<string>>} */
+      const shards = new Map();
+      for (const x of records) {
+        const s = x.click?.sessionId;
+        if (typeof s !== 'string') continue;
+        shards.set(s, (shards.get(s) ?? new Set()).add(x.shard));
+      }
+      const split = [...shards].filter(([, set]) => set.size > 1);
+      const used = new Set(records.map((x) => x.shard)).size;
+      const pass = records.length > 0 && shards.size > 0 && split.length === 0;
+      return {
+        pass,
+        expected: 'every session in exactly one shard',
+        actual: records.length === 0 ? 'the stream is empty' : `${records.length} records in ${used} shards; ${split.length} of ${shards.size} sessions spread over several shards${split.length ? ` (${some(split.map(([s, set]) => `${s} in ${[...set].sort().join(', ')}`))})` : ''}`,
+        message: pass
+          ? 'Keyed by the session: each session is in one shard, and the sessions spread the load.'
+          : records.length === 0
+            ? 'Nothing was put on clickstream.'
+            : "Some sessions' clicks are spread over several shards, which are read in parallel: one session's clicks can be applied out of order. Records with the same partition key always go to the same shard.",
+      };
+    },
+  },
+  {
+    id: 'session-paths',
+    title: "Each session's row holds its pages, in the order of its clicks",
+    hint: 'Append each record\'s page to its session\'s row, in the order of the batch. And the data of a Kinesis record is base64: what does the lab give you decoded?',
+    section: 'reading-with-a-parallelization-factor',
+    /** @param {any} r */
+    run(r) {
+      /** @type {Map<string, string[]>} */
+      const want = new Map();
+      for (const x of onStream(r)) {
+        const c = x.click;
+        if (!c || typeof c.sessionId !== 'string') continue;
+        want.set(c.sessionId, [...(want.get(c.sessionId) ?? []), c.page]);
+      }
+      const rows = new Map(r.table('sessions').map((/** @type {any} */ row) => [row.sessionId, row]));
+      /** @type {string[]} */
+      const wrong = [];
+      for (const [s, pages] of want) {
+        const got = rows.get(s);
+        if (!got || JSON.stringify(got.pages) !== JSON.stringify(pages)) wrong.push(`${s}: ${got ? `${(got.pages ?? []).length} pages` : 'no row'}, the stream says ${pages.length}${got && Array.isArray(got.pages) && got.pages.length === pages.length ? ' (same pages, other order)' : ''}`);
+      }
+      const failed = r.where('failed', 'sessionizer');
+      const base64 = failed.some((/** @type {any} */ f) => /JSON|Unexpected token|not valid/i.test(String(f.detail?.error)));
+      const pass = want.size > 0 && wrong.length === 0;
+      let message = 'Every session\'s path matches its clicks in order: the parallelization factor never split one partition key.';
+      if (!pass) {
+        if (base64) message = `The sessionizer failed ${failed.length} times parsing records (first: ${String(failed[0].detail?.error)}): record.kinesis.data is base64, as AWS sends it — decode it, or read record.kinesis.text, the lab's decoded copy. A failing batch is retried and blocks its shard.`;
+        else if (want.size === 0) message = 'Nothing was put on clickstream.';
+        else message = `${wrong.length} of ${want.size} sessions do not match their clicks (${some(wrong)}).`;
+      }
+      return {
+        pass,
+        expected: `${want.size} sessions, each row's pages equal to its clicks in the order they were put`,
+        actual: `${want.size - wrong.length} of ${want.size} match${wrong.length ? `; ${some(wrong)}` : ''}${failed.length ? `; the sessionizer failed ${failed.length} times` : ''}`,
+        message,
+      };
+    },
+  },
+];
