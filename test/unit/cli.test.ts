@@ -437,7 +437,7 @@ export const handler = async () => {
     it('an unknown lesson: exit 2 with did-you-mean and the known ids', () => {
       const r = run(['check', 'strams']);
       assert.equal(r.code, 2);
-      assert.match(r.err, /^serverless-lab: unknown lesson "strams" — did you mean "streams"\? \(known: 1 what-serverless-means, 2 faas-lifecycle, .*15 choreography-claim-check\)\n$/);
+      assert.match(r.err, /^serverless-lab: unknown lesson "strams" — did you mean "streams"\? \(known: 1 what-serverless-means, 2 faas-lifecycle, .*15 choreography-claim-check, 16 rabbitmq-and-pubsub, 17 kinesis-shards\)\n$/);
       assert.match(run(['check', '99']).err, /unknown lesson "99" \(known: 1 what-serverless-means/);
       assert.equal(run(['check', '07', ...handlerArgs('07-queues', 'solution')]).code, 0, 'a zero-padded number');
     });
