@@ -65,6 +65,81 @@ function claimNote(r) {
   return ` ${conditional} conditional claims were written and ${refused} refused as duplicates: a copy was charged although its claim was refused, or charged before claiming.`;
 }
 
+/** Virtual time in seconds, to the millisecond: "12.716 s". @param {number} ms */
+function secs(ms) {
+  return `${(ms / 1000).toFixed(3)} s`;
+}
+
+/**
+ * Two invocations that charged one order because they handled it AT THE SAME TIME, from the trace:
+ * both read the order's item in payments and found nothing before either one's write landed (each
+ * table 'read' / 'written' record carries the request id of the invocation that made the call and
+ * happens when the call completes). Returns the first such race in words, or undefined when the
+ * double charges were not races (no claim looked at, copies handled one after the other).
+ * @param {any} r
+ * @param {Array<[string, number]>} doubles order id → charges
+ */
+function raceNote(r, doubles) {
+  /** @type {Map<string, { env: string, messages: string[] }>} */
+  const invocations = new Map();
+  for (const rec of r.where('invoked', 'payment-worker')) invocations.set(rec.id, { env: String(rec.detail?.env ?? ''), messages: String(rec.cause ?? '').split(',') });
+  /** @type {Map<string, string[]>} order → message ids that carried it */
+  const messagesOf = new Map();
+  for (const m of r.sent('charge-card')) {
+    const orderId = /** @type {any} */ (m.value)?.orderId;
+    if (typeof orderId === 'string') messagesOf.set(orderId, [...(messagesOf.get(orderId) ?? []), m.id]);
+  }
+  /** @type {Map<string, any[]>} order → its payments reads and writes, in trace order */
+  const access = new Map();
+  for (const rec of r.records) {
+    if (rec.resource !== 'payments' || (rec.kind !== 'read' && rec.kind !== 'written')) continue;
+    access.set(String(rec.id), [...(access.get(String(rec.id)) ?? []), rec]);
+  }
+  /** @type {Map<string, any[]>} order → its charges */
+  const chargesOf = new Map();
+  for (const rec of r.where('sent', 'card-gateway')) {
+    let orderId;
+    try {
+      orderId = JSON.parse(String(rec.detail?.body ?? '')).orderId;
+    } catch {
+      continue;
+    }
+    chargesOf.set(orderId, [...(chargesOf.get(orderId) ?? []), rec]);
+  }
+  for (const [orderId] of doubles) {
+    const charges = chargesOf.get(orderId) ?? [];
+    const chargers = [...new Set(charges.map((c) => c.cause))];
+    const records = access.get(orderId) ?? [];
+    for (let i = 0; i < chargers.length; i++) {
+      for (let j = i + 1; j < chargers.length; j++) {
+        const [a, b] = [chargers[i], chargers[j]];
+        const readOf = (/** @type {string} */ who) => records.find((x) => x.kind === 'read' && x.cause === who && x.detail?.found === false);
+        const writeOf = (/** @type {string} */ who) => records.find((x) => x.kind === 'written' && x.cause === who);
+        let [ra, rb] = [readOf(a), readOf(b)];
+        if (!ra || !rb) continue;
+        let [first, second] = ra.seq < rb.seq ? [a, b] : [b, a];
+        if (ra.seq > rb.seq) [ra, rb] = [rb, ra];
+        const wa = writeOf(first);
+        const wb = writeOf(second);
+        // The second read landed before the first write: neither could see the other's claim.
+        if (wa && rb.seq > wa.seq) continue;
+        const who = (/** @type {string} */ id) => `${id} (${invocations.get(id)?.env ?? '?'})`;
+        const msgsA = (invocations.get(first)?.messages ?? []).filter((m) => (messagesOf.get(orderId) ?? []).includes(m));
+        const msgsB = (invocations.get(second)?.messages ?? []).filter((m) => (messagesOf.get(orderId) ?? []).includes(m));
+        const shared = msgsA.find((m) => msgsB.includes(m));
+        const delivered = shared
+          ? `both had received message ${shared} — the queue delivered it twice (at least once)`
+          : `${first} had received ${msgsA[0] ?? 'a message'} and ${second} ${msgsB[0] ?? 'another'}, two messages for one order (a producer retry)`;
+        const chargeAt = (/** @type {string} */ id) => secs(charges.find((c) => c.cause === id).t);
+        const landed = wa ? ` and found nothing too, because ${first}'s write landed only at ${secs(wa.t)}` : ' and found nothing too';
+        const replaced = wa && wb ? `; ${second}'s write at ${secs(wb.t)} replaced it` : '';
+        return ` ${who(first)} and ${who(second)} ${delivered}. ${first} read ${orderId} from payments at ${secs(ra.t)} and found nothing; ${second} read it at ${secs(rb.t)}${landed}${replaced}, and both charged (at ${chargeAt(first)} and ${chargeAt(second)}). Looking first with tableGet and writing afterwards leaves a gap between two calls, and an environment handling a copy falls into it: make the write itself the check — tablePut(…, { ifNotExists: true }) lets exactly one of them claim the order, and the other gets ConditionalCheckFailed.`;
+      }
+    }
+  }
+  return undefined;
+}
+
 /**
  * Why the platform failed whole batches although the worker returned normally, from the trace.
  * @param {any} r
@@ -87,6 +162,7 @@ module.exports = [
       const copies = r.summary.queues['charge-card'].duplicates;
       const retries = r.where('sent', 'charge-card').filter((/** @type {any} */ s) => s.cause?.startsWith('fault')).length - poisonIds(r).length;
       const total = [...byOrder.values()].reduce((s, n) => s + n, 0);
+      const race = doubles.length ? raceNote(r, doubles) : undefined;
       return {
         pass: doubles.length === 0 && total > 0,
         expected: 'every order charged at most once (0 double charges)',
@@ -99,7 +175,7 @@ module.exports = [
             ? 'Nothing was charged: the worker must send one message per order to card-gateway.'
             : doubles.length === 0
               ? 'No order was charged twice.'
-              : `Customers were charged twice (e.g. ${doubles[0][0]} ×${doubles[0][1]}): a redelivered ChargeCard (same order, maybe a new message id) was processed again. The consumer must be idempotent.${claimNote(r)}`,
+              : `Customers were charged twice (e.g. ${doubles[0][0]} ×${doubles[0][1]}): ${race ? `two environments handled one ChargeCard at the same time.${race}` : `a redelivered ChargeCard (same order, maybe a new message id) was processed again. The consumer must be idempotent.${claimNote(r)}`}`,
       };
     },
   },

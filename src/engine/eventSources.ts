@@ -158,12 +158,19 @@ export function addQueueSource(platform: FunctionPlatform, ctx: EngineContext, f
     idle.push(p);
   };
 
-  /** Receive up to `n` messages (SQS returns at most 10 per call). */
+  /**
+   * Receive up to `n` messages. SQS returns at most 10 per call, so the poller asks again while a
+   * call comes back full; a call that returned less got all there was, and asking again at once
+   * would only pick up what that call itself left visible (a standard queue's duplicate copy, which
+   * is another receive's: in a batch of up to 10, and without a batching window, the two copies of
+   * a message go to two invocations, often at the same moment, as on SQS).
+   */
   const receiveUpTo = (n: number, into: ReceivedMessage[]): void => {
     while (into.length < n && queue.hasReceivable()) {
-      const got = queue.receive({ max: Math.min(10, n - into.length) });
-      if (got.length === 0) return;
+      const max = Math.min(10, n - into.length);
+      const got = queue.receive({ max });
       for (const m of got) into.push(m);
+      if (got.length < max) return;
     }
   };
 

@@ -475,6 +475,30 @@ describe('Stream event source mapping', () => {
   });
 });
 
+describe('Queue (SQS) event source mapping: at-least-once copies', () => {
+  it("a duplicate copy goes to another receive, so another environment handles it while the original is handled (never both in one batch)", () => {
+    const { ctx, platform, define } = setup(3);
+    const queue = new Queue(ctx, { name: 'q', duplicateRate: 0.3 });
+    /** Per invocation: its message ids and when it ran. */
+    const batches: Array<{ ids: string[]; start: number; end: number }> = [];
+    define({ name: 'consumer', durationMs: 200 }, () => ({
+      handler: (e: SqsEvent) => void batches.push({ ids: e.Records.map((r) => r.messageId), start: ctx.clock.now, end: ctx.clock.now + 200 }),
+    }));
+    addQueueSource(platform, ctx, 'consumer', queue, { batchSize: 10 });
+    for (let i = 0; i < 60; i++) ctx.clock.at(i * 50, () => queue.send(`order-${i}`));
+    ctx.clock.drain();
+    const copies = ctx.trace.count('duplicate', 'q');
+    assert.ok(copies >= 5, `the queue left copies (${copies})`);
+    for (const b of batches) assert.equal(new Set(b.ids).size, b.ids.length, `a batch holds one copy of each message: ${b.ids.join(',')}`);
+    const handlers = new Map<string, typeof batches>();
+    for (const b of batches) for (const id of b.ids) handlers.set(id, [...(handlers.get(id) ?? []), b]);
+    const twice = [...handlers].filter(([, list]) => list.length > 1);
+    assert.ok(twice.length >= copies / 2, `copies were handled by separate invocations (${twice.length} of ${copies})`);
+    const overlapping = twice.filter(([, [a, b]]) => a.start < b.end && b.start < a.end);
+    assert.ok(overlapping.length > 0, 'some copy was handled while its original was still being handled');
+  });
+});
+
 describe('Event source mappings: determinism', () => {
   it('the same seed gives the same trace byte for byte', () => {
     const run = () => {
