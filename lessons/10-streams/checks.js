@@ -46,6 +46,112 @@ function some(list, max = 3) {
   return list.length <= max ? list.join('; ') : `${list.slice(0, max).join('; ')} … (+${list.length - max})`;
 }
 
+/** Virtual time in seconds, to the millisecond: "8.400 s". @param {number} ms */
+function secs(ms) {
+  return `${(ms / 1000).toFixed(3)} s`;
+}
+
+/**
+ * What the crashes did to the projector's batches, from the trace: for each crash, the invocation
+ * it killed, that invocation's batch (partition and offsets, from the records the batch started and
+ * ended with), the writes to balances that had landed before it died (each table record carries the
+ * request id of the invocation that made it), the calls it had in flight, and the redelivery of the
+ * same batch with the writes it made. `lost` counts the batch's records no invocation wrote a
+ * customer row for, `twice` those both invocations wrote (one write per record, as a projector
+ * that reads a row and writes it back makes).
+ * @param {any} r
+ * @param {Set<string>} customers
+ */
+function crashStories(r, customers) {
+  /** @type {Map<string, { partition: number, offset: number }>} */
+  const where = new Map();
+  for (const p of r.where('produced', 'wallet-events')) where.set(p.id, { partition: Number(p.detail?.partition), offset: Number(p.detail?.offset) });
+  const invoked = r.where('invoked', 'projector');
+  /** @type {Map<string, any[]>} request id → its completed balances writes */
+  const writes = new Map();
+  for (const w of r.where('written', 'balances')) writes.set(w.cause, [...(writes.get(w.cause) ?? []), w]);
+  const stories = [];
+  for (const crash of r.where('failed', 'projector').filter((/** @type {any} */ f) => f.cause === 'crash')) {
+    const inv = invoked.find((/** @type {any} */ i) => i.id === crash.id);
+    if (!inv) continue;
+    const [firstId, lastId = firstId] = String(inv.cause ?? '').split('..');
+    const first = where.get(firstId);
+    const last = where.get(lastId);
+    if (!first || !last) continue;
+    const size = last.offset - first.offset + 1;
+    const done = writes.get(crash.id) ?? [];
+    const applied = done.filter((w) => customers.has(String(w.id))).length;
+    const other = done.filter((w) => !customers.has(String(w.id)));
+    const abandoned = r.where('call-abandoned', 'projector').filter((/** @type {any} */ c) => c.id === crash.id);
+    const again = invoked.find((/** @type {any} */ i) => i.cause === inv.cause && i.t > crash.t);
+    const reapplied = again ? (writes.get(again.id) ?? []).filter((w) => customers.has(String(w.id))).length : 0;
+    stories.push({
+      crash,
+      inv,
+      partition: first.partition,
+      from: first.offset,
+      to: last.offset,
+      size,
+      done,
+      applied,
+      other,
+      abandoned,
+      again,
+      reapplied,
+      lost: again ? Math.max(0, size - applied - reapplied) : 0,
+      twice: again ? Math.max(0, applied + reapplied - size) : 0,
+    });
+  }
+  return stories;
+}
+
+/** One crash story in words. @param {ReturnType<typeof crashStories>[number]} x */
+function tellCrash(x) {
+  const batch = `its batch of ${x.size} record${x.size === 1 ? '' : 's'} (partition ${x.partition}, offset${x.size === 1 ? ` ${x.from}` : `s ${x.from}–${x.to}`})`;
+  const shown = x.done.slice(0, 4).map((w) => `${w.id} at ${secs(w.t)}`).join(', ') + (x.done.length > 4 ? `, … (${x.done.length} in all)` : '');
+  const before = x.done.length ? `the writes that had landed: ${shown}` : 'no write had landed';
+  const inFlight = x.abandoned.length ? `; ${x.abandoned.map((/** @type {any} */ c) => c.detail?.call).join(', ')} in flight never happened` : '';
+  const redelivery = x.again ? `The platform had committed nothing for the batch and delivered it again (${x.again.id} at ${secs(x.again.t)}), which wrote ${x.reapplied} customer row${x.reapplied === 1 ? '' : 's'}` : 'The batch was not delivered again before the run ended';
+  return `At ${secs(x.crash.t)} ${x.crash.detail?.env} crashed while ${x.inv.id} was handling ${batch}: ${before}${inFlight}. ${redelivery}`;
+}
+
+/**
+ * Why the projection drifted, naming the crash that shows it when one does.
+ * @param {any} r
+ * @param {Set<string>} customers
+ */
+function drift(r, customers) {
+  const stories = crashStories(r, customers);
+  const lost = stories.find((x) => x.lost > 0);
+  if (lost) {
+    const progress = lost.other[0];
+    const why = progress
+      ? ` ${lost.inv.id}'s first write was ${progress.id} (at ${secs(progress.t)}), not a customer's row: progress recorded as done before the records it stands for were applied — a commit before the work — and the redelivery trusted it.`
+      : ' The redelivery skipped records the crashed invocation had marked as done but never applied.';
+    return `The projection drifted from the log: a crash in the middle of a batch lost records. ${tellCrash(lost)}: ${lost.lost} of the batch's ${lost.size} records were never applied.${why} Record progress only together with, or after, the change it stands for (the offset in the same row as the balance), so a redelivery redoes exactly what did not happen.`;
+  }
+  // Rows written without being read first (by the same invocation) came from the environment's memory.
+  /** @type {Set<string>} */
+  const seen = new Set();
+  let blind = 0;
+  let rowWrites = 0;
+  for (const rec of r.records) {
+    if (rec.resource !== 'balances' || !customers.has(String(rec.id))) continue;
+    if (rec.kind === 'read') seen.add(`${rec.cause}|${rec.id}`);
+    else if (rec.kind === 'written') {
+      rowWrites++;
+      if (!seen.has(`${rec.cause}|${rec.id}`)) blind++;
+    }
+  }
+  const crash = stories.find((x) => x.applied > 0) ?? stories[0];
+  if (blind > rowWrites / 2) {
+    return `The projection drifted from the log: ${blind} of the ${rowWrites} writes to customer rows came from an environment's memory (the invocation had not read that row from the table), and memory is one environment's: another environment never sees it, and a crash wipes it${crash ? ` (${crash.crash.detail?.env} crashed at ${secs(crash.crash.t)} while ${crash.inv.id} was handling a batch of partition ${crash.partition}, and the redelivery ran on ${crash.again?.detail?.env ?? 'no environment before the run ended'})` : ''}. Keep no state outside the table: read the row, apply the record, write it back.`;
+  }
+  const twice = stories.find((x) => x.twice > 0);
+  if (twice) return `The projection drifted from the log: a redelivered batch was applied again. ${tellCrash(twice)}, applying again what ${twice.inv.id} had applied before it crashed (${twice.twice} record${twice.twice === 1 ? '' : 's'} twice). Delivery is at least once: remember in each row the last offset applied, and skip records at or below it.`;
+  return 'The projection drifted from the log: a redelivered batch was applied again, or state that lived in one execution environment was lost or never seen by the others. The table must be a pure function of the log.';
+}
+
 module.exports = [
   {
     id: 'per-customer-partition',
@@ -123,10 +229,7 @@ module.exports = [
         pass: expected.size > 0 && diff.length === 0,
         expected: `${expected.size} customer rows equal to replaying the ${records.length} records from offset 0 (balance and bounced)`,
         actual: `${expected.size - diff.length} of ${expected.size} rows match${diff.length ? ` (${some(diff)})` : ''}; ${crashes} batches crashed and ${retried} were retried during the run`,
-        message:
-          expected.size === 0
-            ? 'Nothing to project: no readable transactions in the stream.'
-            : 'The projection drifted from the log: a redelivered batch was applied again, or state that lived in one execution environment was lost or never seen by the others. The table must be a pure function of the log.',
+        message: expected.size === 0 ? 'Nothing to project: no readable transactions in the stream.' : drift(r, new Set(expected.keys())),
       };
     },
   },
