@@ -1,11 +1,14 @@
 // Every lesson's exercise, judged by its own checks: the reference solution passes, the starter
 // fails, and each plausible wrong solution fails the check it names with the intended message.
-// Handlers run in the isolated-vm sandbox, as in the editor.
+// Handlers run in the isolated-vm sandbox, as in the editor, over the default number of seeds as the
+// editor and `serverless-lab check` run them: a correct solution passes on every seed, a wrong one
+// fails its check on some seed (a race may need another interleaving to show).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkLesson, type ExecutorFactory, type LessonRunResult } from '../../src/lessons/checker';
+import { checkOverSeeds, DEFAULT_CHECK_SEEDS, seedVerdict } from '../../src/lessons/seeds';
 import { pageAnchors } from '../../src/lessons/checks';
 import { exerciseFileFor, fileVariants } from '../../src/lessons/exerciseFiles';
 import { loadCatalog } from '../../src/lessons/loader';
@@ -32,8 +35,14 @@ function workspace(lessonDir: string, variant: string, overlay?: string, files: 
   return dir;
 }
 
+/** The lesson's checks over the default seeds, stopping at the first seed that fails. */
+function checkOnSeeds(lesson: (typeof catalog.lessons)[number], dir: string): LessonRunResult {
+  return checkOverSeeds(DEFAULT_CHECK_SEEDS, undefined, (seed) => checkLesson(lesson, dir, sandbox, seed === undefined ? {} : { seed }));
+}
+
 function describeFailures(result: LessonRunResult): string {
   if (result.error) return `error: ${result.error.message}`;
+  if (result.failedSeed !== undefined) return `${seedVerdict(result)}:\n${result.outcomes.filter((o) => !o.pass).map((o) => `${o.id}: expected ${o.expected}, got ${o.actual}`).join('\n')}`;
   return result.outcomes.filter((o) => !o.pass).map((o) => `${o.id}: expected ${o.expected}, got ${o.actual}`).join('\n') || 'all passed';
 }
 
@@ -41,10 +50,11 @@ describe('lesson exercises', function () {
   this.timeout(60_000);
   for (const lesson of catalog.lessons.filter((l) => l.exercise)) {
     describe(`${lesson.id}`, () => {
-      it('the reference solution passes every check', () => {
-        const result = checkLesson(lesson, workspace(lesson.dir, 'solution'), sandbox);
+      it(`the reference solution passes every check on ${DEFAULT_CHECK_SEEDS} seeds`, () => {
+        const result = checkOnSeeds(lesson, workspace(lesson.dir, 'solution'));
         assert.ok(result.outcomes.length > 0, 'the lesson has checks');
         assert.ok(!result.error && result.outcomes.every((o) => o.pass), describeFailures(result));
+        assert.equal(result.seedsRun?.length, DEFAULT_CHECK_SEEDS, 'every seed ran');
       });
 
       it('the starter files fail at least one check', () => {
@@ -59,15 +69,17 @@ describe('lesson exercises', function () {
       });
 
       for (const other of lesson.correctSolutions ?? []) {
-        it(`another correct solution ("${other.name}") passes every check`, () => {
-          const result = checkLesson(lesson, workspace(lesson.dir, 'solution', other.dir, lesson.exercise!.files), sandbox);
+        it(`another correct solution ("${other.name}") passes every check on ${DEFAULT_CHECK_SEEDS} seeds`, () => {
+          const result = checkOnSeeds(lesson, workspace(lesson.dir, 'solution', other.dir, lesson.exercise!.files));
           assert.ok(!result.error && result.outcomes.every((o) => o.pass), describeFailures(result));
+          assert.equal(result.seedsRun?.length, DEFAULT_CHECK_SEEDS, 'every seed ran');
         });
       }
 
       for (const wrong of lesson.wrongSolutions ?? []) {
-        it(`a wrong solution ("${wrong.name}") fails "${wrong.fails}" for the right reason`, () => {
-          const result = checkLesson(lesson, workspace(lesson.dir, 'solution', wrong.dir, lesson.exercise!.files), sandbox);
+        it(`a wrong solution ("${wrong.name}") fails "${wrong.fails}" for the right reason within ${DEFAULT_CHECK_SEEDS} seeds`, () => {
+          const result = checkOnSeeds(lesson, workspace(lesson.dir, 'solution', wrong.dir, lesson.exercise!.files));
+          assert.ok(result.failedSeed !== undefined, `"${wrong.name}" should fail on some seed; it ${seedVerdict(result) ?? 'did not run'}`);
           const outcome = result.outcomes.find((o) => o.id === wrong.fails);
           assert.ok(outcome, `check "${wrong.fails}" exists`);
           assert.equal(outcome.pass, false, `"${wrong.name}" should fail ${wrong.fails}; results:\n${describeFailures(result)}`);
