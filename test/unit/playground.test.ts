@@ -472,6 +472,60 @@ describe('Playground', () => {
   });
 });
 
+describe('Playground: attached handlers on the awaited model', () => {
+  it('an awaited send lands after its latency; a send not awaited freezes with the environment and lands when it next thaws', function () {
+    this.timeout(30_000);
+    const folder = mkdtempSync(join(tmpdir(), 'playground-awaited-'));
+    try {
+      writeFileSync(
+        join(folder, 'relay.ts'),
+        [
+          "import { send } from 'serverless-lab';",
+          'export async function handler(event: { Records: Array<{ body: string }> }): Promise<void> {',
+          '  for (const r of event.Records) {',
+          "    if (r.body.startsWith('forget')) void send('out', `${r.body} (not awaited)`);",
+          "    else await send('out', r.body);",
+          '  }',
+          '}',
+          '',
+        ].join('\n'),
+      );
+      const executor = new IsolateExecutor();
+      const p = new Playground({ executor });
+      const records: Array<{ t: number; kind: string; resource: string; id?: string }> = [];
+      p.onTrace((r) => records.push(r));
+      run(p, { op: 'createQueue', name: 'in', visibilityTimeoutS: 60 }, { op: 'createQueue', name: 'out' }, { op: 'attachHandler', function: 'relay', file: join(folder, 'relay.ts'), queue: 'in', batchSize: 1 });
+
+      p.apply({ op: 'send', queue: 'in', body: 'hello' });
+      const invoked = records.find((r) => r.kind === 'invoked' && r.resource === 'relay')!;
+      const call = records.find((r) => r.kind === 'call' && r.resource === 'relay')!;
+      const done = records.find((r) => r.kind === 'call-done' && r.resource === 'relay')!;
+      const sentOut = records.find((r) => r.kind === 'sent' && r.resource === 'out')!;
+      assert.ok(invoked && call && done && sentOut, `trace has invoked, call, call-done and the send: ${records.map((r) => r.kind).join(' ')}`);
+      assert.ok(done.t > call.t, `the send took virtual time (${call.t} → ${done.t} ms)`);
+      assert.equal(sentOut.t, done.t, 'the message reached the queue when the call completed');
+      const succeeded = records.find((r) => r.kind === 'succeeded' && r.resource === 'relay')!;
+      assert.ok(succeeded.t >= done.t, 'the invocation ended after the call it awaited');
+      assert.deepEqual(queue(p.snapshot(), 'out').messages.map((m) => m.body), ['hello']);
+
+      records.length = 0;
+      p.apply({ op: 'send', queue: 'in', body: 'forget-1' });
+      assert.ok(records.some((r) => r.kind === 'call-pending' && r.resource === 'relay'), 'the call was still in flight when the handler returned');
+      p.apply({ op: 'advance', seconds: 30 });
+      assert.deepEqual(queue(p.snapshot(), 'out').messages.map((m) => m.body), ['hello'], 'a frozen environment does not finish its call, however long it waits');
+
+      records.length = 0;
+      p.apply({ op: 'send', queue: 'in', body: 'next' });
+      const thawed = records.filter((r) => r.resource === 'out' && r.kind === 'sent').map((r) => r.t);
+      assert.equal(thawed.length, 2, 'the frozen send completed on thaw, then the new one');
+      assert.deepEqual(queue(p.snapshot(), 'out').messages.map((m) => m.body), ['hello', 'forget-1 (not awaited)', 'next']);
+      executor.dispose();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Playground: deleting resources', () => {
   it('a deleted queue leaves nothing behind: no timer of it runs, a new queue of the same name starts clean', () => {
     const p = new Playground();
