@@ -36,7 +36,8 @@ function numbersIn(body) {
   }
   const walk = (/** @type {unknown} */ v) => {
     if (typeof v === 'number' && Number.isInteger(v)) out.add(v);
-    else if (typeof v === 'string') for (const m of v.match(/\d+/g) ?? []) out.add(Number(m));
+    // Numbers inside a string count ("visit 5"), but not the lab's own ids ("env-2", "req-17").
+    else if (typeof v === 'string') for (const m of v.replace(/\b(?:env|req)-\d+\b/g, '').match(/\d+/g) ?? []) out.add(Number(m));
     else if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === 'object') Object.values(v).forEach(walk);
   };
@@ -247,6 +248,14 @@ module.exports = [
       const pass = answered > 0 && wrong.length === 0;
       const first = wrong[0];
       const example = first?.wrong[0];
+      const storedCount = (/** @type {string} */ page) => r.table(TABLE).find((item) => String(item.page) === page)?.count;
+      /** Why a page's answers are off: a stored total that lost visits, or a count kept in memory. */
+      const whyWrong = (/** @type {string} */ page, /** @type {number} */ visits, /** @type {number} */ envs) => {
+        const stored = storedCount(page);
+        if (typeof stored === 'number' && stored < visits)
+          return `The table holds ${stored} for ${page} after ${visits} visits: answers read from a total that lost visits repeat or skip numbers too, so fix the stored count first.`;
+        return envs > 1 ? `${envs} environments served the traffic: a number kept in one environment's memory is that environment's count, not the page's.` : 'Answer the total you stored.';
+      };
       /** The totals a page's answers gave, in answer order (repeats show who answered a stale count). */
       const given = (/** @type {typeof rows[number]} */ x) => x.answers.slice(0, 8).map((a) => [...a.nums].join('/') || '–').join(', ') + (x.answers.length > 8 ? ', …' : '');
       return {
@@ -257,7 +266,7 @@ module.exports = [
           ? `All ${answered} answers carry their page's running total.`
           : answered === 0
             ? 'No visit was answered 200, so no total was answered.'
-            : `${wrong.reduce((n, x) => n + x.wrong.length, 0)} of ${answered} answers do not carry their page's running total: e.g. ${example.path} answered ${JSON.stringify((example.body ?? '(no body)').slice(0, 80))}, and ${first.page}'s answers gave ${given(first)} for ${first.answers.length} visits. ${envs > 1 ? `${envs} environments served the traffic: a number kept in one environment's memory is that environment's count, not the page's.` : 'Answer the total you stored.'}`,
+            : `${wrong.reduce((n, x) => n + x.wrong.length, 0)} of ${answered} answers do not carry their page's running total: e.g. ${example.path} answered ${JSON.stringify((example.body ?? '(no body)').slice(0, 80))}, and ${first.page}'s answers gave ${given(first)} for ${first.answers.length} visits. ${whyWrong(first.page, first.answers.length, envs)}`,
       };
     },
   },
