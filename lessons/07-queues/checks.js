@@ -169,7 +169,7 @@ module.exports = [
         actual:
           total === 0
             ? 'no charge reached the card gateway at all'
-            : `${total} charges for ${byOrder.size} orders: ${doubles.length} orders charged more than once (${extra} extra charges${doubles.length ? `: ${some(doubles.map(([id, n]) => `${id} ×${n}`))}` : ''}); the run had ${copies} at-least-once copies and ${retries} producer retries`,
+            : `${total} charges for ${byOrder.size} orders: ${doubles.length} ${doubles.length === 1 ? 'order' : 'orders'} charged more than once (${extra} extra ${extra === 1 ? 'charge' : 'charges'}${doubles.length ? `: ${some(doubles.map(([id, n]) => `${id} ×${n}`))}` : ''}); the run had ${copies} at-least-once copies and ${retries} producer retries`,
         message:
           total === 0
             ? 'Nothing was charged: the worker must send one message per order to card-gateway.'
