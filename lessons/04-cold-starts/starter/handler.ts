@@ -4,8 +4,8 @@
 // Two things make it slow and expensive:
 //  1. the PDF renderer is loaded at the top level, so EVERY cold start pays 500 ms for it, even the
 //     environments that only ever run checkouts;
-//  2. a keep-warm rule invokes the function every 50 s with { source: 'keep-warm' } — and the
-//     handler treats that ping like an HTTP request.
+//  2. a scheduled keep-warm rule invokes the function every minute with { source: 'keep-warm' } —
+//     and the handler treats that ping like an HTTP request.
 import { putObject, work, type Handler, type APIGatewayProxyEventV2 } from 'serverless-lab';
 
 interface PingEvent {
