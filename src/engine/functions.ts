@@ -390,7 +390,7 @@ export class FunctionPlatform {
     env.running = { req, coldStart: true, initMs: 0, billedFrom: this.ctx.clock.now, timer: undefined };
     this.ctx.trace.emit('invoked', fn.name, req.id, req.cause, { env: env.id, coldStart: true });
     const init = this.runInit(env, req.id);
-    const initMs = fn.initMs + init.workMs;
+    const initMs = init.initMs;
     env.running.initMs = initMs;
     // Only virtual time goes in the trace (the executor's real `measuredMs` would make runs differ).
     this.ctx.trace.emit('cold-start', fn.name, req.id, req.cause, { env: env.id, initMs });
@@ -435,7 +435,7 @@ export class FunctionPlatform {
     const startedAt = clock.now;
     const timeoutAt = startedAt + fn.timeoutMs;
     const init = this.runInit(env, req.id, timeoutAt);
-    const initMs = fn.initMs + init.workMs;
+    const initMs = init.initMs;
     running.initMs = INIT_CAP_MS + initMs;
     this.ctx.trace.emit('cold-start', fn.name, req.id, req.cause, { env: env.id, initMs, rerun: true, reason: `init exceeded ${INIT_CAP_MS / 1000} s: re-run inside the invocation, under its ${fn.timeoutMs / 1000} s timeout` });
     const outcome = init.outcome;
@@ -520,23 +520,29 @@ export class FunctionPlatform {
     return lab;
   }
 
-  private runInit(env: Env, requestId: string | undefined, deadline = this.ctx.clock.now + INIT_CAP_MS): { outcome: InitOutcome; workMs: number } {
+  /**
+   * The init phase: the runtime starts (the function's `initMs`), then the module's top-level code
+   * runs — its clock and its calls start after the runtime's start, as on Lambda, where the static
+   * code runs once the runtime is up. Init ends when that code returns plus the work it declared;
+   * a call it started and did not wait for is still in flight when the first invocation begins.
+   */
+  private runInit(env: Env, requestId: string | undefined, deadline = this.ctx.clock.now + INIT_CAP_MS): { outcome: InitOutcome; initMs: number } {
     const fn = env.fn;
     const session = env.session;
     session.initRequestId = requestId;
     session.initStartedAt = this.ctx.clock.now;
-    session.initDeadline = deadline - fn.initMs;
+    session.initDeadline = deadline;
     let outcome: InitOutcome;
     try {
-      outcome = session.enter(() => this.executor.createEnvironment({ name: fn.name, handler: fn.handler, memoryMb: fn.memoryMb, timeoutMs: fn.timeoutMs }, env.id, session.port));
+      outcome = session.enter(() => this.executor.createEnvironment({ name: fn.name, handler: fn.handler, memoryMb: fn.memoryMb, timeoutMs: fn.timeoutMs }, env.id, session.port), fn.initMs);
     } catch (thrown) {
       const e = thrown instanceof Error ? thrown : new Error(String(thrown));
       outcome = { ok: false, error: { name: e.name, message: e.message } };
     }
-    const workMs = session.workSoFar;
+    const initMs = session.workSoFar;
     session.initRequestId = undefined;
     session.initDeadline = Number.POSITIVE_INFINITY;
-    return { outcome, workMs };
+    return { outcome, initMs };
   }
 
   /**

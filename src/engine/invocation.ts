@@ -137,12 +137,14 @@ export class EnvironmentSession {
 
   /**
    * Run code of the environment (init, invoke or an answer): time is the clock's, plus the work it
-   * declares; afterwards the environment is busy until then.
+   * declares (after `afterMs`); afterwards the environment is busy until then.
    */
-  enter<T>(fn: () => T): T {
+  enter<T>(fn: () => T, afterMs = 0): T {
     const clock = this.host.ctx.clock;
     this.entryAt = clock.now;
-    this.workMs = 0;
+    // `afterMs`: time the environment spends before this code starts (the runtime's own start,
+    // before a module's top-level code): the code's clock and its calls start that much later.
+    this.workMs = afterMs;
     this.inside = true;
     try {
       return this.host.within(this.attribution(), fn);

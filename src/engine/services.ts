@@ -143,10 +143,11 @@ export class ObjectStore {
   }
 
   /** The object under `key`, or undefined (S3 answers 404 NoSuchKey). */
-  get(key: string): { body: string; size: number; etag: string; contentType: string; versionId: string; lastModified: number } | undefined {
+  get(key: string, options: { cause?: string } = {}): { body: string; size: number; etag: string; contentType: string; versionId: string; lastModified: number } | undefined {
     validateObjectKey(key);
     const object = this.objects.get(key);
-    this.ctx.trace.emit('read', this.name, key, undefined, { found: object !== undefined });
+    // The cause is the invocation that read it (a read at init: the invocation the init serves).
+    this.ctx.trace.emit('read', this.name, key, options.cause, { found: object !== undefined });
     if (!object) return undefined;
     return { body: object.body, size: object.size, etag: object.etag, contentType: object.contentType, versionId: object.versionId, lastModified: object.lastModified };
   }
@@ -751,7 +752,13 @@ export class Gateway {
     const requestId = this.ctx.id('req');
     const started = this.ctx.clock.now;
     const trace = this.ctx.trace;
-    trace.emit('request', this.name, requestId, cause, { method, path });
+    // What the client sent (the body cut like the answer's), so checks can judge an answer by its question.
+    const asked: Record<string, unknown> = { method, path };
+    if (body !== undefined && body !== '') {
+      asked.body = body.length > RESPONSE_BODY_TRACED ? body.slice(0, RESPONSE_BODY_TRACED) : body;
+      if (body.length > RESPONSE_BODY_TRACED) asked.bodyTruncated = body.length;
+    }
+    trace.emit('request', this.name, requestId, cause, asked);
 
     const finish = (res: HttpResponse, route?: CompiledRoute): void => {
       // The answer as the client saw it (the body cut at RESPONSE_BODY_TRACED characters), so checks

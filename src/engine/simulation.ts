@@ -1004,7 +1004,7 @@ export class Simulation {
         const s = need(this.buckets, 'bucket', bucket, 'putObject');
         return { etag: s.put(key, body, { cause: cause() }).etag };
       },
-      getObject: (bucket, key) => need(this.buckets, 'bucket', bucket, 'getObject').get(key)?.body,
+      getObject: (bucket, key) => need(this.buckets, 'bucket', bucket, 'getObject').get(key, { cause: cause() })?.body,
       tablePut: (table, item, options) => {
         const t = need(this.tables, 'table', table, 'tablePut');
         // `ifNotExists` alone keeps the string form (and its trace records); with a condition too, both must hold.

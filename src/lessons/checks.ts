@@ -108,6 +108,8 @@ export interface Exchange {
   t: number;
   method: string;
   path: string;
+  /** The request's body, as the client sent it (cut at 2,048 characters). */
+  requestBody?: string;
   status?: number;
   /** Response headers, names lower-cased (HTTP header names are case-insensitive). */
   headers: Record<string, string>;
@@ -221,6 +223,7 @@ export class RunView {
     return this.where('request', gateway).map((r) => {
       const a = answers.get(String(r.id));
       const x: Exchange = { id: String(r.id), t: r.t, method: String(r.detail?.method ?? ''), path: String(r.detail?.path ?? ''), headers: lowerCaseHeaders(a?.detail?.headers) };
+      if (typeof r.detail?.body === 'string') x.requestBody = r.detail.body;
       if (a) x.status = Number(a.detail?.statusCode);
       if (typeof a?.detail?.body === 'string') x.body = a.detail.body;
       const target = routes.get(String(r.id));

@@ -193,6 +193,46 @@ export const handler = async (_e: unknown, ctx: { environmentId: string }) => {
       assert.ok(out.every((o) => o.mine && o.bytes > 20 && o.denied === 'EROFS'));
     });
 
+    it('init: the module\'s top-level code runs after the runtime\'s start, and a load it does not await is still in flight when the first invocation runs', () => {
+      // Lambda's init phase starts the runtime, then runs the function's static code ("Understanding
+      // the Lambda execution environment lifecycle": extension init, runtime init, function init);
+      // the invocation begins when that code returns, whatever it started.
+      const h = write('unawaited.ts', `import { getObject } from 'serverless-lab';
+let model: string | undefined;
+const started = Date.now();
+getObject('models', 'm.json').then((raw) => { model = raw; });
+export const handler = async () => ({ model: model ?? null, initStartedAtMs: started });`);
+      const executor = make(dir);
+      executors.push(executor);
+      const sim = new Simulation(
+        {
+          name: 'unawaited',
+          durationS: 5,
+          latency: { bucket: { baseMs: 40, jitterMs: 0 } },
+          buckets: [{ name: 'models' }],
+          functions: [{ name: 'fn', handler: h, initMs: 150, durationMs: 100 }],
+          traffic: [
+            { name: 'deploy', target: { bucket: 'models', key: 'm.json' }, ratePerSecond: 1, durationS: 1, payload: { v: 3 } },
+            { name: 'calls', target: { function: 'fn' }, ratePerSecond: 1, startS: 1, durationS: 2 },
+          ],
+        },
+        { executor },
+      );
+      sim.run();
+      const call = records(sim, 'call').find((r) => r.detail?.call === 'getObject');
+      assert.equal(call?.t, 1000, 'the cold start begins at 1 s');
+      assert.equal(call?.detail?.startMs, 1150, 'the top-level call starts once the runtime has started (150 ms)');
+      const answers = records(sim, 'succeeded').map((r) => r.detail?.returned as { model: string | null; initStartedAtMs: number });
+      assert.equal(answers[0].model, null, 'the first invocation runs before the load is back');
+      assert.ok(answers[0].initStartedAtMs >= 1150, 'Date.now() at the top level reads the time after the runtime\'s start');
+      // The environment stays thawed for the 100 ms of overhead after the return: the load is back at
+      // 1,190 ms, so the next invocation of the environment finds it.
+      assert.equal(records(sim, 'call-done')[0].t, 1190);
+      assert.match(String(answers[1].model), /"v":3/, 'a later invocation of the environment finds it loaded');
+      const read = records(sim, 'read')[0];
+      assert.equal(read.cause, records(sim, 'invoked')[0].id, 'the read is attributed to the invocation the init ran for');
+    });
+
     it('a frozen call never happens when its environment is recycled first', () => {
       const h = write('recycled.ts', `import { send } from 'serverless-lab';
 export const handler = () => { send('out', 'lost'); return 'ok'; };`);

@@ -520,6 +520,22 @@ describe('Gateway (API Gateway model)', () => {
     assert.equal(cut.detail?.bodyTruncated, long.length);
   });
 
+  it('the request record carries the body the client sent (a long one cut, with its length), so a check can judge an answer by its question', () => {
+    const ctx = new EngineContext();
+    const gw = new Gateway(ctx, { name: 'api' });
+    gw.route({ method: 'POST', path: '/echo', target: 'fn', handler: (_r, respond) => respond({ statusCode: 200 }) });
+    const long = 'y'.repeat(RESPONSE_BODY_TRACED + 5);
+    gw.request({ method: 'POST', path: '/echo', body: '{"text":"hi"}' }, () => undefined);
+    gw.request({ method: 'POST', path: '/echo', body: long }, () => undefined);
+    gw.request({ method: 'POST', path: '/echo' }, () => undefined);
+    ctx.clock.drain();
+    const [small, cut, none] = ctx.trace.records().filter((r) => r.kind === 'request');
+    assert.deepEqual(small.detail, { method: 'POST', path: '/echo', body: '{"text":"hi"}' });
+    assert.equal((cut.detail?.body as string).length, RESPONSE_BODY_TRACED);
+    assert.equal(cut.detail?.bodyTruncated, long.length);
+    assert.deepEqual(none.detail, { method: 'POST', path: '/echo' });
+  });
+
   it('no answer within 29 s gives 504 at exactly 29 s; the late answer is dropped; an answer just before is delivered', () => {
     const ctx = new EngineContext();
     const gw = new Gateway(ctx, { name: 'api' });
