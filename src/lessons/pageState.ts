@@ -34,13 +34,16 @@ export interface PageFacts {
 /** The toolbar: every applicable action, exactly one primary (the next step). */
 export function toolbar(f: PageFacts): ToolbarButton[] {
   const file = f.firstFile ?? 'the starter files';
+  // Buttons for commands this build may lack (another feature registers them) wait until it has them.
+  const has = (id: PageAction) => f.available?.has(`serverlessLab.${id}`) ?? false;
   const want: Record<PageAction, { show: boolean; enabled: boolean; title: string }> = {
     startLesson: { show: f.exercise, enabled: !f.running, title: f.started ? `Opens your ${file} again (your changes are kept)` : `Puts ${file} in your workspace and opens it` },
     runChecks: { show: f.exercise, enabled: f.started && !f.running, title: !f.started ? 'Start the exercise first: Start Exercise puts its files in your workspace' : f.running ? 'The checks are running…' : 'Runs your handler in the lesson\'s scenario and judges the run' },
     showHint: { show: f.exercise, enabled: f.hintsLeft > 0, title: f.hintsLeft > 0 ? `${f.hintsLeft} hint${f.hintsLeft === 1 ? '' : 's'} left` : 'Every hint is shown below the results' },
     openDiagram: { show: f.exercise, enabled: true, title: f.started ? 'Your run, drawn live beside this page' : 'The reference solution\'s run, drawn live (yours once you start)' },
-    showSolution: { show: f.exercise && (f.available?.has('serverlessLab.showSolution') ?? false), enabled: true, title: 'Opens the reference solution beside your file' },
-    skipLesson: { show: f.exercise && !f.done && (f.available?.has('serverlessLab.skipLesson') ?? false), enabled: true, title: 'Marks this lesson skipped and opens the next one' },
+    // After the start, as in the Lessons tree and the palette (before it there is no file to compare with).
+    showReferenceSolution: { show: f.exercise && f.started && has('showReferenceSolution'), enabled: !f.running, title: f.done ? 'Opens the reference solution beside your file' : 'Opens the reference solution beside your file (it asks first: you have not passed yet)' },
+    skipLesson: { show: f.exercise && !f.done && has('skipLesson'), enabled: true, title: 'Marks this lesson skipped and opens the next one' },
     nextLesson: { show: f.next !== undefined, enabled: f.next !== undefined && !f.running, title: f.next ? `Opens "${f.next}"` : '' },
   };
   // The next step: start, then check until done, then the next lesson (a page without an exercise: next).

@@ -3,13 +3,17 @@
  * What goes in them is decided by `pageState.ts`.
  */
 
-/** The page's actions, in toolbar order. One name per action, the same as the command's title. */
+/**
+ * The page's actions, in toolbar order. Each id is the command `serverlessLab.<id>` the button runs
+ * (test/unit/manifest.test.ts checks that package.json contributes it); one name per action, the
+ * same as the command's title.
+ */
 export const PAGE_ACTIONS = [
   { id: 'startLesson', label: 'Start Exercise' },
   { id: 'runChecks', label: 'Run Checks' },
   { id: 'showHint', label: 'Show Hint' },
   { id: 'openDiagram', label: 'Open Diagram' },
-  { id: 'showSolution', label: 'Show Reference Solution' },
+  { id: 'showReferenceSolution', label: 'Show Reference Solution' },
   { id: 'skipLesson', label: 'Skip Lesson' },
   { id: 'nextLesson', label: 'Next Lesson' },
 ] as const;

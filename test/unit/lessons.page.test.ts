@@ -112,6 +112,16 @@ describe('lesson page: the toolbar\'s next step', () => {
     assert.deepEqual(toolbar(f).map((b) => b.id), ['nextLesson']);
     assert.deepEqual(primary(f), ['nextLesson']);
   });
+  it('Show Reference Solution and Skip Lesson appear once their commands exist: the solution after the start, Skip until done', () => {
+    const available = new Set(['serverlessLab.showReferenceSolution', 'serverlessLab.skipLesson']);
+    const ids = (f: PageFacts) => toolbar({ ...f, available }).map((b) => b.id);
+    assert.ok(!ids(base).includes('showReferenceSolution'), 'not before the start');
+    assert.ok(ids(base).includes('skipLesson'));
+    assert.ok(ids({ ...base, started: true }).includes('showReferenceSolution'));
+    assert.ok(!ids({ ...base, started: true, done: true }).includes('skipLesson'), 'a lesson done is not skipped');
+    assert.ok(ids({ ...base, started: true, done: true }).includes('showReferenceSolution'));
+    assert.ok(!toolbar({ ...base, started: true }).some((b) => b.id === 'showReferenceSolution'), 'a build without the command has no button');
+  });
   it('buttons keep toolbar order: Start → Run Checks → Hint → Diagram → Next', () => {
     assert.deepEqual(toolbar({ ...base, started: true }).map((b) => b.label), ['Start Exercise', 'Run Checks', 'Show Hint', 'Open Diagram', 'Next Lesson']);
   });

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PAGE_ACTIONS } from '../../src/lessons/pageView';
 
 const root = path.resolve(__dirname, '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -51,6 +52,17 @@ describe('package.json menus and walkthrough', () => {
       assert.ok(events.some((e) => e.startsWith('onContext:') || e.startsWith('onView:')), `${step.id} completes on a context key or a view`);
       for (const e of events.filter((x) => x.startsWith('onContext:'))) assert.ok(isSet(e.slice('onContext:'.length)), `${step.id}: ${e} is set`);
     }
+  });
+
+  it('every lesson page button runs a contributed command (serverlessLab.<id>), titled as the button', () => {
+    // The page posts the button's id and the panel runs `serverlessLab.${id}`: an id without a command
+    // is a button that never appears (the toolbar shows only commands that exist) or does nothing.
+    for (const action of PAGE_ACTIONS) {
+      const command = pkg.contributes.commands.find((c: { command: string }) => c.command === `serverlessLab.${action.id}`);
+      assert.ok(command, `page action ${action.id}: serverlessLab.${action.id} is contributed in package.json`);
+      assert.equal(action.label, command.title.replace(/…$/, ''), `page action ${action.id} is labelled as its command`);
+    }
+    for (const action of PAGE_ACTIONS) assert.ok(code.includes(`registerCommand('serverlessLab.${action.id}'`), `serverlessLab.${action.id} is registered in src/vscode`);
   });
 
   it('one name per action: the page, the walkthrough and the palette use the command titles', () => {
