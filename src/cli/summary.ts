@@ -57,12 +57,19 @@ export function formatSummary(s: Summary): string {
     'Functions',
     Object.entries(s.functions).map(([n, f]) => [
       n,
-      `${counts({ invoked: f.invoked, succeeded: f.succeeded, failed: f.failed, 'timed out': f.timedOut, throttled: f.throttled, 'cold starts': f.coldStarts, 'dead-lettered': f.deadLettered, dropped: f.dropped })}; duration p50 ${fmtMs(f.latency.p50)}, p95 ${fmtMs(f.latency.p95)}, p99 ${fmtMs(f.latency.p99)}`,
+      `${counts({ invoked: f.invoked, succeeded: f.succeeded, failed: f.failed, 'timed out': f.timedOut, throttled: f.throttled, 'cold starts': f.coldStarts, 'dead-lettered': f.deadLettered, dropped: f.dropped, 'stopped as a recursive loop': f.loopsDetected })}; duration p50 ${fmtMs(f.latency.p50)}, p95 ${fmtMs(f.latency.p95)}, p99 ${fmtMs(f.latency.p99)}`,
     ]),
   );
   section('Gateways', Object.entries(s.gateways).map(([n, g]) => [n, `${g.requests} requests, responses ${counts(g.responses)}; latency p50 ${fmtMs(g.latency.p50)}, p95 ${fmtMs(g.latency.p95)}, p99 ${fmtMs(g.latency.p99)}`]));
   section('Buckets', Object.entries(s.buckets).map(([n, b]) => [n, `stored ${b.stored}, notifications ${b.notified}, objects ${b.objects}`]));
   section('Tables', Object.entries(s.tables).map(([n, t]) => [n, `written ${t.written}, peak ${t.peakWritesPerSecond} writes/s, overloaded ${t.overloaded}, items ${t.items}`]));
+  const looped = Object.entries(s.functions).filter(([, f]) => f.loopsDetected > 0);
+  if (looped.length) {
+    lines.push('', 'Recursive loops');
+    for (const [n, f] of looped) {
+      lines.push(`  ${n}: Lambda stopped ${f.loopsDetected} invocation${f.loopsDetected === 1 ? '' : 's'}: it had been invoked 16 times in one chain of requests (an event, and the messages the functions handling it sent to a queue, topic or bucket that invokes them again). Trace kind 'loop-detected' says which event and what became of it.`);
+    }
+  }
   lines.push('', `Cold starts: ${s.coldStarts}`);
   lines.push(`Cost: $${s.cost.cost.toFixed(6)} (${s.cost.requests} requests, ${+s.cost.gbSeconds.toFixed(3)} GB-s)`);
   if (s.lost === 0) lines.push('Lost: 0 (every accepted message was processed, dead-lettered or is still held)');

@@ -36,6 +36,7 @@ import { EngineError, ValidationError } from './errors';
 import type { FunctionPlatform } from './functions';
 import { kafkaEvent, sqsEvent } from './events';
 import { partialBatchResponse } from './partialBatch';
+import { deepest } from './recursion';
 import type { Queue, ReceivedMessage } from './queue';
 import type { ConsumerGroup, Stream, StreamRecord } from './stream';
 import { tracedValue } from './trace';
@@ -130,6 +131,11 @@ export function addQueueSource(platform: FunctionPlatform, ctx: EngineContext, f
 
   const clock = ctx.clock;
   const pollers: QueuePoller[] = [];
+  /** A batch Lambda stops (a recursive loop) fails: what becomes of its messages. */
+  const dl = queue.options.deadLetter;
+  const stopAction = dl
+    ? `the batch returns to ${queue.name} after its visibility timeout and is stopped again until its redrive policy moves it to ${dl.queue.name} (maxReceiveCount ${dl.maxReceiveCount})`
+    : `the batch returns to ${queue.name} after its visibility timeout and is stopped again on every receive until its retention ends (${queue.name} has no dead-letter queue)`;
   /** Pollers waiting for messages, most recent last. */
   const idle: QueuePoller[] = [];
   let stopped = false;
@@ -256,6 +262,8 @@ export function addQueueSource(platform: FunctionPlatform, ctx: EngineContext, f
         p.timer = clock.schedule(r.throttled ? THROTTLE_BACKOFF_MS : 0, () => poll(p));
       },
       cause,
+      // The batch is counted in the chain of requests of its deepest message (recursion.ts).
+      { source: queue.name, lineage: deepest(batch, fn), stopAction },
     );
   };
 

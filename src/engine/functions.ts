@@ -34,6 +34,7 @@ import { EnvironmentSession, type SessionHost } from './invocation';
 import { drawLatency, resolveLatency, serviceOf, validateLatency, type LatencyService, type LatencySettings, type ServiceLatency } from './latency';
 import type { Random } from './random';
 import { tracedValue } from './trace';
+import { isStop, RECURSIVE_LOOP_MODES, RecursionGuard, type Lineage, type Origin, type RecursiveLoop } from './recursion';
 
 export type Runtime = 'nodejs' | 'python' | 'java' | 'go';
 
@@ -79,6 +80,8 @@ export interface FunctionConfig {
   /** An idle environment is recycled after this long, default 600 s. */
   idleTimeoutS?: number;
   async?: AsyncConfig;
+  /** Recursive loop detection (recursion.ts): `Terminate` (default) stops a chain's 17th invocation; `Allow` lets it loop. */
+  recursiveLoop?: RecursiveLoop;
 }
 
 /** What the caller of a synchronous invoke gets back when the invocation ends. */
@@ -94,6 +97,8 @@ export interface InvokeResult {
   requestId: string;
   /** Init duration when this was a cold start. */
   initMs?: number;
+  /** Lambda stopped the invocation: a recursive loop (recursion.ts). */
+  recursive?: boolean;
 }
 
 export interface EnvironmentInfo {
@@ -176,6 +181,10 @@ interface Request {
   event: unknown;
   cause: string | undefined;
   done: (r: InvokeResult) => void;
+  /** Where the event came from and its chain (recursive loop detection). */
+  origin?: Origin;
+  /** The chain the invocation runs in (stopped: the one it reached); set when it starts. */
+  lineage?: Lineage;
 }
 
 interface Env {
@@ -190,6 +199,8 @@ interface Env {
   running: Running | undefined;
   /** Its code as the platform drives it: entries, calls in flight, freezing (`invocation.ts`). */
   session: EnvironmentSession;
+  /** The chain of each invocation whose calls may still complete here, by request id. */
+  chains: Map<string, Lineage>;
 }
 
 interface Running {
@@ -222,6 +233,8 @@ export class FunctionPlatform {
   private reservedTotal = 0;
   private currentCall: { functionName: string; requestId: string | undefined; envId: string } | undefined;
   private readonly latency: LatencySettings | undefined;
+  /** Recursive loop detection: the chain each invocation runs in, and the stops. */
+  readonly recursion: RecursionGuard;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -235,6 +248,7 @@ export class FunctionPlatform {
     this.billInit = options.billInit ?? true;
     this.latency = options.latency === undefined ? undefined : validateLatency(options.latency, 'latency');
     this.executor = options.executor;
+    this.recursion = new RecursionGuard(ctx.trace);
     const lab = options.lab;
     this.labFor = typeof lab === 'function' ? lab : () => lab;
   }
@@ -278,6 +292,7 @@ export class FunctionPlatform {
     if (asyncCfg.onFailure !== undefined && typeof asyncCfg.onFailure !== 'function') fail('async.onFailure', 'must be a function');
     if (asyncCfg.onSuccess !== undefined && typeof asyncCfg.onSuccess !== 'function') fail('async.onSuccess', 'must be a function');
     const latency = resolveLatency(this.latency, config.latency === undefined ? undefined : validateLatency(config.latency, 'latency'));
+    if (config.recursiveLoop !== undefined && !RECURSIVE_LOOP_MODES.includes(config.recursiveLoop)) fail('recursiveLoop', `must be one of ${RECURSIVE_LOOP_MODES.join(', ')}, got ${JSON.stringify(config.recursiveLoop)}`);
 
     const fn: FnState = {
       name,
@@ -306,6 +321,7 @@ export class FunctionPlatform {
       billedMs: 0,
     };
     this.fns.set(name, fn);
+    this.recursion.configure(name, config.recursiveLoop);
     if (reserved !== undefined) this.reservedTotal += reserved;
     for (let i = 0; i < provisioned; i++) this.provision(fn);
   }
@@ -349,11 +365,11 @@ export class FunctionPlatform {
    * time, or at once (with `throttled: true`) when there is no concurrency for it.
    * Returns the request id.
    */
-  invoke(name: string, event: unknown, done: (r: InvokeResult) => void, cause?: string): string {
+  invoke(name: string, event: unknown, done: (r: InvokeResult) => void, cause?: string, origin?: Origin): string {
     const fn = this.fn(name);
     if (typeof done !== 'function') fail('done', 'must be a function');
     const id = this.ctx.id('req');
-    this.start(fn, { id, event, cause, done });
+    this.start(fn, { id, event, cause, done, ...(origin !== undefined ? { origin } : {}) });
     return id;
   }
 
@@ -365,7 +381,14 @@ export class FunctionPlatform {
     return undefined;
   }
 
-  private start(fn: FnState, req: Request): void {
+  private start(fn: FnState, req: Request, stopAction = 'the caller gets the error'): void {
+    const lineage = this.recursion.enter(fn.name, req.id, req.cause, req.origin, req.origin?.stopAction ?? stopAction);
+    if (isStop(lineage)) {
+      req.lineage = lineage.lineage;
+      req.done({ ok: false, recursive: true, error: lineage.error, durationMs: 0, coldStart: false, requestId: req.id });
+      return;
+    }
+    req.lineage = lineage;
     const reason = this.throttleReason(fn);
     if (reason !== undefined) {
       this.ctx.trace.emit('throttled', fn.name, req.id, req.cause, { reason, concurrency: fn.active });
@@ -380,6 +403,7 @@ export class FunctionPlatform {
       warm.idleTimer = undefined;
       warm.state = 'busy';
       warm.running = { req, coldStart: false, initMs: 0, billedFrom: this.ctx.clock.now, timer: undefined };
+      warm.chains.set(req.id, lineage);
       this.ctx.trace.emit('invoked', fn.name, req.id, req.cause, { env: warm.id, coldStart: false });
       this.runHandler(warm);
       return;
@@ -388,6 +412,7 @@ export class FunctionPlatform {
     const env = this.newEnv(fn, false);
     env.state = 'initializing';
     env.running = { req, coldStart: true, initMs: 0, billedFrom: this.ctx.clock.now, timer: undefined };
+    env.chains.set(req.id, lineage);
     this.ctx.trace.emit('invoked', fn.name, req.id, req.cause, { env: env.id, coldStart: true });
     const init = this.runInit(env, req.id);
     const initMs = init.initMs;
@@ -474,6 +499,7 @@ export class FunctionPlatform {
       idleTimer: undefined,
       running: undefined,
       session: undefined as unknown as EnvironmentSession,
+      chains: new Map(),
     };
     env.session = new EnvironmentSession(fn.name, id, this.sessionHost(env), seed);
     fn.envs.set(env.id, env);
@@ -487,7 +513,7 @@ export class FunctionPlatform {
       const previous = this.currentCall;
       this.currentCall = { functionName: fn.name, requestId, envId: env.id };
       try {
-        return run();
+        return this.recursion.carrying(requestId === undefined ? undefined : env.chains.get(requestId), run);
       } finally {
         this.currentCall = previous;
       }
@@ -659,6 +685,8 @@ export class FunctionPlatform {
     this.addActive(fn, -1);
     env.state = 'idle';
     env.session.freeze();
+    // No call of an earlier invocation can complete any more: their chains are done with.
+    if (env.session.callsInFlight === 0) env.chains.clear();
     fn.idle.push(env);
     if (!env.provisioned) env.idleTimer = this.ctx.clock.schedule(fn.idleTimeoutMs, () => this.destroy(env, 'idle'));
   }
@@ -709,7 +737,7 @@ export class FunctionPlatform {
    * out of retries or exceeds the maximum event age goes to `onFailure` ('dead-lettered') or is
    * 'dropped'. The request id stays the same across retries.
    */
-  invokeAsync(name: string, event: unknown, cause?: string): string {
+  invokeAsync(name: string, event: unknown, cause?: string, origin?: Origin): string {
     const fn = this.fn(name);
     const id = this.ctx.id('req');
     const createdAt = this.ctx.clock.now;
@@ -717,10 +745,13 @@ export class FunctionPlatform {
     let throttles = 0;
     let invokeCount = 0;
     let lastError: string | undefined;
+    /** The event's chain: as it came, then as the function's invocations carried it on (recursion.ts). */
+    let lineage = origin?.lineage;
     const giveUp = (error: string, reason: string, condition: 'RetriesExhausted' | 'EventAgeExceeded'): void => {
       if (fn.onFailure) {
         this.ctx.trace.emit('dead-lettered', fn.name, id, cause, { error, reason, retries });
-        fn.onFailure(event, error, { requestId: id, condition, invokeCount, ...(lastError !== undefined ? { error: lastError } : {}) });
+        const onFailure = fn.onFailure;
+        this.recursion.carrying(lineage, () => onFailure(event, error, { requestId: id, condition, invokeCount, ...(lastError !== undefined ? { error: lastError } : {}) }));
       } else {
         this.ctx.trace.emit('dropped', fn.name, id, cause, { error, reason, retries });
       }
@@ -735,19 +766,25 @@ export class FunctionPlatform {
     };
     const attempt = (): void => {
       if (this.fns.get(name) !== fn) return;
-      this.start(fn, {
+      const req: Request = {
         id,
         event,
         cause,
+        ...(origin !== undefined ? { origin } : {}),
         done: (r) => {
-          if (!r.throttled) invokeCount++;
+          if (req.lineage !== undefined) lineage = req.lineage;
+          if (!r.throttled && !r.recursive) invokeCount++;
           if (r.ok) {
-            fn.onSuccess?.(event, { requestId: id, condition: 'Success', invokeCount, result: r.result });
+            const onSuccess = fn.onSuccess;
+            if (onSuccess) this.recursion.carrying(lineage, () => onSuccess(event, { requestId: id, condition: 'Success', invokeCount, result: r.result }));
             return;
           }
           const error = r.error ?? 'Unknown error';
           if (!r.throttled) lastError = error;
-          if (r.throttled && fn.reserved === 0) {
+          if (r.recursive) {
+            // Lambda stopped a recursive loop: the event goes to the on-failure destination (or is dropped), never retried.
+            giveUp(error, 'recursive loop detected', 'RetriesExhausted');
+          } else if (r.throttled && fn.reserved === 0) {
             // Reserved concurrency 0 stops the function: Lambda sends new events straight to the
             // dead-letter queue / on-failure destination, without retries.
             giveUp(error, 'reserved concurrency is 0', 'RetriesExhausted');
@@ -763,7 +800,8 @@ export class FunctionPlatform {
             giveUp(error, 'retries exhausted', 'RetriesExhausted');
           }
         },
-      });
+      };
+      this.start(fn, req, fn.onFailure ? 'the event goes to the on-failure destination, without retries' : 'the event is dropped (no on-failure destination), without retries');
     };
     // The internal queue hands the event to the function later in this instant.
     this.ctx.clock.schedule(0, attempt);

@@ -27,6 +27,7 @@ import { createHash } from 'node:crypto';
 import type { TimerId } from './clock';
 import type { EngineContext } from './context';
 import { EngineError, ValidationError } from './errors';
+import type { Lineage } from './recursion';
 import { tracedText } from './trace';
 
 /** Largest message a queue can be set to accept, and most bytes one SendMessageBatch may carry: 1 MiB. */
@@ -69,6 +70,8 @@ export interface SendOptions {
   deduplicationId?: string;
   /** What caused this send (an earlier message or request id), for the trace. */
   cause?: string;
+  /** The chain of requests the message carries (the X-Ray header's Lineage: recursion.ts). */
+  lineage?: Lineage;
 }
 
 export interface SendResult {
@@ -93,6 +96,8 @@ export interface ReceivedMessage {
   groupId?: string;
   deduplicationId?: string;
   sequenceNumber?: string;
+  /** The chain of requests the message carries (recursion.ts), when a function sent it. */
+  lineage?: Lineage;
 }
 
 export interface ReceiveOptions {
@@ -151,6 +156,8 @@ class StoredMessage {
   prev: StoredMessage | undefined = undefined;
   next: StoredMessage | undefined = undefined;
   group: MessageGroup | undefined = undefined;
+  /** The chain of requests it carries (recursion.ts). */
+  lineage: Lineage | undefined = undefined;
 
   constructor(
     readonly id: string,
@@ -411,11 +418,11 @@ export class Queue {
       const sequenceNumber = String(++this.sequence).padStart(20, '0');
       const id = this.ctx.id('msg');
       this.dedup.set(deduplicationId, { messageId: id, sequenceNumber, at: now });
-      this.accept(id, body, attributes, groupId, deduplicationId, sequenceNumber, now, delayMs, cause, undefined);
+      this.accept(id, body, attributes, groupId, deduplicationId, sequenceNumber, now, delayMs, cause, undefined, options?.lineage);
       return { messageId: id, deduplicated: false, sequenceNumber };
     }
     const id = this.ctx.id('msg');
-    this.accept(id, body, attributes, groupId, undefined, undefined, this.ctx.clock.now, delayMs, cause, undefined);
+    this.accept(id, body, attributes, groupId, undefined, undefined, this.ctx.clock.now, delayMs, cause, undefined, options?.lineage);
     return { messageId: id, deduplicated: false };
   }
 
@@ -671,9 +678,11 @@ export class Queue {
     delayMs: number,
     cause: string | undefined,
     redrivenFrom: string | undefined,
+    lineage: Lineage | undefined,
   ): void {
     const now = this.ctx.clock.now;
     const message = new StoredMessage(id, body, attributes, groupId, deduplicationId, sequenceNumber, sentAt, now + delayMs);
+    message.lineage = lineage;
     this.insertBySentAt(message);
     if (this.fifo) this.joinGroup(message, groupId!);
     if (this.ctx.trace.wants('sent')) {
@@ -905,6 +914,7 @@ export class Queue {
     if (message.groupId !== undefined) received.groupId = message.groupId;
     if (message.deduplicationId !== undefined) received.deduplicationId = message.deduplicationId;
     if (message.sequenceNumber !== undefined) received.sequenceNumber = message.sequenceNumber;
+    if (message.lineage !== undefined) received.lineage = message.lineage;
     out.push(received);
 
     if (this.duplicateRate > 0 && this.ctx.random.chance(this.duplicateRate)) this.leaveDuplicate(message);
@@ -918,6 +928,7 @@ export class Queue {
     copy.receiveCount = o.receiveCount;
     copy.firstReceivedAt = o.firstReceivedAt;
     copy.group = o.group;
+    copy.lineage = o.lineage;
     // Same sent time: right after the original keeps the all-messages list ordered.
     copy.olderAll = original;
     copy.newerAll = original.newerAll;
@@ -949,7 +960,7 @@ export class Queue {
     const sequenceNumber = this.fifo ? String(++this.sequence).padStart(20, '0') : undefined;
     const sentAt = this.fifo ? this.ctx.clock.now : message.sentAt;
     const deduplicationId = this.fifo ? message.id : message.deduplicationId;
-    this.accept(message.id, message.body, message.attributes, message.groupId, deduplicationId, sequenceNumber, sentAt, 0, message.id, from);
+    this.accept(message.id, message.body, message.attributes, message.groupId, deduplicationId, sequenceNumber, sentAt, 0, message.id, from, message.lineage);
   }
 
   /** Keep the in-flight list ordered by deadline (with one visibility timeout it is plain appending). */

@@ -126,6 +126,8 @@ export interface FunctionSpec {
   /** Latency of this function's service calls, per service (over the scenario's; see latency.ts). */
   latency?: LatencySettings;
   idleTimeoutS?: number;
+  /** Lambda's RecursiveLoop: Terminate (default) stops a chain's 17th invocation of the function; Allow lets it loop (recursion.ts). */
+  recursiveLoop?: 'Terminate' | 'Allow';
   async?: { maxRetries?: number; maxEventAgeS?: number; onFailure?: { queue: string }; onSuccess?: { queue: string } };
   events?: EventSpec[];
 }

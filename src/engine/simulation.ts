@@ -96,6 +96,8 @@ export interface FunctionSummary {
   retried: number;
   deadLettered: number;
   dropped: number;
+  /** Invocations Lambda stopped: the function was invoked ~16 times in one chain of requests (recursion.ts). */
+  loopsDetected: number;
   latency: Latency;
   requests: number;
   gbSeconds: number;
@@ -138,7 +140,7 @@ export interface Summary extends Partial<SystemsSummary> {
   lostDetails: LostDetail[];
 }
 
-const FUNCTION_KINDS = ['invoked', 'succeeded', 'failed', 'timed-out', 'throttled', 'cold-start', 'retried', 'dead-lettered', 'dropped'] as const;
+const FUNCTION_KINDS = ['invoked', 'succeeded', 'failed', 'timed-out', 'throttled', 'cold-start', 'retried', 'dead-lettered', 'dropped', 'loop-detected'] as const;
 
 /** The scenario list each deletable kind lives in. */
 const LIST_OF = { queue: 'queues', topic: 'topics', stream: 'streams', bus: 'buses' } as const;
@@ -442,14 +444,14 @@ export class Simulation {
       const q = this.queues.get(s.queue)!;
       endpoint = s.queue;
       deliver = (d) => {
-        this.sendToQueue(q, d.body, this.withFifo({ cause: d.messageId, ...(d.raw && Object.keys(d.attributes).length ? { attributes: sqsAttributesOf(d.attributes) } : {}) }, q, d.groupId, d.deduplicationId ?? d.messageId));
+        this.sendToQueue(q, d.body, this.withFifo({ cause: d.messageId, lineage: d.lineage, ...(d.raw && Object.keys(d.attributes).length ? { attributes: sqsAttributesOf(d.attributes) } : {}) }, q, d.groupId, d.deduplicationId ?? d.messageId));
       };
     } else {
       const fn = s.function!;
       endpoint = fn;
       deliver = (d) => {
         const message = { topicName: topic.name, messageId: d.messageId, message: d.message, attributes: d.attributes, now: d.publishedAt };
-        this.platform.invokeAsync(fn, snsEvent(message, subscriptionId), d.messageId);
+        this.platform.invokeAsync(fn, snsEvent(message, subscriptionId), d.messageId, { source: topic.name, lineage: d.lineage });
       };
     }
     const dup = (d: TopicDelivery): void => {
@@ -469,7 +471,7 @@ export class Simulation {
       filterPolicy: s.filterPolicy as never,
       filterPolicyScope: s.filterPolicyScope,
       rawDelivery: s.rawDelivery,
-      ...(dlq ? { deadLetter: (d: TopicDelivery) => void this.sendToQueue(dlq, d.body, this.withFifo({ cause: d.messageId }, dlq, d.groupId, d.messageId)) } : {}),
+      ...(dlq ? { deadLetter: (d: TopicDelivery) => void this.sendToQueue(dlq, d.body, this.withFifo({ cause: d.messageId, lineage: d.lineage }, dlq, d.groupId, d.messageId)) } : {}),
     }));
     this.subscriptionIds.set(s, id);
     return id;
@@ -521,7 +523,8 @@ export class Simulation {
     // Lambda's invocation record for an asynchronous invocation's destination.
     const toDestination = (queue: Queue, event: unknown, o: AsyncOutcome): void => {
       const record = destinationRecord({ functionName: f.name, requestId: o.requestId, condition: o.condition, invokeCount: o.invokeCount, requestPayload: event, result: o.result, error: o.error, now: this.ctx.clock.now });
-      this.sendToQueue(queue, JSON.stringify(record), this.withFifo({ cause: o.requestId }, queue, f.name, this.ctx.id('dest')));
+      // The record carries the event's chain of requests (the platform sets it while a destination is written).
+      this.sendToQueue(queue, JSON.stringify(record), this.withFifo({ cause: o.requestId, lineage: this.platform.recursion.current }, queue, f.name, this.ctx.id('dest')));
     };
     this.platform.define({
       name: f.name,
@@ -535,6 +538,7 @@ export class Simulation {
       durationMs: f.durationMs,
       ...(f.latency !== undefined ? { latency: f.latency } : {}),
       idleTimeoutS: f.idleTimeoutS,
+      ...(f.recursiveLoop !== undefined ? { recursiveLoop: f.recursiveLoop } : {}),
       async: {
         maxRetries: f.async?.maxRetries,
         maxEventAgeS: f.async?.maxEventAgeS,
@@ -585,15 +589,17 @@ export class Simulation {
       attempt(`buckets[${i}].notifications[${j}]`, () => {
         let listener: (e: ObjectCreatedEvent) => void;
         const s3Event = (e: ObjectCreatedEvent): unknown => s3NotificationEvent(e, `${b.name}-notification-${j + 1}`);
+        // A notification happens within the put: it carries the chain of the code that put the object (recursion.ts).
+        const lineage = () => this.platform.recursion.current;
         if (n.function !== undefined) {
           const fn = n.function;
-          listener = (e) => void this.platform.invokeAsync(fn, s3Event(e), `${e.bucket}/${e.key}`);
+          listener = (e) => void this.platform.invokeAsync(fn, s3Event(e), `${e.bucket}/${e.key}`, { source: b.name, lineage: lineage() });
         } else if (n.queue !== undefined) {
           const q = this.queues.get(n.queue)!;
-          listener = (e) => void this.sendToQueue(q, JSON.stringify(s3Event(e)), { cause: e.key });
+          listener = (e) => void this.sendToQueue(q, JSON.stringify(s3Event(e)), { cause: e.key, lineage: lineage() });
         } else {
           const topic = this.topics.get(n.topic!)!;
-          listener = (e) => void topic.publish(JSON.stringify(s3Event(e)), { cause: e.key, ...(topic.fifo ? fifoPublish(topic, e.bucket, `${e.key}@${e.etag}`) : {}) });
+          listener = (e) => void topic.publish(JSON.stringify(s3Event(e)), { cause: e.key, lineage: lineage(), ...(topic.fifo ? fifoPublish(topic, e.bucket, `${e.key}@${e.etag}`) : {}) });
         }
         store.onObjectCreated(listener, { ...(n.prefix !== undefined ? { prefix: n.prefix } : {}), ...(n.suffix !== undefined ? { suffix: n.suffix } : {}) });
       }),
@@ -964,6 +970,7 @@ export class Simulation {
         const o = options ?? {};
         const messageId = this.sendToQueue(q, toBody(body), {
           cause: cause(),
+          lineage: this.platform.recursion.current,
           ...(o.delayS !== undefined ? { delayS: o.delayS } : {}),
           ...(o.attributes !== undefined ? { attributes: o.attributes } : {}),
           ...(o.groupId !== undefined ? { groupId: o.groupId } : {}),
@@ -980,6 +987,7 @@ export class Simulation {
         const o = (options ?? {}) as PublishOptions;
         const r = t.publish(toBody(body), {
           cause: cause(),
+          lineage: this.platform.recursion.current,
           ...(o.attributes !== undefined ? { attributes: o.attributes } : {}),
           ...(o.groupId !== undefined ? { groupId: o.groupId } : {}),
           ...(o.deduplicationId !== undefined ? { deduplicationId: o.deduplicationId } : {}),
@@ -1128,6 +1136,7 @@ export class Simulation {
         retried: counts.retried,
         deadLettered: counts['dead-lettered'],
         dropped: counts.dropped,
+        loopsDetected: counts['loop-detected'],
         latency: latencyOf(this.latencies.get(name)),
         requests: bill?.requests ?? 0,
         gbSeconds: bill?.gbSeconds ?? 0,

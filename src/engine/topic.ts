@@ -25,6 +25,7 @@ import { EngineError, ValidationError } from './errors';
 import { createHash } from 'node:crypto';
 import { arn, SnsAttributes, SnsAttributeValue, snsNotification } from './events';
 import { FilterPolicy, MatchInput, matchesFilterPolicy, validateFilterPolicy } from './pattern';
+import type { Lineage } from './recursion';
 import { tracedText } from './trace';
 
 /** What a subscriber receives. */
@@ -44,6 +45,8 @@ export interface TopicDelivery {
   deduplicationId?: string;
   /** FIFO topics: the message's sequence number (a 20-digit string). */
   sequenceNumber?: string;
+  /** The chain of requests the message carries (recursion.ts), when a function published it. */
+  lineage?: Lineage;
 }
 
 export interface SubscriptionOptions {
@@ -75,6 +78,8 @@ export interface PublishOptions {
   attributes?: Record<string, SnsAttributeValue>;
   /** What caused this publish (an earlier message id, a request id), for the trace. */
   cause?: string;
+  /** The chain of requests the message carries (recursion.ts). */
+  lineage?: Lineage;
   /** Message group (required on FIFO topics). */
   groupId?: string;
   /** FIFO topics: deduplication id (required unless the topic has content-based deduplication). */
@@ -307,6 +312,7 @@ export class Topic {
       if (groupId !== undefined) delivery.groupId = groupId;
       if (deduplicationId !== undefined) delivery.deduplicationId = deduplicationId;
       if (sequenceNumber !== undefined) delivery.sequenceNumber = sequenceNumber;
+      if (options.lineage !== undefined) delivery.lineage = options.lineage;
       delivered++;
       this.attempt(sub, delivery, 1);
     }

@@ -51,6 +51,7 @@ export type TraceKind =
   | 'call-pending' // the handler returned with this call still in flight: it froze with the environment
   | 'call-abandoned' // a call never completed: its environment was recycled, crashed or timed out first
   | 'response-rejected' // the platform could not use a function's answer (why, in detail.reason)
+  | 'loop-detected' // Lambda stopped an invocation: its function was invoked ~16 times in one chain of requests (recursion.ts)
   // services
   | 'stored' // object store put
   | 'read'

@@ -97,6 +97,7 @@ export const SETTINGS: Record<string, Disposition> = {
   'functions[].durationMs': { lab: 'the lab’s modelled duration; on Lambda an invocation takes what your code really takes' },
   'functions[].latency': { lab: 'the lab’s modelled latency of this function’s calls; on AWS a call takes what it really takes' },
   'functions[].idleTimeoutS': { lab: 'the lab recycles idle environments after this; Lambda decides on its own, unannounced' },
+  'functions[].recursiveLoop': { aws: 'RecursiveLoop' },
   'functions[].async': { aws: 'EventInvokeConfig' },
   'functions[].async.maxRetries': { aws: 'EventInvokeConfig.MaximumRetryAttempts' },
   'functions[].async.maxEventAgeS': { aws: 'EventInvokeConfig.MaximumEventAgeInSeconds' },

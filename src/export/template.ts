@@ -394,6 +394,7 @@ export function buildTemplate(sc: Scenario, options: { codeUri: string; handlerP
         MemorySize: f.memoryMb ?? 128,
         Timeout: f.timeoutS ?? 3,
         ReservedConcurrentExecutions: f.reservedConcurrency,
+        RecursiveLoop: f.recursiveLoop,
         AutoPublishAlias: provisioned ? LIVE_ALIAS : undefined,
         ProvisionedConcurrencyConfig: provisioned ? { ProvisionedConcurrentExecutions: f.provisionedConcurrency! } : undefined,
         EventInvokeConfig: asyncCfg,
