@@ -116,4 +116,29 @@ export default async function* engine() {
   yield { bench: 'load-leveling example, 1 h virtual (360,000 requests), handler in-process (VmExecutor, awaited calls): wall time', value: Math.round(Math.min(...walls)), unit: 'ms', goal: '<= 1000', stat: 'best of 3', runs: walls.map(Math.round), events: s.events };
   yield { bench: 'load-leveling example: peak RSS', value: +(peakRss / 1048576).toFixed(1), unit: 'MiB' };
   yield { bench: 'load-leveling example: peak heapUsed delta', value: +((peakHeap - heap0) / 1048576).toFixed(1), unit: 'MiB' };
+
+  // A runaway loop: a function sending 10 messages per message back to the queue it reads from.
+  // Lambda's loop detection stops a chain only at depth 16; the run bounds (runBounds.ts) end it.
+  for (const mode of ['none', 'all']) {
+    globalThis.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    const loop = {
+      name: 'runaway',
+      queues: [{ name: 'q' }],
+      functions: [{ name: 'echo', handler: 'echo', events: [{ queue: 'q' }] }],
+      traffic: [{ name: 'kick', target: { queue: 'q' }, ratePerSecond: 1, durationS: 1 }],
+    };
+    const handlers = { echo: (lab) => ({ handler: (e) => { for (const r of e.Records) for (let i = 0; i < 10; i++) lab.send('q', r.body); } }) };
+    const t = performance.now();
+    const runaway = new Simulation(loop, { records: { mode }, handlers });
+    let limit = 'none';
+    try {
+      runaway.run();
+    } catch (err) {
+      limit = err.limit ?? String(err);
+    }
+    const wall = performance.now() - t;
+    const heap = process.memoryUsage().heapUsed - before;
+    yield { bench: `runaway loop (10 messages back per message), records ${mode}: wall time until a run bound stops it`, value: Math.round(wall), unit: 'ms', goal: '<= 5000', limit, events: runaway.ctx.trace.length, heapDeltaMiB: +(heap / 1048576).toFixed(1) };
+  }
 }

@@ -7,7 +7,8 @@
  *   serverless-lab export <lesson|scenario.json|playground> --out <dir> [--solution] [--handler <file>]… [--journal <file>] [--force]
  *
  * Exit codes: 0 success (simulate: it ran, whatever was lost — the summary says so; check: every
- * check passed), 1 a check failed (or an unexpected failure), 2 bad usage or input (each problem
+ * check passed), 1 a check failed, a run stopped at one of its limits (the summary so far, then the
+ * error naming the limit), or an unexpected failure, 2 bad usage or input (each problem
  * printed with what was expected), or no Node that can run the sandbox.
  *
  * Learner code runs in the isolated-vm sandbox (src/sandbox), as in the editor. isolated-vm is
@@ -18,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Executor } from '../engine/executor';
 import { formatProblem, validateScenario, type ScenarioProblem } from '../engine/scenario';
 import { Simulation } from '../engine/simulation';
+import { RunLimitError } from '../engine/runBounds';
 import { toJsonLine, type TraceRecord } from '../engine/trace';
 import { DEFAULT_CHECK_SEEDS, MAX_CHECK_SEEDS } from '../lessons/seeds';
 import type { IsolateExecutor } from '../sandbox/isolateExecutor';
@@ -354,10 +356,20 @@ function simulate(args: Args, io: Io): number {
       throw new UsageError('the scenario has endless traffic and no durationS: pass --until (e.g. --until 15m)');
     }
     const sim = new Simulation(scenario, { seed: args.seed, executor, records: { mode: 'none' } });
-    if (args.trace !== undefined) runWithTrace(sim, args.trace, untilMs);
-    else sim.run(untilMs);
+    let stopped: RunLimitError | undefined;
+    try {
+      if (args.trace !== undefined) runWithTrace(sim, args.trace, untilMs);
+      else sim.run(untilMs);
+    } catch (err) {
+      if (!(err instanceof RunLimitError)) throw err;
+      stopped = err;
+    }
     const summary = sim.summary();
     io.out(args.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
+    if (stopped) {
+      io.err(`${name}: ${stopped.message}\n`);
+      return 1;
+    }
     return 0;
   } finally {
     runner.dispose();

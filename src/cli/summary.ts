@@ -19,6 +19,7 @@ function counts(entries: Record<string, number>): string {
 export function formatSummary(s: Summary): string {
   const lines: string[] = [];
   lines.push(`Scenario ${s.scenario} (seed ${s.seed}): ${fmtMs(s.virtualMs)} of virtual time, ${s.events} trace events`);
+  if (s.stopped) lines.push(`STOPPED at a limit (${s.stopped.limit}): ${s.stopped.message}`, '(the counts below are where the run stopped)');
   const section = (title: string, rows: Array<[string, string]>): void => {
     if (!rows.length) return;
     lines.push('', title);

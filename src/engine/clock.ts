@@ -26,6 +26,10 @@ export class Clock {
   private current = 0;
   private seq = 0;
   private heap: Timer[] = [];
+  /** Called every `watchEvery` events, before the next runs (run bounds); throwing stops the run there. */
+  private watcher: (() => void) | undefined;
+  private watchEvery = 0;
+  private countdown = 0;
 
   /** Current virtual time in ms. */
   get now(): number {
@@ -73,8 +77,28 @@ export class Clock {
     timer.index = -1;
   }
 
+  /**
+   * Call `check` every `every` events, before the next one runs (`runBounds.ts`). When it throws,
+   * the event does not run and the error leaves `step` (and `runUntil`, `drain`); from then on it is
+   * called before every event, so a stopped run stays stopped.
+   */
+  watch(every: number, check: () => void): void {
+    if (!(every >= 1) || !Number.isInteger(every)) throw new RangeError(`every must be an integer ≥ 1, got ${every}`);
+    this.watcher = check;
+    this.watchEvery = this.countdown = every;
+  }
+
   /** Run the next event. Returns false when nothing is left to run. */
   step(): boolean {
+    if (this.watcher !== undefined && --this.countdown <= 0) {
+      try {
+        this.watcher();
+      } catch (err) {
+        this.countdown = 0;
+        throw err;
+      }
+      this.countdown = this.watchEvery;
+    }
     const timer = this.pop();
     if (!timer) return false;
     this.current = timer.at;

@@ -78,6 +78,8 @@ export class RecursionGuard {
    * destination record being written for an event. A send made now carries it.
    */
   current: Lineage | undefined;
+  /** The most invocations of one function in one chain so far (for explaining a run that grew). */
+  deepest = 0;
 
   constructor(private readonly trace: Trace) {}
 
@@ -94,7 +96,10 @@ export class RecursionGuard {
    */
   enter(fn: string, requestId: string, cause: string | undefined, origin: Origin | undefined, action: string): Lineage | LoopStop {
     const lineage = origin?.lineage;
-    if (lineage === undefined) return { chain: requestId, counts: { [fn]: 1 } };
+    if (lineage === undefined) {
+      if (this.deepest === 0) this.deepest = 1;
+      return { chain: requestId, counts: { [fn]: 1 } };
+    }
     const depth = lineage.counts[fn] ?? 0;
     if (depth >= RECURSION_LIMIT && !this.allowed.has(fn)) {
       const source = origin!.source;
@@ -102,6 +107,7 @@ export class RecursionGuard {
       const error = `RecursiveInvocationException: Lambda stopped invoking ${fn}: it was invoked ${depth} times in one chain of requests (started by ${lineage.chain}), the event from ${source} would make it ${depth + 1}; ${action}`;
       return { stopped: true, error, lineage };
     }
+    if (depth + 1 > this.deepest) this.deepest = depth + 1;
     return { chain: lineage.chain, counts: { ...lineage.counts, [fn]: depth + 1 } };
   }
 

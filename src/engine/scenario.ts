@@ -17,6 +17,7 @@ import type { LatencySettings } from './latency';
 import schemaJson from '../../schemas/scenario.schema.json';
 import { show, ValidationError } from './errors';
 import type { QueueOptions } from './queue';
+import type { RunLimits } from './runBounds';
 import { validateEventPattern, validateFilterPolicy } from './pattern';
 import { parseSchedule } from './schedule';
 import { compileTargetInput, TargetInputError, type TargetInputSpec } from './targetInput';
@@ -219,6 +220,8 @@ export interface Scenario extends SystemsScenario {
   description?: string;
   seed?: number;
   durationS?: number;
+  /** Bounds on the run (runBounds.ts): events, messages held, trace memory. */
+  limits?: RunLimits;
   /** Latency of every function's service calls, per service (over the defaults; see latency.ts). */
   latency?: LatencySettings;
   queues: QueueSpec[];

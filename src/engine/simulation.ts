@@ -39,6 +39,7 @@ import { isSystemEvent, systemTarget } from './systemsSpec';
 import type { TargetPayload } from './targetInput';
 import { compileTemplate, FaultSchedule, TrafficGenerator, type FaultSpec } from './traffic';
 import type { RecordRetention, TraceRecord } from './trace';
+import { RunBounds, type RunLimits } from './runBounds';
 import { buildTopology, legacyId, type Topology } from './topology';
 
 export type { NodeKind, Topology, TopologyEdge, TopologyNode } from './topology';
@@ -60,6 +61,8 @@ export interface SimulationOptions {
   handlers?: Record<string, ModuleFactory> | HandlerResolver;
   /** Account concurrency limit (default 1000). */
   accountConcurrency?: number;
+  /** Bounds on the run, over the scenario's `limits` (runBounds.ts). */
+  limits?: RunLimits;
 }
 
 export interface Latency {
@@ -138,6 +141,8 @@ export interface Summary extends Partial<SystemsSummary> {
    */
   lost: number;
   lostDetails: LostDetail[];
+  /** The run went past one of its limits and stopped there (runBounds.ts). */
+  stopped?: { limit: string; value: number; max: number; message: string };
 }
 
 const FUNCTION_KINDS = ['invoked', 'succeeded', 'failed', 'timed-out', 'throttled', 'cold-start', 'retried', 'dead-lettered', 'dropped', 'loop-detected'] as const;
@@ -221,6 +226,8 @@ export class Simulation {
   readonly faults: FaultSchedule | undefined;
   /** RabbitMQ, Google Pub/Sub and Kinesis (systems.ts). */
   readonly systems: Systems;
+  /** Limits on events, held messages and trace memory: past one, `run` and `step` throw RunLimitError. */
+  readonly bounds: RunBounds | undefined;
 
   private readonly kindOf = new Map<string, 'function' | 'gateway'>();
   private readonly latencies = new Map<string, number[]>();
@@ -296,7 +303,11 @@ export class Simulation {
       if (sc.faults.length) faults = new FaultSchedule(this.ctx, sc.faults as FaultSpec[]);
     });
     this.faults = faults;
-    if (collect) return;
+    if (collect) {
+      this.bounds = undefined;
+      return;
+    }
+    this.bounds = new RunBounds(this.ctx, { ...sc.limits, ...options.limits }, { held: () => this.heldMessages(), explain: (r) => this.feedback(r), label: (r) => this.label(r) });
 
     // Latency samples per function and gateway (aggregates of the trace, whatever records are kept).
     for (const f of sc.functions) this.kindOf.set(f.name, 'function');
@@ -1054,6 +1065,61 @@ export class Simulation {
     samples.push(value);
   }
 
+  /** `queue q`, `function f`, … (run bounds' messages). */
+  private label(resource: string): string {
+    const kind = this.queues.has(resource)
+      ? 'queue'
+      : this.topics.has(resource)
+        ? 'topic'
+        : this.platform.has(resource)
+          ? 'function'
+          : this.buckets.has(resource)
+            ? 'bucket'
+            : this.tables.has(resource)
+              ? 'table'
+              : this.streams.has(resource)
+                ? 'stream'
+                : this.buses.has(resource)
+                  ? 'bus'
+                  : this.gateways.has(resource)
+                    ? 'gateway'
+                    : this.generators.has(resource)
+                      ? 'traffic'
+                      : undefined;
+    return kind ? `${kind} ${resource}` : resource;
+  }
+
+  /** Messages held in each queue now (run bounds). */
+  private heldMessages(): Array<{ resource: string; count: number }> {
+    const out: Array<{ resource: string; count: number }> = [];
+    for (const [name, q] of this.queues) {
+      const d = q.depth();
+      out.push({ resource: name, count: d.visible + d.inFlight + d.delayed });
+    }
+    return out;
+  }
+
+  /**
+   * Why `resource` kept growing, when a function feeds it and it invokes that function (a loop):
+   * for the run bounds' error. Names the deepest chain of requests reached (recursion.ts).
+   */
+  private feedback(resource: string): string | undefined {
+    const loops: string[] = [];
+    for (const f of this.scenario.functions) {
+      for (const target of this.calls.get(f.name)?.keys() ?? []) {
+        if (resource !== f.name && resource !== target) continue;
+        const invokes =
+          (f.events ?? []).some((e) => 'queue' in e && e.queue === target) ||
+          this.scenario.topics.some((t) => t.name === target && (t.subscriptions ?? []).some((s) => s.function === f.name)) ||
+          this.scenario.buckets.some((b) => b.name === target && (b.notifications ?? []).some((n) => n.function === f.name));
+        if (invokes) loops.push(`function ${f.name} sends to ${target}, which invokes it`);
+      }
+    }
+    if (!loops.length) return undefined;
+    const depth = this.platform.recursion.deepest;
+    return `${loops.join('; ')}: a recursive loop. Lambda stops a chain of requests only at its 17th invocation (the deepest chain here had reached ${depth}), so a function sending several messages per message it handles multiplies them long before that`;
+  }
+
   /** Resources and their connections, for diagrams: what the scenario declares, plus calls seen at run time. */
   topology(): Topology {
     return buildTopology(this.scenario, this.calls);
@@ -1083,6 +1149,8 @@ export class Simulation {
       lost: 0,
       lostDetails,
     };
+    const stopped = this.bounds?.stopped;
+    if (stopped) out.stopped = { limit: stopped.limit, value: stopped.value, max: stopped.max, message: stopped.message };
     for (const name of this.generators.keys()) out.traffic[name] = { requests: c('request', name) };
     for (const [name, q] of this.queues) {
       const depth = q.depth();

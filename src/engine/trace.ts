@@ -51,6 +51,8 @@ export type TraceKind =
   | 'call-pending' // the handler returned with this call still in flight: it froze with the environment
   | 'call-abandoned' // a call never completed: its environment was recycled, crashed or timed out first
   | 'response-rejected' // the platform could not use a function's answer (why, in detail.reason)
+  | 'run-stopped' // the run went past one of its limits (runBounds.ts): detail.limit, value, max, message
+  | 'output-truncated' // a handler's logs went past a bound: later lines of that invocation / run are not kept (detail says which)
   | 'loop-detected' // Lambda stopped an invocation: its function was invoked ~16 times in one chain of requests (recursion.ts)
   // services
   | 'stored' // object store put
@@ -127,6 +129,7 @@ export class Trace {
   private readonly perKind = new Map<TraceKind, number>();
   private kept: TraceRecord[] = [];
   private head = 0; // ring buffer start when windowed
+  private bytes = 0;
 
   constructor(
     private readonly now: () => number,
@@ -181,6 +184,11 @@ export class Trace {
     return this.seq;
   }
 
+  /** Estimated bytes of memory the kept records take (run bounds read it). */
+  get keptBytes(): number {
+    return this.bytes;
+  }
+
   /** The kept records, oldest first. */
   records(): TraceRecord[] {
     if (this.retention.mode !== 'window' || this.kept.length < this.retention.size) return this.kept.slice();
@@ -219,10 +227,13 @@ export class Trace {
     switch (this.retention.mode) {
       case 'all':
         this.kept.push(record);
+        this.bytes += recordBytes(record);
         break;
       case 'window':
+        this.bytes += recordBytes(record);
         if (this.kept.length < this.retention.size) this.kept.push(record);
         else {
+          this.bytes -= recordBytes(this.kept[this.head]);
           this.kept[this.head] = record;
           this.head = (this.head + 1) % this.retention.size;
         }
@@ -230,6 +241,43 @@ export class Trace {
       case 'none':
         break;
     }
+  }
+}
+
+/**
+ * About how many bytes a record takes in memory: a fixed cost per record and per field, strings at
+ * two bytes a character. An estimate for the run bounds, cheap enough for every kept record: nested
+ * values are walked a few levels deep, deeper ones count a fixed amount.
+ */
+export function recordBytes(record: TraceRecord): number {
+  let n = 96 + 2 * record.resource.length;
+  if (record.id !== undefined) n += 16 + 2 * record.id.length;
+  if (record.cause !== undefined) n += 16 + 2 * record.cause.length;
+  if (record.detail !== undefined) n += valueBytes(record.detail, 3);
+  return n;
+}
+
+function valueBytes(value: unknown, depth: number): number {
+  switch (typeof value) {
+    case 'string':
+      return 16 + 2 * value.length;
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return 8;
+    case 'object': {
+      if (value === null) return 8;
+      if (depth === 0) return 64;
+      let n = 32;
+      if (Array.isArray(value)) {
+        for (const v of value) n += 8 + valueBytes(v, depth - 1);
+        return n;
+      }
+      for (const key in value) n += 16 + 2 * key.length + valueBytes((value as Record<string, unknown>)[key], depth - 1);
+      return n;
+    }
+    default:
+      return 16;
   }
 }
 

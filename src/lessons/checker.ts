@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { Executor } from '../engine/executor';
 import { ScenarioError, validateScenario } from '../engine/scenario';
 import { Simulation, type HandlerResolver, type Summary } from '../engine/simulation';
+import { RunLimitError } from '../engine/runBounds';
 import type { Lesson } from './model';
 import { RunView, Verdict } from './checks';
 import { loadChecks } from './checkList';
@@ -156,6 +157,7 @@ export function checkLesson(lesson: Lesson, handlerDir: string, factory: Executo
     sim.run();
   } catch (err) {
     if (err instanceof ScenarioError) return failAll(err.message);
+    if (err instanceof RunLimitError) return { ...failAll(`the run did not finish: ${err.message}`, { kind: 'run' }), seed };
     const e = err as Error & { file?: string; line?: number; column?: number; location?: { file: string; line: number; column: number } };
     const loc = e.location ?? (e.file ? { file: e.file, line: e.line ?? 1, column: e.column ?? 1 } : undefined);
     return { ...failAll(`your handler could not run: ${e.message}`, loc ? { kind: 'run', file: loc.file, line: loc.line, column: loc.column } : { kind: 'run' }), seed };

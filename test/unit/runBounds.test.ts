@@ -1,0 +1,178 @@
+/**
+ * Bounds on a run (src/engine/runBounds.ts): past a limit on events, messages held or trace memory
+ * the run stops — between two events, with a `run-stopped` record and a RunLimitError naming the
+ * limit and what drove it — instead of running until the machine gives out.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LabApi, ModuleFactory } from '../../src/engine/executor';
+import { Clock } from '../../src/engine/clock';
+import { DEFAULT_RUN_LIMITS, resolveRunLimits, RunLimitError } from '../../src/engine/runBounds';
+import { validateScenario } from '../../src/engine/scenario';
+import { Simulation } from '../../src/engine/simulation';
+import { recordBytes, toJsonLine } from '../../src/engine/trace';
+import { formatSummary } from '../../src/cli/summary';
+import { main } from '../../src/cli/main';
+
+function mod(handler: (lab: LabApi) => (event: any, ctx: any) => unknown): ModuleFactory {
+  return (lab) => ({ handler: handler(lab) });
+}
+
+/** The attack of issue 15: a function sending 10 messages per message back to the queue it reads from. */
+const runaway = (limits?: Record<string, number>) => ({
+  name: 'runaway',
+  ...(limits ? { limits } : {}),
+  queues: [{ name: 'q' }],
+  functions: [{ name: 'echo', handler: 'echo', events: [{ queue: 'q' }] }],
+  traffic: [{ name: 'kick', target: { queue: 'q' }, ratePerSecond: 1, durationS: 1 }],
+});
+const echo = { echo: mod((lab) => (e) => { for (const r of e.Records) for (let i = 0; i < 10; i++) lab.send('q', r.body); }) };
+
+function stop(sim: Simulation): RunLimitError {
+  try {
+    sim.run();
+  } catch (err) {
+    if (err instanceof RunLimitError) return err;
+    throw err;
+  }
+  assert.fail('the run was expected to stop at a limit');
+}
+
+describe('run bounds', () => {
+  it('the runaway loop ends at the event limit with an error naming the limit, the queue and the loop', () => {
+    const sim = new Simulation(runaway({ maxEvents: 200_000 }), { handlers: echo, records: { mode: 'none' } });
+    const err = stop(sim);
+    assert.equal(err.limit, 'maxEvents');
+    assert.equal(err.max, 200_000);
+    // Checked every 1,024 clock events: stopped just past the limit.
+    assert.ok(err.value > 200_000 && err.value < 260_000, `stopped at ${err.value}`);
+    assert.match(err.message, /^the run stopped after [\d,]+ events \(limits\.maxEvents is 200,000\), at [\d.]+ s of virtual time: queue q had the most: [\d,]+ sent/);
+    assert.match(err.message, /function echo sends to q, which invokes it: a recursive loop\. Lambda stops a chain of requests only at its 17th invocation \(the deepest chain here had reached \d+\)/);
+    // The trace says so too (a record even when none are kept: listeners and the summary see it).
+    assert.equal(sim.ctx.trace.count('run-stopped'), 1);
+    const s = sim.summary();
+    assert.deepEqual({ limit: s.stopped?.limit, max: s.stopped?.max }, { limit: 'maxEvents', max: 200_000 });
+    assert.match(formatSummary(s), /STOPPED at a limit \(maxEvents\): the run stopped after/);
+    // A stopped run stays stopped: the next step throws the same error, and runs nothing.
+    const at = sim.ctx.trace.length;
+    assert.throws(() => sim.step(), (e: unknown) => e === err);
+    assert.throws(() => sim.run(), (e: unknown) => e === err);
+    assert.equal(sim.ctx.trace.length, at);
+  });
+
+  it('with the default limits the runaway loop ends on the messages it holds, within seconds, same bytes for a seed', function () {
+    this.timeout(120_000);
+    const run = () => {
+      const sim = new Simulation(runaway(), { handlers: echo, records: { mode: 'window', size: 2000 } });
+      return { sim, err: stop(sim) };
+    };
+    const a = run();
+    assert.equal(a.err.limit, 'maxHeldMessages');
+    assert.equal(a.err.max, DEFAULT_RUN_LIMITS.maxHeldMessages);
+    assert.match(a.err.message, /its queues held [\d,]+ messages at once \(limits\.maxHeldMessages is 1,000,000\).*: queue q held [\d,]+; function echo sends to q/);
+    // Stopped within the first virtual minute of the loop (it multiplies by ten every generation).
+    assert.ok(a.sim.now < 60_000, `stopped at ${a.sim.now} ms`);
+    const b = run();
+    assert.equal(b.err.message, a.err.message);
+    assert.equal(a.sim.records().map(toJsonLine).join('\n'), b.sim.records().map(toJsonLine).join('\n'));
+    const last = a.sim.records().at(-1)!;
+    assert.equal(last.kind, 'run-stopped');
+    assert.deepEqual({ limit: last.detail!.limit, max: last.detail!.max, resource: last.resource }, { limit: 'maxHeldMessages', max: 1_000_000, resource: 'q' });
+  });
+
+  it('a run keeping every record stops at the trace memory limit, naming it', () => {
+    const sim = new Simulation(runaway({ maxTraceMb: 20 }), { handlers: echo, records: { mode: 'all' } });
+    const err = stop(sim);
+    assert.equal(err.limit, 'maxTraceMb');
+    assert.match(err.message, /its trace records took about [\d,]+ MB in memory \(limits\.maxTraceMb is 20\)/);
+    const kept = sim.ctx.trace.keptBytes;
+    // Checked every 1,024 clock events: stopped within that many events' records of the limit.
+    assert.ok(kept > 20 * 1_048_576 && kept < 40 * 1_048_576, `kept ${kept}`);
+    // The estimate is the sum of the kept records' estimates.
+    let sum = 0;
+    for (const r of sim.records()) sum += recordBytes(r);
+    assert.equal(sum, kept);
+  });
+
+  it('a windowed trace counts only the records it keeps', () => {
+    const doc = { name: 'w', durationS: 20, queues: [{ name: 'q' }], traffic: [{ name: 't', target: { queue: 'q' }, ratePerSecond: 100 }] };
+    const sim = new Simulation(doc, { records: { mode: 'window', size: 50 } });
+    sim.run();
+    let sum = 0;
+    for (const r of sim.records()) sum += recordBytes(r);
+    assert.equal(sim.ctx.trace.keptBytes, sum);
+    assert.equal(new Simulation(doc, { records: { mode: 'none' } }).ctx.trace.keptBytes, 0);
+  });
+
+  it('the defaults leave an ordinary run alone (an hour of 100 messages/s)', function () {
+    this.timeout(60_000);
+    const doc = {
+      name: 'steady',
+      durationS: 3600,
+      queues: [{ name: 'q' }],
+      functions: [{ name: 'w', handler: 'w', events: [{ queue: 'q' }] }],
+      traffic: [{ name: 't', target: { queue: 'q' }, ratePerSecond: 100 }],
+    };
+    const sim = new Simulation(doc, { handlers: { w: mod(() => () => undefined) }, records: { mode: 'none' } });
+    sim.run();
+    const s = sim.summary();
+    assert.equal(s.stopped, undefined);
+    assert.equal(s.queues.q.sent, 360_000);
+    assert.ok(s.events > 1_000_000, `${s.events} events`);
+  });
+
+  it('options override the scenario, and a bad limit is refused naming the field', () => {
+    const sim = new Simulation(runaway({ maxEvents: 5_000_000 }), { handlers: echo, records: { mode: 'none' }, limits: { maxEvents: 50_000 } });
+    assert.equal(sim.bounds!.limits.maxEvents, 50_000);
+    assert.equal(stop(sim).max, 50_000);
+    const bad = validateScenario({ ...runaway(), limits: { maxEvents: 10, maxHeld: 5 } });
+    assert.equal(bad.scenario, undefined);
+    const paths = bad.problems.map((p) => p.path);
+    assert.ok(paths.includes('limits.maxEvents'), paths.join(', '));
+    assert.ok(paths.includes('limits.maxHeld'), paths.join(', '));
+    assert.throws(() => resolveRunLimits({ maxTraceMb: 0 }), /limits\.maxTraceMb: must be an integer between 1 and 65536, got 0/);
+    assert.throws(() => resolveRunLimits({ maxEvent: 1 }), /limits\.maxEvent: unknown limit \(known: maxEvents, maxHeldMessages, maxTraceMb\)/);
+  });
+
+  it('the clock watcher runs before every Nth event and, once it throws, before every event', () => {
+    const clock = new Clock();
+    let ran = 0;
+    for (let i = 0; i < 10; i++) clock.schedule(i, () => ran++);
+    let checks = 0;
+    let trip = false;
+    clock.watch(4, () => {
+      checks++;
+      if (trip) throw new Error('stop');
+    });
+    clock.runUntil(5); // events at 0..5: 6 events, the watcher before the 4th
+    assert.deepEqual([ran, checks], [6, 1]);
+    trip = true;
+    assert.throws(() => clock.runUntil(9), /stop/); // before the 8th event
+    assert.equal(ran, 7);
+    assert.throws(() => clock.step(), /stop/);
+    assert.equal(ran, 7);
+    assert.equal(clock.now, 6);
+  });
+
+  it('serverless-lab simulate prints the summary so far and the error, exit 1', function () {
+    this.timeout(60_000);
+    const dir = mkdtempSync(join(tmpdir(), 'runbounds-'));
+    try {
+      writeFileSync(join(dir, 'echo.js'), `const { send } = require('serverless-lab');\nexports.handler = async (event) => { for (const r of event.Records) for (let i = 0; i < 10; i++) await send('q', r.body); };\n`);
+      const doc = runaway({ maxEvents: 100_000 });
+      doc.functions[0].handler = 'echo.js';
+      writeFileSync(join(dir, 'loop.scenario.json'), JSON.stringify(doc));
+      let out = '';
+      let err = '';
+      const code = main(['simulate', join(dir, 'loop.scenario.json'), '--executor', 'inprocess'], { out: (s: string) => void (out += s), err: (s: string) => void (err += s) });
+      assert.equal(code, 1);
+      assert.match(out, /STOPPED at a limit \(maxEvents\)/);
+      assert.match(out, /Queues\n {2}q {2}sent/);
+      assert.match(err, /loop\.scenario\.json: the run stopped after [\d,]+ events \(limits\.maxEvents is 100,000\).*function echo sends to q, which invokes it/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
