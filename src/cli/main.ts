@@ -48,11 +48,13 @@ interface CommandSpec {
 const SEED_HELP = '  --seed <N>           random seed, an integer 0…4294967295';
 const LESSONS_HELP = '  --lessons <dir>      lessons folder (default: the one shipped with serverless-lab)';
 const JSON_HELP = '  --json               machine-readable output (JSON)';
+/** The largest trace file `simulate --trace` writes, MB (`--trace-max-mb`). */
+const DEFAULT_TRACE_MAX_MB = 512;
 
 const COMMANDS: Record<CommandName, CommandSpec> = {
   simulate: {
     positionals: ['scenario.json'],
-    flags: { '--seed': 'value', '--until': 'value', '--json': 'switch', '--trace': 'value', '--executor': 'value' },
+    flags: { '--seed': 'value', '--until': 'value', '--json': 'switch', '--trace': 'value', '--trace-max-mb': 'value', '--executor': 'value' },
     help: `Usage: serverless-lab simulate <scenario.json> [options]
 
 Run a scenario (resources, handlers, traffic, faults) on the virtual clock and print a summary.
@@ -63,6 +65,8 @@ ${SEED_HELP} (default: the scenario's seed, else 1)
   --until <duration>   virtual time to run, e.g. 90s, 15m, 1h, 500ms (default: the scenario's durationS)
   --json               print the summary as JSON
   --trace <file>       write every trace record to <file> as JSON lines
+  --trace-max-mb <n>   stop writing the trace file at n MB (default ${DEFAULT_TRACE_MAX_MB}); its last line
+                       says it was truncated (the run goes on)
   --executor <kind>    how handlers run: sandbox (default: isolated-vm, async handlers work) or
                        inprocess (the same model without isolation or time limits; fast)
 `,
@@ -163,6 +167,7 @@ export interface Args {
   untilMs?: number;
   json: boolean;
   trace?: string;
+  traceMaxMb?: number;
   executor: ExecutorKind;
   handlers: string[];
   lessons?: string;
@@ -237,6 +242,10 @@ function applyValue(args: Args, flag: string, v: string): void {
       return;
     case '--trace':
       args.trace = v;
+      return;
+    case '--trace-max-mb':
+      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1_000_000) throw new UsageError(`--trace-max-mb: expected an integer between 1 and 1000000, got ${JSON.stringify(v)}`);
+      args.traceMaxMb = Number(v);
       return;
     case '--executor':
       if (v !== 'inprocess' && v !== 'sandbox') throw new UsageError(`--executor: expected sandbox or inprocess, got ${JSON.stringify(v)}`);
@@ -358,7 +367,7 @@ function simulate(args: Args, io: Io): number {
     const sim = new Simulation(scenario, { seed: args.seed, executor, records: { mode: 'none' } });
     let stopped: RunLimitError | undefined;
     try {
-      if (args.trace !== undefined) runWithTrace(sim, args.trace, untilMs);
+      if (args.trace !== undefined) runWithTrace(sim, args.trace, untilMs, (args.traceMaxMb ?? DEFAULT_TRACE_MAX_MB) * 1_048_576, io);
       else sim.run(untilMs);
     } catch (err) {
       if (!(err instanceof RunLimitError)) throw err;
@@ -376,8 +385,12 @@ function simulate(args: Args, io: Io): number {
   }
 }
 
-/** Run, writing every trace record to `traceFile` as buffered JSON lines (one write per ~1 MB). */
-function runWithTrace(sim: Simulation, traceFile: string, untilMs: number | undefined): void {
+/**
+ * Run, writing every trace record to `traceFile` as buffered JSON lines (one write per ~1 MB), up to
+ * `maxBytes`: the line that would pass it is replaced by an `output-truncated` record, and nothing
+ * more is written (the run goes on; stderr says so).
+ */
+function runWithTrace(sim: Simulation, traceFile: string, untilMs: number | undefined, maxBytes: number, io: Io): void {
   let fd: number;
   try {
     fd = openSync(resolve(traceFile), 'w');
@@ -385,8 +398,22 @@ function runWithTrace(sim: Simulation, traceFile: string, untilMs: number | unde
     throw new UsageError(`cannot write ${traceFile}: ${(err as Error).message}`);
   }
   let buffer = '';
-  sim.ctx.trace.subscribe((r: TraceRecord) => {
-    buffer += toJsonLine(r) + '\n';
+  let written = 0;
+  let records = 0;
+  const unsubscribe = sim.ctx.trace.subscribe((r: TraceRecord) => {
+    const line = toJsonLine(r) + '\n';
+    const bytes = Buffer.byteLength(line);
+    if (written + bytes > maxBytes) {
+      const mb = +(maxBytes / 1_048_576).toFixed(1);
+      const message = `trace file truncated after ${records.toLocaleString('en-US')} records (${mb} MB, --trace-max-mb): later records are not written`;
+      buffer += toJsonLine({ seq: r.seq, t: r.t, kind: 'output-truncated', resource: 'trace-file', detail: { records, maxBytes, message } }) + '\n';
+      unsubscribe();
+      io.err(`${traceFile}: ${message}\n`);
+      return;
+    }
+    buffer += line;
+    written += bytes;
+    records++;
     if (buffer.length > 1 << 20) {
       writeSync(fd, buffer);
       buffer = '';

@@ -1,6 +1,7 @@
 import { Clock } from './clock';
 import { Random } from './random';
 import { RecordRetention, Trace } from './trace';
+import { OutputBounds } from './outputBounds';
 
 /**
  * What every simulated resource shares: one clock, one seeded random source, one trace and one
@@ -11,6 +12,8 @@ export class EngineContext {
   readonly seed: number;
   readonly random: Random;
   readonly trace: Trace;
+  /** Bounds on what handlers log (outputBounds.ts): every log line goes through it. */
+  readonly output: OutputBounds;
   /** The last number issued per id prefix (a cell per prefix, counted up in place). */
   private readonly counters = new Map<string, { n: number }>();
 
@@ -19,6 +22,7 @@ export class EngineContext {
     this.seed = options.seed ?? 1;
     this.random = new Random(this.seed);
     this.trace = new Trace(() => this.clock.now, options.records ?? { mode: 'all' });
+    this.output = new OutputBounds(this.trace);
   }
 
   /**

@@ -705,6 +705,7 @@ export class FunctionPlatform {
     }
     env.session.end(cause);
     this.executor.destroyEnvironment(env.id);
+    this.ctx.output.forget(env.id);
     this.ctx.trace.emit('env-destroyed', fn.name, env.id, cause, { invocations: env.invocations, lifetimeMs: this.ctx.clock.now - env.createdAt });
     if (env.provisioned && this.fns.get(fn.name) === fn) {
       // The platform keeps the provisioned count: a replacement is initialised in the background.

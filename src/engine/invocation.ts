@@ -112,7 +112,7 @@ export class EnvironmentSession {
       now: () => epochMs(this.host.ctx.clock.now + this.workMs),
       begin: (call, args) => this.begin(call, args),
       work: (ms) => this.work(ms),
-      log: (args) => this.host.ctx.trace.emit('log', this.fnName, this.attribution() ?? this.envId, undefined, { env: this.envId, args }),
+      log: (args) => this.host.ctx.output.log(this.fnName, this.attribution() ?? this.envId, this.envId, args),
       remaining: () => this.remaining(),
       lab: host.instantLab,
     };

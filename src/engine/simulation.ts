@@ -1037,7 +1037,7 @@ export class Simulation {
       // The platform's per-environment lab counts work; outside a handler it means nothing.
       work: () => undefined,
       log: (...args) => {
-        this.ctx.trace.emit('log', this.platform?.current()?.functionName ?? 'lab', cause(), undefined, { args });
+        this.ctx.output.log(this.platform?.current()?.functionName ?? 'lab', cause(), undefined, args);
       },
     };
   }

@@ -91,9 +91,13 @@ export function logLines(records: readonly { t: number; kind: string; resource: 
   const lines: LogLine[] = [];
   let dropped = 0;
   for (const r of records) {
-    if (r.kind !== 'log') continue;
+    if (r.kind !== 'log' && r.kind !== 'output-truncated') continue;
     if (lines.length >= max) {
       dropped++;
+      continue;
+    }
+    if (r.kind === 'output-truncated') {
+      lines.push({ t: r.t, fn: r.resource, id: r.id ?? '', text: `[${String(r.detail?.message ?? 'output truncated')}]` });
       continue;
     }
     const args = (r.detail?.args as unknown[] | undefined) ?? [];

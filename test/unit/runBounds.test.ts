@@ -15,6 +15,9 @@ import { Simulation } from '../../src/engine/simulation';
 import { recordBytes, toJsonLine } from '../../src/engine/trace';
 import { formatSummary } from '../../src/cli/summary';
 import { main } from '../../src/cli/main';
+import { logLines } from '../../src/lessons/checker';
+import { LOG_CHARS_PER_INVOCATION, LOG_LINE_CHARS, LOG_LINES_PER_INVOCATION } from '../../src/engine/outputBounds';
+import { readFileSync, statSync } from 'node:fs';
 
 function mod(handler: (lab: LabApi) => (event: any, ctx: any) => unknown): ModuleFactory {
   return (lab) => ({ handler: handler(lab) });
@@ -174,5 +177,75 @@ describe('run bounds', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('output bounds', () => {
+    /** One function invoked `n` times, 10 s apart, whose handler logs what `logs(lab, n)` says. */
+    const logging = (n: number, logs: (lab: LabApi, i: number) => void) => {
+      let i = 0;
+      const sim = new Simulation(
+        { name: 'chatty', durationS: 10 * n, functions: [{ name: 'chatty', handler: 'chatty' }], traffic: [{ name: 't', target: { function: 'chatty' }, ratePerSecond: 0.1 }] },
+        { handlers: { chatty: mod((lab) => () => logs(lab, ++i)) } },
+      );
+      sim.run();
+      return sim;
+    };
+
+    it('an invocation keeps 10,000 log lines, then one output-truncated record; the next invocation logs again', () => {
+      const sim = logging(2, (lab, i) => {
+        for (let k = 0; k < (i === 1 ? 20_000 : 3); k++) lab.log(`line ${k}`);
+      });
+      const logs = sim.records().filter((r) => r.kind === 'log');
+      const [first, second] = sim.records().filter((r) => r.kind === 'invoked').map((r) => r.id);
+      assert.equal(logs.filter((r) => r.id === first).length, LOG_LINES_PER_INVOCATION);
+      assert.equal(logs.filter((r) => r.id === second).length, 3);
+      const cut = sim.records().filter((r) => r.kind === 'output-truncated');
+      assert.equal(cut.length, 1);
+      assert.equal(cut[0].id, first);
+      assert.equal(cut[0].detail!.message, 'output truncated after 10,000 lines of logs in this invocation: its later log lines are not kept');
+      assert.equal(sim.ctx.output.dropped, 20_000 - LOG_LINES_PER_INVOCATION);
+      // The learner sees the cut where it happened in the result's log lines.
+      const lines = logLines(sim.records(), 20_000).lines;
+      assert.equal(lines[LOG_LINES_PER_INVOCATION].text, `[${cut[0].detail!.message}]`);
+    });
+
+    it('a huge line is cut to 256 KiB, and an invocation keeps at most 4 MB of log text', () => {
+      const sim = logging(1, (lab) => {
+        for (let k = 0; k < 30; k++) lab.log('x'.repeat(1_000_000));
+      });
+      const logs = sim.records().filter((r) => r.kind === 'log');
+      assert.equal((logs[0].detail!.args as string[])[0].length, LOG_LINE_CHARS);
+      assert.deepEqual(logs[0].detail!.truncated, { chars: 1_000_000, kept: LOG_LINE_CHARS });
+      assert.equal(logs.length, Math.floor(LOG_CHARS_PER_INVOCATION / LOG_LINE_CHARS));
+      const cut = sim.records().find((r) => r.kind === 'output-truncated')!;
+      assert.equal(cut.detail!.message, 'output truncated after 4 MB of logs in this invocation: its later log lines are not kept');
+      // The kept trace stays small: the records' estimate is about the 4 MB kept (2 bytes a character).
+      assert.ok(sim.ctx.trace.keptBytes < 10 * 1_048_576, `kept ${sim.ctx.trace.keptBytes}`);
+    });
+
+    it('simulate --trace stops writing the file at --trace-max-mb, its last line saying so', function () {
+      this.timeout(60_000);
+      const dir = mkdtempSync(join(tmpdir(), 'tracefile-'));
+      try {
+        writeFileSync(join(dir, 'chatty.js'), `const { log } = require('serverless-lab');\nexports.handler = async () => { for (let i = 0; i < 2000; i++) log('y'.repeat(1000)); };\n`);
+        writeFileSync(join(dir, 's.scenario.json'), JSON.stringify({ name: 'chatty', durationS: 10, functions: [{ name: 'chatty', handler: 'chatty.js' }], traffic: [{ name: 't', target: { function: 'chatty' }, ratePerSecond: 1 }] }));
+        const file = join(dir, 'trace.jsonl');
+        let err = '';
+        const code = main(['simulate', join(dir, 's.scenario.json'), '--executor', 'inprocess', '--trace', file, '--trace-max-mb', '1'], { out: () => undefined, err: (t: string) => void (err += t) });
+        assert.equal(code, 0);
+        const size = statSync(file).size;
+        assert.ok(size <= 1_048_576 + 1024, `${size} bytes`);
+        const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+        const last = JSON.parse(lines.at(-1)!);
+        assert.equal(last.kind, 'output-truncated');
+        assert.equal(last.detail.records, lines.length - 1);
+        assert.match(last.detail.message, /^trace file truncated after [\d,]+ records \(1 MB, --trace-max-mb\): later records are not written$/);
+        assert.match(err, /trace\.jsonl: trace file truncated after/);
+        // Every line before it is a whole record.
+        for (const l of lines.slice(0, -1)) JSON.parse(l);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });
