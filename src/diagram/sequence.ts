@@ -129,6 +129,37 @@ function tableNames(records: readonly TraceRecord[]): Set<string> {
   return out;
 }
 
+/** Records that begin a synchronous request: a client's or a gateway's request, an invocation. */
+const REQUEST_STARTS = new Set<string>(['request', 'invoked']);
+
+/**
+ * The request a journey belongs to. A gateway's request, the function invocation it routed to and
+ * the client request that sent it have ids of their own (`req-35` at the gateway, `req-36` at the
+ * function); clicking any of them is the same request, so the journey starts at the first of them:
+ * from an invocation or a request back through the requests that caused it, one cause at a time.
+ * It never goes back through a message (an invocation for a queue's batch, a topic's delivery): those
+ * are journeys of their own.
+ */
+export function journeyRoot(records: readonly TraceRecord[], id: string): string {
+  /** Each id's first request-start record: the one cause it had, and whether it is a request. */
+  const start = new Map<string, { cause: string | undefined; request: boolean }>();
+  for (const r of records) {
+    if (r.id === undefined || !REQUEST_STARTS.has(r.kind) || start.has(r.id)) continue;
+    const single = r.cause !== undefined && !r.cause.includes(',') && !r.cause.includes('..');
+    start.set(r.id, { cause: single ? r.cause : undefined, request: r.kind === 'request' });
+  }
+  let current = id;
+  const seen = new Set<string>([id]);
+  for (;;) {
+    const up = start.get(current)?.cause;
+    // Only a cause that is itself a request joins the journey (not a message, an object, or the
+    // invocation before an async destination).
+    if (up === undefined || seen.has(up) || start.get(up)?.request !== true) return current;
+    seen.add(up);
+    current = up;
+  }
+}
+
 /**
  * The records of one message's journey, in trace order: its own records and those of everything it
  * caused. A table item's key is not followed (another invocation's later write of the same key is
@@ -136,7 +167,7 @@ function tableNames(records: readonly TraceRecord[]): Set<string> {
  */
 export function journeyRecords(records: readonly TraceRecord[], messageId: string): TraceRecord[] {
   const tables = tableNames(records);
-  const family = new Set<string>([messageId]);
+  const family = new Set<string>([journeyRoot(records, messageId)]);
   const out: TraceRecord[] = [];
   for (const r of records) {
     const mine = r.id !== undefined && family.has(r.id);
@@ -148,15 +179,31 @@ export function journeyRecords(records: readonly TraceRecord[], messageId: strin
   return out;
 }
 
-/** `received m1 (receiveCount 1)`: a record's kind, its id, then its scalar details. */
+/** The details a journey's notes say, in the learner's words (never the record's field names). */
+const DETAIL_WORDS: ReadonlyArray<readonly [string, (v: string | number | boolean) => string]> = [
+  ['partition', (v) => `partition ${v}`],
+  ['offset', (v) => `offset ${v}`],
+  ['receiveCount', (v) => `receive count ${v}`],
+  ['attempt', (v) => `attempt ${v}`],
+  ['found', (v) => (v === false ? 'not found' : 'found')],
+  ['op', (v) => String(v)],
+  ['durationMs', (v) => (typeof v === 'number' ? `took ${seconds(v)}` : `took ${v}`)],
+  ['statusCode', (v) => `status ${v}`],
+  ['error', (v) => String(v)],
+  ['reason', (v) => String(v)],
+  ['endpoint', (v) => `to ${v}`],
+  ['deadLetterQueue', (v) => `to ${v}`],
+];
+
+/** `received m1 (receive count 1)`: a record's kind, its id, then its details in words. */
 function describe(r: TraceRecord): string {
   const d = r.detail ?? {};
   const name = r.id !== undefined ? `${r.kind} ${r.id}` : r.kind;
   if (r.kind === 'log' && Array.isArray(d.args)) return `log: ${d.args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`;
   const bits: string[] = [];
-  for (const key of ['partition', 'offset', 'receiveCount', 'attempt', 'found', 'op', 'durationMs', 'statusCode', 'error', 'reason', 'endpoint', 'deadLetterQueue']) {
+  for (const [key, say] of DETAIL_WORDS) {
     const v = d[key];
-    if (v !== undefined && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) bits.push(`${key} ${v}`);
+    if (v !== undefined && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) bits.push(say(v));
   }
   if (d.coldStart === true) bits.push('cold start');
   return bits.length ? `${name} (${bits.join(', ')})` : name;

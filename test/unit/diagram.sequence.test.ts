@@ -40,7 +40,7 @@ describe('diagram: one message journey → sequence diagram', () => {
     assert.ok(lines.some((l) => l.startsWith('  P0->>P1: at 0.001 s: delivered')), 'topic → queue');
     assert.ok(lines.some((l) => l.startsWith('  P1->>P2: at 0.003 s: invoked')), 'queue → function');
     assert.ok(lines.some((l) => l.startsWith('  P2->>P3: at 0.004 s: sent')), 'function → queue');
-    assert.ok(lines.some((l) => l.startsWith('  Note over P1: at 0.002 s: received m1 (receiveCount 1)')));
+    assert.ok(lines.some((l) => l.startsWith('  Note over P1: at 0.002 s: received m1 (receive count 1)')));
     assert.ok(lines.some((l) => l.startsWith('  Note over P2: at 0.005 s: failed inv1')));
     assert.equal(lines[lines.indexOf('  P1->>P2: at 0.003 s: invoked inv1 (cold start)') + 1], '  activate P2', 'the invocation opens a span');
     assert.equal(lines[lines.findIndex((l) => l.startsWith('  Note over P2: at 0.005 s: failed inv1')) + 1], '  deactivate P2', 'and closes it when it fails');

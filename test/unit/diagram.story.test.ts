@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import { fitPacing } from '../../src/diagram/pacing';
 import { counterName, counterValue, describeCounters, seconds } from '../../src/diagram/words';
 import { detailText } from '../../src/diagram/traceWindow';
-import { journeyToSequence } from '../../src/diagram/sequence';
+import { journeyRecords, journeyRoot, journeyToSequence } from '../../src/diagram/sequence';
+import { Simulation } from '../../src/engine/simulation';
+import { recorder } from './diagram.fixtures';
 import { validateScenario } from '../../src/engine/scenario';
 import { labelledTopology, surveyScenario, trafficRates } from '../../src/engine/survey';
 import { IsolateExecutor } from '../../src/sandbox/isolateExecutor';
@@ -136,5 +138,51 @@ describe('diagram story: the learner\'s words', () => {
     const seq = journeyToSequence([{ seq: 1, t: 89_500, kind: 'request', resource: 'visitors', id: 'req-1' }], 'req-1');
     assert.doesNotMatch(seq, /t=\d+ms/);
     assert.match(seq, /1 min 29\.5 s/);
+  });
+});
+
+describe('diagram story: one journey per request', function () {
+  this.timeout(60_000);
+
+  it('a request clicked at the client, the gateway or the function is one journey (lesson 1)', () => {
+    const dir = path.join(lessons, '01-what-serverless-means');
+    const { scenario } = validateScenario(JSON.parse(fs.readFileSync(path.join(dir, 'scenario.json'), 'utf8')));
+    const executor = new IsolateExecutor({ rootDir: path.join(dir, 'solution') });
+    try {
+      const sim = new Simulation(scenario!, { executor, records: { mode: 'all' } });
+      sim.run(40_000);
+      const records = sim.records();
+      const invoked = records.find((r) => r.kind === 'invoked' && r.t > 35_000)!;
+      const atGateway = records.find((r) => r.kind === 'request' && r.id === invoked.cause)!;
+      const atClient = records.find((r) => r.kind === 'request' && r.id === atGateway.cause)!;
+      assert.ok(atGateway && atClient, 'the invocation was caused by a gateway request sent by a client');
+      assert.notEqual(invoked.id, atGateway.id, 'the gateway and the function give the request ids of their own');
+      for (const id of [invoked.id!, atGateway.id!]) assert.equal(journeyRoot(records, id), atClient.id);
+      const seq = journeyToSequence(records, invoked.id!);
+      assert.equal(journeyToSequence(records, atGateway.id!), seq);
+      const lanes = seq.split('\n').filter((l) => l.includes('participant')).map((l) => l.split(' as ')[1]);
+      assert.deepEqual(lanes, [atClient.resource, atGateway.resource, invoked.resource]);
+      assert.match(seq, /responded/, 'the answer is in the journey');
+      assert.match(seq, /succeeded .* \(took 0\.\d+ s\)/, 'durations in seconds');
+      assert.doesNotMatch(seq, /durationMs|statusCode|receiveCount/);
+    } finally {
+      executor.dispose();
+    }
+  });
+
+  it('never goes back through a message: the invocation for a batch, or for one message, is a journey of its own', () => {
+    const r = recorder();
+    const trace = [
+      r(0, 'request', 'clients', 'req-1'),
+      r(0, 'sent', 'q', 'm1', 'req-1'),
+      r(0, 'sent', 'q', 'm2', 'req-1'),
+      r(1, 'invoked', 'worker', 'inv-1', 'm1', { env: 'e1' }),
+      r(2, 'invoked', 'worker', 'inv-2', 'm1,m2', { env: 'e1' }),
+      r(3, 'invoked', 'after', 'inv-3', 'inv-2', { env: 'e2' }),
+    ];
+    assert.equal(journeyRoot(trace, 'inv-1'), 'inv-1');
+    assert.equal(journeyRoot(trace, 'inv-2'), 'inv-2');
+    assert.equal(journeyRoot(trace, 'inv-3'), 'inv-3', 'an invocation caused by another (a destination) is not its request');
+    assert.deepEqual(journeyRecords(trace, 'inv-1').map((x) => x.id), ['inv-1']);
   });
 });
