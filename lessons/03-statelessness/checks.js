@@ -203,8 +203,21 @@ module.exports = [
       const lost = wrong.filter((x) => x.stored < x.served);
       const extra = wrong.filter((x) => x.stored > x.served);
       let message = `All ${rows.reduce((s, x) => s + x.served, 0)} visits are counted, although ${envs} environments served them.`;
+      // Pages in the table that no request visited: the page name came from the wrong place.
+      const strays = rows.filter((x) => x.served === 0 && x.stored > 0);
+      // Table calls the handler did not await: frozen with the environment, some never done.
+      const pending = r.where('call-pending', FN).filter((x) => x.detail?.target === TABLE);
+      const abandoned = r.where('call-abandoned', FN).filter((x) => x.detail?.target === TABLE);
+      const done = new Set(r.where('call-done', FN).map((x) => `${x.detail?.env}#${x.detail?.callId}`));
+      const neverDone = pending.filter((x) => !done.has(`${x.detail?.env}#${x.detail?.callId}`)).length;
       if (rows.length === 0) message = 'No visit was counted: no request got a 200 and the table is empty.';
-      else if (!pass && noCount.length)
+      else if (!pass && strays.length)
+        message = `The table counts visits under ${strays.map((x) => `"${x.page}" (${x.stored})`).join(', ')}, a page no request visited, while ${wrong.filter((x) => x.served > 0).map((x) => `${x.page} has ${x.stored} of ${x.served}`).join(', ')}: the page name is taken from the wrong part of the request (POST /visit/docs is the page "docs": \`event.pathParameters.page\`).`;
+      else if (!pass && lost.length && pending.length) {
+        const at = pending[0].detail?.location;
+        const reasons = [...new Set(abandoned.map((x) => String(x.detail?.reason)))].join(', ');
+        message = `Visits were lost: ${lost.map((x) => `${x.page} ${x.stored} of ${x.served}`).join(', ')}. ${pending.length} table calls were not awaited${at ? ` (line ${at.line})` : ''}: the handler answered while each was still in flight, so it froze with its environment and went on only when that environment was used again; ${neverDone} never happened${abandoned.length ? ` (the environment was gone first: ${reasons})` : ' (still frozen when the run ended)'}. Await the update before answering.`;
+      } else if (!pass && noCount.length)
         message = `The items for ${noCount.join(', ')} have no numeric \`count\` attribute: store each page's total as { page, count }.`;
       else if (!pass && lost.length) {
         const lostList = lost.map((x) => `${x.page} ${x.stored} of ${x.served}`).join(', ');
@@ -251,6 +264,12 @@ module.exports = [
       const storedCount = (/** @type {string} */ page) => r.table(TABLE).find((item) => String(item.page) === page)?.count;
       /** Why a page's answers are off: a stored total that lost visits, or a count kept in memory. */
       const whyWrong = (/** @type {string} */ page, /** @type {number} */ visits, /** @type {number} */ envs) => {
+        const list = perPage.get(page) ?? [];
+        if (list.length && list.every((a) => a.nums.size === 0))
+          return `None of ${page}'s answers carries a number: answer the page's total after this visit (tableUpdate answers the item as it is afterwards: its \`count\`).`;
+        const strays = r.table(TABLE).filter((item) => !perPage.has(String(item.page)) && typeof item.count === 'number');
+        if (strays.length)
+          return `The table keeps its totals under ${strays.map((item) => `"${item.page}" (${item.count})`).join(', ')}, a page no request visited: the answers count that, not ${page} — the page name is taken from the wrong part of the request.`;
         const stored = storedCount(page);
         if (typeof stored === 'number' && stored < visits)
           return `The table holds ${stored} for ${page} after ${visits} visits: answers read from a total that lost visits repeat or skip numbers too, so fix the stored count first.`;
