@@ -12,7 +12,8 @@
  *   queue's message means "received from that queue"; a queue's `sent` caused by an invocation means
  *   "sent by that function"; a topic's `delivered` names its endpoint), capped per update so a burst
  *   of 10,000 events still animates as ≤ `maxDots` dots (the rest are counted as sampled away);
- * - a bounded time series for the charts (queue depth, concurrency, cold starts, cost) that halves
+ * - a bounded time series for the charts (queue depth, concurrency, cold starts, GB-s, cost, table
+ *   writes/s, consumer lag, gateway response times p95/p99, Kinesis puts per shard) that halves
  *   its resolution instead of growing when a run is long.
  */
 import type { TraceRecord } from '../engine/trace';
@@ -75,6 +76,26 @@ export interface SeriesPoint {
   writesPerS?: Record<string, number>;
   /** Consumer lag per stream (records behind, the group furthest back) at the end of the bucket. */
   lag?: Record<string, number>;
+  /**
+   * Gateway response times (ms) of the responses within the bucket, over every gateway: `p95`,
+   * `p99` (what lessons judge). Absent when nothing was answered in the bucket.
+   */
+  responseMs?: Record<string, number>;
+  /** Kinesis records put per second per shard (`clicks shard 0`), and puts refused (`clicks refused`). */
+  shardPutsPerS?: Record<string, number>;
+}
+
+/** The `q`-quantile of `values` (nearest rank, as the lessons' checks count it). */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** `clicks shard 1` for a Kinesis shard id (`shardId-000000000001`). */
+export function shardName(stream: string, shardId: string): string {
+  const digits = /(\d+)$/.exec(shardId);
+  return `${stream} shard ${digits ? Number(digits[1]) : shardId}`;
 }
 
 export interface Series {
@@ -161,6 +182,11 @@ class NodeAcc {
   peakInBucket = 0;
   /** Table write requests (accepted or refused) in the open bucket. */
   writesInBucket = 0;
+  /** Gateways: response times (ms) of the responses in the open bucket. */
+  latencies: number[] = [];
+  /** Kinesis streams: records put per shard, and puts refused, in the open bucket. */
+  readonly putsInBucket = new Map<string, number>();
+  refusedInBucket = 0;
   // topics / buses: pending retries per (message, endpoint)
   readonly retrying = new Set<string>();
   // gateways / legacy
@@ -419,7 +445,20 @@ export class OverlayModel {
     const concurrency: Record<string, number> = {};
     const writesPerS: Record<string, number> = {};
     const lag: Record<string, number> = {};
+    const latencies: number[] = [];
+    const shardPutsPerS: Record<string, number> = {};
+    const perS = this.bucketMs / 1000;
     for (const n of this.nodes.values()) {
+      if (n.kind === 'gateway' && n.latencies.length) {
+        latencies.push(...n.latencies);
+        n.latencies = [];
+      } else if (n.kind === 'kinesis-stream') {
+        for (const [shard, puts] of n.putsInBucket) shardPutsPerS[shardName(n.id, shard)] = puts / perS;
+        // Every shard seen keeps its line (0 in a quiet bucket), and so does `refused`.
+        for (const shard of n.putsInBucket.keys()) n.putsInBucket.set(shard, 0);
+        shardPutsPerS[`${n.id} refused`] = n.refusedInBucket / perS;
+        n.refusedInBucket = 0;
+      }
       if (QUEUE_KINDS.has(n.kind)) queueDepth[n.id] = n.messages.size;
       else if (n.kind === 'function') {
         concurrency[n.id] = Math.max(n.peakInBucket, n.running.size);
@@ -431,7 +470,8 @@ export class OverlayModel {
         lag[n.id] = this.partitionsOf(n).reduce((sum, p) => sum + p.lag, 0);
       }
     }
-    const point: SeriesPoint = { t: this.bucketStart!, queueDepth, concurrency, coldStarts: this.bucketColdStarts, throttles: this.bucketThrottles, cost: this.cost, gbSeconds: this.gbSeconds, writesPerS, lag };
+    const point: SeriesPoint = { t: this.bucketStart!, queueDepth, concurrency, coldStarts: this.bucketColdStarts, throttles: this.bucketThrottles, cost: this.cost, gbSeconds: this.gbSeconds, writesPerS, lag, shardPutsPerS };
+    if (latencies.length) point.responseMs = { p95: quantile(latencies, 0.95), p99: quantile(latencies, 0.99) };
     this.bucketColdStarts = 0;
     this.bucketThrottles = 0;
     this.points.push(point);
@@ -453,7 +493,15 @@ export class OverlayModel {
       for (const k of Object.keys(a.concurrency)) concurrency[k] = Math.max(a.concurrency[k], b.concurrency[k] ?? 0);
       const writesPerS: Record<string, number> = {};
       for (const k of Object.keys({ ...a.writesPerS, ...b.writesPerS })) writesPerS[k] = ((a.writesPerS?.[k] ?? 0) + (b.writesPerS?.[k] ?? 0)) / 2;
-      merged.push({ t: a.t, queueDepth: b.queueDepth, concurrency, coldStarts: a.coldStarts + b.coldStarts, throttles: a.throttles + b.throttles, cost: b.cost, gbSeconds: b.gbSeconds, writesPerS, lag: b.lag });
+      const shardPutsPerS: Record<string, number> = {};
+      for (const k of Object.keys({ ...a.shardPutsPerS, ...b.shardPutsPerS })) shardPutsPerS[k] = ((a.shardPutsPerS?.[k] ?? 0) + (b.shardPutsPerS?.[k] ?? 0)) / 2;
+      const point: SeriesPoint = { t: a.t, queueDepth: b.queueDepth, concurrency, coldStarts: a.coldStarts + b.coldStarts, throttles: a.throttles + b.throttles, cost: b.cost, gbSeconds: b.gbSeconds, writesPerS, lag: b.lag, shardPutsPerS };
+      // Quantiles of two buckets cannot be merged exactly: the wider bucket shows the worse of the two.
+      if (a.responseMs || b.responseMs) {
+        point.responseMs = {};
+        for (const k of Object.keys({ ...a.responseMs, ...b.responseMs })) point.responseMs[k] = Math.max(a.responseMs?.[k] ?? 0, b.responseMs?.[k] ?? 0);
+      }
+      merged.push(point);
     }
     this.points.length = 0;
     this.points.push(...merged);
@@ -595,6 +643,7 @@ export class OverlayModel {
       // --- streams: log-end offset per partition, committed offset per group and partition
       case 'produced': {
         n.inc('produced');
+        if (n.kind === 'kinesis-stream' && typeof d?.shardId === 'string') n.putsInBucket.set(d.shardId, (n.putsInBucket.get(d.shardId) ?? 0) + 1);
         const p = d?.partition;
         const off = d?.offset;
         if (typeof p === 'number' && typeof off === 'number') {
@@ -653,6 +702,10 @@ export class OverlayModel {
       }
       case 'throttled':
         n.inc('throttles');
+        if (n.kind === 'kinesis-stream') {
+          n.refusedInBucket++;
+          if (typeof d?.shardId === 'string' && !n.putsInBucket.has(d.shardId)) n.putsInBucket.set(d.shardId, 0);
+        }
         n.lastThrottle = r.t;
         this.bucketThrottles++;
         break;
@@ -693,6 +746,7 @@ export class OverlayModel {
         break;
       case 'responded':
         n.open.delete(id);
+        if (n.kind === 'gateway' && typeof d?.latencyMs === 'number') n.latencies.push(d.latencyMs);
         if (typeof d?.statusCode === 'number' && d.statusCode >= 500) {
           n.inc('errors');
           n.lastError = r.t;

@@ -267,11 +267,11 @@ test('prefers-reduced-motion: counters only, no dots', async () => {
 
 test('charts: only those the diagram can fill are shown; captions name each line with its colour and give totals', async () => {
   const captions = () => page.page.evaluate(() => [...document.querySelectorAll('.sl-chart')].filter((f) => !f.hidden).map((f) => ({ text: f.querySelector('figcaption').textContent, keys: f.querySelectorAll('.sl-chart-key').length })));
-  assert.deepEqual(await page.page.evaluate(() => window.__slDiagram.charts()), ['Queue depth', 'Concurrency', 'Cold starts', 'Compute billed', 'Table writes', 'Consumer lag', 'Cost'], 'every kind: every chart');
+  assert.deepEqual(await page.page.evaluate(() => window.__slDiagram.charts()), ['Queue depth', 'Response time', 'Concurrency', 'Cold starts', 'Compute billed', 'Table writes', 'Consumer lag', 'Puts per shard', 'Cost'], 'every kind: every chart');
 
   const noQueue = { nodes: [{ id: 'users', kind: 'traffic', label: 'users' }, { id: 'api', kind: 'function', label: 'api' }, { id: 'hits', kind: 'function', label: 'hits' }], edges: [{ from: 'users', to: 'api', kind: 'traffic' }] };
   await renderTopology(page, noQueue);
-  assert.deepEqual(await page.page.evaluate(() => window.__slDiagram.charts()), ['Concurrency', 'Cold starts', 'Compute billed', 'Cost'], 'no queue, table or stream: none of their charts');
+  assert.deepEqual(await page.page.evaluate(() => window.__slDiagram.charts()), ['Concurrency', 'Cold starts', 'Compute billed', 'Cost'], 'no queue, gateway, table or stream: none of their charts');
 
   await page.send({ type: 'reset' });
   const point = (t, cold, cost, api) => ({ t, queueDepth: {}, concurrency: { api, hits: 1 }, coldStarts: cold, throttles: 0, cost, gbSeconds: cost * 60000 });

@@ -6,7 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { readdirSync, existsSync, readFileSync } from 'node:fs';
+import { readdirSync, existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDiagramPage, renderTopology } from './diagramPage.mjs';
 import { repoRoot } from '../harness/workbench.mjs';
@@ -15,6 +15,39 @@ const require = createRequire(import.meta.url);
 const { validateScenario } = require('../../src/engine/scenario.ts');
 const { surveyScenario, labelledTopology } = require('../../src/engine/survey.ts');
 const { IsolateExecutor } = require('../../src/sandbox/isolateExecutor.ts');
+const { Simulation } = require('../../src/engine/simulation.ts');
+const { OverlayModel } = require('../../src/diagram/overlay.ts');
+
+/**
+ * What a lesson's page tells the learner to watch, and the chart that shows it. A page that says
+ * it needs that chart on its diagram, with something in it.
+ */
+const PAGE_CHARTS = [
+  [/GB-s/, 'Compute billed'],
+  [/\bp9[59]\b/, 'Response time'],
+  [/cold start/i, 'Cold starts'],
+  [/\blag\b/, 'Consumer lag'],
+  [/write rate|write requests[^.]*in any second|writes\/s/i, 'Table writes'],
+  [/queue's depth|queue depth/i, 'Queue depth'],
+  [/per-shard limit|no shard refused/i, 'Puts per shard'],
+  [/\bconcurrency\b/i, 'Concurrency'],
+];
+
+/** A lesson's run with its reference solution, reduced by the overlay: the state a finished playback shows. */
+function finishedRun(name, topology) {
+  const dir = join(repoRoot, 'lessons', name);
+  const { scenario } = validateScenario(JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')));
+  const executor = new IsolateExecutor({ rootDir: join(dir, 'solution') });
+  try {
+    const sim = new Simulation(scenario, { executor, records: { mode: 'none' } });
+    const model = new OverlayModel(topology);
+    sim.ctx.trace.subscribe((r) => model.apply([r]));
+    sim.run();
+    return model.snapshot();
+  } finally {
+    executor.dispose();
+  }
+}
 
 /** Each lesson's topology after the survey run of its reference solution (what the player draws). */
 function surveyedLessons() {
@@ -32,6 +65,17 @@ function surveyedLessons() {
         executor.dispose();
       }
     });
+}
+
+let surveyed;
+function surveyedLessonsOnce() {
+  return (surveyed ??= surveyedLessons());
+}
+
+/** The charts a lesson's page calls for, by its words. */
+function pageCharts(name) {
+  const page = readFileSync(join(repoRoot, 'lessons', name, 'page.md'), 'utf8');
+  return PAGE_CHARTS.filter(([words]) => words.test(page)).map(([, chart]) => chart);
 }
 
 /** WCAG relative-luminance contrast of two rgb()/rgba() colours (alpha ignored: badges are opaque). */
@@ -55,6 +99,7 @@ const THEMES = {
 };
 
 describe('the diagram tells the lesson\'s story', () => {
+  const lessons = surveyedLessonsOnce();
   let page;
   before(async () => {
     page = await openDiagramPage();
@@ -63,7 +108,7 @@ describe('the diagram tells the lesson\'s story', () => {
     await page?.browser.close();
   });
 
-  for (const { name, topology, calls } of surveyedLessons()) {
+  for (const { name, topology, calls } of lessons) {
     test(`lesson ${name}: every resource a function calls is drawn connected to it (${calls.length} calls)`, async () => {
       const rendered = await renderTopology(page, topology);
       assert.equal(rendered.ok, true, rendered.error);
@@ -95,6 +140,38 @@ describe('the diagram tells the lesson\'s story', () => {
         return out;
       }, wanted);
       assert.deepEqual(problems, []);
+    });
+  }
+
+  test('the pages\' own words call for the charts the issue names (the rules below do match)', () => {
+    const wants = Object.fromEntries(lessons.map(({ name }) => [name, pageCharts(name)]));
+    assert.ok(wants['01-what-serverless-means'].includes('Compute billed'), 'lesson 1 judges GB-s');
+    assert.ok(wants['02-faas-lifecycle'].includes('Response time'), 'lesson 2 judges p95');
+    assert.ok(wants['04-cold-starts'].includes('Response time'), 'lesson 4 judges p99');
+    assert.ok(wants['10-streams'].includes('Consumer lag'));
+    assert.ok(wants['13-load-leveling'].includes('Table writes') && wants['13-load-leveling'].includes('Queue depth'));
+    assert.ok(wants['17-kinesis-shards'].includes('Puts per shard'));
+  });
+
+  for (const { name, topology } of lessons) {
+    const wanted = pageCharts(name);
+    if (!wanted.length) continue;
+    test(`lesson ${name}: the diagram charts what its page tells the learner to watch (${wanted.join(', ')})`, async () => {
+      const rendered = await renderTopology(page, topology);
+      assert.equal(rendered.ok, true, rendered.error);
+      await page.send({ type: 'reset' });
+      await page.send({ type: 'updates', batch: [finishedRun(name, topology)] });
+      // Charts redraw a moment after an update: wait until each one shown has a caption with data.
+      await page.page.waitForFunction(() => [...document.querySelectorAll('.sl-chart')].filter((f) => !f.hidden).every((f) => f.querySelector('figcaption').textContent.includes(' — ')), null, { timeout: 5000 });
+      const charts = await page.page.evaluate(() =>
+        Object.fromEntries([...document.querySelectorAll('.sl-chart')].filter((f) => !f.hidden).map((f) => [f.querySelector('svg').getAttribute('aria-label').split(' over ')[0], { max: f.querySelector('.sl-chart-max')?.textContent, caption: f.querySelector('figcaption').textContent }])),
+      );
+      mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
+      await page.page.locator('#sl-charts').screenshot({ path: join(repoRoot, 'test-artifacts', `diagram-charts-${name}.png`) });
+      for (const title of wanted) {
+        assert.ok(charts[title], `${title} is shown (shown: ${Object.keys(charts).join(', ')})`);
+        assert.notEqual(Number.parseFloat(charts[title].max), 0, `${title} has something in it: ${charts[title].caption}`);
+      }
     });
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { OverlayModel } from '../../src/diagram/overlay';
+import { OverlayModel, quantile } from '../../src/diagram/overlay';
 import type { TraceRecord } from '../../src/engine/trace';
 import { recorder } from './diagram.fixtures';
 import type { Topology } from '../../src/diagram/types';
@@ -203,6 +203,36 @@ describe('diagram: trace → overlay model', () => {
     assert.ok(later.series!.bucketMs > 1000);
     assert.ok(m.series().points.length <= 4);
     assert.equal(m.series().points.reduce((s, p) => s + p.coldStarts, 0), 1, 'merging keeps the totals');
+  });
+
+  it('series: gateway response times p95/p99 per bucket (none in a quiet bucket), the worse of two when merged', () => {
+    const m = new OverlayModel(topology, { maxPoints: 2 });
+    const answers = Array.from({ length: 20 }, (_, i) => r(10 + i, 'responded', 'api', `g${i}`, undefined, { statusCode: 200, latencyMs: i === 19 ? 900 : 10 + i }));
+    m.apply([...answers, r(1500, 'sent', 'q', 'x'), r(2500, 'sent', 'q', 'y')]);
+    const [busy, quiet] = m.series().points;
+    assert.deepEqual(busy.responseMs, { p95: quantile(answers.map((a) => a.detail!.latencyMs as number), 0.95), p99: 900 });
+    assert.equal(busy.responseMs!.p95, 28, 'nearest rank: the 19th of 20 sorted');
+    assert.equal(quiet.responseMs, undefined, 'nothing answered: a gap, not 0 ms');
+    m.apply([r(3500, 'sent', 'q', 'z')]); // a third point: merged pairwise, bucket doubles
+    assert.equal(m.series().bucketMs, 2000);
+    assert.deepEqual(m.series().points[0].responseMs, { p95: 28, p99: 900 });
+  });
+
+  it('series: Kinesis puts per shard per second, and puts refused, from produced / throttled records', () => {
+    const kinesis: Topology = { nodes: [{ id: 'clicks', kind: 'kinesis-stream', label: 'clicks' }], edges: [] };
+    const m = new OverlayModel(kinesis);
+    m.apply([
+      r(0, 'produced', 'clicks', 's1', undefined, { shardId: 'shardId-000000000000' }),
+      r(1, 'produced', 'clicks', 's2', undefined, { shardId: 'shardId-000000000000' }),
+      r(2, 'produced', 'clicks', 's3', undefined, { shardId: 'shardId-000000000001' }),
+      r(3, 'throttled', 'clicks', undefined, 'ProvisionedThroughputExceeded', { shardId: 'shardId-000000000001' }),
+      r(1000, 'produced', 'clicks', 's4', undefined, { shardId: 'shardId-000000000001' }),
+      r(2000, 'produced', 'clicks', 's5', undefined, { shardId: 'shardId-000000000001' }),
+    ]);
+    const [first, second] = m.series().points;
+    assert.deepEqual(first.shardPutsPerS, { 'clicks shard 0': 2, 'clicks shard 1': 1, 'clicks refused': 1 });
+    assert.deepEqual(second.shardPutsPerS, { 'clicks shard 0': 0, 'clicks shard 1': 1, 'clicks refused': 0 }, 'a shard seen keeps its line');
+    assert.equal(m.node('clicks')!.counters.throttles, 1);
   });
 
   it('snapshot() returns every node and the series, no edge events', () => {

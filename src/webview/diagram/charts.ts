@@ -1,5 +1,7 @@
-// Small inline-SVG charts drawn by hand (no chart library): queue depth and concurrency over time,
-// cold starts per bucket, cumulative cost. Colours come from VS Code's chart CSS variables.
+// Small inline-SVG charts drawn by hand (no chart library): what the lessons' pages ask the learner
+// to watch — queue depth and concurrency over time, cold starts per bucket, GB-s billed, table writes
+// per second, consumer lag, gateway response times (p95 / p99), Kinesis puts per shard — and the
+// cumulative cost. Colours come from VS Code's chart CSS variables.
 import type { Series, SeriesPoint } from '../../diagram/overlay';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -12,7 +14,7 @@ export const MAX_POINTS = 240;
 interface Chart {
   title: string;
   unit: string;
-  /** Named lines: values per point. */
+  /** Named lines: values per point (NaN: nothing to plot in that bucket, the line has a gap). */
   lines: (points: SeriesPoint[]) => Array<{ name: string; values: number[] }>;
   bars?: boolean;
   /** What the caption says after the title: each line's latest value by default. */
@@ -23,7 +25,13 @@ interface Chart {
 
 const FUNCTIONS = ['function'];
 const CHARTS: Chart[] = [
-  { title: 'Queue depth', unit: 'messages', lines: (pts) => perKey(pts, (p) => p.queueDepth), needs: ['queue', 'fifo-queue', 'dlq'] },
+  { title: 'Queue depth', unit: 'messages', lines: (pts) => perKey(pts, (p) => p.queueDepth), needs: ['queue', 'fifo-queue', 'dlq', 'rabbit-queue', 'pubsub-subscription'] },
+  {
+    title: 'Response time',
+    unit: 'ms',
+    lines: (pts) => perKey(pts, (p) => p.responseMs ?? {}, Number.NaN),
+    needs: ['gateway'],
+  },
   { title: 'Concurrency', unit: 'running', lines: (pts) => perKey(pts, (p) => p.concurrency), needs: FUNCTIONS },
   {
     title: 'Cold starts',
@@ -48,15 +56,23 @@ const CHARTS: Chart[] = [
     needs: ['table'],
   },
   { title: 'Consumer lag', unit: 'records behind', lines: (pts) => perKey(pts, (p) => p.lag ?? {}), needs: ['stream'] },
+  { title: 'Puts per shard', unit: 'records/s', lines: (pts) => perKey(pts, (p) => p.shardPutsPerS ?? {}), needs: ['kinesis-stream'] },
   { title: 'Cost', unit: 'USD (estimate)', lines: (pts) => [{ name: 'cost', values: pts.map((p) => p.cost) }], summary: (values, unit) => `${fmt(values[values.length - 1] ?? 0, unit)} so far`, needs: FUNCTIONS },
 ];
 
 const colourOf = (line: number): string => `var(${PALETTE[line % PALETTE.length]}, currentColor)`;
 
-function perKey(points: SeriesPoint[], pick: (p: SeriesPoint) => Record<string, number>): Array<{ name: string; values: number[] }> {
+/** One line per key seen; a point without the key is `missing` (0, or NaN for a gap). */
+function perKey(points: SeriesPoint[], pick: (p: SeriesPoint) => Record<string, number>, missing = 0): Array<{ name: string; values: number[] }> {
   const names = new Set<string>();
   for (const p of points) for (const k of Object.keys(pick(p))) names.add(k);
-  return [...names].slice(0, MAX_LINES).map((name) => ({ name, values: points.map((p) => pick(p)[name] ?? 0) }));
+  return [...names].slice(0, MAX_LINES).map((name) => ({ name, values: points.map((p) => pick(p)[name] ?? missing) }));
+}
+
+/** The last value that is a number (a gap at the end shows the last one plotted). */
+function lastValue(values: number[]): number {
+  for (let i = values.length - 1; i >= 0; i--) if (!Number.isNaN(values[i])) return values[i];
+  return 0;
 }
 
 function fmt(v: number, unit: string): string {
@@ -132,7 +148,7 @@ export class Charts {
     let max = 0;
     for (const l of lines) for (const v of l.values) if (v > max) max = v;
     const n = this.points.length;
-    const latest = (l: { values: number[] }) => fmt(l.values[l.values.length - 1] ?? 0, c.unit);
+    const latest = (l: { values: number[] }) => `${fmt(lastValue(l.values), c.unit)}${c.unit === 'ms' ? ' ms' : ''}`;
     const said = c.summary ? (n ? c.summary(lines[0]?.values ?? [], c.unit) : '') : lines.map((l) => `${l.name} ${latest(l)}`).join(', ');
     // The caption: the title, then each line's name and value after a swatch of its colour.
     cap.textContent = c.title;
@@ -161,8 +177,17 @@ export class Charts {
           if (v > 0) parts.push(`<rect x="${((i / Math.max(n, 1)) * (W - 2) + 1).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(H - 2 - y(v)).toFixed(1)}" style="fill:${colour}"/>`);
         });
       } else if (n > 0) {
-        const d = l.values.map((v, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)} ${y(v).toFixed(1)}`).join('');
-        parts.push(`<path class="sl-line" d="${d}" style="stroke:${colour}"/>`);
+        // A gap (NaN) lifts the pen; a lone point between gaps is drawn as a dot-sized segment.
+        let d = '';
+        let pen = false;
+        l.values.forEach((v, i) => {
+          if (Number.isNaN(v)) return void (pen = false);
+          const next = l.values[i + 1];
+          d += `${pen ? 'L' : 'M'}${x(i).toFixed(1)} ${y(v).toFixed(1)}`;
+          if (!pen && (next === undefined || Number.isNaN(next))) d += `h0.5`;
+          pen = true;
+        });
+        if (d) parts.push(`<path class="sl-line" d="${d}" style="stroke:${colour}"/>`);
       }
     });
     // Only numbers and fixed strings go into this markup (series names are set as text below).
