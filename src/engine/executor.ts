@@ -196,6 +196,16 @@ export interface FunctionInfo {
   timeoutMs: number;
 }
 
+/**
+ * One request that finished during an entry into an environment serving several at once
+ * (`instanceConcurrency.ts`): which, how, and the calls it left in flight.
+ */
+export interface Finished {
+  requestId: string;
+  outcome: InvokeOutcome;
+  pending?: Array<{ id: number; site?: SourceSite }>;
+}
+
 export interface Executor {
   /** Create an execution environment and run the module's top level in it (the init phase). */
   createEnvironment(fn: FunctionInfo, envId: string, port: EnvironmentPort): InitOutcome;
@@ -205,6 +215,15 @@ export interface Executor {
   resume(envId: string, callId: number, reply: CallReply): Step;
   /** Throw the environment away (its module-level state and calls in flight are lost). Unknown ids are ignored. */
   destroyEnvironment(envId: string): void;
+  /**
+   * Many requests per environment (Cloud Run and the like, `instanceConcurrency.ts`): start one more
+   * request in an environment that may be serving others — they share its module state — and run it
+   * up to its first wait. Returns every request that finished during this entry (this one, or others
+   * whose awaited promise this one settled). An executor without it serves one request at a time.
+   */
+  invokeConcurrent?(envId: string, event: unknown, context: HandlerContext): Finished[];
+  /** Deliver a call's answer in such an environment and run on; returns the requests that finished meanwhile. */
+  resumeConcurrent?(envId: string, callId: number, reply: CallReply): Finished[];
 }
 
 /**
@@ -359,6 +378,16 @@ export class InProcessExecutor implements Executor {
 
   resume(envId: string, callId: number): Step {
     return done({ ok: false, error: { name: 'Runtime.UnknownCall', message: `environment ${envId} has no call ${callId} in flight (registered modules make no awaited calls)` } });
+  }
+
+  /** Registered modules are synchronous: a request finishes in the entry that starts it. */
+  invokeConcurrent(envId: string, event: unknown, context: HandlerContext): Finished[] {
+    const step = this.invoke(envId, event, context) as Extract<Step, { state: 'done' }>;
+    return [{ requestId: context.awsRequestId, outcome: step.outcome }];
+  }
+
+  resumeConcurrent(): Finished[] {
+    return [];
   }
 
   destroyEnvironment(envId: string): void {

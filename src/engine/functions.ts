@@ -29,8 +29,9 @@
 import type { EngineContext } from './context';
 import type { TimerId } from './clock';
 import { EngineError, fail } from './errors';
-import { performCall, SERVICE_CALLS, type Executor, type HandlerContext, type InitOutcome, type InvokeOutcome, type LabApi, type ServiceCall } from './executor';
-import { EnvironmentSession, type SessionHost } from './invocation';
+import { performCall, type Executor, type HandlerContext, type InitOutcome, type InvokeOutcome, type LabApi } from './executor';
+import { InstancePools, type InstanceSettings } from './instanceConcurrency';
+import { EnvironmentSession, instantLab, type SessionHost } from './invocation';
 import { drawLatency, resolveLatency, serviceOf, validateLatency, type LatencyService, type LatencySettings, type ServiceLatency } from './latency';
 import type { Random } from './random';
 import { tracedValue } from './trace';
@@ -82,6 +83,8 @@ export interface FunctionConfig {
   async?: AsyncConfig;
   /** Recursive loop detection (recursion.ts): `Terminate` (default) stops a chain's 17th invocation; `Allow` lets it loop. */
   recursiveLoop?: RecursiveLoop;
+  /** Many requests per instance (Cloud Run, Cloud Run functions, Azure Flex): see `instanceConcurrency.ts`. */
+  instances?: InstanceSettings;
 }
 
 /** What the caller of a synchronous invoke gets back when the invocation ends. */
@@ -107,13 +110,16 @@ export interface EnvironmentInfo {
   invocations: number;
   createdAt: number;
   provisioned: boolean;
+  /** Requests it serves now (instances serving many at once). */
+  serving?: number;
 }
 
 export interface BillingReport {
   requests: number;
   gbSeconds: number;
   cost: number;
-  perFunction: Record<string, { requests: number; gbSeconds: number; durationMs: number }>;
+  /** `durationMs`: billed time (for instances serving many requests, billed instance time); `idleInstanceSeconds`: minimum instances idle. */
+  perFunction: Record<string, { requests: number; gbSeconds: number; durationMs: number; idleInstanceSeconds?: number }>;
 }
 
 export interface FunctionPlatformOptions {
@@ -235,6 +241,9 @@ export class FunctionPlatform {
   private readonly latency: LatencySettings | undefined;
   /** Recursive loop detection: the chain each invocation runs in, and the stops. */
   readonly recursion: RecursionGuard;
+  /** Functions serving many requests per instance (`instanceConcurrency.ts`); every function's name, in definition order. */
+  readonly instances: InstancePools;
+  private readonly names = new Set<string>();
 
   constructor(
     private readonly ctx: EngineContext,
@@ -251,6 +260,24 @@ export class FunctionPlatform {
     this.recursion = new RecursionGuard(ctx.trace);
     const lab = options.lab;
     this.labFor = typeof lab === 'function' ? lab : () => lab;
+    this.instances = new InstancePools({
+      ctx,
+      executor: this.executor,
+      latency: this.latency,
+      labFor: this.labFor,
+      within: (functionName, requestId, envId, run) => this.attributed({ functionName, requestId, envId }, run),
+    });
+  }
+
+  /** Run `run` as the code of one invocation (the wiring layer attributes sends by `current()`). */
+  private attributed<T>(call: { functionName: string; requestId: string | undefined; envId: string }, run: () => T): T {
+    const previous = this.currentCall;
+    this.currentCall = call;
+    try {
+      return run();
+    } finally {
+      this.currentCall = previous;
+    }
   }
 
   /** Unreserved concurrency that must always remain: 100, scaled down for small accounts. */
@@ -263,8 +290,20 @@ export class FunctionPlatform {
     if (!config || typeof config !== 'object') fail('config', 'must be an object');
     const name = config.name;
     if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) fail('name', `must be 1-64 letters, digits, '-' or '_', got ${JSON.stringify(name)}`);
-    if (this.fns.has(name)) fail('name', `a function named '${name}' already exists`);
+    if (this.names.has(name)) fail('name', `a function named '${name}' already exists`);
     if (typeof config.handler !== 'string' || config.handler === '') fail('handler', 'must be a non-empty string');
+    if (config.instances !== undefined) {
+      const a = config.async;
+      const asyncSet = a !== undefined && (a.maxRetries !== undefined || a.maxEventAgeS !== undefined || a.onFailure !== undefined || a.onSuccess !== undefined) ? a : undefined;
+      this.instances.define({ ...config, instances: config.instances }, [
+        ['reservedConcurrency', config.reservedConcurrency, 'instances.maxInstances'],
+        ['provisionedConcurrency', config.provisionedConcurrency, 'instances.minInstances'],
+        ['recursiveLoop', config.recursiveLoop, 'nothing of the kind (recursive loop detection is Lambda\'s)'],
+        ['async', asyncSet, 'no asynchronous invocation settings'],
+      ]);
+      this.names.add(name);
+      return;
+    }
     const memoryMb = config.memoryMb === undefined ? 128 : checkNumber('memoryMb', config.memoryMb, 128, 10240, ' MB', true);
     const timeoutS = config.timeoutS === undefined ? 3 : checkNumber('timeoutS', config.timeoutS, 1, 900, ' seconds');
     const runtime = config.runtime ?? 'nodejs';
@@ -321,6 +360,7 @@ export class FunctionPlatform {
       billedMs: 0,
     };
     this.fns.set(name, fn);
+    this.names.add(name);
     this.recursion.configure(name, config.recursiveLoop);
     if (reserved !== undefined) this.reservedTotal += reserved;
     for (let i = 0; i < provisioned; i++) this.provision(fn);
@@ -332,6 +372,8 @@ export class FunctionPlatform {
    * queued for it are given up silently. A new function may then take the same name.
    */
   remove(name: string): void {
+    this.names.delete(name);
+    if (this.instances.has(name)) return this.instances.remove(name);
     const fn = this.fn(name);
     this.fns.delete(name);
     for (const env of [...fn.idle]) this.destroy(env, 'deleted');
@@ -340,11 +382,11 @@ export class FunctionPlatform {
 
   /** Names of the defined functions, in definition order. */
   functionNames(): string[] {
-    return [...this.fns.keys()];
+    return [...this.names];
   }
 
   has(name: string): boolean {
-    return this.fns.has(name);
+    return this.names.has(name);
   }
 
   /** The function (and invocation) whose code is running right now, if any: lets the wiring layer attribute sends. */
@@ -366,6 +408,7 @@ export class FunctionPlatform {
    * Returns the request id.
    */
   invoke(name: string, event: unknown, done: (r: InvokeResult) => void, cause?: string, origin?: Origin): string {
+    if (this.instances.has(name)) return this.instances.invoke(name, event, done, cause);
     const fn = this.fn(name);
     if (typeof done !== 'function') fail('done', 'must be a function');
     const id = this.ctx.id('req');
@@ -509,41 +552,16 @@ export class FunctionPlatform {
   /** How an environment's calls are timed and performed, and who they are attributed to. */
   private sessionHost(env: Env): SessionHost {
     const fn = env.fn;
-    const within = <T>(requestId: string | undefined, run: () => T): T => {
-      const previous = this.currentCall;
-      this.currentCall = { functionName: fn.name, requestId, envId: env.id };
-      try {
-        return this.recursion.carrying(requestId === undefined ? undefined : env.chains.get(requestId), run);
-      } finally {
-        this.currentCall = previous;
-      }
-    };
+    const within = <T>(requestId: string | undefined, run: () => T): T =>
+      this.attributed({ functionName: fn.name, requestId, envId: env.id }, () => this.recursion.carrying(requestId === undefined ? undefined : env.chains.get(requestId), run));
     return {
       ctx: this.ctx,
       executor: this.executor,
       latency: (call) => drawLatency(fn.latency[serviceOf(call)], fn.jitter),
       perform: (call, args, requestId) => within(requestId, () => performCall(fn.lab, call, args)),
       within,
-      instantLab: this.instantLab(env),
+      instantLab: instantLab(fn.lab, () => env.session),
     };
-  }
-
-  /**
-   * The cloud for registered synchronous modules: each call takes effect at once. A call made after
-   * the declared work has used up the time left never happens — a real function is frozen at its
-   * timeout, so what it would have done afterwards must not reach a queue or a table. The call
-   * throws instead (the invocation is timed out either way).
-   */
-  private instantLab(env: Env): LabApi {
-    const base = env.fn.lab;
-    const lab = { ...base } as LabApi;
-    for (const call of SERVICE_CALLS) {
-      (lab as unknown as Record<ServiceCall, (...args: unknown[]) => unknown>)[call] = (...args: unknown[]) => {
-        env.session.assertInTime(call, args);
-        return performCall(base, call, args);
-      };
-    }
-    return lab;
   }
 
   /**
@@ -739,6 +757,7 @@ export class FunctionPlatform {
    * 'dropped'. The request id stays the same across retries.
    */
   invokeAsync(name: string, event: unknown, cause?: string, origin?: Origin): string {
+    if (this.instances.has(name)) return this.instances.invokeAsync(name, event, cause);
     const fn = this.fn(name);
     const id = this.ctx.id('req');
     const createdAt = this.ctx.clock.now;
@@ -812,6 +831,7 @@ export class FunctionPlatform {
   // ---------------------------------------------------------------- inspection
 
   environments(name: string): EnvironmentInfo[] {
+    if (this.instances.has(name)) return this.instances.environments(name);
     const fn = this.fn(name);
     const out: EnvironmentInfo[] = [];
     for (const env of fn.envs.values()) out.push({ id: env.id, state: env.state, invocations: env.invocations, createdAt: env.createdAt, provisioned: env.provisioned });
@@ -820,6 +840,7 @@ export class FunctionPlatform {
 
   /** Concurrent executions now (busy + initialising environments), for one function or the account. */
   concurrency(name?: string): number {
+    if (name !== undefined && this.instances.has(name)) return this.instances.concurrency(name);
     return name === undefined ? this.active : this.fn(name).active;
   }
 
@@ -827,11 +848,15 @@ export class FunctionPlatform {
     const perFunction: BillingReport['perFunction'] = {};
     let requests = 0;
     let gbSeconds = 0;
-    for (const fn of this.fns.values()) {
-      const gbs = (fn.memoryMb / 1024) * (fn.billedMs / 1000);
-      perFunction[fn.name] = { requests: fn.requests, gbSeconds: gbs, durationMs: fn.billedMs };
-      requests += fn.requests;
-      gbSeconds += gbs;
+    const pooled = new Map(this.instances.billing().map((b) => [b.name, b]));
+    for (const name of this.names) {
+      const fn = this.fns.get(name);
+      const b = pooled.get(name);
+      const row = fn ? { requests: fn.requests, gbSeconds: (fn.memoryMb / 1024) * (fn.billedMs / 1000), durationMs: fn.billedMs } : b && { requests: b.requests, gbSeconds: b.gbSeconds, durationMs: b.billedMs, idleInstanceSeconds: b.idleInstanceSeconds };
+      if (!row) continue;
+      perFunction[name] = row;
+      requests += row.requests;
+      gbSeconds += row.gbSeconds;
     }
     return { requests, gbSeconds, cost: requests * this.pricePerRequest + gbSeconds * this.pricePerGbSecond, perFunction };
   }
@@ -840,6 +865,7 @@ export class FunctionPlatform {
 
   /** Cap a function's concurrency (a throttling fault); undefined lifts the cap. Running invocations continue. */
   setConcurrencyLimit(name: string, limit: number | undefined): void {
+    if (this.instances.has(name)) return this.instances.setConcurrencyLimit(name, limit);
     const fn = this.fn(name);
     if (limit !== undefined) checkNumber('limit', limit, 0, this.accountConcurrency, '', true);
     fn.limit = limit;
@@ -851,6 +877,7 @@ export class FunctionPlatform {
    * state is lost). Returns the id of the environment that died, if any.
    */
   crash(name: string): string | undefined {
+    if (this.instances.has(name)) return this.instances.crash(name);
     const fn = this.fn(name);
     for (const env of fn.envs.values()) {
       if (env.state === 'idle' || !env.running) continue;
@@ -875,6 +902,7 @@ export class FunctionPlatform {
 
   /** Add (or with a negative value remove) latency to every later invocation of a function. */
   addLatency(name: string, ms: number): void {
+    if (this.instances.has(name)) return this.instances.addLatency(name, ms);
     const fn = this.fn(name);
     if (typeof ms !== 'number' || !Number.isFinite(ms) || fn.latencyMs + ms < 0) fail('ms', `must be a finite number keeping the added latency ≥ 0, got ${String(ms)}`);
     fn.latencyMs += ms;

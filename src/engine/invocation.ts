@@ -25,11 +25,16 @@
  *
  * A crash or a timeout ends the environment between or during calls: calls completed so far keep
  * their effects; calls in flight never take effect; later calls never start.
+ *
+ * An environment may also serve **many requests at once** (`many`: Cloud Run and the like, see
+ * `instanceConcurrency.ts`): each request's code runs in entries of its own, one entry at a time,
+ * in the order they become ready (a request arriving, an answer coming back), on the same module
+ * state. A call is attributed to the request whose entry made it.
  */
 import type { EngineContext } from './context';
 import type { TimerId } from './clock';
 import { epochMs } from './events';
-import { callTarget, describeLabCall, type CallReply, type EnvironmentPort, type ErrorInfo, type Executor, type LabApi, type ServiceCall, type SourceSite, type Step } from './executor';
+import { callTarget, describeLabCall, performCall, SERVICE_CALLS, type CallReply, type EnvironmentPort, type ErrorInfo, type Executor, type Finished, type LabApi, type ServiceCall, type SourceSite, type Step } from './executor';
 
 /** One service call an environment's code made. */
 interface Flight {
@@ -100,12 +105,18 @@ export class EnvironmentSession {
   /** The request a cold start's init runs for (its calls are attributed to it), and when the init started. */
   initRequestId: string | undefined;
   initStartedAt = 0;
+  /** Many requests at once: those being served, requests waiting for the thread to start, and whose code the current entry runs. */
+  private readonly serving = new Map<string, ActiveInvocation>();
+  private readonly starts: Array<{ inv: ActiveInvocation; run: () => Finished[]; readyAt: number }> = [];
+  private entryOwner: string | undefined;
 
   constructor(
     readonly fnName: string,
     readonly envId: string,
     private readonly host: SessionHost,
     seed: number,
+    /** Serve many requests at once (the executor's `invokeConcurrent` / `resumeConcurrent`). */
+    readonly many = false,
   ) {
     this.port = {
       seed,
@@ -175,6 +186,7 @@ export class EnvironmentSession {
 
   /** Whose calls the code makes now: the invocation's, or during init the request it runs for. */
   private attribution(): string | undefined {
+    if (this.many) return this.entryOwner ?? this.initRequestId;
     return this.current ? this.current.requestId : this.initRequestId;
   }
 
@@ -242,6 +254,7 @@ export class EnvironmentSession {
 
   /** Deliver answers that arrived, one at a time, whenever the environment is thawed and free. */
   private pump(): void {
+    if (this.many) return this.pumpMany();
     if (this.gone || this.frozen || this.inside) return;
     const clock = this.host.ctx.clock;
     for (;;) {
@@ -268,6 +281,91 @@ export class EnvironmentSession {
     }
   }
 
+  /**
+   * Many requests at once: run whatever is ready next — a request that arrived, or an answer that
+   * came back — one entry at a time, earliest first (an arrival before an answer of the same instant).
+   */
+  private pumpMany(): void {
+    if (this.gone || this.frozen || this.inside) return;
+    const clock = this.host.ctx.clock;
+    for (;;) {
+      let next: Flight | undefined;
+      for (const f of this.flights.values()) {
+        if (f.state === 'arrived' && (next === undefined || f.completesAt < next.completesAt)) next = f;
+      }
+      const start = this.starts[0];
+      if (!next && !start) return;
+      if (clock.now < this.busyUntil) {
+        if (this.pumpTimer === undefined) {
+          this.pumpTimer = clock.at(this.busyUntil, () => {
+            this.pumpTimer = undefined;
+            this.pump();
+          });
+        }
+        return;
+      }
+      if (start && (!next || start.readyAt <= next.completesAt)) {
+        this.starts.shift();
+        // A request that timed out before its code could start never runs.
+        if (this.serving.get(start.inv.requestId) !== start.inv) continue;
+        this.afterFinished(this.entryOf(start.inv.requestId, start.run));
+      } else if (next) {
+        const flight = next;
+        this.flights.delete(flight.id);
+        this.afterFinished(this.entryOf(flight.requestId, () => this.host.executor.resumeConcurrent!(this.envId, flight.id, flight.reply!)));
+      }
+      if (this.gone || this.frozen) return;
+    }
+  }
+
+  /** One entry running the code of request `owner` (its calls are its own; its deadline applies). */
+  private entryOf(owner: string | undefined, fn: () => Finished[]): Finished[] {
+    this.entryOwner = owner;
+    this.current = owner === undefined ? undefined : this.serving.get(owner);
+    try {
+      return this.enter(fn);
+    } finally {
+      this.entryOwner = undefined;
+      this.current = undefined;
+    }
+  }
+
+  /** Requests that finished in an entry: the calls each left in flight, then the platform ends it. */
+  private afterFinished(list: Finished[]): void {
+    for (const f of list) {
+      const inv = this.serving.get(f.requestId);
+      if (!inv) continue;
+      this.serving.delete(f.requestId);
+      this.reportPending(inv, f.pending);
+      inv.settled(f.outcome, this.busyUntil);
+    }
+  }
+
+  /** Start one more request on an environment that serves many at once (it runs when the thread is free). */
+  serve(inv: ActiveInvocation, run: () => Finished[]): void {
+    this.serving.set(inv.requestId, inv);
+    this.thaw();
+    this.starts.push({ inv, run, readyAt: this.host.ctx.clock.now });
+    this.pump();
+  }
+
+  /** The platform stopped waiting for a request (its timeout): whatever its code does later is not its answer. */
+  drop(requestId: string): void {
+    this.serving.delete(requestId);
+  }
+
+  /** Requests being served now (many at once). */
+  get servingCount(): number {
+    return this.serving.size;
+  }
+
+  /** Milliseconds request `requestId` may still run before its timeout. */
+  remainingFor(requestId: string): number {
+    const inv = this.serving.get(requestId);
+    if (!inv) return 0;
+    return Math.max(0, inv.startedAt + inv.timeoutMs - this.reached);
+  }
+
   /** Run the handler for `inv` (the platform calls this when the invocation starts on this environment). */
   invoke(inv: ActiveInvocation, run: () => Step): void {
     this.current = inv;
@@ -289,9 +387,14 @@ export class EnvironmentSession {
     const inv = this.current;
     if (step.state !== 'done' || !inv) return;
     this.current = undefined;
-    // Calls of this invocation that the code never saw finish: they stay with the environment.
+    this.reportPending(inv, step.pending);
+    inv.settled(step.outcome, this.busyUntil);
+  }
+
+  /** Calls of this invocation that the code never saw finish: they stay with the environment. */
+  private reportPending(inv: ActiveInvocation, pending: Array<{ id: number; site?: SourceSite }> | undefined): void {
     const ctx = this.host.ctx;
-    for (const p of step.pending ?? []) {
+    for (const p of pending ?? []) {
       const f = this.flights.get(p.id);
       if (!f || f.requestId !== inv.requestId) continue;
       const detail: Record<string, unknown> = { env: this.envId, call: f.call, target: f.resource, callId: f.id };
@@ -299,7 +402,6 @@ export class EnvironmentSession {
       if (p.site) detail.location = siteOf(p.site);
       ctx.trace.emit('call-pending', this.fnName, inv.requestId, undefined, detail);
     }
-    inv.settled(step.outcome, this.busyUntil);
   }
 
   /**
@@ -343,6 +445,8 @@ export class EnvironmentSession {
     if (this.gone) return 0;
     this.gone = true;
     this.current = undefined;
+    this.serving.clear();
+    this.starts.length = 0;
     const ctx = this.host.ctx;
     ctx.clock.cancel(this.pumpTimer);
     ctx.clock.cancel(this.startTimer);
@@ -367,6 +471,23 @@ export class EnvironmentSession {
     for (const f of this.flights.values()) if (f.state !== 'arrived') n++;
     return n;
   }
+}
+
+/**
+ * The cloud for registered synchronous modules: each call takes effect at once. A call made after
+ * the declared work has used up the time left never happens — a real function is frozen at its
+ * timeout, so what it would have done afterwards must not reach a queue or a table. The call
+ * throws instead (the invocation is timed out either way).
+ */
+export function instantLab(base: LabApi, session: () => EnvironmentSession): LabApi {
+  const lab = { ...base } as LabApi;
+  for (const call of SERVICE_CALLS) {
+    (lab as unknown as Record<ServiceCall, (...args: unknown[]) => unknown>)[call] = (...args: unknown[]) => {
+      session().assertInTime(call, args);
+      return performCall(base, call, args);
+    };
+  }
+  return lab;
 }
 
 function round(ms: number): number {

@@ -13,6 +13,7 @@
  *    with its scenario path too.
  * A `Simulation` refuses a scenario with problems: nothing ever runs half-configured.
  */
+import type { InstanceSettings } from './instanceConcurrency';
 import type { LatencySettings } from './latency';
 import schemaJson from '../../schemas/scenario.schema.json';
 import { show, ValidationError } from './errors';
@@ -130,6 +131,8 @@ export interface FunctionSpec {
   /** Lambda's RecursiveLoop: Terminate (default) stops a chain's 17th invocation of the function; Allow lets it loop (recursion.ts). */
   recursiveLoop?: 'Terminate' | 'Allow';
   async?: { maxRetries?: number; maxEventAgeS?: number; onFailure?: { queue: string }; onSuccess?: { queue: string } };
+  /** Many requests per instance (Cloud Run, Cloud Run functions, Azure Flex): see instanceConcurrency.ts. */
+  instances?: InstanceSettings;
   events?: EventSpec[];
 }
 

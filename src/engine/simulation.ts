@@ -13,7 +13,7 @@ import { EngineError, ValidationError } from './errors';
 import { EventBus, type BusEvent } from './bus';
 import { addQueueSource, addStreamSource, type EventSourceMapping } from './eventSources';
 import { destinationRecord, httpApiEvent, s3Event as s3NotificationEvent, snsEvent } from './events';
-import { InProcessExecutor, type Executor, type InitOutcome, type LabApi, type ModuleFactory, type Step } from './executor';
+import { InProcessExecutor, type Executor, type Finished, type HandlerContext, type InitOutcome, type LabApi, type ModuleFactory, type Step } from './executor';
 import { FunctionPlatform, type AsyncOutcome, type BillingReport } from './functions';
 import { Queue, type SendOptions } from './queue';
 import {
@@ -182,6 +182,12 @@ class NullExecutor implements Executor {
   }
   resume(): Step {
     return { state: 'done', outcome: { ok: true, result: undefined } };
+  }
+  invokeConcurrent(_envId: string, _event: unknown, context: HandlerContext): Finished[] {
+    return [{ requestId: context.awsRequestId, outcome: { ok: true, result: undefined } }];
+  }
+  resumeConcurrent(): Finished[] {
+    return [];
   }
   destroyEnvironment(): void {}
 }
@@ -550,6 +556,7 @@ export class Simulation {
       ...(f.latency !== undefined ? { latency: f.latency } : {}),
       idleTimeoutS: f.idleTimeoutS,
       ...(f.recursiveLoop !== undefined ? { recursiveLoop: f.recursiveLoop } : {}),
+      ...(f.instances !== undefined ? { instances: f.instances } : {}),
       async: {
         maxRetries: f.async?.maxRetries,
         maxEventAgeS: f.async?.maxEventAgeS,

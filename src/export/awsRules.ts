@@ -30,6 +30,9 @@ export function awsProblems(sc: Scenario): ScenarioProblem[] {
   if (sc.rabbitmq !== undefined) add('rabbitmq', 'RabbitMQ is not an AWS service (on AWS it runs as an Amazon MQ broker, which the exporter does not build): model the queues as SQS queues and the exchange as an SNS topic with filter policies to export');
   if (sc.pubsub !== undefined) add('pubsub', 'Google Pub/Sub is not an AWS service: its topics and subscriptions become an SNS topic with one SQS queue per subscription (or a function subscription for a push) to export');
   if (sc.kinesisStreams !== undefined && sc.kinesisStreams.length) add('kinesisStreams', 'the exporter does not build these Kinesis streams yet: declare them under "streams" (exported as Kinesis streams, one shard per partition)');
+  sc.functions.forEach((f, i) => {
+    if (f.instances !== undefined) add(`functions[${i}].instances`, `"${f.name}" serves many requests per instance (${f.instances.platform ?? 'cloud-run'}), which Lambda does not: remove "instances" (one request per environment; minInstances becomes provisionedConcurrency) to export it`);
+  });
   const queue = new Map(sc.queues.map((q, i) => [q.name, { q, i }]));
   const fifo = (name: string | undefined): boolean => name !== undefined && queue.get(name)?.q.fifo === true;
   const topicFifo = new Map(sc.topics.map((t) => [t.name, t.fifo === true]));

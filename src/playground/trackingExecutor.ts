@@ -3,7 +3,7 @@
  * them all away when it starts over (reset, restore): every engine numbers its environments from
  * `env-1`, and an isolate left behind by the previous engine would otherwise leak.
  */
-import type { CallReply, EnvironmentPort, Executor, FunctionInfo, HandlerContext, InitOutcome, Step } from '../engine/executor';
+import type { CallReply, EnvironmentPort, Executor, Finished, FunctionInfo, HandlerContext, InitOutcome, Step } from '../engine/executor';
 
 export class TrackingExecutor implements Executor {
   private readonly live = new Set<string>();
@@ -21,6 +21,14 @@ export class TrackingExecutor implements Executor {
 
   resume(envId: string, callId: number, reply: CallReply): Step {
     return this.inner.resume(envId, callId, reply);
+  }
+
+  invokeConcurrent(envId: string, event: unknown, context: HandlerContext): Finished[] {
+    return this.inner.invokeConcurrent!(envId, event, context);
+  }
+
+  resumeConcurrent(envId: string, callId: number, reply: CallReply): Finished[] {
+    return this.inner.resumeConcurrent!(envId, callId, reply);
   }
 
   destroyEnvironment(envId: string): void {

@@ -40,7 +40,7 @@ import { virtualFs } from './virtualFs';
 import { virtualGlobals } from './virtualTime';
 
 /** Host → isolate calls. */
-export type DispatchOp = 'init' | 'invoke' | 'resume';
+export type DispatchOp = 'init' | 'invoke' | 'resume' | 'serve';
 
 /**
  * What `dispatch` returns: one string whose first character says what it carries (so a 1 MB
@@ -325,13 +325,10 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
     return 'U';
   };
 
-  const invoke = (eventJson: string, contextJson: string): string => {
-    const id = ++invocation;
-    const event = parse(eventJson);
-    const data = parse(contextJson);
+  /** Lambda's context object (the fields of @types/aws-lambda's Context), plus the lab's coldStart and environmentId. */
+  const contextOf = (data: any): Record<string, unknown> => {
     const name = text(data.functionName, 200);
     const callbacks = unavailable('context.done / succeed / fail', 'the Node.js 24 runtime has no callback handlers: return a value (or a promise) or throw');
-    // Lambda's context object (the fields of @types/aws-lambda's Context), plus the lab's coldStart and environmentId.
     const context = {
       awsRequestId: data.awsRequestId,
       functionName: name,
@@ -343,11 +340,18 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
       callbackWaitsForEmptyEventLoop: true,
       coldStart: data.coldStart,
       environmentId: data.environmentId,
-      getRemainingTimeInMillis: (): number => call('remaining', []),
+      getRemainingTimeInMillis: (): number => call('remaining', [data.awsRequestId]),
       done: callbacks,
       fail: callbacks,
       succeed: callbacks,
     };
+    return context;
+  };
+
+  const invoke = (eventJson: string, contextJson: string): string => {
+    const id = ++invocation;
+    const event = parse(eventJson);
+    const context = contextOf(parse(contextJson));
     let result: unknown;
     let thenable = false;
     try {
@@ -369,6 +373,34 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
     return '';
   };
 
+  /**
+   * One more request in an environment serving several at once (instanceConcurrency.ts): the
+   * handler runs beside the others, on the same module state. Every outcome, even an immediate one,
+   * is reported through `hostCall('finished', <request id as JSON> \\n <encoded>)`.
+   */
+  const serve = (eventJson: string, contextJson: string): string => {
+    const data = parse(contextJson);
+    const requestId = stringify(text(data.awsRequestId, 200));
+    const report = (encoded: string): void => {
+      hostCall('finished', requestId + '\n' + finish(encoded));
+    };
+    let result: unknown;
+    let thenable = false;
+    try {
+      result = apply(handler as (...args: unknown[]) => unknown, undefined, [parse(eventJson), contextOf(data)]);
+      thenable = result !== null && (typeof result === 'object' || typeof result === 'function') && typeof (result as any).then === 'function';
+    } catch (err) {
+      report(fail(err));
+      return '';
+    }
+    if (!thenable) {
+      report(succeed(result));
+      return '';
+    }
+    apply(promiseThen, apply(promiseResolve, PromiseCtor, [result]), [(value: unknown) => report(succeed(value)), (err: unknown) => report(fail(err))]);
+    return '';
+  };
+
   /** The only way in from the host. Never throws: everything comes back encoded. */
   const dispatch = (op: DispatchOp, now: number, a?: string, b?: string): string => {
     if (typeof now === 'number' && now === now) {
@@ -378,6 +410,7 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
     try {
       if (op === 'resume') return resume(a as string, b as string);
       if (op === 'invoke') return invoke(a as string, b as string);
+      if (op === 'serve') return serve(a as string, b as string);
       if (op === 'init') return init();
       return failWith('Error', `unknown sandbox operation ${text(op, 50)}`);
     } catch (err) {

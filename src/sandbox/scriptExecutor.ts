@@ -25,7 +25,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { isServiceCall, type CallReply, type EnvironmentPort, type ErrorInfo, type Executor, type FunctionInfo, type HandlerContext, type InitOutcome, type InvokeOutcome, type SourceSite, type Step } from '../engine/executor';
+import { isServiceCall, type CallReply, type EnvironmentPort, type ErrorInfo, type Executor, type Finished, type FunctionInfo, type HandlerContext, type InitOutcome, type InvokeOutcome, type SourceSite, type Step } from '../engine/executor';
 import type { DispatchOp } from './bootstrap';
 import { CompileError, compileHandler, compileProblems, type CompileDiagnostic, type CompiledHandler } from './compile';
 import { mapStack, SourceMapper, type SourcePosition } from './sourceMaps';
@@ -77,6 +77,9 @@ export interface ScriptEnv<C> {
   /** The outcome the code reported during this entry (`hostCall('done')`), and the calls it left pending. */
   reported: string | undefined;
   pending: Array<[number, string]> | undefined;
+  /** Serving several requests at once (`invokeConcurrent`): each one's context, and what finished during this entry. */
+  contexts?: Map<string, HandlerContext>;
+  finished?: Array<{ requestId: string; encoded: string; pending: Array<[number, string]> | undefined }>;
   /** An entry into the container is in progress. */
   busy: boolean;
   /** Set once the container is gone: why. */
@@ -236,13 +239,29 @@ export abstract class ScriptExecutor<C> implements Executor {
   resume(envId: string, callId: number, reply: CallReply): Step {
     const env = this.usable(envId);
     if (!('id' in env)) return env;
-    let replyJson: string;
+    return this.enter(env, 'resume', String(callId), replyJsonOf(reply));
+  }
+
+  invokeConcurrent(envId: string, event: unknown, context: HandlerContext): Finished[] {
+    const env = this.usable(envId);
+    const requestId = String(context.awsRequestId);
+    if (!('id' in env)) return [{ requestId, outcome: (env as Extract<Step, { state: 'done' }>).outcome }];
+    let eventJson: string | undefined;
+    let contextJson: string;
     try {
-      replyJson = JSON.stringify(reply.ok ? { ok: true, value: reply.value } : { ok: false, error: { name: reply.error.name, message: reply.error.message, ...(reply.error.code !== undefined ? { code: reply.error.code } : {}) } });
+      eventJson = JSON.stringify(event);
+      contextJson = JSON.stringify({ awsRequestId: requestId, functionName: String(context.functionName), memoryLimitInMB: Number(context.memoryLimitInMB), coldStart: Boolean(context.coldStart), environmentId: String(context.environmentId) });
     } catch (err) {
-      replyJson = JSON.stringify({ ok: false, error: { name: 'Runtime.InvalidReply', message: `the service's answer cannot be passed to the handler as JSON: ${messageOf(err)}` } });
+      return [{ requestId, outcome: { ok: false, error: { name: 'Runtime.InvalidEvent', message: `the event cannot be passed to a handler as JSON: ${messageOf(err)}` } } }];
     }
-    return this.enter(env, 'resume', String(callId), replyJson);
+    (env.contexts ??= new Map()).set(requestId, context);
+    return this.enterMany(env, 'serve', eventJson ?? 'null', contextJson);
+  }
+
+  resumeConcurrent(envId: string, callId: number, reply: CallReply): Finished[] {
+    const env = this.usable(envId);
+    if (!('id' in env)) return [];
+    return this.enterMany(env, 'resume', String(callId), replyJsonOf(reply));
   }
 
   destroyEnvironment(envId: string): void {
@@ -308,6 +327,36 @@ export abstract class ScriptExecutor<C> implements Executor {
     const pending = (reportedPending ?? []).map(([id, stack]) => ({ id, ...siteOf(this.site(env, stack)) }));
     env.pending = undefined;
     return pending.length ? { state: 'done', outcome, pending } : { state: 'done', outcome };
+  }
+
+  /** One entry into an environment serving several requests: every request that finished in it. */
+  private enterMany(env: ScriptEnv<C>, op: 'serve' | 'resume', a: string, b: string): Finished[] {
+    env.finished = [];
+    env.pending = undefined;
+    env.busy = true;
+    try {
+      this.dispatch(env, op, env.port.now(), a, b, env.realTimeoutMs);
+    } catch (err) {
+      // The container is gone: every request it was serving fails with it.
+      const error = this.failure(env, err, 'invoke');
+      this.finishEntry(env);
+      this.disposeEnv(env);
+      const out: Finished[] = [...(env.contexts?.keys() ?? [])].map((requestId) => ({ requestId, outcome: { ok: false, error, ...(isTimeout(err) ? { timedOut: true } : {}) } }));
+      env.contexts?.clear();
+      env.finished = undefined;
+      return out;
+    }
+    this.finishEntry(env);
+    const out: Finished[] = [];
+    for (const f of env.finished ?? []) {
+      const decoded = this.decode(env, f.encoded);
+      const outcome: InvokeOutcome = decoded.ok ? { ok: true, result: decoded.result } : { ok: false, error: decoded.error };
+      const pending = (f.pending ?? []).map(([id, stack]) => ({ id, ...siteOf(this.site(env, stack)) }));
+      env.contexts?.delete(f.requestId);
+      out.push(pending.length ? { requestId: f.requestId, outcome, pending } : { requestId: f.requestId, outcome });
+    }
+    env.finished = undefined;
+    return out;
   }
 
   private site(env: ScriptEnv<C>, stack: string): SourceSite | undefined {
@@ -392,6 +441,17 @@ export abstract class ScriptExecutor<C> implements Executor {
         else if (env.reported === undefined) env.reported = 'E' + JSON.stringify({ name: 'Runtime.ResponseTooLarge', message: `the handler's result is more than the limit of ${this.base.maxResponseBytes} characters as JSON` });
         return '{}';
       }
+      if (op === 'finished') {
+        // One of several concurrent requests settled: `<request id as JSON>\n<encoded outcome>`.
+        const cut = argsJson.indexOf('\n');
+        const requestId = cut > 0 ? JSON.parse(argsJson.slice(0, cut)) : undefined;
+        if (typeof requestId !== 'string' || !env.finished) throw new Error('bad sandbox call');
+        const encoded = argsJson.slice(cut + 1);
+        const fits = encoded.length <= this.base.maxResponseBytes + 1;
+        env.finished.push({ requestId, encoded: fits ? encoded : 'E' + JSON.stringify({ name: 'Runtime.ResponseTooLarge', message: `the handler's result is more than the limit of ${this.base.maxResponseBytes} characters as JSON` }), pending: env.pending });
+        env.pending = undefined;
+        return '{}';
+      }
       if (argsJson.length > this.base.maxArgumentBytes) {
         throw new RangeError(`${op}(): arguments are ${argsJson.length} characters as JSON, more than the limit of ${this.base.maxArgumentBytes}`);
       }
@@ -409,10 +469,14 @@ export abstract class ScriptExecutor<C> implements Executor {
         case 'log':
           env.port.log(parsed);
           break;
-        case 'remaining':
-          if (!env.current) throw new Error('getRemainingTimeInMillis() is only available while the handler runs');
-          value = env.current.getRemainingTimeInMillis();
+        case 'remaining': {
+          // With several requests at once, each asks for its own (by request id).
+          const own = typeof parsed[0] === 'string' ? env.contexts?.get(parsed[0]) : undefined;
+          const context = own ?? env.current;
+          if (!context) throw new Error('getRemainingTimeInMillis() is only available while the handler runs');
+          value = context.getRemainingTimeInMillis();
           break;
+        }
         case 'pending':
           env.pending = (parsed as unknown[]).filter((p): p is [number, string] => Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'string').slice(0, 1000);
           break;
@@ -433,6 +497,15 @@ export abstract class ScriptExecutor<C> implements Executor {
 
 function done(outcome: InvokeOutcome): Step {
   return { state: 'done', outcome };
+}
+
+/** A service's answer as the bootstrap reads it. */
+function replyJsonOf(reply: CallReply): string {
+  try {
+    return JSON.stringify(reply.ok ? { ok: true, value: reply.value } : { ok: false, error: { name: reply.error.name, message: reply.error.message, ...(reply.error.code !== undefined ? { code: reply.error.code } : {}) } });
+  } catch (err) {
+    return JSON.stringify({ ok: false, error: { name: 'Runtime.InvalidReply', message: `the service's answer cannot be passed to the handler as JSON: ${messageOf(err)}` } });
+  }
 }
 
 function siteOf(site: SourceSite | undefined): { site?: SourceSite } {
