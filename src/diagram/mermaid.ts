@@ -133,7 +133,8 @@ export function toMermaid(topology: Topology, options: MermaidOptions = {}): Mer
       const count = partitionCount(node);
       const drawn = Math.min(count, MAX_DRAWN_PARTITIONS);
       lines.push(`  subgraph ${id}["${escapeLabel(node.label || node.id)}"]`);
-      lines.push('    direction TB');
+      // Partitions stack across the main flow: down in a left-to-right drawing, along in a top-down one.
+      lines.push(`    direction ${direction === 'LR' ? 'TB' : 'LR'}`);
       const boxes: string[] = [];
       for (let p = 0; p < drawn; p++) {
         const pid = `${id}__p${p}`;

@@ -11,8 +11,13 @@ export type DiagramTheme = 'light' | 'dark' | 'high-contrast' | 'high-contrast-l
 /** Host → webview: draw this topology (re-rendered only when the source or theme changes). */
 export interface TopologyMessage {
   type: 'topology';
-  /** Mermaid flowchart source from `toMermaid`. */
+  /** Mermaid flowchart source from `toMermaid` (left to right). */
   source: string;
+  /**
+   * The same flowchart top-down (`toMermaid(t, { direction: 'TB' })`: the same ids), for a panel too
+   * narrow for `source` to stay readable. The webview draws whichever keeps the text larger.
+   */
+  narrowSource?: string;
   /** Resource id → Mermaid node id (from `toMermaid`). */
   ids: Record<string, string>;
   /** Mermaid edge id per topology edge index (from `toMermaid`). */
@@ -127,6 +132,10 @@ export interface RenderedMessage {
   nodes: number;
   edges: number;
   error?: string;
+  /** Which drawing is shown: left to right, or top-down for a narrow panel. */
+  direction?: 'LR' | 'TB';
+  /** How much the drawing is scaled to fit the panel (1: its natural size; never below 0.85, the panel scrolls instead). */
+  scale?: number;
 }
 
 /** Webview → host: the detail panel shows a node's events or a journey (or failed to draw it). */

@@ -175,6 +175,50 @@ describe('the diagram tells the lesson\'s story', () => {
     });
   }
 
+  /** The drawing's direction, and the size its node labels are shown at (font size × the SVG's scale). */
+  const labelPx = () =>
+    page.page.evaluate(() => {
+      const svg = document.querySelector('#sl-diagram svg');
+      const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+      const sizes = [...svg.querySelectorAll('g.node .nodeLabel')].map((l) => parseFloat(getComputedStyle(l).fontSize) * scale);
+      return { smallest: Math.min(...sizes), labels: sizes.length };
+    });
+
+  test('a narrow panel (a third of 1,400 px) draws lesson 7 top-down with text ≥ 11 px, and a wide one left to right; a resize swaps them', async () => {
+    const queues = lessons.find((l) => l.name === '07-queues').topology;
+    await page.page.setViewportSize({ width: 1400, height: 1000 });
+    const wide = await renderTopology(page, queues);
+    assert.equal(wide.direction, 'LR');
+    assert.equal(wide.scale, 1, 'at its natural size');
+    const before = (await page.posted()).filter((m) => m.type === 'rendered').length;
+    await page.page.setViewportSize({ width: 460, height: 1000 });
+    const [narrow] = (await page.waitPosted((m, i, all) => all.filter((x) => x.type === 'rendered').length > before, 'rendered after the resize')).filter((m) => m.type === 'rendered').slice(-1);
+    assert.equal(narrow.ok, true, narrow.error);
+    assert.equal(narrow.direction, 'TB', 'top-down is narrower for this topology');
+    const { smallest, labels } = await labelPx();
+    assert.ok(labels > 0);
+    assert.ok(smallest >= 11, `labels at ${smallest.toFixed(1)} px`);
+    await page.page.setViewportSize({ width: 1400, height: 1000 });
+    const [back] = (await page.waitPosted((m, i, all) => all.filter((x) => x.type === 'rendered').length > before + 1, 'rendered after widening')).filter((m) => m.type === 'rendered').slice(-1);
+    assert.equal(back.direction, 'LR');
+  });
+
+  test('every lesson in a narrow panel: node labels ≥ 11 px (the panel scrolls sideways rather than shrink them)', async () => {
+    await page.page.setViewportSize({ width: 460, height: 1000 });
+    try {
+      const small = [];
+      for (const { name, topology } of lessons) {
+        const rendered = await renderTopology(page, topology);
+        assert.equal(rendered.ok, true, rendered.error);
+        const { smallest } = await labelPx();
+        if (!(smallest >= 11)) small.push(`${name}: ${smallest.toFixed(1)} px (${rendered.direction}, scale ${rendered.scale})`);
+      }
+      assert.deepEqual(small, []);
+    } finally {
+      await page.page.setViewportSize({ width: 1400, height: 1000 });
+    }
+  });
+
   for (const [theme, { cls, vars }] of Object.entries(THEMES)) {
     test(`badges read at ≥ 4.5:1 in the ${theme} theme, whatever their status`, async () => {
       await page.page.evaluate(({ cls, vars }) => {

@@ -132,7 +132,7 @@ export async function openDiagramPage({ reducedMotion = 'no-preference', browser
 export function topologyMessage(topology, theme) {
   const { source, ids, edgeIds, partitions } = toMermaid(topology);
   const kinds = Object.fromEntries(topology.nodes.map((n) => [n.id, n.kind]));
-  const msg = { type: 'topology', source, ids, edgeIds, partitions, kinds };
+  const msg = { type: 'topology', source, narrowSource: toMermaid(topology, { direction: 'TB' }).source, ids, edgeIds, partitions, kinds };
   if (theme) msg.theme = theme;
   return msg;
 }

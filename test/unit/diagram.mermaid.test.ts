@@ -14,6 +14,21 @@ describe('diagram: topology → Mermaid flowchart', () => {
     assert.throws(() => toMermaid({ nodes: [], edges: [] }, { direction: 'RL' as never }), /direction/);
   });
 
+  it('the top-down drawing (for a narrow panel) has the same ids; a stream\'s partitions run across its flow', () => {
+    const t: Topology = {
+      nodes: [
+        { id: 'f', kind: 'function', label: 'f' },
+        { id: 's', kind: 'stream', label: 's', detail: { partitions: 3 } },
+      ],
+      edges: [{ from: 'f', to: 's' }],
+    };
+    const wide = toMermaid(t);
+    const narrow = toMermaid(t, { direction: 'TB' });
+    assert.deepEqual([narrow.ids, narrow.edgeIds, narrow.partitions], [wide.ids, wide.edgeIds, wide.partitions]);
+    assert.match(wide.source, /\n {4}direction TB\n/);
+    assert.match(narrow.source, /\n {4}direction LR\n/);
+  });
+
   const expected: Record<string, [string, string]> = {
     gateway: ['{{"', '"}}'],
     function: ['(["', '"])'],

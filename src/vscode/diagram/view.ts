@@ -138,7 +138,7 @@ export class DiagramView implements DiagramViewApi {
     if (changed) {
       const diagram = toMermaid(topology);
       const kinds = Object.fromEntries(topology.nodes.map((n) => [n.id, n.kind]));
-      this.topologyMessage = { type: 'topology', source: diagram.source, ids: diagram.ids, edgeIds: diagram.edgeIds, partitions: diagram.partitions, kinds };
+      this.topologyMessage = { type: 'topology', source: diagram.source, narrowSource: toMermaid(topology, { direction: 'TB' }).source, ids: diagram.ids, edgeIds: diagram.edgeIds, partitions: diagram.partitions, kinds };
       this.topologies++;
     }
     this.post({ type: 'reset' });

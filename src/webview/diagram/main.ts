@@ -49,6 +49,8 @@ const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
 
 let topology: TopologyMessage | undefined;
 let renderedKey = '';
+/** The drawing's direction now shown (with `renderedKey`). */
+let renderedDirection: Direction | undefined;
 let renderCount = 0;
 let rendering: Promise<void> = Promise.resolve();
 let animator: Animator | undefined;
@@ -83,6 +85,61 @@ function renderKey(t: TopologyMessage, theme: ThemeKind): string {
   return `${theme}\u0000${t.source}`;
 }
 
+// ---- layout: readable in a narrow panel ---------------------------------------------------------------
+// A left-to-right drawing scaled down to a narrow panel shrinks its text (a 1,600 px wide fan-out in a
+// 400 px column is 4 px text). So when the drawing would shrink below MIN_SCALE, the top-down one is
+// drawn too and whichever keeps the text larger is shown; it is never scaled below MIN_SCALE (the
+// panel scrolls sideways instead). Both drawings are kept, so a resize back and forth re-renders nothing.
+
+type Direction = 'LR' | 'TB';
+/** Labels are drawn in the editor's font size (13 px by default): at 0.85 they stay 11 px. */
+const MIN_SCALE = 0.85;
+
+interface Drawing {
+  svg: string;
+  renderId: string;
+  /** The SVG's natural width (its viewBox), px. */
+  width: number;
+}
+let drawingsKey = '';
+const drawings = new Map<Direction, Drawing>();
+
+/** Width the diagram can take in the panel now (its box less its padding). */
+function available(): number {
+  const style = getComputedStyle(container);
+  return Math.max(1, container.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight));
+}
+
+/** How much a drawing must shrink to fit the panel's width (1: it fits at its natural size). */
+function fitOf(d: Drawing): number {
+  return Math.min(1, available() / d.width);
+}
+
+async function drawingOf(t: TopologyMessage, theme: ThemeKind, direction: Direction): Promise<Drawing> {
+  const cached = drawings.get(direction);
+  if (cached) return cached;
+  const renderId = `sl${++renderCount}`;
+  configureMermaid(theme);
+  const { svg } = await mermaid.render(renderId, direction === 'TB' && t.narrowSource ? t.narrowSource : t.source);
+  const viewBox = /viewBox="\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)/.exec(svg);
+  const d: Drawing = { svg, renderId, width: viewBox ? Number(viewBox[1]) : available() };
+  drawings.set(direction, d);
+  return d;
+}
+
+let resizeTimer = 0;
+let lastWidth = 0;
+new ResizeObserver(() => {
+  const w = container.clientWidth;
+  if (w === lastWidth) return;
+  lastWidth = w;
+  if (resizeTimer) return;
+  resizeTimer = window.setTimeout(() => {
+    resizeTimer = 0;
+    requestRender();
+  }, 150);
+}).observe(container);
+
 function requestRender(): void {
   rendering = rendering.then(render, render);
 }
@@ -92,17 +149,30 @@ async function render(): Promise<void> {
   if (!t) return;
   const theme = t.theme ?? currentTheme();
   const key = renderKey(t, theme);
-  if (key === renderedKey) return;
+  if (key === renderedKey && renderedDirection === undefined) return; // it failed to draw: said once
+  if (key !== drawingsKey) {
+    drawings.clear();
+    drawingsKey = key;
+  }
   const started = performance.now();
-  const renderId = `sl${++renderCount}`;
   try {
-    configureMermaid(theme);
-    const { svg } = await mermaid.render(renderId, t.source);
+    const wide = await drawingOf(t, theme, 'LR');
     if (topology !== t) return; // a newer topology arrived while rendering
+    let direction: Direction = 'LR';
+    if (t.narrowSource && wide.width * MIN_SCALE > available()) {
+      const narrow = await drawingOf(t, theme, 'TB');
+      if (topology !== t) return;
+      // The one that shrinks less (and so scrolls less, when neither fits at MIN_SCALE).
+      if (fitOf(narrow) > fitOf(wide)) direction = 'TB';
+    }
+    if (key === renderedKey && direction === renderedDirection) return;
+    const { svg, renderId, width } = drawings.get(direction)!;
     animator?.destroy();
     container.innerHTML = svg;
     const root = container.querySelector('svg') as SVGSVGElement;
     root.classList.add('sl-svg');
+    // Never smaller than MIN_SCALE: a panel narrower than that scrolls sideways.
+    root.style.minWidth = `${Math.round(width * MIN_SCALE)}px`;
     root.setAttribute('role', 'group');
     root.setAttribute('aria-label', 'Architecture diagram');
     const byMermaidId = new Map<string, string>();
@@ -138,15 +208,18 @@ async function render(): Promise<void> {
     animator.dotMs = DOT_MS[speed];
     animator.setStates([...states.values()]);
     renderedKey = key;
-    post({ type: 'rendered', ok: true, ms: Math.round(performance.now() - started), nodes: nodes.size, edges: edgePaths.filter(Boolean).length });
+    renderedDirection = direction;
+    const scale = Math.round((root.getBoundingClientRect().width / width) * 100) / 100;
+    post({ type: 'rendered', ok: true, ms: Math.round(performance.now() - started), nodes: nodes.size, edges: edgePaths.filter(Boolean).length, direction, scale });
   } catch (error) {
     // Mermaid can leave a stray error element behind; the message goes in as text only.
-    document.getElementById(`d${renderId}`)?.remove();
+    document.getElementById(`dsl${renderCount}`)?.remove();
     const p = document.createElement('p');
     p.className = 'sl-error';
     p.textContent = `Could not draw the diagram: ${error instanceof Error ? error.message : String(error)}`;
     container.replaceChildren(p);
     renderedKey = key;
+    renderedDirection = undefined;
     post({ type: 'rendered', ok: false, ms: Math.round(performance.now() - started), nodes: 0, edges: 0, error: p.textContent });
   }
 }
