@@ -15,23 +15,35 @@ const MODEL = {
 };
 
 /**
- * For one workload: how many items there were and where the router put them (resource → count).
+ * For one workload: how many items there were and where the router put them (resource → count),
+ * with each router invocation's item (the request's own payload, whatever the router kept of it).
  * @param {any} r
  * @param {string} generator
  */
 function destinations(r, generator) {
-  const requests = new Set(r.where('request', generator).map((/** @type {any} */ x) => x.id));
-  /** @type {Set<string>} */
-  const invocations = new Set();
-  for (const x of r.where('invoked', 'router')) if (requests.has(x.cause)) invocations.add(x.id);
+  /** @type {Map<string, any>} request id → payload */
+  const payloads = new Map(r.requests(generator).map((/** @type {any} */ x) => [x.id, x.payload]));
+  /** @type {Map<string, any>} invocation id → the item it handled */
+  const itemOf = new Map();
+  for (const x of r.where('invoked', 'router')) if (payloads.has(x.cause)) itemOf.set(x.id, payloads.get(x.cause));
+  const invocations = new Set(itemOf.keys());
   /** @type {Record<string, number>} */
   const where = {};
+  /** @type {Map<string, number>} "resource request" → records */
+  const perItem = new Map();
   for (const x of r.records) {
-    if ((x.kind === 'sent' || x.kind === 'published' || x.kind === 'produced') && invocations.has(x.cause)) where[x.resource] = (where[x.resource] ?? 0) + 1;
+    if ((x.kind === 'sent' || x.kind === 'published' || x.kind === 'produced') && invocations.has(x.cause)) {
+      where[x.resource] = (where[x.resource] ?? 0) + 1;
+      const key = `${x.resource} ${label(itemOf.get(x.cause))}`;
+      perItem.set(key, (perItem.get(key) ?? 0) + 1);
+    }
   }
   const failed = r.where('failed', 'router').filter((/** @type {any} */ x) => invocations.has(x.id));
-  return { items: requests.size, where, failed, invocations };
+  return { items: payloads.size, where, failed, invocations, itemOf, perItem, payloads };
 }
+
+/** An item's own id (imageId, orderId, clickId, entryId). @param {any} item */
+const label = (item) => String(item?.imageId ?? item?.orderId ?? item?.clickId ?? item?.entryId ?? JSON.stringify(item));
 
 /** @param {Record<string, number>} where */
 const describe = (where) => Object.entries(where).map(([res, n]) => `${n} → ${res}`).join(', ') || 'nowhere';
@@ -53,13 +65,29 @@ function routed(r, generator, target, need, extra) {
   if (elsewhere.length) {
     const res = elsewhere[0];
     problem = `${d.where[res]} of ${d.items} went to ${res}, but ${/** @type {Record<string, string>} */ (MODEL)[res] ?? 'that resource does not fit'}. This workload needs ${need}.`;
-  } else if (count !== d.items) {
-    // A FIFO queue answers a repeated deduplication id with the first message's id and keeps nothing new.
-    const dropped = r.dropped(target).filter((/** @type {any} */ x) => d.invocations.has(x.cause));
-    const dropNote = dropped.length
-      ? ` ${dropped.length} sends were dropped by ${target} as duplicates: e.g. one carried deduplication id "${dropped[0].deduplicationId}", already used within 5 minutes by ${dropped[0].firstMessageId}. The deduplication id must identify the item itself (its own id), or different items look like repeats.`
-      : '';
-    problem = `${count} of ${d.items} items reached ${target}${failedNote}.${dropNote}`;
+  } else {
+    const copies = [...d.perItem].filter(([k]) => k.startsWith(`${target} `)).map(([k, n]) => /** @type {[string, number]} */ ([k.slice(target.length + 1), n]));
+    const repeated = copies.filter(([, n]) => n > 1);
+    if (copies.length !== d.items || repeated.length) {
+      // A FIFO queue answers a repeated deduplication id with the first message's id and keeps nothing new:
+      // right for a resent item, wrong when the id is shared by two different items.
+      const entryOfMessage = new Map(r.sent(target).map((/** @type {any} */ m) => [m.id, m.cause === undefined ? undefined : label(d.itemOf.get(m.cause))]));
+      const dropped = r.dropped(target).filter((/** @type {any} */ x) => d.invocations.has(x.cause) && entryOfMessage.get(x.firstMessageId) !== label(d.itemOf.get(x.cause)));
+      const dropNote = dropped.length
+        ? ` ${dropped.length} sends were dropped by ${target} as duplicates of another item: e.g. ${label(d.itemOf.get(dropped[0].cause))} carried deduplication id "${dropped[0].deduplicationId}", already used within 5 minutes by ${dropped[0].firstMessageId} (${entryOfMessage.get(dropped[0].firstMessageId)}). The deduplication id must identify the item itself (its own id), or different items look like repeats.`
+        : '';
+      let repeatNote = '';
+      if (repeated.length) {
+        const [item, n] = repeated[0];
+        // The client's resends (a duplicate fault on the generator), by item.
+        const resent = new Set(r.where('duplicate', generator).map((/** @type {any} */ x) => label(d.payloads.get(x.id))));
+        const ids = r.sent(target).filter((/** @type {any} */ m) => m.cause !== undefined && label(d.itemOf.get(m.cause)) === item).map((/** @type {any} */ m) => m.deduplicationId).filter((/** @type {any} */ x) => x !== undefined);
+        repeatNote = resent.has(item) && ids.length > 1
+          ? ` ${repeated.length} items are in ${target} more than once (e.g. ${item}: ${n} times): the client sent ${item} twice (a resend) and the router sent each copy with its own deduplication id (${ids.slice(0, 2).map((x) => `"${x}"`).join(', ')}), so the queue could not tell it was a repeat. Derive the deduplication id from the item itself (its own id): the FIFO queue then drops a repeat sent within 5 minutes.`
+          : ` ${repeated.length} items went to ${target} more than once (e.g. ${item}: ${n} times)${/** @type {Record<string, string>} */ (MODEL)[target] ? `, and ${/** @type {Record<string, string>} */ (MODEL)[target]}` : ''}: consumers get every copy. Send each item once.`;
+      }
+      problem = `${copies.length} of ${d.items} items reached ${target}${repeated.length ? ` (${count} messages)` : ''}${failedNote}.${dropNote}${repeatNote}`;
+    }
   }
   let detail = '';
   if (!problem) {
@@ -105,23 +133,21 @@ module.exports = [
     hint: 'Clicks must be replayable and kept in order per user. A stream keeps order only within a partition: what decides the partition?',
     section: 'the-comparison',
     run: (r) =>
-      routed(r, CASES.clicks, 'clicks', 'a stream: the log is kept for 7 days, so a new consumer group can replay it, and records with the same key stay in order in one partition', () => {
-        const stream = r.sim.streams.get('clicks');
+      routed(r, CASES.clicks, 'clicks', 'a stream: the log is kept for 7 days, so a new consumer group can replay it, and records with the same key stay in order in one partition', (d) => {
+        // The user of each record is the page view's own userId (from the request), whatever the
+        // router kept in the record's value; the partition is where the record landed.
         /** @type {Map<string, Set<number>>} */
         const partitionsOf = new Map();
+        /** @type {Map<string, Set<string>>} */
+        const keysOf = new Map();
         let unkeyed = 0;
-        for (let p = 0; p < stream.partitions; p++) {
-          for (const rec of stream.read(p, stream.startOffset(p), 100000)) {
-            if (rec.key === undefined) unkeyed++;
-            let user = rec.key;
-            try {
-              user = JSON.parse(rec.value).userId ?? user;
-            } catch {
-              /* not JSON: judge by key */
-            }
-            if (!partitionsOf.has(String(user))) partitionsOf.set(String(user), new Set());
-            partitionsOf.get(String(user))?.add(p);
-          }
+        for (const rec of r.where('produced', 'clicks')) {
+          if (!d.invocations.has(rec.cause)) continue;
+          if (rec.detail?.key === undefined) unkeyed++;
+          const user = String(d.itemOf.get(rec.cause)?.userId);
+          if (!partitionsOf.has(user)) partitionsOf.set(user, new Set());
+          partitionsOf.get(user)?.add(Number(rec.detail?.partition));
+          if (rec.detail?.key !== undefined) keysOf.set(user, (keysOf.get(user) ?? new Set()).add(String(rec.detail.key)));
         }
         const split = [...partitionsOf].filter(([, ps]) => ps.size > 1);
         if (!split.length && !unkeyed) return undefined;
@@ -133,9 +159,11 @@ module.exports = [
           return { actual: `${unkeyed} records without a key`, message: `${keyless}. Order holds only within a partition. Produce with key = the user id.` };
         }
         const [user, ps] = split[0];
+        const keys = [...(keysOf.get(user) ?? [])];
+        const keyNote = keys.length > 1 ? ` Its records carried ${keys.length} different keys (${keys.slice(0, 3).map((k) => `"${k}"`).join(', ')}${keys.length > 3 ? ', …' : ''}): the key was not the user.` : '';
         return {
           actual: `${unkeyed} records without a key; ${split.length} users spread over several partitions (${user}: ${[...ps].join(', ')})`,
-          message: `${keyless ? `${keyless}: ` : ''}the clicks of ${user} landed on ${ps.size} partitions (${[...ps].join(', ')}). Order holds only within a partition, so ${split.length} users' sessions can be read out of order. Produce with key = the user id.`,
+          message: `${keyless ? `${keyless}: ` : ''}the clicks of ${user} landed on ${ps.size} partitions (${[...ps].join(', ')}). Order holds only within a partition, so ${split.length} users' sessions can be read out of order.${keyNote} Produce with key = the user id.`,
         };
       }),
   },
@@ -146,7 +174,7 @@ module.exports = [
     section: 'the-comparison',
     run: (r) =>
       routed(r, CASES.ledger, 'ledger.fifo', 'a FIFO queue: strict order within a message group and deduplication for 5 minutes; one group per account keeps accounts independent', (d) => {
-        // Any naming works ("acct-1", "account#acct-1", …) as long as it is one group per account:
+        // Any naming and any body work ("acct-1", "account#acct-1", …) as long as it is one group per account:
         // each account's entries in a single group (order), and no group shared by two accounts
         // (independence).
         const msgs = r.sent('ledger.fifo').filter((m) => m.cause !== undefined && d.invocations.has(m.cause));
@@ -155,7 +183,7 @@ module.exports = [
         /** @type {Map<string | undefined, Set<string>>} */
         const accountsIn = new Map();
         for (const m of msgs) {
-          const account = /** @type {any} */ (m.value)?.accountId;
+          const account = d.itemOf.get(m.cause)?.accountId; // the entry's own account, whatever the body kept
           if (typeof account !== 'string') continue;
           groupsOf.set(account, (groupsOf.get(account) ?? new Set()).add(m.groupId));
           accountsIn.set(m.groupId, (accountsIn.get(m.groupId) ?? new Set()).add(account));

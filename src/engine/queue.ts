@@ -687,7 +687,7 @@ export class Queue {
     if (this.fifo) this.joinGroup(message, groupId!);
     if (this.ctx.trace.wants('sent')) {
       // What was sent, so checks (and the message journey) can judge a message after it was consumed.
-      const detail: Record<string, unknown> = redrivenFrom !== undefined ? { from: redrivenFrom } : this.fifo ? { groupId, sequenceNumber } : {};
+      const detail: Record<string, unknown> = redrivenFrom !== undefined ? { from: redrivenFrom } : this.fifo ? { groupId, sequenceNumber, deduplicationId } : {};
       detail.body = tracedText(body);
       this.ctx.trace.emit('sent', this.name, id, cause, detail);
     } else this.ctx.trace.emit('sent', this.name, id, cause);

@@ -729,14 +729,18 @@ function checkSemantics(doc: Record<string, unknown>, problems: ScenarioProblem[
     crash: ['functions'],
     latency: ['functions'],
   };
+  const generators = list(doc.traffic).flatMap((t) => (typeof t.name === 'string' ? [t.name] : []));
   list(doc.faults).forEach((f, i) => {
     const p = `faults[${i}]`;
     tryValidate(() => validateFault(f, p), '');
     const lists = faultTargets[f.kind as string];
     if (!lists || typeof f.target !== 'string' || f.target === '') return;
-    if (!lists.some((l) => names[l].includes(f.target as string)) && !(f.kind === 'poison' && poisonable.has(f.target))) {
-      const known = [...lists.flatMap((l) => names[l]), ...(f.kind === 'poison' ? poisonable : [])];
-      add(`${p}.target`, `unknown ${lists.map((l) => SINGULAR[l]).join(' or ')} "${f.target}" for a ${f.kind} fault (known: ${known.length ? known.join(', ') : 'none defined'})`);
+    // A duplicate fault on a traffic generator: a client that sends some requests twice.
+    const extra = f.kind === 'poison' ? [...poisonable] : f.kind === 'duplicate' ? generators : [];
+    if (!lists.some((l) => names[l].includes(f.target as string)) && !extra.includes(f.target)) {
+      const known = [...lists.flatMap((l) => names[l]), ...extra];
+      const kinds = [...lists.map((l) => SINGULAR[l]), ...(f.kind === 'duplicate' ? ['traffic generator'] : [])];
+      add(`${p}.target`, `unknown ${kinds.join(' or ')} "${f.target}" for a ${f.kind} fault (known: ${known.length ? known.join(', ') : 'none defined'})`);
     }
   });
 }

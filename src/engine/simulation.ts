@@ -714,6 +714,12 @@ export class Simulation {
       const n = ++seq;
       try {
         send(payload, id, n);
+        // A duplicate fault on the generator: the client sends this request again (same id, same payload).
+        const dup = this.faults?.active('duplicate', name);
+        if (dup && this.ctx.random.chance(dup.rate)) {
+          this.ctx.trace.emit('duplicate', name, id, this.faults!.idOf(dup));
+          send(payload, id, n);
+        }
       } catch (err) {
         // The request was refused at the door (too large, bad attributes, …): recorded, the run goes on.
         this.ctx.trace.emit('failed', name, id, undefined, { error: err instanceof Error ? err.message : String(err) });

@@ -2,6 +2,7 @@ import type { TimerId } from './clock';
 import type { EngineContext } from './context';
 import { fail, isPlainObject, show } from './errors';
 import type { Random } from './random';
+import { tracedValue } from './trace';
 
 /**
  * Load and trouble for scenarios: traffic generators that emit requests on the virtual clock, and a
@@ -342,7 +343,7 @@ export class TrafficGenerator {
     const now = this.ctx.clock.now;
     const payload = this.render({ seq, id, now, random: this.random });
     const trace = this.ctx.trace;
-    trace.emit('request', this.spec.name, id, undefined, trace.wants('request') ? { seq } : undefined);
+    trace.emit('request', this.spec.name, id, undefined, trace.wants('request') ? { seq, payload: tracedValue(payload) } : undefined);
     this.emit(payload, id);
   };
 

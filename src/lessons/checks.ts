@@ -69,6 +69,8 @@ export interface SentMessage {
   /** The body parsed as JSON, or undefined when it is not JSON. */
   value: unknown;
   groupId?: string;
+  /** FIFO queues: the deduplication id the send carried (or the body's hash with content-based deduplication). */
+  deduplicationId?: string;
   attributes?: Record<string, string | number>;
 }
 
@@ -100,6 +102,15 @@ export interface Invocation {
   error?: string;
   /** Why the platform could not use the answer (e.g. a malformed batchItemFailures), when it could not. */
   rejected?: string;
+}
+
+/** One request a traffic generator made, with the payload it rendered. */
+export interface TrafficRequest {
+  id: string;
+  t: number;
+  seq: number;
+  /** The payload as the generator rendered it (its JSON cut at 2,048 characters when longer). */
+  payload: unknown;
 }
 
 /** One HTTP request through a gateway and its answer. */
@@ -160,6 +171,7 @@ export class RunView {
       const m: SentMessage = { id: String(r.id), t: r.t, body, value: parseJson(body) };
       if (r.cause !== undefined) m.cause = r.cause;
       if (typeof r.detail?.groupId === 'string') m.groupId = r.detail.groupId;
+      if (typeof r.detail?.deduplicationId === 'string') m.deduplicationId = r.detail.deduplicationId;
       return m;
     });
   }
@@ -184,6 +196,11 @@ export class RunView {
       if (r.detail?.attributes && typeof r.detail.attributes === 'object') m.attributes = r.detail.attributes as Record<string, string | number>;
       return m;
     });
+  }
+
+  /** The requests a traffic generator made, in order, each with its payload. */
+  requests(generator: string): TrafficRequest[] {
+    return this.where('request', generator).map((r) => ({ id: String(r.id), t: r.t, seq: Number(r.detail?.seq ?? 0), payload: r.detail?.payload }));
   }
 
   /** Every invocation of a function, with how it ended, what it returned and whether its answer was rejected. */

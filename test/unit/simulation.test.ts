@@ -204,6 +204,30 @@ describe('Simulation', () => {
     assert.equal(s.lost, 0);
   });
 
+  it('a duplicate fault on a traffic generator sends some requests twice (same id, same payload), traced; an unknown target is named', () => {
+    const doc = {
+      name: 'resend',
+      durationS: 20,
+      functions: [{ name: 'f', handler: 'f' }],
+      traffic: [{ name: 'entries', target: { function: 'f' }, ratePerSecond: 5, payload: { entryId: 'e-{{seq}}' } }],
+      faults: [{ kind: 'duplicate', target: 'entries', rate: 0.3 }],
+    };
+    const seen: string[] = [];
+    const sim = new Simulation(doc, { handlers: { f: mod(() => (e) => void seen.push(e.entryId)) } });
+    sim.run();
+    const requests = sim.records().filter((r) => r.kind === 'request');
+    const dups = sim.records().filter((r) => r.kind === 'duplicate' && r.resource === 'entries');
+    assert.equal(requests.length, 100);
+    assert.ok(dups.length > 10 && dups.length < 50, `${dups.length} duplicates of 100 at rate 0.3`);
+    assert.equal(seen.length, 100 + dups.length);
+    for (const d of dups) {
+      const entry = (requests.find((r) => r.id === d.id)?.detail?.payload as { entryId: string }).entryId;
+      assert.equal(seen.filter((x) => x === entry).length, 2, `${entry} handled twice`);
+      assert.equal(sim.records().filter((r) => r.kind === 'invoked' && r.cause === d.id).length, 2);
+    }
+    assert.throws(() => new Simulation({ ...doc, faults: [{ kind: 'duplicate', target: 'entrys', rate: 0.3 }] }, { handlers: {} }), /faults\[0\]\.target.*traffic generator "entrys".*known: entries/);
+  });
+
   it('async events that fail without an on-failure destination are lost; with one they are not', () => {
     const make = (onFailure: boolean) => ({
       name: 'async',

@@ -105,6 +105,22 @@ describe('TrafficGenerator', () => {
     assert.equal(new Set(ids).size, 5);
   });
 
+  it('a request record carries the payload it rendered, so a check can trace an item back to its fields', () => {
+    const ctx = new EngineContext();
+    const payloads: unknown[] = [];
+    new TrafficGenerator(ctx, { name: 'ledger', ratePerSecond: 3, durationS: 1, payload: { entryId: 'e-{{seq}}', accountId: '{{pick "a" "b"}}' } }, (p) => payloads.push(p)).start();
+    ctx.clock.drain();
+    const records = ctx.trace.records().filter((r) => r.kind === 'request');
+    assert.deepEqual(
+      records.map((r) => r.detail?.payload),
+      payloads,
+    );
+    assert.deepEqual(
+      records.map((r) => (r.detail?.payload as { entryId: string }).entryId),
+      ['e-1', 'e-2', 'e-3'],
+    );
+  });
+
   it('the default payload carries seq and id; a template renders per request', () => {
     const a = run({ name: 'a', ratePerSecond: 2, durationS: 1 });
     assert.deepEqual(a.payloads, [

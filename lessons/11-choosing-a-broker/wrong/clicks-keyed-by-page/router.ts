@@ -1,0 +1,9 @@
+import { produce, publish, send } from 'serverless-lab';
+export async function handler(item: any): Promise<void> {
+  switch (item.kind) {
+    case 'resize-image': await send('jobs', item); break;
+    case 'order-placed': await publish('announcements', item); break;
+    case 'page-view': await produce('clicks', { user: item.userId, page: item.page }, { key: item.page }); break;
+    case 'ledger-entry': await send('ledger.fifo', item, { groupId: item.accountId, deduplicationId: item.entryId }); break;
+  }
+}
