@@ -76,7 +76,7 @@ describe('serverless-lab CLI', function () {
   it('an unknown option is an error naming it and the options of that command', () => {
     const sim = run(['simulate', 'x.json', '--wat']);
     assert.equal(sim.code, 2);
-    assert.equal(sim.err, 'serverless-lab: simulate: unknown option --wat (options: --seed, --until, --json, --trace, --executor; see serverless-lab simulate --help)\n');
+    assert.equal(sim.err, 'serverless-lab: simulate: unknown option --wat (options: --seed, --until, --json, --trace, --trace-max-mb, --executor; see serverless-lab simulate --help)\n');
     const check = run(['check', 'streams', '--trace', 'x']);
     assert.equal(check.code, 2);
     assert.match(check.err, /check: unknown option --trace \(options: --handler, --json, --seed, --seeds, --lessons;/);
