@@ -1,0 +1,15 @@
+// Uses a dotted lower-case event name, 'order.placed' (past tense, but not the rule's name).
+import { putEvents, send } from 'serverless-lab';
+
+interface Order { orderId: string; customerId: string; amount: number }
+
+const orderPlaced = (o: Order) => ({ source: 'shop.orders', detailType: 'order.placed', detail: { ...o } });
+const chargeCard = (o: Order) => ({ type: 'ChargeCard' as const, orderId: o.orderId, amount: o.amount, customerId: o.customerId });
+
+export const handler = async ({ body }: { body: string }) => {
+  const order: Order = JSON.parse(body);
+  const [fact, command] = [orderPlaced(order), chargeCard(order)];
+  await putEvents('shop-events', [fact]);
+  await send('payments', command);
+  return { statusCode: 201, body: JSON.stringify(order) };
+};

@@ -1,0 +1,15 @@
+// Wraps the order in the detail: { order: {...} }.
+import { putEvents, send } from 'serverless-lab';
+
+interface Order { orderId: string; customerId: string; amount: number }
+
+const orderPlaced = (o: Order) => ({ source: 'shop.orders', detailType: 'OrderPlaced', detail: { order: o } });
+const chargeCard = (o: Order) => ({ type: 'ChargeCard' as const, orderId: o.orderId, amount: o.amount, customerId: o.customerId });
+
+export const handler = async ({ body }: { body: string }) => {
+  const order: Order = JSON.parse(body);
+  const [fact, command] = [orderPlaced(order), chargeCard(order)];
+  await putEvents('shop-events', [fact]);
+  await send('payments', command);
+  return { statusCode: 201, body: JSON.stringify(order) };
+};
