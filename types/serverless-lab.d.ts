@@ -567,6 +567,21 @@ interface Crypto {
 declare var crypto: Crypto;
 
 /**
+ * The handler's console: each method writes one log line of this invocation, as `log()` does —
+ * shown with its invocation id and virtual time on the lesson page, in the test run's output and
+ * in the diagram's event list.
+ */
+interface Console {
+  log(...data: unknown[]): void;
+  info(...data: unknown[]): void;
+  warn(...data: unknown[]): void;
+  error(...data: unknown[]): void;
+  debug(...data: unknown[]): void;
+  trace(...data: unknown[]): void;
+}
+declare var console: Console;
+
+/**
  * `/tmp`, as on Lambda: the one writable folder of the execution environment (512 MB). Its files
  * survive the warm invocations of one environment and are gone when it is recycled; another
  * environment has its own. Elsewhere the file system is read-only (`EROFS`) and, in the lab, empty

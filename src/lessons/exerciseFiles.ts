@@ -6,6 +6,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/**
+ * The tsconfig.json Start Exercise writes beside the learner's files (once: theirs is never
+ * replaced): the handler's world is ES2022 plus the lab's typings (serverless-lab.d.ts declares the
+ * handler API, `console`, `/tmp` and the virtual clock) — no DOM, no Node types, as in the sandbox.
+ */
+export const LEARNER_TSCONFIG = {
+  compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', strict: true, noEmit: true, lib: ['ES2022'], types: [] as string[] },
+  include: ['**/*.ts', 'serverless-lab.d.ts'],
+};
+
 /** The extensions one exercise file may have, the lesson's own first. */
 const TWINS: Record<string, string[]> = { '.ts': ['.ts', '.js'], '.mts': ['.mts', '.mjs'], '.js': ['.js', '.ts'] };
 

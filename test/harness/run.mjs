@@ -24,10 +24,11 @@ function printLog(text) {
 
 /**
  * Loads the workbench with the suite as extensionTestsPath and resolves with mocha's exit code.
+ * `suite` + `afterPass(page)`: one entry file, then (when it passed) a look at the workbench itself.
  * Then, when the first phase passed, reloads the window in the same browser profile (a new extension
  * host over the same stored state, as when a learner reloads) and runs the `@after-reload` phase.
  */
-export async function runExtensionHostSuite(server, browser, { timeoutMs = 300_000, suiteDir = join(repoRoot, 'out', 'test', 'suite'), suite, extensionDevelopmentPath, onLog } = {}) {
+export async function runExtensionHostSuite(server, browser, { timeoutMs = 300_000, suiteDir = join(repoRoot, 'out', 'test', 'suite'), suite, extensionDevelopmentPath, onLog, afterPass } = {}) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   let finish = () => {};
@@ -49,7 +50,19 @@ export async function runExtensionHostSuite(server, browser, { timeoutMs = 300_0
   };
   try {
     // `suite`: one entry file, one phase (benchmarks).
-    if (suite) return await phase('single', suite);
+    if (suite) {
+      const code = await phase('single', suite);
+      if (code !== 0 || !afterPass) return code;
+      // What only the workbench shows (the suite passed): `afterPass(page)` throws when it is wrong.
+      try {
+        await afterPass(page);
+        return 0;
+      } catch (err) {
+        await page.screenshot({ path: join(artifacts, 'suite-after-pass-failure.png') }).catch(() => {});
+        console.error(`after the suite: ${err.stack ?? err}`);
+        return 1;
+      }
+    }
     const first = await phase('first', join(suiteDir, 'index.js'));
     if (first !== 0) return first;
     console.log('── window reloaded: the @after-reload phase ──');

@@ -7,6 +7,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostTarget, packageAll } from '../../scripts/package.mjs';
+import assert from 'node:assert/strict';
+import { walkthroughSteps } from '../ui/workbench.ui.mjs';
 import { repoRoot, startCodeServer } from './workbench.mjs';
 
 /** Builds the production bundles, packages every target, and copies this machine's VSIX to `outFile`; returns its size in bytes. */
@@ -15,6 +17,23 @@ export async function packageVsix(outFile) {
   const results = await packageAll({ outDir: join(repoRoot, 'dist', 'vsix'), log: (line) => console.log(`  ${line}`) });
   copyFileSync(results.find((r) => r.target === hostTarget()).file, outFile);
   return statSync(outFile).size;
+}
+
+/**
+ * After the installed suite (which did what a learner does: started lesson 1, ran and passed its
+ * checks, opened the diagram and the Lessons view, used the playground), the workspace opened again
+ * as a learner opens it — a plain window, the installed extension — and its walkthrough opened for
+ * the first time: VS Code draws every step but "Continue where you left off" ticked.
+ */
+async function walkthroughTicked(server, page) {
+  await page.goto(`${server.base}/?folder=${encodeURIComponent(server.workspace)}`, { timeout: 180_000 });
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  const done = ['welcome', 'lessons', 'firstLesson', 'runtime', 'startExercise', 'runChecks', 'passExercise', 'diagram', 'playground'];
+  const steps = await walkthroughSteps(page, { until: (s) => done.every((id) => s[id]), timeoutMs: 60_000 });
+  await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'vsix-walkthrough.png') });
+  for (const id of done) assert.equal(steps[id], true, `installed VSIX: walkthrough step "${id}" is ticked (${JSON.stringify(steps)})`);
+  assert.equal(steps.resume, false, `installed VSIX: "Continue where you left off" waits for every lesson (${JSON.stringify(steps)})`);
+  console.log(`installed VSIX: the walkthrough shows ${done.length} steps ticked from the learner's progress`);
 }
 
 /** Resolves with the installed suite's exit code (0 = every test passed). */
@@ -31,7 +50,7 @@ export async function runInstalledVsix(browser, { runSuite }) {
       // empty folder, so the extension that runs is the installed one.
       const empty = join(dir, 'no-extension');
       mkdirSync(empty);
-      return await runSuite(server, browser, { suite: join(repoRoot, 'out', 'test', 'vsix', 'index.js'), extensionDevelopmentPath: empty, timeoutMs: 180_000 });
+      return await runSuite(server, browser, { suite: join(repoRoot, 'out', 'test', 'vsix', 'index.js'), extensionDevelopmentPath: empty, timeoutMs: 180_000, afterPass: (page) => walkthroughTicked(server, page) });
     } finally {
       await server.stop();
     }

@@ -17,6 +17,7 @@ type Balance = {
 
 export async function handler(event: MSKEvent) {
   for (const record of event.Records) {
+    if (record.value === null) continue; // a tombstone (a deleted key): no transaction to apply
     const tx = JSON.parse(record.value) as { customerId: string; type: string; amount: number };
     const row = (await tableGet('balances', tx.customerId) as Balance | undefined) ?? { customerId: tx.customerId, balance: 0, bounced: 0, lastOffset: -1 };
     if (record.offset <= row.lastOffset) continue; // applied before this batch was redelivered

@@ -5,10 +5,10 @@
 // record.kinesis.data is base64 (as AWS sends it); record.kinesis.text is the lab's decoded copy.
 import { tableGet, tablePut, type KinesisStreamEvent } from 'serverless-lab';
 
-interface Session {
+type Session = {
   sessionId: string;
   pages: string[];
-}
+};
 
 export async function handler(event: KinesisStreamEvent) {
   for (const record of event.Records) {

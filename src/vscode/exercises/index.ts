@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadChecks } from '../../lessons/checkList';
-import { fileVariants, locateExerciseFiles } from '../../lessons/exerciseFiles';
+import { fileVariants, LEARNER_TSCONFIG, locateExerciseFiles } from '../../lessons/exerciseFiles';
 import type { LessonRunResult } from '../../lessons/checker';
 import { checkOverSeedsAsync, DEFAULT_CHECK_SEEDS, MAX_CHECK_SEEDS, seedVerdict } from '../../lessons/seeds';
 import type { Lesson } from '../../lessons/model';
@@ -439,7 +439,7 @@ function copyStarter(context: vscode.ExtensionContext, lesson: Lesson, dir: stri
   fs.copyFileSync(vscode.Uri.joinPath(context.extensionUri, 'types', 'serverless-lab.d.ts').fsPath, path.join(root, 'serverless-lab.d.ts'));
   const tsconfig = path.join(root, 'tsconfig.json');
   if (!fs.existsSync(tsconfig)) {
-    fs.writeFileSync(tsconfig, JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', strict: true, noEmit: true, lib: ['ES2022'], types: [] }, include: ['**/*.ts', 'serverless-lab.d.ts'] }, null, 2));
+    fs.writeFileSync(tsconfig, JSON.stringify(LEARNER_TSCONFIG, null, 2));
   }
   return backup;
 }

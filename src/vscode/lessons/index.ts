@@ -6,6 +6,7 @@ import { Progress } from '../../lessons/progress';
 import { LessonPanel } from './lessonPanel';
 import { LessonsView } from './lessonsView';
 import { userStore } from '../storage';
+import { stepsToTick, walkthroughSteps } from './walkthroughSteps';
 
 /** What the lessons feature offers the rest of the extension (and tests, through the extension API). */
 export interface LessonsFeature {
@@ -63,6 +64,20 @@ export function registerLessons(context: vscode.ExtensionContext, output: vscode
   };
   const panel = new LessonPanel(context.extensionUri, (id) => progress.isDone(id), (id, done) => progress.setDone(id, done), nextOf);
   let walkthroughKeys: Record<string, boolean> = {};
+  const steps = walkthroughSteps(context.extension.id, context.extension.packageJSON);
+  /** Steps told to VS Code as done in this session (see walkthroughSteps.ts for why). */
+  const ticked = new Set<string>();
+  let tickFailed = false;
+  const tickSteps = () => {
+    for (const id of stepsToTick(steps, walkthroughKeys, ticked)) {
+      ticked.add(id);
+      void Promise.resolve(vscode.commands.executeCommand('welcome.markStepComplete', id)).then(undefined, (err: unknown) => {
+        // A host without the command: the steps tick only on the events VS Code sees itself.
+        if (!tickFailed) output.warn(`walkthrough: could not tick ${id}: ${(err as Error)?.message ?? err}`);
+        tickFailed = true;
+      });
+    }
+  };
   const updateBadge = () => {
     const ids = catalog.lessons.map((l) => l.id);
     const summary = progress.summary(ids);
@@ -80,11 +95,19 @@ export function registerLessons(context: vscode.ExtensionContext, output: vscode
       'serverlessLab.progress.openedDiagram': progress.reached('openedDiagram'),
       'serverlessLab.progress.usedPlayground': progress.reached('usedPlayground'),
       'serverlessLab.progress.checkedRuntime': progress.reached('checkedRuntime'),
+      'serverlessLab.progress.openedLessons': progress.reached('openedLessons'),
     };
     walkthroughKeys = keys;
     for (const [key, value] of Object.entries(keys)) void vscode.commands.executeCommand('setContext', key, value);
+    tickSteps();
   };
   updateBadge();
+  // The Lessons view shown once (the walkthrough's "Open the Lessons view").
+  const sawTree = () => {
+    if (tree.visible) void progress.reach('openedLessons');
+  };
+  sawTree();
+  context.subscriptions.push(tree.onDidChangeVisibility(sawTree));
   /** What the palette shows depends on the lesson page in front (package.json `menus.commandPalette`). */
   const updateLessonKeys = () => {
     const lesson = panel.current;

@@ -117,17 +117,19 @@ function renderResult(): void {
     results.replaceChildren(state.running ? el('p', { className: 'headline running' }, 'Running the checks…') : '');
     return;
   }
-  const parts: Node[] = [el('h2', { className: 'results-title' }, 'Last check run'), el('p', { className: `headline ${r.status}` }, r.headline)];
+  const parts: Node[] = [el('h2', { className: 'results-title' }, 'Last check run')];
   if (r.status === 'compile-error' && r.error) {
-    const at = r.error.file ? `${r.error.file}${r.error.line ? `:${r.error.line}:${r.error.column ?? 1}` : ''}` : '';
-    const open = el('a', { className: 'error-location', href: '#' }, at || 'your file');
+    // One message: the headline, whose file:line:col opens the file there.
+    const at = r.error.file ? `${r.error.file}${r.error.line ? `:${r.error.line}${r.error.column ? `:${r.error.column}` : ''}` : ''}` : '';
+    const i = at ? r.headline.indexOf(at) : -1;
+    const open = el('a', { className: 'error-location', href: '#', title: 'Open it in the editor' }, i >= 0 ? at : 'your file');
     open.addEventListener('click', (e) => {
       e.preventDefault();
       vscode.postMessage({ type: 'openError' });
     });
-    parts.push(el('p', { className: 'compile-error' }, open, `: ${r.error.message}`));
+    parts.push(i >= 0 ? el('p', { className: 'headline compile-error' }, r.headline.slice(0, i), open, r.headline.slice(i + at.length)) : el('p', { className: 'headline compile-error' }, r.headline, ' ', open));
   } else {
-    parts.push(el('ol', { className: 'checks' }, ...r.checks.map(checkItem)));
+    parts.push(el('p', { className: `headline ${r.status}` }, r.headline), el('ol', { className: 'checks' }, ...r.checks.map(checkItem)));
   }
   if (r.logs.length) {
     const lines = r.logs.map((l) => `${l.at.padStart(9)}  ${l.fn}  ${l.invocation}  ${l.text}`).join('\n');
@@ -178,7 +180,11 @@ window.addEventListener('message', (event: MessageEvent<FromHost>) => {
     state = m;
     notice.hidden = true;
     render();
-    if (m.reveal) results.scrollIntoView({ block: 'start' });
+    if (m.reveal) {
+      // A run just finished: count it (tests wait for the next one) and bring its result into view.
+      results.dataset.run = String(Number(results.dataset.run ?? 0) + 1);
+      results.scrollIntoView({ block: 'start' });
+    }
   } else if (m?.type === 'notice') {
     notice.textContent = m.text;
     notice.dataset.tone = m.tone ?? 'info';

@@ -1,0 +1,56 @@
+// What the learner's editor says about the lesson files: Start Exercise puts the lab's typings
+// (types/serverless-lab.d.ts) and a tsconfig.json (LEARNER_TSCONFIG) beside the starter, so every
+// starter a learner opens, and every reference and other correct solution Show Reference Solution
+// puts beside it, must type-check there with no error — a red squiggle under `console.log` in a
+// starter tells a learner their first line is wrong.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import ts from 'typescript';
+import { LEARNER_TSCONFIG } from '../../src/lessons/exerciseFiles';
+import { loadCatalog } from '../../src/lessons/loader';
+
+const root = path.resolve(__dirname, '..', '..');
+const shipped = path.join(root, 'types', 'serverless-lab.d.ts');
+
+function tsFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? tsFiles(path.join(dir, d.name)) : /\.m?ts$/.test(d.name) && !d.name.endsWith('.d.ts') ? [path.join(dir, d.name)] : []));
+}
+
+/** Errors of a program over `files` with the learner's compiler options, as `file:line: message`. */
+function typeErrors(files: string[], extra: Record<string, string> = {}): string[] {
+  const { options, errors } = ts.convertCompilerOptionsFromJson(LEARNER_TSCONFIG.compilerOptions, root);
+  assert.deepEqual(errors, [], 'LEARNER_TSCONFIG is a valid tsconfig');
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, lang, ...rest) => (extra[name] !== undefined ? ts.createSourceFile(name, extra[name], lang) : getSourceFile(name, lang, ...rest));
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (name) => extra[name] !== undefined || fileExists(name);
+  const program = ts.createProgram([...files, ...Object.keys(extra), shipped], options, host);
+  return ts.getPreEmitDiagnostics(program).map((d) => {
+    const at = d.file && d.start !== undefined ? `${path.relative(root, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
+    return at + ts.flattenDiagnosticMessageText(d.messageText, ' ');
+  });
+}
+
+describe("the learner's workspace typings", function () {
+  this.timeout(60_000);
+
+  it('declare the sandbox\'s console (every method a line of the invocation\'s log) and nothing of the DOM or Node', () => {
+    const file = path.join(root, 'test', 'unit', '__console__.ts');
+    const ok = `for (const m of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) console[m]('a', 1, { b: 2 });\nexport {};\n`;
+    assert.deepEqual(typeErrors([], { [file]: ok }), []);
+    // What the sandbox does not have stays an error in the editor too.
+    const absent = `document.title = 'x';\nconst b: Buffer | undefined = undefined;\nprocess.exit(1);\nexport { b };\n`;
+    const errors = typeErrors([], { [file]: absent });
+    for (const name of ['document', 'Buffer', 'process']) assert.ok(errors.some((e) => e.includes(`'${name}'`)), `${name} is not declared: ${errors.join('\n')}`);
+  });
+
+  it('type-check every lesson\'s starter, reference solution and other correct solutions with no error', () => {
+    const { catalog } = loadCatalog(path.join(root, 'lessons'));
+    const files = catalog.lessons.filter((l) => l.exercise).flatMap((l) => [...tsFiles(path.join(l.dir, 'starter')), ...tsFiles(path.join(l.dir, 'solution')), ...tsFiles(path.join(l.dir, 'correct'))]);
+    assert.ok(files.length >= 40, `${files.length} TypeScript lesson files`);
+    assert.deepEqual(typeErrors(files), []);
+  });
+});
