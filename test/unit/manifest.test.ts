@@ -83,6 +83,11 @@ describe('package.json menus and walkthrough', () => {
     }
   });
 
+  it('no other name for Start Exercise or Run Checks is left in the code, the README or the walkthrough', () => {
+    const texts = [code, fs.readFileSync(path.join(root, 'README.md'), 'utf8'), ...fs.readdirSync(path.join(root, 'media', 'walkthrough')).map((f) => fs.readFileSync(path.join(root, 'media', 'walkthrough', f), 'utf8'))].join('\n');
+    for (const old of ['Start Lesson', 'Start a Lesson', 'Run Lesson Checks']) assert.ok(!texts.includes(old), `"${old}" is still said somewhere`);
+  });
+
   it('the Lessons tree: inline Start Exercise before the start, Run Checks after; Mark Done / Not Done as applies', () => {
     const items: Array<{ command: string; when: string; group?: string }> = pkg.contributes.menus['view/item/context'].filter((m: { when: string }) => m.when.includes('serverlessLab.lessons'));
     const shown = (viewItem: string, inline: boolean) =>

@@ -45,7 +45,7 @@ export function registerExport(context: vscode.ExtensionContext, lessons: Lesson
   const lessonSource = (lesson: Lesson): ExportSource => {
     const dir = exercises.learnerDir(lesson);
     const missing = (lesson.exercise?.files ?? []).filter((f) => !fs.existsSync(path.join(dir, f)));
-    if (missing.length) throw new Error(`lesson ${lesson.id}: your files are not there yet (${missing.join(', ')} in ${dir}): run "Start Lesson" first`);
+    if (missing.length) throw new Error(`lesson ${lesson.id}: your files are not there yet (${missing.join(', ')} in ${dir}): run "Start Exercise" first`);
     const scenario = JSON.parse(fs.readFileSync(path.join(lesson.dir, lesson.exercise!.scenario), 'utf8')) as unknown;
     return { scenario, baseDir: dir, label: `lesson ${lesson.id}` };
   };
