@@ -50,9 +50,11 @@ export function diagramHtml(cspSource: string, nonce: string, scriptUri: string,
       <input id="sl-seek" class="sl-player-control" type="range" min="0" max="0" step="1" value="0" aria-label="Timeline: scrub or replay">
       <output id="sl-time" for="sl-seek">0 ms</output>
     </label>
-    <span id="sl-sampled" class="sl-muted" aria-hidden="true"></span>
   </div>
-  <div id="sl-diagram" class="sl-diagram" tabindex="-1" aria-label="Architecture diagram: select a node for its recent events, a moving dot for its journey"><p class="sl-muted">Waiting for a topology…</p></div>
+  <div class="sl-stage">
+    <div id="sl-diagram" class="sl-diagram" tabindex="-1" aria-label="Architecture diagram: select a node for its recent events, a moving dot for its journey"><p class="sl-muted">Waiting for a topology…</p></div>
+    <span id="sl-sampled" class="sl-muted sl-sampled" aria-hidden="true"></span>
+  </div>
   <section id="sl-detail" class="sl-detail" tabindex="-1" aria-labelledby="sl-detail-title" hidden>
     <div class="sl-detail-head">
       <h2 id="sl-detail-title"></h2>

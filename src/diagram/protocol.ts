@@ -57,6 +57,15 @@ export interface ModeMessage {
   player: boolean;
 }
 
+/**
+ * Host → webview: the source's own clock (the playground's virtual time, which `advance` moves
+ * without any record). A diagram without a player shows it, or the last record's time if later.
+ */
+export interface ClockMessage {
+  type: 'clock';
+  t: number;
+}
+
 /** Host → webview, answering `selectNode`: the node's counters and its most recent records (newest first). */
 export interface NodeEventsMessage {
   type: 'nodeEvents';
@@ -93,7 +102,7 @@ export interface ReportMessage {
 
 export type SelectionAnswer = NodeEventsMessage | JourneyMessage | SelectionErrorMessage;
 
-export type HostToDiagram = TopologyMessage | UpdatesMessage | ResetMessage | PlayerMessage | ModeMessage | SelectionAnswer | ReportMessage;
+export type HostToDiagram = TopologyMessage | UpdatesMessage | ResetMessage | PlayerMessage | ModeMessage | ClockMessage | SelectionAnswer | ReportMessage;
 
 /** `fit`: the whole run in about 25 s, slower in bursts (src/diagram/pacing.ts); the rest are fixed factors. */
 export type Speed = 'fit' | '1x' | '10x' | 'max';
@@ -153,6 +162,8 @@ export interface StateMessage {
   token: number;
   /** Virtual time of the last update applied. */
   t: number;
+  /** The time the diagram shows (the player's, or without one the source's clock). */
+  shownT?: number;
   updatesApplied: number;
   counters: Record<string, Record<string, number>>;
   /** Badge text drawn next to each node (empty until the first frame after an update). */

@@ -159,9 +159,11 @@ describe('the diagram tells the lesson\'s story', () => {
     test(`lesson ${name}: the diagram charts what its page tells the learner to watch (${wanted.join(', ')})`, async () => {
       const rendered = await renderTopology(page, topology);
       assert.equal(rendered.ok, true, rendered.error);
+      // Charts redraw a moment after an update: wait for the reset to be drawn (no data, no caption
+      // after the title), then for each chart shown to have a caption with data.
       await page.send({ type: 'reset' });
+      await page.page.waitForFunction(() => [...document.querySelectorAll('.sl-chart figcaption')].every((c) => !c.textContent.includes(' — ')), null, { timeout: 5000 });
       await page.send({ type: 'updates', batch: [finishedRun(name, topology)] });
-      // Charts redraw a moment after an update: wait until each one shown has a caption with data.
       await page.page.waitForFunction(() => [...document.querySelectorAll('.sl-chart')].filter((f) => !f.hidden).every((f) => f.querySelector('figcaption').textContent.includes(' — ')), null, { timeout: 5000 });
       const charts = await page.page.evaluate(() =>
         Object.fromEntries([...document.querySelectorAll('.sl-chart')].filter((f) => !f.hidden).map((f) => [f.querySelector('svg').getAttribute('aria-label').split(' over ')[0], { max: f.querySelector('.sl-chart-max')?.textContent, caption: f.querySelector('figcaption').textContent }])),
@@ -216,6 +218,54 @@ describe('the diagram tells the lesson\'s story', () => {
       assert.deepEqual(small, []);
     } finally {
       await page.page.setViewportSize({ width: 1400, height: 1000 });
+    }
+  });
+
+  for (const width of [1400, 460]) {
+    test(`the toolbar does not move when Play becomes Pause, the time grows or hops are sampled (${width} px)`, async () => {
+      await page.page.setViewportSize({ width, height: 1000 });
+      try {
+        await renderTopology(page, lessons.find((l) => l.name === '13-load-leveling').topology);
+        await page.send({ type: 'reset' });
+        await page.send({ type: 'player', playing: false, speed: 'fit', t: 0, end: 19_000 });
+        const boxes = () =>
+          page.page.evaluate(() =>
+            Object.fromEntries(
+              ['sl-play', 'sl-step', 'sl-speed', 'sl-seek', 'sl-time', 'sl-diagram'].map((id) => {
+                const r = document.getElementById(id).getBoundingClientRect();
+                return [id, [r.left, r.top, r.width].map((v) => Math.round(v * 2) / 2)];
+              }),
+            ),
+          );
+        await page.page.waitForFunction(() => document.getElementById('sl-play').textContent === 'Play');
+        const before = await boxes();
+        await page.send({ type: 'player', playing: true, speed: 'fit', t: 18_765.4, end: 19_000 });
+        await page.send({ type: 'updates', batch: [{ t: 18_765, seq: 1, nodes: [], edges: [], sampledAway: 12_345, points: [] }] });
+        await page.page.waitForFunction(() => document.getElementById('sl-play').textContent === 'Pause' && /sampled/.test(document.getElementById('sl-sampled').textContent));
+        assert.deepEqual(await boxes(), before);
+      } finally {
+        await page.page.setViewportSize({ width: 1400, height: 1000 });
+      }
+    });
+  }
+
+  test('without a player (the playground) the time shown is the source\'s clock, or the last record\'s if later', async () => {
+    const shown = () => page.page.evaluate(() => document.getElementById('sl-time').value);
+    try {
+      await page.send({ type: 'mode', player: false });
+      await renderTopology(page, { nodes: [{ id: 'pg-q', kind: 'queue', label: 'pg-q' }], edges: [] });
+      await page.send({ type: 'reset' });
+      const queue = (t, depth, inFlight) => ({ type: 'updates', batch: [{ t, seq: t, nodes: [{ id: 'pg-q', kind: 'queue', status: 'active', counters: { depth, inFlight } }], edges: [], sampledAway: 0, points: [] }] });
+      await page.send(queue(2_000, 3, 2));
+      await page.send({ type: 'clock', t: 7_000 }); // `advance 5 s`: no record, the clock moved
+      await page.page.waitForFunction(() => document.getElementById('sl-time').value === '7.00 s', null, { timeout: 5000 });
+      await page.page.waitForFunction(() => /in flight 2/.test(window.__slDiagram.badge('pg-q') ?? ''), null, { timeout: 5000 });
+      await page.send(queue(7_500, 3, 1)); // a record later than the clock said
+      await page.page.waitForFunction(() => document.getElementById('sl-time').value === '7.50 s', null, { timeout: 5000 });
+      assert.equal(await shown(), '7.50 s');
+    } finally {
+      await page.send({ type: 'clock', t: 0 });
+      await page.send({ type: 'mode', player: true });
     }
   });
 

@@ -56,6 +56,8 @@ let rendering: Promise<void> = Promise.resolve();
 let animator: Animator | undefined;
 const states = new Map<string, NodeState>();
 let now = 0;
+/** The source's clock (playground), when it says one: shown when it is later than the last record. */
+let clock = 0;
 let end = 0;
 let playing = false;
 let speed: Speed = 'fit';
@@ -262,10 +264,15 @@ function applyUpdate(u: OverlayUpdate): void {
   sampledTotal += u.sampledAway;
 }
 
+/** The time shown: the player's, or without a player the source's clock if later than the last record. */
+function shownTime(): number {
+  return hasPlayer ? now : Math.max(now, clock);
+}
+
 function showTime(): void {
   seek.max = String(Math.max(end, 0));
   if (document.activeElement !== seek) seek.value = String(now);
-  timeOut.value = `${(now / 1000).toFixed(2)} s`;
+  timeOut.value = `${(shownTime() / 1000).toFixed(2)} s`;
   sampledOut.textContent = sampledTotal > 0 ? `${sampledTotal} hops not animated (sampled)` : '';
 }
 
@@ -296,6 +303,11 @@ window.addEventListener('message', (event: MessageEvent<HostToDiagram>) => {
     case 'mode':
       hasPlayer = m.player;
       app.classList.toggle('sl-no-player', !m.player);
+      showTime();
+      break;
+    case 'clock':
+      clock = m.t;
+      showTime();
       break;
     case 'nodeEvents':
       detail.showNode(m);
@@ -388,7 +400,7 @@ function report(token: number): StateMessage {
     const b = animator?.badge(id);
     if (b) badges[id] = b;
   }
-  const m: StateMessage = { type: 'state', token, t: now, updatesApplied, counters, badges, player: hasPlayer };
+  const m: StateMessage = { type: 'state', token, t: now, shownT: shownTime(), updatesApplied, counters, badges, player: hasPlayer };
   if (detail.current) m.detail = detail.current;
   return m;
 }
