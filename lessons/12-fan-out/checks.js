@@ -40,21 +40,48 @@ function names(text, key) {
 }
 
 /**
- * The photos each invocation of a consumer was handed, from the trace: invocation → its batch's
- * message ids → the bodies the queue accepted (the SNS envelope, or raw) → the photo keys in them.
+ * The photo each message of the fan-out is about, from the trace alone (whatever the publisher put
+ * in its body): queue message → the publish that made it → the publisher invocation → the upload
+ * that invoked it ("uploads/photos/7.jpg"). Messages the trace cannot follow back fall back on the
+ * photo keys their body mentions.
+ * @param {import('../../src/lessons/checks').RunView} r
+ * @param {string} queue
+ * @param {Set<string>} photoKeys
+ * @returns {Map<string, Set<string>>} message id → photo keys
+ */
+function photosOfMessages(r, queue, photoKeys) {
+  /** @type {Map<string, string>} publisher invocation → photo */
+  const ofInvocation = new Map();
+  for (const inv of r.invocations('publisher')) {
+    const key = String(inv.cause ?? '').replace(/^uploads\//, '');
+    if (photoKeys.has(key)) ofInvocation.set(inv.id, key);
+  }
+  /** @type {Map<string, string>} publish id → photo */
+  const ofPublish = new Map();
+  for (const p of r.published('photo-uploaded')) {
+    const key = p.cause === undefined ? undefined : ofInvocation.get(p.cause);
+    if (key) ofPublish.set(p.id, key);
+  }
+  /** @type {Map<string, Set<string>>} */
+  const inMessage = new Map();
+  for (const m of r.sent(queue)) {
+    const traced = m.cause === undefined ? undefined : ofPublish.get(m.cause);
+    const found = new Set(traced ? [traced] : []);
+    if (!traced) for (const key of photoKeys) if (names(m.body, key)) found.add(key);
+    inMessage.set(m.id, found);
+  }
+  return inMessage;
+}
+
+/**
+ * The photos each invocation of a consumer was handed: invocation → its batch's message ids → their photos.
  * @param {import('../../src/lessons/checks').RunView} r
  * @param {string} fn
  * @param {string} queue
  * @param {Set<string>} photoKeys
  */
 function photosPerInvocation(r, fn, queue, photoKeys) {
-  /** @type {Map<string, Set<string>>} message id → photo keys its body mentions */
-  const inMessage = new Map();
-  for (const m of r.sent(queue)) {
-    const found = new Set();
-    for (const key of photoKeys) if (names(m.body, key)) found.add(key);
-    inMessage.set(m.id, found);
-  }
+  const inMessage = photosOfMessages(r, queue, photoKeys);
   /** @type {Map<string, Set<string>>} */
   const out = new Map();
   for (const inv of r.invocations(fn)) {
@@ -89,6 +116,22 @@ function photoOf(objectKey, candidates, allPhotos) {
 }
 
 /**
+ * ". Each SQS body is the SNS envelope …" when the consumer's failures look like it read the body
+ * wrongly: it asked for no existing photo, or its error is about JSON or an undefined field.
+ * @param {import('../../src/lessons/checks').RunView} r
+ * @param {string} fn
+ * @param {string[]} photoKeys
+ */
+function envelopeNote(r, fn, photoKeys) {
+  const failed = r.invocations(fn).filter((i) => i.outcome === 'failed');
+  const failedIds = new Set(failed.map((i) => i.id));
+  const keys = new Set(photoKeys);
+  const askedForPhoto = r.where('call', fn).some((c) => failedIds.has(String(c.id)) && c.detail?.target === 'uploads' && keys.has(String(c.detail?.key)));
+  const bodyError = failed.some((i) => /JSON|undefined|null|not valid|Unexpected token/i.test(String(i.error)));
+  return !askedForPhoto && bodyError ? '. Each SQS body is the SNS envelope; your message is the JSON string in its "Message" field' : '';
+}
+
+/**
  * One object per upload in `bucketName`?
  * @param {any} r
  * @param {string} bucketName
@@ -120,9 +163,61 @@ function onePerUpload(r, bucketName, fn, what) {
     message: pass
       ? `Every photo has exactly one ${what}.`
       : missing.length
-        ? `${missing.length} of ${ups.size} photos have no ${what}${why ? `: ${why}. Each SQS body is the SNS envelope; your message is the JSON string in its "Message" field` : ''}.`
+        ? `${missing.length} of ${ups.size} photos ${missing.length === 1 ? 'has' : 'have'} no ${what}${why ? `: ${why}${envelopeNote(r, fn, photoKeys)}` : unpublishedNote(r, missing)}.`
         : `${extra} extra objects in ${bucketName}: a duplicate delivery made a second ${what}. Name the object after the photo, so a redelivery overwrites it.`,
   };
+}
+
+/**
+ * Why save-photo's rows lack the photo's values, from its calls: it read extract-metadata's sidecars
+ * (before they existed), it never read the photo, or it read it and wrote other values.
+ * @param {import('../../src/lessons/checks').RunView} r
+ */
+function metadataCause(r) {
+  const calls = r.where('call', 'save-photo');
+  const sidecarReads = calls.filter((c) => c.detail?.target === 'photo-metadata');
+  if (sidecarReads.length) {
+    const stored = new Map();
+    for (const rec of r.where('stored', 'photo-metadata')) if (!stored.has(rec.id)) stored.set(rec.id, rec.t);
+    const early = sidecarReads.filter((c) => !(stored.get(String(c.detail?.key)) <= c.t)).length;
+    return `save-photo read extract-metadata's sidecars ${sidecarReads.length} times, ${early} of them before that sidecar existed: the three consumers run in parallel and in no particular order. A fan-out consumer must get what it needs from the event or the photo itself.`;
+  }
+  const photoReads = calls.filter((c) => c.detail?.target === 'uploads');
+  if (!photoReads.length) {
+    const published = r.published('photo-uploaded')[0];
+    const carries = published?.value && typeof published.value === 'object' && ['camera', 'width', 'height'].every((f) => f in /** @type {object} */ (published.value));
+    return carries
+      ? "save-photo never read the photo (no getObject on uploads) and did not copy the message's camera, width and height into the row as they are."
+      : `save-photo never read the photo (no getObject on uploads), and the message it gets carries no camera/width/height (e.g. ${published ? published.body.slice(0, 120) : 'nothing published'}). Read the photo from uploads.`;
+  }
+  return `save-photo read the photos (${photoReads.length} getObject calls on uploads) but wrote other values: copy camera, width and height as the photo has them (numbers stay numbers).`;
+}
+
+/**
+ * " — photos/7.jpg was never published (…)" when the photos lack output because the publisher did not publish them.
+ * @param {import('../../src/lessons/checks').RunView} r
+ * @param {string[]} photos
+ */
+function unpublishedNote(r, photos) {
+  const publishedFor = new Set(r.published('photo-uploaded').map((p) => r.invocations('publisher').find((i) => i.id === p.cause)?.cause));
+  const never = photos.filter((k) => !publishedFor.has(`uploads/${k}`));
+  if (!never.length) return '';
+  const pending = r.where('call-pending', 'publisher').length + r.where('call-abandoned', 'publisher').length;
+  const which = never.length === photos.length ? (photos.length === 1 ? `${never[0]} was never` : 'none of them was') : `${never.length} of them (e.g. ${never[0]}) were never`;
+  return `: ${which} published${pending ? ' (the publisher returned before its publish call completed: see one-publish-per-upload)' : ''}`;
+}
+
+/**
+ * Publish calls the publisher did not await: how many, at which line, how many never happened.
+ * @param {import('../../src/lessons/checks').RunView} r
+ */
+function unawaitedPublishes(r) {
+  const pending = r.where('call-pending', 'publisher').filter((x) => x.detail?.call === 'publish');
+  if (!pending.length) return '';
+  const done = new Set(r.where('call-done', 'publisher').map((x) => `${x.detail?.env}#${x.detail?.callId}`));
+  const never = pending.filter((x) => !done.has(`${x.detail?.env}#${x.detail?.callId}`)).length;
+  const at = /** @type {any} */ (pending[0].detail?.location);
+  return ` ${pending.length} publish calls were not awaited${at ? ` (line ${at.line})` : ''}: the publisher returned while each was in flight, so it froze with its environment and went on only when the environment was used again; ${never} never happened. Await the publish.`;
 }
 
 module.exports = [
@@ -144,7 +239,7 @@ module.exports = [
           ? 'One publish per upload; the topic does the copying.'
           : published > n
             ? `${published} publishes for ${n} uploads: every subscriber received each upload ${+(published / n).toFixed(1)} times. The topic already delivers one copy to EACH subscription; publishing once per consumer multiplies the work (and the bill) by the number of consumers.`
-            : `Only ${published} of ${n} uploads were published${why ? ` (${why})` : ''}: the consumers never heard of the others.`,
+            : `Only ${published} of ${n} uploads were published${why ? ` (${why})` : ''}: the consumers never heard of the others.${unawaitedPublishes(r)}`,
       };
     },
   },
@@ -169,22 +264,43 @@ module.exports = [
     section: 'three-rules-for-fan-out-consumers',
     run(r) {
       const ups = uploads(r);
-      const rows = r.table('photos');
+      const photoKeys = [...ups.keys()];
       const why = failures(r, 'save-photo');
-      /** @type {string[]} */
-      const missing = [];
-      /** @type {string[]} */
-      const noMeta = [];
-      for (const [key, photo] of ups) {
-        const row = rows.find((/** @type {any} */ x) => Object.values(x).includes(key));
-        if (!row) missing.push(key);
-        else if (row.camera !== photo.camera || row.width !== photo.width || row.height !== photo.height) noMeta.push(key);
+      // Which photo each row is for: the photo its key names, or the photo of the message whose
+      // invocation wrote it (any key layout: "photos/7.jpg", "7", "photo#photos/7.jpg", …).
+      const perInvocation = photosPerInvocation(r, 'save-photo', 'database-jobs', new Set(photoKeys));
+      /** @type {Map<string, string | undefined>} row key → photo */
+      const forRow = new Map();
+      for (const rec of r.where('written', 'photos')) {
+        const photo = photoOf(String(rec.id), perInvocation.get(String(rec.cause)) ?? new Set(), photoKeys);
+        if (!forRow.has(String(rec.id)) || photo !== undefined) forRow.set(String(rec.id), photo);
       }
-      const extra = rows.length - (ups.size - missing.length);
+      const rows = r.table('photos');
+      /** @type {Map<string, any[]>} photo → its rows */
+      const rowsOf = new Map();
+      let strays = 0;
+      for (const row of rows) {
+        const photo = forRow.get(String(row.key)) ?? photoKeys.find((p) => Object.values(row).some((v) => typeof v === 'string' && names(v, p)));
+        if (photo === undefined) strays++;
+        else rowsOf.set(photo, [...(rowsOf.get(photo) ?? []), row]);
+      }
+      const missing = photoKeys.filter((k) => !rowsOf.has(k));
+      const noMeta = photoKeys.filter((k) => {
+        const photo = ups.get(k);
+        return (rowsOf.get(k) ?? []).some((row) => row.camera !== photo.camera || row.width !== photo.width || row.height !== photo.height);
+      });
+      const extra = strays + [...rowsOf.values()].reduce((n, list) => n + list.length - 1, 0);
       const pass = ups.size > 0 && missing.length === 0 && noMeta.length === 0 && extra === 0;
+      const show = (/** @type {unknown} */ v) => (v === undefined ? 'missing' : JSON.stringify(v));
+      let example = '';
+      if (noMeta.length) {
+        const photo = ups.get(noMeta[0]);
+        const row = /** @type {any[]} */ (rowsOf.get(noMeta[0])).find((x) => x.camera !== photo.camera || x.width !== photo.width || x.height !== photo.height);
+        example = `row ${show(row.key)} has camera ${show(row.camera)}, width ${show(row.width)}, height ${show(row.height)}; the photo ${noMeta[0]} has camera ${show(photo.camera)}, width ${show(photo.width)}, height ${show(photo.height)}`;
+      }
       const parts = [`${rows.length} rows for ${ups.size} photos`];
       if (missing.length) parts.push(`${missing.length} photos without a row`);
-      if (noMeta.length) parts.push(`${noMeta.length} rows without the right camera/width/height (e.g. ${noMeta[0]})`);
+      if (noMeta.length) parts.push(`${noMeta.length} photos whose row lacks the right camera/width/height (e.g. ${example})`);
       if (why) parts.push(why);
       return {
         pass,
@@ -193,9 +309,9 @@ module.exports = [
         message: pass
           ? 'Every photo has one row with its metadata.'
           : noMeta.length
-            ? `${noMeta.length} rows lack the photo's metadata. The three consumers run in parallel and in no particular order: when save-photo ran, extract-metadata had often not written its sidecar yet. A fan-out consumer must get what it needs from the event or the photo itself.`
+            ? `${noMeta.length} rows lack the photo's metadata: ${example}. ${metadataCause(r)}`
             : missing.length
-              ? `${missing.length} photos have no row${why ? ` (${why})` : ''}.`
+              ? `${missing.length} ${missing.length === 1 ? 'photo has' : 'photos have'} no row${why ? `: ${why}${envelopeNote(r, 'save-photo', photoKeys)}` : unpublishedNote(r, missing)}.`
               : `${extra} extra rows: duplicate deliveries added rows. The topic delivers at least once; key the row by the photo's key so a redelivery overwrites the same row.`,
       };
     },
