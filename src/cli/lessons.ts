@@ -109,7 +109,7 @@ function defaultHandlerDir(lesson: Lesson, cwd: string): string | undefined {
   const files = lesson.exercise?.files ?? [];
   const learnerDir = path.join(cwd, 'serverless-lab', lesson.id); // where the editor's Start Exercise puts them
   if (fs.existsSync(learnerDir)) return learnerDir;
-  if (files.some((f) => fs.existsSync(path.join(cwd, f)))) return cwd;
+  if (files.some((f) => fileVariants(f).some((v) => fs.existsSync(path.join(cwd, v))))) return cwd; // payments.js stands for payments.ts
   return undefined;
 }
 
@@ -136,7 +136,7 @@ export function prepareHandlerDir(lesson: Lesson, handlers: string[], cwd: strin
   const missing = files.filter((f) => !replace.has(f) && !(base && fileVariants(f).some((v) => fs.existsSync(path.join(base, v)))));
   if (missing.length) {
     const where = base ? `in ${base}` : `in ${path.join(cwd, 'serverless-lab', lesson.id)} or ${cwd}`;
-    throw new UsageError(`missing ${missing.join(', ')}: ${expected}; none found ${where} (pass --handler <file> for each)`);
+    throw new UsageError(`missing ${missing.map((f) => fileVariants(f).join(' or ')).join(', ')}: ${expected}; none found ${where} (pass --handler <file> for each)`);
   }
   if (!replace.size) return { dir: base!, allow: [], cleanup: () => undefined };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `serverless-lab-${lesson.id}-`));

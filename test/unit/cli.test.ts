@@ -447,7 +447,7 @@ export const handler = async () => {
       const empty = mkdtempSync(join(tmpdir(), 'slab-empty-'));
       const missing = spawnCli(['check', 'streams', '--handler', producer], empty);
       assert.equal(missing.status, 2);
-      assert.match(missing.stderr, /^serverless-lab: missing projector\.ts: lesson streams expects producer\.ts, projector\.ts; none found in /);
+      assert.match(missing.stderr, /^serverless-lab: missing projector\.ts or projector\.js: lesson streams expects producer\.ts, projector\.ts; none found in /);
       const typo = run(['check', 'streams', '--handler', join(empty, 'nope.ts')]);
       assert.equal(typo.code, 2);
       assert.match(typo.err, /--handler .*nope\.ts: no such file/);
@@ -556,6 +556,11 @@ export const handler = async () => {
       const fixed = spawnCli(['check', '10', '--handler', join(lessonsRoot, '10-streams', 'solution', 'projector.ts')], here);
       assert.equal(fixed.status, 0, fixed.stdout);
       assert.equal(readFileSync(join(here, 'projector.ts'), 'utf8'), readFileSync(join(lessonsRoot, '10-streams', 'starter', 'projector.ts'), 'utf8'), 'the learner file is untouched');
+      // A current directory holding the exercise file in JavaScript only (payments.js for payments.ts).
+      const jsOnly = mkdtempSync(join(tmpdir(), 'slab-js-'));
+      cpSync(join(lessonsRoot, '07-queues', 'correct', 'read-then-claim-js', 'payments.js'), join(jsOnly, 'payments.js'));
+      const fromJs = spawnCli(['check', 'queues', '--seeds', '1'], jsOnly);
+      assert.equal(fromJs.status, 0, fromJs.stdout + fromJs.stderr);
     });
   });
 
