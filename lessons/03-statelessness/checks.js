@@ -3,17 +3,24 @@
 // that must be right across all of them has to live outside the function.
 
 const FN = 'count-visit';
+/** The same handler on Cloud Run functions (2nd gen), 8 requests per instance, behind the gateway site-run. */
+const RUN_FN = 'count-visit-run';
 const GATEWAY = 'site';
+const RUN_GATEWAY = 'site-run';
+const GATEWAYS = [GATEWAY, RUN_GATEWAY];
 const TABLE = 'visits';
+const PAGES = ['home', 'pricing', 'docs'];
+/** The page a request visits: POST /visit/{page}, on either gateway. */
+const PAGE_PATH = /^\/visit\/([^/]+)$/;
 
 /** Requests answered 200, per page (from the gateway's trace). */
 function servedPerPage(r) {
-  const ok = new Set(r.where('responded', GATEWAY).filter((rec) => rec.detail?.statusCode === 200).map((rec) => rec.id));
+  const ok = new Set(GATEWAYS.flatMap((g) => r.where('responded', g)).filter((rec) => rec.detail?.statusCode === 200).map((rec) => rec.id));
   /** @type {Record<string, number>} */
   const per = {};
-  for (const rec of r.where('request', GATEWAY)) {
+  for (const rec of GATEWAYS.flatMap((g) => r.where('request', g))) {
     if (!ok.has(rec.id)) continue;
-    const m = /^\/visit\/([^/]+)$/.exec(String(rec.detail?.path ?? ''));
+    const m = PAGE_PATH.exec(String(rec.detail?.path ?? ''));
     if (m) per[m[1]] = (per[m[1]] ?? 0) + 1;
   }
   return per;
@@ -87,7 +94,7 @@ function secs(ms) {
  * @param {any} r
  */
 function writeHistory(r) {
-  const envOf = new Map(r.where('invoked', FN).map((/** @type {any} */ rec) => [rec.id, String(rec.detail?.env)]));
+  const envOf = new Map([...r.where('invoked', FN), ...r.where('invoked', RUN_FN)].map((/** @type {any} */ rec) => [rec.id, String(rec.detail?.env)]));
   /** @type {Map<string, any>} "request|page" → that invocation's latest completed read of the page */
   const lastRead = new Map();
   /** @type {Map<string, any[]>} page → writes so far */
@@ -149,7 +156,7 @@ function describeLostUpdate(x, envOf) {
 function failureNote(r) {
   /** @type {Map<string, { n: number, example: string }>} by error name */
   const byName = new Map();
-  for (const inv of r.invocations(FN)) {
+  for (const inv of [...r.invocations(FN), ...r.invocations(RUN_FN)]) {
     if (inv.outcome === 'succeeded' || inv.outcome === 'running') continue;
     const error = String(inv.error);
     const name = /^[\w.]+/.exec(error)?.[0] ?? error;
@@ -165,6 +172,25 @@ function failureNote(r) {
   return `${said}.`;
 }
 
+/**
+ * The page an answer names, when it names one: a JSON body's `page`, else the one page name a text
+ * answer mentions. Undefined when it names none (answering only the total is fine).
+ * @param {string | undefined} body
+ */
+function pageNamed(body) {
+  if (body === undefined) return undefined;
+  let value;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    value = body;
+  }
+  if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.page === 'string') return value.page;
+  if (typeof value !== 'string') return undefined;
+  const named = PAGES.filter((p) => new RegExp(`\\b${p}\\b`).test(value));
+  return named.length === 1 ? named[0] : undefined;
+}
+
 module.exports = [
   {
     id: 'answers-200',
@@ -172,14 +198,20 @@ module.exports = [
     hint: 'A 502 means the handler threw: read the error in the message below and in the editor (a page may have no item yet; a conditional write may be refused).',
     section: 'exercise-a-visit-counter',
     run(r) {
-      const gw = r.summary.gateways[GATEWAY];
-      const total = gw?.requests ?? 0;
-      const ok = gw?.responses['200'] ?? 0;
+      /** @type {Record<string, number>} */
+      const responses = {};
+      let total = 0;
+      for (const g of GATEWAYS) {
+        const gw = r.summary.gateways[g];
+        total += gw?.requests ?? 0;
+        for (const [status, n] of Object.entries(gw?.responses ?? {})) responses[status] = (responses[status] ?? 0) + Number(n);
+      }
+      const ok = responses['200'] ?? 0;
       const pass = total > 0 && ok === total;
       return {
         pass,
         expected: `all ${total} requests answered 200`,
-        actual: Object.entries(gw?.responses ?? {}).map(([s, n]) => `${n} × ${s}`).join(', ') || 'no requests',
+        actual: Object.entries(responses).map(([s, n]) => `${n} × ${s}`).join(', ') || 'no requests',
         message: pass ? 'Every visit was answered.' : `${total - ok} of ${total} visits were not answered 200 (a 502 is an error thrown by your handler).${failureNote(r)}`,
       };
     },
@@ -197,7 +229,7 @@ module.exports = [
       const pages = [...new Set([...Object.keys(served), ...Object.keys(stored)])].sort();
       const rows = pages.map((p) => ({ page: p, served: served[p] ?? 0, stored: Number.isFinite(stored[p]) ? stored[p] : 0 }));
       const wrong = rows.filter((x) => x.served !== x.stored);
-      const envs = new Set(r.where('invoked', FN).map((rec) => String(rec.detail?.env))).size;
+      const envs = new Set([...r.where('invoked', FN), ...r.where('invoked', RUN_FN)].map((rec) => String(rec.detail?.env))).size;
       const pass = rows.length > 0 && wrong.length === 0;
       const noCount = r.table(TABLE).filter((item) => typeof item.count !== 'number').map((item) => String(item.page));
       const lost = wrong.filter((x) => x.stored < x.served);
@@ -206,9 +238,9 @@ module.exports = [
       // Pages in the table that no request visited: the page name came from the wrong place.
       const strays = rows.filter((x) => x.served === 0 && x.stored > 0);
       // Table calls the handler did not await: frozen with the environment, some never done.
-      const pending = r.where('call-pending', FN).filter((x) => x.detail?.target === TABLE);
-      const abandoned = r.where('call-abandoned', FN).filter((x) => x.detail?.target === TABLE);
-      const done = new Set(r.where('call-done', FN).map((x) => `${x.detail?.env}#${x.detail?.callId}`));
+      const pending = [...r.where('call-pending', FN), ...r.where('call-pending', RUN_FN)].filter((x) => x.detail?.target === TABLE);
+      const abandoned = [...r.where('call-abandoned', FN), ...r.where('call-abandoned', RUN_FN)].filter((x) => x.detail?.target === TABLE);
+      const done = new Set([...r.where('call-done', FN), ...r.where('call-done', RUN_FN)].map((x) => `${x.detail?.env}#${x.detail?.callId}`));
       const neverDone = pending.filter((x) => !done.has(`${x.detail?.env}#${x.detail?.callId}`)).length;
       if (rows.length === 0) message = 'No visit was counted: no request got a 200 and the table is empty.';
       else if (!pass && strays.length)
@@ -247,8 +279,8 @@ module.exports = [
     run(r) {
       /** @type {Map<string, Array<{ path: string, body: string | undefined, nums: Set<number> }>>} */
       const perPage = new Map();
-      for (const x of r.exchanges(GATEWAY)) {
-        const m = /^\/visit\/([^/]+)$/.exec(x.path);
+      for (const x of GATEWAYS.flatMap((g) => r.exchanges(g))) {
+        const m = PAGE_PATH.exec(x.path);
         if (!m || x.status !== 200) continue;
         const list = perPage.get(m[1]) ?? [];
         list.push({ path: x.path, body: x.body, nums: numbersIn(x.body) });
@@ -257,7 +289,7 @@ module.exports = [
       const rows = [...perPage].sort(([a], [b]) => (a < b ? -1 : 1)).map(([page, answers]) => ({ page, answers, wrong: unmatched(answers) }));
       const answered = rows.reduce((n, x) => n + x.answers.length, 0);
       const wrong = rows.filter((x) => x.wrong.length);
-      const envs = new Set(r.where('invoked', FN).map((rec) => String(rec.detail?.env))).size;
+      const envs = new Set([...r.where('invoked', FN), ...r.where('invoked', RUN_FN)].map((rec) => String(rec.detail?.env))).size;
       const pass = answered > 0 && wrong.length === 0;
       const first = wrong[0];
       const example = first?.wrong[0];
@@ -272,7 +304,7 @@ module.exports = [
           return `The table keeps its totals under ${strays.map((item) => `"${item.page}" (${item.count})`).join(', ')}, a page no request visited: the answers count that, not ${page} — the page name is taken from the wrong part of the request.`;
         const stored = storedCount(page);
         if (typeof stored === 'number' && stored < visits)
-          return `The table holds ${stored} for ${page} after ${visits} visits: answers read from a total that lost visits repeat or skip numbers too, so fix the stored count first.`;
+          return `The table holds ${stored} for ${page} after ${visits} visits: answers read from a total that lost visits repeat or skip numbers too, so fix the stored count first.${envs > 1 ? ` And ${envs} environments served the traffic: a number kept in one environment's memory is that environment's count, not the page's.` : ''}`;
         return envs > 1 ? `${envs} environments served the traffic: a number kept in one environment's memory is that environment's count, not the page's.` : 'Answer the total you stored.';
       };
       /** The totals a page's answers gave, in answer order (repeats show who answered a stale count). */
@@ -286,6 +318,50 @@ module.exports = [
           : answered === 0
             ? 'No visit was answered 200, so no total was answered.'
             : `${wrong.reduce((n, x) => n + x.wrong.length, 0)} of ${answered} answers do not carry their page's running total: e.g. ${example.path} answered ${JSON.stringify((example.body ?? '(no body)').slice(0, 80))}, and ${first.page}'s answers gave ${given(first)} for ${first.answers.length} visits. ${whyWrong(first.page, first.answers.length, envs)}`,
+      };
+    },
+  },
+  {
+    id: 'answers-its-page',
+    title: 'Each answer names the page it was asked for, on Lambda and on Cloud Run functions',
+    hint: 'Behind site-run one instance serves up to 8 requests at once, and they share module-level variables. Is anything about the request kept outside the handler?',
+    section: 'many-requests-per-instance',
+    run(r) {
+      /** @type {Map<string, any>} request id → its invocation (either function) */
+      const byCause = new Map();
+      for (const fn of [FN, RUN_FN]) for (const inv of r.invocations(fn)) if (inv.cause) byCause.set(inv.cause, { ...inv, fn });
+      const exchanges = GATEWAYS.flatMap((g) => r.exchanges(g).map((x) => ({ ...x, gateway: g })));
+      const answers = exchanges.filter((x) => x.status === 200 && PAGE_PATH.test(x.path));
+      const wrong = answers.filter((x) => {
+        const named = pageNamed(x.body);
+        return named !== undefined && named !== PAGE_PATH.exec(x.path)?.[1];
+      });
+      const pass = answers.length > 0 && wrong.length === 0;
+      const onRun = wrong.filter((x) => x.gateway === RUN_GATEWAY).length;
+      let message = `All ${answers.length} answers name the page they were asked for (or only its total).`;
+      if (answers.length === 0) message = 'No visit was answered 200.';
+      else if (!pass) {
+        const x = wrong[0];
+        const inv = byCause.get(x.id);
+        const asked = PAGE_PATH.exec(x.path)?.[1];
+        const named = pageNamed(x.body);
+        // Another request on the same instance, overlapping this one, that visited the page the answer names.
+        const other = inv
+          ? [...byCause.values()].find((o) => o.env === inv.env && o.id !== inv.id && o.t <= (inv.end ?? Infinity) && (o.end ?? Infinity) >= inv.t && exchanges.some((e) => e.id === o.cause && PAGE_PATH.exec(e.path)?.[1] === named))
+          : undefined;
+        const where = inv ? ` (${inv.id} on ${inv.env})` : '';
+        const who = other ? `: ${other.id}, a visit to ${named} on the same instance, started at ${secs(other.t)} while ${inv.id} was waiting for its table call, and set the module's variable to "${named}"` : '';
+        message =
+          `${wrong.length} of ${answers.length} answers name another page than the one asked for (${onRun} of them on ${RUN_GATEWAY}): e.g. POST ${x.path} on ${x.gateway}${where} answered ${JSON.stringify((x.body ?? '').slice(0, 80))}, naming "${named}" for a visit to "${asked}"${who}. ` +
+          (onRun === wrong.length
+            ? `count-visit-run runs on Cloud Run functions with 8 requests per instance: requests on one instance share its module-level variables, so a value one request keeps there is overwritten by the next while it awaits. On Lambda each environment serves one request at a time, which is why the same code passes on ${GATEWAY}. Keep what belongs to a request in local variables (const page = … inside the handler).`
+            : 'Answer the page the request asked for.');
+      }
+      return {
+        pass,
+        expected: `${answers.length} answers, each naming its own page (or none)`,
+        actual: `${answers.length - wrong.length} right, ${wrong.length} naming another page`,
+        message,
       };
     },
   },

@@ -30,8 +30,12 @@ export function awsProblems(sc: Scenario): ScenarioProblem[] {
   if (sc.rabbitmq !== undefined) add('rabbitmq', 'RabbitMQ is not an AWS service (on AWS it runs as an Amazon MQ broker, which the exporter does not build): model the queues as SQS queues and the exchange as an SNS topic with filter policies to export');
   if (sc.pubsub !== undefined) add('pubsub', 'Google Pub/Sub is not an AWS service: its topics and subscriptions become an SNS topic with one SQS queue per subscription (or a function subscription for a push) to export');
   if (sc.kinesisStreams !== undefined && sc.kinesisStreams.length) add('kinesisStreams', 'the exporter does not build these Kinesis streams yet: declare them under "streams" (exported as Kinesis streams, one shard per partition)');
+  // A function serving many requests per instance is exported as a Lambda function (one request per
+  // environment; LAB-ONLY.md says so): only its limits must fit Lambda's.
   sc.functions.forEach((f, i) => {
-    if (f.instances !== undefined) add(`functions[${i}].instances`, `"${f.name}" serves many requests per instance (${f.instances.platform ?? 'cloud-run'}), which Lambda does not: remove "instances" (one request per environment; minInstances becomes provisionedConcurrency) to export it`);
+    if (f.instances === undefined) return;
+    if (f.timeoutS !== undefined && f.timeoutS > 900) add(`functions[${i}].timeoutS`, `is ${f.timeoutS} s: "${f.name}" is exported as a Lambda function, whose timeout is at most 900 s`);
+    if (f.memoryMb !== undefined && f.memoryMb > 10240) add(`functions[${i}].memoryMb`, `is ${f.memoryMb} MB: "${f.name}" is exported as a Lambda function, which has at most 10240 MB`);
   });
   const queue = new Map(sc.queues.map((q, i) => [q.name, { q, i }]));
   const fifo = (name: string | undefined): boolean => name !== undefined && queue.get(name)?.q.fifo === true;

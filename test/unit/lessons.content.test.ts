@@ -95,13 +95,11 @@ describe('lesson exercises', function () {
     fs.writeFileSync(
       path.join(dir, 'handler.js'),
       [
-        "import { tableGet, tablePut } from 'serverless-lab';",
+        "import { tableUpdate } from 'serverless-lab';",
         'export async function handler(event) {',
         "  const page = event.pathParameters.page;",
-        "  const item = await tableGet('visits', page);",
-        '  const count = (item ? item.count : 0) + 1;',
-        "  await tablePut('visits', { page, count });",
-        '  return { statusCode: 200, body: JSON.stringify({ page, visits: count }) };',
+        "  const item = await tableUpdate('visits', page, { add: { count: 1 } });",
+        '  return { statusCode: 200, body: JSON.stringify({ page, visits: item.count }) };',
         '}',
         '',
       ].join('\n'),
