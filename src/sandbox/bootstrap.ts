@@ -36,6 +36,7 @@
  * the host while isolated-vm copies a value out.
  */
 
+import { memoryGuard } from './memoryGuard';
 import { virtualFs } from './virtualFs';
 import { virtualGlobals } from './virtualTime';
 
@@ -56,6 +57,13 @@ export interface BootstrapConfig {
   maxResponseBytes: number;
   maxArgumentBytes: number;
   maxErrorChars: number;
+  /** The environment's memory cap, bytes (memoryGuard.ts). */
+  memoryLimitBytes: number;
+  /** Log lines / characters of JSON one invocation passes to the host; past them one "output truncated" line, then nothing. */
+  maxLogLines: number;
+  maxLogChars: number;
+  /** A line longer than `maxArgumentBytes` is cut to this many characters. */
+  maxLogLineChars: number;
   /** The environment's random seed (uint32). */
   seed: number;
   /** Its virtual instant when it was created, epoch ms (`performance.now()` counts from here). */
@@ -65,7 +73,7 @@ export interface BootstrapConfig {
 /** The entry point the host holds: `now` is the environment's virtual instant, epoch ms. */
 export type Dispatch = (op: DispatchOp, now: number, a?: string, b?: string) => string;
 
-export function bootstrap(hostCall: (op: string, argsJson: string) => string, configJson: string, installTime: typeof virtualGlobals, makeFs: typeof virtualFs): Dispatch {
+export function bootstrap(hostCall: (op: string, argsJson: string) => string, configJson: string, installTime: typeof virtualGlobals, makeFs: typeof virtualFs, guardMemory: typeof memoryGuard): Dispatch {
   'use strict';
   const g: any = globalThis;
   // Built-ins captured before any learner code runs.
@@ -87,6 +95,8 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   let entryMs = config.originMs;
   let workSinceEntry = 0;
   installTime(g, { now: () => entryMs + workSinceEntry, originMs: config.originMs, seed: config.seed }, 'install');
+  // Every allocation outside isolated-vm's accounting is charged or unavailable (memoryGuard.ts).
+  guardMemory(g, { limitBytes: config.memoryLimitBytes, outOfMemory: (what: string) => void hostCall('oom', stringify([what])) });
 
   const text = (value: unknown, max: number): string => {
     let s: string;
@@ -249,9 +259,37 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
         }
     }
   };
+  /** What this invocation (or the init phase) logged so far: past the bounds, lines never leave the container. */
+  let logLines = 0;
+  let logChars = 0;
+  let logStopped = false;
   const log = (...args: unknown[]): void => {
+    if (logStopped) return;
     const values: unknown[] = [];
     for (let i = 0; i < args.length; i++) values[i] = logValue(args[i]);
+    let json: string | undefined;
+    try {
+      json = stringify(values);
+    } catch {
+      json = undefined;
+    }
+    let size = typeof json === 'string' ? json.length : 0;
+    if (size > config.maxArgumentBytes) {
+      // One line longer than a lab call may carry: its start, and how long it was (the engine cuts lines shorter still).
+      const whole = values.length === 1 && typeof values[0] === 'string' ? (values[0] as string) : StringCtor(json);
+      const line = whole.slice(0, config.maxLogLineChars) + `… (a log line of ${size} characters, cut by the sandbox)`;
+      values.length = 0;
+      values[0] = line;
+      size = line.length + 2;
+    }
+    if (logLines + 1 > config.maxLogLines || logChars + size > config.maxLogChars) {
+      logStopped = true;
+      const mb = Math.round((logChars / 1048576) * 10) / 10;
+      call('log', [`output truncated after ${logLines} lines (${mb} MB) of logs in this invocation: the sandbox passes no more of its log lines`]);
+      return;
+    }
+    logLines++;
+    logChars += size;
     call('log', values);
   };
 
@@ -350,6 +388,9 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
 
   const invoke = (eventJson: string, contextJson: string): string => {
     const id = ++invocation;
+    logLines = 0;
+    logChars = 0;
+    logStopped = false;
     const event = parse(eventJson);
     const context = contextOf(parse(contextJson));
     let result: unknown;
@@ -379,6 +420,10 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
    * is reported through `hostCall('finished', <request id as JSON> \\n <encoded>)`.
    */
   const serve = (eventJson: string, contextJson: string): string => {
+    // Requests overlap here: the log bounds count from the latest one's start.
+    logLines = 0;
+    logChars = 0;
+    logStopped = false;
     const data = parse(contextJson);
     const requestId = stringify(text(data.awsRequestId, 200));
     const report = (encoded: string): void => {
@@ -424,4 +469,4 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
  * The bootstrap's source, as a script whose completion value is `(hostCall, configJson) => dispatch`:
  * `bootstrap` with `virtualGlobals` (both self-contained) bound as its third argument.
  */
-export const BOOTSTRAP_SOURCE = `((bootstrap, virtualGlobals, virtualFs) => (hostCall, configJson) => bootstrap(hostCall, configJson, virtualGlobals, virtualFs))(${bootstrap.toString()}, ${virtualGlobals.toString()}, ${virtualFs.toString()})`;
+export const BOOTSTRAP_SOURCE = `((bootstrap, virtualGlobals, virtualFs, memoryGuard) => (hostCall, configJson) => bootstrap(hostCall, configJson, virtualGlobals, virtualFs, memoryGuard))(${bootstrap.toString()}, ${virtualGlobals.toString()}, ${virtualFs.toString()}, ${memoryGuard.toString()})`;

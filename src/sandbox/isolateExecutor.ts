@@ -56,6 +56,26 @@ export class IsolateExecutor extends ScriptExecutor<Isolate> {
     return Math.max(8, Math.min(Math.floor(env.fn.memoryMb) || 8, this.maxMemoryMb));
   }
 
+  protected override memoryLimitMb(env: ScriptEnv<Isolate>): number {
+    return this.memoryLimit(env);
+  }
+
+  /**
+   * Called from inside one of the isolate's lab calls: disposing of the isolate terminates its code
+   * as soon as the call returns (every later lab call is answered at once, see `hostCall`), and the
+   * entry's `applySync` throws.
+   */
+  protected override abort(env: ScriptEnv<Isolate>): void {
+    const isolate = env.container?.isolate;
+    if (isolate && !isolate.isDisposed) {
+      try {
+        isolate.dispose();
+      } catch {
+        // already going
+      }
+    }
+  }
+
   protected createContainer(env: ScriptEnv<Isolate>, hostCall: (op: unknown, argsJson: unknown) => string, configJson: string): Isolate {
     const isolate = new ivm.Isolate({ memoryLimit: this.memoryLimit(env) });
     // Kept on the env at once, so a failure below still disposes of the isolate.

@@ -27,7 +27,9 @@ import { basename, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isServiceCall, type CallReply, type EnvironmentPort, type ErrorInfo, type Executor, type Finished, type FunctionInfo, type HandlerContext, type InitOutcome, type InvokeOutcome, type SourceSite, type Step } from '../engine/executor';
 import type { DispatchOp } from './bootstrap';
+import { InvocationBudget } from './budget';
 import { CompileError, compileHandler, compileProblems, type CompileDiagnostic, type CompiledHandler } from './compile';
+import { LOG_CHARS_PER_INVOCATION, LOG_LINE_CHARS, LOG_LINES_PER_INVOCATION } from '../engine/outputBounds';
 import { mapStack, SourceMapper, type SourcePosition } from './sourceMaps';
 
 export interface ScriptExecutorOptions {
@@ -85,6 +87,10 @@ export interface ScriptEnv<C> {
   /** Set once the container is gone: why. */
   dead: string | undefined;
   destroyRequested: boolean;
+  /** The real-time budget of the invocation in progress (or of the init phase), and its lab calls' bound. */
+  budget: InvocationBudget;
+  /** The host ended the current entry (time or memory spent): what the learner is told. */
+  aborted: SandboxErrorInfo | undefined;
 }
 
 /** Name of the bootstrap script inside containers: its frames are hidden from learners' stacks. */
@@ -120,6 +126,16 @@ export abstract class ScriptExecutor<C> implements Executor {
   protected abstract disposeContainer(env: ScriptEnv<C>): void;
   /** What a failed entry means for the learner, when the container kind knows better (memory, CPU time); undefined otherwise. */
   protected abstract containerFailure(env: ScriptEnv<C>, err: unknown, phase: 'init' | 'invoke'): SandboxErrorInfo | undefined;
+  /**
+   * Stop the code running in the container now, from inside one of its lab calls (the budget is
+   * spent, or memory). The entry then fails with `env.aborted`. Default: nothing can be stopped
+   * (the entry ends when the code returns, and its outcome is replaced by `env.aborted`).
+   */
+  protected abort(_env: ScriptEnv<C>): void {}
+  /** The environment's memory cap, MB (what the memory guard clamps and charges against). */
+  protected memoryLimitMb(env: ScriptEnv<C>): number {
+    return Math.max(8, Math.floor(env.fn.memoryMb) || 8);
+  }
   /** Real CPU time the container has used, ns (0 when unknown). */
   protected cpuTime(_env: ScriptEnv<C>): bigint {
     return 0n;
@@ -169,12 +185,13 @@ export abstract class ScriptExecutor<C> implements Executor {
       return { ok: false, error: compileErrorInfo(err), measuredMs: measured() };
     }
 
+    const realTimeoutMs = Math.max(1, Math.min(Math.floor(fn.timeoutMs) || 1, this.base.maxRealTimeoutMs));
     const env: ScriptEnv<C> = {
       id: envId,
       container: undefined as unknown as C,
       port,
       fn: { name: fn.name, handler: fn.handler, memoryMb: fn.memoryMb, timeoutMs: fn.timeoutMs },
-      realTimeoutMs: Math.max(1, Math.min(Math.floor(fn.timeoutMs) || 1, this.base.maxRealTimeoutMs)),
+      realTimeoutMs,
       bundleUrl: `file:///serverless-lab/bundle/${basename(target.file).replace(/[^\w.-]/g, '_')}.js`,
       mapper: new SourceMapper(compiled.map),
       current: undefined,
@@ -183,12 +200,19 @@ export abstract class ScriptExecutor<C> implements Executor {
       busy: false,
       dead: undefined,
       destroyRequested: false,
+      budget: new InvocationBudget(realTimeoutMs),
+      aborted: undefined,
     };
     const config = JSON.stringify({
       exportName: target.exportName,
       maxResponseBytes: this.base.maxResponseBytes,
       maxArgumentBytes: this.base.maxArgumentBytes,
       maxErrorChars: ERROR_CHARS,
+      memoryLimitBytes: this.memoryLimitMb(env) * 1_048_576,
+      // The engine keeps fewer (outputBounds.ts) and says so; past these the container stops passing lines at all.
+      maxLogLines: LOG_LINES_PER_INVOCATION + 1,
+      maxLogChars: LOG_CHARS_PER_INVOCATION + LOG_LINE_CHARS,
+      maxLogLineChars: LOG_LINE_CHARS,
       seed: port.seed >>> 0,
       originMs: port.now(),
     });
@@ -196,8 +220,19 @@ export abstract class ScriptExecutor<C> implements Executor {
     env.busy = true;
     try {
       env.container = this.createContainer(env, (op, argsJson) => this.hostCall(env, op, argsJson), config);
-      this.runBundle(env, compiled.code, env.realTimeoutMs);
-      encoded = this.dispatch(env, 'init', port.now(), undefined, undefined, env.realTimeoutMs);
+      // The init phase has one budget: defining the bundle and running its top level.
+      env.budget.reset();
+      try {
+        this.runBundle(env, compiled.code, env.budget.enter());
+      } finally {
+        env.budget.leave();
+      }
+      try {
+        encoded = this.dispatch(env, 'init', port.now(), undefined, undefined, env.budget.enter());
+      } finally {
+        env.budget.leave();
+      }
+      if (env.aborted) throw new Error('aborted by the host');
     } catch (err) {
       env.busy = false;
       const error = this.failure(env, err, 'init');
@@ -233,6 +268,7 @@ export abstract class ScriptExecutor<C> implements Executor {
       return done({ ok: false, error: { name: 'Runtime.InvalidEvent', message: `the event cannot be passed to a handler as JSON: ${messageOf(err)}` } });
     }
     env.current = context;
+    env.budget.reset();
     return this.enter(env, 'invoke', eventJson ?? 'null', contextJson);
   }
 
@@ -303,13 +339,20 @@ export abstract class ScriptExecutor<C> implements Executor {
     const cpuBefore = this.cpuTime(env);
     let returned: unknown;
     try {
-      returned = this.dispatch(env, op, env.port.now(), a, b, env.realTimeoutMs);
+      try {
+        returned = this.dispatch(env, op, env.port.now(), a, b, env.budget.enter());
+      } finally {
+        env.budget.leave();
+      }
+      // The host stopped the entry (budget or memory) but the code returned before it could be stopped.
+      if (env.aborted) throw new Error('aborted by the host');
     } catch (err) {
       const cpuMs = cpuSince(this.cpuTime(env), cpuBefore);
+      const timedOut = env.aborted ? env.aborted.name === 'Sandbox.Timedout' : isTimeout(err);
       const error = this.failure(env, err, 'invoke');
       this.finishEntry(env);
       this.disposeEnv(env);
-      return done({ ok: false, error, ...(cpuMs > 0 ? { cpuMs } : {}), ...(isTimeout(err) ? { timedOut: true } : {}) });
+      return done({ ok: false, error, ...(cpuMs > 0 ? { cpuMs } : {}), ...(timedOut ? { timedOut: true } : {}) });
     }
     const cpuMs = cpuSince(this.cpuTime(env), cpuBefore);
     this.finishEntry(env);
@@ -334,14 +377,22 @@ export abstract class ScriptExecutor<C> implements Executor {
     env.finished = [];
     env.pending = undefined;
     env.busy = true;
+    // Requests overlap in such an environment: each entry has the whole real-time budget.
+    env.budget.reset();
     try {
-      this.dispatch(env, op, env.port.now(), a, b, env.realTimeoutMs);
+      try {
+        this.dispatch(env, op, env.port.now(), a, b, env.budget.enter());
+      } finally {
+        env.budget.leave();
+      }
+      if (env.aborted) throw new Error('aborted by the host');
     } catch (err) {
       // The container is gone: every request it was serving fails with it.
       const error = this.failure(env, err, 'invoke');
       this.finishEntry(env);
       this.disposeEnv(env);
-      const out: Finished[] = [...(env.contexts?.keys() ?? [])].map((requestId) => ({ requestId, outcome: { ok: false, error, ...(isTimeout(err) ? { timedOut: true } : {}) } }));
+      const timedOut = env.aborted ? env.aborted.name === 'Sandbox.Timedout' : isTimeout(err);
+      const out: Finished[] = [...(env.contexts?.keys() ?? [])].map((requestId) => ({ requestId, outcome: { ok: false, error, ...(timedOut ? { timedOut: true } : {}) } }));
       env.contexts?.clear();
       env.finished = undefined;
       return out;
@@ -415,6 +466,11 @@ export abstract class ScriptExecutor<C> implements Executor {
 
   /** What a failed entry means for the learner (and the environment, which is now dead). */
   private failure(env: ScriptEnv<C>, err: unknown, phase: 'init' | 'invoke'): SandboxErrorInfo {
+    if (env.aborted) {
+      env.dead = env.aborted.name === 'Runtime.OutOfMemory' ? 'killed after exceeding its memory limit' : 'timed out';
+      const part = phase === 'init' ? "module's top level" : 'handler';
+      return { ...env.aborted, message: env.aborted.message.replace('<part>', part) };
+    }
     const known = this.containerFailure(env, err, phase);
     if (known) return known;
     if (isTimeout(err)) {
@@ -433,8 +489,33 @@ export abstract class ScriptExecutor<C> implements Executor {
 
   /** The host side of every lab API call made inside a container: JSON in, JSON out, never throws. */
   private hostCall(env: ScriptEnv<C>, op: unknown, argsJson: unknown): string {
+    // Stopped already: answer at once, doing nothing (the container is being torn down).
+    if (env.aborted) return ABORTED_REPLY;
+    if (typeof op !== 'string' || typeof argsJson !== 'string') return JSON.stringify({ e: { name: 'Error', message: 'bad sandbox call' } });
+    // The budget is checked before anything is done with the arguments (not even parsed).
+    const verdict = env.budget.beginCall(op === 'done' || op === 'finished' || op === 'pending' || op === 'oom' ? 0 : argsJson.length);
+    if (!verdict.ok && verdict.why !== 'bytes') {
+      env.aborted = {
+        name: 'Sandbox.Timedout',
+        message: `Task timed out: the <part> ran for more than ${verdict.why === 'time' ? env.budget.realMs : env.budget.labCallMs} ms of real time: ${verdict.message}${verdict.why === 'labCalls' ? `; the sandbox allows half the real-time budget (at most 1 s) in lab calls, so an invocation always ends within its budget + 1 s` : ''} — look for a loop of lab calls or logs`,
+        fatal: true,
+      };
+      this.abort(env);
+      return ABORTED_REPLY;
+    }
     try {
-      if (typeof op !== 'string' || typeof argsJson !== 'string') throw new Error('bad sandbox call');
+      if (!verdict.ok) throw new RangeError(`${op}(): ${verdict.message}`);
+      if (op === 'oom') {
+        const what = typeof argsJson === 'string' && argsJson.length < 2000 ? (parseJson(argsJson) as unknown[])[0] : undefined;
+        const limit = this.memoryLimitMb(env);
+        env.aborted = {
+          name: 'Runtime.OutOfMemory',
+          message: `the <part> ran out of memory: ${typeof what === 'string' ? what.slice(0, 300) : 'an allocation'} would take the environment past its memory limit of ${limit} MB${limit < env.fn.memoryMb ? ` (the sandbox's cap; the function has ${env.fn.memoryMb} MB)` : ''}, and it was killed`,
+          fatal: true,
+        };
+        this.abort(env);
+        return ABORTED_REPLY;
+      }
       if (op === 'done') {
         // The handler's promise settled: its encoded outcome (size-checked when decoded).
         if (env.reported === undefined && argsJson.length <= this.base.maxResponseBytes + 1) env.reported = argsJson;
@@ -491,9 +572,14 @@ export abstract class ScriptExecutor<C> implements Executor {
       // The service's error code travels too, so a handler can tell "already written" from a real failure, as with the AWS SDK.
       const code = (err as { code?: unknown } | null)?.code;
       return JSON.stringify({ e: { name, message: messageOf(err).slice(0, ERROR_CHARS), ...(typeof code === 'string' ? { code: code.slice(0, 100) } : {}) } });
+    } finally {
+      env.budget.endCall();
     }
   }
 }
+
+/** The answer to every lab call of a container the host is stopping. */
+const ABORTED_REPLY = JSON.stringify({ e: { name: 'Sandbox.Stopped', message: 'the execution environment is being stopped' } });
 
 function done(outcome: InvokeOutcome): Step {
   return { state: 'done', outcome };

@@ -1,0 +1,281 @@
+/**
+ * The memory cap over every way a handler can allocate, installed by the bootstrap inside each
+ * container before any learner code runs (docs/sandbox-limits.md).
+ *
+ * isolated-vm's `memoryLimit` counts the V8 heap and the ArrayBuffers made through its allocator.
+ * Some allocations bypass both (measured on Node 24 / isolated-vm 7, docs/sandbox-limits.md):
+ * - a resizable ArrayBuffer commits its pages itself on `new ArrayBuffer(n, { maxByteLength })`,
+ *   `resize` and `transfer`; thousands of them (each one or two memory mappings) exhaust the
+ *   process's mappings and abort the whole runtime process;
+ * - SharedArrayBuffer (growable, `grow`) and WebAssembly memories (`new WebAssembly.Memory`, the
+ *   `memory.grow` instruction inside a module, which nothing in JavaScript can intercept);
+ * - ICU objects behind `Intl`: a `DateTimeFormat` holds 20–120 KB outside the heap for ~300 bytes
+ *   in it, a word `Segmenter` ~9 KB.
+ *
+ * What this does about them:
+ * - `SharedArrayBuffer` and `WebAssembly` are replaced by frozen stand-ins that throw a clear error.
+ *   Without them no shared buffer or wasm memory can exist in the container (no other realm, no
+ *   structured clone, no other constructor makes one), so nothing is left to re-obtain.
+ * - Resizable ArrayBuffers stay usable, bounded: `maxByteLength` is clamped to the environment's
+ *   memory; each costs a fixed 2 MB fee (its memory mappings); and every byte one commits is *charged*: a
+ *   plain ArrayBuffer of the same size (the ballast, tied to the buffer's life through a WeakMap)
+ *   is allocated through isolated-vm's allocator, so the isolate's own limit counts it (a large
+ *   ballast is zero pages: it costs accounting, not resident memory). The originals of `resize` and
+ *   `transfer` and the constructor live only in this closure; the prototype's methods and
+ *   `constructor` are replaced, so an attacker reaching the prototype
+ *   (`Object.getPrototypeOf(new Uint8Array(1).buffer)`) finds only the guarded ones.
+ * - The Intl constructors that hold native memory are charged a ballast of their measured worst
+ *   case the same way.
+ * A ballast the allocator refuses means the environment is out of memory: `outOfMemory(what)` tells
+ * the host (which kills the environment: `Runtime.OutOfMemory`) and a RangeError is thrown.
+ *
+ * Self-contained (no imports; only the built-ins of the container it runs in), like virtualTime.ts.
+ */
+
+export interface MemoryGuardOptions {
+  /** The environment's memory, bytes: the largest `maxByteLength`, and the isolate's limit. */
+  limitBytes: number;
+  /** A charge was refused: the environment is out of memory (`what` names the allocation). */
+  outOfMemory: (what: string) => void;
+}
+
+/** What every resizable ArrayBuffer costs on top of its length, bytes (at most 64 alive in 128 MB). */
+export const RESIZABLE_FEE_BYTES = 2 * 1048576;
+
+export function memoryGuard(g: any, options: MemoryGuardOptions): void {
+  'use strict';
+  const FEE = 2 * 1048576; // RESIZABLE_FEE_BYTES (inlined: this function is self-contained)
+  const construct = Reflect.construct;
+  const apply = Reflect.apply;
+  const defineProperty = Object.defineProperty;
+  const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+  const getPrototypeOf = Object.getPrototypeOf;
+  const create = Object.create;
+  const freeze = Object.freeze;
+  const NumberCtor = Number;
+  const trunc = Math.trunc;
+  const ErrorCtor = Error;
+  const RangeErrorCtor = RangeError;
+  const TypeErrorCtor = TypeError;
+  const WeakMapCtor = WeakMap;
+  const weakGet = WeakMap.prototype.get;
+  const weakSet = WeakMap.prototype.set;
+  const limit = options.limitBytes;
+  const outOfMemory = options.outOfMemory;
+
+  const mb = (bytes: number): string => `${Math.round(bytes / 1048576)} MB`;
+  let exhausted = false;
+  const refuse = (what: string): never => {
+    exhausted = true;
+    outOfMemory(what);
+    throw new RangeErrorCtor(`out of memory: ${what} would take the environment past its ${mb(limit)} memory limit`);
+  };
+
+  // ---- SharedArrayBuffer and WebAssembly: not available ----
+  const unavailable = (name: string, why: string) => {
+    const f = function () {
+      throw new ErrorCtor(`${name} is not available in a handler: ${why}`);
+    };
+    defineProperty(f, 'prototype', { value: freeze(create(null)), writable: false });
+    return freeze(f);
+  };
+  const sabWhy = 'a handler runs on one thread (nothing to share memory with), and a growable shared buffer could grow past the memory limit';
+  defineProperty(g, 'SharedArrayBuffer', { value: unavailable('SharedArrayBuffer', sabWhy), writable: true, configurable: true, enumerable: false });
+  const wasmWhy = "a WebAssembly memory can grow (memory.grow) past the environment's memory limit, which the sandbox cannot bound";
+  const wasm = create(null);
+  for (const name of ['Module', 'Instance', 'Memory', 'Table', 'Global', 'Tag', 'Exception', 'compile', 'instantiate', 'validate', 'compileStreaming', 'instantiateStreaming']) {
+    wasm[name] = unavailable(`WebAssembly.${name}`, wasmWhy);
+  }
+  defineProperty(g, 'WebAssembly', { value: freeze(wasm), writable: true, configurable: true, enumerable: false });
+
+  // ---- ballast: plain ArrayBuffers charged to isolated-vm's allocator, alive as long as their owner ----
+  const RealArrayBuffer: ArrayBufferConstructor = g.ArrayBuffer;
+  const proto: any = RealArrayBuffer.prototype;
+  /** owner → { n, 0: buffer, 1: buffer, …, charged } (null prototype: no learner setter sees a write). */
+  const ballast = new WeakMapCtor<object, any>();
+  const charge = (owner: object, bytes: number, what: string): void => {
+    if (exhausted) refuse(what);
+    if (!(bytes > 0)) return;
+    let chunk: ArrayBuffer;
+    try {
+      chunk = construct(RealArrayBuffer, [bytes], RealArrayBuffer) as ArrayBuffer;
+    } catch {
+      return refuse(what);
+    }
+    let record = apply(weakGet, ballast, [owner]);
+    if (record === undefined) {
+      record = create(null);
+      record.n = 0;
+      record.charged = 0;
+      apply(weakSet, ballast, [owner, record]);
+    }
+    record[record.n++] = chunk;
+    record.charged += bytes;
+  };
+  const charged = (owner: object): number => {
+    const record = apply(weakGet, ballast, [owner]);
+    return record === undefined ? 0 : record.charged;
+  };
+
+  // ---- resizable ArrayBuffers ----
+  const realResize = proto.resize;
+  const realTransfer = proto.transfer;
+  const byteLengthOf = getOwnPropertyDescriptor(proto, 'byteLength')!.get!;
+  const resizableOf = getOwnPropertyDescriptor(proto, 'resizable')!.get!;
+  /**
+   * Every resizable buffer also costs a fixed fee (the memory mappings it takes: thousands of them
+   * abort the process), so an environment holds at most limit / fee of them at once; dropped ones
+   * are collected with their ballast when the allocator asks for a garbage collection.
+   */
+  const track = (buffer: ArrayBuffer, what: string): void => charge(buffer, FEE, `${what} (each resizable ArrayBuffer also counts ${FEE / 1048576} MB)`);
+  /** ToIndex, read once (a valueOf that changes its answer is asked once). */
+  const index = (value: unknown): number => {
+    const n = NumberCtor(value);
+    return n !== n ? 0 : trunc(n);
+  };
+
+  const GuardedArrayBuffer = function ArrayBuffer(this: unknown, length: unknown, opts?: unknown): ArrayBuffer {
+    if (new.target === undefined) throw new TypeErrorCtor("Constructor ArrayBuffer requires 'new'");
+    const max = opts !== null && typeof opts === 'object' ? (opts as { maxByteLength?: unknown }).maxByteLength : undefined;
+    if (max === undefined) return construct(RealArrayBuffer, [length], new.target) as ArrayBuffer;
+    const n = index(length);
+    let m = index(max);
+    if (m > limit) m = limit;
+    const what = `new ArrayBuffer(${n}, { maxByteLength })`;
+    if (exhausted) refuse(what);
+    const buffer = construct(RealArrayBuffer, [n, { maxByteLength: m }], new.target) as ArrayBuffer;
+    track(buffer, what);
+    charge(buffer, n, what);
+    return buffer;
+  };
+  defineProperty(GuardedArrayBuffer, 'prototype', { value: proto, writable: false, enumerable: false, configurable: false });
+  defineProperty(GuardedArrayBuffer, 'length', { value: 1, configurable: true });
+  defineProperty(GuardedArrayBuffer, 'isView', { value: RealArrayBuffer.isView, writable: true, configurable: true, enumerable: false });
+  defineProperty(GuardedArrayBuffer, Symbol.species, {
+    get: function () {
+      return this;
+    },
+    configurable: true,
+    enumerable: false,
+  });
+  defineProperty(proto, 'constructor', { value: GuardedArrayBuffer, writable: true, configurable: true, enumerable: false });
+  defineProperty(g, 'ArrayBuffer', { value: GuardedArrayBuffer, writable: true, configurable: true, enumerable: false });
+
+  defineProperty(proto, 'resize', {
+    value: function resize(this: ArrayBuffer, newLength: unknown): void {
+      const before = apply(byteLengthOf, this, []) as number; // TypeError for anything but an ArrayBuffer
+      const n = index(newLength);
+      const what = `ArrayBuffer.prototype.resize(${n})`;
+      if (n > before) {
+        const paid = charged(this);
+        const owed = n - (paid >= FEE ? paid - FEE : paid);
+        if (owed > 0) charge(this, owed, what);
+      }
+      apply(realResize, this, [n]);
+    },
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+  defineProperty(proto, 'transfer', {
+    value: function transfer(this: ArrayBuffer, newLength?: unknown): ArrayBuffer {
+      const resizable = apply(resizableOf, this, []) as boolean;
+      if (!resizable) return apply(realTransfer, this, newLength === undefined ? [] : [newLength]) as ArrayBuffer;
+      const n = newLength === undefined ? (apply(byteLengthOf, this, []) as number) : index(newLength);
+      const what = `ArrayBuffer.prototype.transfer(${n})`;
+      if (exhausted) refuse(what);
+      const result = apply(realTransfer, this, [n]) as ArrayBuffer;
+      track(result, what);
+      charge(result, n, what);
+      return result;
+    },
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+
+  // ---- Map and Set: a bounded number of entries ----
+  // Growing a Map / Set past the heap allocates its doubled table in one piece; when that does not
+  // fit, V8 aborts the whole process (measured: a 64–256 MB isolate, isolated-vm 7.0.1) instead of
+  // letting isolated-vm stop the isolate. Entries are capped at one per 128 bytes of the limit.
+  const maxEntries = Math.floor(limit / 128);
+  for (const [Ctor, adder] of [
+    [g.Map, 'set'],
+    [g.Set, 'add'],
+  ] as Array<[any, string]>) {
+    const p = Ctor.prototype;
+    const realAdd = p[adder];
+    const realHas = p.has;
+    const sizeOf = getOwnPropertyDescriptor(p, 'size')!.get!;
+    const what = `${Ctor.name}.prototype.${adder}() past ${maxEntries} entries`;
+    defineProperty(p, adder, {
+      value: {
+        [adder]: function (this: unknown, key: unknown, value: unknown) {
+          if ((apply(sizeOf, this, []) as number) >= maxEntries && !apply(realHas, this, [key])) refuse(what);
+          return apply(realAdd, this, [key, value]);
+        },
+      }[adder],
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+
+  // ---- Intl objects that hold native (ICU) memory: charged their measured worst case ----
+  const RealIntl = g.Intl;
+  if (RealIntl !== undefined) {
+    const costs: Array<[string, number]> = [
+      ['DateTimeFormat', 128 * 1024],
+      ['Segmenter', 16 * 1024],
+      ['Collator', 4 * 1024],
+      ['NumberFormat', 4 * 1024],
+    ];
+    for (const [name, cost] of costs) {
+      const Real = RealIntl[name];
+      if (typeof Real !== 'function') continue;
+      const what = `new Intl.${name}()`;
+      const Guarded = {
+        [name]: function (this: unknown, locales?: unknown, opts?: unknown) {
+          if (exhausted) refuse(what);
+          const made = construct(Real, [locales, opts], new.target ?? Real) as object;
+          charge(made, cost, what);
+          return made;
+        },
+      }[name];
+      defineProperty(Guarded, 'prototype', { value: Real.prototype, writable: false, enumerable: false, configurable: false });
+      defineProperty(Guarded, 'length', { value: 0, configurable: true });
+      defineProperty(Guarded, 'supportedLocalesOf', { value: Real.supportedLocalesOf, writable: true, configurable: true, enumerable: false });
+      defineProperty(Real.prototype, 'constructor', { value: Guarded, writable: true, configurable: true, enumerable: false });
+      defineProperty(RealIntl, name, { value: Guarded, writable: true, configurable: true, enumerable: false });
+    }
+    // segment() and its iterators clone the break iterator (measured ~4 KB and ~2 KB).
+    const Segmenter = RealIntl.Segmenter;
+    if (typeof Segmenter === 'function') {
+      const realSegment = Segmenter.prototype.segment;
+      defineProperty(Segmenter.prototype, 'segment', {
+        value: function segment(this: unknown, input: unknown) {
+          const segments = apply(realSegment, this, [input]) as object;
+          charge(segments, 8 * 1024, 'Intl.Segmenter.prototype.segment()');
+          return segments;
+        },
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+      const segmentsProto = getPrototypeOf(apply(realSegment, construct(Segmenter, []), ['']));
+      const realIterator = segmentsProto[Symbol.iterator];
+      defineProperty(segmentsProto, Symbol.iterator, {
+        value: {
+          [Symbol.iterator]: function (this: unknown) {
+            const iterator = apply(realIterator, this, []) as object;
+            charge(iterator, 4 * 1024, 'Intl segments iterator');
+            return iterator;
+          },
+        }[Symbol.iterator],
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+    }
+  }
+}
