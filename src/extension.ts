@@ -37,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): ServerlessLabApi {
   const exercises = timed('exercises', () => registerExercises(context, lessons, runtime, output));
   const diagram = timed('diagram', () => registerDiagram(context, lessons, exercises, runtime, output));
   const playground = timed('playground', () => registerPlayground(context, runtime, output, () => void lessons.progress.reach('usedPlayground')));
+  diagram.usePlaygroundSession(playground.session);
   const exported = timed('export', () => registerExport(context, lessons, exercises, playground, output));
 
   const activationMs = performance.now() - started;

@@ -1,4 +1,4 @@
-/* global document, getComputedStyle, CSS */
+/* global window, document, getComputedStyle, CSS */
 // The diagram tells the lesson's story, in a real browser: every resource a function calls in a
 // lesson's run is drawn connected to it (the survey's topology, as the runtime sends it), and
 // every badge — plain, retrying, failing — reads at ≥ 4.5:1 in light, dark and high-contrast
@@ -95,6 +95,7 @@ function contrast(a, b) {
 const THEMES = {
   light: { cls: 'vscode-light', vars: { '--vscode-editor-background': '#ffffff', '--vscode-editor-foreground': '#000000', '--vscode-foreground': '#616161', '--vscode-badge-background': '#c4c4c4', '--vscode-badge-foreground': '#333333', '--vscode-editorWarning-foreground': '#bf8803', '--vscode-editorError-foreground': '#e51400', '--vscode-inputValidation-errorBackground': '#f2dede', '--vscode-editorWidget-background': '#f3f3f3' } },
   dark: { cls: 'vscode-dark', vars: { '--vscode-editor-background': '#1e1e1e', '--vscode-editor-foreground': '#d4d4d4', '--vscode-foreground': '#cccccc', '--vscode-badge-background': '#4d4d4d', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#cca700', '--vscode-editorError-foreground': '#f14c4c', '--vscode-inputValidation-errorBackground': '#5a1d1d', '--vscode-editorWidget-background': '#252526' } },
+  'high-contrast-light': { cls: 'vscode-high-contrast-light', vars: { '--vscode-editor-background': '#ffffff', '--vscode-editor-foreground': '#292929', '--vscode-foreground': '#292929', '--vscode-badge-background': '#0f4a85', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#895503', '--vscode-editorError-foreground': '#b5200d', '--vscode-contrastBorder': '#0f4a85', '--vscode-inputValidation-errorBackground': '#ffffff', '--vscode-editorWidget-background': '#ffffff' } },
   'high-contrast': { cls: 'vscode-high-contrast', vars: { '--vscode-editor-background': '#000000', '--vscode-editor-foreground': '#ffffff', '--vscode-foreground': '#ffffff', '--vscode-badge-background': '#000000', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#ffd370', '--vscode-editorError-foreground': '#f48771', '--vscode-contrastBorder': '#6fc3df', '--vscode-inputValidation-errorBackground': '#5a1d1d', '--vscode-editorWidget-background': '#0c141f' } },
 };
 

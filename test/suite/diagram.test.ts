@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DetailShownMessage, RenderedMessage, StateMessage } from '../../src/diagram/protocol';
 import type { ServerlessLabApi } from '../../src/extension';
+import type { PlaygroundResponse } from '../../src/playground/types';
 
 const EXTENSION_ID = 'serverless-lab.serverless-lab';
 const LESSON_ID = 'load-leveling';
@@ -131,5 +132,19 @@ describe('The live diagram in a real VS Code', function () {
     await rt.request({ type: 'playground', command: { op: 'send', queue: 'diagram-test-q', body: 'again' } });
     await until('the second message to be drawn', async () => (await view.readState()).counters['diagram-test-q']?.depth === 2);
     assert.equal(view.topologies, before + 1, 'sending does not change the topology, so nothing is re-rendered');
+    // Received by hand (in flight) and time moved on with no record: the diagram shows the playground's state.
+    await rt.request({ type: 'playground', command: { op: 'receive', queue: 'diagram-test-q', max: 2, visibilityTimeoutS: 60 } });
+    const { snapshot } = await rt.request<PlaygroundResponse>({ type: 'playground', command: { op: 'advance', seconds: 5 } });
+    await until('the playground\'s time and in-flight messages to be drawn', async () => {
+      const s = await view.readState();
+      return s.shownT === snapshot.now && s.counters['diagram-test-q']?.inFlight === 2;
+    });
+    // Closed and opened again: drawn from what the playground has now, not an empty run.
+    view.close();
+    await api.diagram.openPlayground();
+    await until('the reopened diagram to show the same state', async () => {
+      const s = await view.readState();
+      return s.shownT === snapshot.now && s.counters['diagram-test-q']?.inFlight === 2 && s.counters['diagram-test-q']?.depth === 2;
+    });
   }
 });

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RenderedMessage } from '../../diagram/protocol';
+import type { PlaygroundResponse } from '../../playground/types';
 import type { ExercisesFeature } from '../exercises';
 import type { LessonsFeature } from '../lessons';
 import type { RuntimeFeature } from '../runtime';
@@ -24,6 +25,8 @@ export interface DiagramFeature {
   readonly posted: { updates: number; records: number };
   readonly scenario: PlayerApi;
   readonly playground: PlaygroundDiagramApi;
+  /** The playground diagram asks for snapshots through the playground's session (which restores a saved playground first). */
+  usePlaygroundSession(session: { query(q: { op: 'snapshot' }): Promise<PlaygroundResponse> }): void;
 }
 
 export function registerDiagram(context: vscode.ExtensionContext, lessons: LessonsFeature, exercises: ExercisesFeature, runtime: RuntimeFeature, output: vscode.LogOutputChannel): DiagramFeature {
@@ -83,5 +86,6 @@ export function registerDiagram(context: vscode.ExtensionContext, lessons: Lesso
     posted: player.view.posted,
     scenario: player,
     playground,
+    usePlaygroundSession: (session) => playground.useSession(session),
   };
 }

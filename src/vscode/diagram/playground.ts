@@ -24,14 +24,30 @@ export class PlaygroundDiagram implements PlaygroundDiagramApi {
    * it shows the playground's current state — its time, what is in flight — not an empty run.
    */
   private readonly history: TraceRecord[] = [];
+  /** The playground's virtual time (its snapshot's `now`: `advance` moves it without a record). */
+  private now = 0;
+  /**
+   * Asks the playground for its snapshot the way the Broker Explorer does: through its session, which
+   * restores the saved playground first (after a reload the runtime's playground is empty until then).
+   */
+  private snapshotSource: (() => Promise<PlaygroundResponse>) | undefined;
 
   constructor(
     context: vscode.ExtensionContext,
     output: vscode.LogOutputChannel,
     private readonly runtime: RuntimeFeature,
   ) {
-    this.view = new DiagramView(context, output, { viewType: 'serverlessLab.playgroundDiagram', player: false });
+    this.view = new DiagramView(context, output, { viewType: 'serverlessLab.playgroundDiagram', player: false, onReady: () => this.showClock() });
     runtime.onStart((rt) => rt.on('push', this.onPush));
+  }
+
+  /** Snapshots through the playground's session (set once both features are registered). */
+  useSession(session: { query(q: { op: 'snapshot' }): Promise<PlaygroundResponse> }): void {
+    this.snapshotSource = () => session.query({ op: 'snapshot' });
+  }
+
+  private showClock(): void {
+    this.view.post({ type: 'clock', t: this.now });
   }
 
   private readonly onPush = (p: Push): void => {
@@ -42,10 +58,12 @@ export class PlaygroundDiagram implements PlaygroundDiagramApi {
       this.history.push(...p.records);
       if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
     }
+    if (p.push === 'playground') this.now = p.snapshot.now;
     if (!this.view.isOpen) return;
     if (p.push === 'playground') {
       this.received.snapshots++;
       this.view.setTopology(p.topology, { carry: true });
+      this.showClock();
     } else if (p.push === 'trace' && p.source === 'playground') {
       this.received.traces++;
       this.view.push(p.records);
@@ -55,10 +73,14 @@ export class PlaygroundDiagram implements PlaygroundDiagramApi {
   async open(): Promise<void> {
     const fresh = !this.view.isOpen;
     this.view.show('Diagram: Broker Playground');
-    const rt = await this.runtime.get();
-    const answer = await rt.request<PlaygroundResponse>({ type: 'playground', command: { op: 'snapshot' } });
-    this.view.setTopology(answer.topology, { carry: true, fresh });
-    if (fresh) this.view.push(this.history);
+    const answer = this.snapshotSource ? await this.snapshotSource() : await (await this.runtime.get()).request<PlaygroundResponse>({ type: 'playground', command: { op: 'snapshot' } });
+    this.now = answer.snapshot.now;
+    if (fresh) {
+      // Drawn afresh from the whole history (pushes that arrived while the snapshot was asked for are in it).
+      this.view.setTopology(answer.topology, { fresh: true });
+      this.view.push(this.history);
+    } else this.view.setTopology(answer.topology, { carry: true });
+    this.showClock();
   }
 }
 
