@@ -140,6 +140,79 @@ function raceNote(r, doubles) {
   return undefined;
 }
 
+/** Every charge (a message card-gateway accepted) per order id, from the trace. @param {any} r */
+function chargeRecords(r) {
+  /** @type {Map<string, any[]>} */
+  const out = new Map();
+  for (const rec of r.where('sent', 'card-gateway')) {
+    const orderId = parse(String(rec.detail?.body ?? ''))?.orderId;
+    if (typeof orderId === 'string') out.set(orderId, [...(out.get(orderId) ?? []), rec]);
+  }
+  return out;
+}
+
+/**
+ * Why an order was charged twice when it was not two environments racing: a charge made although
+ * the claim was refused, a charge made before the claim, or claims under keys that are not the order
+ * id (each copy claimed a key of its own). Computed from each charging invocation's table writes.
+ * @param {any} r @param {Array<[string, number]>} doubles
+ */
+function chargeNote(r, doubles) {
+  /** @type {Map<string, any[]>} invocation → its writes (and refused writes) to payments */
+  const claims = new Map();
+  for (const rec of r.records) {
+    if (rec.resource !== 'payments' || (rec.kind !== 'written' && rec.kind !== 'failed') || rec.cause === undefined) continue;
+    claims.set(rec.cause, [...(claims.get(rec.cause) ?? []), rec]);
+  }
+  const chargesOf = chargeRecords(r);
+  for (const [orderId] of doubles) {
+    const charges = chargesOf.get(orderId) ?? [];
+    const owner = r.where('written', 'payments').find((/** @type {any} */ w) => String(w.id) === orderId);
+    const owned = owner ? `${owner.cause} had claimed it at ${secs(owner.t)}` : 'it was claimed already';
+    for (const inv of [...new Set(charges.map((c) => c.cause))]) {
+      // This invocation's claims of the order and its charges of it, in the order they landed.
+      const ops = [...(claims.get(inv) ?? []).filter((x) => String(x.id) === orderId), ...charges.filter((c) => c.cause === inv)].sort((x, y) => x.seq - y.seq);
+      const k = ops.findIndex((x) => x.kind === 'failed' && x.detail?.reason === 'ConditionalCheckFailed');
+      if (k < 0) continue;
+      const refused = ops[k];
+      const by = owner && owner.cause === inv ? `${inv} itself had claimed it at ${secs(owner.t)}, for another message of its batch` : owned;
+      const after = ops[k + 1]?.kind === 'sent' ? ops[k + 1] : undefined;
+      const before = ops[k - 1]?.kind === 'sent' ? ops[k - 1] : undefined;
+      if (after) return ` ${inv}'s claim of ${orderId} was refused at ${secs(refused.t)} (ConditionalCheckFailed: ${by}), and it charged at ${secs(after.t)} anyway: a refused claim means "already done" — skip the charge.`;
+      if (before) return ` ${inv} charged ${orderId} at ${secs(before.t)} and only then tried to claim it, at ${secs(refused.t)} — refused, ${by}. Claim first, and charge only when the claim succeeded.`;
+    }
+    // Each charge after a successful claim of its own, under a key that is not the order id.
+    const keys = charges.map((c) => [...(claims.get(c.cause) ?? [])].reverse().find((x) => x.kind === 'written' && x.seq < c.seq)?.id);
+    if (charges.length > 1 && keys.every((k) => k !== undefined) && new Set(keys).size === keys.length && !keys.includes(orderId))
+      return ` Each of its ${charges.length} charges (${new Set(charges.map((c) => c.cause)).size === 1 ? `both by ${charges[0].cause}, for two messages of its batch` : charges.map((c) => c.cause).join(', ')}) followed a successful claim of its own, under ${keys.map((k) => `"${k}"`).join(' and ')}, not under "${orderId}": two messages carried this order (a producer retry has a new message id), so their claims never met. Claim the business key, the orderId.`;
+  }
+  return undefined;
+}
+
+/**
+ * What the worker answered for healthy messages that ended in the dead-letter queue: how often each
+ * was listed in batchItemFailures, and whether its order had been charged meanwhile.
+ * @param {any} r @param {any[]} healthyInDlq
+ */
+function reportedNote(r, healthyInDlq) {
+  /** @type {Map<string, string[]>} message id → invocations that reported it failed */
+  const reportedBy = new Map();
+  for (const inv of r.invocations('payment-worker')) {
+    const list = /** @type {any} */ (inv.returned)?.batchItemFailures;
+    if (inv.outcome !== 'succeeded' || inv.rejected || !Array.isArray(list)) continue;
+    for (const f of list) {
+      const id = String(f?.itemIdentifier);
+      reportedBy.set(id, [...(reportedBy.get(id) ?? []), inv.id]);
+    }
+  }
+  const reported = healthyInDlq.filter((m) => reportedBy.has(m.messageId));
+  if (!reported.length) return undefined;
+  const m = reported[0];
+  const orderId = parse(m.body)?.orderId;
+  const charged = chargeRecords(r).get(orderId) ?? [];
+  return `Healthy orders ended in the dead-letter queue next to the poison message: the worker itself listed ${reported.length} of them in batchItemFailures — e.g. ${m.messageId} (${orderId}) was reported failed by ${some(reportedBy.get(m.messageId) ?? [], 3)}, and each reported message returns to the queue until its 5th receive moves it aside${charged.length ? `; yet ${orderId} had been charged (by ${charged[0].cause} at ${secs(charged[0].t)}): a copy of a done order is done, not failed` : ''}. Report only the messages that could not be processed.`;
+}
+
 /**
  * Why the platform failed whole batches although the worker returned normally, from the trace.
  * @param {any} r
@@ -175,7 +248,7 @@ module.exports = [
             ? 'Nothing was charged: the worker must send one message per order to card-gateway.'
             : doubles.length === 0
               ? 'No order was charged twice.'
-              : `Customers were charged twice (e.g. ${doubles[0][0]} ×${doubles[0][1]}): ${race ? `two environments handled one ChargeCard at the same time.${race}` : `a redelivered ChargeCard (same order, maybe a new message id) was processed again. The consumer must be idempotent.${claimNote(r)}`}`,
+              : `Customers were charged twice (e.g. ${doubles[0][0]} ×${doubles[0][1]}): ${race ? `two environments handled one ChargeCard at the same time.${race}` : `a redelivered ChargeCard (same order, maybe a new message id) was processed again. The consumer must be idempotent.${chargeNote(r, doubles) ?? claimNote(r)}`}`,
       };
     },
   },
@@ -199,10 +272,14 @@ module.exports = [
       if (healthyInDlq.length > 0 && rejected.length > 0) {
         message = `Healthy orders ended in the dead-letter queue next to the poison message: Lambda could not read the worker's answer ${rejected.length} times — ${rejected[0].rejected} (it returned ${JSON.stringify(rejected[0].returned).slice(0, 100)}) — and an unreadable batchItemFailures fails the WHOLE batch. Return { batchItemFailures: [{ itemIdentifier: record.messageId }] }.`;
       } else if (healthyInDlq.length > 0) {
-        message = `Healthy orders ended in the dead-letter queue next to the poison message: their batch failed as a whole every time, so they were received ${5} times and redriven with it. Report only the bad message as a batch item failure.`;
+        const failed = r.invocations('payment-worker').filter((/** @type {any} */ i) => i.outcome === 'failed' || i.outcome === 'timed-out');
+        message =
+          reportedNote(r, healthyInDlq) ??
+          `Healthy orders ended in the dead-letter queue next to the poison message: their batch failed as a whole every time${failed.length ? ` (${failed.length} invocations ${failed[0].outcome === 'timed-out' ? 'timed out' : `threw, e.g. ${failed[0].id}: ${String(failed[0].error).slice(0, 120)}`})` : ''}, so they were received 5 times and redriven with it. Report only the bad message as a batch item failure.`;
       } else if (missing.length > 0) {
-        message = 'Some orders were never charged (and are not in the dead-letter queue either): a failed or skipped message must stay on the queue until it is processed.';
+        message = `Some orders were never charged (${some(missing, 3)}), and they are not in the dead-letter queue either: their messages were deleted without a charge. A message that was not processed must stay on the queue (report it in batchItemFailures) until it is.`;
       } else if (lost > 0) message = `The run lost ${lost} message(s): ${r.summary.lostDetails.map((/** @type {any} */ d) => `${d.resource}: ${d.reason}`).join('; ')}.`;
+      else if (pass) message = 'Every order was charged, and only the poison message is in the dead-letter queue.';
       return {
         pass,
         expected: `all ${all.length} orders charged; the dead-letter queue holds only the poison message; 0 messages lost`,
