@@ -104,7 +104,7 @@ const EDGE_ARROWS: Record<string, string> = {
 function nodeLine(node: TopologyNode, id: string): string {
   const kind = (node.kind in SHAPES ? node.kind : 'legacy') as Exclude<NodeKind, 'stream'>;
   const [open, close] = SHAPES[kind];
-  const label = escapeLabel((MARKERS[node.kind] ?? '') + (node.label || node.id));
+  const label = escapeLabel((node.marker ?? MARKERS[node.kind] ?? '') + (node.label || node.id));
   return `  ${id}${open}"${label}"${close}`;
 }
 

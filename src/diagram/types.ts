@@ -55,6 +55,8 @@ export interface TopologyNode {
    * one-line description ("3 partitions", "512 MB, timeout 3 s"), from which the same facts are read.
    */
   detail?: Record<string, unknown> | string;
+  /** Drawn before the label: a function serving many requests per instance names its platform ("Cloud Run · "). */
+  marker?: string;
 }
 
 export interface TopologyEdge {

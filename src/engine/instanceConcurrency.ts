@@ -515,8 +515,10 @@ export class InstancePools {
     pool.inFlight--;
     const durationMs = round3(ctx.clock.now - startedAt);
     const base = { coldStart: req.coldStart, requestId: req.id, ...(req.coldStart ? { initMs: inst.initMs } : {}) };
+    // The request that leaves its instance idle carries the busy period's billed time (the others 0): summed, the trace bills what the platform does.
+    const billed = this.closingBill(inst);
     if (outcome.ok) {
-      const detail: Record<string, unknown> = { env: inst.id, durationMs };
+      const detail: Record<string, unknown> = { env: inst.id, durationMs, billedMs: billed };
       const returned = ctx.trace.wants('succeeded') ? tracedValue(outcome.result) : undefined;
       if (returned !== undefined) detail.returned = returned;
       ctx.trace.emit('succeeded', pool.name, req.id, req.cause, detail);
@@ -525,7 +527,7 @@ export class InstancePools {
       return;
     }
     const error = `${outcome.error.name}: ${outcome.error.message}`;
-    ctx.trace.emit('failed', pool.name, req.id, req.cause, { env: inst.id, error, durationMs });
+    ctx.trace.emit('failed', pool.name, req.id, req.cause, { env: inst.id, error, durationMs, billedMs: billed });
     if ((outcome.error as { fatal?: boolean }).fatal || outcome.timedOut === true) this.destroy(inst, 'crash');
     else if (inst.active.size === 0) this.idle(inst);
     req.done({ ok: false, error, durationMs, ...base });
@@ -540,7 +542,7 @@ export class InstancePools {
     pool.inFlight--;
     inst.session.drop(req.id);
     const error = `Timeout: the request exceeded the ${pool.timeoutMs / 1000} s request timeout (HTTP 504); the instance was not stopped and may go on processing it`;
-    ctx.trace.emit('timed-out', pool.name, req.id, req.cause, { env: inst.id, timeoutMs: pool.timeoutMs, error, instanceKept: true });
+    ctx.trace.emit('timed-out', pool.name, req.id, req.cause, { env: inst.id, timeoutMs: pool.timeoutMs, error, instanceKept: true, billedMs: this.closingBill(inst) });
     if (inst.active.size === 0) this.idle(inst);
     req.done({ ok: false, error, durationMs: ctx.clock.now - startedAt, coldStart: req.coldStart, requestId: req.id });
   }
@@ -566,6 +568,12 @@ export class InstancePools {
       clock.cancel(inst.idleTimer);
       inst.idleTimer = clock.schedule(this.pools.has(pool.name) ? pool.idleTimeoutMs : 0, () => this.destroy(inst, this.pools.has(pool.name) ? 'idle' : 'deleted'));
     }
+  }
+
+  /** What the instance's busy period bills if no request is left on it now (request billing), else 0. */
+  private closingBill(inst: Instance): number {
+    if (inst.active.size > 0 || inst.pool.settings.billing !== 'request' || inst.busySince === undefined) return 0;
+    return billedMs(inst.pool.limits, this.host.ctx.clock.now - inst.busySince);
   }
 
   /** Bill the open period (a busy one, or the instance's life so far with instance billing). */

@@ -4,6 +4,7 @@
  * notifications, routes, dead-letter and on-failure paths), plus `calls` edges for the resources a
  * function's code was seen using at run time (a handler's sends and writes are not declared anywhere).
  */
+import { PLATFORMS, resolveInstanceSettings, type InstanceSettings } from './instanceConcurrency';
 import type { Scenario } from './scenario';
 import { isSystemEvent, systemDeadLetterQueues, systemsTopology, systemTarget } from './systemsSpec';
 
@@ -32,6 +33,8 @@ export interface TopologyNode {
   kind: NodeKind;
   label: string;
   detail: string;
+  /** Drawn before the label, for a node that differs from others of its kind (a function serving many requests per instance: its platform). */
+  marker?: string;
 }
 
 export interface TopologyEdge {
@@ -93,7 +96,9 @@ export function buildTopology(scenario: Scenario, calls: ReadonlyMap<string, Rea
     const parts = [`${f.memoryMb ?? 128} MB`, `timeout ${f.timeoutS ?? 3} s`];
     if (f.reservedConcurrency !== undefined) parts.push(`reserved ${f.reservedConcurrency}`);
     if (f.provisionedConcurrency) parts.push(`provisioned ${f.provisionedConcurrency}`);
-    nodes.push({ id: f.name, kind: 'function', label: f.name, detail: parts.join(', ') });
+    const many = f.instances === undefined ? undefined : instancesDetail(f.instances, f.memoryMb, f.timeoutS);
+    if (many) parts.splice(0, 2, ...many.parts);
+    nodes.push({ id: f.name, kind: 'function', label: f.name, detail: parts.join(', '), ...(many ? { marker: many.marker } : {}) });
     for (const e of f.events ?? []) {
       if (isSystemEvent(e)) continue; // drawn with their systems, below
       if ('queue' in e && e.queue !== undefined) {
@@ -144,4 +149,18 @@ export function buildTopology(scenario: Scenario, calls: ReadonlyMap<string, Rea
   edges.push(...systems.edges);
   for (const [fn, resources] of calls) for (const [resource, op] of resources) edges.push({ from: fn, to: resource, kind: 'calls', label: op });
   return { nodes, edges };
+}
+
+const PLATFORM_MARKERS: Record<string, string> = { 'cloud-run': 'Cloud Run · ', 'cloud-functions': 'Cloud Run fn · ', 'azure-flex': 'Azure Flex · ' };
+
+/** How a function serving many requests per instance reads on the diagram: its platform, requests per instance, timeout. */
+function instancesDetail(settings: InstanceSettings, memoryMb: number | undefined, timeoutS: number | undefined): { marker: string; parts: string[] } | undefined {
+  try {
+    const s = resolveInstanceSettings(settings, memoryMb);
+    const parts = [`${s.memoryMb} MB`, `${s.concurrency} per instance`, `timeout ${timeoutS ?? PLATFORMS[s.platform].timeoutS.default} s`];
+    if (s.minInstances) parts.push(`min ${s.minInstances} instances`);
+    return { marker: PLATFORM_MARKERS[s.platform], parts };
+  } catch {
+    return undefined; // a bad setting is reported by the scenario's validation
+  }
 }

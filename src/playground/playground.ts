@@ -207,6 +207,7 @@ export class Playground {
           errors: count('failed', name) + count('timed-out', name),
           coldStarts: count('cold-start', name),
           ...(lastError !== undefined ? { lastError } : {}),
+          ...(sim.platform.instances.has(name) ? { instances: instancesView(sim, name) } : {}),
         };
       }),
     };
@@ -383,12 +384,13 @@ export class Playground {
     if (c.exportName !== undefined && !/^[A-Za-z_$][\w$]*$/.test(c.exportName)) throw new ValidationError('exportName', `must be a JavaScript identifier, got ${JSON.stringify(c.exportName)}`);
     const exportName = c.exportName ?? 'handler';
     const spec: FunctionSpec = { name: c.function, handler: `${c.file}#${exportName}` };
+    if (c.platform !== undefined || c.concurrency !== undefined || c.minInstances !== undefined) spec.instances = pick(c, 'platform', 'concurrency', 'minInstances');
     if (kind === 'queue') spec.events = [{ queue: source, ...pick(c, 'batchSize') }];
     if (kind === 'stream') spec.events = [{ stream: source, ...pick(c, 'batchSize') }];
     if (kind === 'rabbitQueue') spec.events = [{ rabbitQueue: source, ...pick(c, 'prefetch') }];
     if (kind === 'pubsubSubscription') spec.events = [{ pubsubSubscription: source }];
     if (kind === 'kinesisStream') spec.events = [{ kinesisStream: source, ...pick(c, 'batchSize', 'parallelizationFactor') }];
-    withPaths([['name', 'function'], ['events[0].', '']], () => sim.addFunction(spec));
+    withPaths([['name', 'function'], ['events[0].', ''], ['instances.', '']], () => sim.addFunction(spec));
     const handler: Handler = { file: c.file, exportName, trigger: `${kind}:${source}` };
     if (kind === 'topic') handler.subscription = { topic: source, id: sim.subscribe(source, { function: c.function }) };
     if (kind === 'pubsubTopic') {
@@ -571,4 +573,11 @@ function streamView(s: Stream): StreamView {
 
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(3)} s`;
+}
+
+/** A function serving many requests per instance, as the Broker Explorer shows it. */
+function instancesView(sim: Simulation, name: string): NonNullable<FunctionView['instances']> {
+  const settings = sim.platform.instances.settingsOf(name);
+  const envs = sim.platform.instances.environments(name);
+  return { platform: settings.platform, label: settings.label, concurrency: settings.concurrency, minInstances: settings.minInstances, running: envs.length, serving: envs.reduce((n, e) => n + e.serving, 0) };
 }

@@ -91,6 +91,10 @@ export type PlaygroundCommand =
       batchSize?: number;
       prefetch?: number;
       parallelizationFactor?: number;
+      /** Serve many requests per instance (instanceConcurrency.ts): whose defaults, requests per instance, instances kept warm. Without them: Lambda, one request per environment. */
+      platform?: 'cloud-run' | 'cloud-functions' | 'azure-flex';
+      concurrency?: number;
+      minInstances?: number;
     }
   | { op: 'detachHandler'; function: string }
   // ── time and state ──
@@ -163,6 +167,8 @@ export interface FunctionView {
   coldStarts: number;
   /** The last error message, if the last invocation failed. */
   lastError?: string;
+  /** A function serving many requests per instance: its platform and settings, and its instances now. */
+  instances?: { platform: string; label: string; concurrency: number; minInstances: number; running: number; serving: number };
 }
 
 export interface PlaygroundSnapshot {

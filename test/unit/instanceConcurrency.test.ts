@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { Executor } from '../../src/engine/executor';
 import { billedMs, PLATFORMS } from '../../src/engine/instanceConcurrency';
 import { validateScenario } from '../../src/engine/scenario';
+import { buildTopology } from '../../src/engine/topology';
+import { toMermaid } from '../../src/diagram/mermaid';
 import { Simulation } from '../../src/engine/simulation';
 import type { TraceRecord } from '../../src/engine/trace';
 import { clearCompileCache } from '../../src/sandbox/compile';
@@ -151,6 +153,10 @@ export const handler = async () => { await tableGet('tbl', 'x'); return 'ok'; };
       // One busy period from the first request to the last one's end (~1.06 s), rounded up to 100 ms.
       assert.ok(cloudRun.durationMs >= 1000 && cloudRun.durationMs <= 1200, `Cloud Run billed ${cloudRun.durationMs} ms`);
       assert.equal(cloudRun.durationMs % 100, 0, 'rounded up to 100 ms');
+      // The trace bills the same (the diagram's cost reads it): the request that left the instance idle carries the busy period.
+      const traced = (sim: Simulation) => records(sim, 'succeeded').reduce((n, r) => n + Number((r.detail as { billedMs?: number }).billedMs ?? 0), 0);
+      const sim = run(h, { latency, instances: {} }, 50);
+      assert.equal(traced(sim), sim.platform.billing().perFunction.fn.durationMs);
     });
 
     it('a request past its timeout fails with 504, but the instance is not stopped: the request’s code goes on and its later write happens (CPU allocated), or waits for the next request (request billing)', () => {
@@ -215,6 +221,28 @@ describe('many requests per instance: settings', () => {
     assert.deepEqual(problems({ instances: { platform: 'azure-flex' }, timeoutS: 7200 }), [], 'Flex: functionTimeout unbounded');
     assert.equal(PLATFORMS['cloud-run'].timeoutS.default, 300);
     assert.equal(PLATFORMS['cloud-functions'].timeoutS.default, 60);
+  });
+
+  it('the diagram marks a function serving many requests per instance with its platform and concurrency (Lambda functions unchanged)', () => {
+    const { scenario } = validateScenario({
+      name: 's',
+      functions: [
+        { name: 'api', handler: 'h.ts', instances: { minInstances: 2 } },
+        { name: 'gcf', handler: 'h.ts', timeoutS: 30, instances: { platform: 'cloud-functions', concurrency: 8 } },
+        { name: 'lambda', handler: 'h.ts' },
+      ],
+    });
+    const topology = buildTopology(scenario!);
+    const node = (id: string) => topology.nodes.find((n) => n.id === id)!;
+    assert.equal(node('api').marker, 'Cloud Run · ');
+    assert.equal(node('api').detail, '512 MB, 80 per instance, timeout 300 s, min 2 instances');
+    assert.equal(node('gcf').detail, '256 MB, 8 per instance, timeout 30 s');
+    assert.equal(node('lambda').marker, undefined);
+    assert.equal(node('lambda').detail, '128 MB, timeout 3 s');
+    const source = toMermaid(topology).source;
+    assert.match(source, /\(\["Cloud Run · api"\]\)/);
+    assert.match(source, /\(\["Cloud Run fn · gcf"\]\)/);
+    assert.match(source, /\(\["lambda"\]\)/);
   });
 
   it('rounds a busy period as each platform bills it', () => {

@@ -407,6 +407,14 @@ async function handlerFiles(): Promise<Array<Choice<string>>> {
   }));
 }
 
+/** Lambda (one request per environment) or a platform serving many requests per instance (instanceConcurrency.ts). */
+const PLATFORM_CHOICES: Array<Choice<{ platform?: 'cloud-run' | 'cloud-functions' | 'azure-flex'; concurrency?: number }>> = [
+  { label: '$(symbol-method) AWS Lambda', description: 'one request per execution environment', value: {} },
+  { label: '$(layers) Cloud Run', description: 'up to 80 requests at once per instance, sharing its module', value: { platform: 'cloud-run' } },
+  { label: '$(layers) Cloud Run functions (2nd gen), 8 per instance', description: 'concurrency 8 (the default is 1)', value: { platform: 'cloud-functions', concurrency: 8 } },
+  { label: '$(layers) Azure Functions Flex Consumption', description: '16 HTTP requests at once per 2,048 MB instance', value: { platform: 'azure-flex' } },
+];
+
 const attachHandler: Build = async (ctx) => {
   const files = await handlerFiles();
   if (!files.length) {
@@ -432,8 +440,10 @@ const attachHandler: Build = async (ctx) => {
   const taken = ctx.snapshot.functions.map((f) => f.name);
   const name = await ctx.flow.text({ prompt: 'Function name', value: functionNameFor(file), check: (t) => checkName('function', t, { taken }) });
   if (name === undefined) return undefined;
+  const platform = await ctx.flow.pick({ placeholder: 'Where does it run?', items: PLATFORM_CHOICES });
+  if (!platform) return undefined;
   // A RabbitMQ consumer takes one delivery at a time unless told otherwise (prefetch 1: fair dispatch).
-  return { op: 'attachHandler', function: name.trim(), file, ...trigger, ...('rabbitQueue' in trigger ? { prefetch: 1 } : {}) };
+  return { op: 'attachHandler', function: name.trim(), file, ...trigger, ...('rabbitQueue' in trigger ? { prefetch: 1 } : {}), ...platform };
 };
 
 const detachHandler: Build = async (ctx) => {
@@ -526,7 +536,7 @@ export function registerPlaygroundCommands(app: CommandContext): vscode.Disposab
     { name: 'produce', op: 'produce', title: 'Produce Record', steps: 3, build: produce },
     { name: 'consume', op: 'consume', title: 'Consume Records', steps: 3, build: consume, present: presentDocument(app, (c) => `consumed ${'stream' in c ? c.stream : ''}`) },
     { name: 'replay', op: 'replay', title: 'Replay Stream', steps: 2, build: replay },
-    { name: 'attachHandler', op: 'attachHandler', title: 'Attach Handler', steps: 3, build: attachHandler },
+    { name: 'attachHandler', op: 'attachHandler', title: 'Attach Handler', steps: 4, build: attachHandler },
     { name: 'detachHandler', op: 'detachHandler', title: 'Detach Handler', steps: 1, build: detachHandler },
     { name: 'advanceTime', op: 'advance', title: 'Advance Time', steps: 1, build: advance },
     { name: 'reset', op: 'reset', title: 'Reset Playground', steps: 0, build: reset },

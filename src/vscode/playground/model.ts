@@ -239,6 +239,17 @@ function queueChildren(queue: QueueView): BrokerNode[] {
 
 function functionChildren(fn: FunctionView): BrokerNode[] {
   const rows: BrokerNode[] = [{ node: 'info', id: `fn-file:${fn.name}`, label: fn.file.split(/[\\/]/).pop() ?? fn.file, description: `export ${fn.exportName}`, tooltip: fn.file, icon: 'file-code' }];
+  const i = fn.instances;
+  if (i) {
+    rows.push({
+      node: 'info',
+      id: `fn-instances:${fn.name}`,
+      label: `${plural(i.running, 'instance')} · ${plural(i.serving, 'request')} in flight`,
+      description: `${i.label} · ${i.concurrency} per instance${i.minInstances ? ` · min ${i.minInstances}` : ''}`,
+      tooltip: `${i.label}: each instance serves up to ${i.concurrency} requests at once, and they share its module-level state. A new instance (a cold start) starts only when every instance is at ${i.concurrency}.${i.minInstances ? ` ${plural(i.minInstances, 'instance')} kept started ahead of traffic.` : ''}`,
+      icon: 'layers',
+    });
+  }
   if (fn.lastError) rows.push({ node: 'info', id: `fn-error:${fn.name}`, label: preview(fn.lastError, 60), description: 'last error', tooltip: fn.lastError, icon: 'error', color: 'errorForeground' });
   return rows;
 }
@@ -446,7 +457,7 @@ function functionRow(fn: FunctionView): Row {
   return {
     id: `function:${fn.name}`,
     label: fn.name,
-    description: `${fn.trigger} · ${plural(fn.invocations, 'invocation')} · ${plural(fn.errors, 'error')}`,
+    description: `${fn.trigger} · ${plural(fn.invocations, 'invocation')} · ${plural(fn.errors, 'error')}${fn.instances ? ` · ${fn.instances.label}` : ''}`,
     tooltip: `**${fn.name}**: \`${fn.exportName}\` from ${fn.file}\n\nTriggered by ${fn.trigger}; ${plural(fn.invocations, 'invocation')}, ${plural(fn.errors, 'error')}, ${plural(fn.coldStarts, 'cold start')}.${fn.lastError ? `\n\nLast error: ${fn.lastError}` : ''}`,
     icon: 'symbol-method',
     color: fn.lastError ? 'errorForeground' : undefined,
