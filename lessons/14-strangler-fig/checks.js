@@ -56,6 +56,41 @@ const contentType = (res) => {
 const clip = (s) => (s === undefined ? '(no body)' : s.length > 140 ? `${s.slice(0, 140)}…` : s);
 
 /**
+ * Answers of users-service during the run whose body was not a string, per route ('GET /users' →
+ * the first such body): the response format asks for a string (JSON.stringify it).
+ * @param {import('../../src/lessons/checks').RunView} r
+ */
+function objectBodies(r) {
+  const routeOf = new Map(r.where('routed', 'api').map((x) => [String(x.id), String(x.detail?.route)]));
+  /** @type {Map<string, unknown>} */
+  const out = new Map();
+  for (const inv of r.invocations('users-service')) {
+    const v = /** @type {any} */ (inv.returned);
+    if (v && typeof v === 'object' && typeof v.statusCode === 'number' && v.body !== undefined && typeof v.body !== 'string') {
+      const route = routeOf.get(String(inv.cause)) ?? '?';
+      if (!out.has(route)) out.set(route, v.body);
+    }
+  }
+  return out;
+}
+
+/**
+ * Why users-service answered a 5xx, from its invocations: what it threw (and where), a timeout,
+ * or a 5xx it returned itself. Reads the simulation's records as they are now (after the probes).
+ * @param {any} r
+ * @param {string[]} [requestIds] the gateway requests to explain (default: the last failure)
+ */
+function serverErrorCause(r, requestIds) {
+  const records = r.sim.records();
+  const wanted = requestIds ? new Set(requestIds) : undefined;
+  const ends = records.filter((/** @type {any} */ x) => x.resource === 'users-service' && (x.kind === 'failed' || x.kind === 'timed-out') && (!wanted || wanted.has(x.cause)));
+  const last = ends[ends.length - 1];
+  if (!last) return '';
+  const at = last.detail?.location;
+  return last.kind === 'timed-out' ? 'users-service timed out' : `users-service threw ${String(last.detail?.error)}${at ? ` (line ${at.line})` : ''}, and API Gateway answers a 502 for a function error`;
+}
+
+/**
  * Compare the new service (through `api`) with the monolith for the same requests.
  * @param {any} r
  * @param {string[]} paths
@@ -72,7 +107,12 @@ function parity(r, paths, what) {
     }
     if (now.target !== 'users-service') diffs.push(`${path}: served by ${now.target}, not users-service`);
     const problems = [];
-    if (now.statusCode !== old.statusCode) problems.push(`status ${now.statusCode}, the monolith said ${old.statusCode}`);
+    if (now.statusCode !== old.statusCode) {
+      const cause = now.statusCode >= 500 ? serverErrorCause(r) : '';
+      problems.push(`status ${now.statusCode}, the monolith said ${old.statusCode}${cause ? ` (${cause})` : ''}`);
+    }
+    const objectBody = objectBodies(r).get(path === '/users' ? 'GET /users' : 'GET /users/{id}');
+    if (objectBody !== undefined) problems.push(`users-service returned body as ${Array.isArray(objectBody) ? 'an array' : typeof objectBody} (${clip(JSON.stringify(objectBody))}), not a string: a response with a statusCode must carry its body as a string (JSON.stringify it); API Gateway does not serialise it for you and rejects the answer`);
     if (contentType(now) !== contentType(old)) problems.push(`content-type ${contentType(now)}, the monolith sent ${contentType(old)}`);
     const a = parse(now.body);
     const b = parse(old.body);
@@ -101,6 +141,17 @@ module.exports = [
       const bad = toService.filter((/** @type {any} */ x) => x.detail?.statusCode >= 500);
       const legacy = responded.length - toService.length;
       const codes = [...new Set(bad.map((/** @type {any} */ x) => x.detail?.statusCode))].join(', ');
+      // Why: what the function did for the first bad answer (threw, timed out, or answered 5xx itself).
+      const first = bad[0];
+      const returned5xx = first ? r.invocations('users-service').find((i) => i.cause === first.id && i.outcome === 'succeeded') : undefined;
+      const route = first ? r.where('routed', 'api').find((x) => x.id === first.id)?.detail?.route : undefined;
+      const why = !first ? '' : returned5xx ? `users-service answered ${first.detail?.statusCode} itself` : serverErrorCause(r, [String(first.id)]);
+      const byRoute = new Map();
+      for (const b of bad) {
+        const rt = String(r.where('routed', 'api').find((x) => x.id === b.id)?.detail?.route);
+        byRoute.set(rt, (byRoute.get(rt) ?? 0) + 1);
+      }
+      const routes = [...byRoute].map(([rt, n]) => `${n} on ${rt}`).join(', ');
       const pass = toService.length > 0 && bad.length === 0;
       return {
         pass,
@@ -110,7 +161,7 @@ module.exports = [
           ? 'The facade split the traffic and the new service answered all of its share.'
           : toService.length === 0
             ? 'No request reached users-service.'
-            : `${bad.length} of ${toService.length} requests to the new service got a server error (${codes}): for the clients, the migration broke the API.`,
+            : `${bad.length} of ${toService.length} requests to the new service got a server error (${codes}; ${routes}): the first, on ${route}, because ${why}. For the clients, the migration broke the API.`,
       };
     },
   },
