@@ -32,6 +32,8 @@ export interface ExportArgs {
 export interface ExportFeature {
   /** The last export written (tests read it). */
   last(): ExportResult | undefined;
+  /** The error message the last refused export showed (tests read it). */
+  lastRefusal(): string | undefined;
 }
 
 interface Choice extends vscode.QuickPickItem {
@@ -41,6 +43,7 @@ interface Choice extends vscode.QuickPickItem {
 
 export function registerExport(context: vscode.ExtensionContext, lessons: LessonsFeature, exercises: ExercisesFeature, playground: PlaygroundFeature, output: vscode.LogOutputChannel): ExportFeature {
   let last: ExportResult | undefined;
+  let refusal: string | undefined;
 
   const lessonSource = (lesson: Lesson): ExportSource => {
     const dir = exercises.learnerDir(lesson);
@@ -144,16 +147,15 @@ export function registerExport(context: vscode.ExtensionContext, lessons: Lesson
       if (!(err instanceof ExportError)) throw err;
       output.error(`export: cannot export ${source.label}: ${err.problems.length} problem(s), nothing written`);
       for (const p of err.problems) output.error(`  ${formatProblem(p)}`);
-      void vscode.window.showErrorMessage(
-        `Serverless Lab: cannot export ${source.label} to AWS (nothing written): ${err.problems
-          .slice(0, 3)
-          .map((p) => formatProblem(p))
-          .join('; ')}${err.problems.length > 3 ? `; and ${err.problems.length - 3} more (see the output)` : ''}`,
-      );
+      refusal = `Serverless Lab: cannot export ${source.label} to AWS (nothing written): ${err.problems
+        .slice(0, 3)
+        .map((p) => formatProblem(p))
+        .join('; ')}${err.problems.length > 3 ? `; and ${err.problems.length - 3} more (see the output)` : ''}`;
+      void vscode.window.showErrorMessage(refusal);
       return undefined;
     }
   };
 
   context.subscriptions.push(vscode.commands.registerCommand(EXPORT_COMMAND, (args?: ExportArgs) => run(args)));
-  return { last: () => last };
+  return { last: () => last, lastRefusal: () => refusal };
 }
