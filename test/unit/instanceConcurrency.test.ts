@@ -183,6 +183,45 @@ export const handler = async (event: { seq: number }) => {
       assert.equal(throttled.tables.get('tbl')!.get('late'), undefined, 'request billing: no request left, the CPU is throttled and the write waits');
     });
 
+    it('a crash takes every request the instance serves with it; a minimum instance is replaced', () => {
+      const h = write('slow.ts', `import { tableGet } from 'serverless-lab';
+export const handler = async () => { await tableGet('tbl', 'x'); return 'ok'; };
+`);
+      const sim = run(h, { latency: { table: { baseMs: 600, jitterMs: 0 } }, instances: { minInstances: 1 } }, 3, { faults: [{ kind: 'crash', target: 'fn', atS: 0.3 }] });
+      const failed = records(sim, 'failed');
+      assert.equal(failed.length, 3, 'the three requests in flight on the instance failed together');
+      for (const r of failed) assert.match(String((r.detail as { error: string }).error), /the instance crashed/);
+      assert.equal(records(sim, 'env-destroyed').filter((r) => r.cause === 'crash').length, 1);
+      const envs = sim.platform.environments('fn');
+      assert.equal(envs.length, 1, 'the minimum is kept');
+      assert.equal(envs[0].provisioned, true);
+      assert.notEqual(envs[0].id, (failed[0].detail as { env: string }).env, 'by a new instance');
+    });
+
+    it('an SQS event source invokes it: batches run side by side on one instance', () => {
+      const h = write('worker.ts', `import { tableGet } from 'serverless-lab';
+export const handler = async (event: { Records: unknown[] }) => { await tableGet('tbl', 'x'); return { batchItemFailures: [] }; };
+`);
+      const executor = make(dir);
+      executors.push(executor);
+      const sim = new Simulation(
+        {
+          name: 'sqs',
+          durationS: 20,
+          tables: [{ name: 'tbl', key: 'id' }],
+          queues: [{ name: 'jobs' }],
+          functions: [{ name: 'fn', handler: h, latency: { table: { baseMs: 500, jitterMs: 0 } }, instances: { concurrency: 10 }, events: [{ queue: 'jobs', batchSize: 1 }] }],
+          traffic: [{ name: 'load', target: { queue: 'jobs' }, ratePerSecond: 100, durationS: 0.05 }],
+        },
+        { seed: 1, executor },
+      );
+      sim.run();
+      const summary = sim.summary();
+      assert.equal(summary.queues.jobs.deleted, 5, 'every message handled and deleted');
+      assert.equal(summary.functions.fn.coldStarts, 1, 'one instance served the overlapping batches');
+      assert.ok(records(sim, 'invoked').some((r) => Number((r.detail as { concurrent: number }).concurrent) > 1), 'batches overlapped on it');
+    });
+
     it('request billing throttles the CPU between requests (an unawaited call waits); instance billing keeps it on', () => {
       const h = write('bg.ts', `import { tablePut } from 'serverless-lab';
 export const handler = async (event: { seq: number }) => { void tablePut('tbl', { id: 'bg', seq: event.seq }); return 'sent'; };
