@@ -16,35 +16,117 @@ const SERVICES = ['order-service', 'shipping', 'invoice'];
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 
 /**
- * Order ids the checkout traffic created: r-1…r-N (retail), w-1…w-M (wholesale).
- * @param {any} r
+ * The orders the checkout traffic created (their ids from the requests' own payloads), retail and
+ * wholesale.
+ * @param {import('../../src/lessons/checks').RunView} r
  */
 function orderIds(r) {
-  const retail = r.where('request', 'retail').length;
-  const wholesale = r.where('request', 'wholesale').length;
-  return {
-    all: [...Array.from({ length: retail }, (_, i) => `r-${i + 1}`), ...Array.from({ length: wholesale }, (_, i) => `w-${i + 1}`)],
-    wholesale: Array.from({ length: wholesale }, (_, i) => `w-${i + 1}`),
-  };
+  const ids = (/** @type {string} */ g) => r.requests(g).map((x) => String(/** @type {any} */ (x.payload)?.orderId));
+  const wholesale = ids('wholesale');
+  return { all: [...ids('retail'), ...wholesale], wholesale };
 }
 
 /**
- * OrderPlaced events (from the bus archive), by order id, with their size.
- * @param {any} r
+ * The order each order-service invocation handled (from the request that invoked it).
+ * @param {import('../../src/lessons/checks').RunView} r
+ * @returns {Map<string, string>} invocation id → order id
+ */
+function orderOfInvocation(r) {
+  /** @type {Map<string, string>} */
+  const ofRequest = new Map();
+  for (const g of ['retail', 'wholesale']) for (const x of r.requests(g)) ofRequest.set(x.id, String(/** @type {any} */ (x.payload)?.orderId));
+  /** @type {Map<string, string>} */
+  const out = new Map();
+  for (const inv of r.invocations('order-service')) {
+    const id = inv.cause === undefined ? undefined : ofRequest.get(inv.cause);
+    if (id !== undefined) out.set(inv.id, id);
+  }
+  return out;
+}
+
+/**
+ * OrderPlaced events on the bus, by order: each event is traced to the order-service invocation
+ * that put it, so any naming of the detail's fields works. Sizes from the bus archive.
+ * @param {import('../../src/lessons/checks').RunView} r
  */
 function orderPlaced(r) {
-  /** @type {Map<string, number[]>} */
+  const ofInvocation = orderOfInvocation(r);
+  const archived = new Map(r.sim.buses.get('orders-bus').archived('all-events').map((/** @type {any} */ e) => [e.id, e]));
+  /** @type {Map<string, number[]>} order id → sizes of its events */
   const byOrder = new Map();
+  /** @type {Map<string, { t: number, event: any }>} order id → its first event */
+  const first = new Map();
   let largest = 0;
-  for (const e of r.sim.buses.get('orders-bus').archived('all-events')) {
-    if (e['detail-type'] !== 'OrderPlaced') continue;
-    const size = Buffer.byteLength(JSON.stringify(e.detail));
+  for (const p of r.where('published', 'orders-bus')) {
+    if (p.detail?.detailType !== 'OrderPlaced') continue;
+    const e = archived.get(p.id);
+    const id = ofInvocation.get(String(p.cause)) ?? String(e?.detail?.orderId);
+    const size = e ? Buffer.byteLength(JSON.stringify(e.detail)) : 0;
     largest = Math.max(largest, size);
-    const id = String(e.detail?.orderId);
     byOrder.set(id, [...(byOrder.get(id) ?? []), size]);
+    if (!first.has(id)) first.set(id, { t: p.t, event: e });
   }
-  return { byOrder, largest };
+  return { byOrder, largest, first };
 }
+
+/**
+ * Documents the order service stored, by order: when (the first store) and under which key.
+ * @param {import('../../src/lessons/checks').RunView} r
+ */
+function documents(r) {
+  const ofInvocation = orderOfInvocation(r);
+  /** @type {Map<string, { t: number, key: string }>} */
+  const out = new Map();
+  for (const s of r.where('stored', 'order-documents')) {
+    const id = ofInvocation.get(String(s.cause));
+    if (id !== undefined && !out.has(id)) out.set(id, { t: s.t, key: String(s.id) });
+  }
+  return out;
+}
+
+/**
+ * Orders whose event was put on the bus before their document was stored (the page's first rule).
+ * @param {import('../../src/lessons/checks').RunView} r
+ */
+function storedLate(r) {
+  const { first } = orderPlaced(r);
+  const docs = documents(r);
+  return [...docs].filter(([id, d]) => first.has(id) && d.t > /** @type {any} */ (first.get(id)).t).map(([id, d]) => ({ id, key: d.key, stored: d.t, put: /** @type {any} */ (first.get(id)).t }));
+}
+
+/**
+ * Why the consumers never heard of the orders: their events matched no rule (source / detail-type).
+ * @param {import('../../src/lessons/checks').RunView} r
+ */
+function unrouted(r) {
+  const delivered = new Set(r.where('delivered', 'orders-bus').map((x) => x.id));
+  const lost = r.where('published', 'orders-bus').filter((p) => !delivered.has(p.id));
+  if (!lost.length) return '';
+  const p = lost[0];
+  return ` ${lost.length} events on orders-bus matched no rule (e.g. ${p.id}: source ${JSON.stringify(p.detail?.source)}, detail-type ${JSON.stringify(p.detail?.detailType)}); the rules route source "shop.orders", detail-type "OrderPlaced".`;
+}
+
+/**
+ * " They were never announced on orders-bus (…)" when the missing orders have no event at all.
+ * @param {import('../../src/lessons/checks').RunView} r
+ * @param {string[]} missing
+ */
+function neverAnnounced(r, missing) {
+  const { byOrder } = orderPlaced(r);
+  const none = missing.filter((id) => !byOrder.has(id));
+  if (!none.length) return '';
+  return ` ${none.length === missing.length ? 'None of them was' : `${none.length} of them were not`} announced on orders-bus (see all-announced), so no rule could route ${none.length === 1 ? 'it' : 'them'}.`;
+}
+
+/** The invoice's lines: its `lines`, or the longest list it holds (any attribute name). @param {any} inv */
+function invoiceLines(inv) {
+  if (Array.isArray(inv.lines)) return inv.lines;
+  const lists = Object.values(inv).filter(Array.isArray);
+  return lists.sort((a, b) => b.length - a.length)[0];
+}
+
+/** @param {number} ms */
+const secs = (ms) => `${+(ms / 1000).toFixed(3)} s`;
 
 /**
  * "fn failed N times (first: error)" or ''.
@@ -80,6 +162,37 @@ const some = (ids) => ids.slice(0, 3).join(', ') + (ids.length > 3 ? ', …' : '
  * @param {string} table
  */
 const rows = (r, table) => new Map(r.table(table).map((/** @type {any} */ x) => [String(x.orderId), x]));
+
+/**
+ * Why orders have no invoice, from the run: their document was stored after the event (the
+ * invoice looked too early), the invoice never fetched a document, its row was too big, or the
+ * events matched no rule.
+ * @param {import('../../src/lessons/checks').RunView} r
+ * @param {string[]} missing
+ */
+function invoiceCause(r, missing) {
+  const never = neverAnnounced(r, missing);
+  if (never) return never;
+  const late = storedLate(r).filter((x) => missing.includes(x.id));
+  if (late.length) {
+    const x = late[0];
+    return ` ${late.length} of them had their OrderPlaced event put before their document was stored (${x.id}: event at ${secs(x.put)}, ${x.key} stored at ${secs(x.stored)}), so the invoice service could look for the document before it existed. Write the document first, then publish.`;
+  }
+  if (r.invocations('invoice').length === 0) return unrouted(r) || ' The invoice service was never invoked: no event reached invoice-inbox.';
+  // Keys the invoice asked for that the order service never stored.
+  const storedKeys = new Set(r.where('stored', 'order-documents').map((x) => String(x.id)));
+  const asked = r.where('call', 'invoice').filter((c) => c.detail?.call === 'getObject' && c.detail?.target === 'order-documents' && !storedKeys.has(String(c.detail?.key)));
+  if (asked.length) {
+    const docs = documents(r);
+    const example = docs.get(missing[0]) ?? [...docs.values()][0];
+    return ` The invoice service asked order-documents for ${asked.length} keys that were never stored (e.g. ${JSON.stringify(String(asked[0].detail?.key))}${example ? `; the order service stored keys like ${JSON.stringify(example.key)}` : ''}): redeem the reference the event carries ({ bucket, key }), don't rebuild the key.`;
+  }
+  const errors = r.invocations('invoice').filter((i) => i.outcome === 'failed').map((i) => String(i.error));
+  if (errors.some((e) => /Item size has exceeded/.test(e))) return ' A table item may be at most 400 KB: keep what the invoice needs of each line (sku, qty, amount), not the whole document.';
+  const fetched = r.where('call', 'invoice').some((c) => c.detail?.call === 'getObject');
+  if (!fetched && r.where('stored', 'order-documents').length) return ' The invoice service never called getObject: when the event carries a reference, the lines are not in it: get the document from the bucket.';
+  return unrouted(r);
+}
 
 module.exports = [
   {
@@ -145,13 +258,13 @@ module.exports = [
       const orders = rows(r, 'orders');
       const missing = all.filter((id) => !shipments.has(id));
       // Shipping needs the customer: a field renamed on the way reaches it as undefined.
-      const noCustomer = all.filter((id) => shipments.has(id) && orders.has(id) && shipments.get(id).customer !== orders.get(id).customer);
+      const noCustomer = all.filter((id) => shipments.has(id) && orders.has(id) && !Object.values(shipments.get(id)).includes(orders.get(id).customer));
       const why = failures(r, 'shipping');
       const pass = all.length > 0 && missing.length === 0 && noCustomer.length === 0;
-      let message = pass ? 'Shipping reacted to every order, for the right customer.' : `${missing.length} orders were never scheduled for shipping (${some(missing)})${why ? `: ${why}` : ''}.`;
+      let message = pass ? 'Shipping reacted to every order, for the right customer.' : `${missing.length} orders were never scheduled for shipping (${some(missing)})${why ? `: ${why}` : ''}.${neverAnnounced(r, missing) || unrouted(r)}`;
       if (!missing.length && noCustomer.length) {
         const id = noCustomer[0];
-        const event = r.sim.buses.get('orders-bus').archived('all-events').find((/** @type {any} */ e) => e['detail-type'] === 'OrderPlaced' && String(e.detail?.orderId) === id);
+        const event = orderPlaced(r).first.get(id)?.event;
         const fields = event ? Object.keys(event.detail ?? {}).join(', ') : 'no event';
         message = `${noCustomer.length} shipments are not for the order's customer: ${id} was scheduled for ${JSON.stringify(shipments.get(id).customer)}, the order is ${JSON.stringify(orders.get(id).customer)}. Its OrderPlaced detail carries ${fields}${event && !('customer' in (event.detail ?? {})) ? ' — no `customer`: shipping reads detail.customer' : ''}. An event's fields are a contract with every consumer.`;
       }
@@ -179,8 +292,11 @@ module.exports = [
         const inv = invoices.get(id);
         const ord = orders.get(id);
         if (!inv) missing.push(id);
-        else if (ord && (!Array.isArray(inv.lines) || inv.lines.length !== ord.lineCount || Math.abs(Number(inv.total) - Number(ord.total)) > 0.01)) {
-          wrong.push(`${id}: ${Array.isArray(inv.lines) ? inv.lines.length : 'no'} lines, total ${inv.total} (order: ${ord.lineCount} lines, total ${ord.total})`);
+        else {
+          const lines = invoiceLines(inv);
+          if (ord && (!lines || lines.length !== ord.lineCount || Math.abs(Number(inv.total) - Number(ord.total)) > 0.01)) {
+            wrong.push(`${id}: ${lines ? lines.length : 'no'} lines, total ${inv.total} (order: ${ord.lineCount} lines, total ${ord.total})`);
+          }
         }
       }
       const pass = all.length > 0 && missing.length === 0 && wrong.length === 0;
@@ -191,7 +307,7 @@ module.exports = [
         message: pass
           ? 'Every invoice matches its order.'
           : missing.length
-            ? `${missing.length} orders have no invoice (${some(missing)})${why ? `: ${why}` : ''}. If the event carries a reference, the lines are not in it: get the document from the bucket.`
+            ? `${missing.length} orders have no invoice (${some(missing)})${why ? `: ${why}` : ''}.${invoiceCause(r, missing)}`
             : `${wrong.length} invoices do not match their order: ${wrong[0]}.`,
       };
     },
@@ -207,11 +323,12 @@ module.exports = [
       const announced = wholesale.filter((id) => byOrder.has(id));
       const fetched = r.sim.topology().edges.some((/** @type {any} */ e) => e.kind === 'calls' && e.from === 'invoice' && e.label === 'getObject');
       const stored = r.where('stored', 'order-documents').length;
-      const pass = wholesale.length > 0 && announced.length === wholesale.length && largest <= LIMIT && stored >= wholesale.length && fetched;
+      const late = storedLate(r);
+      const pass = wholesale.length > 0 && announced.length === wholesale.length && largest <= LIMIT && stored >= wholesale.length && fetched && late.length === 0;
       return {
         pass,
         expected: `all ${wholesale.length} wholesale orders (300+ KB documents) announced with events under 256 KB; documents stored in order-documents and fetched by invoice`,
-        actual: `${announced.length} of ${wholesale.length} wholesale orders announced; largest event detail ${kb(largest)}; ${stored} documents stored; invoice ${fetched ? 'fetched' : 'never fetched'} a document`,
+        actual: `${announced.length} of ${wholesale.length} wholesale orders announced; largest event detail ${kb(largest)}; ${stored} documents stored${late.length ? ` (${late.length} after their event)` : ''}; invoice ${fetched ? 'fetched' : 'never fetched'} a document`,
         message: pass
           ? 'The claim check keeps events small and the documents one getObject away.'
           : announced.length < wholesale.length
@@ -220,7 +337,9 @@ module.exports = [
               : `${wholesale.length - announced.length} wholesale orders were never announced on orders-bus${failures(r, 'order-service') ? ` (${failures(r, 'order-service')})` : ''}.`
             : !fetched
               ? 'The invoice service never fetched a document from the bucket: a claim check is only half done until the consumer redeems it with getObject.'
-              : `Only ${stored} documents were stored for ${wholesale.length} wholesale orders.`,
+              : late.length
+                ? `${late.length} documents were stored after their OrderPlaced event was put (${late[0].id}: event at ${secs(late[0].put)}, ${late[0].key} stored at ${secs(late[0].stored)}): a consumer fast enough gets the reference before the object exists. Write the document first, then publish.`
+                : `Only ${stored} documents were stored for ${wholesale.length} wholesale orders.`,
       };
     },
   },
