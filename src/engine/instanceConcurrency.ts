@@ -564,9 +564,11 @@ export class InstancePools {
       inst.session.freeze();
     }
     if (inst.min) inst.idleSince = clock.now;
-    if (!inst.min || !this.pools.has(pool.name)) {
+    // A function deleted meanwhile (even if another of its name was made since): its instances go once idle.
+    const live = this.pools.get(pool.name) === pool;
+    if (!inst.min || !live) {
       clock.cancel(inst.idleTimer);
-      inst.idleTimer = clock.schedule(this.pools.has(pool.name) ? pool.idleTimeoutMs : 0, () => this.destroy(inst, this.pools.has(pool.name) ? 'idle' : 'deleted'));
+      inst.idleTimer = clock.schedule(live ? pool.idleTimeoutMs : 0, () => this.destroy(inst, live ? 'idle' : 'deleted'));
     }
   }
 
