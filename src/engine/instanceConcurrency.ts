@@ -31,6 +31,12 @@
  *   With instance-based billing (`billing: 'instance'`) the instance is billed from start to scale-in
  *   and its CPU stays on: such calls go on between requests.
  *
+ * What the lab leaves out: the autoscaler's CPU target (Cloud Run also adds instances to keep CPU
+ * near 60 %; here only concurrency decides — CPU work declared with `work(ms)` queues on the
+ * instance's one JavaScript thread instead), the idle-instance price of minimum instances (reported
+ * as idle seconds, not priced), retries of event deliveries to these platforms, Cloud Run
+ * functions' 540 s cap for event-driven functions and Azure's 230 s limit on an HTTP answer.
+ *
  * Documented defaults and limits, per platform (see `PLATFORMS`):
  * - Cloud Run (https://cloud.google.com/run/docs/about-concurrency): concurrency default 80, max
  *   1,000; request timeout default 300 s, max 3,600 s; max instances default 100; memory default 512 MiB.
