@@ -34,8 +34,9 @@
  * What the lab leaves out: the autoscaler's CPU target (Cloud Run also adds instances to keep CPU
  * near 60 %; here only concurrency decides — CPU work declared with `work(ms)` queues on the
  * instance's one JavaScript thread instead), the idle-instance price of minimum instances (reported
- * as idle seconds, not priced), retries of event deliveries to these platforms, Cloud Run
- * functions' 540 s cap for event-driven functions and Azure's 230 s limit on an HTTP answer.
+ * as idle seconds, not priced), retries of event deliveries to these platforms and Azure's 230 s
+ * limit on an HTTP answer. (Cloud Run functions' 540 s cap for event-driven functions is checked
+ * with the scenario, in scenario.ts.)
  *
  * Documented defaults and limits, per platform (see `PLATFORMS`):
  * - Cloud Run (https://cloud.google.com/run/docs/about-concurrency): concurrency default 80, max

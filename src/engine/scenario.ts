@@ -623,6 +623,11 @@ function checkSemantics(doc: Record<string, unknown>, problems: ScenarioProblem[
     if (onFailure && typeof onFailure === 'object') ref(onFailure.queue, `${p}.async.onFailure.queue`, 'queues');
     const onSuccess = (f.async as { onSuccess?: { queue?: unknown } } | undefined)?.onSuccess;
     if (onSuccess && typeof onSuccess === 'object') ref(onSuccess.queue, `${p}.async.onSuccess.queue`, 'queues');
+    // Cloud Run functions: 60 minutes for HTTP functions, 9 for event-driven ones (https://cloud.google.com/functions/docs/configuring/timeout).
+    const inst = f.instances as { platform?: unknown } | undefined;
+    if (inst && inst.platform === 'cloud-functions' && list(f.events).length > 0 && typeof f.timeoutS === 'number' && f.timeoutS > 540) {
+      add(`${p}.timeoutS`, `is ${f.timeoutS} s: an event-driven Cloud Run function (this one has events) times out after at most 540 s (9 minutes); only HTTP functions get up to 3600 s`);
+    }
     if (typeof f.reservedConcurrency === 'number' && typeof f.provisionedConcurrency === 'number' && f.provisionedConcurrency > f.reservedConcurrency) {
       add(`${p}.provisionedConcurrency`, `${f.provisionedConcurrency} exceeds reservedConcurrency ${f.reservedConcurrency}`);
     }

@@ -258,6 +258,10 @@ describe('many requests per instance: settings', () => {
     assert.deepEqual(problems({ instances: {}, memoryMb: 16384 }), []);
     assert.ok(problems({ instances: { platform: 'azure-flex' }, memoryMb: 1024 }).some((p) => p.startsWith('functions[0].memoryMb:') && p.includes('2048 or 4096')));
     assert.deepEqual(problems({ instances: { platform: 'azure-flex' }, timeoutS: 7200 }), [], 'Flex: functionTimeout unbounded');
+    const eventDriven = (timeoutS: number) =>
+      validateScenario({ name: 's', queues: [{ name: 'jobs', visibilityTimeoutS: 43200 }], functions: [{ name: 'api', handler: 'h.ts', timeoutS, instances: { platform: 'cloud-functions' }, events: [{ queue: 'jobs' }] }] }).problems.map((p) => `${p.path}: ${p.message}`);
+    assert.deepEqual(eventDriven(540), []);
+    assert.ok(eventDriven(541).some((p) => p.startsWith('functions[0].timeoutS:') && p.includes('540 s')), 'Cloud Run functions: event-driven ones at most 9 minutes');
     assert.equal(PLATFORMS['cloud-run'].timeoutS.default, 300);
     assert.equal(PLATFORMS['cloud-functions'].timeoutS.default, 60);
   });
