@@ -1,4 +1,4 @@
-/* global window, document, getComputedStyle, CSS */
+/* global window, document, getComputedStyle, CSS, SVGElement */
 // The diagram tells the lesson's story, in a real browser: every resource a function calls in a
 // lesson's run is drawn connected to it (the survey's topology, as the runtime sends it), and
 // every badge — plain, retrying, failing — reads at ≥ 4.5:1 in light, dark and high-contrast
@@ -93,10 +93,10 @@ function contrast(a, b) {
 
 /** VS Code's default themes' values of the variables badges use. */
 const THEMES = {
-  light: { cls: 'vscode-light', vars: { '--vscode-editor-background': '#ffffff', '--vscode-editor-foreground': '#000000', '--vscode-foreground': '#616161', '--vscode-badge-background': '#c4c4c4', '--vscode-badge-foreground': '#333333', '--vscode-editorWarning-foreground': '#bf8803', '--vscode-editorError-foreground': '#e51400', '--vscode-inputValidation-errorBackground': '#f2dede', '--vscode-editorWidget-background': '#f3f3f3' } },
-  dark: { cls: 'vscode-dark', vars: { '--vscode-editor-background': '#1e1e1e', '--vscode-editor-foreground': '#d4d4d4', '--vscode-foreground': '#cccccc', '--vscode-badge-background': '#4d4d4d', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#cca700', '--vscode-editorError-foreground': '#f14c4c', '--vscode-inputValidation-errorBackground': '#5a1d1d', '--vscode-editorWidget-background': '#252526' } },
-  'high-contrast-light': { cls: 'vscode-high-contrast-light', vars: { '--vscode-editor-background': '#ffffff', '--vscode-editor-foreground': '#292929', '--vscode-foreground': '#292929', '--vscode-badge-background': '#0f4a85', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#895503', '--vscode-editorError-foreground': '#b5200d', '--vscode-contrastBorder': '#0f4a85', '--vscode-inputValidation-errorBackground': '#ffffff', '--vscode-editorWidget-background': '#ffffff' } },
-  'high-contrast': { cls: 'vscode-high-contrast', vars: { '--vscode-editor-background': '#000000', '--vscode-editor-foreground': '#ffffff', '--vscode-foreground': '#ffffff', '--vscode-badge-background': '#000000', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#ffd370', '--vscode-editorError-foreground': '#f48771', '--vscode-contrastBorder': '#6fc3df', '--vscode-inputValidation-errorBackground': '#5a1d1d', '--vscode-editorWidget-background': '#0c141f' } },
+  light: { cls: 'vscode-light', vars: { '--vscode-descriptionForeground': '#717171', '--vscode-editor-background': '#ffffff', '--vscode-editor-foreground': '#000000', '--vscode-foreground': '#616161', '--vscode-badge-background': '#c4c4c4', '--vscode-badge-foreground': '#333333', '--vscode-editorWarning-foreground': '#bf8803', '--vscode-editorError-foreground': '#e51400', '--vscode-inputValidation-errorBackground': '#f2dede', '--vscode-editorWidget-background': '#f3f3f3' } },
+  dark: { cls: 'vscode-dark', vars: { '--vscode-descriptionForeground': '#9d9d9d', '--vscode-editor-background': '#1e1e1e', '--vscode-editor-foreground': '#d4d4d4', '--vscode-foreground': '#cccccc', '--vscode-badge-background': '#4d4d4d', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#cca700', '--vscode-editorError-foreground': '#f14c4c', '--vscode-inputValidation-errorBackground': '#5a1d1d', '--vscode-editorWidget-background': '#252526' } },
+  'high-contrast-light': { cls: 'vscode-high-contrast-light', vars: { '--vscode-descriptionForeground': '#292929', '--vscode-editor-background': '#ffffff', '--vscode-editor-foreground': '#292929', '--vscode-foreground': '#292929', '--vscode-badge-background': '#0f4a85', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#895503', '--vscode-editorError-foreground': '#b5200d', '--vscode-contrastBorder': '#0f4a85', '--vscode-inputValidation-errorBackground': '#ffffff', '--vscode-editorWidget-background': '#ffffff' } },
+  'high-contrast': { cls: 'vscode-high-contrast', vars: { '--vscode-descriptionForeground': '#ffffff', '--vscode-editor-background': '#000000', '--vscode-editor-foreground': '#ffffff', '--vscode-foreground': '#ffffff', '--vscode-badge-background': '#000000', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#ffd370', '--vscode-editorError-foreground': '#f48771', '--vscode-contrastBorder': '#6fc3df', '--vscode-inputValidation-errorBackground': '#5a1d1d', '--vscode-editorWidget-background': '#0c141f' } },
 };
 
 describe('the diagram tells the lesson\'s story', () => {
@@ -293,6 +293,18 @@ describe('the diagram tells the lesson\'s story', () => {
         assert.equal(c.opacity, '1', `${c.id}'s badge is opaque`);
         const ratio = contrast(c.text, c.back);
         assert.ok(ratio >= 4.5, `${theme}: ${c.id} (${c.status}) badge: ${c.text} on ${c.back} is ${ratio.toFixed(2)}:1`);
+      }
+      // The other counters: chart captions and their scale, and the time, on the panel's background.
+      const texts = await page.page.evaluate(() => {
+        const back = getComputedStyle(document.body).backgroundColor;
+        const shown = [...document.querySelectorAll('.sl-chart:not([hidden])')];
+        const els = [...shown.map((f) => f.querySelector('figcaption')), ...shown.map((f) => f.querySelector('.sl-chart-max')).filter(Boolean), document.getElementById('sl-time')];
+        return els.map((el) => ({ what: el.id || el.className.baseVal || el.className || el.tagName, colour: el instanceof SVGElement ? getComputedStyle(el).fill : getComputedStyle(el).color, back }));
+      });
+      assert.ok(texts.length >= 3, JSON.stringify(texts));
+      for (const t of texts) {
+        const ratio = contrast(t.colour, t.back);
+        assert.ok(ratio >= 4.5, `${theme}: ${t.what}: ${t.colour} on ${t.back} is ${ratio.toFixed(2)}:1`);
       }
     });
   }
