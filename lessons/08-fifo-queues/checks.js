@@ -36,6 +36,87 @@ function waits(r) {
   return out.sort((a, b) => a - b);
 }
 
+/** Virtual time in seconds, to the millisecond. @param {number} ms */
+const secs = (ms) => `${(ms / 1000).toFixed(3)} s`;
+
+/**
+ * The sends of each transaction to ledger.fifo (accepted ones), with their group and deduplication ids.
+ * @param {any} r
+ */
+function sendsOf(r) {
+  /** @type {Map<string, any[]>} */
+  const out = new Map();
+  for (const rec of r.where('sent', 'ledger.fifo')) {
+    let tx;
+    try {
+      tx = JSON.parse(String(rec.detail?.body ?? '')).txId;
+    } catch {
+      continue;
+    }
+    out.set(tx, [...(out.get(tx) ?? []), rec]);
+  }
+  return out;
+}
+
+/**
+ * Why a transaction that reached the ledger is missing from its account: the invocation that applied
+ * it wrote the account, and another ledger invocation that had read the account before that write
+ * wrote it after (a lost update: two batches of one account at once). A sentence, or undefined.
+ * @param {any} r @param {any} tx
+ */
+function overwritten(r, tx) {
+  const sent = sendsOf(r).get(tx.txId) ?? [];
+  const msgIds = new Set(sent.map((m) => m.id));
+  const inv = r.where('invoked', 'ledger').find((/** @type {any} */ i) => String(i.cause ?? '').split(',').some((id) => msgIds.has(id)));
+  if (!inv) return undefined;
+  const touches = r.records.filter((/** @type {any} */ x) => x.resource === 'accounts' && String(x.id) === tx.accountId && (x.kind === 'read' || x.kind === 'written'));
+  const writes = touches.filter((/** @type {any} */ x) => x.kind === 'written' && x.cause === inv.id);
+  for (const w of writes) {
+    const readBefore = touches.filter((/** @type {any} */ x) => x.kind === 'read' && x.cause !== inv.id && x.seq < w.seq);
+    for (const rd of readBefore) {
+      const later = touches.find((/** @type {any} */ x) => x.kind === 'written' && x.cause === rd.cause && x.seq > w.seq);
+      // The other invocation's read came after any write of its own before it, so it read the account without this one's line.
+      if (later && !touches.some((/** @type {any} */ x) => x.kind === 'written' && x.cause === rd.cause && x.seq > rd.seq && x.seq < w.seq)) {
+        const groups = [...new Set(r.sent('ledger.fifo').filter((m) => /** @type {any} */ (m.value)?.accountId === tx.accountId).map((m) => m.groupId))];
+        return `${tx.txId} reached the ledger (${inv.id} wrote ${tx.accountId} with it at ${secs(w.t)}), but ${rd.cause} had read ${tx.accountId} at ${secs(rd.t)}, before that write, and wrote it back at ${secs(later.t)}, replacing it: two batches of one account ran at once${groups.length > 1 ? ` because its transactions were in ${groups.length} message groups (${groups.slice(0, 3).map((g) => `"${g}"`).join(', ')})` : ''}. One group per account also means one batch per account at a time.`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Sends of the teller that were not awaited: how many, the line, and how many never happened.
+ * @param {any} r
+ */
+function tellerNotAwaited(r) {
+  const done = new Set(r.where('call-done', 'teller').map((/** @type {any} */ x) => `${x.detail?.env}#${x.detail?.callId}`));
+  const pending = r.where('call-pending', 'teller').filter((/** @type {any} */ x) => x.detail?.call === 'send' && x.detail?.target === 'ledger.fifo');
+  return { pending: pending.length, never: pending.filter((/** @type {any} */ x) => !done.has(`${x.detail?.env}#${x.detail?.callId}`)).length, line: pending[0]?.detail?.location?.line };
+}
+
+/**
+ * Why a transaction was applied twice: sent twice with different deduplication ids (named), or sent
+ * once and applied by two ledger invocations.
+ * @param {any} r @param {Map<string, any>} accts
+ */
+function twiceWhy(r, accts) {
+  const sends = sendsOf(r);
+  for (const a of accts.values()) {
+    const seen = new Map();
+    for (const l of a.statement ?? []) seen.set(l.txId, (seen.get(l.txId) ?? 0) + 1);
+    for (const [tx, n] of seen) {
+      if (n < 2) continue;
+      const list = sends.get(tx) ?? [];
+      const ids = [...new Set(list.map((m) => String(m.detail?.deduplicationId)))];
+      if (list.length > 1 && ids.length > 1)
+        return `Transactions were applied twice: the topic delivered ${tx} twice, and the teller sent it twice with different deduplication ids (${ids.slice(0, 2).map((x) => `"${x}"`).join(' and ')}, at ${secs(list[0].t)} and ${secs(list[1].t)}), so the queue could not tell they were the same. The id must identify the transaction, not the attempt.`;
+      if (list.length === 1) return `${tx} was sent to ledger.fifo once (${list[0].id}) but applied ${n} times: the ledger handled its message more than once (a batch that failed or timed out comes back whole).`;
+    }
+  }
+  return 'Transactions were applied twice: when the topic delivered one twice, the teller sent it twice with different deduplication ids, so the queue could not tell they were the same.';
+}
+
 module.exports = [
   {
     id: 'balances-correct',
@@ -72,8 +153,15 @@ module.exports = [
         return tx !== undefined && tx !== firstTx.get(d.firstMessageId) && !applied.has(tx);
       });
       const tellerFailed = r.where('failed', 'teller');
-      let missingWhy = 'Some transactions never reached the ledger.';
-      if (swallowed.length) {
+      const neverApplied = [...txs.values()].filter((t) => !applied.has(t.txId));
+      const neverSent = neverApplied.filter((t) => !sendsOf(r).has(t.txId));
+      const frozen = tellerNotAwaited(r);
+      const lostUpdate = neverApplied.map((t) => overwritten(r, t)).find((x) => x !== undefined);
+      let missingWhy = `Some transactions never reached the ledger (${neverApplied.slice(0, 3).map((t) => t.txId).join(', ')}).`;
+      if (lostUpdate) missingWhy = `Transactions were lost from their accounts: ${lostUpdate}`;
+      else if (frozen.never && neverSent.length)
+        missingWhy = `${neverSent.length} transactions never reached ledger.fifo (e.g. ${neverSent[0].txId}): the teller's send was not awaited${frozen.line ? ` (line ${frozen.line})` : ''} — ${frozen.pending} sends were still in flight when the handler returned and froze with the environment, ${frozen.never} of them never happened.`;
+      else if (swallowed.length) {
         const d = swallowed[0];
         missingWhy = `${swallowed.length} transactions were dropped by ledger.fifo as duplicates of OTHER transactions: e.g. the send of ${/** @type {any} */ (d.value).txId} carried deduplication id "${d.deduplicationId}", already used within 5 minutes by ${d.firstMessageId} (${firstTx.get(d.firstMessageId) ?? 'another transaction'}), so the queue answered with that message's id and delivered nothing new. The deduplication id must identify the transaction itself.`;
       } else if (tellerFailed.length) missingWhy = `Some transactions never reached the ledger: the teller failed ${tellerFailed.length} times (first: ${String(tellerFailed[0].detail?.error)}).`;
@@ -83,7 +171,7 @@ module.exports = [
         actual: wrong.length || twice || missing ? `${wrong.length} wrong balances (${some(wrong)}); ${twice} transactions applied twice; ${missing} never applied` : `all ${expected.size} balances right; ${r.summary.queues['ledger.fifo'].sent} messages accepted, ${r.count('deduplicated', 'ledger.fifo')} repeats dropped by deduplication`,
         message:
           twice > 0
-            ? 'Transactions were applied twice: when the topic delivered one twice, the teller sent it twice with different deduplication ids, so the queue could not tell they were the same.'
+            ? twiceWhy(r, accts)
             : missing > 0
               ? r.summary.queues['ledger.fifo'].visible + r.summary.queues['ledger.fifo'].inFlight > 0
                 ? `Some transactions were still waiting in ledger.fifo when the run ended (${r.summary.queues['ledger.fifo'].visible + r.summary.queues['ledger.fifo'].inFlight}): the ledger could not keep up.`
