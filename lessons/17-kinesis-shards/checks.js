@@ -8,22 +8,70 @@ function some(list, max = 3) {
   return list.length <= max ? list.join('; ') : `${list.slice(0, max).join('; ')} … (+${list.length - max})`;
 }
 
-/** The clicks on the stream, in the order they were put, with their shard. @param {any} r */
+/** Does `text` hold `token` as a whole value (not as part of a longer word: "s-1" is not in "s-12")? */
+const holds = (/** @type {string} */ text, /** @type {string} */ token) => new RegExp(`(^|[^\\w/-])${token.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}($|[^\\w/-])`).test(text);
+
+/**
+ * The clicks on the stream, in the order they were put, each with its shard, its partition key and
+ * the click it carries — traced to the site's request that made the collector put it, so any value
+ * layout works (JSON of any shape, CSV, …): the click whose id the record holds, else the next
+ * click of that request whose session and page it holds.
+ * @param {import('../../src/lessons/checks').RunView} r
+ */
 function onStream(r) {
-  return r.where('produced', 'clickstream').map((/** @type {any} */ p) => {
-    let click;
-    try {
-      click = JSON.parse(String(p.detail?.body ?? ''));
-    } catch {
-      click = undefined;
+  /** @type {Map<string, any[]>} collector invocation → the clicks of its request */
+  const clicksOf = new Map();
+  const requests = new Map(r.requests('site').map((x) => [x.id, /** @type {any} */ (x.payload)?.clicks ?? []]));
+  for (const inv of r.invocations('collector')) if (inv.cause !== undefined && requests.has(inv.cause)) clicksOf.set(inv.id, requests.get(inv.cause));
+  /** @type {Set<any>} */
+  const taken = new Set();
+  return r.where('produced', 'clickstream').map((p) => {
+    const body = String(p.detail?.body ?? '');
+    const batch = clicksOf.get(String(p.cause)) ?? [];
+    let click = batch.find((c) => !taken.has(c) && holds(body, c.clickId));
+    click ??= batch.find((c) => !taken.has(c) && holds(body, c.sessionId) && holds(body, c.page));
+    if (!click) {
+      try {
+        const v = JSON.parse(body);
+        if (v && typeof v.sessionId === 'string') click = v;
+      } catch {
+        /* not JSON */
+      }
     }
-    return { seq: p.id, shard: String(p.detail?.shardId), key: String(p.detail?.partitionKey), click };
+    if (click) taken.add(click);
+    return { seq: String(p.id), shard: String(p.detail?.shardId), key: String(p.detail?.partitionKey), click };
   });
 }
 
-/** Every click id the site sent: c<request>-01 … c<request>-20. @param {any} r */
+/** Every click id the site sent (from its requests). @param {import('../../src/lessons/checks').RunView} r */
 function sent(r) {
-  return r.where('request', 'site').flatMap((/** @type {any} */ q) => Array.from({ length: 20 }, (_, i) => `c${q.detail?.seq}-${String(i + 1).padStart(2, '0')}`));
+  return r.requests('site').flatMap((q) => (/** @type {any} */ (q.payload)?.clicks ?? []).map((/** @type {any} */ c) => String(c.clickId)));
+}
+
+/**
+ * Sessionizer invocations that had several table calls in flight at once (records handled
+ * concurrently: two of one session read the same row before either wrote it back).
+ * @param {import('../../src/lessons/checks').RunView} r
+ */
+function concurrentCalls(r) {
+  /** @type {Map<string, number>} */
+  const inFlight = new Map();
+  /** @type {{ inv: string, n: number, t: number } | undefined} */
+  let worst;
+  let invocations = 0;
+  const seen = new Set();
+  for (const x of r.records) {
+    if (x.resource !== 'sessionizer' || (x.kind !== 'call' && x.kind !== 'call-done')) continue;
+    const inv = String(x.id);
+    const n = (inFlight.get(inv) ?? 0) + (x.kind === 'call' ? 1 : -1);
+    inFlight.set(inv, n);
+    if (n > 1 && !seen.has(inv)) {
+      seen.add(inv);
+      invocations++;
+    }
+    if (n > 1 && (!worst || n > worst.n)) worst = { inv, n, t: x.t };
+  }
+  return { invocations, worst };
 }
 
 module.exports = [
@@ -77,6 +125,9 @@ module.exports = [
         if (typeof s !== 'string') continue;
         shards.set(s, (shards.get(s) ?? new Set()).add(x.shard));
       }
+      /** @type {Map<string, Set<string>>} */
+      const keysOf = new Map();
+      for (const x of records) if (typeof x.click?.sessionId === 'string') keysOf.set(x.click.sessionId, (keysOf.get(x.click.sessionId) ?? new Set()).add(x.key));
       const split = [...shards].filter(([, set]) => set.size > 1);
       const used = new Set(records.map((x) => x.shard)).size;
       const pass = records.length > 0 && shards.size > 0 && split.length === 0;
@@ -88,7 +139,7 @@ module.exports = [
           ? 'Keyed by the session: each session is in one shard, and the sessions spread the load.'
           : records.length === 0
             ? 'Nothing was put on clickstream.'
-            : "Some sessions' clicks are spread over several shards, which are read in parallel: one session's clicks can be applied out of order. Records with the same partition key always go to the same shard.",
+            : `${split.length} of ${shards.size} sessions' clicks are spread over several shards, which are read in parallel, so one session's clicks can be applied out of order: e.g. ${split[0][0]} is in ${[...split[0][1]].sort().join(' and ')}, its records carrying ${(keysOf.get(split[0][0]) ?? new Set()).size} different partition keys (${[...(keysOf.get(split[0][0]) ?? [])].slice(0, 3).map((k) => JSON.stringify(k)).join(', ')}${(keysOf.get(split[0][0]) ?? new Set()).size > 3 ? ', …' : ''}). Records with the same partition key always go to the same shard: key by the session.`,
       };
     },
   },
@@ -120,7 +171,28 @@ module.exports = [
       if (!pass) {
         if (base64) message = `The sessionizer failed ${failed.length} times parsing records (first: ${String(failed[0].detail?.error)}): record.kinesis.data is base64, as AWS sends it — decode it, or read record.kinesis.text, the lab's decoded copy. A failing batch is retried and blocks its shard.`;
         else if (want.size === 0) message = 'Nothing was put on clickstream.';
-        else message = `${wrong.length} of ${want.size} sessions do not match their clicks (${some(wrong)}).`;
+        else {
+          const rowsList = [...rows.values()];
+          const onePage = rowsList.length > 0 && rowsList.every((row) => Array.isArray(row.pages) && row.pages.length <= 1) && [...want.values()].some((p) => p.length > 1);
+          const conc = concurrentCalls(r);
+          const splitSessions = (() => {
+            /** @type {Map<string, Set<string>>} */
+            const sh = new Map();
+            for (const x of onStream(r)) if (typeof x.click?.sessionId === 'string') sh.set(x.click.sessionId, (sh.get(x.click.sessionId) ?? new Set()).add(x.shard));
+            return [...sh].filter(([, v]) => v.size > 1).length;
+          })();
+          const cause = onePage
+            ? ' Every row holds one page: each record replaced its session\'s row. Read the row and append the page (or let the table append it).'
+            : conc.worst
+              ? ` The sessionizer handled records concurrently: ${conc.invocations} invocations had several table calls in flight at once (e.g. ${conc.worst.inv}: ${conc.worst.n} at ${+(conc.worst.t / 1000).toFixed(3)} s), so two records of one session read the same row before either wrote it back, and one append replaced the other. Handle a batch's records one after another.`
+              : splitSessions
+                ? ` ${splitSessions} sessions are spread over several shards (see session-in-one-shard): their records are read by different invocations at once, out of order.`
+                : '';
+          const first = failed.length ? String(failed[0].detail?.error) : '';
+          const noDecoder = /\b(Buffer|atob|TextDecoder) is not defined/.test(first) ? " The lab's sandbox has no Buffer, atob or TextDecoder: read record.kinesis.text, the lab's decoded copy of the data." : '';
+          const failure = failed.length ? ` The sessionizer failed ${failed.length} times (first: ${first}); a failing batch is retried and blocks its shard.${noDecoder}` : '';
+          message = `${wrong.length} of ${want.size} sessions do not match their clicks (${some(wrong)}).${failure}${cause}`;
+        }
       }
       return {
         pass,
