@@ -64,7 +64,8 @@ function routed(r, generator, target, need, extra) {
   let problem;
   if (elsewhere.length) {
     const res = elsewhere[0];
-    problem = `${d.where[res]} of ${d.items} went to ${res}, but ${/** @type {Record<string, string>} */ (MODEL)[res] ?? 'that resource does not fit'}. This workload needs ${need}.`;
+    const itemsThere = [...d.perItem.keys()].filter((k) => k.startsWith(`${res} `)).length;
+    problem = `${itemsThere} of ${d.items} went to ${res}, but ${/** @type {Record<string, string>} */ (MODEL)[res] ?? 'that resource does not fit'}. This workload needs ${need}.`;
   } else {
     const copies = [...d.perItem].filter(([k]) => k.startsWith(`${target} `)).map(([k, n]) => /** @type {[string, number]} */ ([k.slice(target.length + 1), n]));
     const repeated = copies.filter(([, n]) => n > 1);
