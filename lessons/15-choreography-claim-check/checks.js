@@ -118,6 +118,19 @@ function neverAnnounced(r, missing) {
   return ` ${none.length === missing.length ? 'None of them was' : `${none.length} of them were not`} announced on orders-bus (see all-announced), so no rule could route ${none.length === 1 ? 'it' : 'them'}.`;
 }
 
+/**
+ * " N putEvents calls were not awaited (line L) …" when the order service returned before its events were put.
+ * @param {import('../../src/lessons/checks').RunView} r
+ */
+function unawaitedPuts(r) {
+  const pending = r.where('call-pending', 'order-service').filter((c) => c.detail?.call === 'putEvents');
+  if (!pending.length) return '';
+  const done = new Set(r.where('call-done', 'order-service').map((c) => `${c.detail?.env}#${c.detail?.callId}`));
+  const never = pending.filter((c) => !done.has(`${c.detail?.env}#${c.detail?.callId}`)).length;
+  const at = /** @type {any} */ (pending[0].detail?.location);
+  return ` ${pending.length} putEvents calls were not awaited${at ? ` (line ${at.line})` : ''}: the order service returned while each was in flight, so it froze with its environment and went on only when the environment was used again; ${never} never happened. Await the putEvents.`;
+}
+
 /** The invoice's lines: its `lines`, or the longest list it holds (any attribute name). @param {any} inv */
 function invoiceLines(inv) {
   if (Array.isArray(inv.lines)) return inv.lines;
@@ -216,7 +229,7 @@ module.exports = [
           : missing.length
             ? sizeRefusals(r).big.length
               ? `${missing.length} orders never reached the bus: PutEvents refused ${sizeRefusals(r).big.length} of them because an event may be at most 256 KB (the largest was ${kb(sizeRefusals(r).largest)}). Store the document in the order-documents bucket and put only a reference in the event (claim check).`
-              : `${missing.length} orders never reached the bus${why ? ` (${why})` : ''}: nobody downstream knows about them.`
+              : `${missing.length} orders never reached the bus${why ? ` (${why})` : ''}: nobody downstream knows about them.${unawaitedPuts(r)}`
             : `${twice.length} orders were announced more than once: every rule target would act on them twice.`,
       };
     },
