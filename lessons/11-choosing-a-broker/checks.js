@@ -87,7 +87,10 @@ function routed(r, generator, target, need, extra) {
           ? ` ${repeated.length} items are in ${target} more than once (e.g. ${item}: ${n} times): the client sent ${item} twice (a resend) and the router sent each copy with its own deduplication id (${ids.slice(0, 2).map((x) => `"${x}"`).join(', ')}), so the queue could not tell it was a repeat. Derive the deduplication id from the item itself (its own id): the FIFO queue then drops a repeat sent within 5 minutes.`
           : ` ${repeated.length} items went to ${target} more than once (e.g. ${item}: ${n} times)${/** @type {Record<string, string>} */ (MODEL)[target] ? `, and ${/** @type {Record<string, string>} */ (MODEL)[target]}` : ''}: consumers get every copy. Send each item once.`;
       }
-      problem = `${copies.length} of ${d.items} items reached ${target}${repeated.length ? ` (${count} messages)` : ''}${failedNote}.${dropNote}${repeatNote}`;
+        // Sends the router did not await: frozen with its environment, done later or never.
+      const u = r.unawaited('router', { target });
+      const unawaitedNote = u.count && copies.length < d.items ? ` ${u.count} calls to ${target} were not awaited${u.line ? ` (line ${u.line})` : ''}: the router returned while each was in flight, so it froze with the environment and went on only when the environment was used again; ${u.neverDone} never happened. Await it.` : '';
+      problem = `${copies.length} of ${d.items} items reached ${target}${repeated.length ? ` (${count} messages)` : ''}${failedNote}.${dropNote}${repeatNote}${unawaitedNote}`;
     }
   }
   let detail = '';

@@ -113,7 +113,13 @@ module.exports = [
       else if (missing.length) {
         const skipped = missing.map((id) => f.byId.get(id)).filter(Boolean);
         const kinds = [...new Set(skipped.map((o) => `${o.region} ${o.type}`))];
-        parts.push(`${missing.length} orders were never published to the orders exchange (${some(missing)}; ${some(kinds, 3)} orders)${failed.length ? `: order-service failed ${failed.length} times (first: ${String(failed[0].detail?.error)})` : ': the publisher chose not to publish them. Publish every order: the bindings, not the publisher, decide who gets it (an order no binding wants is dropped by the exchange)'}.`);
+        const u = r.unawaited('order-service', { target: 'orders' });
+        const why = failed.length
+          ? `: order-service failed ${failed.length} times (first: ${String(failed[0].detail?.error)})`
+          : u.neverDone
+            ? `: ${u.count} publish calls were not awaited${u.line ? ` (line ${u.line})` : ''}, so each froze with its environment when the handler returned and went on only when the environment was used again; ${u.neverDone} never happened. Await the publish`
+            : ': the publisher chose not to publish them. Publish every order: the bindings, not the publisher, decide who gets it (an order no binding wants is dropped by the exchange)';
+        parts.push(`${missing.length} orders were never published to the orders exchange (${some(missing)}; ${some(kinds, 3)} orders)${why}.`);
       }
       if (twice.length) parts.push(`${twice.length} orders were published more than once (e.g. ${twice[0]} with routing keys ${/** @type {string[]} */ (keysOf.get(twice[0])).map((k) => JSON.stringify(k)).join(' and ')}): one publish whose key says the region and the type matches every binding that wants it, and each queue gets its copy.`);
       return {

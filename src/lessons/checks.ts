@@ -113,6 +113,15 @@ export interface TrafficRequest {
   payload: unknown;
 }
 
+/** Calls a handler did not await (see RunView.unawaited). */
+export interface UnawaitedCalls {
+  count: number;
+  /** Of those, how many never completed. */
+  neverDone: number;
+  /** The source line of the first one, when known. */
+  line?: number;
+}
+
 /** One HTTP request through a gateway and its answer. */
 export interface Exchange {
   id: string;
@@ -225,6 +234,20 @@ export class RunView {
         if (r.kind !== 'succeeded') inv.error = String(r.detail?.error ?? r.cause ?? r.kind);
       } else if (r.kind === 'response-rejected') inv.rejected = String(r.detail?.reason ?? 'the answer could not be used');
     }
+    return out;
+  }
+
+  /**
+   * The calls a function's handlers did not await (optionally one kind of call, or one target): how
+   * many, the first one's source line, and how many never completed (frozen until the run ended, or
+   * abandoned with their environment).
+   */
+  unawaited(fn: string, filter: { call?: string; target?: string } = {}): UnawaitedCalls {
+    const pending = this.where('call-pending', fn).filter((c) => (filter.call === undefined || c.detail?.call === filter.call) && (filter.target === undefined || c.detail?.target === filter.target));
+    const done = new Set(this.where('call-done', fn).map((c) => `${String(c.detail?.env)}#${String(c.detail?.callId)}`));
+    const out: UnawaitedCalls = { count: pending.length, neverDone: pending.filter((c) => !done.has(`${String(c.detail?.env)}#${String(c.detail?.callId)}`)).length };
+    const line = (pending[0]?.detail?.location as { line?: unknown } | undefined)?.line;
+    if (typeof line === 'number') out.line = line;
     return out;
   }
 
