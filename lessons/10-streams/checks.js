@@ -121,6 +121,20 @@ function tellCrash(x) {
  * @param {Set<string>} customers
  */
 function drift(r, customers) {
+  // The projector's own errors (not the crashes): every batch they hit is retried and never applied.
+  const errors = r.where('failed', 'projector').filter((/** @type {any} */ f) => f.cause !== 'crash' && f.detail?.error);
+  if (errors.length) {
+    const e = errors[0];
+    const at = e.detail?.location;
+    return `The projection drifted from the log: the projector failed ${errors.length} times with its own error, not a crash — ${String(e.detail?.error).slice(0, 160)}${at ? ` (line ${at.line})` : ''} — so the batches it failed on were delivered again and again, never applied, and their partitions stopped moving.`;
+  }
+  // Customers whose records are in several partitions: their order, and any offset kept per row, mean nothing.
+  /** @type {Map<string, Set<number>>} */
+  const parts = new Map();
+  for (const rec of log(r)) if (rec.tx && typeof rec.tx.customerId === 'string') parts.set(rec.tx.customerId, (parts.get(rec.tx.customerId) ?? new Set()).add(rec.partition));
+  const split = [...parts].filter(([, set]) => set.size > 1);
+  if (split.length)
+    return `The projection drifted from the log: ${split.length} customers' records are in several partitions (e.g. ${split[0][0]} in partitions ${[...split[0][1]].sort().join(', ')}), which are read in parallel and have offsets of their own — their records are applied out of order, and an offset remembered in the row from one partition makes records of another look applied already. Key every record by its customer (per-customer-partition).`;
   const stories = crashStories(r, customers);
   const lost = stories.find((x) => x.lost > 0);
   if (lost) {
@@ -149,10 +163,57 @@ function drift(r, customers) {
   }
   const twice = stories.find((x) => x.twice > 0);
   if (twice) return `The projection drifted from the log: a redelivered batch was applied again. ${tellCrash(twice)}, applying again what ${twice.inv.id} had applied before it crashed (${twice.twice} record${twice.twice === 1 ? '' : 's'} twice). Delivery is at least once: remember in each row the last offset applied, and skip records at or below it.`;
-  return 'The projection drifted from the log: a redelivered batch was applied again, or state that lived in one execution environment was lost or never seen by the others. The table must be a pure function of the log.';
+  const recovered = stories.filter((x) => x.again).length;
+  return `The projection drifted from the log, and not through the crashes: ${stories.length ? `each of the ${stories.length} crashed batches was ${recovered === stories.length ? 'delivered again and written once per record' : 'accounted for'}, ` : ''}every write read its row first, and each customer's records are in one partition. So the difference is in how a record is applied: a deposit adds its amount, a withdrawal subtracts it when the balance covers it (amount ≤ balance) and otherwise bounces (balance unchanged, bounced + 1).`;
 }
 
 module.exports = [
+  {
+    id: 'every-transaction-logged',
+    title: 'Every transaction the wallet API received is in the stream, once',
+    hint: 'The log is the record of what happened: every transaction goes in, once, whatever the projector will do with it. Is every produce awaited?',
+    section: 'partitions-and-keys',
+    /** @param {any} r */
+    run(r) {
+      /** @type {Map<string, any>} */
+      const incoming = new Map();
+      for (const q of r.where('request', 'wallet-app')) {
+        const tx = /** @type {any} */ (q.detail?.payload);
+        if (tx && typeof tx.txId === 'string') incoming.set(tx.txId, tx);
+      }
+      /** @type {Map<string, number>} */
+      const inLog = new Map();
+      for (const rec of log(r)) if (rec.tx && typeof rec.tx.txId === 'string') inLog.set(rec.tx.txId, (inLog.get(rec.tx.txId) ?? 0) + 1);
+      const missing = [...incoming.keys()].filter((id) => !inLog.has(id));
+      const twice = [...incoming.keys()].filter((id) => (inLog.get(id) ?? 0) > 1);
+      const pass = incoming.size > 0 && missing.length === 0 && twice.length === 0;
+      const done = new Set(r.where('call-done', 'wallet-api').map((/** @type {any} */ x) => `${x.detail?.env}#${x.detail?.callId}`));
+      const pending = r.where('call-pending', 'wallet-api').filter((/** @type {any} */ x) => x.detail?.call === 'produce');
+      const never = pending.filter((/** @type {any} */ x) => !done.has(`${x.detail?.env}#${x.detail?.callId}`)).length;
+      const failed = r.where('failed', 'wallet-api');
+      /** "withdrawal ×40" of the transactions among ids. @param {string[]} ids */
+      const kinds = (ids) => {
+        /** @type {Map<string, number>} */
+        const n = new Map();
+        for (const id of ids) n.set(String(incoming.get(id)?.type), (n.get(String(incoming.get(id)?.type)) ?? 0) + 1);
+        return [...n].map(([k, v]) => `${k} ×${v}`).join(', ');
+      };
+      let message = `All ${incoming.size} transactions are in the log, once each.`;
+      if (!pass && incoming.size === 0) message = 'The wallet API received no transaction.';
+      else if (missing.length && never)
+        message = `${missing.length} of ${incoming.size} transactions never reached the log (e.g. ${missing[0]}): the produce was not awaited${pending[0]?.detail?.location ? ` (line ${pending[0].detail.location.line})` : ''} — ${pending.length} produces were still in flight when the handler returned and froze with the environment, and ${never} never happened. The API answered as if they were recorded; a projection rebuilt from the log will never see them.`;
+      else if (missing.length && failed.length) message = `${missing.length} of ${incoming.size} transactions never reached the log (e.g. ${missing[0]}): the wallet API failed ${failed.length} times (first: ${String(failed[0].detail?.error).slice(0, 160)}).`;
+      else if (missing.length)
+        message = `${missing.length} of ${incoming.size} transactions came in but were never produced (e.g. ${missing[0]}; missing: ${kinds(missing)}): the log must hold every transaction — the projector decides what each one does.`;
+      else if (twice.length) message = `${twice.length} transactions are in the log more than once (e.g. ${twice[0]} ×${inLog.get(twice[0])}): a replay applies every copy.`;
+      return {
+        pass,
+        expected: `the ${incoming.size} transactions the wallet API received, each once in wallet-events`,
+        actual: `${incoming.size - missing.length} of ${incoming.size} in the log${missing.length ? ` (missing: ${some(missing)})` : ''}${twice.length ? `; ${twice.length} more than once` : ''}`,
+        message,
+      };
+    },
+  },
   {
     id: 'per-customer-partition',
     title: "Each customer's transactions live in one partition, so they keep their order",
@@ -260,7 +321,10 @@ module.exports = [
         expected: 'committed offset = end offset on every partition, and a balances row for each of the customers in the log',
         actual: `total lag ${lag} (${parts.join(', ')}); ${customers.size - unapplied.length} of ${customers.size} customers have a row${unapplied.length ? ` (missing: ${some(unapplied)})` : ''}`,
         message: behind
-          ? 'The projector is behind: some partition was not committed to its end, so its records were not (all) processed.'
+          ? `The projector is behind: some partition was not committed to its end, so its records were not (all) processed.${(() => {
+              const errors = r.where('failed', 'projector').filter((/** @type {any} */ f) => f.cause !== 'crash' && f.detail?.error);
+              return errors.length ? ` Its batches kept failing (${errors.length} times: ${String(errors[0].detail?.error).slice(0, 120)}), and a failing batch blocks its partition.` : '';
+            })()}`
           : customers.size === 0
             ? 'Nothing was produced to wallet-events.'
             : 'The projector committed records it never applied: their offsets are committed, so no delivery will bring them back, yet the balances table does not show them.',

@@ -319,7 +319,7 @@ export const handler = async () => {
       const r = run(['lessons']);
       assert.equal(r.code, 0, r.err);
       for (const s of sections) assert.match(r.out, new RegExp(`^${s.title.replace(/[()]/g, '\\$&')}$`, 'm'));
-      assert.match(r.out, /^ {2}10 {2}streams +Streams: partitions, keys, offsets and replay +exercise, 3 checks$/m);
+      assert.match(r.out, /^ {2}10 {2}streams +Streams: partitions, keys, offsets and replay +exercise, 4 checks$/m);
       assert.match(r.out, /^17 lessons, 17 with an exercise\./m);
       const lines = r.out.split('\n');
       assert.ok(lines.indexOf('Brokers: queues, topics, streams') < lines.findIndex((l) => /^ +7 +queues /.test(l)));
@@ -364,7 +364,7 @@ export const handler = async () => {
       // The starter commits every offset but applies nothing: caught-up fails for that reason.
       assert.match(r.out, /committed records it never applied/);
       assert.match(r.out, /actual: +total lag 0 .*0 of 8 customers have a row/);
-      assert.match(r.out, /^0 of 3 checks passed/m);
+      assert.match(r.out, /^1 of 4 checks passed/m); // the starter's producer logs every transaction
     });
 
     it('--json prints the check result, matching the human verdicts', () => {
@@ -373,7 +373,7 @@ export const handler = async () => {
       assert.equal(json.code, 1);
       const result = JSON.parse(json.out);
       assert.equal(result.lessonId, 'streams');
-      assert.deepEqual(result.outcomes.map((o: { id: string }) => o.id), ['per-customer-partition', 'projection-matches-replay', 'caught-up']);
+      assert.deepEqual(result.outcomes.map((o: { id: string }) => o.id), ['every-transaction-logged', 'per-customer-partition', 'projection-matches-replay', 'caught-up']);
       const caught = result.outcomes.find((o: { id: string }) => o.id === 'caught-up');
       assert.equal(caught.pass, false);
       assert.match(caught.message, /is behind/);
@@ -583,7 +583,7 @@ export const handler = async () => {
     it('the TypeScript entry runs too: node -r ./test/register.js src/cli/main.ts', () => {
       const ok = spawnSync(process.execPath, ['-r', './test/register.js', 'src/cli/main.ts', 'check', '10', ...handlerArgsOf('10-streams', 'solution')], { cwd: root, encoding: 'utf8' });
       assert.equal(ok.status, 0, ok.stdout + ok.stderr);
-      assert.match(ok.stdout, /All 3 checks passed/);
+      assert.match(ok.stdout, /All 4 checks passed/);
     });
 
     it("from a checkout, with the machine's Node 20 first on PATH, it runs on the project's own Node 24 (node dist/cli.js and npx)", function () {
@@ -592,7 +592,7 @@ export const handler = async () => {
       const env = bareEnv(dirname(old!));
       const direct = spawnSync(old!, [join(root, 'dist', 'cli.js'), 'check', '10', ...handlerArgsOf('10-streams', 'solution')], { cwd: root, encoding: 'utf8', env });
       assert.equal(direct.status, 0, direct.stdout + direct.stderr);
-      assert.match(direct.stdout, /All 3 checks passed/);
+      assert.match(direct.stdout, /All 4 checks passed/);
       const npx = join(dirname(old!), 'npx');
       if (existsSync(npx)) {
         const viaNpx = spawnSync(npx, ['--no-install', 'serverless-lab', 'check', 'queues', ...handlerArgsOf('07-queues', 'starter')], { cwd: root, encoding: 'utf8', env });
