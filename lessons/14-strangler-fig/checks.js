@@ -53,7 +53,7 @@ const contentType = (res) => {
 };
 
 /** @param {string | undefined} s */
-const clip = (s) => (s === undefined ? '(no body)' : s.length > 140 ? `${s.slice(0, 140)}…` : s);
+const clip = (s) => (s === undefined ? '(no body)' : s === '' ? '(empty)' : s.length > 140 ? `${s.slice(0, 140)}…` : s);
 
 /**
  * Answers of users-service during the run whose body was not a string, per route ('GET /users' →
@@ -70,6 +70,22 @@ function objectBodies(r) {
       const route = routeOf.get(String(inv.cause)) ?? '?';
       if (!out.has(route)) out.set(route, v.body);
     }
+  }
+  return out;
+}
+
+/**
+ * How many of users-service's invocations per route returned nothing at all (undefined).
+ * @param {import('../../src/lessons/checks').RunView} r
+ */
+function returnedNothing(r) {
+  const routeOf = new Map(r.where('routed', 'api').map((x) => [String(x.id), String(x.detail?.route)]));
+  /** @type {Map<string, number>} */
+  const out = new Map();
+  for (const inv of r.invocations('users-service')) {
+    if (inv.outcome !== 'succeeded' || inv.returned !== undefined) continue;
+    const route = routeOf.get(String(inv.cause)) ?? '?';
+    out.set(route, (out.get(route) ?? 0) + 1);
   }
   return out;
 }
@@ -111,7 +127,10 @@ function parity(r, paths, what) {
       const cause = now.statusCode >= 500 ? serverErrorCause(r) : '';
       problems.push(`status ${now.statusCode}, the monolith said ${old.statusCode}${cause ? ` (${cause})` : ''}`);
     }
-    const objectBody = objectBodies(r).get(path === '/users' ? 'GET /users' : 'GET /users/{id}');
+    const route = path === '/users' ? 'GET /users' : 'GET /users/{id}';
+    const objectBody = objectBodies(r).get(route);
+    const nothing = returnedNothing(r).get(route);
+    if (nothing && !now.body) problems.push(`users-service returned nothing (undefined) for ${nothing} requests on ${route}: API Gateway turns that into a 200 with an empty body — return the response`);
     if (objectBody !== undefined) problems.push(`users-service returned body as ${Array.isArray(objectBody) ? 'an array' : typeof objectBody} (${clip(JSON.stringify(objectBody))}), not a string: a response with a statusCode must carry its body as a string (JSON.stringify it); API Gateway does not serialise it for you and rejects the answer`);
     if (contentType(now) !== contentType(old)) problems.push(`content-type ${contentType(now)}, the monolith sent ${contentType(old)}`);
     const a = parse(now.body);
