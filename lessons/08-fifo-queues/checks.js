@@ -154,9 +154,10 @@ module.exports = [
       });
       const tellerFailed = r.where('failed', 'teller');
       const neverApplied = [...txs.values()].filter((t) => !applied.has(t.txId));
-      const neverSent = neverApplied.filter((t) => !sendsOf(r).has(t.txId));
+      const sends = sendsOf(r);
+      const neverSent = neverApplied.filter((t) => !sends.has(t.txId));
       const frozen = tellerNotAwaited(r);
-      const lostUpdate = neverApplied.map((t) => overwritten(r, t)).find((x) => x !== undefined);
+      const lostUpdate = neverApplied.filter((t) => sends.has(t.txId)).slice(0, 20).map((t) => overwritten(r, t)).find((x) => x !== undefined);
       let missingWhy = `Some transactions never reached the ledger (${neverApplied.slice(0, 3).map((t) => t.txId).join(', ')}).`;
       if (lostUpdate) missingWhy = `Transactions were lost from their accounts: ${lostUpdate}`;
       else if (frozen.never && neverSent.length)
