@@ -216,6 +216,12 @@ export interface Executor {
   /** Throw the environment away (its module-level state and calls in flight are lost). Unknown ids are ignored. */
   destroyEnvironment(envId: string): void;
   /**
+   * Throw every environment away: called when the run is over and nothing will invoke them again.
+   * An executor whose environments hold real resources (isolates) must free them here, or every run
+   * of a long-lived process (the editor's runtime, a test suite) leaks them.
+   */
+  dispose?(): void;
+  /**
    * Many requests per environment (Cloud Run and the like, `instanceConcurrency.ts`): start one more
    * request in an environment that may be serving others — they share its module state — and run it
    * up to its first wait. Returns every request that finished during this entry (this one, or others

