@@ -70,12 +70,15 @@ function failures(r) {
   return `${n} invocation${n === 1 ? '' : 's'} failed with ${first}${byError.size > 1 ? ` (and ${byError.size - 1} other error${byError.size > 2 ? 's' : ''})` : ''}, which the gateway answers with a 502.`;
 }
 
-/** @param {import('../../src/lessons/checks').RunView} r */
+/**
+ * The function's environments: how many were created, which served invocations, and which
+ * environment ran each invocation (by invocation id, the cause of the reads it made).
+ * @param {import('../../src/lessons/checks').RunView} r
+ */
 function environments(r) {
-  const created = r.where('cold-start', FN).length;
-  const serving = new Set(r.where('invoked', FN).map((rec) => String(rec.detail?.env)));
-  const invocations = r.where('invoked', FN).length;
-  return { created, serving: serving.size, invocations };
+  const invocations = r.invocations(FN);
+  const envOf = new Map(invocations.map((inv) => [inv.id, inv.env]));
+  return { created: r.where('cold-start', FN).length, serving: new Set(envOf.values()).size, invocations: invocations.length, envOf };
 }
 
 module.exports = [
@@ -149,14 +152,13 @@ module.exports = [
       let message = `${loads} model loads for ${env.created} environments: each loaded it once and reused it for ${env.invocations} invocations.`;
       if (!pass && loads > env.created) {
         // Which environment each load ran on (a read's cause is the invocation it ran for; at init, the one init serves).
-        const envOf = new Map(r.where('invoked', FN).map((rec) => [rec.id, String(rec.detail?.env)]));
         const perEnv = new Map();
         for (const rec of r.where('read', MODEL_BUCKET).filter((x) => x.id === MODEL_KEY)) {
-          const e = envOf.get(String(rec.cause)) ?? '?';
+          const e = env.envOf.get(String(rec.cause)) ?? '?';
           perEnv.set(e, (perEnv.get(e) ?? 0) + 1);
         }
         const [busiest, most] = [...perEnv].sort((a, b) => b[1] - a[1])[0];
-        const served = r.where('invoked', FN).filter((rec) => String(rec.detail?.env) === busiest).length;
+        const served = [...env.envOf.values()].filter((e) => e === busiest).length;
         message =
           loads >= 0.9 * env.invocations
             ? `The model was loaded ${loads} times for ${env.invocations} invocations but only ${env.created} environments ever existed: it is being loaded inside the handler, on every invocation, instead of once when the environment initialises.`
@@ -165,8 +167,7 @@ module.exports = [
       else if (!pass) {
         // Environments that started the load (a call to the model) but never read it: the call was
         // still in flight when their invocations ran, and they were recycled before it came back.
-        const envOf = new Map(r.where('invoked', FN).map((rec) => [rec.id, String(rec.detail?.env)]));
-        const read = new Set(r.where('read', MODEL_BUCKET).filter((x) => x.id === MODEL_KEY).map((x) => envOf.get(String(x.cause))));
+        const read = new Set(r.where('read', MODEL_BUCKET).filter((x) => x.id === MODEL_KEY).map((x) => env.envOf.get(String(x.cause))));
         const started = new Set(r.where('call', FN).filter((x) => x.detail?.call === 'getObject' && x.detail?.target === MODEL_BUCKET && x.detail?.key === MODEL_KEY).map((x) => String(x.detail?.env)));
         const unfinished = [...started].filter((e) => !read.has(e));
         const missing = Math.max(1, env.serving - loads);

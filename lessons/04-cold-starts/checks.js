@@ -33,15 +33,11 @@ const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
  */
 function slowCheckoutCause(r, slow) {
   const inits = new Map(r.where('cold-start', FN).map((rec) => [rec.id, Number(rec.detail?.initMs ?? 0)]));
-  const ends = [...r.where('succeeded', FN), ...r.where('failed', FN)];
-  const byRequest = new Map(ends.filter((rec) => rec.cause !== undefined).map((rec) => [rec.cause, rec]));
+  const ranMs = new Map([...r.where('succeeded', FN), ...r.where('failed', FN)].map((rec) => [rec.id, Number(rec.detail?.durationMs ?? 0)]));
+  const invocations = r.invocations(FN).filter((inv) => ranMs.has(inv.id));
+  const byRequest = new Map(invocations.filter((inv) => inv.cause !== undefined).map((inv) => [inv.cause, inv]));
   const firstOnEnv = new Map();
-  const startedAt = new Map();
-  for (const rec of [...r.where('invoked', FN)].sort((a, b) => a.t - b.t)) {
-    const env = String(rec.detail?.env ?? '');
-    if (!firstOnEnv.has(env)) firstOnEnv.set(env, rec.id);
-    startedAt.set(rec.id, rec.t);
-  }
+  for (const inv of r.invocations(FN)) if (!firstOnEnv.has(inv.env)) firstOnEnv.set(inv.env, inv.id);
   let initBound = 0;
   let firstBound = 0;
   let everyBound = 0;
@@ -50,12 +46,11 @@ function slowCheckoutCause(r, slow) {
     const inv = byRequest.get(x.id);
     if (!inv) continue;
     const initMs = inits.get(inv.id) ?? 0;
-    const ranMs = Number(inv.detail?.durationMs ?? 0);
-    const first = firstOnEnv.get(String(inv.detail?.env ?? '')) === inv.id;
-    if (initMs >= ranMs) initBound++;
-    else if (first) {
+    const ran = ranMs.get(inv.id) ?? 0;
+    if (initMs >= ran) initBound++;
+    else if (firstOnEnv.get(inv.env) === inv.id) {
       firstBound++;
-      example ??= { env: inv.detail?.env, at: startedAt.get(inv.id) ?? inv.t, initMs, ranMs, latency: x.latency };
+      example ??= { env: inv.env, at: inv.t, initMs, ranMs: ran, latency: x.latency };
     } else everyBound++;
   }
   if (firstBound > initBound && firstBound >= everyBound && example)
