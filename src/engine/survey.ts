@@ -81,25 +81,16 @@ export function surveyScenario(scenario: Scenario, options: { seed?: number; exe
   return { topology, activity, lastMs, endMs: sim.endMs, peakPerSecond };
 }
 
-/** `2/s`, `2/s, 100/s at 60–70 s`: a traffic generator's rates as the scenario declares them. */
-export function trafficRates(t: Scenario['traffic'][number]): string {
-  const spikes = (t.spikes ?? []).map((s) => `${s.ratePerSecond}/s at ${s.atS}–${s.atS + s.durationS} s`);
-  return [`${t.ratePerSecond}/s`, ...spikes].join(', ');
-}
+/** A traffic generator's rates (the topology labels its traffic edges with them). */
+export { trafficRates } from './topology';
 
 /**
- * The survey's topology with its traffic labelled by the rates the scenario sends and each `calls`
- * edge by what the function called and how often in its busiest second ("tablePut, up to 10/s").
+ * The survey's topology with each `calls` edge labelled by what the function called and how often
+ * in its busiest second ("tablePut, up to 10/s"); traffic already carries the rates the scenario
+ * sends (`buildTopology`).
  */
-export function labelledTopology(scenario: Scenario, survey: Survey): Topology {
-  const traffic = new Map(scenario.traffic.map((t) => [t.name, t]));
+export function labelledTopology(_scenario: Scenario, survey: Survey): Topology {
   const edges = survey.topology.edges.map((e) => {
-    if (e.kind === 'traffic') {
-      const t = traffic.get(e.from);
-      if (!t) return e;
-      const rates = trafficRates(t);
-      return { ...e, label: t.target.gateway ? `${e.label} · ${rates}` : rates };
-    }
     if (e.kind === 'calls') {
       const peak = survey.peakPerSecond[`${e.from}→${e.to}`];
       return peak ? { ...e, label: `${e.label}, up to ${peak}/s` } : e;

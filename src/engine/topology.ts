@@ -8,6 +8,25 @@ import { PLATFORMS, resolveInstanceSettings, type InstanceSettings } from './ins
 import type { Scenario } from './scenario';
 import { isSystemEvent, systemDeadLetterQueues, systemsTopology, systemTarget } from './systemsSpec';
 
+/** Seconds as a label writes them: `30`, `24.5`. */
+const sec = (s: number): string => String(Math.round(s * 10) / 10);
+
+/**
+ * A traffic generator's rates as the scenario sends them, for its edge: the base rate with the
+ * window it runs in when that is not the whole run, then every spike — `2/s at 30–90 s, 100/s at
+ * 60–70 s`, `20/s, none at 20–24.5 s, 40/s at 24.5–25.5 s`; `about 2/s` for Poisson arrivals.
+ * `runS`: the run's declared length (a window ending there is written `from 30 s`).
+ */
+export function trafficRates(t: Scenario['traffic'][number], runS?: number): string {
+  const start = t.startS ?? 0;
+  const end = t.durationS === undefined ? undefined : start + t.durationS;
+  const endsEarly = end !== undefined && (runS === undefined || end < runS);
+  const window = start > 0 && endsEarly ? ` at ${sec(start)}–${sec(end)} s` : start > 0 ? ` from ${sec(start)} s` : endsEarly ? ` until ${sec(end)} s` : '';
+  const rate = (r: number) => (r === 0 ? 'none' : `${t.arrival === 'poisson' ? 'about ' : ''}${r}/s`);
+  const spikes = (t.spikes ?? []).map((s) => `${rate(s.ratePerSecond)} at ${sec(s.atS)}–${sec(s.atS + s.durationS)} s`);
+  return [`${rate(t.ratePerSecond)}${window}`, ...spikes].join(', ');
+}
+
 export type NodeKind =
   | 'gateway'
   | 'function'
@@ -78,7 +97,8 @@ export function buildTopology(scenario: Scenario, calls: ReadonlyMap<string, Rea
     const target = t.target;
     const to = (target.queue ?? target.topic ?? target.stream ?? target.bus ?? target.function ?? target.gateway ?? target.bucket ?? systemTarget(target))!;
     nodes.push({ id: t.name, kind: 'traffic', label: t.name, detail: `${t.ratePerSecond}/s${t.spikes?.length ? ` (${t.spikes.length} spike${t.spikes.length > 1 ? 's' : ''})` : ''}` });
-    edges.push({ from: t.name, to, kind: 'traffic', label: target.gateway ? `${target.method ?? 'POST'} ${readablePath(target.path!)}` : `${t.ratePerSecond}/s` });
+    // The rates the scenario sends, spikes included (a load-leveling lesson is about its spike).
+    edges.push({ from: t.name, to, kind: 'traffic', label: target.gateway ? `${target.method ?? 'POST'} ${readablePath(target.path!)} · ${trafficRates(t, sc.durationS)}` : trafficRates(t, sc.durationS) });
   }
   for (const g of sc.gateways) {
     nodes.push({ id: g.name, kind: 'gateway', label: g.name, detail: `${(g.routes ?? []).length} route${(g.routes ?? []).length === 1 ? '' : 's'}` });

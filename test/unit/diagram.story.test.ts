@@ -39,7 +39,7 @@ describe('diagram story: the survey run', function () {
     assert.ok(peak !== undefined && peak > 0 && peak <= 10, `peak ${peak}`);
     assert.equal(edge.label, `tablePut, up to ${peak}/s`);
     const traffic = topology.edges.find((e) => e.kind === 'traffic')!;
-    assert.equal(traffic.label, '2/s, 100/s at 5–15 s');
+    assert.equal(traffic.label, '2/s until 30 s, 100/s at 5–15 s');
   });
 
   it('every resource any function calls in any lesson is connected to it', () => {
@@ -88,9 +88,24 @@ export const handler = async () => { await tableGet('ids', 'k'); send('done', 'n
     assert.ok(Math.max(...s.activity.slice(60, 70)) > 5 * Math.max(...s.activity.slice(40, 55)), 'the burst is busier');
   });
 
-  it('gateway traffic keeps its route and says its rates', () => {
-    const { scenario } = survey('01-what-serverless-means');
-    assert.equal(trafficRates(scenario.traffic[0]!), '2/s, 100/s at 60–70 s');
+  it('the declared topology (drawn when no survey could run) already says traffic\'s real rates', () => {
+    const { scenario } = validateScenario(JSON.parse(fs.readFileSync(path.join(lessons, '13-load-leveling', 'scenario.json'), 'utf8')));
+    const traffic = new Simulation(scenario!, { records: { mode: 'none' } }).topology().edges.find((e) => e.kind === 'traffic')!;
+    assert.equal(traffic.label, '2/s until 30 s, 100/s at 5–15 s');
+  });
+
+  it('gateway traffic keeps its route and says its rates, with the window it runs in (lesson 1: nothing for 30 s)', () => {
+    const { scenario, topology } = survey('01-what-serverless-means');
+    assert.equal(trafficRates(scenario.traffic[0]!, scenario.durationS), '2/s at 30–90 s, 100/s at 60–70 s');
+    assert.match(topology.edges.find((e) => e.kind === 'traffic')!.label!, /^GET \/hello.* · 2\/s at 30–90 s, 100\/s at 60–70 s$/);
+  });
+
+  it('traffic rates: a pause is "none", Poisson arrivals are "about", a window to the run\'s end is "from"', () => {
+    const t = (extra: object) => ({ name: 't', target: { queue: 'q' }, ratePerSecond: 20, ...extra }) as Parameters<typeof trafficRates>[0];
+    assert.equal(trafficRates(t({ durationS: 25.5, spikes: [{ atS: 20, durationS: 4.5, ratePerSecond: 0 }, { atS: 24.5, durationS: 1, ratePerSecond: 40 }] }), 75), '20/s until 25.5 s, none at 20–24.5 s, 40/s at 24.5–25.5 s');
+    assert.equal(trafficRates(t({ arrival: 'poisson' }), 60), 'about 20/s');
+    assert.equal(trafficRates(t({ startS: 10, durationS: 50 }), 60), '20/s from 10 s');
+    assert.equal(trafficRates(t({ startS: 0, durationS: 60 }), 60), '20/s');
   });
 });
 

@@ -291,7 +291,7 @@ describe('Simulation', () => {
     assert.ok(topo.edges.some((e) => e.from === 'front' && e.to === legacy.id && e.kind === 'route'));
     assert.ok(topo.edges.some((e) => e.from === 'front' && e.to === 'api' && e.label === 'GET /new/{id}'));
     assert.equal(legacy.label, 'ANY /old', 'the diagram prefixes the kind ("legacy · ANY /old")');
-    assert.equal(topo.edges.find((e) => e.from === 'new')!.label, 'GET /new/…', 'a template placeholder is not drawn as code');
+    assert.equal(topo.edges.find((e) => e.from === 'new')!.label, 'GET /new/… · 2/s until 5 s', 'a template placeholder is not drawn as code; the rate follows the route');
   });
 
   it('a throttle fault caps the function: synchronous calls get 429 inside the window only', () => {
