@@ -5,7 +5,9 @@
  *
  * Each virtual second gets a weight — a floor for a quiet second plus the square root of its share
  * of the busiest second's activity (so a burst 50× busier is shown about 7× slower, not 50×) — and
- * the wall time is shared out in proportion to the weights.
+ * the wall time is shared out in proportion to the weights. A second counts its neighbours'
+ * activity too, halved for each second away (`LEAD`), so playback slows down just before a burst
+ * and picks up again just after it rather than jumping between speeds.
  */
 export interface Pacing {
   /** Wall ms into the playback at virtual time `t` (ms). */
@@ -20,11 +22,23 @@ export interface Pacing {
 
 /** The weight of a quiet second, relative to the busiest second's 1 + this. */
 const QUIET = 0.15;
+/** How many seconds before and after a burst playback slows for it. */
+const LEAD = 2;
+
+/** Each second's activity, or a nearby second's halved per second away, whichever is more. */
+function around(activity: readonly number[], seconds: number): number[] {
+  return Array.from({ length: seconds }, (_, s) => {
+    let a = activity[s] ?? 0;
+    for (let d = 1; d <= LEAD; d++) a = Math.max(a, (activity[s - d] ?? 0) / 2 ** d, (activity[s + d] ?? 0) / 2 ** d);
+    return a;
+  });
+}
 
 export function fitPacing(activity: readonly number[], endMs: number, targetWallMs = 25_000): Pacing {
   const seconds = Math.max(1, Math.ceil(endMs / 1000));
-  const max = Math.max(1, ...activity.slice(0, seconds));
-  const weights = Array.from({ length: seconds }, (_, s) => QUIET + Math.sqrt((activity[s] ?? 0) / max));
+  const near = around(activity, seconds);
+  const max = Math.max(1, ...near);
+  const weights = near.map((a) => QUIET + Math.sqrt(a / max));
   const total = weights.reduce((a, b) => a + b, 0);
   /** Wall ms at the start of each second (cumulative), and the wall ms each second lasts. */
   const per = weights.map((w) => (w / total) * targetWallMs);

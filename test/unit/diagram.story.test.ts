@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fitPacing } from '../../src/diagram/pacing';
+import { FIT_WALL_MS, planPlayback, playbackStops, TICK_MS } from '../../src/diagram/playback';
 import { counterName, counterValue, describeCounters, seconds } from '../../src/diagram/words';
 import { detailText } from '../../src/diagram/traceWindow';
 import { journeyRecords, journeyRoot, journeyToSequence } from '../../src/diagram/sequence';
@@ -133,6 +134,70 @@ describe('diagram story: playback fitted to the run', () => {
       last = v;
       assert.ok(Math.abs(p.wallAt(v) - w) < 1, `${w} → ${v} → ${p.wallAt(v)}`);
     }
+  });
+});
+
+describe('diagram story: the playback schedule over every lesson\'s run', function () {
+  this.timeout(120_000);
+  const all = fs.readdirSync(lessons).filter((d) => fs.existsSync(path.join(lessons, d, 'scenario.json'))).sort();
+  const runs = new Map<string, ReturnType<typeof survey>>();
+  const run = (lesson: string) => runs.get(lesson) ?? runs.set(lesson, survey(lesson)).get(lesson)!;
+
+  it('all 17 lessons are here', () => assert.equal(all.length, 17));
+
+  for (const lesson of all) {
+    it(`${lesson}: fit plays the whole run in 20–30 s, tick by tick, ending on the second after its last event`, () => {
+      const { survey: s } = run(lesson);
+      const plan = planPlayback(s.endMs, s);
+      assert.ok(plan.endMs >= s.lastMs, `ends at ${plan.endMs} ms, before the last event at ${s.lastMs} ms`);
+      assert.ok(plan.endMs - s.lastMs <= 1000, `ends at ${plan.endMs} ms, more than a second after the last event at ${s.lastMs} ms`);
+      assert.ok(plan.endMs <= s.endMs, 'never past the declared end');
+      const stops = playbackStops(plan, 'fit');
+      const wall = stops.length * TICK_MS;
+      assert.ok(wall >= 20_000 && wall <= 30_000, `the playback lasts ${wall / 1000} s`);
+      assert.equal(stops.at(-1), plan.endMs, 'the last tick reaches the end');
+      for (let i = 1; i < stops.length; i++) assert.ok(stops[i]! > stops[i - 1]!, `tick ${i} moves forward`);
+      // At a fixed speed the playback ends at the same place.
+      assert.equal(playbackStops(plan, '10x').at(-1), plan.endMs);
+      assert.deepEqual(playbackStops(plan, 'max'), [plan.endMs]);
+    });
+
+    it(`${lesson}: fit slows down in the run's busiest second and hurries through its quietest`, () => {
+      const { survey: s } = run(lesson);
+      const plan = planPlayback(s.endMs, s);
+      const seconds = plan.endMs / 1000;
+      const activity = s.activity.slice(0, seconds);
+      const wallOf = (sec: number) => plan.pacing!.wallAt((sec + 1) * 1000) - plan.pacing!.wallAt(sec * 1000);
+      const busiest = activity.indexOf(Math.max(...activity));
+      // The quietest stretch: the second whose busiest neighbour (2 s either side) is least busy.
+      const nearby = activity.map((_, i) => Math.max(...activity.slice(Math.max(0, i - 2), i + 3)));
+      const quietest = nearby.indexOf(Math.min(...nearby));
+      if (activity[busiest]! > 4 * (nearby[quietest]! + 1)) assert.ok(wallOf(busiest) > 2 * wallOf(quietest), `${wallOf(busiest)} ms for second ${busiest} (${activity[busiest]} records) vs ${wallOf(quietest)} ms for second ${quietest} (${nearby[quietest]} around it)`);
+      else assert.ok(wallOf(busiest) >= wallOf(quietest));
+    });
+  }
+
+  it('lesson 1: the 30 quiet seconds pass in under 4 s, the 10 s burst lasts over 4 s, and playback slows just before it', () => {
+    const { survey: s } = run('01-what-serverless-means');
+    const plan = planPlayback(s.endMs, s);
+    assert.equal(plan.endMs, Math.ceil((s.lastMs + 1) / 1000) * 1000);
+    assert.ok(plan.endMs < 160_000, `ends at ${plan.endMs} ms (declared 200 s)`);
+    const stops = playbackStops(plan, 'fit');
+    const ticksIn = (from: number, to: number) => stops.filter((t) => t > from && t <= to).length;
+    assert.ok(ticksIn(0, 30_000) * TICK_MS < 4_000, `quiet start: ${ticksIn(0, 30_000)} ticks`);
+    assert.ok(ticksIn(60_000, 70_000) * TICK_MS > 4_000, `burst: ${ticksIn(60_000, 70_000)} ticks`);
+    const p = plan.pacing!;
+    const wallOf = (sec: number) => p.wallAt((sec + 1) * 1000) - p.wallAt(sec * 1000);
+    assert.ok(wallOf(59) > 1.3 * wallOf(55), `the second before the burst ${wallOf(59)} ms vs ${wallOf(55)} ms`);
+  });
+
+  it('without a survey: the declared end, 10× for fit; an unbounded scenario stops at an hour', () => {
+    const plan = planPlayback(30_000);
+    assert.equal(plan.pacing, undefined);
+    assert.equal(playbackStops(plan, 'fit').length, 30, '30 s at 10× is 30 ticks of 100 ms');
+    assert.equal(planPlayback(null).endMs, 3_600_000);
+    assert.equal(planPlayback(200_000, { activity: [1, 0, 3], lastMs: 2_400 }).endMs, 3_000);
+    assert.ok(Math.abs(planPlayback(200_000, { activity: [1, 0, 3], lastMs: 2_400 }).pacing!.totalWallMs - FIT_WALL_MS) < 1);
   });
 });
 

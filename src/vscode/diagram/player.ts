@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ControlMessage, Speed } from '../../diagram/protocol';
 import type { Topology } from '../../engine/topology';
 import type { Push } from '../../sandbox/protocol';
-import { fitPacing, type Pacing } from '../../diagram/pacing';
+import { nextStop, planPlayback, SPEED, TICK_MS, type PlaybackPlan } from '../../diagram/playback';
 import type { RuntimeFeature } from '../runtime';
 import { DiagramView, type DiagramViewApi } from './view';
 
@@ -27,12 +27,6 @@ export interface PlayerApi {
   pause(): void;
 }
 
-const TICK_MS = 100;
-/** Virtual ms per wall ms; `fit` follows the run's pacing (10× when the run was not surveyed). */
-const SPEED: Record<Speed, number> = { fit: 10, '1x': 1, '10x': 10, max: Number.POSITIVE_INFINITY };
-/** Wall time a fitted playback of a whole run takes. */
-export const FIT_WALL_MS = 25_000;
-
 /**
  * The scenario player behind the live diagram: loads a scenario into the runtime and moves its
  * virtual time on a wall-clock tick (play, pause, step, speed, seek). The runtime's trace pushes for
@@ -41,10 +35,9 @@ export const FIT_WALL_MS = 25_000;
 export class ScenarioPlayer implements PlayerApi {
   readonly view: DiagramView;
   private source: ScenarioSource | undefined;
-  private endMs = 0;
+  private plan: PlaybackPlan = { endMs: 0, pacing: undefined };
   private now = 0;
   private speed: Speed = 'fit';
-  private pacing: Pacing | undefined;
   private survey: SurveyAnswer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private subscribed = false;
@@ -97,7 +90,7 @@ export class ScenarioPlayer implements PlayerApi {
   }
 
   private report(): void {
-    this.view.post({ type: 'player', playing: this.playing, speed: this.speed, t: this.now, end: this.endMs });
+    this.view.post({ type: 'player', playing: this.playing, speed: this.speed, t: this.now, end: this.plan.endMs });
   }
 
   /** (Re)load the scenario and run it to `seekTo`: the engine is deterministic, so that reproduces the state at that time. */
@@ -105,10 +98,8 @@ export class ScenarioPlayer implements PlayerApi {
     if (!this.source) return;
     const rt = await this.runtime.get();
     const loaded = { ...(await rt.request<{ name: string; endMs: number | null; topology: Topology }>({ type: 'load', scenarioFile: this.source.scenarioFile, handlerDir: this.source.handlerDir })), ...this.survey };
-    this.endMs = loaded.endMs ?? 3_600_000;
-    // The run ends where its last event is (a little after, on a whole second), not at the declared duration.
-    if (loaded.lastMs !== undefined && loaded.lastMs > 0) this.endMs = Math.min(this.endMs, Math.ceil((loaded.lastMs + 1) / 1000) * 1000);
-    this.pacing = loaded.activity ? fitPacing(loaded.activity, this.endMs, FIT_WALL_MS) : undefined;
+    // The run ends where its last event is (on the whole second after it), not at the declared duration.
+    this.plan = planPlayback(loaded.endMs, this.survey);
     this.now = 0;
     this.view.setTopology(loaded.topology, { fresh: true });
     if (seekTo > 0) await this.runTo(seekTo);
@@ -119,7 +110,7 @@ export class ScenarioPlayer implements PlayerApi {
     const rt = await this.runtime.get();
     const r = await rt.request<{ now: number; done: boolean }>({ type: 'run', untilMs });
     this.now = r.now;
-    if (r.done || this.now >= this.endMs) this.pause();
+    if (r.done || this.now >= this.plan.endMs) this.pause();
     else this.report();
   }
 
@@ -129,7 +120,7 @@ export class ScenarioPlayer implements PlayerApi {
     this.timer = setInterval(() => {
       if (busy) return; // a slow tick is not queued behind another
       busy = true;
-      this.runTo(this.nextStop())
+      this.runTo(nextStop(this.plan, this.now, this.speed))
         .catch((err: Error) => {
           this.pause();
           void vscode.window.showErrorMessage(`Serverless Lab: the run stopped: ${err.message}`);
@@ -137,13 +128,6 @@ export class ScenarioPlayer implements PlayerApi {
         .finally(() => (busy = false));
     }, TICK_MS);
     this.report();
-  }
-
-  /** Where the next tick runs to. */
-  private nextStop(): number {
-    if (this.speed === 'fit' && this.pacing) return Math.min(this.endMs, Math.max(this.now + 1, this.pacing.virtualAt(this.pacing.wallAt(this.now) + TICK_MS)));
-    const factor = SPEED[this.speed];
-    return Number.isFinite(factor) ? Math.min(this.endMs, this.now + TICK_MS * factor) : this.endMs;
   }
 
   pause(): void {
@@ -164,7 +148,7 @@ export class ScenarioPlayer implements PlayerApi {
       this.report();
     } else if (m.action === 'seek' && typeof m.value === 'number') {
       this.pause();
-      await this.load(Math.max(0, Math.min(m.value, this.endMs)));
+      await this.load(Math.max(0, Math.min(m.value, this.plan.endMs)));
     }
   }
 }
