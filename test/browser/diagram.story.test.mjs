@@ -17,6 +17,7 @@ const { surveyScenario, labelledTopology } = require('../../src/engine/survey.ts
 const { IsolateExecutor } = require('../../src/sandbox/isolateExecutor.ts');
 const { Simulation } = require('../../src/engine/simulation.ts');
 const { OverlayModel } = require('../../src/diagram/overlay.ts');
+const { calledInRun } = require('../unit/diagram.fixtures.ts');
 
 /**
  * What a lesson's page tells the learner to watch, and the chart that shows it. A page that says
@@ -60,7 +61,10 @@ function surveyedLessons() {
       const executor = new IsolateExecutor({ rootDir: join(dir, name, 'solution') });
       try {
         const survey = surveyScenario(scenario, { executor });
-        return { name, topology: labelledTopology(scenario, survey), calls: Object.keys(survey.peakPerSecond).map((k) => k.split('→')) };
+        // What the handlers called, from a run of its own with every record kept (not the survey's own counts).
+        const sim = new Simulation(scenario, { executor, records: { mode: 'all' } });
+        sim.run();
+        return { name, topology: labelledTopology(scenario, survey), calls: calledInRun(sim.records()).map(([from, to]) => [from, to]) };
       } finally {
         executor.dispose();
       }
@@ -107,6 +111,12 @@ describe('the diagram tells the lesson\'s story', () => {
   });
   after(async () => {
     await page?.browser.close();
+  });
+
+  test('lessons 7 and 13: their functions call the queue and table they are about (so the next tests draw those edges)', () => {
+    const called = (name) => lessons.find((l) => l.name === name).calls.map(([from, to]) => `${from}→${to}`);
+    assert.deepEqual(called('07-queues').sort(), ['payment-worker→card-gateway', 'payment-worker→payments']);
+    assert.ok(called('13-load-leveling').includes('order-writer→order-batches'), called('13-load-leveling').join(', '));
   });
 
   for (const { name, topology, calls } of lessons) {
