@@ -277,7 +277,10 @@ module.exports = [
           reportedNote(r, healthyInDlq) ??
           `Healthy orders ended in the dead-letter queue next to the poison message: their batch failed as a whole every time${failed.length ? ` (${failed.length} invocations ${failed[0].outcome === 'timed-out' ? 'timed out' : `threw, e.g. ${failed[0].id}: ${String(failed[0].error).slice(0, 120)}`})` : ''}, so they were received 5 times and redriven with it. Report only the bad message as a batch item failure.`;
       } else if (missing.length > 0) {
-        message = `Some orders were never charged (${some(missing, 3)}), and they are not in the dead-letter queue either: their messages were deleted without a charge. A message that was not processed must stay on the queue (report it in batchItemFailures) until it is.`;
+        const u = r.unawaited('payment-worker', { target: 'card-gateway' });
+        message = u.neverDone
+          ? `Some orders were never charged (${some(missing, 3)}), and they are not in the dead-letter queue either: ${u.count} charges (sends to card-gateway) were not awaited${u.line ? ` (line ${u.line})` : ''} and still in flight when the worker returned. Lambda then deleted the batch and froze the environment with the charge in it: it went on only while a later invocation kept that environment busy, and ${u.neverDone} never happened. Await the send before you return.`
+          : `Some orders were never charged (${some(missing, 3)}), and they are not in the dead-letter queue either: their messages were deleted without a charge. A message that was not processed must stay on the queue (report it in batchItemFailures) until it is.`;
       } else if (lost > 0) message = `The run lost ${lost} message(s): ${r.summary.lostDetails.map((/** @type {any} */ d) => `${d.resource}: ${d.reason}`).join('; ')}.`;
       else if (pass) message = 'Every order was charged, and only the poison message is in the dead-letter queue.';
       return {

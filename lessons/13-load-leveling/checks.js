@@ -202,7 +202,9 @@ module.exports = [
         message: pass
           ? 'The queue absorbed the spike; the table saw a steady trickle.'
           : peak === 0
-            ? 'Nothing was written to the table: the worker must record the orders it receives.'
+            ? pending.length
+              ? `Nothing was written to the table: ${pending.length} tablePut calls were not awaited${line ? ` (line ${line})` : ''}. The worker returned while each was in flight, so Lambda deleted the batch and froze the environment with the write in it; a write goes on only while a later invocation keeps the environment busy, and these never did. Await the write.`
+              : 'Nothing was written to the table: the worker must record the orders it receives.'
             : top && top[1] > 1
               ? `The worker asked the table for ${peak} writes in one second, over its ${CAPACITY}/s capacity: ${top[0]} alone made ${top[1]} of them (${invocations} invocations wrote in that second). Up to 10 invocations run per second, so more than one write per invocation passes the spike straight through to the database.`
               : pending.length

@@ -23,8 +23,8 @@
  *
  * Time passes inside an invocation (`invocation.ts`): a handler's service calls take their modelled
  * latency, their effects happen when they complete, and other invocations run meanwhile. The
- * invocation ends when the handler has returned, plus the function's fixed overhead (`durationMs`
- * and any injected latency); it times out when that would be after its timeout.
+ * invocation ends when the handler has returned, plus the function's fixed overhead (`durationMs` and
+ * any injected latency: billed, the environment frozen); it times out when that is after its timeout.
  */
 import type { EngineContext } from './context';
 import type { TimerId } from './clock';

@@ -18,9 +18,10 @@
  * virtual time: two read-modify-write handlers can both read 4 and both write 5.
  *
  * When the handler returns, calls it did not await are still in flight. Lambda freezes the
- * environment after the invocation ends, and such a call is frozen with it: it goes on when the
- * environment next thaws (the next invocation it serves), or never, if the environment is recycled
- * first. The trace records each one (`call-pending`, with where in the source it was made, for the
+ * environment as soon as the handler's promise settles (the work it declared done) — not at the end
+ * of the platform's overhead after it — and such a call is frozen with it: it goes on only while the
+ * environment is thawed again (the next invocation it serves), or never, if the environment is
+ * recycled first. The trace records each one (`call-pending`, with where in the source it was made, for the
  * editor's diagnostic) and each call that never completed (`call-abandoned`).
  *
  * A crash or a timeout ends the environment between or during calls: calls completed so far keep
@@ -388,6 +389,10 @@ export class EnvironmentSession {
     if (step.state !== 'done' || !inv) return;
     this.current = undefined;
     this.reportPending(inv, step.pending);
+    // The handler's promise settled: Lambda freezes the environment as soon as the code it ran is
+    // done (its declared work included), not when the platform's own overhead is over — a call left
+    // in flight makes no progress from then on, whatever the invocation's billed duration.
+    this.freeze(this.busyUntil);
     inv.settled(step.outcome, this.busyUntil);
   }
 
@@ -405,20 +410,22 @@ export class EnvironmentSession {
   }
 
   /**
-   * The invocation ended and the environment is frozen: calls still in flight stop where they are
-   * (a call whose answer already came back keeps it until the environment thaws).
+   * The environment is frozen from virtual time `at` (now, or when the work its code declared ends):
+   * calls still in flight then stop where they are (a call whose answer already came back keeps it
+   * until the environment thaws; one that completes before `at`, while the code still works, does).
    */
-  freeze(): void {
+  freeze(at = this.host.ctx.clock.now): void {
     if (this.gone || this.frozen) return;
     this.frozen = true;
     const clock = this.host.ctx.clock;
+    const from = Math.max(at, clock.now);
     clock.cancel(this.pumpTimer);
     this.pumpTimer = undefined;
     for (const f of this.flights.values()) {
-      if (f.state !== 'in-flight') continue;
+      if (f.state !== 'in-flight' || f.completesAt <= from) continue;
       clock.cancel(f.timer);
       f.timer = undefined;
-      f.remainingMs = Math.max(0, f.completesAt - clock.now);
+      f.remainingMs = f.completesAt - from;
       f.state = 'frozen';
     }
   }

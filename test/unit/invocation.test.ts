@@ -105,10 +105,15 @@ export const handler = async (_e: unknown, ctx: { awsRequestId: string }) => {
       assert.notDeepEqual(causes.slice(0, 2), [causes[0], causes[0]], `the first two sends come from different invocations: ${sent.join(', ')}`);
     });
 
-    it('a call not awaited freezes with the environment: recorded as pending, done only when the environment thaws', () => {
-      const h = write('forgot.ts', `import { send } from 'serverless-lab';
+    // "AWS Lambda execution context" / "Lambda execution environment lifecycle": the environment is
+    // frozen once the handler is done, and background work it started that had not completed goes on
+    // only if Lambda reuses the environment — and only while it is thawed. The platform's overhead
+    // after the return (durationMs) is not time the environment's code gets.
+    it('a call not awaited freezes with the environment the moment the handler returns, and goes on only while a later invocation keeps it thawed', () => {
+      const h = write('forgot.ts', `import { send, work } from 'serverless-lab';
 export const handler = async (event: { seq: number }) => {
   send('out', 'forgotten ' + event.seq);
+  if (event.seq > 1) work(120);
   return 'returned';
 };`);
       const executor = make(dir);
@@ -119,28 +124,32 @@ export const handler = async (event: { seq: number }) => {
           durationS: 5,
           latency: { queue: { baseMs: 150, jitterMs: 0 } },
           queues: [{ name: 'out' }],
-          // 100 ms of overhead after each return: the environment stays thawed that long.
-          functions: [{ name: 'fn', handler: h, durationMs: 100 }],
-          traffic: [{ name: 'load', target: { function: 'fn' }, ratePerSecond: 1, durationS: 2 }],
+          // 100 ms of overhead after each return: billed, but the environment is frozen during it.
+          functions: [{ name: 'fn', handler: h, durationMs: 100, initMs: 0 }],
+          traffic: [{ name: 'load', target: { function: 'fn' }, ratePerSecond: 1, durationS: 3 }],
         },
         { executor },
       );
       sim.run();
       const pending = records(sim, 'call-pending');
-      assert.equal(pending.length, 2);
+      assert.equal(pending.length, 3);
       assert.deepEqual(pending[0].detail?.location, { file: join(dir, h), line: 3, column: 3 });
+      assert.deepEqual(records(sim, 'succeeded').map((r) => r.t), [100, 1220, 2220], 'each invocation still ends 100 ms after its return');
+      // The first send starts at 0 and is frozen at once (the handler returned at 0) with 150 ms to go;
+      // the second invocation keeps the environment thawed for 120 ms (1,000–1,120 ms), so 30 ms are
+      // left; the third thaws it at 2,000 ms: done at 2,030 ms, with the second one's send.
       const sent = records(sim, 'sent');
-      // The first invocation's send goes on only when the second thaws the environment at t = 1 s.
-      assert.equal(sent.length, 1, 'the last one is still frozen when the run ends');
-      // Started at 150 ms, frozen at 250 ms with 50 ms to go, thawed at 1000 ms: done at 1050 ms.
-      assert.equal(sent[0].t, 1050);
-      assert.equal(sent[0].cause, pending[0].id, 'it is the first invocation\'s send');
-      assert.equal(records(sim, 'call-done').length, 1);
+      assert.deepEqual(sent.map((r) => r.t), [2030, 2030]);
+      assert.deepEqual(sent.map((r) => r.cause), [pending[0].id, pending[1].id], 'the first and second invocations\' sends');
+      assert.equal(records(sim, 'call-done').length, 2, 'the last one is still frozen when the run ends');
     });
 
     it('the check result lists each line whose call was not awaited, and what became of those calls', () => {
-      const h = write('fire.ts', `import { send } from 'serverless-lab';
-export const handler = async () => {
+      // The second invocation works 160 ms before its own send: the first one's send (150 ms) is done
+      // meanwhile; the second's is frozen at its return and abandoned when the environment is recycled.
+      const h = write('fire.ts', `import { send, work } from 'serverless-lab';
+export const handler = async (event: { seq: number }) => {
+  if (event.seq > 1) work(160);
   send('out', 'fire and forget');
 };`);
       const executor = make(dir);
@@ -153,7 +162,7 @@ export const handler = async () => {
       const view = { where: (kind: 'call-pending' | 'call-done') => records(sim, kind) };
       const list = unawaitedCalls(view);
       assert.equal(list.length, 1);
-      assert.deepEqual({ ...list[0], message: undefined }, { file: join(dir, h), line: 3, column: 3, message: undefined, count: 2, completedLater: 1, neverCompleted: 1 });
+      assert.deepEqual({ ...list[0], message: undefined }, { file: join(dir, h), line: 4, column: 3, message: undefined, count: 2, completedLater: 1, neverCompleted: 1 });
       assert.match(list[0].message, /^send\("out"\) is not awaited: .*froze with the execution environment.*await send/);
     });
 
@@ -197,23 +206,28 @@ export const handler = async (_e: unknown, ctx: { environmentId: string }) => {
       // Lambda's init phase starts the runtime, then runs the function's static code ("Understanding
       // the Lambda execution environment lifecycle": extension init, runtime init, function init);
       // the invocation begins when that code returns, whatever it started.
-      const h = write('unawaited.ts', `import { getObject } from 'serverless-lab';
+      const h = write('unawaited.ts', `import { getObject, send } from 'serverless-lab';
 let model: string | undefined;
 const started = Date.now();
 getObject('models', 'm.json').then((raw) => { model = raw; });
-export const handler = async () => ({ model: model ?? null, initStartedAtMs: started });`);
+export const handler = async (event: { seq: number }) => {
+  const answer = { model: model ?? null, initStartedAtMs: started };
+  if (event.seq === 2) await send('out', 'keeps the environment thawed for 100 ms');
+  return answer;
+};`);
       const executor = make(dir);
       executors.push(executor);
       const sim = new Simulation(
         {
           name: 'unawaited',
           durationS: 5,
-          latency: { bucket: { baseMs: 40, jitterMs: 0 } },
+          latency: { bucket: { baseMs: 40, jitterMs: 0 }, queue: { baseMs: 100, jitterMs: 0 } },
           buckets: [{ name: 'models' }],
+          queues: [{ name: 'out' }],
           functions: [{ name: 'fn', handler: h, initMs: 150, durationMs: 100 }],
           traffic: [
             { name: 'deploy', target: { bucket: 'models', key: 'm.json' }, ratePerSecond: 1, durationS: 1, payload: { v: 3 } },
-            { name: 'calls', target: { function: 'fn' }, ratePerSecond: 1, startS: 1, durationS: 2 },
+            { name: 'calls', target: { function: 'fn' }, ratePerSecond: 1, startS: 1, durationS: 3 },
           ],
         },
         { executor },
@@ -225,10 +239,13 @@ export const handler = async () => ({ model: model ?? null, initStartedAtMs: sta
       const answers = records(sim, 'succeeded').map((r) => r.detail?.returned as { model: string | null; initStartedAtMs: number });
       assert.equal(answers[0].model, null, 'the first invocation runs before the load is back');
       assert.ok(answers[0].initStartedAtMs >= 1150, 'Date.now() at the top level reads the time after the runtime\'s start');
-      // The environment stays thawed for the 100 ms of overhead after the return: the load is back at
-      // 1,190 ms, so the next invocation of the environment finds it.
-      assert.equal(records(sim, 'call-done')[0].t, 1190);
-      assert.match(String(answers[1].model), /"v":3/, 'a later invocation of the environment finds it loaded');
+      // The first invocation returns at once (1,150 ms): the environment freezes with the load 40 ms
+      // from done, the 100 ms of overhead notwithstanding. The second thaws it at 2 s and awaits a
+      // 100 ms send, so the load is back at 2,040 ms — after that invocation read `model` — and the
+      // third finds it.
+      assert.equal(records(sim, 'call-done')[0].t, 2040);
+      assert.equal(answers[1].model, null, 'the second invocation returned before the load was back');
+      assert.match(String(answers[2].model), /"v":3/, 'a later invocation of the environment finds it loaded');
       const read = records(sim, 'read')[0];
       assert.equal(read.cause, records(sim, 'invoked')[0].id, 'the read is attributed to the invocation the init ran for');
     });

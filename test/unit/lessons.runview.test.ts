@@ -60,12 +60,15 @@ export const handler = async (e: { entryId: string }) => { await send('fifo.fifo
   });
 
   it('unawaited() counts the calls a function did not await, its line, and those that never completed', () => {
-    const r = run(`import { send } from 'serverless-lab';
-export const handler = async () => {
+    // The second invocation works 160 ms before its own send: the first one's (150 ms, frozen since
+    // its handler returned) is done meanwhile; the second's is still frozen when the run ends.
+    const r = run(`import { send, work } from 'serverless-lab';
+export const handler = async (e: { entryId: string }) => {
+  if (e.entryId !== 'e-1') work(160);
   send('out', 'fire and forget');
 };`);
-    assert.deepEqual(r.unawaited('fn'), { count: 2, neverDone: 1, line: 3 });
-    assert.deepEqual(r.unawaited('fn', { call: 'send', target: 'out' }), { count: 2, neverDone: 1, line: 3 });
+    assert.deepEqual(r.unawaited('fn'), { count: 2, neverDone: 1, line: 4 });
+    assert.deepEqual(r.unawaited('fn', { call: 'send', target: 'out' }), { count: 2, neverDone: 1, line: 4 });
     assert.deepEqual(r.unawaited('fn', { target: 'other' }), { count: 0, neverDone: 0 });
   });
 });

@@ -485,6 +485,9 @@ describe('Playground: attached handlers on the awaited model', () => {
           '  for (const r of event.Records) {',
           "    if (r.body.startsWith('forget')) void send('out', `${r.body} (not awaited)`);",
           "    else await send('out', r.body);",
+          // 'next' keeps the environment thawed for three sends (at least 30 ms): long enough for a
+          // frozen send (10–25 ms of latency) to finish.
+          "    if (r.body === 'next') { await send('out', 'next 2'); await send('out', 'next 3'); }",
           '  }',
           '}',
           '',
@@ -517,8 +520,11 @@ describe('Playground: attached handlers on the awaited model', () => {
       records.length = 0;
       p.apply({ op: 'send', queue: 'in', body: 'next' });
       const thawed = records.filter((r) => r.resource === 'out' && r.kind === 'sent').map((r) => r.t);
-      assert.equal(thawed.length, 2, 'the frozen send completed on thaw, then the new one');
-      assert.deepEqual(queue(p.snapshot(), 'out').messages.map((m) => m.body), ['hello', 'forget-1 (not awaited)', 'next']);
+      assert.equal(thawed.length, 4, 'the frozen send completed while the next invocation kept the environment thawed, and its three');
+      assert.deepEqual(
+        queue(p.snapshot(), 'out').messages.map((m) => m.body).sort(),
+        ['forget-1 (not awaited)', 'hello', 'next', 'next 2', 'next 3'],
+      );
       executor.dispose();
     } finally {
       rmSync(folder, { recursive: true, force: true });
