@@ -97,10 +97,10 @@ function contrast(a, b) {
 
 /** VS Code's default themes' values of the variables badges use. */
 const THEMES = {
-  light: { cls: 'vscode-light', vars: { '--vscode-descriptionForeground': '#717171', '--vscode-editor-background': '#ffffff', '--vscode-editor-foreground': '#000000', '--vscode-foreground': '#616161', '--vscode-badge-background': '#c4c4c4', '--vscode-badge-foreground': '#333333', '--vscode-editorWarning-foreground': '#bf8803', '--vscode-editorError-foreground': '#e51400', '--vscode-inputValidation-errorBackground': '#f2dede', '--vscode-editorWidget-background': '#f3f3f3' } },
-  dark: { cls: 'vscode-dark', vars: { '--vscode-descriptionForeground': '#9d9d9d', '--vscode-editor-background': '#1e1e1e', '--vscode-editor-foreground': '#d4d4d4', '--vscode-foreground': '#cccccc', '--vscode-badge-background': '#4d4d4d', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#cca700', '--vscode-editorError-foreground': '#f14c4c', '--vscode-inputValidation-errorBackground': '#5a1d1d', '--vscode-editorWidget-background': '#252526' } },
-  'high-contrast-light': { cls: 'vscode-high-contrast-light', vars: { '--vscode-descriptionForeground': '#292929', '--vscode-editor-background': '#ffffff', '--vscode-editor-foreground': '#292929', '--vscode-foreground': '#292929', '--vscode-badge-background': '#0f4a85', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#895503', '--vscode-editorError-foreground': '#b5200d', '--vscode-contrastBorder': '#0f4a85', '--vscode-inputValidation-errorBackground': '#ffffff', '--vscode-editorWidget-background': '#ffffff' } },
-  'high-contrast': { cls: 'vscode-high-contrast', vars: { '--vscode-descriptionForeground': '#ffffff', '--vscode-editor-background': '#000000', '--vscode-editor-foreground': '#ffffff', '--vscode-foreground': '#ffffff', '--vscode-badge-background': '#000000', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#ffd370', '--vscode-editorError-foreground': '#f48771', '--vscode-contrastBorder': '#6fc3df', '--vscode-inputValidation-errorBackground': '#5a1d1d', '--vscode-editorWidget-background': '#0c141f' } },
+  light: { cls: 'vscode-light', vars: { '--vscode-descriptionForeground': '#717171', '--vscode-editor-background': '#ffffff', '--vscode-editor-foreground': '#000000', '--vscode-foreground': '#616161', '--vscode-badge-background': '#c4c4c4', '--vscode-badge-foreground': '#333333', '--vscode-editorWarning-foreground': '#bf8803', '--vscode-editorError-foreground': '#e51400', '--vscode-inputValidation-errorBackground': '#f2dede', '--vscode-editorWidget-background': '#f3f3f3' , '--vscode-sideBar-background': '#f3f3f3' } },
+  dark: { cls: 'vscode-dark', vars: { '--vscode-descriptionForeground': '#9d9d9d', '--vscode-editor-background': '#1e1e1e', '--vscode-editor-foreground': '#d4d4d4', '--vscode-foreground': '#cccccc', '--vscode-badge-background': '#4d4d4d', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#cca700', '--vscode-editorError-foreground': '#f14c4c', '--vscode-inputValidation-errorBackground': '#5a1d1d', '--vscode-editorWidget-background': '#252526' , '--vscode-sideBar-background': '#252526' } },
+  'high-contrast-light': { cls: 'vscode-high-contrast-light', vars: { '--vscode-descriptionForeground': '#292929', '--vscode-editor-background': '#ffffff', '--vscode-editor-foreground': '#292929', '--vscode-foreground': '#292929', '--vscode-badge-background': '#0f4a85', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#895503', '--vscode-editorError-foreground': '#b5200d', '--vscode-contrastBorder': '#0f4a85', '--vscode-inputValidation-errorBackground': '#ffffff', '--vscode-editorWidget-background': '#ffffff' , '--vscode-sideBar-background': '#ffffff' } },
+  'high-contrast': { cls: 'vscode-high-contrast', vars: { '--vscode-descriptionForeground': '#ffffff', '--vscode-editor-background': '#000000', '--vscode-editor-foreground': '#ffffff', '--vscode-foreground': '#ffffff', '--vscode-badge-background': '#000000', '--vscode-badge-foreground': '#ffffff', '--vscode-editorWarning-foreground': '#ffd370', '--vscode-editorError-foreground': '#f48771', '--vscode-contrastBorder': '#6fc3df', '--vscode-inputValidation-errorBackground': '#5a1d1d', '--vscode-editorWidget-background': '#0c141f' , '--vscode-sideBar-background': '#000000' } },
 };
 
 describe('the diagram tells the lesson\'s story', () => {
@@ -281,28 +281,70 @@ describe('the diagram tells the lesson\'s story', () => {
   });
 
   for (const [theme, { cls, vars }] of Object.entries(THEMES)) {
-    test(`badges read at ≥ 4.5:1 in the ${theme} theme, whatever their status`, async () => {
+    test(`badges, partition badges, node names, edge labels and counters read at ≥ 4.5:1 in the ${theme} theme, whatever their status`, async () => {
       await page.page.evaluate(({ cls, vars }) => {
         for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
         document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast', 'vscode-high-contrast-light');
         document.body.classList.add(cls);
       }, { cls, vars });
-      // Node names per theme: a new topology is drawn afresh in the theme now set.
-      const topology = { nodes: ['ok', 'slow', 'dead', 'busy', 'broken'].map((id) => ({ id: `${id}-${theme}`, kind: id === 'dead' ? 'queue' : 'function', label: id })), edges: [] };
+      // Node names per theme: a new topology is drawn afresh in the theme now set. Every status a node
+      // can show, a stream with a lagging and a caught-up partition, and a labelled calls edge.
+      const kinds = { ok: 'function', slow: 'function', dead: 'queue', busy: 'function', broken: 'function', quiet: 'function', log: 'stream' };
+      const topology = {
+        nodes: Object.entries(kinds).map(([id, kind]) => ({ id: `${id}-${theme}`, kind, label: id, ...(kind === 'stream' ? { detail: { partitions: 2 } } : {}) })),
+        edges: [{ from: `ok-${theme}`, to: `dead-${theme}`, kind: 'calls', label: 'send, up to 4/s' }, { from: `log-${theme}`, to: `broken-${theme}`, kind: 'event-source', label: 'batch 100' }],
+      };
       const rendered = await renderTopology(page, topology);
       assert.equal(rendered.ok, true, rendered.error);
-      const status = { ok: 'active', slow: 'retrying', dead: 'dead-lettered', busy: 'throttled', broken: 'error' };
-      const nodes = topology.nodes.map((n) => ({ id: n.id, kind: n.kind, status: status[n.label], counters: n.kind === 'queue' ? { depth: 3, inFlight: 1, deadLettered: 2 } : { concurrency: 2, warm: 1, errors: 4 } }));
-      await page.send({ type: 'updates', batch: [{ t: 1000, seq: 1, nodes, edges: [], sampledAway: 0, points: [] }] });
-      await page.page.waitForFunction((n) => document.querySelectorAll('#sl-diagram .sl-badge:not(.sl-badge-small) rect[width]').length >= n, nodes.length, { timeout: 5000 });
+      const status = { ok: 'active', slow: 'retrying', dead: 'dead-lettered', busy: 'throttled', broken: 'error', quiet: 'idle', log: 'active' };
+      const counters = { queue: { depth: 3, inFlight: 1, deadLettered: 2 }, function: { concurrency: 2, warm: 1, errors: 4, unawaited: 3 }, stream: { records: 12 } };
+      const nodes = topology.nodes.map((n) => ({ id: n.id, kind: n.kind, status: status[n.label], counters: counters[n.kind], ...(n.kind === 'stream' ? { partitions: [{ partition: 0, lag: 3, end: 10, committed: 7 }, { partition: 1, lag: 0, end: 5, committed: 5 }] } : {}) }));
+      await page.send({ type: 'updates', batch: [{ t: 1000, seq: 1, nodes, edges: [], sampledAway: 42, points: [] }] });
+      const badgeCount = nodes.length + 2; // one per node, one per partition
+      await page.page.waitForFunction((n) => [...document.querySelectorAll('#sl-diagram .sl-badge')].filter((g) => g.style.display !== 'none' && Number(g.querySelector('rect').getAttribute('width')) > 0).length >= n, badgeCount, { timeout: 5000 });
       const colours = await page.page.evaluate(() =>
-        [...document.querySelectorAll('#sl-diagram .sl-badge:not(.sl-badge-small)')].map((g) => ({ id: g.dataset.node, status: g.dataset.status, text: getComputedStyle(g.querySelector('text')).fill, back: getComputedStyle(g.querySelector('rect')).fill, opacity: getComputedStyle(g.querySelector('rect')).opacity })),
+        [...document.querySelectorAll('#sl-diagram .sl-badge')].filter((g) => Number(g.querySelector('rect').getAttribute('width')) > 0).map((g) => ({ id: g.dataset.node, small: g.classList.contains('sl-badge-small'), status: g.dataset.status, label: g.querySelector('text').textContent, text: getComputedStyle(g.querySelector('text')).fill, back: getComputedStyle(g.querySelector('rect')).fill, opacity: getComputedStyle(g.querySelector('rect')).opacity })),
       );
-      assert.equal(colours.length, nodes.length);
+      assert.equal(colours.length, badgeCount, JSON.stringify(colours));
+      assert.deepEqual([...new Set(colours.map((c) => c.status))].sort(), ['active', 'dead-lettered', 'error', 'idle', 'retrying', 'throttled'], 'every status is measured');
+      assert.equal(colours.filter((c) => c.small).length, 2, 'both partition badges are measured');
       for (const c of colours) {
         assert.equal(c.opacity, '1', `${c.id}'s badge is opaque`);
         const ratio = contrast(c.text, c.back);
-        assert.ok(ratio >= 4.5, `${theme}: ${c.id} (${c.status}) badge: ${c.text} on ${c.back} is ${ratio.toFixed(2)}:1`);
+        assert.ok(ratio >= 4.5, `${theme}: ${c.id} (${c.status}${c.small ? ', partition' : ''}) badge "${c.label}": ${c.text} on ${c.back} is ${ratio.toFixed(2)}:1`);
+      }
+      // Node names on their (failing) nodes, and edge labels on their background.
+      const labels = await page.page.evaluate(() => {
+        const opaque = (el) => {
+          for (let e = el; e && e !== document.documentElement; e = e.parentElement) {
+            const c = getComputedStyle(e).backgroundColor;
+            if (c && c !== 'transparent' && !/rgba\(.*,\s*0\)$/.test(c)) return c;
+          }
+          return getComputedStyle(document.body).backgroundColor;
+        };
+        const out = [];
+        for (const g of document.querySelectorAll('#sl-diagram :is(g.node, g.cluster)')) {
+          // The node's outline: a shape of its own, or the paths of a drawn group (`g.label-container`).
+          const shape = g.querySelector(':scope > :is(rect, polygon, path, circle), :scope > g.label-container > :is(rect, polygon, path, circle)');
+          const label = g.querySelector('.nodeLabel p') ?? g.querySelector('.nodeLabel');
+          if (shape && label) out.push({ what: `node ${g.dataset.resource ?? label.textContent} (${g.dataset.status ?? 'no status'})`, colour: getComputedStyle(label).color, back: getComputedStyle(shape).fill });
+        }
+        for (const l of document.querySelectorAll('#sl-diagram span.edgeLabel')) {
+          if (!l.textContent.trim()) continue;
+          const text = l.querySelector('p') ?? l;
+          out.push({ what: `edge label "${l.textContent}"`, colour: getComputedStyle(text).color, back: opaque(text) });
+        }
+        const note = document.getElementById('sl-sampled');
+        out.push({ what: `sampled note "${note.textContent}"`, colour: getComputedStyle(note).color, back: opaque(note) });
+        return out;
+      });
+      // Every node, the stream's frame and its two partitions.
+      assert.equal(labels.filter((l) => l.what.startsWith('node')).length, nodes.length + 2, JSON.stringify(labels));
+      assert.ok(labels.some((l) => l.what === 'edge label "send, up to 4/s"'), JSON.stringify(labels));
+      assert.ok(labels.some((l) => /sampled note "\d+ hops/.test(l.what)), JSON.stringify(labels));
+      for (const l of labels) {
+        const ratio = contrast(l.colour, l.back);
+        assert.ok(ratio >= 4.5, `${theme}: ${l.what}: ${l.colour} on ${l.back} is ${ratio.toFixed(2)}:1`);
       }
       // The other counters: chart captions and their scale, and the time, on the panel's background.
       const texts = await page.page.evaluate(() => {
