@@ -145,6 +145,8 @@ export interface RenderedMessage {
   direction?: 'LR' | 'TB';
   /** How much the drawing is scaled to fit the panel (1: its natural size; never below 0.85, the panel scrolls instead). */
   scale?: number;
+  /** The topology sent was the one already drawn at this width: nothing was redrawn. */
+  unchanged?: boolean;
 }
 
 /** Webview → host: the detail panel shows a node's events or a journey (or failed to draw it). */

@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
-import type { DiagramToHost, HostToDiagram, Speed, StateMessage, TopologyMessage } from '../../diagram/protocol';
+import type { DiagramToHost, HostToDiagram, RenderedMessage, Speed, StateMessage, TopologyMessage } from '../../diagram/protocol';
 import type { NodeState, OverlayUpdate } from '../../diagram/overlay';
 import { Animator, badgeText } from './animator';
 import { Charts } from './charts';
@@ -142,11 +142,16 @@ new ResizeObserver(() => {
   }, 150);
 }).observe(container);
 
-function requestRender(): void {
-  rendering = rendering.then(render, render);
+/** `report`: a topology message asked for it, so it is answered with a `rendered` even when nothing changed. */
+function requestRender(report = false): void {
+  const run = () => render(report);
+  rendering = rendering.then(run, run);
 }
 
-async function render(): Promise<void> {
+/** The last successful `rendered` report, repeated (with `unchanged`) for a topology already shown. */
+let lastReport: RenderedMessage | undefined;
+
+async function render(report = false): Promise<void> {
   const t = topology;
   if (!t) return;
   const theme = t.theme ?? currentTheme();
@@ -167,7 +172,10 @@ async function render(): Promise<void> {
       // The one that shrinks less (and so scrolls less, when neither fits at MIN_SCALE).
       if (fitOf(narrow) > fitOf(wide)) direction = 'TB';
     }
-    if (key === renderedKey && direction === renderedDirection) return;
+    if (key === renderedKey && direction === renderedDirection) {
+      if (report && lastReport) post({ ...lastReport, ms: 0, unchanged: true });
+      return;
+    }
     const { svg, renderId, width } = drawings.get(direction)!;
     animator?.destroy();
     container.innerHTML = svg;
@@ -212,7 +220,8 @@ async function render(): Promise<void> {
     renderedKey = key;
     renderedDirection = direction;
     const scale = Math.round((root.getBoundingClientRect().width / width) * 100) / 100;
-    post({ type: 'rendered', ok: true, ms: Math.round(performance.now() - started), nodes: nodes.size, edges: edgePaths.filter(Boolean).length, direction, scale });
+    lastReport = { type: 'rendered', ok: true, ms: Math.round(performance.now() - started), nodes: nodes.size, edges: edgePaths.filter(Boolean).length, direction, scale };
+    post(lastReport);
   } catch (error) {
     // Mermaid can leave a stray error element behind; the message goes in as text only.
     document.getElementById(`dsl${renderCount}`)?.remove();
@@ -283,7 +292,7 @@ window.addEventListener('message', (event: MessageEvent<HostToDiagram>) => {
     case 'topology':
       topology = m;
       charts.setKinds(Object.values(m.kinds));
-      requestRender();
+      requestRender(true);
       break;
     case 'updates':
       for (const u of m.batch) applyUpdate(u);
