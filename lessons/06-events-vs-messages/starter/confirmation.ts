@@ -1,5 +1,6 @@
-// Subscriber of the OrderPlaced FACT. The bus pushes each matching event to this function
-// (an asynchronous invocation): nobody polls, and the order service does not know this exists.
+// Subscriber of the OrderPlaced FACT. The bus pushes each matching
+// event to this function (an asynchronous invocation): nobody polls,
+// and the order service does not know this exists.
 interface OrderPlacedEvent {
   source: string;
   'detail-type': string;

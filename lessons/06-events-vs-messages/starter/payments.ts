@@ -1,5 +1,6 @@
-// Consumer of the ChargeCard COMMAND. The platform polls the payments queue (pull) and hands this
-// function batches; a message is deleted when the batch succeeds. One queue, one consumer.
+// Consumer of the ChargeCard COMMAND. The platform polls the payments
+// queue (pull) and hands this function batches; a message is deleted
+// when the batch succeeds. One queue, one consumer.
 import { tablePut } from 'serverless-lab';
 
 export async function handler(event: { Records: Array<{ messageId: string; body: string }> }) {

@@ -1,5 +1,6 @@
-// The ledger: applies each transaction to its account, in the order the FIFO queue hands them out,
-// and writes a statement line with the running balance. It trusts the queue: no deduplication here.
+// The ledger: applies each transaction to its account, in the order the
+// FIFO queue hands them out, and writes a statement line with the
+// running balance. It trusts the queue: no deduplication here.
 import { tableGet, tablePut } from 'serverless-lab';
 
 interface Transaction {

@@ -1,11 +1,15 @@
-// The teller: subscribed to the transactions topic, it forwards each transaction to the ledger.
+// The teller: subscribed to the transactions topic, it forwards each
+// transaction to the ledger.
 //
 // ledger.fifo is a FIFO queue, so every send needs two more things:
-// TODO 1: a message group id (groupId). The queue keeps order WITHIN a group and hands out
-//         different groups in parallel. Which transactions must stay in order relative to each other?
-// TODO 2: a deduplication id (deduplicationId). The topic sometimes delivers a transaction twice,
-//         and then this handler runs twice for it. A send with an id the queue saw in the last
-//         5 minutes is accepted but not delivered again. What identifies "the same transaction"?
+// TODO 1: a message group id (groupId). The queue keeps order WITHIN a
+//         group and hands out different groups in parallel. Which
+//         transactions must stay in order relative to each other?
+// TODO 2: a deduplication id (deduplicationId). The topic sometimes
+//         delivers a transaction twice, and then this handler runs
+//         twice for it. A send with an id the queue saw in the last
+//         5 minutes is accepted but not delivered again. What
+//         identifies "the same transaction"?
 import { send } from 'serverless-lab';
 
 interface Transaction {

@@ -1,5 +1,6 @@
-// Pulls from warehouse-jobs, whose subscription has raw delivery ON: each SQS body is the
-// published message itself, no envelope. Only OrderPlaced events pass its filter policy.
+// Pulls from warehouse-jobs, whose subscription has raw delivery ON:
+// each SQS body is the published message itself, no envelope. Only
+// OrderPlaced events pass its filter policy.
 import { tablePut } from 'serverless-lab';
 
 export async function handler(event: { Records: Array<{ body: string }> }) {

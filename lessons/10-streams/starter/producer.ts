@@ -1,8 +1,10 @@
-// The wallet API: appends each transaction to the wallet-events stream (4 partitions).
+// The wallet API: appends each transaction to the wallet-events stream
+// (4 partitions).
 //
-// TODO: give each record a key. Records with the same key go to the same partition, and a stream
-// keeps order per partition only (4 partitions are read in parallel). Whose transactions must
-// stay in order relative to each other?
+// TODO: give each record a key. Records with the same key go to the
+// same partition, and a stream keeps order per partition only
+// (4 partitions are read in parallel). Whose transactions must stay in
+// order relative to each other?
 import { produce } from 'serverless-lab';
 
 interface WalletTx {

@@ -1,12 +1,15 @@
-// The projector: builds the `balances` table (a projection) from the wallet-events stream.
+// The projector: builds the `balances` table (a projection) from the
+// wallet-events stream.
 //
-// TODO: for each record (record.value is the JSON the producer wrote) update the customer's row
-// { customerId, balance, bounced }:
+// TODO: for each record (record.value is the JSON the producer wrote)
+// update the customer's row { customerId, balance, bounced }:
 //   - deposit: balance += amount
-//   - withdrawal: if amount <= balance, balance -= amount; otherwise it bounces: bounced += 1
-// The platform commits the partition's offset after a batch succeeds. If an invocation dies
-// before that, the SAME batch is delivered again. Make sure applying it twice changes nothing
-// (record.partition and record.offset identify a record).
+//   - withdrawal: if amount <= balance, balance -= amount; otherwise it
+//     bounces: bounced += 1
+// The platform commits the partition's offset after a batch succeeds.
+// If an invocation dies before that, the SAME batch is delivered again.
+// Make sure applying it twice changes nothing (record.partition and
+// record.offset identify a record).
 import { tableGet, tablePut, type MSKEvent } from 'serverless-lab';
 
 export async function handler(event: MSKEvent) {

@@ -1,12 +1,18 @@
-// users-service: the first piece carved out of the monolith. The api gateway already sends it
+// users-service: the first piece carved out of the monolith. The api
+// gateway already sends it
 //   GET /users        and   GET /users/{id}
-// (everything else still goes to the monolith). Clients must not notice the switch: answer with
-// exactly what the monolith answered — same status code, same JSON, same content-type header.
+// (everything else still goes to the monolith). Clients must not notice
+// the switch: answer with exactly what the monolith answered — same
+// status code, same JSON, same content-type header.
 //
 // What the monolith answers (see the lesson page for the full list):
-//   GET /users      200 {"users":[{"id":"1","name":"Ada Lovelace"}, …],"count":3}
-//   GET /users/1    200 {"id":"1","name":"Ada Lovelace","email":"ada@example.com","plan":"pro"}
-//   GET /users/42   404 {"error":"user not found"}
+//   GET /users      200
+//     {"users":[{"id":"1","name":"Ada Lovelace"}, …],"count":3}
+//   GET /users/1    200
+//     {"id":"1","name":"Ada Lovelace","email":"ada@example.com",
+//      "plan":"pro"}
+//   GET /users/42   404
+//     {"error":"user not found"}
 // and always the header  content-type: application/json
 import type { APIGatewayProxyEventV2 } from 'serverless-lab';
 
@@ -24,7 +30,8 @@ interface HttpResult {
 }
 
 export function handler(event: APIGatewayProxyEventV2): HttpResult {
-  // TODO: answer GET /users (the list) and GET /users/{id} (one user, or 404) like the monolith.
+  // TODO: answer GET /users (the list) and GET /users/{id} (one user,
+  //       or 404) like the monolith.
   void USERS;
   return { statusCode: 501, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: `not implemented: ${event.routeKey}` }) };
 }

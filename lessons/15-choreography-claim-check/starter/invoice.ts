@@ -1,9 +1,11 @@
-// The invoice service: a rule on orders-bus copies every OrderPlaced event into `invoice-inbox`,
-// and this function consumes that queue (each SQS body is the whole EventBridge event).
-// It writes one invoice per order to its own `invoices` table, with every line of the order.
+// The invoice service: a rule on orders-bus copies every OrderPlaced
+// event into `invoice-inbox`, and this function consumes that queue
+// (each SQS body is the whole EventBridge event). It writes one invoice
+// per order to its own `invoices` table, with every line of the order.
 //
-// TODO: once the order service sends a reference instead of the lines, fetch the order document
-//       with await getObject(bucket, key) here.
+// TODO: once the order service sends a reference instead of the lines,
+//       fetch the order document with await getObject(bucket, key)
+//       here.
 import { getObject, tablePut } from 'serverless-lab';
 
 interface Line {

@@ -1,7 +1,10 @@
-// The shipping service: a rule on orders-bus copies every OrderPlaced event into `shipping-inbox`,
-// and this function consumes that queue. Each SQS body is the whole EventBridge event:
-//   { "version": "0", "id": "evt-…", "source": "shop.orders", "detail-type": "OrderPlaced", "detail": { … } }
-// Shipping only needs the order id and the customer. (Nothing to change here unless you rename them.)
+// The shipping service: a rule on orders-bus copies every OrderPlaced
+// event into `shipping-inbox`, and this function consumes that queue.
+// Each SQS body is the whole EventBridge event:
+//   { "version": "0", "id": "evt-…", "source": "shop.orders",
+//     "detail-type": "OrderPlaced", "detail": { … } }
+// Shipping only needs the order id and the customer. (Nothing to change
+// here unless you rename them.)
 import { tablePut } from 'serverless-lab';
 
 export async function handler(event: { Records: Array<{ body: string }> }): Promise<void> {

@@ -1,7 +1,8 @@
-// The ledger: the push endpoint of the ordered Pub/Sub subscription "ledger-push". Its database is
-// flaky: some first deliveries fail (a timeout), and Pub/Sub retries them after a backoff. (Given:
-// read it, no change needed.) deliveryAttempt is present because the subscription has a
-// dead-letter policy.
+// The ledger: the push endpoint of the ordered Pub/Sub subscription
+// "ledger-push". Its database is flaky: some first deliveries fail (a
+// timeout), and Pub/Sub retries them after a backoff. (Given: read it,
+// no change needed.) deliveryAttempt is present because the
+// subscription has a dead-letter policy.
 import { tablePut, type PubSubPushBody } from 'serverless-lab';
 
 export async function handler(push: PubSubPushBody) {

@@ -1,8 +1,11 @@
-// The order service: publishes each order ONCE to the RabbitMQ topic exchange "orders". The
-// publisher never names a queue: the exchange's bindings decide who gets a copy, by routing key.
+// The order service: publishes each order ONCE to the RabbitMQ topic
+// exchange "orders". The publisher never names a queue: the exchange's
+// bindings decide who gets a copy, by routing key.
 //
-// TODO: publish with a routing key the bindings can match (see the scenario):
-//   billing       ← order.*.created   (* is exactly one word, # is zero or more words)
+// TODO: publish with a routing key the bindings can match (see the
+//       scenario):
+//   billing       ← order.*.created
+//                   (* is exactly one word, # is zero or more words)
 //   eu-warehouse  ← order.eu.#
 // await publish(exchange, body, { routingKey })
 import { publish } from 'serverless-lab';

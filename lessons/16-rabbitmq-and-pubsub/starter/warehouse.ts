@@ -1,5 +1,6 @@
-// The EU warehouse: a RabbitMQ consumer of "eu-warehouse" (bound with order.eu.#). It keeps a
-// picking list per EU order, new or cancelled. (Given: read it, no change needed.)
+// The EU warehouse: a RabbitMQ consumer of "eu-warehouse" (bound with
+// order.eu.#). It keeps a picking list per EU order, new or cancelled.
+// (Given: read it, no change needed.)
 import { tablePut, type AmqpMessage } from 'serverless-lab';
 
 export async function handler(message: AmqpMessage) {

@@ -1,9 +1,11 @@
-// The sessionizer: Lambda's Kinesis event source hands it batches of one shard's records, up to 3
-// batches of a shard at once (parallelization factor 3).
+// The sessionizer: Lambda's Kinesis event source hands it batches of
+// one shard's records, up to 3 batches of a shard at once
+// (parallelization factor 3).
 //
-// TODO: keep each session's path: the pages it visited, in the order of its clicks, in the
-// sessions table as { sessionId, pages: [...] }.
-// record.kinesis.data is base64 (as AWS sends it); record.kinesis.text is the lab's decoded copy.
+// TODO: keep each session's path: the pages it visited, in the order of
+// its clicks, in the sessions table as { sessionId, pages: [...] }.
+// record.kinesis.data is base64 (as AWS sends it); record.kinesis.text
+// is the lab's decoded copy.
 import { tablePut, type KinesisStreamEvent } from 'serverless-lab';
 
 export async function handler(event: KinesisStreamEvent) {
