@@ -36,9 +36,10 @@
  * environment is recycled first. The editor marks such a call.
  *
  * Arguments and results cross the sandbox boundary as JSON: functions, symbols and `undefined`
- * inside them are dropped, and objects arrive as copies. A handler has no Node built-ins (`fs`,
- * `http`, `process`…), no packages, and no timers: `setTimeout` throws; time passes with
- * {@link work} and with the calls a handler awaits.
+ * inside them are dropped, and objects arrive as copies. A handler has Lambda's `Buffer`, `atob`,
+ * `btoa`, `TextEncoder` and `TextDecoder`, and `fs` for `/tmp`, but no other Node built-ins (`http`,
+ * `process`…), no packages, and no timers: `setTimeout` throws; time passes with {@link work} and
+ * with the calls a handler awaits.
  *
  * The clock and randomness a handler sees are the simulation's, so a seed gives one run, byte for
  * byte, whatever your code reads:
@@ -452,8 +453,9 @@ declare module 'serverless-lab' {
 
   /**
    * A batch of a stream event source, as Amazon MSK sends it: `records` grouped by
-   * `"<topic>-<partition>"`, with key and value base64-encoded. The lab adds `Records`: the same
-   * records decoded (handlers here have no `Buffer`/`atob`).
+   * `"<topic>-<partition>"`, with key and value base64-encoded (decode them as on AWS:
+   * `Buffer.from(record.value, 'base64').toString()`). The lab adds `Records`: the same records
+   * decoded, which AWS does not send.
    */
   export interface MSKEvent {
     eventSource: 'aws:kafka';
@@ -504,7 +506,7 @@ declare module 'serverless-lab' {
       data: string;
       /** Epoch seconds (with fractions). */
       approximateArrivalTimestamp: number;
-      /** Lab only: `data` decoded as text (handlers have no Buffer or atob). */
+      /** Lab only (AWS does not send it): `data` decoded as UTF-8 text. On AWS: `Buffer.from(data, 'base64').toString()`. */
       text: string;
     };
     eventSource: 'aws:kinesis';
@@ -580,6 +582,117 @@ interface Console {
   trace(...data: unknown[]): void;
 }
 declare var console: Console;
+
+/**
+ * Node's `Buffer`, as in Lambda's Node.js runtime: a `Uint8Array` with encodings. Decode what AWS
+ * sends base64 — a Kinesis record's `kinesis.data`, a Kafka record's `key` and `value` — with
+ * `Buffer.from(data, 'base64').toString()` (UTF-8). Also `import { Buffer } from 'node:buffer'`.
+ * A Buffer counts toward the function's memory: one longer than it, or past it in total, stops the
+ * environment with `Runtime.OutOfMemory`.
+ */
+type BufferEncoding = 'utf8' | 'utf-8' | 'hex' | 'base64' | 'base64url' | 'latin1' | 'binary' | 'ascii' | 'utf16le' | 'ucs2' | 'ucs-2';
+interface Buffer extends Uint8Array<ArrayBuffer> {
+  /** The bytes as text: UTF-8 unless `encoding` says otherwise (invalid UTF-8 becomes U+FFFD). */
+  toString(encoding?: BufferEncoding, start?: number, end?: number): string;
+  toJSON(): { type: 'Buffer'; data: number[] };
+  equals(other: Uint8Array): boolean;
+  compare(target: Uint8Array, targetStart?: number, targetEnd?: number, sourceStart?: number, sourceEnd?: number): -1 | 0 | 1;
+  copy(target: Uint8Array, targetStart?: number, sourceStart?: number, sourceEnd?: number): number;
+  /** Writes `string` at `offset` (default 0); returns the bytes written. */
+  write(string: string, encoding?: BufferEncoding): number;
+  write(string: string, offset: number, encoding?: BufferEncoding): number;
+  write(string: string, offset: number, length: number, encoding?: BufferEncoding): number;
+  fill(value: string | number | Uint8Array | boolean, offset?: number, end?: number, encoding?: BufferEncoding): this;
+  indexOf(value: string | number | Uint8Array, byteOffset?: number, encoding?: BufferEncoding): number;
+  lastIndexOf(value: string | number | Uint8Array, byteOffset?: number, encoding?: BufferEncoding): number;
+  includes(value: string | number | Uint8Array, byteOffset?: number, encoding?: BufferEncoding): boolean;
+  /** Shares memory with this buffer (as `subarray` does). */
+  slice(start?: number, end?: number): Buffer;
+  subarray(start?: number, end?: number): Buffer;
+  swap16(): this;
+  swap32(): this;
+  readUInt8(offset?: number): number; readUint8(offset?: number): number; readInt8(offset?: number): number;
+  readUInt16LE(offset?: number): number; readUInt16BE(offset?: number): number; readUint16LE(offset?: number): number; readUint16BE(offset?: number): number;
+  readInt16LE(offset?: number): number; readInt16BE(offset?: number): number;
+  readUInt32LE(offset?: number): number; readUInt32BE(offset?: number): number; readUint32LE(offset?: number): number; readUint32BE(offset?: number): number;
+  readInt32LE(offset?: number): number; readInt32BE(offset?: number): number;
+  readFloatLE(offset?: number): number; readFloatBE(offset?: number): number; readDoubleLE(offset?: number): number; readDoubleBE(offset?: number): number;
+  readBigUInt64LE(offset?: number): bigint; readBigUInt64BE(offset?: number): bigint; readBigUint64LE(offset?: number): bigint; readBigUint64BE(offset?: number): bigint;
+  readBigInt64LE(offset?: number): bigint; readBigInt64BE(offset?: number): bigint;
+  writeUInt8(value: number, offset?: number): number; writeUint8(value: number, offset?: number): number; writeInt8(value: number, offset?: number): number;
+  writeUInt16LE(value: number, offset?: number): number; writeUInt16BE(value: number, offset?: number): number; writeUint16LE(value: number, offset?: number): number; writeUint16BE(value: number, offset?: number): number;
+  writeInt16LE(value: number, offset?: number): number; writeInt16BE(value: number, offset?: number): number;
+  writeUInt32LE(value: number, offset?: number): number; writeUInt32BE(value: number, offset?: number): number; writeUint32LE(value: number, offset?: number): number; writeUint32BE(value: number, offset?: number): number;
+  writeInt32LE(value: number, offset?: number): number; writeInt32BE(value: number, offset?: number): number;
+  writeFloatLE(value: number, offset?: number): number; writeFloatBE(value: number, offset?: number): number; writeDoubleLE(value: number, offset?: number): number; writeDoubleBE(value: number, offset?: number): number;
+  writeBigUInt64LE(value: bigint, offset?: number): number; writeBigUInt64BE(value: bigint, offset?: number): number; writeBigUint64LE(value: bigint, offset?: number): number; writeBigUint64BE(value: bigint, offset?: number): number;
+  writeBigInt64LE(value: bigint, offset?: number): number; writeBigInt64BE(value: bigint, offset?: number): number;
+}
+interface BufferConstructor {
+  /** Text in `encoding` (default UTF-8; base64 decoding skips characters outside the alphabet, as Node does). */
+  from(string: string, encoding?: BufferEncoding): Buffer;
+  /** A copy of the bytes (each number taken modulo 256). */
+  from(data: Uint8Array | readonly number[] | ArrayLike<number> | { type: 'Buffer'; data: number[] }): Buffer;
+  /** A view of the buffer's memory (no copy). */
+  from(arrayBuffer: ArrayBuffer, byteOffset?: number, length?: number): Buffer;
+  alloc(size: number, fill?: string | number | Uint8Array, encoding?: BufferEncoding): Buffer;
+  /** Zero-filled in the lab (a run is the same, byte for byte, for a seed). */
+  allocUnsafe(size: number): Buffer;
+  allocUnsafeSlow(size: number): Buffer;
+  /** Bytes of `string` in `encoding` (UTF-8 by default), or the length of a buffer. */
+  byteLength(string: string | ArrayBufferView | ArrayBuffer, encoding?: BufferEncoding): number;
+  concat(list: readonly Uint8Array[], totalLength?: number): Buffer;
+  isBuffer(obj: unknown): obj is Buffer;
+  isEncoding(encoding: string): encoding is BufferEncoding;
+  compare(buf1: Uint8Array, buf2: Uint8Array): -1 | 0 | 1;
+  copyBytesFrom(view: ArrayBufferView, offset?: number, length?: number): Buffer;
+  of(...items: number[]): Buffer;
+  readonly prototype: Buffer;
+}
+declare var Buffer: BufferConstructor;
+
+/** Base64 text to a string of bytes (each character one byte, 0–255); throws `InvalidCharacterError` for text that is not base64. */
+declare function atob(data: string): string;
+/** A string of bytes (every character 0–255) to base64; throws `InvalidCharacterError` otherwise. */
+declare function btoa(data: string): string;
+
+/** Strings to UTF-8 bytes (a lone surrogate becomes U+FFFD). */
+interface TextEncoder {
+  readonly encoding: 'utf-8';
+  encode(input?: string): Uint8Array<ArrayBuffer>;
+  /** Writes whole characters only; `read` counts UTF-16 code units, `written` bytes. */
+  encodeInto(source: string, destination: Uint8Array): { read: number; written: number };
+}
+declare var TextEncoder: { prototype: TextEncoder; new (): TextEncoder };
+
+/** Bytes to a string: `utf-8` (default), `utf-16le` or `latin1`/`windows-1252`. Invalid bytes become U+FFFD, or a TypeError with `fatal`. */
+interface TextDecoder {
+  readonly encoding: string;
+  readonly fatal: boolean;
+  readonly ignoreBOM: boolean;
+  /** `stream: true` keeps an incomplete character for the next call. */
+  decode(input?: ArrayBuffer | ArrayBufferView, options?: { stream?: boolean }): string;
+}
+declare var TextDecoder: { prototype: TextDecoder; new (label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean }): TextDecoder };
+
+/** What `atob`/`btoa` throw (`name` `InvalidCharacterError`, `code` 5). */
+interface DOMException extends Error {
+  readonly code: number;
+}
+declare var DOMException: { prototype: DOMException; new (message?: string, name?: string): DOMException };
+
+declare module 'node:buffer' {
+  export const Buffer: BufferConstructor;
+  export type Buffer = globalThis.Buffer;
+  export const atob: typeof globalThis.atob;
+  export const btoa: typeof globalThis.btoa;
+  export const constants: { readonly MAX_LENGTH: number; readonly MAX_STRING_LENGTH: number };
+  export const kMaxLength: number;
+  export const kStringMaxLength: number;
+}
+declare module 'buffer' {
+  export * from 'node:buffer';
+}
 
 /**
  * `/tmp`, as on Lambda: the one writable folder of the execution environment (512 MB). Its files

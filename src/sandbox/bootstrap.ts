@@ -37,6 +37,7 @@
  */
 
 import { memoryGuard } from './memoryGuard';
+import { runtimeGlobals } from './runtimeGlobals';
 import { virtualFs } from './virtualFs';
 import { virtualGlobals } from './virtualTime';
 
@@ -73,7 +74,7 @@ export interface BootstrapConfig {
 /** The entry point the host holds: `now` is the environment's virtual instant, epoch ms. */
 export type Dispatch = (op: DispatchOp, now: number, a?: string, b?: string) => string;
 
-export function bootstrap(hostCall: (op: string, argsJson: string) => string, configJson: string, installTime: typeof virtualGlobals, makeFs: typeof virtualFs, guardMemory: typeof memoryGuard): Dispatch {
+export function bootstrap(hostCall: (op: string, argsJson: string) => string, configJson: string, installTime: typeof virtualGlobals, makeFs: typeof virtualFs, guardMemory: typeof memoryGuard, installRuntime: typeof runtimeGlobals): Dispatch {
   'use strict';
   const g: any = globalThis;
   // Built-ins captured before any learner code runs.
@@ -97,6 +98,8 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   installTime(g, { now: () => entryMs + workSinceEntry, originMs: config.originMs, seed: config.seed }, 'install');
   // Every allocation outside isolated-vm's accounting is charged or unavailable (memoryGuard.ts).
   guardMemory(g, { limitBytes: config.memoryLimitBytes, outOfMemory: (what: string) => void hostCall('oom', stringify([what])) });
+  // Buffer, atob/btoa, TextEncoder/TextDecoder, as in Lambda's Node runtime (runtimeGlobals.ts).
+  const loadBuffer = installRuntime(g, { limitBytes: config.memoryLimitBytes, outOfMemory: (what: string) => void hostCall('oom', stringify([what])) });
 
   const text = (value: unknown, max: number): string => {
     let s: string;
@@ -327,9 +330,10 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   let files: ReturnType<typeof virtualFs> | undefined;
   g.require = (name: unknown) => {
     if (name === 'serverless-lab') return api;
+    if (name === 'buffer' || name === 'node:buffer') return loadBuffer();
     if (name === 'fs' || name === 'node:fs') return (files ??= makeFs(() => entryMs + workSinceEntry)).fs;
     if (name === 'fs/promises' || name === 'node:fs/promises') return (files ??= makeFs(() => entryMs + workSinceEntry)).promises;
-    throw new ErrorCtor(`cannot load '${text(name, 200)}' in a handler: only 'serverless-lab' and 'fs' (for /tmp) can be imported (a handler has no other Node built-ins and no packages)`);
+    throw new ErrorCtor(`cannot load '${text(name, 200)}' in a handler: only 'serverless-lab', 'fs' (for /tmp) and 'buffer' can be imported (a handler has no other Node built-ins and no packages)`);
   };
   g.console = freeze({ log, info: log, warn: log, error: log, debug: log, trace: log });
 
@@ -469,4 +473,4 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
  * The bootstrap's source, as a script whose completion value is `(hostCall, configJson) => dispatch`:
  * `bootstrap` with `virtualGlobals` (both self-contained) bound as its third argument.
  */
-export const BOOTSTRAP_SOURCE = `((bootstrap, virtualGlobals, virtualFs, memoryGuard) => (hostCall, configJson) => bootstrap(hostCall, configJson, virtualGlobals, virtualFs, memoryGuard))(${bootstrap.toString()}, ${virtualGlobals.toString()}, ${virtualFs.toString()}, ${memoryGuard.toString()})`;
+export const BOOTSTRAP_SOURCE = `((bootstrap, virtualGlobals, virtualFs, memoryGuard, runtimeGlobals) => (hostCall, configJson) => bootstrap(hostCall, configJson, virtualGlobals, virtualFs, memoryGuard, runtimeGlobals))(${bootstrap.toString()}, ${virtualGlobals.toString()}, ${virtualFs.toString()}, ${memoryGuard.toString()}, ${runtimeGlobals.toString()})`;

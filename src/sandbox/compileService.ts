@@ -94,13 +94,13 @@ function compileWorker(): void {
     }
   };
 
-  /** Node's file system modules: the environment's /tmp (src/sandbox/virtualFs.ts). */
-  const FS_MODULES = new Set(['fs', 'node:fs', 'fs/promises', 'node:fs/promises']);
+  /** The Node modules the bootstrap answers: the file system, the environment's /tmp (virtualFs.ts), and buffer (runtimeGlobals.ts). */
+  const RUNTIME_MODULES = new Set(['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'buffer', 'node:buffer']);
   const refuse = (specifier: string): string | undefined => {
-    if (specifier === API_MODULE || FS_MODULES.has(specifier)) return undefined;
+    if (specifier === API_MODULE || RUNTIME_MODULES.has(specifier)) return undefined;
     const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
     if (specifier.startsWith('node:') || builtins.has(specifier) || builtins.has(specifier.split('/')[0])) {
-      return `Node built-in '${bare}' is not available in a handler: handlers run in a sandbox that offers only the 'serverless-lab' API and 'fs' for /tmp`;
+      return `Node built-in '${bare}' is not available in a handler: handlers run in a sandbox that offers only the 'serverless-lab' API, 'fs' for /tmp and 'buffer'`;
     }
     if (path.isAbsolute(specifier) || /^[a-zA-Z]:[\\/]/.test(specifier) || /^[a-zA-Z][\w+.-]*:/.test(specifier) || specifier.startsWith('\\')) {
       return `absolute import '${specifier}' is not allowed in a handler: import your own files with a relative path ('./…')`;
@@ -165,7 +165,7 @@ function compileWorker(): void {
           const written: string = args.path;
           const reason = refuse(written);
           if (reason) return { errors: [{ text: reason }] };
-          if (written === API_MODULE || FS_MODULES.has(written)) return { path: written, external: true };
+          if (written === API_MODULE || RUNTIME_MODULES.has(written)) return { path: written, external: true };
           const type = args.with && typeof args.with.type === 'string' ? args.with.type : undefined;
           let loader: string | undefined;
           if (type !== undefined) {

@@ -42,9 +42,26 @@ describe("the learner's workspace typings", function () {
     const ok = `for (const m of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) console[m]('a', 1, { b: 2 });\nexport {};\n`;
     assert.deepEqual(typeErrors([], { [file]: ok }), []);
     // What the sandbox does not have stays an error in the editor too.
-    const absent = `document.title = 'x';\nconst b: Buffer | undefined = undefined;\nprocess.exit(1);\nexport { b };\n`;
+    const absent = `document.title = 'x';\nconst r: Response | undefined = undefined;\nprocess.exit(1);\nexport { r };\n`;
     const errors = typeErrors([], { [file]: absent });
-    for (const name of ['document', 'Buffer', 'process']) assert.ok(errors.some((e) => e.includes(`'${name}'`)), `${name} is not declared: ${errors.join('\n')}`);
+    for (const name of ['document', 'Response', 'process']) assert.ok(errors.some((e) => e.includes(`'${name}'`)), `${name} is not declared: ${errors.join('\n')}`);
+  });
+
+  it("declare Lambda's Buffer, atob/btoa, TextEncoder/TextDecoder and the buffer module, as a handler decoding a Kinesis record uses them", () => {
+    const file = path.join(root, 'test', 'unit', '__buffer__.ts');
+    const ok = `import { Buffer as B, constants } from 'node:buffer';
+import type { KinesisStreamEvent, MSKEvent } from 'serverless-lab';
+export const kinesis = (event: KinesisStreamEvent) => event.Records.map((r) => JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString()) as { id: string });
+export const kafka = (event: MSKEvent) => Object.values(event.records).flat().map((r) => (r.value === undefined ? null : new TextDecoder().decode(Uint8Array.from(atob(r.value), (c) => c.charCodeAt(0)))));
+const b: Buffer = B.concat([Buffer.alloc(2, 'a'), Buffer.from([1, 2]), new TextEncoder().encode('é')]);
+const n: number = b.readUInt16BE(0) + Buffer.byteLength('é', 'utf8') + constants.MAX_LENGTH + b.indexOf('a');
+const s: string = b.toString('hex') + b.subarray(1).toString('base64url') + btoa('hi');
+export { n, s };
+`;
+    assert.deepEqual(typeErrors([], { [file]: ok }), []);
+    // A wrong encoding is an error in the editor, as with @types/node.
+    const bad = `export const s = Buffer.from('x', 'base-64');\n`;
+    assert.ok(typeErrors([], { [file]: bad }).some((e) => e.includes('base-64')));
   });
 
   it('type-check every lesson\'s starter, reference solution and other correct solutions with no error', () => {

@@ -240,7 +240,7 @@ const attacks: Attack[] = [
     check: (out) => {
       const r = result(out) as string[];
       assert.deepEqual(r.slice(0, 5), ['ENOENT', 'ENOENT', 'ENOENT', 'ENOENT', 'EROFS']);
-      assert.match(r[5], /cannot load 'child_process' in a handler: only 'serverless-lab' and 'fs' \(for \/tmp\) can be imported/);
+      assert.match(r[5], /cannot load 'child_process' in a handler: only 'serverless-lab', 'fs' \(for \/tmp\) and 'buffer' can be imported/);
       assert.equal(r[6], 'function', 'a computed import of fs is the virtual /tmp too');
       assert.match(r[7], /cannot load 'os' in a handler/);
       assert.deepEqual(r.slice(8), ['undefined', 'undefined']);
@@ -259,7 +259,7 @@ const attacks: Attack[] = [
         let direct; try { direct = typeof (0, eval)('process'); } catch (e: any) { direct = e.message; }
         return [direct, typeof g.process, typeof g.global, typeof g.Buffer, typeof g.require('serverless-lab')];
       };`,
-    check: (out) => assert.deepEqual(result(out), ['process is not defined', 'undefined', 'undefined', 'undefined', 'object']),
+    check: (out) => assert.deepEqual(result(out), ['process is not defined', 'undefined', 'undefined', 'function', 'object']),
   },
   {
     name: 'setTimeout / setInterval / setImmediate',
@@ -469,6 +469,36 @@ const attacks: Attack[] = [
       assert.match(d[1].message, /import '(\.\.\/)+etc\/hosts' is outside the exercise folder/);
       assert.match(d[2].message, /absolute import 'file:\/\/\/etc\/hostname'/);
     },
+  },
+  {
+    name: "Buffer, TextDecoder and atob reach nothing of the host: their constructors and prototypes lead back into the container",
+    code: `export const handler = () => {
+        const g: any = globalThis;
+        const b: any = Buffer.from('x');
+        const fromFunction = b.constructor.constructor('return [typeof process, typeof require, this === globalThis]')();
+        const fromMethod = (Buffer.from as any).constructor('return typeof process')();
+        const species = (Buffer as any)[Symbol.species];
+        const decoderProto = Object.getPrototypeOf(new TextDecoder());
+        const names = [...Object.getOwnPropertyNames(Buffer), ...Object.getOwnPropertyNames(Buffer.prototype)].filter((n) => /process|host|ivm|reference|deref|copy(?!BytesFrom)|native/i.test(n) && n !== 'copy');
+        let viaError; try { atob('*'); } catch (e: any) { viaError = e.constructor.constructor('return typeof process')(); }
+        return { fromFunction, fromMethod, chain: Object.getPrototypeOf(Buffer.prototype) === Uint8Array.prototype && Object.getPrototypeOf(Buffer) === Uint8Array, species: new species(2) instanceof Buffer && !(species === g.Uint8Array),
+          decoder: decoderProto.constructor === TextDecoder && Object.getPrototypeOf(decoderProto) === Object.prototype, names, viaError, module: g.require('buffer').Buffer === Buffer };
+      };`,
+    check: (out) =>
+      assert.deepEqual(result(out), { fromFunction: ['undefined', 'function', true], fromMethod: 'undefined', chain: true, species: true, decoder: true, names: [], viaError: 'undefined', module: true }),
+  },
+  {
+    name: 'Buffers allocated past the memory cap, 16 MB at a time, stop the environment with Runtime.OutOfMemory (no host memory, no crash)',
+    code: `const kept: Buffer[] = [];
+      export const handler = () => { for (let i = 0; i < 1000; i++) kept.push(Buffer.alloc(16 * 1048576, 1)); return kept.length; };`,
+    memoryMb: 64,
+    check: (out) => failed(out, 'Runtime.OutOfMemory', /Buffer\.alloc\(16777216\) \(16 MB\) would take the environment past its memory limit of 64 MB/),
+  },
+  {
+    name: 'Buffer.from an array-like claiming 2^40 elements, and Buffer.concat with a huge totalLength, are out of memory at once (no loop over 2^40)',
+    code: `export const handler = (event: { concat?: boolean }) => event.concat ? Buffer.concat([Buffer.from('a')], 2 ** 40).length : Buffer.from({ length: 2 ** 40 } as any).length;`,
+    invocations: 1,
+    check: (out) => failed(out, 'Runtime.OutOfMemory', /Buffer\.from\(array\) \(1048576 MB\) would take the environment past its memory limit/),
   },
   {
     name: 'new URL(…, import.meta.url) reads nothing: no URL, no fetch, import.meta is empty',
