@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { openDiagramPage, topologyMessage, renderTopology, fanOut, OverlayModel, OverlayFeed, raceRun } from './diagramPage.mjs';
 import './lessons.render.test.mjs';
 import './diagram.story.test.mjs';
+import './lesson.toolbar.test.mjs';
 
 const KINDS = ['gateway', 'function', 'queue', 'fifo-queue', 'dlq', 'topic', 'stream', 'bus', 'bucket', 'table', 'legacy', 'traffic', 'exchange', 'rabbit-queue', 'pubsub-topic', 'pubsub-subscription', 'kinesis-stream'];
 const NASTY = 'orders "v2" [eu] <img src=x onerror=alert(1)> end';

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import { Lesson } from '../../lessons/model';
 import { PAGE_ACTIONS, toolbar, type PageAction, type PageResult } from '../../lessons/pageState';
+import { lessonPageHtml } from '../../lessons/pageHtml';
 import { nonce } from '../webviewHtml';
 
 /** Messages the lesson page's script sends to the extension. */
@@ -190,39 +191,17 @@ export class LessonPanel {
   }
 
   private html(webview: vscode.Webview, lesson: Lesson): string {
-    const n = nonce();
-    // The page's markdown travels as JSON and is rendered by the webview's script (marked lives in
-    // the browser bundle, keeping the extension host bundle small and activation fast).
-    const json = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
-    const markdown = json(fs.readFileSync(lesson.pagePath, 'utf8'));
-    const css = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'lesson.css'));
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'lesson.js'));
     const state = this.state(lesson.id);
     this.lastState = state;
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource}; img-src ${webview.cspSource} data:; font-src ${webview.cspSource}; script-src 'nonce-${n}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${css}">
-<title>${escapeHtml(lesson.title)}</title>
-</head>
-<body data-lesson="${escapeHtml(lesson.id)}" data-done="${state.done}" data-exercise="${Boolean(lesson.exercise)}">
-<header id="toolbar" class="lesson-toolbar" role="toolbar" aria-label="Lesson actions"></header>
-<p id="notice" class="notice" role="alert" hidden></p>
-<section id="results" class="results" aria-label="Check results" aria-live="polite" hidden></section>
-<section id="hints" aria-label="Hints" hidden><h2>Hints</h2><ol id="hint-list"></ol></section>
-<main id="page" tabindex="-1"></main>
-<script type="application/json" id="markdown">${markdown}</script>
-<script type="application/json" id="hints-data">${json(this.host.hintsShown(lesson.id))}</script>
-<script type="application/json" id="state-data">${json(state)}</script>
-<script nonce="${n}" src="${script}"></script>
-</body>
-</html>`;
+    return lessonPageHtml({
+      cspSource: webview.cspSource,
+      nonce: nonce(),
+      cssUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'lesson.css')).toString(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'lesson.js')).toString(),
+      lesson: { id: lesson.id, title: lesson.title, exercise: Boolean(lesson.exercise) },
+      markdown: fs.readFileSync(lesson.pagePath, 'utf8'),
+      hints: this.host.hintsShown(lesson.id),
+      state,
+    });
   }
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
