@@ -19,13 +19,15 @@ const dir = mkdtempSync(join(tmpdir(), 'limits-bench-'));
 let heapPeak = 0;
 let raw: IsolateExecutor | undefined;
 const sample = () => {
-  const envs = (raw as unknown as { envs: Map<string, { container?: { isolate?: ivm.Isolate } }> } | undefined)?.envs;
+  const envs = (raw as unknown as { envs: Map<string, { container?: { isolate?: ivm.Isolate; reserveBytes?: number } }> } | undefined)?.envs;
   for (const env of envs?.values() ?? []) {
     const i = env.container?.isolate;
+    // The reserve (isolateExecutor.ts) is accounting, not memory the handler used.
+    const reserve = env.container?.reserveBytes ?? 0;
     if (!i || i.isDisposed) continue;
     try {
       const h = i.getHeapStatisticsSync();
-      heapPeak = Math.max(heapPeak, h.used_heap_size + h.externally_allocated_size);
+      heapPeak = Math.max(heapPeak, h.used_heap_size + h.externally_allocated_size - reserve);
     } catch {
       // disposing
     }

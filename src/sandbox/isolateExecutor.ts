@@ -13,7 +13,12 @@
  *
  * Limits, per environment:
  * - Heap: `min(memoryMb, maxMemoryMb)` MB (at least 8, the isolated-vm minimum). Exceeding it kills
- *   the isolate: `Runtime.OutOfMemory`, and the environment is gone.
+ *   the isolate: `Runtime.OutOfMemory`, and the environment is gone. V8 itself is given
+ *   `HEAP_HEADROOM` times that much heap, and the difference is held by a reserve (see
+ *   `createIsolate`): a single allocation that does not fit in the heap V8 has left — a dictionary
+ *   object, Map or array doubling its table near the limit — aborts the whole process instead of
+ *   failing the isolate, so V8 must always have room for it, while isolated-vm's own accounting stops
+ *   the isolate at the environment's limit.
  * - Real CPU time per entry (the invoke, and each answer it awaited): `min(timeoutMs,
  *   maxRealTimeoutMs)` (2000 ms by default). The function's timeout is *virtual* time that the
  *   platform models; the real cap only stops runaway code (`while (true) {}`) so the host is never
@@ -36,10 +41,40 @@ interface Isolate {
   isolate: ivm.Isolate;
   context: ivm.Context;
   dispatch: ivm.Reference<BootstrapDispatch>;
+  /** The reserve (an ArrayBuffer only the host references), and its size in bytes (0: none). */
+  reserve: ivm.Reference<ArrayBuffer> | undefined;
+  reserveBytes: number;
 }
 
 /** Compiled-code cache for the bootstrap, shared by every isolate of the process. */
 let bootstrapCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+
+/**
+ * V8's heap is this many times the environment's limit. Measured (Node 24, isolated-vm 7.0.1): a
+ * plain object used as a dictionary (`o['k' + i] = i`) aborted the process in 16, 32, 64 and 256 MB
+ * isolates at 1x ("CALL_AND_RETRY_LAST": its doubled table did not fit in what was left of the
+ * heap, 40 of 64 MB used), and ended as isolated-vm's memory-limit error at 3x in all of them.
+ */
+export const HEAP_HEADROOM = 3;
+
+/**
+ * What V8 adds to an isolate's heap limit beyond `memoryLimit` (its young generation), bytes, per
+ * `memoryLimit`: isolated-vm counts it toward the limit too, so the reserve makes up the difference.
+ */
+const youngGeneration = new Map<number, number>();
+function extraHeapBytes(memoryLimitMb: number, isolate?: ivm.Isolate): number {
+  let bytes = youngGeneration.get(memoryLimitMb);
+  if (bytes === undefined) {
+    const probe = isolate ?? new ivm.Isolate({ memoryLimit: memoryLimitMb });
+    try {
+      bytes = Math.max(0, probe.getHeapStatisticsSync().heap_size_limit - memoryLimitMb * 1_048_576);
+    } finally {
+      if (!isolate) probe.dispose();
+    }
+    youngGeneration.set(memoryLimitMb, bytes);
+  }
+  return bytes;
+}
 
 export class IsolateExecutor extends ScriptExecutor<Isolate> {
   private readonly maxMemoryMb: number;
@@ -76,12 +111,42 @@ export class IsolateExecutor extends ScriptExecutor<Isolate> {
     }
   }
 
-  protected createContainer(env: ScriptEnv<Isolate>, hostCall: (op: unknown, argsJson: unknown) => string, configJson: string): Isolate {
-    const isolate = new ivm.Isolate({ memoryLimit: this.memoryLimit(env) });
+  /**
+   * An isolate whose V8 heap is `HEAP_HEADROOM` times the environment's limit, with a reserve that
+   * keeps isolated-vm's accounting at the limit: isolated-vm counts the heap in use plus every
+   * ArrayBuffer made through its allocator against `memoryLimit` (when it checks after a full
+   * garbage collection, and on every ArrayBuffer allocation), so an ArrayBuffer of the difference
+   * made before any learner code runs — held by the host only, unreachable from inside — leaves the
+   * learner exactly the environment's limit, while V8 has room for a doubling table. The reserve is
+   * zero pages (calloc of a fresh mapping): address space, not resident memory. Where it cannot be
+   * had (a system that refuses to overcommit), the isolate gets the plain limit.
+   */
+  private createIsolate(env: ScriptEnv<Isolate>): Isolate {
+    const limitMb = this.memoryLimit(env);
+    const heapMb = limitMb * HEAP_HEADROOM;
+    const isolate = new ivm.Isolate({ memoryLimit: heapMb });
+    const box: Isolate = { isolate, context: undefined as unknown as ivm.Context, dispatch: undefined as unknown as ivm.Reference<BootstrapDispatch>, reserve: undefined, reserveBytes: 0 };
     // Kept on the env at once, so a failure below still disposes of the isolate.
-    const box: Isolate = { isolate, context: undefined as unknown as ivm.Context, dispatch: undefined as unknown as ivm.Reference<BootstrapDispatch> };
     env.container = box;
     box.context = isolate.createContextSync({ inspector: false });
+    const reserveBytes = (heapMb - limitMb) * 1_048_576 + extraHeapBytes(heapMb, isolate) - extraHeapBytes(limitMb);
+    try {
+      box.reserve = isolate.compileScriptSync(`new ArrayBuffer(${reserveBytes})`).runSync(box.context, { reference: true, timeout: this.base.maxRealTimeoutMs }) as ivm.Reference<ArrayBuffer>;
+      box.reserveBytes = reserveBytes;
+      return box;
+    } catch {
+      this.disposeContainer(env);
+    }
+    const plain = new ivm.Isolate({ memoryLimit: limitMb });
+    const fallback: Isolate = { isolate: plain, context: undefined as unknown as ivm.Context, dispatch: undefined as unknown as ivm.Reference<BootstrapDispatch>, reserve: undefined, reserveBytes: 0 };
+    env.container = fallback;
+    fallback.context = plain.createContextSync({ inspector: false });
+    return fallback;
+  }
+
+  protected createContainer(env: ScriptEnv<Isolate>, hostCall: (op: unknown, argsJson: unknown) => string, configJson: string): Isolate {
+    const box = this.createIsolate(env);
+    const isolate = box.isolate;
     // isolated-vm puts produced cached data on the options object (and on the script).
     const scriptInfo: ivm.ScriptInfo & ivm.CachedDataResult = bootstrapCache ? { filename: BOOTSTRAP_URL, cachedData: bootstrapCache } : { filename: BOOTSTRAP_URL, produceCachedData: true };
     const bootScript = isolate.compileScriptSync(BOOTSTRAP_SOURCE, scriptInfo) as ivm.Script & ivm.CachedDataResult;
@@ -110,10 +175,12 @@ export class IsolateExecutor extends ScriptExecutor<Isolate> {
 
   protected disposeContainer(env: ScriptEnv<Isolate>): void {
     const box = env.container;
-    try {
-      box.dispatch?.release();
-    } catch {
-      // already gone with the isolate
+    for (const ref of [box.dispatch, box.reserve]) {
+      try {
+        ref?.release();
+      } catch {
+        // already gone with the isolate
+      }
     }
     if (!box.isolate.isDisposed) {
       try {

@@ -23,6 +23,13 @@ process.env.TZ = 'UTC';
 const FLUSH_MS = 16; // ≤ ~60 batches per second
 const MAX_BATCH = 5_000; // records per batch; the rest are counted as dropped (aggregates stay exact)
 
+/**
+ * Test hook (only with SERVERLESS_LAB_TEST_HOOKS=1): a lower cap on every environment's memory, MB,
+ * so a test can fill an environment to its limit within the real-time budget on a busy machine.
+ */
+const testMemoryCap = process.env.SERVERLESS_LAB_TEST_HOOKS === '1' && process.env.SERVERLESS_LAB_TEST_MAX_MEMORY_MB ? Number(process.env.SERVERLESS_LAB_TEST_MAX_MEMORY_MB) : undefined;
+const sandbox = (rootDir?: string): IsolateExecutor => new IsolateExecutor({ ...(rootDir !== undefined ? { rootDir } : {}), ...(testMemoryCap ? { maxMemoryMb: testMemoryCap } : {}) });
+
 let sim: Simulation | undefined;
 let executor: IsolateExecutor | undefined;
 /** The broker playground: one per process, created on its first command. */
@@ -83,7 +90,7 @@ function requireSim(): Simulation {
 function survey(scenarioFile: string, seed: number | undefined, handlerDir: string | undefined): unknown {
   const { scenario, problems } = validateScenario(JSON.parse(fs.readFileSync(scenarioFile, 'utf8')));
   if (!scenario) throw new ScenarioError(problems);
-  const own = new IsolateExecutor({ rootDir: handlerDir ?? path.dirname(scenarioFile) });
+  const own = sandbox(handlerDir ?? path.dirname(scenarioFile));
   try {
     const probe = new Simulation(scenario, { seed, executor: own, records: { mode: 'none' } });
     if (!Number.isFinite(probe.endMs)) return null;
@@ -105,7 +112,7 @@ function load(scenarioFile: string, seed: number | undefined, handlerDir: string
   if (!scenario) throw new ScenarioError(problems);
   executor?.dispose();
   const rootDir = handlerDir ?? path.dirname(scenarioFile);
-  executor = new IsolateExecutor({ rootDir });
+  executor = sandbox(rootDir);
   const next = new Simulation(scenario, { seed, executor, records: { mode: 'window', size: 50_000 } });
   sim = next;
   next.ctx.trace.subscribe(scenarioTrace.add);
@@ -119,7 +126,7 @@ function load(scenarioFile: string, seed: number | undefined, handlerDir: string
 function playgroundRequest(command: PlaygroundCommand | PlaygroundQuery): PlaygroundResponse {
   if (!playground) {
     // Handler files are absolute paths, so the executor's root folder does not matter.
-    playground = new Playground({ executor: new IsolateExecutor() });
+    playground = new Playground({ executor: sandbox() });
     playground.onTrace(playgroundTrace.add);
   }
   const { response, changed } = playground.request(command);
@@ -161,7 +168,7 @@ function handle(request: Request): unknown {
         lesson,
         request.handlerDir,
         (dir) => {
-          const executor = new IsolateExecutor({ rootDir: dir });
+          const executor = sandbox(dir);
           return { executor, compile: (handler) => executor.compileProblems(handler) };
         },
         { seed: request.seed },

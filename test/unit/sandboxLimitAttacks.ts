@@ -42,6 +42,11 @@ const oom = (what: RegExp, mb = 64) => (outs: Outcome[]) => {
   failed(outs[0], 'Runtime.OutOfMemory', new RegExp(`^the (handler|module's top level) ran out of memory: ${what.source}.*(memory limit of ${mb} MB|heap is limited to ${mb} MB)`));
   assert.equal((outs[0] as { error: { fatal?: boolean } }).error.fatal, true);
 };
+/** Out of memory at the isolate's own heap limit (not a guard's charge): the whole message, and the environment gone. */
+const heapOom = (mb: number) => (outs: Outcome[]) => {
+  failed(outs[0], 'Runtime.OutOfMemory', new RegExp(`^the handler ran out of memory: the environment's heap is limited to ${mb} MB, and it was killed$`));
+  assert.equal((outs[0] as { error: { fatal?: boolean } }).error.fatal, true);
+};
 /** The last outcome timed out; `ms` the figure the message names (the budget, or the lab-call bound). */
 const timedOut = (ms?: number, why?: RegExp) => (outs: Outcome[]) => {
   failed(outs[outs.length - 1], 'Sandbox.Timedout', new RegExp(`^Task timed out: the (handler|module's top level) ran for more than ${ms ?? '\\d+'} ms of real time${why ? why.source : ''}`));
@@ -209,6 +214,52 @@ export const limitAttacks: LimitAttack[] = [
     code: `export const handler = () => { function* pairs() { for (let i = 0; i < 600000; i++) yield [i, i] as [number, number]; } return new Map(pairs()).size; };`,
     timeoutMs: 2000,
     check: oom(/Map\.prototype\.set\(\) past 524288 entries/),
+  },
+  // ---- the heap itself: growth that once aborted the process ("CALL_AND_RETRY_LAST") ----
+  {
+    name: "a plain object used as a dictionary, o['k' + i] = i, to the heap limit (its doubled table did not fit and aborted the process)",
+    code: `export const handler = () => { const o: Record<string, number> = {}; for (let i = 0; ; i++) o['k' + i] = i; };`,
+    memoryMb: 8,
+    timeoutMs: 2000,
+    check: heapOom(8),
+  },
+  {
+    name: 'a dictionary object at the top level of the module (the init phase)',
+    code: `const o: Record<string, number> = {}; for (let i = 0; ; i++) o['key-' + i] = i; export const handler = () => 'never';`,
+    phase: 'init',
+    memoryMb: 8,
+    timeoutMs: 2000,
+    check: (outs) => {
+      failed(outs[0], 'Runtime.OutOfMemory', /^the module's top level ran out of memory: the environment's heap is limited to 8 MB, and it was killed$/);
+    },
+  },
+  {
+    name: 'an object with sparse integer keys (dictionary elements) to the heap limit',
+    code: `export const handler = () => { const o: Record<number, number> = {}; for (let i = 0; ; i++) o[i * 7 + 1e9] = i; };`,
+    memoryMb: 8,
+    timeoutMs: 2000,
+    check: heapOom(8),
+  },
+  {
+    name: 'an array of strings to the heap limit',
+    code: `export const handler = () => { const a: string[] = []; for (let i = 0; ; i++) a.push('s' + i + 'xxxxxxxx'); };`,
+    memoryMb: 8,
+    timeoutMs: 2000,
+    check: heapOom(8),
+  },
+  {
+    name: 'nested objects kept alive (a growing tree) to the heap limit',
+    code: `const root: any = { kids: [] }; export const handler = () => { let level = [root]; for (let i = 0; ; i++) { const next: any[] = []; for (const n of level) for (let k = 0; k < 4; k++) { const c = { i, k, kids: [], label: 'n' + i + '.' + k }; n.kids.push(c); next.push(c); } level = next; } };`,
+    memoryMb: 8,
+    timeoutMs: 2000,
+    check: heapOom(8),
+  },
+  {
+    name: 'string concatenation kept in pieces (flattened, so the heap holds them) to the heap limit',
+    code: `const keep: string[] = []; export const handler = () => { let s = ''; for (let i = 0; ; i++) { s += 'abcdefghij' + i; if (s.length > 100000) { keep.push(s.slice(1)); s = ''; } } };`,
+    memoryMb: 8,
+    timeoutMs: 2000,
+    check: heapOom(8),
   },
   {
     name: 'a Promise flood (ten million pending promises)',
