@@ -29,6 +29,38 @@ describe('Exercises and the live diagram in a real VS Code', function () {
     assert.equal(api.lessons.panel.current?.id, LESSON_ID);
   });
 
+  it('every test item carries the handler file: the lesson opens it, each check at the line that exports the handler (TypeScript or JavaScript)', async () => {
+    const lesson = api.lessons.catalog().lessons.find((l) => l.id === LESSON_ID)!;
+    const file = path.join(api.exercises.learnerDir(lesson), lesson.exercise!.files[0]);
+    const controller = api.exercises.controller;
+    const expectAt = async (handler: string) => {
+      const item = controller.items.get(LESSON_ID);
+      assert.ok(item, 'the lesson is a test item');
+      assert.equal(item.uri?.fsPath, handler, 'the lesson item opens the handler file');
+      await controller.resolveHandler?.(item);
+      assert.ok(item.children.size >= 1);
+      const line = fs.readFileSync(handler, 'utf8').split('\n').findIndex((l) => /export\s+(const|async\s+function|function)\s+handler\b/.test(l));
+      assert.ok(line > 0, 'the starter exports its handler below its instructions');
+      item.children.forEach((child) => {
+        assert.equal(child.uri?.fsPath, handler, `${child.id} opens the handler file`);
+        assert.equal(child.range?.start.line, line, `${child.id} points at the handler's line, where the failure is peeked`);
+      });
+    };
+    await expectAt(file);
+    // A learner who writes the handler in JavaScript: the items follow the file that is there.
+    const js = file.replace(/\.ts$/, '.js');
+    fs.renameSync(file, js);
+    try {
+      await controller.refreshHandler?.(new vscode.CancellationTokenSource().token);
+      await expectAt(js);
+    } finally {
+      fs.renameSync(js, file);
+      await controller.refreshHandler?.(new vscode.CancellationTokenSource().token);
+    }
+    // Back to TypeScript (left unexpanded, as the Test Explorer shows it before a look).
+    assert.equal(controller.items.get(LESSON_ID)?.uri?.fsPath, file);
+  });
+
   it('the checks are in the Test Explorer; the starter fails, the fixed handler passes and the lesson is done', async () => {
     const item = api.exercises.controller.items.get(LESSON_ID);
     assert.ok(item, 'the lesson is a test item');

@@ -47,11 +47,13 @@ export function registerExercises(context: vscode.ExtensionContext, lessons: Les
   };
   const learnerDir = (lesson: Lesson) => path.join(labRoot(), lesson.id);
   const byId = (id: string) => lessons.catalog().lessons.find((l) => l.id === id);
-  /** The learner's copy of the exercise's first file (undefined before Start Exercise). */
+  /** The learner's copy of the exercise's first file, in TypeScript or JavaScript (undefined before Start Exercise). */
   const handlerUri = (lesson: Lesson): vscode.Uri | undefined => {
     const first = lesson.exercise?.files[0];
-    const file = first && path.join(learnerDir(lesson), first);
-    return file && fs.existsSync(file) ? vscode.Uri.file(file) : undefined;
+    if (!first) return undefined;
+    const [located] = locateExerciseFiles(learnerDir(lesson), [first]);
+    const file = path.join(learnerDir(lesson), located?.found ?? first);
+    return fs.existsSync(file) ? vscode.Uri.file(file) : undefined;
   };
   /** The line that exports the handler (where a check's failure message is peeked), else the top. */
   const handlerRange = (uri: vscode.Uri): vscode.Range => {
