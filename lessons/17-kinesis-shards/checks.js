@@ -146,7 +146,7 @@ module.exports = [
   {
     id: 'session-paths',
     title: "Each session's row holds its pages, in the order of its clicks",
-    hint: 'Append each record\'s page to its session\'s row, in the order of the batch. And the data of a Kinesis record is base64: what does the lab give you decoded?',
+    hint: 'Append each record\'s page to its session\'s row, in the order of the batch. And the data of a Kinesis record is base64: decode it with Buffer.from(record.kinesis.data, \'base64\').toString().',
     section: 'reading-with-a-parallelization-factor',
     /** @param {any} r */
     run(r) {
@@ -169,7 +169,7 @@ module.exports = [
       const pass = want.size > 0 && wrong.length === 0;
       let message = 'Every session\'s path matches its clicks in order: the parallelization factor never split one partition key.';
       if (!pass) {
-        if (base64) message = `The sessionizer failed ${failed.length} times parsing records (first: ${String(failed[0].detail?.error)}): record.kinesis.data is base64, as AWS sends it — decode it, or read record.kinesis.text, the lab's decoded copy. A failing batch is retried and blocks its shard.`;
+        if (base64) message = `The sessionizer failed ${failed.length} times parsing records (first: ${String(failed[0].detail?.error)}): record.kinesis.data is base64, as AWS sends it — decode it first: Buffer.from(record.kinesis.data, 'base64').toString() (Buffer.from without 'base64' reads the base64 text itself as UTF-8). A failing batch is retried and blocks its shard.`;
         else if (want.size === 0) message = 'Nothing was put on clickstream.';
         else {
           const rowsList = [...rows.values()];
@@ -189,8 +189,7 @@ module.exports = [
                 ? ` ${splitSessions} sessions are spread over several shards (see session-in-one-shard): their records are read by different invocations at once, out of order.`
                 : '';
           const first = failed.length ? String(failed[0].detail?.error) : '';
-          const noDecoder = /\b(Buffer|atob|TextDecoder) is not defined/.test(first) ? " The lab's sandbox has no Buffer, atob or TextDecoder: read record.kinesis.text, the lab's decoded copy of the data." : '';
-          const failure = failed.length ? ` The sessionizer failed ${failed.length} times (first: ${first}); a failing batch is retried and blocks its shard.${noDecoder}` : '';
+          const failure = failed.length ? ` The sessionizer failed ${failed.length} times (first: ${first}); a failing batch is retried and blocks its shard.` : '';
           message = `${wrong.length} of ${want.size} sessions do not match their clicks (${some(wrong)}).${failure}${cause}`;
         }
       }

@@ -1,8 +1,10 @@
 // The projector: builds the `balances` table (a projection) from the
 // wallet-events stream.
 //
-// TODO: for each record (record.value is the JSON the producer wrote)
-// update the customer's row { customerId, balance, bounced }:
+// TODO: for each record (record.value is the JSON the producer wrote;
+// event.Records is the lab's decoded copy of event.records, whose
+// values are base64 as AWS sends them) update the customer's row
+// { customerId, balance, bounced }:
 //   - deposit: balance += amount
 //   - withdrawal: if amount <= balance, balance -= amount; otherwise it
 //     bounces: bounced += 1
