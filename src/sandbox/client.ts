@@ -13,7 +13,7 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { FromRuntime, Push, Request, ResponseEnvelope } from './protocol';
-import { isPush } from './protocol';
+import { FrameReader, isFrame, isPush } from './protocol';
 
 export interface RuntimeClientOptions {
   /** dist/runtime.js */
@@ -53,6 +53,8 @@ export interface RuntimeClientEvents {
   push: [Push];
   restart: [{ reason: string; replayed: number }];
   stderr: [string];
+  /** Every IPC message as it arrived (a frame or a whole message), before it is joined or read. */
+  ipc: [unknown];
 }
 
 export class RuntimeClient extends EventEmitter<RuntimeClientEvents> {
@@ -114,7 +116,20 @@ export class RuntimeClient extends EventEmitter<RuntimeClientEvents> {
     });
     this.child = child;
     child.stderr?.on('data', (chunk: Buffer) => this.emit('stderr', chunk.toString()));
-    child.on('message', (message: FromRuntime) => this.receive(message));
+    // Long messages arrive as frames (protocol.ts); each process has its own reader.
+    const frames = new FrameReader();
+    child.on('message', (raw: unknown) => {
+      if (this.child !== child) return;
+      this.emit('ipc', raw);
+      let message: FromRuntime | undefined;
+      try {
+        message = isFrame(raw) ? frames.push(raw) : (raw as FromRuntime);
+      } catch (err) {
+        this.emit('stderr', `a message from the runtime could not be read: ${(err as Error).message}`);
+        return;
+      }
+      if (message) this.receive(message);
+    });
     child.on('exit', (code, signal) => {
       if (this.child !== child) return; // an old process we killed on purpose
       this.child = undefined;

@@ -48,3 +48,61 @@ export type FromRuntime = ResponseEnvelope | Push;
 export function isPush(message: FromRuntime): message is Push {
   return (message as Push).push !== undefined;
 }
+
+/**
+ * IPC messages from the runtime stay under `MAX_IPC_BYTES`: a message whose JSON text is longer
+ * than `FRAME_CHARS` characters is sent as frames, consecutive slices of that text (the runtime
+ * sends a message's frames one after another, never interleaved), which `FrameReader` joins and
+ * parses on the host. A frame's text is at most `FRAME_CHARS` UTF-16 code units, each at most 3
+ * bytes of UTF-8 (the text is JSON.stringify output, so it has no raw control characters and no
+ * lone surrogates, and a slice never splits a surrogate pair), plus its escaping for IPC.
+ */
+export const MAX_IPC_BYTES = 1_048_576;
+export const FRAME_CHARS = 256 * 1024;
+
+/** One slice of a long message's JSON text. */
+export interface Frame {
+  frame: number;
+  last: boolean;
+  text: string;
+}
+
+export function isFrame(message: unknown): message is Frame {
+  return typeof (message as Frame | null)?.frame === 'number' && typeof (message as Frame).text === 'string';
+}
+
+/** Slices of `json`, each at most `size` code units, never splitting a surrogate pair. */
+export function sliceText(json: string, size = FRAME_CHARS): string[] {
+  const out: string[] = [];
+  for (let at = 0; at < json.length; ) {
+    let end = Math.min(json.length, at + size);
+    const last = json.charCodeAt(end - 1);
+    if (end < json.length && end - at > 1 && last >= 0xd800 && last <= 0xdbff) end--;
+    out.push(json.slice(at, end));
+    at = end;
+  }
+  return out;
+}
+
+/** Joins the frames of one message at a time (host side). */
+export class FrameReader {
+  private parts: string[] = [];
+  private current: number | undefined;
+
+  /** The whole message once its last frame arrived, else undefined. Throws on a broken sequence. */
+  push(frame: Frame): FromRuntime | undefined {
+    if (this.current !== undefined && frame.frame !== this.current) {
+      const unfinished = this.current;
+      this.parts = [];
+      this.current = undefined;
+      throw new Error(`runtime message ${frame.frame} began before message ${unfinished} ended`);
+    }
+    this.current = frame.frame;
+    this.parts.push(frame.text);
+    if (!frame.last) return undefined;
+    const text = this.parts.length === 1 ? this.parts[0] : this.parts.join('');
+    this.parts = [];
+    this.current = undefined;
+    return JSON.parse(text) as FromRuntime;
+  }
+}

@@ -1,7 +1,9 @@
 /**
  * The runtime process: the engine and the isolates, forked from the extension host with
  * `--no-node-snapshot` (see client.ts). It answers the typed requests of protocol.ts and pushes trace
- * records in batches — at most about 60 a second, never one message per event.
+ * records in batches — at most about 60 a second, never one message per event. No IPC message is
+ * larger than `MAX_IPC_BYTES`: a long one goes as frames (protocol.ts), and a trace batch is cut
+ * into messages of at most `BATCH_CHARS` of JSON.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,14 +16,18 @@ import { loadCatalog } from '../lessons/loader';
 import { Playground } from '../playground/playground';
 import type { PlaygroundCommand, PlaygroundQuery, PlaygroundResponse } from '../playground/types';
 import { IsolateExecutor } from './isolateExecutor';
-import type { FromRuntime, Request, RequestEnvelope } from './protocol';
+import { FRAME_CHARS, sliceText, type Frame, type FromRuntime, type Request, type RequestEnvelope } from './protocol';
 
 // Lambda runs functions in UTC (TZ=:UTC): handlers' local-time Date methods read UTC in this
 // process too, whatever the learner's zone, so a seed gives the same trace on every machine.
 process.env.TZ = 'UTC';
 
 const FLUSH_MS = 16; // ≤ ~60 batches per second
-const MAX_BATCH = 5_000; // records per batch; the rest are counted as dropped (aggregates stay exact)
+const MAX_BATCH = 5_000; // records per flush; the rest are counted as dropped (aggregates stay exact)
+/** Characters of JSON records per trace message (several messages when a flush holds more). */
+const BATCH_CHARS = FRAME_CHARS * 2;
+/** Characters of JSON records per flush; the records past it are counted as dropped. */
+const MAX_FLUSH_CHARS = 32 * 1_048_576;
 
 /**
  * Test hook (only with SERVERLESS_LAB_TEST_HOOKS=1): a lower cap on every environment's memory, MB,
@@ -55,21 +61,70 @@ class TraceBatch {
     this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   };
 
+  /**
+   * Pushes what is pending: each record is serialised once, into messages of at most
+   * `BATCH_CHARS` of records (a longer record goes alone, as frames); past `MAX_FLUSH_CHARS` the
+   * rest are counted as dropped. The last message carries the count of dropped records.
+   */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.pending.length && !this.dropped) return;
-    post({ push: 'trace', source: this.source, records: this.pending, dropped: this.dropped, now: this.now() });
+    const pending = this.pending;
+    let dropped = this.dropped;
     this.pending = [];
     this.dropped = 0;
+    const head = `{"push":"trace","source":${JSON.stringify(this.source)},"now":${JSON.stringify(this.now())},"records":[`;
+    let batch: string[] = [];
+    let chars = 0;
+    let total = 0;
+    const send = (last: boolean) => {
+      postJson(`${head}${batch.join(',')}],"dropped":${last ? dropped : 0}}`);
+      batch = [];
+      chars = 0;
+    };
+    for (let i = 0; i < pending.length; i++) {
+      let json: string;
+      try {
+        json = JSON.stringify(pending[i]);
+      } catch {
+        dropped++;
+        continue;
+      }
+      if (total + json.length > MAX_FLUSH_CHARS) {
+        dropped += pending.length - i;
+        break;
+      }
+      if (batch.length && chars + json.length > BATCH_CHARS) send(false);
+      batch.push(json);
+      chars += json.length + 1;
+      total += json.length + 1;
+    }
+    send(true);
   }
 }
 
 const scenarioTrace = new TraceBatch('scenario', () => sim?.now ?? 0);
 const playgroundTrace = new TraceBatch('playground', () => playground?.now ?? 0);
 
+let nextFrame = 1;
+
+/** Sends a message's JSON text: as it is when short, else as consecutive frames. */
+function postJson(json: string): void {
+  if (json.length <= FRAME_CHARS) {
+    process.send?.({ frame: nextFrame++, last: true, text: json } satisfies Frame);
+    return;
+  }
+  const id = nextFrame++;
+  const parts = sliceText(json);
+  parts.forEach((text, i) => process.send?.({ frame: id, last: i === parts.length - 1, text } satisfies Frame));
+}
+
+/** Sends a message: as an object when its JSON is short, else as frames (protocol.ts). */
 function post(message: FromRuntime): void {
-  process.send?.(message);
+  const json = JSON.stringify(message);
+  if (json.length <= FRAME_CHARS) process.send?.(message);
+  else postJson(json);
 }
 
 function flush(): void {
@@ -190,14 +245,20 @@ function handle(request: Request): unknown {
 }
 
 process.on('message', (envelope: RequestEnvelope) => {
+  let answer: FromRuntime;
   try {
     const value = handle(envelope.request);
-    flush();
-    post({ id: envelope.id, ok: true, value: value === undefined ? null : value });
+    answer = { id: envelope.id, ok: true, value: value === undefined ? null : value };
   } catch (err) {
-    flush();
     const e = err as Error & { problems?: Array<{ path: string; message: string }>; path?: string };
-    post({ id: envelope.id, ok: false, error: { name: e.name || 'Error', message: e.message, ...(e.path ? { path: e.path } : {}), ...(e.problems ? { problems: e.problems } : {}) } });
+    answer = { id: envelope.id, ok: false, error: { name: e.name || 'Error', message: e.message, ...(e.path ? { path: e.path } : {}), ...(e.problems ? { problems: e.problems } : {}) } };
+  }
+  flush();
+  try {
+    post(answer);
+  } catch (err) {
+    // An answer too large to serialise (Invalid string length) fails the request, not the process.
+    post({ id: envelope.id, ok: false, error: { name: 'ResponseTooLarge', message: `the runtime's answer to "${envelope.request.type}" could not be sent: ${(err as Error).message}` } });
   }
 });
 
