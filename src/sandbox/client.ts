@@ -12,6 +12,8 @@
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { dirname } from 'node:path';
+import { HOST_DIRS_ENV, makeScrubber, type HostDirs, type Scrubber } from './scrub';
 import type { FromRuntime, Push, Request, ResponseEnvelope } from './protocol';
 import { FrameReader, isFrame, isPush } from './protocol';
 
@@ -25,7 +27,15 @@ export interface RuntimeClientOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra Node flags (tests load TypeScript sources with `-r test/register.js`). */
   execArgv?: string[];
+  /**
+   * Host folders scrubbed from everything the runtime says (its stderr, error messages): the
+   * extension (default: the folder above the runtime's own folder) and the workspace folders.
+   */
+  hostDirs?: HostDirs;
 }
+
+/** A stderr line longer than this is cut (a runaway writer must not flood the output channel). */
+const STDERR_LINE_CHARS = 8192;
 
 export class RuntimeError extends Error {
   constructor(
@@ -66,9 +76,16 @@ export class RuntimeClient extends EventEmitter<RuntimeClientEvents> {
   private disposed = false;
   /** How many times the process was restarted after a hang or crash. */
   restarts = 0;
+  private readonly hostDirs: HostDirs;
+  private readonly env: NodeJS.ProcessEnv;
+  /** Removes host paths and environment values from the runtime's text (scrub.ts). */
+  readonly scrub: Scrubber;
 
   constructor(private readonly options: RuntimeClientOptions) {
     super();
+    this.hostDirs = { extensionDir: options.hostDirs?.extensionDir ?? dirname(dirname(options.runtimePath)), workspaceDirs: options.hostDirs?.workspaceDirs ?? [] };
+    this.env = { ...process.env, ...options.env, ELECTRON_RUN_AS_NODE: undefined, [HOST_DIRS_ENV]: JSON.stringify(this.hostDirs) };
+    this.scrub = makeScrubber(this.hostDirs, this.env);
   }
 
   get pid(): number | undefined {
@@ -112,10 +129,30 @@ export class RuntimeClient extends EventEmitter<RuntimeClientEvents> {
       execArgv: ['--no-node-snapshot', ...(this.options.execArgv ?? [])],
       serialization: 'json',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: undefined },
+      env: this.env,
     });
     this.child = child;
-    child.stderr?.on('data', (chunk: Buffer) => this.emit('stderr', chunk.toString()));
+    // Whole lines, scrubbed (a path split across two chunks must not slip through), each cut at STDERR_LINE_CHARS.
+    let partial = '';
+    const emitLines = (text: string) => {
+      for (const line of text.split('\n')) if (line.trim()) this.emit('stderr', this.scrub(line.length > STDERR_LINE_CHARS ? `${line.slice(0, STDERR_LINE_CHARS)} … (cut)` : line));
+    };
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      const text = partial + chunk;
+      const cut = text.lastIndexOf('\n');
+      if (cut < 0 && text.length <= STDERR_LINE_CHARS) {
+        partial = text;
+        return;
+      }
+      const complete = cut < 0 ? text : text.slice(0, cut);
+      partial = cut < 0 ? '' : text.slice(cut + 1);
+      emitLines(complete);
+    });
+    child.stderr?.on('end', () => {
+      if (partial) emitLines(partial);
+      partial = '';
+    });
     // Long messages arrive as frames (protocol.ts); each process has its own reader.
     const frames = new FrameReader();
     child.on('message', (raw: unknown) => {
@@ -190,7 +227,10 @@ export class RuntimeClient extends EventEmitter<RuntimeClientEvents> {
     this.pending.delete(response.id);
     clearTimeout(p.timer);
     if (response.ok) p.resolve(response.value);
-    else p.reject(new RuntimeError(response.error.message, response.error.path, response.error.problems, response.error.name));
+    else {
+      const problems = response.error.problems?.map((pr) => ({ path: pr.path, message: this.scrub(pr.message) }));
+      p.reject(new RuntimeError(this.scrub(response.error.message), response.error.path, problems, response.error.name));
+    }
   }
 
   private kill(): void {

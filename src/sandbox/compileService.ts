@@ -20,6 +20,7 @@
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { scrubHost } from './scrub';
 
 /** Limits on one compile (defaults in `COMPILE_LIMITS`). */
 export interface CompileLimits {
@@ -350,7 +351,7 @@ export function runCompile(entry: string, root: string, allow: string[], limits:
     reply = left > 0 ? attempt(entry, root, allow, limits, left, { crash: hooks.crash === 'always' }) : reply;
     if ('crashed' in reply) {
       stopCompiler();
-      throw new CompilerFailure('crash', `the compiler (esbuild) crashed while compiling this handler (${first}); it has been restarted, so compiling again may work`);
+      throw new CompilerFailure('crash', `the compiler (esbuild) crashed while compiling this handler (${scrubHost(first)}); it has been restarted, so compiling again may work`);
     }
   }
   return reply;

@@ -20,8 +20,11 @@ export type Request =
   | { type: 'playground'; command: PlaygroundCommand | PlaygroundQuery }
   | { type: 'check'; lessonDir: string; handlerDir: string; seed?: number }
   | { type: 'stop' }
-  /** Test hook: makes the runtime hang (busy loop) or exit, to prove recovery. */
-  | { type: 'fault'; kind: 'hang' | 'exit' };
+  /**
+   * Test hook: makes the runtime hang (busy loop), exit, throw an uncaught error (its message naming
+   * host paths and a planted environment value), or write such text straight to stderr.
+   */
+  | { type: 'fault'; kind: 'hang' | 'exit' | 'throw' | 'stderr' };
 
 export type RequestType = Request['type'];
 

@@ -6,6 +6,7 @@
  * into messages of at most `BATCH_CHARS` of JSON.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { validateScenario, ScenarioError } from '../engine/scenario';
 import { Simulation } from '../engine/simulation';
@@ -16,6 +17,7 @@ import { loadCatalog } from '../lessons/loader';
 import { Playground } from '../playground/playground';
 import type { PlaygroundCommand, PlaygroundQuery, PlaygroundResponse } from '../playground/types';
 import { IsolateExecutor } from './isolateExecutor';
+import { scrubHost } from './scrub';
 import { FRAME_CHARS, sliceText, type Frame, type FromRuntime, type Request, type RequestEnvelope } from './protocol';
 
 // Lambda runs functions in UTC (TZ=:UTC): handlers' local-time Date methods read UTC in this
@@ -235,6 +237,18 @@ function handle(request: Request): unknown {
     case 'fault':
       if (process.env.SERVERLESS_LAB_TEST_HOOKS !== '1') throw new Error('fault hooks are only enabled in tests');
       if (request.kind === 'exit') process.exit(70);
+      if (request.kind === 'throw' || request.kind === 'stderr') {
+        const text = `planted ${process.env.SERVERLESS_LAB_PLANTED ?? ''} in ${__filename}, ${path.join(os.tmpdir(), 'x.json')}, ${path.join(os.homedir(), '.config')} (file://${__dirname}/x.js:1:2)`;
+        if (request.kind === 'stderr') {
+          // What native code (V8, isolated-vm) writes bypasses every handler here: the client scrubs it.
+          process.stderr.write(`${text}\n`);
+          return { written: true };
+        }
+        setImmediate(() => {
+          throw new Error(text);
+        });
+        return { throwing: true };
+      }
       for (;;) {
         // hang on purpose: the host's deadline must catch this
       }
@@ -261,6 +275,23 @@ process.on('message', (envelope: RequestEnvelope) => {
     post({ id: envelope.id, ok: false, error: { name: 'ResponseTooLarge', message: `the runtime's answer to "${envelope.request.type}" could not be sent: ${(err as Error).message}` } });
   }
 });
+
+/**
+ * Whatever escapes every handler: one short report on stderr, scrubbed of host paths and
+ * environment values (the client relays stderr to the output channel), then exit 70 — the client
+ * restarts the process and replays its journal.
+ */
+function crash(kind: string, err: unknown): void {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const frames = (e.stack ?? '').split('\n').slice(1, 6).join('\n');
+  try {
+    process.stderr.write(scrubHost(`the runtime process crashed (${kind}): ${e.name}: ${e.message}\n${frames}\n`));
+  } finally {
+    process.exit(70);
+  }
+}
+process.on('uncaughtException', (err) => crash('uncaught exception', err));
+process.on('unhandledRejection', (err) => crash('unhandled rejection', err));
 
 process.on('disconnect', () => process.exit(0));
 post({ push: 'ready', pid: process.pid, node: process.version, modules: process.versions.modules });

@@ -88,11 +88,16 @@ export function registerRuntime(context: vscode.ExtensionContext, output: vscode
       throw err;
     }
     output.info(`runtime: Node ${node.version} (ABI ${node.abi}) from ${node.source}: ${node.path}`);
-    const c = new RuntimeClient({ runtimePath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'runtime.js').fsPath, nodePath: node.path });
+    // Host paths (the extension, the workspace) and environment values are scrubbed from what the runtime says.
+    const c = new RuntimeClient({
+      runtimePath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'runtime.js').fsPath,
+      nodePath: node.path,
+      hostDirs: { extensionDir: context.extensionUri.fsPath, workspaceDirs: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath) },
+    });
     c.on('stderr', (text) => output.warn(`runtime: ${text.trimEnd()}`));
     for (const l of startListeners) l(c);
     c.on('restart', ({ reason, replayed }) => {
-      output.warn(`runtime restarted: ${reason}; replayed ${replayed} request(s)`);
+      output.warn(`runtime restarted: ${c.scrub(reason)}; replayed ${replayed} request(s)`);
       void vscode.window.showWarningMessage(`Serverless Lab: ${reason}. The runtime was restarted and your scenario state restored.`);
     });
     await c.start();

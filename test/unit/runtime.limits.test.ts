@@ -2,9 +2,10 @@
 // client.ts, as the editor does) must survive what a handler does, and tell the learner why.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { RuntimeClient } from '../../src/sandbox/client';
+import { makeScrubber } from '../../src/sandbox/scrub';
 import { FRAME_CHARS, MAX_IPC_BYTES, sliceText, FrameReader, type Frame, type Push } from '../../src/sandbox/protocol';
 import type { TraceRecord } from '../../src/engine/trace';
 
@@ -16,6 +17,8 @@ function client(env: NodeJS.ProcessEnv = {}): RuntimeClient {
     nodePath: process.execPath,
     execArgv: ['-r', path.join(repo, 'test', 'register.js')],
     env: { SERVERLESS_LAB_TEST_HOOKS: '1', ...env },
+    // The checkout stands for the extension's folder (the runtime runs from its sources here).
+    hostDirs: { extensionDir: repo },
   });
 }
 
@@ -46,6 +49,30 @@ describe('runtime protocol frames', () => {
     assert.equal(reader.push({ frame: 1, last: false, text: '{"a":' }), undefined);
     assert.throws(() => reader.push({ frame: 2, last: true, text: '{}' }), /runtime message 2 began before message 1 ended/);
     assert.deepEqual(reader.push({ frame: 3, last: true, text: '{"b":1}' }), { b: 1 });
+  });
+});
+
+describe('host scrubbing', () => {
+  it('turns host paths into placeholders or workspace-relative paths, and environment values into their names', () => {
+    const ws = path.join(homedir(), 'projects', 'my lab');
+    const scrub = makeScrubber({ extensionDir: '/opt/ext/serverless-lab', workspaceDirs: [ws] }, { API_TOKEN: 'sk-live-0123456789', SHORT: 'abc', EMPTY: '' }, 'linux');
+    const text = [
+      `at run (/opt/ext/serverless-lab/dist/runtime.js:10:5)`,
+      `at ${ws}/handler.ts:3:1 and ${ws}`,
+      `file://${encodeURI(ws)}/handler.ts`,
+      `${path.join(tmpdir(), 'limits-1', 'a.ts')}`,
+      `${homedir()}/.config/app`,
+      `token sk-live-0123456789 abc`,
+    ].join('\n');
+    assert.equal(
+      scrub(text),
+      ['at run (<extension>/dist/runtime.js:10:5)', 'at handler.ts:3:1 and .', 'file://handler.ts', '<tmp>/limits-1/a.ts', '~/.config/app', 'token <env API_TOKEN> abc'].join('\n'),
+    );
+  });
+
+  it('matches Windows paths with either separator, ignoring case', () => {
+    const scrub = makeScrubber({ extensionDir: 'C:\\Users\\Ada\\.vscode\\extensions\\lab' }, {}, 'win32');
+    assert.equal(scrub('at c:\\users\\ada\\.vscode\\extensions\\lab\\dist\\runtime.js and C:/Users/Ada/.vscode/extensions/lab/x'), 'at <extension>\\dist\\runtime.js and <extension>/x');
   });
 });
 
@@ -157,5 +184,42 @@ describe('runtime process: sandbox limits', function () {
     assert.ok(JSON.stringify(result).length > 5_000_000, 'the answer is over 5 MB of JSON');
     assert.ok(seen.partial > 0, 'it went as frames');
     assert.ok(seen.largest <= MAX_IPC_BYTES, `largest IPC message ${seen.largest} bytes`);
+  });
+
+  it("the runtime's crash report and raw stderr reach the host without host paths or environment values, and the runtime restarts", async () => {
+    const secret = 'planted-secret-4f9c2e7a';
+    const rt = make({ SERVERLESS_LAB_PLANTED: secret });
+    const lines: string[] = [];
+    rt.on('stderr', (line) => lines.push(line));
+    const restarts: string[] = [];
+    rt.on('restart', (r) => restarts.push(r.reason));
+    await rt.start();
+    await rt.request({ type: 'fault', kind: 'stderr' });
+    const oldPid = rt.pid;
+    await rt.request({ type: 'fault', kind: 'throw' }).catch(() => undefined);
+    // The uncaught error ends the process: wait for the restart.
+    for (let i = 0; i < 200 && restarts.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(restarts.length, 1, 'restarted after the crash');
+    assert.match(restarts[0], /exited unexpectedly \(code 70\)/);
+    assert.notEqual(rt.pid, oldPid);
+    await rt.request({ type: 'ping' });
+    const text = lines.join('\n');
+    assert.match(text, /^planted <env SERVERLESS_LAB_PLANTED> in <extension>\/src\/sandbox\/runtime\.ts, <tmp>\/x\.json, ~\/\.config \(file:\/\/<extension>\/src\/sandbox\/x\.js:1:2\)$/m, text);
+    assert.match(text, /^the runtime process crashed \(uncaught exception\): Error: planted <env SERVERLESS_LAB_PLANTED> in <extension>\/src\/sandbox\/runtime\.ts/m, text);
+    for (const leak of [secret, repo, tmpdir(), homedir()]) assert.ok(!text.includes(leak), `stderr shows ${leak}:\n${text}`);
+  });
+
+  it('an error message from the runtime names workspace files relative to the workspace', async () => {
+    const rt = new RuntimeClient({
+      runtimePath: path.join(repo, 'src', 'sandbox', 'runtime.ts'),
+      nodePath: process.execPath,
+      execArgv: ['-r', path.join(repo, 'test', 'register.js')],
+      hostDirs: { extensionDir: repo, workspaceDirs: [dir] },
+    });
+    clients.push(rt);
+    await assert.rejects(rt.request({ type: 'load', scenarioFile: path.join(dir, 'missing', 'nothing.scenario.json') }), (err: Error) => {
+      assert.match(err.message, /^cannot read missing\/nothing\.scenario\.json: ENOENT: no such file or directory, open 'missing\/nothing\.scenario\.json'$/);
+      return true;
+    });
   });
 });
