@@ -112,6 +112,18 @@ export class OverlayFeed {
     this.send({ type: 'updates', batch: [update] }, records.length);
   }
 
+  /**
+   * The source's clock is at `t` though no record says so (the playground's Advance Time): pending
+   * records first, then what time alone changed (a delay that ended) is sent.
+   */
+  clock(t: number): void {
+    this.flush();
+    const update = this.model.advanceTo(t);
+    if (update.nodes.length === 0) return;
+    this.stats.messages++;
+    this.send({ type: 'updates', batch: [update] }, 0);
+  }
+
   /** The full state (for a webview that reloads): pending records are applied first. */
   snapshot(): UpdatesMessage {
     this.flush();

@@ -252,6 +252,9 @@ export class OverlayModel {
   private cost = 0;
   private t = 0;
   private seq = 0;
+  /** Delayed messages and when each becomes visible (from its `delayed` record): no record says so. */
+  private delays: Array<{ node: NodeAcc; id: string; at: number }> = [];
+  private nextDelayEnd = Number.POSITIVE_INFINITY;
 
   constructor(
     topology: Topology,
@@ -289,6 +292,32 @@ export class OverlayModel {
     const events: EdgeEvent[] = [];
     for (const r of records) this.one(r, events);
     return this.collect(events, false);
+  }
+
+  /**
+   * The source's clock moved on to `t` with no record (the playground's Advance Time): what time
+   * alone changes — delayed messages whose delay is over are visible. Returns what changed.
+   */
+  advanceTo(t: number): OverlayUpdate {
+    if (t > this.t) this.t = t;
+    if (t >= this.nextDelayEnd) this.endDelays(t);
+    return this.collect([], false);
+  }
+
+  private endDelays(now: number): void {
+    const left: typeof this.delays = [];
+    let next = Number.POSITIVE_INFINITY;
+    for (const x of this.delays) {
+      if (x.at > now) {
+        left.push(x);
+        next = Math.min(next, x.at);
+      } else if (x.node.messages.get(x.id) === DELAYED) {
+        x.node.messages.set(x.id, VISIBLE);
+        x.node.dirty = true;
+      }
+    }
+    this.delays = left;
+    this.nextDelayEnd = next;
   }
 
   /** The full state (every node, the whole series, no edge events): for a webview that (re)opens or after a seek. */
@@ -515,6 +544,7 @@ export class OverlayModel {
     this.seq = r.seq;
     this.advanceBucket(r.t);
     this.t = r.t;
+    if (r.t >= this.nextDelayEnd) this.endDelays(r.t);
     const n = this.nodes.get(r.resource);
     const id = r.id;
     const d = r.detail;
@@ -566,11 +596,22 @@ export class OverlayModel {
         } else n.inc('published');
         break;
       case 'delayed':
-        if (n.messages.has(id)) n.messages.set(id, DELAYED);
+        if (n.messages.has(id)) {
+          n.messages.set(id, DELAYED);
+          const at = d?.visibleAt;
+          if (typeof at === 'number') {
+            this.delays.push({ node: n, id, at });
+            this.nextDelayEnd = Math.min(this.nextDelayEnd, at);
+          }
+        }
         break;
       case 'received':
         n.inc(PUSHING_KINDS.has(n.kind) ? 'delivered' : 'received');
         n.messages.set(id, IN_FLIGHT);
+        break;
+      case 'visibility-changed':
+        // ChangeMessageVisibility to 0: visible again at once (any other timeout keeps it in flight).
+        if (d?.visibilityTimeoutS === 0 && n.messages.has(id)) n.messages.set(id, VISIBLE);
         break;
       case 'visibility-expired':
         if (n.messages.has(id)) n.messages.set(id, VISIBLE);

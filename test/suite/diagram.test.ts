@@ -133,7 +133,7 @@ describe('The live diagram in a real VS Code', function () {
     await until('the second message to be drawn', async () => (await view.readState()).counters['diagram-test-q']?.depth === 2);
     assert.equal(view.topologies, before + 1, 'sending does not change the topology, so nothing is re-rendered');
     // Received by hand (in flight) and time moved on with no record: the diagram shows the playground's state.
-    await rt.request({ type: 'playground', command: { op: 'receive', queue: 'diagram-test-q', max: 2, visibilityTimeoutS: 60 } });
+    const received = await rt.request<PlaygroundResponse>({ type: 'playground', command: { op: 'receive', queue: 'diagram-test-q', max: 2, visibilityTimeoutS: 60 } });
     const { snapshot } = await rt.request<PlaygroundResponse>({ type: 'playground', command: { op: 'advance', seconds: 5 } });
     await until('the playground\'s time and in-flight messages to be drawn', async () => {
       const s = await view.readState();
@@ -146,5 +146,18 @@ describe('The live diagram in a real VS Code', function () {
       const s = await view.readState();
       return s.shownT === snapshot.now && s.counters['diagram-test-q']?.inFlight === 2 && s.counters['diagram-test-q']?.depth === 2;
     });
+    // What time alone changes (no record says it): a delay that ends as Advance Time passes it; and a
+    // message whose visibility is changed to 0 is visible again at once.
+    const counters = async () => (await view.readState()).counters['diagram-test-q'] ?? {};
+    await rt.request({ type: 'playground', command: { op: 'send', queue: 'diagram-test-q', body: 'later', delayS: 3 } });
+    await until('the delayed message to be drawn', async () => (await counters()).delayed === 1 && (await counters()).depth === 3);
+    await rt.request({ type: 'playground', command: { op: 'advance', seconds: 4 } });
+    await until('the delay to be over in the diagram too', async () => (await counters()).delayed === 0 && (await counters()).depth === 3);
+    const [first] = received.result as Array<{ receiptHandle: string }>;
+    await rt.request({ type: 'playground', command: { op: 'changeVisibility', queue: 'diagram-test-q', receiptHandle: first!.receiptHandle, visibilityTimeoutS: 0 } });
+    await until('the message made visible to leave "in flight"', async () => (await counters()).inFlight === 1);
+    const { snapshot: now } = await rt.request<PlaygroundResponse>({ type: 'playground', command: { op: 'snapshot' } });
+    const q = now.queues.find((x) => x.name === 'diagram-test-q')!;
+    assert.deepEqual(await counters().then((c) => [c.depth, c.inFlight, c.delayed]), [q.depth.visible + q.depth.inFlight + q.depth.delayed, q.depth.inFlight, q.depth.delayed], 'the diagram says what the playground says');
   }
 });

@@ -63,6 +63,7 @@ export class PlaygroundDiagram implements PlaygroundDiagramApi {
     if (p.push === 'playground') {
       this.received.snapshots++;
       this.view.setTopology(p.topology, { carry: true });
+      this.view.clock(this.now);
       this.showClock();
     } else if (p.push === 'trace' && p.source === 'playground') {
       this.received.traces++;
@@ -80,6 +81,7 @@ export class PlaygroundDiagram implements PlaygroundDiagramApi {
       this.view.setTopology(answer.topology, { fresh: true });
       this.view.push(this.history);
     } else this.view.setTopology(answer.topology, { carry: true });
+    this.view.clock(this.now);
     this.showClock();
   }
 }

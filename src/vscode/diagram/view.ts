@@ -147,6 +147,12 @@ export class DiagramView implements DiagramViewApi {
     return changed;
   }
 
+  /** The source's clock moved on with no record (the playground's Advance Time): the overlay follows it. */
+  clock(t: number): void {
+    if (!this.feed || !this.panel) return;
+    this.feed.clock(t);
+  }
+
   /** Trace records of this diagram's source, in order. */
   push(records: readonly TraceRecord[]): void {
     if (!this.feed || !this.panel) return;
