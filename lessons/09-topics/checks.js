@@ -130,6 +130,13 @@ function timeWhy(r, offTime) {
   const k = times.findIndex((t) => EPOCH_MS + t === instant(o.got));
   const head = `${offTime.length} rows have a publishedAt that is not when the topic published the event: e.g. ${o.id} has ${JSON.stringify(o.got)}, published at ${o.want}.`;
   if (k > 0) return `${head} ${o.id} was published ${times.length} times, and its row holds the Timestamp of publish #${k + 1}: each publish is a new event with its own time, and the later copy replaced the row. Publish each event once.`;
+  // The instant analytics-events accepted a copy of the event: the SQS message's SentTimestamp.
+  const publishOf = new Map(r.published('order-events').map((/** @type {any} */ p) => [p.id, /** @type {any} */ (p.value)?.orderId]));
+  const copy = r.sent('analytics-events').find((/** @type {any} */ m) => publishOf.get(m.cause) === o.id && EPOCH_MS + m.t === instant(o.got));
+  if (copy && times.length) {
+    const after = copy.t - times[0];
+    return `${head} That is the SQS message's SentTimestamp: when SNS delivered the copy to analytics-events, ${after} ms after the publish (a topic pushes each subscription its copy after the publish, so the queue's timestamps are its own). The publish time is the envelope's Timestamp.`;
+  }
   return `${head} Take it from the envelope's Timestamp, not from the clock when analytics runs (that is the receive time).`;
 }
 

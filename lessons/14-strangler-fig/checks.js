@@ -75,6 +75,14 @@ function objectBodies(r) {
 }
 
 /**
+ * Why API Gateway answered 500 for an invocation that succeeded: it could not use the answer.
+ * @param {{ id: string, rejected?: string }} inv
+ */
+function refusedAnswer(inv) {
+  return `API Gateway could not use users-service's answer (${inv.id}): ${inv.rejected} — it answers 500 Internal Server Error instead`;
+}
+
+/**
  * How many of users-service's invocations per route returned nothing at all (undefined).
  * @param {import('../../src/lessons/checks').RunView} r
  */
@@ -123,15 +131,18 @@ function parity(r, paths, what) {
     }
     if (now.target !== 'users-service') diffs.push(`${path}: served by ${now.target}, not users-service`);
     const problems = [];
-    if (now.statusCode !== old.statusCode) {
-      const cause = now.statusCode >= 500 ? serverErrorCause(r) : '';
-      problems.push(`status ${now.statusCode}, the monolith said ${old.statusCode}${cause ? ` (${cause})` : ''}`);
-    }
     const route = path === '/users' ? 'GET /users' : 'GET /users/{id}';
     const objectBody = objectBodies(r).get(route);
+    // The probe ran after the run: its records are the simulation's latest.
+    const refused = now.statusCode === 500 ? r.sim.records().filter((/** @type {any} */ x) => x.kind === 'response-rejected' && x.resource === 'users-service').pop() : undefined;
+    if (now.statusCode !== old.statusCode) {
+      // An object body is explained below, with the object.
+      const cause = refused ? (objectBody !== undefined ? '' : refusedAnswer({ id: String(refused.id), rejected: String(refused.detail?.reason) })) : now.statusCode >= 500 ? serverErrorCause(r) : '';
+      problems.push(`status ${now.statusCode}, the monolith said ${old.statusCode}${cause ? ` (${cause})` : ''}`);
+    }
     const nothing = returnedNothing(r).get(route);
     if (nothing && !now.body) problems.push(`users-service returned nothing (undefined) for ${nothing} requests on ${route}: API Gateway turns that into a 200 with an empty body — return the response`);
-    if (objectBody !== undefined) problems.push(`users-service returned body as ${Array.isArray(objectBody) ? 'an array' : typeof objectBody} (${clip(JSON.stringify(objectBody))}), not a string: a response with a statusCode must carry its body as a string (JSON.stringify it); API Gateway does not serialise it for you and rejects the answer`);
+    if (objectBody !== undefined) problems.push(`users-service returned body as ${Array.isArray(objectBody) ? 'an array' : typeof objectBody} (${clip(JSON.stringify(objectBody))}), not a string: a response with a statusCode must carry its body as a string (JSON.stringify it); API Gateway does not serialise it for you: it refused the answer (Lambda body contains the wrong type for field "body") and answered 500 Internal Server Error`);
     if (contentType(now) !== contentType(old)) problems.push(`content-type ${contentType(now)}, the monolith sent ${contentType(old)}`);
     const a = parse(now.body);
     const b = parse(old.body);
@@ -164,7 +175,7 @@ module.exports = [
       const first = bad[0];
       const returned5xx = first ? r.invocations('users-service').find((i) => i.cause === first.id && i.outcome === 'succeeded') : undefined;
       const route = first ? r.where('routed', 'api').find((x) => x.id === first.id)?.detail?.route : undefined;
-      const why = !first ? '' : returned5xx ? `users-service answered ${first.detail?.statusCode} itself` : serverErrorCause(r, [String(first.id)]);
+      const why = !first ? '' : returned5xx?.rejected ? refusedAnswer(returned5xx) : returned5xx ? `users-service answered ${first.detail?.statusCode} itself` : serverErrorCause(r, [String(first.id)]);
       const byRoute = new Map();
       for (const b of bad) {
         const rt = String(r.where('routed', 'api').find((x) => x.id === b.id)?.detail?.route);

@@ -31,14 +31,15 @@ import {
   type TopicSpec,
   type TrafficSpecJson,
 } from './scenario';
-import { backendHandler, Gateway, ObjectStore, Table, type HttpResponse, type ObjectCreatedEvent } from './services';
+import { backendHandler, Gateway, ObjectStore, Table, type ObjectCreatedEvent } from './services';
+import { proxyResponse } from './proxyResponse';
 import { Stream } from './stream';
 import { fifoPublish, sqsAttributesOf, Topic, type PublishOptions, type TopicDelivery } from './topic';
 import { Systems, type SystemsSummary } from './systems';
 import { isSystemEvent, systemTarget } from './systemsSpec';
 import type { TargetPayload } from './targetInput';
 import { compileTemplate, FaultSchedule, TrafficGenerator, type FaultSpec } from './traffic';
-import type { RecordRetention, TraceRecord } from './trace';
+import { tracedValue, type RecordRetention, type TraceRecord } from './trace';
 import { RunBounds, type RunLimits } from './runBounds';
 import { buildTopology, legacyId, type Topology } from './topology';
 
@@ -474,13 +475,8 @@ export class Simulation {
     const dup = (d: TopicDelivery): void => {
       deliver(d);
       const f = this.faults?.active('duplicate', topic.name);
-      if (f && this.ctx.random.chance(f.rate)) {
-        try {
-          deliver(d);
-        } catch {
-          /* the extra copy failing changes nothing */
-        }
-      }
+      // The extra copy is a delivery of its own, a delivery delay later (the extra copy failing changes nothing).
+      if (f && this.ctx.random.chance(f.rate)) this.ctx.clock.at(topic.deliveryAt(subscriptionId), () => void tryDeliver(deliver, d));
     };
     const id = (subscriptionId = topic.subscribe({
       endpoint,
@@ -638,7 +634,11 @@ export class Simulation {
             timeoutMs: r.timeoutMs,
             handler: (req, respond) => {
               const event = httpApiEvent({ ...req, gateway: g.name, routeKey: `${(r.method ?? 'ANY').toUpperCase()} ${r.path}`, now: this.ctx.clock.now });
-              this.platform.invoke(fn, event, (res) => respond(httpResponse(res)), req.requestId);
+              this.platform.invoke(fn, event, (res) => {
+                const { response, rejected } = proxyResponse(res);
+                if (rejected) this.ctx.trace.emit('response-rejected', fn, res.requestId, g.name, { reason: rejected, returned: tracedValue(res.result) });
+                respond(response);
+              }, req.requestId);
             },
           });
         } else {
@@ -1236,19 +1236,10 @@ export class Simulation {
   }
 }
 
-/** What API Gateway answers for a function's result: its response, 429 when throttled, 502 on an error. */
-function httpResponse(r: { ok: boolean; result?: unknown; throttled?: boolean }): HttpResponse {
-  const json = { 'content-type': 'application/json' };
-  if (r.throttled) return { statusCode: 429, headers: json, body: '{"message":"Too Many Requests"}' };
-  if (!r.ok) return { statusCode: 502, headers: json, body: '{"message":"Internal Server Error"}' };
-  const result = r.result;
-  if (result !== null && typeof result === 'object' && typeof (result as { statusCode?: unknown }).statusCode === 'number') {
-    const { statusCode, headers, body } = result as { statusCode: number; headers?: Record<string, unknown>; body?: unknown };
-    const out: HttpResponse = { statusCode };
-    if (headers && typeof headers === 'object') out.headers = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
-    if (body !== undefined) out.body = typeof body === 'string' ? body : JSON.stringify(body);
-    return out;
+function tryDeliver(deliver: (d: TopicDelivery) => void, d: TopicDelivery): void {
+  try {
+    deliver(d);
+  } catch {
+    /* nothing to retry: it was an extra copy */
   }
-  // HTTP API payload 2.0: any other result is a 200 with the result as JSON.
-  return { statusCode: 200, headers: json, body: result === undefined ? '' : JSON.stringify(result) };
 }

@@ -2,9 +2,11 @@
  * An SNS-like topic: publish once, fan out to every subscription.
  *
  * What is modelled (and what learners must not assume):
- * - Push, not pull: at publish time the topic hands a copy of the message to every subscription whose
- *   filter policy matches. There is no storage and no replay: a subscription added later never sees
- *   earlier messages, and a message no subscription wanted is simply gone.
+ * - Push, not pull: at publish time the topic decides which subscriptions get a copy (those whose
+ *   filter policy matches) and pushes each its copy a delivery delay later (`topicDelivery.ts`: tens
+ *   of ms, seeded; the envelope's Timestamp stays the publish time). There is no storage and no
+ *   replay: a subscription added later never sees earlier messages, and a message no subscription
+ *   wanted is simply gone.
  * - Filter policies act on message attributes (default scope) or on the JSON body (`MessageBody` scope).
  * - Raw delivery off (default): the subscriber receives a JSON envelope (Type, MessageId, TopicArn,
  *   Message, MessageAttributes, Timestamp) and must unwrap `Message`. Raw delivery on: the body as is.
@@ -27,6 +29,8 @@ import { arn, SnsAttributes, SnsAttributeValue, snsNotification } from './events
 import { FilterPolicy, MatchInput, matchesFilterPolicy, validateFilterPolicy } from './pattern';
 import type { Lineage } from './recursion';
 import { tracedText } from './trace';
+import type { ServiceLatency } from './latency';
+import { DeliveryDelays } from './topicDelivery';
 
 /** What a subscriber receives. */
 export interface TopicDelivery {
@@ -134,10 +138,11 @@ export class Topic {
   /** FIFO: deduplication id → the first message with it and when it was accepted, oldest first. */
   private readonly dedup = new Map<string, { messageId: string; sequenceNumber: string; at: number }>();
   private sequence = 0;
+  private readonly delays: DeliveryDelays;
 
   constructor(
     private readonly ctx: EngineContext,
-    options: { name: string; fifo?: boolean; contentBasedDeduplication?: boolean },
+    options: { name: string; fifo?: boolean; contentBasedDeduplication?: boolean; /** Publish to delivery (default TOPIC_DELIVERY_DELAY). */ deliveryDelay?: ServiceLatency },
   ) {
     const name = options?.name;
     const fifo = options?.fifo ?? false;
@@ -155,6 +160,13 @@ export class Topic {
     this.fifo = fifo;
     this.contentBasedDeduplication = contentBased;
     this.arn = arn.topic(name);
+    const delay = options.deliveryDelay;
+    if (delay !== undefined) {
+      for (const k of ['baseMs', 'jitterMs'] as const) {
+        if (typeof delay?.[k] !== 'number' || !(delay[k] >= 0 && delay[k] <= 60_000)) throw new ValidationError(`deliveryDelay.${k}`, `must be a number of ms between 0 and 60000, got ${JSON.stringify(delay?.[k])}`);
+      }
+    }
+    this.delays = new DeliveryDelays(ctx.stream(`topic-delivery:${name}`), fifo, delay);
   }
 
   /** Add a subscription; returns its id. Validates everything first, so a rejected call adds nothing. */
@@ -206,11 +218,17 @@ export class Topic {
     if (i < 0) throw new EngineError('NotFound', `topic ${this.name} has no subscription ${id}`);
     const [sub] = this.subs.splice(i, 1);
     sub.active = false;
+    this.delays.forget(sub.id);
     for (const [timer, messageId] of sub.pending) {
       this.ctx.clock.cancel(timer);
       this.ctx.trace.emit('dropped', this.name, messageId, undefined, { endpoint: sub.endpoint, reason: 'unsubscribed' });
     }
     sub.pending.clear();
+  }
+
+  /** When a copy handed over now reaches subscription `id` (a FIFO topic's copies keep their order). */
+  deliveryAt(id: string): number {
+    return this.delays.arrival(id, this.ctx.clock.now);
   }
 
   subscriptions(): Array<{ id: string; endpoint: string; filterPolicy?: FilterPolicy; rawDelivery: boolean }> {
@@ -222,9 +240,9 @@ export class Topic {
   }
 
   /**
-   * Publish a message: every matching subscription gets it now ('delivered' / 'filtered-out' per
-   * subscription). Returns how many subscriptions it was pushed to (first attempt succeeded or not)
-   * and how many filtered it out.
+   * Publish a message: the subscriptions that match are decided now ('filtered-out' for the others),
+   * and each gets its copy after its delivery delay ('delivered'). Returns how many subscriptions it
+   * will be pushed to (first attempt succeeding or not) and how many filtered it out.
    */
   publish(body: string, options: PublishOptions = {}): PublishResult {
     if (typeof body !== 'string') throw new ValidationError('body', `must be a string, got ${typeof body}`);
@@ -314,7 +332,11 @@ export class Topic {
       if (sequenceNumber !== undefined) delivery.sequenceNumber = sequenceNumber;
       if (options.lineage !== undefined) delivery.lineage = options.lineage;
       delivered++;
-      this.attempt(sub, delivery, 1);
+      const timer = this.ctx.clock.at(this.delays.arrival(sub.id, this.ctx.clock.now), () => {
+        sub.pending.delete(timer);
+        if (sub.active) this.attempt(sub, delivery, 1);
+      });
+      sub.pending.set(timer, messageId);
     }
     return sequenceNumber === undefined ? { messageId, delivered, filtered } : { messageId, delivered, filtered, deduplicated: false, sequenceNumber };
   }

@@ -279,7 +279,7 @@ describe('Simulation', () => {
       ],
     };
     const seen: string[] = [];
-    const sim = new Simulation(doc, { handlers: { api: mod(() => (e) => (seen.push(e.pathParameters.id), { statusCode: 201, body: { ok: true } })) } });
+    const sim = new Simulation(doc, { handlers: { api: mod(() => (e) => (seen.push(e.pathParameters.id), { statusCode: 201, body: JSON.stringify({ ok: true }) })) } });
     sim.run();
     const g = sim.summary().gateways.front;
     assert.equal(g.requests, 20);

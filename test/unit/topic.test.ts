@@ -4,12 +4,34 @@ import { EngineError } from '../../src/engine/errors';
 import { createHash } from 'node:crypto';
 import { SNS_DEDUP_WINDOW_MS, sqsAttributesOf, Topic, TopicDelivery } from '../../src/engine/topic';
 import { toJsonLine } from '../../src/engine/trace';
+import { SIMULATION_EPOCH_MS } from '../../src/engine/events';
+import { Simulation } from '../../src/engine/simulation';
+import { TOPIC_DELIVERY_DELAY } from '../../src/engine/topicDelivery';
 import { rejects } from './helpers';
 
 
+/**
+ * The fan-out, filter, retry and deduplication logic on its own: a topic whose copies reach their
+ * subscriptions in the instant of the publish, delivered before `publish` returns. The delivery delay
+ * itself (a real topic's) is tested under "delivery delay".
+ */
+class InstantTopic extends Topic {
+  constructor(
+    private readonly context: EngineContext,
+    options: ConstructorParameters<typeof Topic>[1],
+  ) {
+    super(context, { ...options, deliveryDelay: { baseMs: 0, jitterMs: 0 } });
+  }
+  override publish(...args: Parameters<Topic['publish']>): ReturnType<Topic['publish']> {
+    const r = super.publish(...args);
+    this.context.clock.advance(0);
+    return r;
+  }
+}
+
 function setup(name = 'orders') {
   const ctx = new EngineContext({ seed: 7 });
-  const topic = new Topic(ctx, { name });
+  const topic = new InstantTopic(ctx, { name });
   return { ctx, topic };
 }
 
@@ -64,7 +86,7 @@ describe('Topic (SNS-like)', () => {
   });
 
   describe('publish and fan-out', () => {
-    it('delivers one message to every subscriber, synchronously', () => {
+    it('delivers one message to every subscriber', () => {
       const { ctx, topic } = setup();
       const got: string[][] = [[], [], []];
       got.forEach((list, i) => topic.subscribe({ endpoint: `q${i}`, deliver: (d) => list.push(d.messageId), rawDelivery: true }));
@@ -163,7 +185,7 @@ describe('Topic (SNS-like)', () => {
 
     it('a FIFO topic requires a message group and passes it on', () => {
       const ctx = new EngineContext();
-      const topic = new Topic(ctx, { name: 'orders.fifo', fifo: true, contentBasedDeduplication: true });
+      const topic = new InstantTopic(ctx, { name: 'orders.fifo', fifo: true, contentBasedDeduplication: true });
       const seen: TopicDelivery[] = [];
       topic.subscribe({ endpoint: 'q.fifo', deliver: (d) => seen.push(d), rawDelivery: true });
       rejects(() => topic.publish('x'), 'groupId', /FIFO/);
@@ -337,7 +359,7 @@ describe('Topic (SNS-like)', () => {
   it('the same seed and calls give the same trace byte for byte', () => {
     const run = () => {
       const ctx = new EngineContext({ seed: 3 });
-      const topic = new Topic(ctx, { name: 't' });
+      const topic = new InstantTopic(ctx, { name: 't' });
       let n = 0;
       topic.subscribe({
         endpoint: 'a',
@@ -414,7 +436,7 @@ describe('Topic (SNS-like)', () => {
   describe('FIFO deduplication (SNS "Message deduplication for FIFO topics")', () => {
     function fifo(contentBasedDeduplication = false) {
       const ctx = new EngineContext({ seed: 3 });
-      const topic = new Topic(ctx, { name: 'orders.fifo', fifo: true, contentBasedDeduplication });
+      const topic = new InstantTopic(ctx, { name: 'orders.fifo', fifo: true, contentBasedDeduplication });
       const seen: TopicDelivery[] = [];
       topic.subscribe({ endpoint: 'ledger.fifo', deliver: (d) => seen.push(d), rawDelivery: true });
       return { ctx, topic, seen };
@@ -477,7 +499,7 @@ describe('Topic (SNS-like)', () => {
 
     it('each accepted message gets the next sequence number, carried in the envelope and to the subscriber', () => {
       const ctx = new EngineContext();
-      const topic = new Topic(ctx, { name: 'o.fifo', fifo: true });
+      const topic = new InstantTopic(ctx, { name: 'o.fifo', fifo: true });
       const seen: TopicDelivery[] = [];
       topic.subscribe({ endpoint: 'q.fifo', deliver: (d) => seen.push(d) });
       const a = topic.publish('a', { groupId: 'g', deduplicationId: '1' });
@@ -497,6 +519,135 @@ describe('Topic (SNS-like)', () => {
       ctx.clock.runUntil(SNS_DEDUP_WINDOW_MS + 1);
       assert.equal(topic.publish('a', { groupId: 'g', deduplicationId: 'k' }).deduplicated, false);
       assert.equal(seen.length, 2);
+    });
+  });
+
+  // SNS answers the publisher, then pushes each subscription its copy: the copy reaches an SQS queue
+  // after the publish, so the queue's SentTimestamp ("the time the message was sent to the queue",
+  // SQS Message API reference) is the delivery's instant, while the notification's Timestamp is "the
+  // time (GMT) when the notification was published" (SNS notification JSON format).
+  describe('delivery delay', () => {
+    const lo = TOPIC_DELIVERY_DELAY.baseMs;
+    const hi = TOPIC_DELIVERY_DELAY.baseMs + TOPIC_DELIVERY_DELAY.jitterMs;
+
+    function fanOut(seed: number): number[] {
+      const ctx = new EngineContext({ seed });
+      const topic = new Topic(ctx, { name: 'orders' });
+      const at: number[] = [];
+      for (let i = 0; i < 3; i++) topic.subscribe({ endpoint: `q${i}`, deliver: () => void at.push(ctx.clock.now) });
+      ctx.clock.advance(1000);
+      for (let i = 0; i < 5; i++) topic.publish(`m${i}`);
+      assert.deepEqual(at, [], 'nothing is delivered in the instant of the publish');
+      ctx.clock.advance(hi);
+      return at;
+    }
+
+    it('each copy reaches its subscription tens of milliseconds after the publish, seeded', () => {
+      const at = fanOut(7);
+      assert.equal(at.length, 15);
+      for (const t of at) assert.ok(t >= 1000 + lo && t <= 1000 + hi, `delivered at ${t} ms, within ${lo}–${hi} ms of the publish at 1000 ms`);
+      assert.ok(new Set(at).size > 3, `the copies arrive at different instants: ${at.join(', ')}`);
+      assert.deepEqual(fanOut(7), at, 'the same seed gives the same delays');
+      assert.notDeepEqual(fanOut(8), at, 'another seed others');
+    });
+
+    it('traces the delivery when it happens, and an unsubscribe before it drops the copy', () => {
+      const ctx = new EngineContext({ seed: 3 });
+      const topic = new Topic(ctx, { name: 'orders', deliveryDelay: { baseMs: 40, jitterMs: 0 } });
+      const got: string[] = [];
+      const a = topic.subscribe({ endpoint: 'qa', deliver: (d) => void got.push(`a:${d.messageId}`) });
+      topic.subscribe({ endpoint: 'qb', deliver: (d) => void got.push(`b:${d.messageId}`) });
+      const { messageId } = topic.publish('hello');
+      ctx.clock.advance(39);
+      topic.unsubscribe(a);
+      ctx.clock.advance(10);
+      assert.deepEqual(got, [`b:${messageId}`]);
+      const recs = ctx.trace.records().map((r) => [r.t, r.kind, r.detail?.endpoint, r.detail?.reason]);
+      assert.deepEqual(recs, [
+        [0, 'published', undefined, undefined],
+        [39, 'dropped', 'qa', 'unsubscribed'],
+        [40, 'delivered', 'qb', undefined],
+      ]);
+    });
+
+    it('a FIFO topic keeps each subscription\'s deliveries in publish order, whatever the delays drawn', () => {
+      const ctx = new EngineContext({ seed: 11 });
+      const topic = new Topic(ctx, { name: 'o.fifo', fifo: true, contentBasedDeduplication: true });
+      const got: Array<[number, string]> = [];
+      topic.subscribe({ endpoint: 'q', deliver: (d) => void got.push([ctx.clock.now, d.message]) });
+      for (let i = 0; i < 20; i++) {
+        topic.publish(`m${i}`, { groupId: 'g' });
+        ctx.clock.advance(1);
+      }
+      ctx.clock.advance(hi);
+      assert.deepEqual(got.map(([, m]) => m), Array.from({ length: 20 }, (_, i) => `m${i}`));
+      const times = got.map(([t]) => t);
+      assert.deepEqual(times, [...times].sort((x, y) => x - y));
+    });
+
+    it('a standard topic may hand two messages published close together to a subscription in either order (best-effort ordering)', () => {
+      let swapped = false;
+      for (let seed = 1; seed <= 20 && !swapped; seed++) {
+        const ctx = new EngineContext({ seed });
+        const topic = new Topic(ctx, { name: 't' });
+        const got: string[] = [];
+        topic.subscribe({ endpoint: 'q', deliver: (d) => void got.push(d.message) });
+        topic.publish('first');
+        ctx.clock.advance(1);
+        topic.publish('second');
+        ctx.clock.advance(hi + 1);
+        assert.deepEqual([...got].sort(), ['first', 'second']);
+        swapped = got[0] === 'second';
+      }
+      assert.ok(swapped, 'on some seed the second message arrived first');
+    });
+
+    it('through a simulation: the SQS message\'s SentTimestamp is when SNS delivered it, the envelope\'s Timestamp when it was published', () => {
+      const sim = new Simulation(
+        {
+          name: 'fan-out',
+          durationS: 2,
+          queues: [{ name: 'audit' }],
+          topics: [{ name: 'orders', subscriptions: [{ queue: 'audit' }] }],
+          traffic: [{ name: 'shop', target: { topic: 'orders' }, ratePerSecond: 10, durationS: 1, payload: { orderId: 'o-{{seq}}' } }],
+        },
+        { seed: 5 },
+      );
+      sim.run();
+      const published = new Map(sim.ctx.trace.records().filter((r) => r.kind === 'published').map((r) => [String(r.id), r.t]));
+      const messages = sim.queues.get('audit')!.messages();
+      assert.equal(messages.length, 10);
+      for (const m of messages) {
+        const envelope = JSON.parse(m.body) as { MessageId: string; Timestamp: string };
+        const publishedAt = published.get(envelope.MessageId)!;
+        assert.equal(Date.parse(envelope.Timestamp), SIMULATION_EPOCH_MS + publishedAt, 'Timestamp: the publish time');
+        const delay = m.sentAt - publishedAt;
+        assert.ok(delay >= lo && delay <= hi, `the queue accepted it ${delay} ms after the publish`);
+      }
+    });
+
+    it('a duplicate fault\'s extra copy is a delivery of its own: it reaches the queue after the first, a delivery delay later', () => {
+      const sim = new Simulation(
+        {
+          name: 'twice',
+          durationS: 2,
+          queues: [{ name: 'audit' }],
+          topics: [{ name: 'orders', subscriptions: [{ queue: 'audit', rawDelivery: true }] }],
+          traffic: [{ name: 'shop', target: { topic: 'orders' }, ratePerSecond: 5, durationS: 1, payload: { orderId: 'o-{{seq}}' } }],
+          faults: [{ kind: 'duplicate', target: 'orders', rate: 1 }],
+        },
+        { seed: 2 },
+      );
+      sim.run();
+      const published = new Map(sim.ctx.trace.records().filter((r) => r.kind === 'published').map((r) => [String(r.id), r.t]));
+      const copies = new Map<string, number[]>();
+      for (const r of sim.ctx.trace.records()) if (r.kind === 'sent' && r.resource === 'audit') copies.set(String(r.cause), [...(copies.get(String(r.cause)) ?? []), r.t]);
+      assert.equal(copies.size, 5);
+      for (const [messageId, [first, second, ...more]] of copies) {
+        assert.deepEqual(more, []);
+        const at = published.get(messageId)!;
+        assert.ok(first >= at + lo && first <= at + hi && second >= first + lo && second <= first + hi, `published at ${at}, copies at ${first} and ${second}`);
+      }
     });
   });
 });

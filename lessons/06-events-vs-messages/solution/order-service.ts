@@ -18,5 +18,5 @@ export async function handler(event: { body: string }) {
   // A command, in the imperative, sent to the one service that must do it.
   await send('payments', { type: 'ChargeCard', orderId: order.orderId, customerId: order.customerId, amount: order.amount });
 
-  return { statusCode: 201, body: { orderId: order.orderId, status: 'placed' } };
+  return { statusCode: 201, body: JSON.stringify({ orderId: order.orderId, status: 'placed' }) };
 }

@@ -20,5 +20,5 @@ interface Order {
 export async function handler(event: { body: string }) {
   const order = JSON.parse(event.body) as Order;
 
-  return { statusCode: 201, body: { orderId: order.orderId, status: 'placed' } };
+  return { statusCode: 201, body: JSON.stringify({ orderId: order.orderId, status: 'placed' }) };
 }

@@ -11,5 +11,5 @@ export async function handler(event: { body: string }) {
   ]);
   await send('payments', charge);
   await send('payments', { type: 'OrderPlaced', ...placed });
-  return { statusCode: 201, body: { orderId: order.orderId, status: 'placed' } };
+  return { statusCode: 201, body: JSON.stringify({ orderId: order.orderId, status: 'placed' }) };
 }

@@ -7,5 +7,5 @@ export async function handler(event: { body: string }) {
     { source: 'shop.orders', detailType: 'OrderPlaced', detail: order },
     { source: 'shop.orders', detailType: 'ChargeCard', detail: { orderId: order.orderId, amount: order.amount } },
   ]);
-  return { statusCode: 201, body: { orderId: order.orderId, status: 'placed' } };
+  return { statusCode: 201, body: JSON.stringify({ orderId: order.orderId, status: 'placed' }) };
 }
