@@ -74,6 +74,17 @@ function concurrentCalls(r) {
   return { invocations, worst };
 }
 
+/**
+ * The collector's puts it did not await, in words ('' when every put was awaited): how many were
+ * still in flight when it returned, the line, and how many never happened.
+ * @param {import('../../src/lessons/checks').RunView} r
+ */
+function unawaitedPuts(r) {
+  const u = r.unawaited('collector', { target: 'clickstream' });
+  if (!u.count) return '';
+  return ` ${u.count} puts were not awaited${u.line ? ` (line ${u.line})` : ''}: the collector returned while each was in flight, so it froze with its environment and went on only while a later invocation kept that environment busy; ${u.neverDone} never happened. Await every produce before returning (a forEach with an async callback does not wait: use for…of, or await Promise.all).`;
+}
+
 module.exports = [
   {
     id: 'no-throttling',
@@ -100,7 +111,7 @@ module.exports = [
       if (!pass) {
         if (throttled.length) message = `${throttled.length} puts were refused with ProvisionedThroughputExceededException (${some([...perShard].map(([s, n]) => `${n} on ${s}`))}): ${keys.size === 1 ? `every record had the partition key ${JSON.stringify([...keys][0])}, so every record went to one shard` : 'one shard got more than its share'}, and a shard takes at most 1,000 records a second. ${missing.length} clicks were lost with the failed puts.`;
         else if (failed.length) message = `The collector failed ${failed.length} times (first: ${String(failed[0].detail?.error)}).`;
-        else message = `${missing.length} clicks never reached the stream${twice.length ? `, ${twice.length} reached it twice` : ''}.`;
+        else message = `${missing.length} clicks never reached the stream${twice.length ? `, ${twice.length} reached it twice` : ''}.${unawaitedPuts(r)}`;
       }
       return {
         pass,
@@ -138,7 +149,7 @@ module.exports = [
         message: pass
           ? 'Keyed by the session: each session is in one shard, and the sessions spread the load.'
           : records.length === 0
-            ? 'Nothing was put on clickstream.'
+            ? `Nothing was put on clickstream.${unawaitedPuts(r)}`
             : `${split.length} of ${shards.size} sessions' clicks are spread over several shards, which are read in parallel, so one session's clicks can be applied out of order: e.g. ${split[0][0]} is in ${[...split[0][1]].sort().join(' and ')}, its records carrying ${(keysOf.get(split[0][0]) ?? new Set()).size} different partition keys (${[...(keysOf.get(split[0][0]) ?? [])].slice(0, 3).map((k) => JSON.stringify(k)).join(', ')}${(keysOf.get(split[0][0]) ?? new Set()).size > 3 ? ', …' : ''}). Records with the same partition key always go to the same shard: key by the session.`,
       };
     },
@@ -170,7 +181,7 @@ module.exports = [
       let message = 'Every session\'s path matches its clicks in order: the parallelization factor never split one partition key.';
       if (!pass) {
         if (base64) message = `The sessionizer failed ${failed.length} times parsing records (first: ${String(failed[0].detail?.error)}): record.kinesis.data is base64, as AWS sends it — decode it first: Buffer.from(record.kinesis.data, 'base64').toString() (Buffer.from without 'base64' reads the base64 text itself as UTF-8). A failing batch is retried and blocks its shard.`;
-        else if (want.size === 0) message = 'Nothing was put on clickstream.';
+        else if (want.size === 0) message = `Nothing was put on clickstream.${unawaitedPuts(r)}`;
         else {
           const rowsList = [...rows.values()];
           const onePage = rowsList.length > 0 && rowsList.every((row) => Array.isArray(row.pages) && row.pages.length <= 1) && [...want.values()].some((p) => p.length > 1);
