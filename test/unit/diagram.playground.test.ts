@@ -87,6 +87,74 @@ describe('the playground diagram follows the playground, command by command', ()
   });
 });
 
+describe('the playground diagram follows RabbitMQ and Pub/Sub too', () => {
+  /** Apply commands; after each, the drawn counters of every RabbitMQ queue and Pub/Sub subscription against the playground's own. */
+  function session(commands: Array<PlaygroundCommand | ((last: PlaygroundResponse) => PlaygroundCommand)>): PlaygroundResponse[] {
+    const p = new Playground();
+    const diagram = new DiagramSide(p);
+    const answers: PlaygroundResponse[] = [];
+    for (const [i, c] of commands.entries()) {
+      const command = typeof c === 'function' ? c(answers.at(-1)!) : c;
+      const answer = p.apply(command);
+      answers.push(answer);
+      diagram.update(answer.topology, answer.snapshot.now);
+      const label = `${i + 1}. ${JSON.stringify(command)}`;
+      const idOf = (kind: string, name: string) => answer.topology.nodes.find((n) => n.kind === kind && (n.id === name || n.label === name))?.id;
+      for (const q of answer.snapshot.rabbitmq?.queues ?? []) {
+        const drawn = diagram.counters(idOf('rabbit-queue', q.name) ?? q.name);
+        assert.ok(drawn, `${label}: ${q.name} is drawn`);
+        assert.deepEqual({ depth: drawn.depth, inFlight: drawn.inFlight }, { depth: q.ready + q.unacked, inFlight: q.unacked }, `${label}: ${q.name} (ready ${q.ready}, unacked ${q.unacked})`);
+      }
+      for (const sub of answer.snapshot.pubsub?.subscriptions ?? []) {
+        const drawn = diagram.counters(idOf('pubsub-subscription', sub.name) ?? sub.name);
+        assert.ok(drawn, `${label}: ${sub.name} is drawn`);
+        const ready = sub.messages.filter((m) => m.state === 'ready').length;
+        assert.deepEqual({ depth: drawn.depth, inFlight: drawn.inFlight }, { depth: ready + sub.outstanding, inFlight: sub.outstanding }, `${label}: ${sub.name} (${ready} ready, ${sub.outstanding} outstanding)`);
+      }
+    }
+    return answers;
+  }
+
+  it('RabbitMQ: publish, get, consume, nack with requeue, ack, reject', () => {
+    const tag = (a: PlaygroundResponse) => (a.result as { deliveryTag: number }).deliveryTag;
+    const answers = session([
+      { op: 'declareExchange', name: 'orders', type: 'direct' },
+      { op: 'declareRabbitQueue', name: 'billing' },
+      { op: 'bind', exchange: 'orders', queue: 'billing', routingKey: 'bill' },
+      ...['a', 'b', 'c'].map((body): PlaygroundCommand => ({ op: 'amqpPublish', exchange: 'orders', routingKey: 'bill', body })),
+      { op: 'amqpGet', queue: 'billing' },
+      (last) => ({ op: 'amqpNack', deliveryTag: tag(last), requeue: true }),
+      { op: 'amqpGet', queue: 'billing' },
+      (last) => ({ op: 'amqpAck', deliveryTag: tag(last) }),
+      { op: 'amqpGet', queue: 'billing' },
+      (last) => ({ op: 'amqpReject', deliveryTag: tag(last), requeue: false }),
+      { op: 'amqpConsume', queue: 'billing', prefetch: 1 },
+      { op: 'advance', seconds: 2 },
+    ]);
+    const billing = answers.map((a) => a.snapshot.rabbitmq!.queues.find((q) => q.name === 'billing'));
+    assert.ok(billing.some((q) => q && q.unacked > 0) && billing.some((q) => q && q.ready >= 2), 'the session held deliveries unacked and messages ready');
+  });
+
+  it('Pub/Sub: publish, pull, acknowledge, modify the ack deadline, let it expire', () => {
+    const ackIds = (a: PlaygroundResponse) => (a.result as Array<{ ackId: string }>).map((m) => m.ackId);
+    let pulled: string[] = [];
+    const answers = session([
+      { op: 'createPubSubTopic', name: 'events' },
+      { op: 'createSubscription', topic: 'events', name: 'audit', ackDeadlineS: 10 },
+      ...['a', 'b', 'c'].map((data): PlaygroundCommand => ({ op: 'pubsubPublish', topic: 'events', data })),
+      { op: 'pull', subscription: 'audit', max: 2 },
+      (last) => ((pulled = ackIds(last)), { op: 'acknowledge', subscription: 'audit', ackIds: [pulled[0]!] }),
+      () => ({ op: 'modifyAckDeadline', subscription: 'audit', ackIds: [pulled[1]!], seconds: 0 }),
+      { op: 'pull', subscription: 'audit', max: 1 },
+      { op: 'advance', seconds: 11 },
+      { op: 'pull', subscription: 'audit', max: 3 },
+    ]);
+    const audit = answers.map((a) => a.snapshot.pubsub!.subscriptions.find((x) => x.name === 'audit'));
+    assert.equal(audit[5]!.outstanding, 2, 'two pulled');
+    assert.equal(audit[7]!.outstanding, 0, 'acknowledged one, the other back to ready');
+  });
+});
+
 describe('what time alone changes, in any diagram', () => {
   const topology: Topology = { nodes: [{ id: 'q', kind: 'queue', label: 'q', detail: '' }], edges: [] };
   it('a delayed message is visible once its delay is over: at the next record, or when the clock is moved on', () => {
