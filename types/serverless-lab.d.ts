@@ -37,7 +37,7 @@
  *
  * Arguments and results cross the sandbox boundary as JSON: functions, symbols and `undefined`
  * inside them are dropped, and objects arrive as copies. A handler has Lambda's `Buffer`, `atob`,
- * `btoa`, `TextEncoder` and `TextDecoder`, and `fs` for `/tmp`, but no other Node built-ins (`http`,
+ * `btoa`, `TextEncoder`, `TextDecoder` and `structuredClone`, and `fs` for `/tmp`, but no other Node built-ins (`http`,
  * `process`…), no packages, and no timers: `setTimeout` throws; time passes with {@link work} and
  * with the calls a handler awaits.
  *
@@ -675,11 +675,19 @@ interface TextDecoder {
 }
 declare var TextDecoder: { prototype: TextDecoder; new (label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean }): TextDecoder };
 
-/** What `atob`/`btoa` throw (`name` `InvalidCharacterError`, `code` 5). */
+/** What `atob`/`btoa` (`InvalidCharacterError`, code 5) and `structuredClone` (`DataCloneError`, code 25) throw. */
 interface DOMException extends Error {
   readonly code: number;
 }
 declare var DOMException: { prototype: DOMException; new (message?: string, name?: string): DOMException };
+
+/**
+ * A deep copy, as Node's: plain objects, arrays, Date, RegExp, Map, Set, errors, ArrayBuffers and
+ * their views (a Buffer comes back a Uint8Array), with cycles kept; class instances come back
+ * plain objects. Functions, symbols and promises throw a `DataCloneError`. `transfer` moves
+ * ArrayBuffers into the copy (the originals are detached).
+ */
+declare function structuredClone<T = any>(value: T, options?: { transfer?: ArrayBuffer[] }): T;
 
 declare module 'node:buffer' {
   export const Buffer: BufferConstructor;

@@ -37,7 +37,7 @@
  */
 
 import { memoryGuard } from './memoryGuard';
-import { runtimeGlobals } from './runtimeGlobals';
+import { RUNTIME_GLOBALS_SOURCE, type InstallRuntime } from './runtimeGlobals';
 import { virtualFs } from './virtualFs';
 import { virtualGlobals } from './virtualTime';
 
@@ -74,7 +74,7 @@ export interface BootstrapConfig {
 /** The entry point the host holds: `now` is the environment's virtual instant, epoch ms. */
 export type Dispatch = (op: DispatchOp, now: number, a?: string, b?: string) => string;
 
-export function bootstrap(hostCall: (op: string, argsJson: string) => string, configJson: string, installTime: typeof virtualGlobals, makeFs: typeof virtualFs, guardMemory: typeof memoryGuard, installRuntime: typeof runtimeGlobals): Dispatch {
+export function bootstrap(hostCall: (op: string, argsJson: string) => string, configJson: string, installTime: typeof virtualGlobals, makeFs: typeof virtualFs, guardMemory: typeof memoryGuard, installRuntime: InstallRuntime): Dispatch {
   'use strict';
   const g: any = globalThis;
   // Built-ins captured before any learner code runs.
@@ -473,4 +473,4 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
  * The bootstrap's source, as a script whose completion value is `(hostCall, configJson) => dispatch`:
  * `bootstrap` with `virtualGlobals` (both self-contained) bound as its third argument.
  */
-export const BOOTSTRAP_SOURCE = `((bootstrap, virtualGlobals, virtualFs, memoryGuard, runtimeGlobals) => (hostCall, configJson) => bootstrap(hostCall, configJson, virtualGlobals, virtualFs, memoryGuard, runtimeGlobals))(${bootstrap.toString()}, ${virtualGlobals.toString()}, ${virtualFs.toString()}, ${memoryGuard.toString()}, ${runtimeGlobals.toString()})`;
+export const BOOTSTRAP_SOURCE = `((bootstrap, virtualGlobals, virtualFs, memoryGuard, runtimeGlobals) => (hostCall, configJson) => bootstrap(hostCall, configJson, virtualGlobals, virtualFs, memoryGuard, runtimeGlobals))(${bootstrap.toString()}, ${virtualGlobals.toString()}, ${virtualFs.toString()}, ${memoryGuard.toString()}, ${RUNTIME_GLOBALS_SOURCE})`;

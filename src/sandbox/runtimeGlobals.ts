@@ -21,6 +21,8 @@
  * Self-contained (no imports; only the built-ins of the container it runs in), like virtualTime.ts.
  */
 
+import { structuredCloneOf } from './structuredClone';
+
 export interface RuntimeGlobalsOptions {
   /** The environment's memory, bytes: no single Buffer may be longer. */
   limitBytes: number;
@@ -38,45 +40,80 @@ export interface BufferModule {
   kStringMaxLength: number;
 }
 
+/** The bootstrap's view of `runtimeGlobals` with its parts bound (`RUNTIME_GLOBALS_SOURCE`). */
+export type InstallRuntime = (g: any, options: RuntimeGlobalsOptions) => () => BufferModule;
+
 /**
  * Installs the globals lazily and returns what `require('buffer')` answers (built on first call).
- * Building them takes ~2.5 ms of a cold start in an isolate (compiling this function's body), and
- * most handlers never touch them: each name is an accessor until first read, which builds them
- * all and puts plain properties in place. Assigning one replaces it, as for any global.
+ * Building them takes ~2.5 ms of a cold start in an isolate (compiling their code), and most
+ * handlers never touch them: each name is an accessor until first read, which builds its group
+ * (Buffer and the text codecs; DOMException; structuredClone) and puts plain properties in place.
+ * Assigning one replaces it, as for any global. The other parts come as self-contained functions
+ * of their own modules (`cloneOf`: structuredClone.ts).
  */
-export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions): () => BufferModule {
+export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions, cloneOf: typeof structuredCloneOf): () => BufferModule {
   'use strict';
-  const names = ['Buffer', 'atob', 'btoa', 'TextEncoder', 'TextDecoder', 'DOMException'];
   const defineProperty = Object.defineProperty;
-  // The constructors as they are before any learner code runs (ArrayBuffer: the memory guard's).
-  const builtins = { Uint8Array: g.Uint8Array, ArrayBuffer: g.ArrayBuffer, DataView: g.DataView };
-  let made: { module: BufferModule; globals: Record<string, unknown> } | undefined;
+  const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+  // The built-ins as they are before any learner code runs (ArrayBuffer: the memory guard's).
+  const builtins = { Uint8Array: g.Uint8Array, ArrayBuffer: g.ArrayBuffer, DataView: g.DataView, transfer: g.ArrayBuffer.prototype.transfer, RangeError: g.RangeError };
   const plain = (name: string, value: unknown): void => defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
-  const make = (): { module: BufferModule; globals: Record<string, unknown> } => {
-    if (made) return made;
-    made = build(builtins, options);
-    for (const name of names) {
-      const d = Object.getOwnPropertyDescriptor(g, name);
-      if (d && d.get) plain(name, made.globals[name]);
-    }
-    return made;
+  /** An allocation does not fit: the host is told (it kills the environment), and a RangeError is thrown. */
+  const refuse = (what: string): never => {
+    options.outOfMemory(what);
+    throw new builtins.RangeError(`out of memory: ${what} would take the environment past its ${Math.round(options.limitBytes / 1048576)} MB memory limit`);
   };
-  for (const name of names) {
-    defineProperty(g, name, {
-      get: function () {
-        return make().globals[name];
-      },
-      set: function (value: unknown) {
-        plain(name, value);
-      },
-      configurable: true,
-      enumerable: false,
-    });
+  /** Names that build `make()` on first read; returns what was built. */
+  const lazy = (names: string[], make: () => Record<string, unknown>): (() => Record<string, unknown>) => {
+    let made: Record<string, unknown> | undefined;
+    const getters: Record<string, () => unknown> = {};
+    const built = (): Record<string, unknown> => {
+      if (made) return made;
+      made = make();
+      for (const name of names) {
+        const d = getOwnPropertyDescriptor(g, name);
+        if (d && d.get === getters[name]) plain(name, made[name]);
+      }
+      return made;
+    };
+    for (const name of names) {
+      getters[name] = function () {
+        return built()[name];
+      };
+      defineProperty(g, name, {
+        get: getters[name],
+        set: function (value: unknown) {
+          plain(name, value);
+        },
+        configurable: true,
+        enumerable: false,
+      });
+    }
+    return built;
+  };
+  const domException = lazy(['DOMException'], () => ({ DOMException: makeDOMException() }));
+  const DOMExceptionOf = (): any => domException().DOMException;
+  const buffer = lazy(['Buffer', 'atob', 'btoa', 'TextEncoder', 'TextDecoder'], () => build(builtins, options, refuse, DOMExceptionOf));
+  lazy(['structuredClone'], () => ({ structuredClone: cloneOf(builtins, { DOMException: DOMExceptionOf, refuse }) }));
+  return () => buffer().module as BufferModule;
+
+  /** DOMException as Node has it: an Error with a `name` and its legacy `code`. */
+  function makeDOMException(): unknown {
+    const codes: Record<string, number> = { IndexSizeError: 1, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11, SyntaxError: 12, InvalidCharacterError: 5, DataCloneError: 25, QuotaExceededError: 22, AbortError: 20, TimeoutError: 23, NetworkError: 19, InvalidAccessError: 15, TypeMismatchError: 17, SecurityError: 18, URLMismatchError: 21, InvalidNodeTypeError: 24 };
+    return class DOMException extends Error {
+      constructor(message?: unknown, nameOrOptions?: unknown) {
+        super(message === undefined ? '' : String(message));
+        const name = typeof nameOrOptions === 'object' && nameOrOptions !== null ? (nameOrOptions as { name?: unknown }).name : nameOrOptions;
+        defineProperty(this, 'name', { value: name === undefined ? 'Error' : String(name), writable: true, configurable: true, enumerable: false });
+      }
+      get code(): number {
+        return Object.hasOwn(codes, this.name) ? codes[this.name] : 0;
+      }
+    };
   }
-  return () => make().module;
 
   /** Everything, built on first use (a function declaration: hoisted, and inside this function's source). */
-  function build(builtins: { Uint8Array: any; ArrayBuffer: any; DataView: any }, options: RuntimeGlobalsOptions): { module: BufferModule; globals: Record<string, unknown> } {
+  function build(builtins: { Uint8Array: any; ArrayBuffer: any; DataView: any }, options: RuntimeGlobalsOptions, refuse: (what: string) => never, DOMExceptionOf: () => any): Record<string, unknown> {
     'use strict';
     const defineProperty = Object.defineProperty;
     const setPrototypeOf = Object.setPrototypeOf;
@@ -91,7 +128,6 @@ export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions): () => Bu
     const max = Math.max;
     const TypeErrorCtor = TypeError;
     const RangeErrorCtor = RangeError;
-    const ErrorCtor = Error;
     const Uint8 = builtins.Uint8Array as Uint8ArrayConstructor;
     const ArrayBufferCtor = builtins.ArrayBuffer as ArrayBufferConstructor;
     const isView = ArrayBufferCtor.isView;
@@ -128,10 +164,6 @@ export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions): () => Bu
 
     // ---- memory: one place every buffer is made ----
     const mb = (bytes: number): string => `${Math.round(bytes / 1048576)} MB`;
-    const refuse = (what: string): never => {
-      options.outOfMemory(what);
-      throw new RangeErrorCtor(`out of memory: ${what} would take the environment past its ${mb(limit)} memory limit`);
-    };
     /** A zeroed FastBuffer of `length` bytes (a checked, whole number). */
     const allocate = (length: number, what: string): any => {
       if (length > limit) refuse(`${what} (${mb(length)})`);
@@ -826,18 +858,7 @@ export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions): () => Bu
     for (const k in methods) defineProperty(proto, k, { value: methods[k], writable: true, configurable: true, enumerable: false });
 
     // ---- atob / btoa: forgiving base64 (HTML Standard), errors as Node's DOMException ----
-    const DOMExceptionCtor = class DOMException extends ErrorCtor {
-      constructor(message?: unknown, nameOrOptions?: unknown) {
-        super(message === undefined ? '' : StringCtor(message));
-        const name = typeof nameOrOptions === 'object' && nameOrOptions !== null ? (nameOrOptions as { name?: unknown }).name : nameOrOptions;
-        defineProperty(this, 'name', { value: name === undefined ? 'Error' : StringCtor(name), writable: true, configurable: true, enumerable: false });
-      }
-      get code(): number {
-        const codes: Record<string, number> = { IndexSizeError: 1, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11, SyntaxError: 12, InvalidCharacterError: 5, DataCloneError: 25, QuotaExceededError: 22, AbortError: 20, TimeoutError: 23 };
-        return codes[this.name] ?? 0;
-      }
-    };
-    const invalidCharacter = (message: string): Error => new DOMExceptionCtor(message, 'InvalidCharacterError');
+    const invalidCharacter = (message: string): Error => new (DOMExceptionOf())(message, 'InvalidCharacterError');
     const missing = (name: string): TypeError => coded(new TypeErrorCtor(`The "${name}" argument must be specified`), 'ERR_MISSING_ARGS');
     const atob = function atob(data: unknown): string {
       if (arguments.length === 0) throw missing('input');
@@ -1007,6 +1028,9 @@ export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions): () => Bu
     };
 
     const module = freeze({ Buffer, atob, btoa, constants: freeze({ MAX_LENGTH, MAX_STRING_LENGTH }), kMaxLength: MAX_LENGTH, kStringMaxLength: MAX_STRING_LENGTH });
-    return { module, globals: { Buffer, atob, btoa, TextEncoder: TextEncoderCtor, TextDecoder: TextDecoderCtor, DOMException: DOMExceptionCtor } };
+    return { module, Buffer, atob, btoa, TextEncoder: TextEncoderCtor, TextDecoder: TextDecoderCtor };
   }
 }
+
+/** `runtimeGlobals` with its parts bound, as a script's expression: `(g, options) => loadBufferModule`. */
+export const RUNTIME_GLOBALS_SOURCE = `((runtimeGlobals, structuredCloneOf) => (g, options) => runtimeGlobals(g, options, structuredCloneOf))(${runtimeGlobals.toString()}, ${structuredCloneOf.toString()})`;

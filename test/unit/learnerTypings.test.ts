@@ -56,7 +56,8 @@ export const kafka = (event: MSKEvent) => Object.values(event.records).flat().ma
 const b: Buffer = B.concat([Buffer.alloc(2, 'a'), Buffer.from([1, 2]), new TextEncoder().encode('é')]);
 const n: number = b.readUInt16BE(0) + Buffer.byteLength('é', 'utf8') + constants.MAX_LENGTH + b.indexOf('a');
 const s: string = b.toString('hex') + b.subarray(1).toString('base64url') + btoa('hi');
-export { n, s };
+const copy: { at: Date; tags: Set<string> } = structuredClone({ at: new Date(), tags: new Set(['a']) });
+export { n, s, copy };
 `;
     assert.deepEqual(typeErrors([], { [file]: ok }), []);
     // A wrong encoding is an error in the editor, as with @types/node.
