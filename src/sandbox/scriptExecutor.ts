@@ -136,6 +136,28 @@ export abstract class ScriptExecutor<C> implements Executor {
   protected memoryLimitMb(env: ScriptEnv<C>): number {
     return Math.max(8, Math.floor(env.fn.memoryMb) || 8);
   }
+  /**
+   * After an entry returned: the memory its container holds beyond the environment's limit, bytes,
+   * or 0. A single builtin (`new Array(3e7).fill(0)`) can grow the heap past the limit without a
+   * garbage collection in between, which is when the container kind's own limit is checked; such
+   * an entry must not end as a success holding that memory. Default: nothing is known (0).
+   */
+  protected memoryOverLimit(_env: ScriptEnv<C>): number {
+    return 0;
+  }
+
+  private checkMemory(env: ScriptEnv<C>): void {
+    if (env.aborted) return;
+    const over = this.memoryOverLimit(env);
+    if (over <= 0) return;
+    const limit = this.memoryLimitMb(env);
+    env.aborted = {
+      name: 'Runtime.OutOfMemory',
+      message: `the <part> ran out of memory: it held ${Math.round(limit + over / 1_048_576)} MB when it returned, past the environment's memory limit of ${limit} MB${limit < env.fn.memoryMb ? ` (the sandbox's cap; the function has ${env.fn.memoryMb} MB)` : ''}, and it was killed`,
+      fatal: true,
+    };
+  }
+
   /** Real CPU time the container has used, ns (0 when unknown). */
   protected cpuTime(_env: ScriptEnv<C>): bigint {
     return 0n;
@@ -232,6 +254,7 @@ export abstract class ScriptExecutor<C> implements Executor {
       } finally {
         env.budget.leave();
       }
+      this.checkMemory(env);
       if (env.aborted) throw new Error('aborted by the host');
     } catch (err) {
       env.busy = false;
@@ -345,6 +368,7 @@ export abstract class ScriptExecutor<C> implements Executor {
         env.budget.leave();
       }
       // The host stopped the entry (budget or memory) but the code returned before it could be stopped.
+      this.checkMemory(env);
       if (env.aborted) throw new Error('aborted by the host');
     } catch (err) {
       const cpuMs = cpuSince(this.cpuTime(env), cpuBefore);
@@ -385,6 +409,7 @@ export abstract class ScriptExecutor<C> implements Executor {
       } finally {
         env.budget.leave();
       }
+      this.checkMemory(env);
       if (env.aborted) throw new Error('aborted by the host');
     } catch (err) {
       // The container is gone: every request it was serving fails with it.

@@ -262,6 +262,25 @@ export const limitAttacks: LimitAttack[] = [
     check: heapOom(8),
   },
   {
+    name: 'one builtin call growing the heap past the limit with no collection after it: new Array(3e7).fill(0) (returned success holding 240 MB of a 64 MB environment)',
+    code: `let kept: number[] = []; export const handler = () => { kept = new Array(3e7).fill(0); return kept.length; };`,
+    timeoutMs: 2000,
+    check: (outs) => {
+      failed(outs[0], 'Runtime.OutOfMemory', /^the handler ran out of memory: it held \d{3} MB when it returned, past the environment's memory limit of 64 MB, and it was killed$/);
+      assert.equal((outs[0] as { error: { fatal?: boolean } }).error.fatal, true);
+    },
+  },
+  {
+    name: 'garbage past the limit is not out of memory: 100 MB of short-lived flat strings (and a last one of 66 MB left for the collector: the check after the entry collects before it judges) in a 64 MB environment',
+    code: `export const handler = () => { let n = 0; for (let i = 0; i < 100; i++) n += JSON.stringify('x'.repeat(1e6) + i).length; const last = JSON.stringify('y'.repeat(6.6e7)); return n + last.length - 6.6e7 - 2; };`,
+    invocations: 3,
+    timeoutMs: 2000,
+    check: (outs) => {
+      assert.equal(outs.length, 3);
+      for (const o of outs) assert.equal(result(o), 100 * (1e6 + 2) + 190);
+    },
+  },
+  {
     name: 'a Promise flood (ten million pending promises)',
     code: `const keep: Promise<unknown>[] = []; export const handler = () => { for (let i = 0; i < 1e7; i++) keep.push(new Promise(() => {})); return keep.length; };`,
     check: (outs) => failed(outs[0], /^(Runtime\.OutOfMemory|Sandbox\.Timedout)$/, /ran out of memory|timed out/),
