@@ -221,6 +221,55 @@ export function memoryGuard(g: any, options: MemoryGuardOptions): void {
     });
   }
 
+  // ---- Array methods over huge lengths: one builtin call that neither the timeout nor the memory limit stops ----
+  // Measured in a 64 MB environment with a 2 s budget: `new Array(1e8).fill(0)` ran 15 s and took
+  // 1.4 GB, `Array.from({ length: 1e8 })` 9 s and 1.4 GB, `toSorted()` of it 12 s and 1.4 GB,
+  // `new Array(1e9).forEach(f)` 19 s, `lastIndexOf` 29 s, `indexOf` 11 s, `sort` / `copyWithin` /
+  // `splice` of a sparse 1e8 array 6 s: V8 walks `length` inside one call, where isolated-vm's
+  // timer cannot interrupt it. So these methods run over at most one element per 8 bytes of the
+  // limit (8,388,608 in 64 MB: a dense array of that many fills the memory), else a RangeError
+  // before anything runs. `length` is read once here; a receiver whose `length` getter (or Proxy
+  // trap) answers differently on its next read is not covered.
+  const maxElements = Math.max(1 << 20, Math.floor(limit / 8));
+  const toLength = (value: unknown): number => {
+    const n = NumberCtor(value);
+    if (!(n > 0)) return 0;
+    return n === Infinity ? 9007199254740991 : trunc(n);
+  };
+  const tooLong = (what: string, n: number): never => {
+    throw new RangeErrorCtor(
+      `${what} over ${n} elements: the sandbox runs an array method over at most ${maxElements} elements in a ${mb(limit)} environment (one such call cannot be stopped by the timeout, and ${maxElements} elements of 8 bytes fill its memory)`,
+    );
+  };
+  const lengthOf = (o: unknown): number => (o === null || o === undefined ? 0 : toLength((o as { length?: unknown }).length));
+  const ArrayProto: any = g.Array.prototype;
+  for (const name of ['at', 'copyWithin', 'every', 'fill', 'filter', 'find', 'findIndex', 'findLast', 'findLastIndex', 'flat', 'flatMap', 'forEach', 'includes', 'indexOf', 'join', 'lastIndexOf', 'map', 'reduce', 'reduceRight', 'reverse', 'shift', 'slice', 'some', 'sort', 'splice', 'toLocaleString', 'toReversed', 'toSorted', 'toSpliced', 'toString', 'unshift', 'with']) {
+    const real = ArrayProto[name];
+    if (typeof real !== 'function') continue;
+    const what = `Array.prototype.${name}()`;
+    const guarded = {
+      [name]: function (this: unknown) {
+        const n = lengthOf(this);
+        if (n > maxElements) tooLong(what, n);
+        // eslint-disable-next-line prefer-rest-params
+        return apply(real, this, arguments as unknown as unknown[]);
+      },
+    }[name];
+    defineProperty(guarded, 'length', { value: real.length, configurable: true });
+    defineProperty(ArrayProto, name, { value: guarded, writable: true, configurable: true, enumerable: false });
+  }
+  const realFrom = g.Array.from;
+  const guardedFrom = {
+    from: function (this: unknown, items: unknown) {
+      const n = lengthOf(items);
+      if (n > maxElements) tooLong('Array.from()', n);
+      // eslint-disable-next-line prefer-rest-params
+      return apply(realFrom, this, arguments as unknown as unknown[]);
+    },
+  }.from;
+  defineProperty(guardedFrom, 'length', { value: realFrom.length, configurable: true });
+  defineProperty(g.Array, 'from', { value: guardedFrom, writable: true, configurable: true, enumerable: false });
+
   // ---- Intl objects that hold native (ICU) memory: charged their measured worst case ----
   const RealIntl = g.Intl;
   if (RealIntl !== undefined) {

@@ -47,6 +47,7 @@ const heapOom = (mb: number) => (outs: Outcome[]) => {
   failed(outs[0], 'Runtime.OutOfMemory', new RegExp(`^the handler ran out of memory: the environment's heap is limited to ${mb} MB, and it was killed$`));
   assert.equal((outs[0] as { error: { fatal?: boolean } }).error.fatal, true);
 };
+const tooLong = (what: string, n: number) => (outs: Outcome[]) => assert.deepEqual(result(outs[0]), `RangeError: ${what} over ${n} elements: the sandbox runs an array method over at most 8388608 elements in a 64 MB environment (one such call cannot be stopped by the timeout, and 8388608 elements of 8 bytes fill its memory)`);
 /** The last outcome timed out; `ms` the figure the message names (the budget, or the lab-call bound). */
 const timedOut = (ms?: number, why?: RegExp) => (outs: Outcome[]) => {
   failed(outs[outs.length - 1], 'Sandbox.Timedout', new RegExp(`^Task timed out: the (handler|module's top level) ran for more than ${ms ?? '\\d+'} ms of real time${why ? why.source : ''}`));
@@ -171,7 +172,7 @@ export const limitAttacks: LimitAttack[] = [
     code: `const keep: unknown[] = []; export const handler = () => { for (let i = 0; i < 1e6; i++) { const s = new Intl.Segmenter('en', { granularity: 'word' }); keep.push(s, s.segment('a b c')[Symbol.iterator]()); } return keep.length; };`,
     timeoutMs: 2000,
     // Either bound may come first: the charged ICU memory, or the heap the wrappers fill.
-    check: oom(/((new Intl\.Segmenter\(\)|Intl\.Segmenter\.prototype\.segment\(\)|Intl segments iterator) would take|the environment's heap is limited to)/),
+    check: oom(/((new Intl\.Segmenter\(\)|Intl\.Segmenter\.prototype\.segment\(\)|Intl segments iterator) would take|the environment's )/),
   },
   {
     name: 'Intl through the original constructor (prototype.constructor, called without new)',
@@ -262,11 +263,11 @@ export const limitAttacks: LimitAttack[] = [
     check: heapOom(8),
   },
   {
-    name: 'one builtin call growing the heap past the limit with no collection after it: new Array(3e7).fill(0) (returned success holding 240 MB of a 64 MB environment)',
-    code: `let kept: number[] = []; export const handler = () => { kept = new Array(3e7).fill(0); return kept.length; };`,
+    name: 'builtin calls growing the heap past the limit with no collection after them: two filled arrays of 64 + 16 MB kept (new Array(3e7).fill(0) returned success holding 240 MB of a 64 MB environment)',
+    code: `let kept: unknown; export const handler = () => { kept = [new Array(8388608).fill(0.5), new Array(2e6).fill(0.5)]; return 1; };`,
     timeoutMs: 2000,
     check: (outs) => {
-      failed(outs[0], 'Runtime.OutOfMemory', /^the handler ran out of memory: it held \d{3} MB when it returned, past the environment's memory limit of 64 MB, and it was killed$/);
+      failed(outs[0], 'Runtime.OutOfMemory', /^the handler ran out of memory: it held \d+ MB when it returned, past the environment's memory limit of 64 MB, and it was killed$/);
       assert.equal((outs[0] as { error: { fatal?: boolean } }).error.fatal, true);
     },
   },
@@ -279,6 +280,48 @@ export const limitAttacks: LimitAttack[] = [
       assert.equal(outs.length, 3);
       for (const o of outs) assert.equal(result(o), 100 * (1e6 + 2) + 190);
     },
+  },
+  {
+    name: 'new Array(1e8).fill(0) (one builtin call: ran 15 s and took 1.4 GB in a 64 MB environment under a 2 s budget)',
+    code: `export const handler = () => { try { return new Array(1e8).fill(0).length; } catch (e: any) { return e.name + ': ' + e.message; } };`,
+    timeoutMs: 2000,
+    check: tooLong('Array.prototype.fill()', 100000000),
+  },
+  {
+    name: 'Array.from({ length: 1e8 }) (9 s, 1.4 GB)',
+    code: `export const handler = () => { try { return Array.from({ length: 1e8 }).length; } catch (e: any) { return e.name + ': ' + e.message; } };`,
+    timeoutMs: 2000,
+    check: tooLong('Array.from()', 100000000),
+  },
+  {
+    name: 'new Array(1e9).forEach(f) (19 s)',
+    code: `export const handler = () => { try { let n = 0; new Array(1e9).forEach(() => n++); return n; } catch (e: any) { return e.name + ': ' + e.message; } };`,
+    timeoutMs: 2000,
+    check: tooLong('Array.prototype.forEach()', 1000000000),
+  },
+  {
+    name: 'new Array(1e9).lastIndexOf(1) (29 s)',
+    code: `export const handler = () => { try { return new Array(1e9).lastIndexOf(1); } catch (e: any) { return e.name + ': ' + e.message; } };`,
+    timeoutMs: 2000,
+    check: tooLong('Array.prototype.lastIndexOf()', 1000000000),
+  },
+  {
+    name: 'sort, copyWithin, splice and toSorted of a sparse array of length 1e8 (6 to 12 s each)',
+    code: `export const handler = () => { try { const a: any[] = new Array(1e8); a[5] = 1; const out: string[] = []; for (const f of [() => a.sort(), () => a.copyWithin(0, 1), () => a.splice(1, 0, 5), () => (a as any).toSorted()]) { try { f(); out.push('ran'); } catch (e: any) { out.push(e.message.split(' over ')[0]); } } throw new RangeError(out.join(', ') + ' over 100000000 elements: the sandbox runs an array method over at most 8388608 elements in a 64 MB environment (one such call cannot be stopped by the timeout, and 8388608 elements of 8 bytes fill its memory)'); } catch (e: any) { return e.name + ': ' + e.message; } };`,
+    timeoutMs: 2000,
+    check: tooLong('Array.prototype.sort(), Array.prototype.copyWithin(), Array.prototype.splice(), Array.prototype.toSorted()', 100000000),
+  },
+  {
+    name: 'Array.prototype.indexOf.call on an array-like { length: 2 ** 40 }',
+    code: `export const handler = () => { try { return Array.prototype.indexOf.call({ length: 2 ** 40 }, 1); } catch (e: any) { return e.name + ': ' + e.message; } };`,
+    timeoutMs: 2000,
+    check: tooLong('Array.prototype.indexOf()', 1099511627776),
+  },
+  {
+    name: 'array methods over a million elements still run (below the bound) in a 64 MB environment',
+    code: `export const handler = () => { const a = new Array(1e6).fill(1); let n = 0; a.forEach((x) => (n += x)); return [n, a.map((x) => x * 2).reduce((s, x) => s + x, 0), a.indexOf(2), a.lastIndexOf(1), Array.from({ length: 3 }, (_, i) => i), a.slice(0, 2), [3, 1, 2].sort(), a.length]; };`,
+    timeoutMs: 2000,
+    check: (outs) => assert.deepEqual(result(outs[0]), [1e6, 2e6, -1, 999999, [0, 1, 2], [1, 1], [1, 2, 3], 1e6]),
   },
   {
     name: 'a Promise flood (ten million pending promises)',
