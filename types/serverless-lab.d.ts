@@ -37,7 +37,7 @@
  *
  * Arguments and results cross the sandbox boundary as JSON: functions, symbols and `undefined`
  * inside them are dropped, and objects arrive as copies. A handler has Lambda's `Buffer`, `atob`,
- * `btoa`, `TextEncoder`, `TextDecoder` and `structuredClone`, and `fs` for `/tmp`, but no other Node built-ins (`http`,
+ * `btoa`, `TextEncoder`, `TextDecoder`, `structuredClone`, `URL` and `URLSearchParams`, and `fs` for `/tmp`, but no other Node built-ins (`http`,
  * `process`…), no packages, and no timers: `setTimeout` throws; time passes with {@link work} and
  * with the calls a handler awaits.
  *
@@ -688,6 +688,54 @@ declare var DOMException: { prototype: DOMException; new (message?: string, name
  * ArrayBuffers into the copy (the originals are detached).
  */
 declare function structuredClone<T = any>(value: T, options?: { transfer?: ArrayBuffer[] }): T;
+
+/** A parsed URL (WHATWG URL Standard), as in Node: `new URL(event.rawPath, 'https://example.com')`. Throws `TypeError` (`ERR_INVALID_URL`) for an invalid URL. */
+interface URL {
+  hash: string;
+  host: string;
+  hostname: string;
+  href: string;
+  readonly origin: string;
+  password: string;
+  pathname: string;
+  port: string;
+  protocol: string;
+  search: string;
+  /** The query, live: changing it changes the URL's `search` and `href`. */
+  readonly searchParams: URLSearchParams;
+  username: string;
+  toString(): string;
+  toJSON(): string;
+}
+declare var URL: {
+  prototype: URL;
+  new (url: string | URL, base?: string | URL): URL;
+  canParse(url: string | URL, base?: string | URL): boolean;
+  /** The URL, or null where `new URL` would throw. */
+  parse(url: string | URL, base?: string | URL): URL | null;
+};
+/** A query string or form body (`application/x-www-form-urlencoded`): `new URLSearchParams(event.body).get('email')`. */
+interface URLSearchParams {
+  readonly size: number;
+  append(name: string, value: string): void;
+  delete(name: string, value?: string): void;
+  get(name: string): string | null;
+  getAll(name: string): string[];
+  has(name: string, value?: string): boolean;
+  set(name: string, value: string): void;
+  sort(): void;
+  forEach(callback: (value: string, key: string, parent: URLSearchParams) => void, thisArg?: unknown): void;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+  entries(): IterableIterator<[string, string]>;
+  [Symbol.iterator](): IterableIterator<[string, string]>;
+  /** Form-encoded: spaces as `+`. */
+  toString(): string;
+}
+declare var URLSearchParams: {
+  prototype: URLSearchParams;
+  new (init?: string | Record<string, string> | Iterable<readonly [string, string]> | URLSearchParams): URLSearchParams;
+};
 
 declare module 'node:buffer' {
   export const Buffer: BufferConstructor;

@@ -22,6 +22,7 @@
  */
 
 import { structuredCloneOf } from './structuredClone';
+import { urlClasses } from './url';
 
 export interface RuntimeGlobalsOptions {
   /** The environment's memory, bytes: no single Buffer may be longer. */
@@ -49,9 +50,9 @@ export type InstallRuntime = (g: any, options: RuntimeGlobalsOptions) => () => B
  * handlers never touch them: each name is an accessor until first read, which builds its group
  * (Buffer and the text codecs; DOMException; structuredClone) and puts plain properties in place.
  * Assigning one replaces it, as for any global. The other parts come as self-contained functions
- * of their own modules (`cloneOf`: structuredClone.ts).
+ * of their own modules (`cloneOf`: structuredClone.ts; `urlOf`: url.ts).
  */
-export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions, cloneOf: typeof structuredCloneOf): () => BufferModule {
+export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions, cloneOf: typeof structuredCloneOf, urlOf: typeof urlClasses): () => BufferModule {
   'use strict';
   const defineProperty = Object.defineProperty;
   const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
@@ -95,6 +96,7 @@ export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions, cloneOf: 
   const DOMExceptionOf = (): any => domException().DOMException;
   const buffer = lazy(['Buffer', 'atob', 'btoa', 'TextEncoder', 'TextDecoder'], () => build(builtins, options, refuse, DOMExceptionOf));
   lazy(['structuredClone'], () => ({ structuredClone: cloneOf(builtins, { DOMException: DOMExceptionOf, refuse }) }));
+  lazy(['URL', 'URLSearchParams'], () => urlOf());
   return () => buffer().module as BufferModule;
 
   /** DOMException as Node has it: an Error with a `name` and its legacy `code`. */
@@ -1033,4 +1035,4 @@ export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions, cloneOf: 
 }
 
 /** `runtimeGlobals` with its parts bound, as a script's expression: `(g, options) => loadBufferModule`. */
-export const RUNTIME_GLOBALS_SOURCE = `((runtimeGlobals, structuredCloneOf) => (g, options) => runtimeGlobals(g, options, structuredCloneOf))(${runtimeGlobals.toString()}, ${structuredCloneOf.toString()})`;
+export const RUNTIME_GLOBALS_SOURCE = `((runtimeGlobals, structuredCloneOf, urlClasses) => (g, options) => runtimeGlobals(g, options, structuredCloneOf, urlClasses))(${runtimeGlobals.toString()}, ${structuredCloneOf.toString()}, ${urlClasses.toString()})`;

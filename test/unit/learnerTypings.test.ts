@@ -57,7 +57,8 @@ const b: Buffer = B.concat([Buffer.alloc(2, 'a'), Buffer.from([1, 2]), new TextE
 const n: number = b.readUInt16BE(0) + Buffer.byteLength('é', 'utf8') + constants.MAX_LENGTH + b.indexOf('a');
 const s: string = b.toString('hex') + b.subarray(1).toString('base64url') + btoa('hi');
 const copy: { at: Date; tags: Set<string> } = structuredClone({ at: new Date(), tags: new Set(['a']) });
-export { n, s, copy };
+const page: number = Number(new URL('/orders?page=2', 'https://api.example.com').searchParams.get('page') ?? 1) + new URLSearchParams({ a: '1' }).size;
+export { n, s, copy, page };
 `;
     assert.deepEqual(typeErrors([], { [file]: ok }), []);
     // A wrong encoding is an error in the editor, as with @types/node.

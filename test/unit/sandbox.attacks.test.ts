@@ -502,9 +502,9 @@ const attacks: Attack[] = [
     check: (out) => failed(out, 'Runtime.OutOfMemory', /Buffer\.from\(array\) \(1048576 MB\) would take the environment past its memory limit/),
   },
   {
-    name: 'new URL(…, import.meta.url) reads nothing: no URL, no fetch, import.meta is empty',
+    name: 'new URL(…, import.meta.url) reads nothing: no base to resolve against (Invalid URL), no fetch, import.meta is empty',
     code: `export const handler = () => { const g: any = globalThis; let url; try { url = String(new URL('../../../../etc/passwd', (import.meta as any).url)); } catch (e: any) { url = e.name; } return { url, fetch: typeof g.fetch, meta: JSON.stringify(import.meta) }; };`,
-    check: (out) => assert.deepEqual(result(out), { url: 'ReferenceError', fetch: 'undefined', meta: '{}' }),
+    check: (out) => assert.deepEqual(result(out), { url: 'TypeError', fetch: 'undefined', meta: '{}' }),
   },
 ];
 
