@@ -37,7 +37,8 @@
  *
  * Arguments and results cross the sandbox boundary as JSON: functions, symbols and `undefined`
  * inside them are dropped, and objects arrive as copies. A handler has Lambda's `Buffer`, `atob`,
- * `btoa`, `TextEncoder`, `TextDecoder`, `structuredClone`, `URL` and `URLSearchParams`, and `fs` for `/tmp`, but no other Node built-ins (`http`,
+ * `btoa`, `TextEncoder`, `TextDecoder`, `structuredClone`, `URL` and `URLSearchParams`, `fs` for `/tmp`,
+ * `buffer` and `crypto` (hashes, HMACs, seeded random ids), but no other Node built-ins (`http`,
  * `process`…), no packages, and no timers: `setTimeout` throws; time passes with {@link work} and
  * with the calls a handler awaits.
  *
@@ -736,6 +737,41 @@ declare var URLSearchParams: {
   prototype: URLSearchParams;
   new (init?: string | Record<string, string> | Iterable<readonly [string, string]> | URLSearchParams): URLSearchParams;
 };
+
+/**
+ * Node's `crypto`, the part handlers use: hashes and HMACs (md5, sha1, sha256, sha512) and
+ * randomness — seeded from the scenario, like the global `crypto`: the same seed, the same ids.
+ */
+declare module 'node:crypto' {
+  type BinaryToTextEncoding = 'hex' | 'base64' | 'base64url' | 'latin1' | 'binary';
+  type Data = string | ArrayBufferView;
+  interface Hash {
+    update(data: Data, inputEncoding?: BufferEncoding): Hash;
+    digest(): Buffer;
+    digest(encoding: BinaryToTextEncoding): string;
+    copy(): Hash;
+  }
+  interface Hmac {
+    update(data: Data, inputEncoding?: BufferEncoding): Hmac;
+    digest(): Buffer;
+    digest(encoding: BinaryToTextEncoding): string;
+  }
+  /** `algorithm`: md5, sha1, sha256 or sha512. */
+  export function createHash(algorithm: string): Hash;
+  export function createHmac(algorithm: string, key: Data): Hmac;
+  export function getHashes(): string[];
+  export function randomUUID(): `${string}-${string}-${string}-${string}-${string}`;
+  export function randomBytes(size: number): Buffer;
+  export function randomInt(max: number): number;
+  export function randomInt(min: number, max: number): number;
+  export function randomFillSync<T extends ArrayBufferView>(buffer: T, offset?: number, size?: number): T;
+  export function getRandomValues<T extends ArrayBufferView | null>(array: T): T;
+  export function timingSafeEqual(a: ArrayBufferView, b: ArrayBufferView): boolean;
+  export const webcrypto: Crypto;
+}
+declare module 'crypto' {
+  export * from 'node:crypto';
+}
 
 declare module 'node:buffer' {
   export const Buffer: BufferConstructor;

@@ -98,8 +98,8 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   installTime(g, { now: () => entryMs + workSinceEntry, originMs: config.originMs, seed: config.seed }, 'install');
   // Every allocation outside isolated-vm's accounting is charged or unavailable (memoryGuard.ts).
   guardMemory(g, { limitBytes: config.memoryLimitBytes, outOfMemory: (what: string) => void hostCall('oom', stringify([what])) });
-  // Buffer, atob/btoa, TextEncoder/TextDecoder, as in Lambda's Node runtime (runtimeGlobals.ts).
-  const loadBuffer = installRuntime(g, { limitBytes: config.memoryLimitBytes, outOfMemory: (what: string) => void hostCall('oom', stringify([what])) });
+  // Buffer, TextDecoder, URL, structuredClone… and the buffer and crypto modules, as in Lambda's Node runtime (runtimeGlobals.ts).
+  const loadModule = installRuntime(g, { limitBytes: config.memoryLimitBytes, outOfMemory: (what: string) => void hostCall('oom', stringify([what])) });
 
   const text = (value: unknown, max: number): string => {
     let s: string;
@@ -330,10 +330,11 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   let files: ReturnType<typeof virtualFs> | undefined;
   g.require = (name: unknown) => {
     if (name === 'serverless-lab') return api;
-    if (name === 'buffer' || name === 'node:buffer') return loadBuffer();
+    const node = typeof name === 'string' ? loadModule(name) : undefined;
+    if (node) return node;
     if (name === 'fs' || name === 'node:fs') return (files ??= makeFs(() => entryMs + workSinceEntry)).fs;
     if (name === 'fs/promises' || name === 'node:fs/promises') return (files ??= makeFs(() => entryMs + workSinceEntry)).promises;
-    throw new ErrorCtor(`cannot load '${text(name, 200)}' in a handler: only 'serverless-lab', 'fs' (for /tmp) and 'buffer' can be imported (a handler has no other Node built-ins and no packages)`);
+    throw new ErrorCtor(`cannot load '${text(name, 200)}' in a handler: only 'serverless-lab', 'fs' (for /tmp), 'buffer' and 'crypto' can be imported (a handler has no other Node built-ins and no packages)`);
   };
   g.console = freeze({ log, info: log, warn: log, error: log, debug: log, trace: log });
 

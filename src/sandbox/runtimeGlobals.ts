@@ -23,6 +23,7 @@
 
 import { structuredCloneOf } from './structuredClone';
 import { urlClasses } from './url';
+import { nodeCryptoModule } from './nodeCrypto';
 
 export interface RuntimeGlobalsOptions {
   /** The environment's memory, bytes: no single Buffer may be longer. */
@@ -42,17 +43,17 @@ export interface BufferModule {
 }
 
 /** The bootstrap's view of `runtimeGlobals` with its parts bound (`RUNTIME_GLOBALS_SOURCE`). */
-export type InstallRuntime = (g: any, options: RuntimeGlobalsOptions) => () => BufferModule;
+export type InstallRuntime = (g: any, options: RuntimeGlobalsOptions) => (name: string) => object | undefined;
 
 /**
- * Installs the globals lazily and returns what `require('buffer')` answers (built on first call).
+ * Installs the globals lazily and returns the loader of the Node modules the container answers.
  * Building them takes ~2.5 ms of a cold start in an isolate (compiling their code), and most
  * handlers never touch them: each name is an accessor until first read, which builds its group
  * (Buffer and the text codecs; DOMException; structuredClone) and puts plain properties in place.
  * Assigning one replaces it, as for any global. The other parts come as self-contained functions
- * of their own modules (`cloneOf`: structuredClone.ts; `urlOf`: url.ts).
+ * of their own modules (`cloneOf`: structuredClone.ts; `urlOf`: url.ts; `cryptoOf`: nodeCrypto.ts).
  */
-export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions, cloneOf: typeof structuredCloneOf, urlOf: typeof urlClasses): () => BufferModule {
+export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions, cloneOf: typeof structuredCloneOf, urlOf: typeof urlClasses, cryptoOf: typeof nodeCryptoModule): (name: string) => object | undefined {
   'use strict';
   const defineProperty = Object.defineProperty;
   const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
@@ -97,7 +98,13 @@ export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions, cloneOf: 
   const buffer = lazy(['Buffer', 'atob', 'btoa', 'TextEncoder', 'TextDecoder'], () => build(builtins, options, refuse, DOMExceptionOf));
   lazy(['structuredClone'], () => ({ structuredClone: cloneOf(builtins, { DOMException: DOMExceptionOf, refuse }) }));
   lazy(['URL', 'URLSearchParams'], () => urlOf());
-  return () => buffer().module as BufferModule;
+  let cryptoModule: object | undefined;
+  /** The Node modules the container answers (`require('buffer')`, `import … from 'node:crypto'`), made on first import; undefined for others. */
+  return (name: string): object | undefined => {
+    if (name === 'buffer' || name === 'node:buffer') return buffer().module as BufferModule;
+    if (name === 'crypto' || name === 'node:crypto') return (cryptoModule ??= cryptoOf(g, buffer().Buffer));
+    return undefined;
+  };
 
   /** DOMException as Node has it: an Error with a `name` and its legacy `code`. */
   function makeDOMException(): unknown {
@@ -1034,5 +1041,5 @@ export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions, cloneOf: 
   }
 }
 
-/** `runtimeGlobals` with its parts bound, as a script's expression: `(g, options) => loadBufferModule`. */
-export const RUNTIME_GLOBALS_SOURCE = `((runtimeGlobals, structuredCloneOf, urlClasses) => (g, options) => runtimeGlobals(g, options, structuredCloneOf, urlClasses))(${runtimeGlobals.toString()}, ${structuredCloneOf.toString()}, ${urlClasses.toString()})`;
+/** `runtimeGlobals` with its parts bound, as a script's expression: `(g, options) => loadModule`. */
+export const RUNTIME_GLOBALS_SOURCE = `((runtimeGlobals, structuredCloneOf, urlClasses, nodeCryptoModule) => (g, options) => runtimeGlobals(g, options, structuredCloneOf, urlClasses, nodeCryptoModule))(${runtimeGlobals.toString()}, ${structuredCloneOf.toString()}, ${urlClasses.toString()}, ${nodeCryptoModule.toString()})`;

@@ -50,6 +50,8 @@ describe("the learner's workspace typings", function () {
   it("declare Lambda's Buffer, atob/btoa, TextEncoder/TextDecoder and the buffer module, as a handler decoding a Kinesis record uses them", () => {
     const file = path.join(root, 'test', 'unit', '__buffer__.ts');
     const ok = `import { Buffer as B, constants } from 'node:buffer';
+import { createHmac } from 'crypto';
+export const signature = createHmac('sha256', 'secret').update('body').digest('base64');
 import type { KinesisStreamEvent, MSKEvent } from 'serverless-lab';
 export const kinesis = (event: KinesisStreamEvent) => event.Records.map((r) => JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString()) as { id: string });
 export const kafka = (event: MSKEvent) => Object.values(event.records).flat().map((r) => (r.value === undefined ? null : new TextDecoder().decode(Uint8Array.from(atob(r.value), (c) => c.charCodeAt(0)))));
@@ -58,7 +60,9 @@ const n: number = b.readUInt16BE(0) + Buffer.byteLength('é', 'utf8') + constant
 const s: string = b.toString('hex') + b.subarray(1).toString('base64url') + btoa('hi');
 const copy: { at: Date; tags: Set<string> } = structuredClone({ at: new Date(), tags: new Set(['a']) });
 const page: number = Number(new URL('/orders?page=2', 'https://api.example.com').searchParams.get('page') ?? 1) + new URLSearchParams({ a: '1' }).size;
-export { n, s, copy, page };
+import { createHash, randomUUID } from 'node:crypto';
+const id: string = createHash('sha256').update(randomUUID()).update(b).digest('hex');
+export { n, s, copy, page, id };
 `;
     assert.deepEqual(typeErrors([], { [file]: ok }), []);
     // A wrong encoding is an error in the editor, as with @types/node.

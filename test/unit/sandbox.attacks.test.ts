@@ -241,7 +241,7 @@ const attacks: Attack[] = [
     check: (out) => {
       const r = result(out) as string[];
       assert.deepEqual(r.slice(0, 5), ['ENOENT', 'ENOENT', 'ENOENT', 'ENOENT', 'EROFS']);
-      assert.match(r[5], /cannot load 'child_process' in a handler: only 'serverless-lab', 'fs' \(for \/tmp\) and 'buffer' can be imported/);
+      assert.match(r[5], /cannot load 'child_process' in a handler: only 'serverless-lab', 'fs' \(for \/tmp\), 'buffer' and 'crypto' can be imported/);
       assert.equal(r[6], 'function', 'a computed import of fs is the virtual /tmp too');
       assert.match(r[7], /cannot load 'os' in a handler/);
       assert.deepEqual(r.slice(8), ['undefined', 'undefined']);
