@@ -270,6 +270,25 @@ export function memoryGuard(g: any, options: MemoryGuardOptions): void {
   defineProperty(guardedFrom, 'length', { value: realFrom.length, configurable: true });
   defineProperty(g.Array, 'from', { value: guardedFrom, writable: true, configurable: true, enumerable: false });
 
+  // `'x'.repeat(1e8).split('')` made 100,000,000 strings in one call (954 MB resident in a 64 MB
+  // environment): a split stops after maxPieces + 1 pieces (a quarter of maxElements: their
+  // pointers alone take a quarter of the memory), and more is a RangeError.
+  const maxPieces = Math.floor(maxElements / 4);
+  const StringProto: any = g.String.prototype;
+  const realSplit = StringProto.split;
+  const guardedSplit = {
+    split: function (this: unknown, separator: unknown, limitArg?: unknown) {
+      const wanted = limitArg === undefined ? 4294967295 : NumberCtor(limitArg) >>> 0;
+      const pieces = apply(realSplit, this, [separator, wanted > maxPieces ? maxPieces + 1 : wanted]) as string[];
+      if (pieces.length > maxPieces) {
+        throw new RangeErrorCtor(`String.prototype.split() into more than ${maxPieces} pieces: the sandbox splits a string into at most ${maxPieces} pieces in a ${mb(limit)} environment (one such call cannot be stopped by the timeout)`);
+      }
+      return pieces;
+    },
+  }.split;
+  defineProperty(guardedSplit, 'length', { value: realSplit.length, configurable: true });
+  defineProperty(StringProto, 'split', { value: guardedSplit, writable: true, configurable: true, enumerable: false });
+
   // ---- Intl objects that hold native (ICU) memory: charged their measured worst case ----
   const RealIntl = g.Intl;
   if (RealIntl !== undefined) {

@@ -318,6 +318,20 @@ export const limitAttacks: LimitAttack[] = [
     check: tooLong('Array.prototype.indexOf()', 1099511627776),
   },
   {
+    name: "'x'.repeat(3e7).split('') ('x'.repeat(1e8).split('') made 100,000,000 strings in one call: 954 MB resident in a 64 MB environment), and a split by a RegExp",
+    code: `export const handler = () => { const s = 'x'.repeat(3e7); return [() => s.split(''), () => s.split(/(?:)/), () => s.split('', 2 ** 32 - 1)].map((f) => { try { return f().length; } catch (e: any) { return e.name + ': ' + e.message; } }); };`,
+    timeoutMs: 2000,
+    check: (outs) => {
+      const message = 'RangeError: String.prototype.split() into more than 2097152 pieces: the sandbox splits a string into at most 2097152 pieces in a 64 MB environment (one such call cannot be stopped by the timeout)';
+      assert.deepEqual(result(outs[0]), [message, message, message]);
+    },
+  },
+  {
+    name: 'splits below the bound behave as always (limits, separators, RegExps with groups)',
+    code: `export const handler = () => ['a,b,,c'.split(','), 'a,b,c'.split(',', 2), 'abc'.split(''), 'a1b2c'.split(/(\\d)/), 'x'.split(undefined as any), ''.split(','), 'a-b'.split('-', -1), 'line\\n'.repeat(1e6).split('\\n').length];`,
+    check: (outs) => assert.deepEqual(result(outs[0]), [['a', 'b', '', 'c'], ['a', 'b'], ['a', 'b', 'c'], ['a', '1', 'b', '2', 'c'], ['x'], [''], ['a', 'b'], 1e6 + 1]),
+  },
+  {
     name: 'array methods over a million elements still run (below the bound) in a 64 MB environment',
     code: `export const handler = () => { const a = new Array(1e6).fill(1); let n = 0; a.forEach((x) => (n += x)); return [n, a.map((x) => x * 2).reduce((s, x) => s + x, 0), a.indexOf(2), a.lastIndexOf(1), Array.from({ length: 3 }, (_, i) => i), a.slice(0, 2), [3, 1, 2].sort(), a.length]; };`,
     timeoutMs: 2000,
