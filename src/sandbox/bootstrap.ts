@@ -324,6 +324,11 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   g.setImmediate = unavailable('setImmediate', timers);
   g.clearTimeout = g.clearInterval = g.clearImmediate = function () {};
   g.queueMicrotask = (fn: () => void) => {
+    if (typeof fn !== 'function') {
+      const error = new TypeError(`The "callback" argument must be of type function. Received ${fn === null || fn === undefined ? fn : `type ${typeof fn} (${text(fn, 40)})`}`);
+      defineProperty(error, 'code', { value: 'ERR_INVALID_ARG_TYPE', writable: true, configurable: true, enumerable: false });
+      throw error;
+    }
     apply(promiseThen, apply(promiseResolve, PromiseCtor, []), [fn]);
   };
   /** `/tmp` of this environment (`virtualFs.ts`), made on the first import of `fs`. */

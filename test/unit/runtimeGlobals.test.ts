@@ -257,6 +257,33 @@ export const handler = () => ({ before, first, plain, replaced: atob('x'), btoa:
         assert.deepEqual(out.result, { before: [], first: 'function', plain: 'function', replaced: 'mine:x', btoa: 'eA==' });
       });
 
+      it('queueMicrotask runs callbacks in order with promise reactions, and refuses a non-function as Node does', () => {
+        writeFileSync(
+          join(dir, 'micro.ts'),
+          `export const handler = async () => {
+  const order: number[] = [];
+  queueMicrotask(() => order.push(1));
+  Promise.resolve().then(() => order.push(2));
+  queueMicrotask(() => order.push(3));
+  let refused;
+  try { queueMicrotask(5 as any); } catch (e: any) { refused = [e.name, e.code, e.message]; }
+  await null; await null;
+  return { order, refused, returns: queueMicrotask(() => {}) === undefined };
+};
+`,
+        );
+        assert.ok(ex.createEnvironment(fn('micro.ts'), 'm', recordingLab().lab).ok);
+        const out = ex.invoke('m', {}, contextFor('m'));
+        assert.ok(out.ok, JSON.stringify(out));
+        let nodeRefusal: unknown;
+        try {
+          queueMicrotask(5 as never);
+        } catch (e) {
+          nodeRefusal = [(e as Error).name, (e as { code?: string }).code, (e as Error).message];
+        }
+        assert.deepEqual(out.result, { order: [1, 2, 3], refused: nodeRefusal, returns: true });
+      });
+
       it('a Buffer longer than the environment\'s memory is Runtime.OutOfMemory; the next environment works', () => {
         writeFileSync(join(dir, 'huge.ts'), `export const handler = (event: { n: number }) => Buffer.alloc(event.n).length;\n`);
         assert.ok(ex.createEnvironment(fn('huge.ts', 64), 'h', recordingLab().lab).ok);

@@ -489,6 +489,25 @@ const attacks: Attack[] = [
       assert.deepEqual(result(out), { fromFunction: ['undefined', 'function', true], fromMethod: 'undefined', chain: true, species: true, decoder: true, names: [], viaError: 'undefined', module: true }),
   },
   {
+    name: 'URL, structuredClone and node:crypto reach nothing of the host: what they return and throw leads back into the container',
+    code: `import * as nodeCrypto from 'node:crypto';
+      export const handler = () => {
+        const viaUrl = (new URL('http://a') as any).constructor.constructor('return typeof process')();
+        const params = new URLSearchParams('a=1') as any;
+        const viaParams = params.keys().constructor.constructor('return typeof process')();
+        const cloned: any = structuredClone({ d: new Date(0), e: new Error('x'), m: new Map([[1, new Uint8Array(2)]]) });
+        const viaClone = [cloned.d, cloned.e, cloned.m, cloned.m.get(1)].map((v) => v.constructor.constructor('return typeof process')());
+        let viaRefusal; try { structuredClone(() => 1); } catch (e: any) { viaRefusal = [e.name, e.constructor.constructor('return typeof process')()]; }
+        const hash: any = nodeCrypto.createHash('sha256');
+        const viaHash = hash.constructor.constructor('return typeof process')();
+        const viaDigest = hash.update('x').digest().constructor.constructor('return typeof process')();
+        const viaModule = Object.keys(nodeCrypto).filter((k) => /process|spawn|exec|Worker|Reference/.test(k));
+        return { viaUrl, viaParams, viaClone, viaRefusal, viaHash, viaDigest, viaModule, same: nodeCrypto.webcrypto === crypto };
+      };`,
+    check: (out) =>
+      assert.deepEqual(result(out), { viaUrl: 'undefined', viaParams: 'undefined', viaClone: ['undefined', 'undefined', 'undefined', 'undefined'], viaRefusal: ['DataCloneError', 'undefined'], viaHash: 'undefined', viaDigest: 'undefined', viaModule: [], same: true }),
+  },
+  {
     name: 'Buffers allocated past the memory cap, 16 MB at a time, stop the environment with Runtime.OutOfMemory (no host memory, no crash)',
     code: `const kept: Buffer[] = [];
       export const handler = () => { for (let i = 0; i < 1000; i++) kept.push(Buffer.alloc(16 * 1048576, 1)); return kept.length; };`,
