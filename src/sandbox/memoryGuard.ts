@@ -228,8 +228,7 @@ export function memoryGuard(g: any, options: MemoryGuardOptions): void {
   // `splice` of a sparse 1e8 array 6 s: V8 walks `length` inside one call, where isolated-vm's
   // timer cannot interrupt it. So these methods run over at most one element per 8 bytes of the
   // limit (8,388,608 in 64 MB: a dense array of that many fills the memory), else a RangeError
-  // before anything runs. `length` is read once here; a receiver whose `length` getter (or Proxy
-  // trap) answers differently on its next read is not covered.
+  // before anything runs.
   const maxElements = Math.max(1 << 20, Math.floor(limit / 8));
   const toLength = (value: unknown): number => {
     const n = NumberCtor(value);
@@ -241,7 +240,25 @@ export function memoryGuard(g: any, options: MemoryGuardOptions): void {
       `${what} over ${n} elements: the sandbox runs an array method over at most ${maxElements} elements in a ${mb(limit)} environment (one such call cannot be stopped by the timeout, and ${maxElements} elements of 8 bytes fill its memory)`,
     );
   };
-  const lengthOf = (o: unknown): number => (o === null || o === undefined ? 0 : toLength((o as { length?: unknown }).length));
+  // A getter can answer 1 here and 1e9 to V8's own read (measured: `lastIndexOf` ran 11 s), so an
+  // object that is not an array may not have a `length` getter of its own making; the built-in
+  // typed-array getter is stable. (A Proxy's traps are JavaScript, which the timeout interrupts.)
+  const isArray = Array.isArray;
+  const typedLength = getOwnPropertyDescriptor(getPrototypeOf(g.Uint8Array.prototype), 'length')?.get;
+  const lengthGetter = (o: object): boolean => {
+    for (let p: object | null = o; p !== null; p = getPrototypeOf(p)) {
+      const d = getOwnPropertyDescriptor(p, 'length');
+      if (d) return d.get !== undefined && d.get !== typedLength;
+    }
+    return false;
+  };
+  const lengthOf = (o: unknown, what: string): number => {
+    if (o === null || o === undefined) return 0;
+    if ((typeof o === 'object' || typeof o === 'function') && !isArray(o) && lengthGetter(o)) {
+      throw new TypeErrorCtor(`${what} on an object whose length is a getter: the sandbox runs array methods on arrays and on array-likes whose length is a plain value`);
+    }
+    return toLength((o as { length?: unknown }).length);
+  };
   const ArrayProto: any = g.Array.prototype;
   for (const name of ['at', 'copyWithin', 'every', 'fill', 'filter', 'find', 'findIndex', 'findLast', 'findLastIndex', 'flat', 'flatMap', 'forEach', 'includes', 'indexOf', 'join', 'lastIndexOf', 'map', 'reduce', 'reduceRight', 'reverse', 'shift', 'slice', 'some', 'sort', 'splice', 'toLocaleString', 'toReversed', 'toSorted', 'toSpliced', 'toString', 'unshift', 'with']) {
     const real = ArrayProto[name];
@@ -249,7 +266,7 @@ export function memoryGuard(g: any, options: MemoryGuardOptions): void {
     const what = `Array.prototype.${name}()`;
     const guarded = {
       [name]: function (this: unknown) {
-        const n = lengthOf(this);
+        const n = lengthOf(this, what);
         if (n > maxElements) tooLong(what, n);
         // eslint-disable-next-line prefer-rest-params
         return apply(real, this, arguments as unknown as unknown[]);
@@ -261,7 +278,7 @@ export function memoryGuard(g: any, options: MemoryGuardOptions): void {
   const realFrom = g.Array.from;
   const guardedFrom = {
     from: function (this: unknown, items: unknown) {
-      const n = lengthOf(items);
+      const n = lengthOf(items, 'Array.from()');
       if (n > maxElements) tooLong('Array.from()', n);
       // eslint-disable-next-line prefer-rest-params
       return apply(realFrom, this, arguments as unknown as unknown[]);

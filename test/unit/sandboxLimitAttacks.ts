@@ -332,6 +332,18 @@ export const limitAttacks: LimitAttack[] = [
     check: (outs) => assert.deepEqual(result(outs[0]), [['a', 'b', '', 'c'], ['a', 'b'], ['a', 'b', 'c'], ['a', '1', 'b', '2', 'c'], ['x'], [''], ['a', 'b'], 1e6 + 1]),
   },
   {
+    name: 'an array-like whose length getter answers 1, then 1e9 to V8 (lastIndexOf / forEach ran 11 s); typed arrays and arguments still work',
+    code: `export const handler = function () { let n = 0; const o = { get length() { return n++ ? 1e9 : 1; } }; const out: unknown[] = [];
+        for (const f of [() => Array.prototype.lastIndexOf.call(o, 1), () => Array.prototype.forEach.call(Object.create(o), () => 0), () => Array.from(o)]) { try { out.push(f()); } catch (e: any) { out.push(e.name + ': ' + e.message); } }
+        out.push(Array.prototype.map.call(new Uint8Array([1, 2]), (x: number) => x * 2), Array.prototype.slice.call({ length: 2, 0: 'a', 1: 'b' }), (function (..._a: unknown[]) { return Array.prototype.slice.call(arguments); })(1, 2));
+        return out; };`,
+    timeoutMs: 2000,
+    check: (outs) => {
+      const why = 'on an object whose length is a getter: the sandbox runs array methods on arrays and on array-likes whose length is a plain value';
+      assert.deepEqual(result(outs[0]), [`TypeError: Array.prototype.lastIndexOf() ${why}`, `TypeError: Array.prototype.forEach() ${why}`, `TypeError: Array.from() ${why}`, [2, 4], ['a', 'b'], [1, 2]]);
+    },
+  },
+  {
     name: 'array methods over a million elements still run (below the bound) in a 64 MB environment',
     code: `export const handler = () => { const a = new Array(1e6).fill(1); let n = 0; a.forEach((x) => (n += x)); return [n, a.map((x) => x * 2).reduce((s, x) => s + x, 0), a.indexOf(2), a.lastIndexOf(1), Array.from({ length: 3 }, (_, i) => i), a.slice(0, 2), [3, 1, 2].sort(), a.length]; };`,
     timeoutMs: 2000,
