@@ -340,25 +340,40 @@ export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions, cloneOf: 
       UNB64[B64URL.charCodeAt(i)] = i;
     }
     const base64Encode = (bytes: Uint8Array, start: number, end: number, alphabet: string, pad: boolean): string => {
-      const parts: string[] = [];
-      let s = '';
+      // Character codes into an array, turned into text in chunks (concatenating 4 characters at a time is ~3x slower).
+      const a: number[] = [];
+      for (let k = 0; k < 64; k++) a[k] = alphabet.charCodeAt(k);
+      const units: number[] = [];
+      let n = 0;
+      let out = '';
       let i = start;
       for (; i + 2 < end; i += 3) {
         const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-        s += alphabet[v >> 18] + alphabet[(v >> 12) & 63] + alphabet[(v >> 6) & 63] + alphabet[v & 63];
-        if (s.length >= 65536) {
-          parts[parts.length] = s;
-          s = '';
+        units[n++] = a[v >> 18];
+        units[n++] = a[(v >> 12) & 63];
+        units[n++] = a[(v >> 6) & 63];
+        units[n++] = a[v & 63];
+        if (n >= 65536) {
+          out += unitsToString(units, n);
+          n = 0;
         }
       }
       if (end - i === 1) {
         const v = bytes[i] << 16;
-        s += alphabet[v >> 18] + alphabet[(v >> 12) & 63] + (pad ? '==' : '');
+        units[n++] = a[v >> 18];
+        units[n++] = a[(v >> 12) & 63];
+        if (pad) {
+          units[n++] = 61;
+          units[n++] = 61;
+        }
       } else if (end - i === 2) {
         const v = (bytes[i] << 16) | (bytes[i + 1] << 8);
-        s += alphabet[v >> 18] + alphabet[(v >> 12) & 63] + alphabet[(v >> 6) & 63] + (pad ? '=' : '');
+        units[n++] = a[v >> 18];
+        units[n++] = a[(v >> 12) & 63];
+        units[n++] = a[(v >> 6) & 63];
+        if (pad) units[n++] = 61;
       }
-      return parts.join('') + s;
+      return out + unitsToString(units, n);
     };
     /** Node's decoded-size estimate (the buffer is then cut to what was decoded). */
     const base64Length = (s: string): number => {
@@ -872,11 +887,14 @@ export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions, cloneOf: 
     const atob = function atob(data: unknown): string {
       if (arguments.length === 0) throw missing('input');
       const s = `${data as string}`;
-      let clean = '';
+      // ASCII whitespace is dropped first (most input has none: no copy then).
+      let clean = s;
       for (let i = 0; i < s.length; i++) {
         const c = s.charCodeAt(i);
-        if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d) continue;
-        clean += s[i];
+        if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d) {
+          clean = s.replace(/[ \t\n\f\r]/g, '');
+          break;
+        }
       }
       // Node's order: trailing padding off; then a character outside the alphabet, a lone last
       // character, padding that does not complete a group of four.
