@@ -88,6 +88,11 @@ export class Clock {
     this.watchEvery = this.countdown = every;
   }
 
+  /** Call the watcher before the next event, whatever the count (a bound passed inside an event). */
+  checkNow(): void {
+    if (this.watcher !== undefined) this.countdown = 1;
+  }
+
   /** Run the next event. Returns false when nothing is left to run. */
   step(): boolean {
     if (this.watcher !== undefined && --this.countdown <= 0) {

@@ -8,12 +8,16 @@
  * - `maxEvents`: trace records emitted (kept or not);
  * - `maxHeldMessages`: messages held in queues at once (visible, in flight or delayed);
  * - `maxTraceMb`: the estimated size of the trace records kept in memory.
+ * And two on what the handlers cost in the real world, counted by `runaway.ts` and checked before
+ * the next event once passed: `maxStoppedInvocations` (code the sandbox had to stop, default 3) and
+ * `maxHandlerSeconds` (real seconds in handler code, default 20).
  * Tripping one records `run-stopped` in the trace and throws `RunLimitError`, whose message names
  * the limit, the value that hit it and what drove it (the busiest resource, a function that feeds
  * a resource that invokes it). The run stays stopped: every later step throws the same error.
  */
 import type { EngineContext } from './context';
 import { ValidationError } from './errors';
+import type { RunawayTrip } from './runaway';
 
 export interface RunLimits {
   /** Trace records per run (default 20,000,000). */
@@ -22,14 +26,20 @@ export interface RunLimits {
   maxHeldMessages?: number;
   /** Estimated megabytes of trace records kept in memory (default 512). */
   maxTraceMb?: number;
+  /** Invocations (or inits) the sandbox stopped: past its real-time cap or memory limit (default 3). */
+  maxStoppedInvocations?: number;
+  /** Real seconds spent running handler code in the run (default 20). */
+  maxHandlerSeconds?: number;
 }
 
-export const DEFAULT_RUN_LIMITS: Readonly<Required<RunLimits>> = Object.freeze({ maxEvents: 20_000_000, maxHeldMessages: 1_000_000, maxTraceMb: 512 });
+export const DEFAULT_RUN_LIMITS: Readonly<Required<RunLimits>> = Object.freeze({ maxEvents: 20_000_000, maxHeldMessages: 1_000_000, maxTraceMb: 512, maxStoppedInvocations: 3, maxHandlerSeconds: 20 });
 
 const RANGES: Record<keyof RunLimits, [number, number]> = {
   maxEvents: [1_000, 1_000_000_000],
   maxHeldMessages: [100, 100_000_000],
   maxTraceMb: [1, 65_536],
+  maxStoppedInvocations: [1, 1_000_000],
+  maxHandlerSeconds: [1, 86_400],
 };
 
 /** The limits with defaults filled in; a bad field throws a ValidationError naming it. */
@@ -69,6 +79,8 @@ export interface RunProbe {
   explain(resource: string): string | undefined;
   /** `queue q`, `function f`: the resource with its kind. */
   label(resource: string): string;
+  /** A real-world limit the handlers passed (`runaway.ts`), if one was. */
+  runaway?(): RunawayTrip | undefined;
 }
 
 /** Clock events between checks of the event count and trace size, and between counts of held messages. */
@@ -101,6 +113,8 @@ export class RunBounds {
   /** Throws RunLimitError when the run went past a limit (or already had). */
   check(): void {
     if (this.error) throw this.error;
+    const runaway = this.probe.runaway?.();
+    if (runaway) this.trip(runaway.limit, runaway.value, runaway.max, `the run stopped: ${runaway.message}`, undefined, runaway.resource, 'Fix the handler and run again (the limit is in the scenario\'s "limits").');
     const trace = this.ctx.trace;
     const { maxEvents, maxHeldMessages, maxTraceMb } = this.limits;
     if (trace.length > maxEvents) {
@@ -141,7 +155,7 @@ export class RunBounds {
     return { resource: best.resource, what: `had the most: ${top.join(', ')}` };
   }
 
-  private trip(limit: keyof RunLimits, value: number, max: number, head: string, culprit: { resource: string; what: string } | undefined): never {
+  private trip(limit: keyof RunLimits, value: number, max: number, head: string, culprit: { resource: string; what: string } | undefined, resource = culprit?.resource, advice = 'Raise the limit in the scenario\'s "limits" only if the run is meant to be this large.'): never {
     const t = this.ctx.clock.now;
     let message = `${head}, at ${+(t / 1000).toFixed(3)} s of virtual time`;
     if (culprit) {
@@ -149,8 +163,8 @@ export class RunBounds {
       const why = this.probe.explain(culprit.resource);
       if (why) message += `; ${why}`;
     }
-    message += '. Raise the limit in the scenario\'s "limits" only if the run is meant to be this large.';
-    this.ctx.trace.emit('run-stopped', culprit?.resource ?? 'run', undefined, limit, { limit, value, max, message });
+    message += `. ${advice}`;
+    this.ctx.trace.emit('run-stopped', resource ?? 'run', undefined, limit, { limit, value, max, message });
     this.error = new RunLimitError(limit, value, max, message);
     throw this.error;
   }

@@ -40,7 +40,8 @@ import { isSystemEvent, systemTarget } from './systemsSpec';
 import type { TargetPayload } from './targetInput';
 import { compileTemplate, FaultSchedule, TrafficGenerator, type FaultSpec } from './traffic';
 import { tracedValue, type RecordRetention, type TraceRecord } from './trace';
-import { RunBounds, type RunLimits } from './runBounds';
+import { resolveRunLimits, RunBounds, type RunLimits } from './runBounds';
+import { RunawayGuard } from './runaway';
 import { buildTopology, legacyId, type Topology } from './topology';
 
 export type { NodeKind, Topology, TopologyEdge, TopologyNode } from './topology';
@@ -235,6 +236,8 @@ export class Simulation {
   readonly systems: Systems;
   /** Limits on events, held messages and trace memory: past one, `run` and `step` throw RunLimitError. */
   readonly bounds: RunBounds | undefined;
+  /** Counts what the handlers cost in the real world (runaway.ts); none for a dry build. */
+  private readonly runaway: RunawayGuard | undefined;
 
   private readonly kindOf = new Map<string, 'function' | 'gateway'>();
   private readonly latencies = new Map<string, number[]>();
@@ -272,7 +275,11 @@ export class Simulation {
       }
     }
     this.lab = this.makeLab();
-    this.platform = new FunctionPlatform(this.ctx, { executor, lab: this.lab, accountConcurrency: options.accountConcurrency, ...(sc.latency !== undefined ? { latency: sc.latency } : {}) });
+    // Every entry into handler code goes through the guard, which stops a run whose handlers the
+    // sandbox keeps having to stop, or that costs too much real time (runaway.ts, runBounds.ts).
+    const limits = collect ? undefined : resolveRunLimits({ ...sc.limits, ...options.limits });
+    this.runaway = limits ? new RunawayGuard(executor, limits, () => this.ctx.clock.checkNow()) : undefined;
+    this.platform = new FunctionPlatform(this.ctx, { executor: this.runaway ?? executor, lab: this.lab, accountConcurrency: options.accountConcurrency, ...(sc.latency !== undefined ? { latency: sc.latency } : {}) });
     this.systems = new Systems({
       ctx: this.ctx,
       scenario: sc,
@@ -314,7 +321,7 @@ export class Simulation {
       this.bounds = undefined;
       return;
     }
-    this.bounds = new RunBounds(this.ctx, { ...sc.limits, ...options.limits }, { held: () => this.heldMessages(), explain: (r) => this.feedback(r), label: (r) => this.label(r) });
+    this.bounds = new RunBounds(this.ctx, limits, { held: () => this.heldMessages(), explain: (r) => this.feedback(r), label: (r) => this.label(r), runaway: () => this.runaway?.tripped });
 
     // Latency samples per function and gateway (aggregates of the trace, whatever records are kept).
     for (const f of sc.functions) this.kindOf.set(f.name, 'function');

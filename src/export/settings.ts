@@ -15,10 +15,12 @@ export const SETTINGS: Record<string, Disposition> = {
   description: { aws: 'template Description' },
   seed: { lab: 'the lab’s random seed; AWS has no replayable randomness' },
   durationS: { lab: 'how long the lab runs the scenario; a stack runs until you delete it' },
-  limits: { lab: 'bounds on a lab run (events, messages held, trace memory); AWS bills what runs instead — set budgets and alarms' },
+  limits: { lab: 'bounds on a lab run (events, messages held, trace memory, handler code the sandbox stops, real time); AWS bills what runs instead — set budgets and alarms' },
   'limits.maxEvents': { lab: 'trace records per lab run' },
   'limits.maxHeldMessages': { lab: 'messages held in the lab’s queues at once' },
   'limits.maxTraceMb': { lab: 'memory of the lab’s kept trace records' },
+  'limits.maxStoppedInvocations': { lab: 'invocations the lab’s sandbox may stop before the run stops; on AWS each such invocation fails and is billed' },
+  'limits.maxHandlerSeconds': { lab: 'real seconds of handler code per lab run' },
   latency: { lab: 'the lab’s modelled latency of service calls; on AWS a call takes what the network and the service really take' },
 
   queues: { aws: 'AWS::SQS::Queue resources' },

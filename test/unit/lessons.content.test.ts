@@ -136,6 +136,17 @@ describe('lesson exercises', function () {
     }
   });
 
+  it('a handler that never yields stops the run after three invocations, with the sandbox\'s reason, instead of failing every request for minutes', function () {
+    this.timeout(120_000);
+    const lesson = catalog.lessons.find((l) => l.id === 'statelessness')!;
+    const dir = workspace(lesson.dir, 'solution');
+    fs.writeFileSync(path.join(dir, 'handler.ts'), 'export const handler = async () => {\n  for (;;) {}\n};\n');
+    const result = checkOnSeeds(lesson, dir);
+    assert.equal(result.error?.kind, 'run');
+    assert.match(String(result.error?.message), /^the run did not finish: the run stopped: the sandbox had to stop 3 invocations \(limits\.maxStoppedInvocations is 3\): count-visit ran past the real-time cap without yielding — Sandbox\.Timedout: .*endless loop/);
+    assert.ok(result.outcomes.every((o) => o.notRun), 'no check claims a behaviour of a run that did not finish');
+  });
+
   it('at least two wrong solutions per lesson with an exercise', () => {
     for (const lesson of catalog.lessons.filter((l) => l.exercise)) assert.ok((lesson.wrongSolutions ?? []).length >= 2, `${lesson.id} has ${lesson.wrongSolutions?.length ?? 0}`);
   });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LabApi, ModuleFactory } from '../../src/engine/executor';
+import type { Executor, InitOutcome, InvokeOutcome, LabApi, ModuleFactory, Step } from '../../src/engine/executor';
 import { Clock } from '../../src/engine/clock';
 import { DEFAULT_RUN_LIMITS, resolveRunLimits, RunLimitError } from '../../src/engine/runBounds';
 import { validateScenario } from '../../src/engine/scenario';
@@ -136,7 +136,7 @@ describe('run bounds', () => {
     assert.ok(paths.includes('limits.maxEvents'), paths.join(', '));
     assert.ok(paths.includes('limits.maxHeld'), paths.join(', '));
     assert.throws(() => resolveRunLimits({ maxTraceMb: 0 }), /limits\.maxTraceMb: must be an integer between 1 and 65536, got 0/);
-    assert.throws(() => resolveRunLimits({ maxEvent: 1 }), /limits\.maxEvent: unknown limit \(known: maxEvents, maxHeldMessages, maxTraceMb\)/);
+    assert.throws(() => resolveRunLimits({ maxEvent: 1 }), /limits\.maxEvent: unknown limit \(known: maxEvents, maxHeldMessages, maxTraceMb, maxStoppedInvocations, maxHandlerSeconds\)/);
   });
 
   it('the clock watcher runs before every Nth event and, once it throws, before every event', () => {
@@ -246,6 +246,87 @@ describe('run bounds', () => {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe('runaway handlers (runaway.ts): code the sandbox has to stop, and real time', () => {
+    /** An executor whose inits and invocations end as the test says; counts what reached it. */
+    class Scripted implements Executor {
+      inits = 0;
+      invocations = 0;
+      constructor(
+        private readonly onInvoke: (n: number) => InvokeOutcome,
+        private readonly onInit: (n: number) => InitOutcome = () => ({ ok: true }),
+      ) {}
+      createEnvironment(): InitOutcome {
+        return this.onInit(++this.inits);
+      }
+      invoke(): Step {
+        return { state: 'done', outcome: this.onInvoke(++this.invocations) };
+      }
+      resume(): Step {
+        return { state: 'done', outcome: { ok: true, result: undefined } };
+      }
+      destroyEnvironment(): void {}
+    }
+    const busy = (limits?: Record<string, number>) => ({
+      name: 'busy',
+      ...(limits ? { limits } : {}),
+      functions: [{ name: 'spin', handler: 'spin.js', timeoutS: 3 }],
+      traffic: [{ name: 't', target: { function: 'spin' }, ratePerSecond: 20, durationS: 60 }],
+    });
+    const capped: InvokeOutcome = { ok: false, error: { name: 'Sandbox.Timedout', message: 'Task timed out: the handler ran for more than 2000 ms of real time', fatal: true } as never, timedOut: true };
+
+    it('stops after maxStoppedInvocations entries the sandbox stopped (real-time cap), naming the function and the error; no learner code runs after that', () => {
+      const exec = new Scripted(() => capped);
+      const sim = new Simulation(busy(), { executor: exec, records: { mode: 'all' } });
+      const err = stop(sim);
+      assert.equal(err.limit, 'maxStoppedInvocations');
+      assert.equal(err.max, DEFAULT_RUN_LIMITS.maxStoppedInvocations);
+      assert.equal(exec.invocations, 3, 'the run stopped at the third, instead of 3,600 × 2 s of real time');
+      assert.match(err.message, /^the run stopped: the sandbox had to stop 3 invocations \(limits\.maxStoppedInvocations is 3\): spin ran past the real-time cap without yielding — Sandbox\.Timedout: Task timed out: the handler ran for more than 2000 ms of real time\. Each request would fail the same way/);
+      assert.match(err.message, /Fix the handler and run again/);
+      const rec = sim.records().find((r) => r.kind === 'run-stopped')!;
+      assert.deepEqual({ resource: rec.resource, limit: rec.detail?.limit }, { resource: 'spin', limit: 'maxStoppedInvocations' });
+      assert.throws(() => sim.run(), RunLimitError, 'the run stays stopped');
+    });
+
+    it('an init killed for memory counts too; the limit comes from the scenario', () => {
+      const exec = new Scripted(
+        () => ({ ok: true, result: undefined }),
+        () => ({ ok: false, error: { name: 'Runtime.OutOfMemory', message: "the module's top level ran out of memory", fatal: true } as never }),
+      );
+      const err = stop(new Simulation(busy({ maxStoppedInvocations: 5 }), { executor: exec, records: { mode: 'none' } }));
+      assert.equal(err.limit, 'maxStoppedInvocations');
+      assert.equal(exec.inits, 5);
+      assert.match(err.message, /spin ran out of memory — Runtime\.OutOfMemory/);
+    });
+
+    it('an error the handler throws with the same name is not the sandbox stopping it: the run goes on', () => {
+      const exec = new Scripted(() => ({ ok: false, error: { name: 'Sandbox.Timedout', message: 'thrown by the learner' } }));
+      const sim = new Simulation(busy(), { executor: exec, records: { mode: 'none' } });
+      sim.run();
+      assert.equal(exec.invocations, 3 * 1200, 'every event tried three times (asynchronous invocation retries twice)');
+      assert.equal(sim.summary().stopped, undefined);
+    });
+
+    it('stops once handler code took maxHandlerSeconds of real time, naming the function that took it', () => {
+      const exec = new Scripted(() => {
+        const until = performance.now() + 10;
+        while (performance.now() < until) {
+          // heavy, but finishing: 10 ms of real time per request
+        }
+        return { ok: true, result: undefined };
+      });
+      const err = stop(new Simulation(busy({ maxHandlerSeconds: 1 }), { executor: exec, records: { mode: 'none' } }));
+      assert.equal(err.limit, 'maxHandlerSeconds');
+      assert.ok(exec.invocations >= 90 && exec.invocations <= 101, `stopped after ${exec.invocations} requests of 10 ms`);
+      assert.match(err.message, /^the run stopped: handler code took 1(\.\d)? s of real time \(limits\.maxHandlerSeconds is 1\), 1(\.\d)? s of it in spin/);
+    });
+
+    it('a bad limit is named', () => {
+      assert.throws(() => resolveRunLimits({ maxStoppedInvocations: 0 }), /limits\.maxStoppedInvocations: must be an integer between 1 and 1000000, got 0/);
+      assert.throws(() => resolveRunLimits({ maxHandlerSeconds: 'a' }), /limits\.maxHandlerSeconds: must be an integer between 1 and 86400, got "a"/);
     });
   });
 });
