@@ -454,7 +454,8 @@ export const BOOTSTRAP_SERVERS = `b-1.serverless-lab.kafka.${REGION}.amazonaws.c
 /**
  * The event of one stream batch: Amazon MSK's shape (`MSKEvent`: `records` grouped by
  * `topic-partition`, key and value base64), plus `Records`, the same records decoded (the lab's
- * handlers have no `Buffer`/`atob`, so the lessons read those).
+ * own addition, kept so the lessons read records without decoding them; handlers can also decode
+ * `value` themselves with `Buffer.from(value, 'base64')` or `atob`).
  */
 export function kafkaEvent(topic: string, records: readonly KafkaRecordInput[]): {
   eventSource: 'aws:kafka';
@@ -499,8 +500,9 @@ export interface KinesisRecordInput {
 /**
  * The event of one Kinesis batch, as Lambda's Kinesis event source sends it (`KinesisStreamEvent`):
  * one entry per record, `data` base64, arrival time in epoch seconds, `eventID` =
- * `shardId:sequenceNumber`. Each `kinesis` object also carries `text`, the data decoded (the lab's
- * handlers have no `Buffer`/`atob`); it is the lab's own, AWS does not send it.
+ * `shardId:sequenceNumber`. Each `kinesis` object also carries `text`, the data decoded: the lab's
+ * own convenience (AWS does not send it), beside `data`, which a handler can decode with
+ * `Buffer.from(data, 'base64')` or `atob` as on Lambda.
  */
 export function kinesisEvent(stream: string, records: readonly KinesisRecordInput[]): { Records: Array<Record<string, unknown>> } {
   return {
