@@ -787,6 +787,128 @@ declare module 'buffer' {
 }
 
 /**
+ * Node's `process`, as a handler on Lambda's Node.js 24 runtime sees it (also `import process from
+ * 'node:process'`). `process.env` holds the function's environment variables (`environment` in the
+ * scenario: read your table and queue names from there) and the ones Lambda's runtime sets, with the
+ * lab's values: `AWS_REGION`, `AWS_LAMBDA_FUNCTION_NAME`, `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`,
+ * `AWS_LAMBDA_FUNCTION_VERSION` (`$LATEST`), `AWS_LAMBDA_LOG_GROUP_NAME`, `AWS_LAMBDA_LOG_STREAM_NAME`,
+ * `AWS_EXECUTION_ENV`, `LAMBDA_TASK_ROOT`, `TZ`, `_HANDLER`… What a handler sets there lasts as long
+ * as its execution environment. Time (`hrtime`, `uptime`) is the environment's virtual clock.
+ * `process.exit()` ends the execution environment (`Runtime.ExitError`): the next invocation is a
+ * cold start — on Lambda too, so a handler should return or throw instead.
+ */
+declare namespace NodeJS {
+  interface ProcessEnv {
+    [name: string]: string | undefined;
+    AWS_REGION?: string;
+    AWS_DEFAULT_REGION?: string;
+    AWS_LAMBDA_FUNCTION_NAME?: string;
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE?: string;
+    AWS_LAMBDA_FUNCTION_VERSION?: string;
+    AWS_LAMBDA_LOG_GROUP_NAME?: string;
+    AWS_LAMBDA_LOG_STREAM_NAME?: string;
+    AWS_EXECUTION_ENV?: string;
+    LAMBDA_TASK_ROOT?: string;
+    LAMBDA_RUNTIME_DIR?: string;
+    TZ?: string;
+    _HANDLER?: string;
+  }
+  interface MemoryUsage {
+    rss: number;
+    heapTotal: number;
+    heapUsed: number;
+    external: number;
+    arrayBuffers: number;
+  }
+  interface HRTime {
+    /** Virtual time as `[seconds, nanoseconds]`, or the time since `time`. */
+    (time?: [number, number]): [number, number];
+    bigint(): bigint;
+  }
+  interface WriteStream {
+    /** One log line of the invocation (a trailing newline dropped). */
+    write(chunk: string | Uint8Array, callback?: () => void): boolean;
+    readonly isTTY: false;
+  }
+  type Listener = (...args: any[]) => void;
+  interface Process {
+    env: ProcessEnv;
+    readonly version: string;
+    readonly versions: { readonly node: string; readonly v8: string; readonly uv: string; readonly modules: string; readonly [name: string]: string };
+    readonly release: { readonly name: 'node'; readonly lts?: string };
+    readonly platform: 'linux';
+    readonly arch: 'x64';
+    readonly pid: number;
+    readonly ppid: number;
+    readonly argv: string[];
+    readonly argv0: string;
+    readonly execArgv: string[];
+    readonly execPath: string;
+    title: string;
+    exitCode?: number | string;
+    readonly stdout: WriteStream;
+    readonly stderr: WriteStream;
+    /** `/var/task`. */
+    cwd(): string;
+    /** Seconds since the execution environment started (virtual time). */
+    uptime(): number;
+    hrtime: HRTime;
+    memoryUsage: { (): MemoryUsage; rss(): number };
+    cpuUsage(previous?: { user: number; system: number }): { user: number; system: number };
+    constrainedMemory(): number;
+    availableMemory(): number;
+    /** Runs `callback` once the current code and the promise callbacks queued so far have run. */
+    nextTick<A extends unknown[]>(callback: (...args: A) => void, ...args: A): void;
+    emitWarning(warning: string | Error, type?: string): void;
+    /** Ends the execution environment: the invocation fails with `Runtime.ExitError`. */
+    exit(code?: number | string | null): never;
+    abort(): never;
+    kill(pid: number, signal?: string | number): true;
+    on(event: string, listener: Listener): Process;
+    addListener(event: string, listener: Listener): Process;
+    once(event: string, listener: Listener): Process;
+    prependListener(event: string, listener: Listener): Process;
+    prependOnceListener(event: string, listener: Listener): Process;
+    off(event: string, listener: Listener): Process;
+    removeListener(event: string, listener: Listener): Process;
+    removeAllListeners(event?: string): Process;
+    emit(event: string, ...args: unknown[]): boolean;
+    listeners(event: string): Listener[];
+    listenerCount(event: string): number;
+    eventNames(): string[];
+    setMaxListeners(n: number): Process;
+    getMaxListeners(): number;
+  }
+}
+declare var process: NodeJS.Process;
+declare module 'node:process' {
+  const process: NodeJS.Process;
+  export default process;
+  export const env: NodeJS.ProcessEnv;
+  export const version: string;
+  export const versions: NodeJS.Process['versions'];
+  export const platform: 'linux';
+  export const arch: 'x64';
+  export const pid: number;
+  export const argv: string[];
+  export const cwd: NodeJS.Process['cwd'];
+  export const uptime: NodeJS.Process['uptime'];
+  export const hrtime: NodeJS.HRTime;
+  export const memoryUsage: NodeJS.Process['memoryUsage'];
+  export const nextTick: NodeJS.Process['nextTick'];
+  export const emitWarning: NodeJS.Process['emitWarning'];
+  export const exit: NodeJS.Process['exit'];
+  export const kill: NodeJS.Process['kill'];
+  export const on: NodeJS.Process['on'];
+  export const stdout: NodeJS.WriteStream;
+  export const stderr: NodeJS.WriteStream;
+}
+declare module 'process' {
+  export * from 'node:process';
+  export { default } from 'node:process';
+}
+
+/**
  * `/tmp`, as on Lambda: the one writable folder of the execution environment (512 MB). Its files
  * survive the warm invocations of one environment and are gone when it is recycled; another
  * environment has its own. Elsewhere the file system is read-only (`EROFS`) and, in the lab, empty

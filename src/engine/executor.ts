@@ -194,6 +194,10 @@ export interface FunctionInfo {
   handler: string;
   memoryMb: number;
   timeoutMs: number;
+  /** The function's own environment variables (`process.env` adds Lambda's: environmentVariables.ts). */
+  environment?: Readonly<Record<string, string>>;
+  /** The environment is started ahead of traffic (provisioned concurrency). */
+  provisioned?: boolean;
 }
 
 /**

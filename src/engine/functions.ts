@@ -36,6 +36,7 @@ import { drawLatency, resolveLatency, serviceOf, validateLatency, type LatencySe
 import type { Random } from './random';
 import { tracedValue } from './trace';
 import { isStop, RECURSIVE_LOOP_MODES, RecursionGuard, type Lineage, type Origin, type RecursiveLoop } from './recursion';
+import { validateEnvironment } from './environmentVariables';
 
 export type Runtime = 'nodejs' | 'python' | 'java' | 'go';
 
@@ -85,6 +86,8 @@ export interface FunctionConfig {
   recursiveLoop?: RecursiveLoop;
   /** Many requests per instance (Cloud Run, Cloud Run functions, Azure Flex): see `instanceConcurrency.ts`. */
   instances?: InstanceSettings;
+  /** Environment variables (`process.env`), by Lambda's rules (environmentVariables.ts). */
+  environment?: Record<string, string>;
 }
 
 /** What the caller of a synchronous invoke gets back when the invocation ends. */
@@ -155,6 +158,7 @@ interface FnState {
   handler: string;
   memoryMb: number;
   timeoutMs: number;
+  environment: Record<string, string> | undefined;
   runtime: Runtime;
   initMs: number;
   durationMs: number;
@@ -333,11 +337,13 @@ export class FunctionPlatform {
     const latency = resolveLatency(this.latency, config.latency === undefined ? undefined : validateLatency(config.latency, 'latency'));
     if (config.recursiveLoop !== undefined && !RECURSIVE_LOOP_MODES.includes(config.recursiveLoop)) fail('recursiveLoop', `must be one of ${RECURSIVE_LOOP_MODES.join(', ')}, got ${JSON.stringify(config.recursiveLoop)}`);
 
+    const environment = validateEnvironment(config.environment);
     const fn: FnState = {
       name,
       handler: config.handler,
       memoryMb,
       timeoutMs: timeoutS * 1000,
+      environment,
       runtime,
       initMs,
       durationMs,
@@ -578,7 +584,7 @@ export class FunctionPlatform {
     session.initDeadline = deadline;
     let outcome: InitOutcome;
     try {
-      outcome = session.enter(() => this.executor.createEnvironment({ name: fn.name, handler: fn.handler, memoryMb: fn.memoryMb, timeoutMs: fn.timeoutMs }, env.id, session.port), fn.initMs);
+      outcome = session.enter(() => this.executor.createEnvironment({ name: fn.name, handler: fn.handler, memoryMb: fn.memoryMb, timeoutMs: fn.timeoutMs, environment: fn.environment, provisioned: env.provisioned }, env.id, session.port), fn.initMs);
     } catch (thrown) {
       const e = thrown instanceof Error ? thrown : new Error(String(thrown));
       outcome = { ok: false, error: { name: e.name, message: e.message } };

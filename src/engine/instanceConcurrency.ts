@@ -59,6 +59,7 @@ import { EnvironmentSession, instantLab, type SessionHost } from './invocation';
 import { drawLatency, resolveLatency, serviceOf, validateLatency, type LatencyService, type LatencySettings, type ServiceLatency } from './latency';
 import type { Random } from './random';
 import { tracedValue } from './trace';
+import { validateEnvironment } from './environmentVariables';
 
 export const INSTANCE_PLATFORMS = ['cloud-run', 'cloud-functions', 'azure-flex'] as const;
 export type InstancePlatform = (typeof INSTANCE_PLATFORMS)[number];
@@ -91,6 +92,7 @@ export interface InstanceFunctionConfig {
   latency?: LatencySettings;
   idleTimeoutS?: number;
   instances: InstanceSettings;
+  environment?: Record<string, string>;
 }
 
 interface PlatformLimits {
@@ -186,6 +188,7 @@ export interface RequestResult {
 interface Pool {
   name: string;
   handler: string;
+  environment: Record<string, string> | undefined;
   memoryMb: number;
   timeoutMs: number;
   initMs: number;
@@ -275,9 +278,11 @@ export class InstancePools {
     const idleTimeoutS = config.idleTimeoutS === undefined ? DEFAULT_IDLE_TIMEOUT_S : checkNumber('idleTimeoutS', config.idleTimeoutS, 1, 86_400, ' seconds');
     const latency = resolveLatency(this.host.latency, config.latency === undefined ? undefined : validateLatency(config.latency, 'latency'));
     const { memoryMb, ...rest } = settings;
+    const environment = validateEnvironment(config.environment);
     const pool: Pool = {
       name: config.name,
       handler: config.handler,
+      environment,
       memoryMb,
       timeoutMs: timeoutS * 1000,
       initMs,
@@ -455,7 +460,7 @@ export class InstancePools {
     session.initStartedAt = this.host.ctx.clock.now;
     let outcome: ReturnType<Executor['createEnvironment']>;
     try {
-      outcome = session.enter(() => this.host.executor.createEnvironment({ name: pool.name, handler: pool.handler, memoryMb: pool.memoryMb, timeoutMs: pool.timeoutMs }, inst.id, session.port), pool.initMs);
+      outcome = session.enter(() => this.host.executor.createEnvironment({ name: pool.name, handler: pool.handler, memoryMb: pool.memoryMb, timeoutMs: pool.timeoutMs, environment: pool.environment }, inst.id, session.port), pool.initMs);
     } catch (thrown) {
       const e = thrown instanceof Error ? thrown : new Error(String(thrown));
       outcome = { ok: false, error: { name: e.name, message: e.message } };

@@ -23,6 +23,7 @@ import { validateEventPattern, validateFilterPolicy } from './pattern';
 import { parseSchedule } from './schedule';
 import { compileTargetInput, TargetInputError, type TargetInputSpec } from './targetInput';
 import { compileTemplate, validateFault, validateTraffic } from './traffic';
+import { environmentProblems } from './environmentVariables';
 import { checkSystems, poisonTargets, systemNameEntries, type SystemEventSpec, type SystemsScenario } from './systemsSpec';
 
 // ------------------------------------------------------------------------------------------------
@@ -133,6 +134,8 @@ export interface FunctionSpec {
   async?: { maxRetries?: number; maxEventAgeS?: number; onFailure?: { queue: string }; onSuccess?: { queue: string } };
   /** Many requests per instance (Cloud Run, Cloud Run functions, Azure Flex): see instanceConcurrency.ts. */
   instances?: InstanceSettings;
+  /** Environment variables the handler reads from `process.env` (Lambda's rules: environmentVariables.ts). */
+  environment?: Record<string, string>;
   events?: EventSpec[];
 }
 
@@ -627,6 +630,10 @@ function checkSemantics(doc: Record<string, unknown>, problems: ScenarioProblem[
     const inst = f.instances as { platform?: unknown } | undefined;
     if (inst && inst.platform === 'cloud-functions' && list(f.events).length > 0 && typeof f.timeoutS === 'number' && f.timeoutS > 540) {
       add(`${p}.timeoutS`, `is ${f.timeoutS} s: an event-driven Cloud Run function (this one has events) times out after at most 540 s (9 minutes); only HTTP functions get up to 3600 s`);
+    }
+    // Lambda's rules for the variables' names and their total size (the schema checked the values are strings).
+    if (f.environment !== null && typeof f.environment === 'object' && !Array.isArray(f.environment)) {
+      for (const e of environmentProblems(f.environment, `${p}.environment`)) if (!/must be a string/.test(e.message)) add(e.path, e.message);
     }
     if (typeof f.reservedConcurrency === 'number' && typeof f.provisionedConcurrency === 'number' && f.provisionedConcurrency > f.reservedConcurrency) {
       add(`${p}.provisionedConcurrency`, `${f.provisionedConcurrency} exceeds reservedConcurrency ${f.reservedConcurrency}`);

@@ -560,6 +560,7 @@ export class Simulation {
       idleTimeoutS: f.idleTimeoutS,
       ...(f.recursiveLoop !== undefined ? { recursiveLoop: f.recursiveLoop } : {}),
       ...(f.instances !== undefined ? { instances: f.instances } : {}),
+      ...(f.environment !== undefined ? { environment: f.environment } : {}),
       async: {
         maxRetries: f.async?.maxRetries,
         maxEventAgeS: f.async?.maxEventAgeS,

@@ -8,6 +8,7 @@
  * S3 never notifies a FIFO queue, reserved concurrency within the account…); these are the rest.
  */
 import type { FunctionSpec, Scenario, ScenarioProblem } from '../engine/scenario';
+import { RESOURCES_ENV } from './template';
 
 /** Lambda's default function timeout and SQS's default visibility timeout (the lab's defaults too). */
 const DEFAULT_TIMEOUT_S = 3;
@@ -106,6 +107,10 @@ function functionProblems(
   fifo: (name: string | undefined) => boolean,
 ): void {
   whole(`${p}.timeoutS`, f.timeoutS, 'Timeout');
+  // The exported runtime module reads the stack's names from its own variable (template.ts): a function may not replace it.
+  for (const key of Object.keys(f.environment ?? {})) {
+    if (key === RESOURCES_ENV) add(`${p}.environment.${key}`, `is the exported application's own variable (the stack's queue, table and topic names for the serverless-lab module): name yours differently`);
+  }
   whole(`${p}.async.maxEventAgeS`, f.async?.maxEventAgeS, 'MaximumEventAgeInSeconds');
   if (f.async?.onFailure && fifo(f.async.onFailure.queue)) add(`${p}.async.onFailure.queue`, `an asynchronous invocation's on-failure destination must be a standard queue ("${f.async.onFailure.queue}" is FIFO)`);
   if (f.async?.onSuccess && fifo(f.async.onSuccess.queue)) add(`${p}.async.onSuccess.queue`, `an asynchronous invocation's on-success destination must be a standard queue ("${f.async.onSuccess.queue}" is FIFO)`);

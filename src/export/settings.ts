@@ -104,6 +104,7 @@ export const SETTINGS: Record<string, Disposition> = {
   'functions[].latency': { lab: 'the lab’s modelled latency of this function’s calls; on AWS a call takes what it really takes' },
   'functions[].idleTimeoutS': { lab: 'the lab recycles idle environments after this; Lambda decides on its own, unannounced' },
   'functions[].recursiveLoop': { aws: 'RecursiveLoop' },
+  'functions[].environment': { aws: 'Environment.Variables (with the stack’s names in SERVERLESS_LAB_RESOURCES)' },
   'functions[].instances': { lab: 'many requests per instance (Cloud Run, Cloud Run functions, Azure Flex): the function is exported as a Lambda function, which serves one request per environment (and whose timeout defaults to 3 s, not the platform’s)' },
   'functions[].instances.platform': { lab: 'whose defaults the lab applies to a function serving many requests per instance; exported as a Lambda function' },
   'functions[].instances.concurrency': { lab: 'requests per instance: Lambda serves one per environment' },
@@ -199,5 +200,5 @@ export function labOnlySettings(sc: Scenario): LabOnlySetting[] {
 
 /** Fields whose value is data (a pattern, a filter policy), not more settings. */
 function opaque(schemaPath: string): boolean {
-  return /(pattern|filterPolicy|legacy)$/.test(schemaPath);
+  return /(pattern|filterPolicy|legacy|environment)$/.test(schemaPath);
 }

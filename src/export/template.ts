@@ -398,6 +398,8 @@ export function buildTemplate(sc: Scenario, options: { codeUri: string; handlerP
         AutoPublishAlias: provisioned ? LIVE_ALIAS : undefined,
         ProvisionedConcurrencyConfig: provisioned ? { ProvisionedConcurrentExecutions: f.provisionedConcurrency! } : undefined,
         EventInvokeConfig: asyncCfg,
+        // The function's own variables; SAM merges them with the Globals' (the stack's names).
+        Environment: f.environment && Object.keys(f.environment).length ? { Variables: { ...f.environment } } : undefined,
         Policies: statements.length ? [{ Statement: statements }] : undefined,
         Events: Object.keys(events).length ? events : undefined,
         Tags: { 'serverless-lab:name': f.name },

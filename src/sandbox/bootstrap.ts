@@ -42,7 +42,7 @@ import { virtualFs } from './virtualFs';
 import { virtualGlobals } from './virtualTime';
 
 /** Host → isolate calls. */
-export type DispatchOp = 'init' | 'invoke' | 'resume' | 'serve';
+export type DispatchOp = 'init' | 'invoke' | 'resume' | 'serve' | 'ticks';
 
 /**
  * What `dispatch` returns: one string whose first character says what it carries (so a 1 MB
@@ -69,6 +69,8 @@ export interface BootstrapConfig {
   seed: number;
   /** Its virtual instant when it was created, epoch ms (`performance.now()` counts from here). */
   originMs: number;
+  /** `process.env` when the environment starts (the function's variables and Lambda's: environmentVariables.ts). */
+  env: Record<string, string>;
 }
 
 /** The entry point the host holds: `now` is the environment's virtual instant, epoch ms. */
@@ -99,7 +101,17 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   // Every allocation outside isolated-vm's accounting is charged or unavailable (memoryGuard.ts).
   guardMemory(g, { limitBytes: config.memoryLimitBytes, outOfMemory: (what: string) => void hostCall('oom', stringify([what])) });
   // Buffer, TextDecoder, URL, structuredClone… and the buffer and crypto modules, as in Lambda's Node runtime (runtimeGlobals.ts).
-  const loadModule = installRuntime(g, { limitBytes: config.memoryLimitBytes, outOfMemory: (what: string) => void hostCall('oom', stringify([what])) });
+  // `process` (processGlobal.ts): ending the environment goes to the host, which stops the container.
+  const processOptions = {
+    env: config.env ?? {},
+    now: () => entryMs + workSinceEntry,
+    originMs: config.originMs,
+    memoryLimitBytes: config.memoryLimitBytes,
+    exit: (how: string, detail: unknown) => void hostCall('exit', stringify([how, how === 'uncaught' ? errorInfo(detail) : detail])),
+    ticksQueued: () => void hostCall('tick', '[]'),
+    log: (line: string) => log(line),
+  };
+  const runtime = installRuntime(g, { limitBytes: config.memoryLimitBytes, outOfMemory: (what: string) => void hostCall('oom', stringify([what])), process: processOptions });
 
   const text = (value: unknown, max: number): string => {
     let s: string;
@@ -335,11 +347,11 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   let files: ReturnType<typeof virtualFs> | undefined;
   g.require = (name: unknown) => {
     if (name === 'serverless-lab') return api;
-    const node = typeof name === 'string' ? loadModule(name) : undefined;
+    const node = typeof name === 'string' ? runtime.load(name) : undefined;
     if (node) return node;
     if (name === 'fs' || name === 'node:fs') return (files ??= makeFs(() => entryMs + workSinceEntry)).fs;
     if (name === 'fs/promises' || name === 'node:fs/promises') return (files ??= makeFs(() => entryMs + workSinceEntry)).promises;
-    throw new ErrorCtor(`cannot load '${text(name, 200)}' in a handler: only 'serverless-lab', 'fs' (for /tmp), 'buffer' and 'crypto' can be imported (a handler has no other Node built-ins and no packages)`);
+    throw new ErrorCtor(`cannot load '${text(name, 200)}' in a handler: only 'serverless-lab', 'fs' (for /tmp), 'buffer', 'crypto' and 'process' can be imported (a handler has no other Node built-ins and no packages)`);
   };
   g.console = freeze({ log, info: log, warn: log, error: log, debug: log, trace: log });
 
@@ -467,6 +479,8 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
       if (op === 'invoke') return invoke(a as string, b as string);
       if (op === 'serve') return serve(a as string, b as string);
       if (op === 'init') return init();
+      // The entry's code and promise callbacks have run: now its process.nextTick callbacks (processGlobal.ts).
+      if (op === 'ticks') return runtime.runTicks(), '';
       return failWith('Error', `unknown sandbox operation ${text(op, 50)}`);
     } catch (err) {
       return fail(err);

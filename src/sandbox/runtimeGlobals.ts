@@ -24,12 +24,22 @@
 import { structuredCloneOf } from './structuredClone';
 import { urlClasses } from './url';
 import { nodeCryptoModule } from './nodeCrypto';
+import { processModule, type ProcessOptions } from './processGlobal';
 
 export interface RuntimeGlobalsOptions {
   /** The environment's memory, bytes: no single Buffer may be longer. */
   limitBytes: number;
   /** An allocation does not fit: the environment is out of memory (`what` names it). */
   outOfMemory: (what: string) => void;
+  /** What `process` is made of (processGlobal.ts). */
+  process: ProcessOptions;
+}
+
+/** What the bootstrap gets back: the loader of the Node modules the container answers, and what it runs as each entry ends. */
+export interface RuntimeParts {
+  load: (name: string) => object | undefined;
+  /** Run the `process.nextTick` callbacks queued so far (a no-op until `process` is first used). */
+  runTicks: () => void;
 }
 
 /** What `require('buffer')` answers. */
@@ -43,7 +53,7 @@ export interface BufferModule {
 }
 
 /** The bootstrap's view of `runtimeGlobals` with its parts bound (`RUNTIME_GLOBALS_SOURCE`). */
-export type InstallRuntime = (g: any, options: RuntimeGlobalsOptions) => (name: string) => object | undefined;
+export type InstallRuntime = (g: any, options: RuntimeGlobalsOptions) => RuntimeParts;
 
 /**
  * Installs the globals lazily and returns the loader of the Node modules the container answers.
@@ -53,7 +63,7 @@ export type InstallRuntime = (g: any, options: RuntimeGlobalsOptions) => (name: 
  * Assigning one replaces it, as for any global. The other parts come as self-contained functions
  * of their own modules (`cloneOf`: structuredClone.ts; `urlOf`: url.ts; `cryptoOf`: nodeCrypto.ts).
  */
-export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions, cloneOf: typeof structuredCloneOf, urlOf: typeof urlClasses, cryptoOf: typeof nodeCryptoModule): (name: string) => object | undefined {
+export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions, cloneOf: typeof structuredCloneOf, urlOf: typeof urlClasses, cryptoOf: typeof nodeCryptoModule, processOf: typeof processModule): RuntimeParts {
   'use strict';
   const defineProperty = Object.defineProperty;
   const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
@@ -98,12 +108,23 @@ export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions, cloneOf: 
   const buffer = lazy(['Buffer', 'atob', 'btoa', 'TextEncoder', 'TextDecoder'], () => build(builtins, options, refuse, DOMExceptionOf));
   lazy(['structuredClone'], () => ({ structuredClone: cloneOf(builtins, { DOMException: DOMExceptionOf, refuse }) }));
   lazy(['URL', 'URLSearchParams'], () => urlOf());
+  let processParts: ReturnType<typeof processModule> | undefined;
+  const proc = lazy(['process'], () => {
+    processParts = processOf(g, options.process);
+    return { process: processParts.process };
+  });
   let cryptoModule: object | undefined;
-  /** The Node modules the container answers (`require('buffer')`, `import … from 'node:crypto'`), made on first import; undefined for others. */
-  return (name: string): object | undefined => {
-    if (name === 'buffer' || name === 'node:buffer') return buffer().module as BufferModule;
-    if (name === 'crypto' || name === 'node:crypto') return (cryptoModule ??= cryptoOf(g, buffer().Buffer));
-    return undefined;
+  return {
+    /** The Node modules the container answers (`require('buffer')`, `import … from 'node:crypto'`), made on first import; undefined for others. */
+    load: (name: string): object | undefined => {
+      if (name === 'buffer' || name === 'node:buffer') return buffer().module as BufferModule;
+      if (name === 'crypto' || name === 'node:crypto') return (cryptoModule ??= cryptoOf(g, buffer().Buffer));
+      if (name === 'process' || name === 'node:process') return proc().process as object;
+      return undefined;
+    },
+    runTicks: (): void => {
+      if (processParts) processParts.runTicks();
+    },
   };
 
   /** DOMException as Node has it: an Error with a `name` and its legacy `code`. */
@@ -1060,4 +1081,4 @@ export function runtimeGlobals(g: any, options: RuntimeGlobalsOptions, cloneOf: 
 }
 
 /** `runtimeGlobals` with its parts bound, as a script's expression: `(g, options) => loadModule`. */
-export const RUNTIME_GLOBALS_SOURCE = `((runtimeGlobals, structuredCloneOf, urlClasses, nodeCryptoModule) => (g, options) => runtimeGlobals(g, options, structuredCloneOf, urlClasses, nodeCryptoModule))(${runtimeGlobals.toString()}, ${structuredCloneOf.toString()}, ${urlClasses.toString()}, ${nodeCryptoModule.toString()})`;
+export const RUNTIME_GLOBALS_SOURCE = `((runtimeGlobals, structuredCloneOf, urlClasses, nodeCryptoModule, processModule) => (g, options) => runtimeGlobals(g, options, structuredCloneOf, urlClasses, nodeCryptoModule, processModule))(${runtimeGlobals.toString()}, ${structuredCloneOf.toString()}, ${urlClasses.toString()}, ${nodeCryptoModule.toString()}, ${processModule.toString()})`;

@@ -31,6 +31,7 @@ import { InvocationBudget } from './budget';
 import { CompileError, compileHandler, compileProblems, type CompileDiagnostic, type CompiledHandler } from './compile';
 import { LOG_CHARS_PER_INVOCATION, LOG_LINE_CHARS, LOG_LINES_PER_INVOCATION } from '../engine/outputBounds';
 import { mapStack, SourceMapper, type SourcePosition } from './sourceMaps';
+import { runtimeEnvironment } from '../engine/environmentVariables';
 
 export interface ScriptExecutorOptions {
   /**
@@ -91,6 +92,8 @@ export interface ScriptEnv<C> {
   budget: InvocationBudget;
   /** The host ended the current entry (time or memory spent): what the learner is told. */
   aborted: SandboxErrorInfo | undefined;
+  /** The code queued `process.nextTick` callbacks that have not run yet. */
+  ticks?: boolean;
 }
 
 /** Name of the bootstrap script inside containers: its frames are hidden from learners' stacks. */
@@ -237,6 +240,8 @@ export abstract class ScriptExecutor<C> implements Executor {
       maxLogLineChars: LOG_LINE_CHARS,
       seed: port.seed >>> 0,
       originMs: port.now(),
+      // process.env: built here from the function's settings, never from this process's environment.
+      env: runtimeEnvironment(fn, envId),
     });
     let encoded: unknown;
     env.busy = true;
@@ -254,6 +259,7 @@ export abstract class ScriptExecutor<C> implements Executor {
       } finally {
         env.budget.leave();
       }
+      this.runTicks(env);
       this.checkMemory(env);
       if (env.aborted) throw new Error('aborted by the host');
     } catch (err) {
@@ -367,6 +373,7 @@ export abstract class ScriptExecutor<C> implements Executor {
       } finally {
         env.budget.leave();
       }
+      this.runTicks(env);
       // The host stopped the entry (budget or memory) but the code returned before it could be stopped.
       this.checkMemory(env);
       if (env.aborted) throw new Error('aborted by the host');
@@ -409,6 +416,7 @@ export abstract class ScriptExecutor<C> implements Executor {
       } finally {
         env.budget.leave();
       }
+      this.runTicks(env);
       this.checkMemory(env);
       if (env.aborted) throw new Error('aborted by the host');
     } catch (err) {
@@ -433,6 +441,24 @@ export abstract class ScriptExecutor<C> implements Executor {
     }
     env.finished = undefined;
     return out;
+  }
+
+  /**
+   * Node's tick queue: once an entry's code and its promise callbacks have run (the container's
+   * microtasks are drained when a dispatch returns), the `process.nextTick` callbacks it queued run,
+   * then the promise callbacks they queued, and so on until both are empty. On Lambda the runtime
+   * calls the handler from a promise continuation, so this is the order a handler's ticks run in
+   * there too. Same budget as the entry.
+   */
+  private runTicks(env: ScriptEnv<C>): void {
+    while (env.ticks && !env.aborted) {
+      env.ticks = false;
+      try {
+        this.dispatch(env, 'ticks', env.port.now(), undefined, undefined, env.budget.enter());
+      } finally {
+        env.budget.leave();
+      }
+    }
   }
 
   private site(env: ScriptEnv<C>, stack: string): SourceSite | undefined {
@@ -492,7 +518,7 @@ export abstract class ScriptExecutor<C> implements Executor {
   /** What a failed entry means for the learner (and the environment, which is now dead). */
   private failure(env: ScriptEnv<C>, err: unknown, phase: 'init' | 'invoke'): SandboxErrorInfo {
     if (env.aborted) {
-      env.dead = env.aborted.name === 'Runtime.OutOfMemory' ? 'killed after exceeding its memory limit' : 'timed out';
+      env.dead = env.aborted.name === 'Runtime.OutOfMemory' ? 'killed after exceeding its memory limit' : env.aborted.name === 'Sandbox.Timedout' ? 'timed out' : 'exited (its runtime process ended)';
       const part = phase === 'init' ? "module's top level" : 'handler';
       return { ...env.aborted, message: env.aborted.message.replace('<part>', part) };
     }
@@ -518,7 +544,7 @@ export abstract class ScriptExecutor<C> implements Executor {
     if (env.aborted) return ABORTED_REPLY;
     if (typeof op !== 'string' || typeof argsJson !== 'string') return JSON.stringify({ e: { name: 'Error', message: 'bad sandbox call' } });
     // The budget is checked before anything is done with the arguments (not even parsed).
-    const verdict = env.budget.beginCall(op === 'done' || op === 'finished' || op === 'pending' || op === 'oom' ? 0 : argsJson.length);
+    const verdict = env.budget.beginCall(op === 'done' || op === 'finished' || op === 'pending' || op === 'oom' || op === 'exit' || op === 'tick' ? 0 : argsJson.length);
     if (!verdict.ok && verdict.why !== 'bytes') {
       env.aborted = {
         name: 'Sandbox.Timedout',
@@ -538,6 +564,16 @@ export abstract class ScriptExecutor<C> implements Executor {
           message: `the <part> ran out of memory: ${typeof what === 'string' ? what.slice(0, 300) : 'an allocation'} would take the environment past its memory limit of ${limit} MB${limit < env.fn.memoryMb ? ` (the sandbox's cap; the function has ${env.fn.memoryMb} MB)` : ''}, and it was killed`,
           fatal: true,
         };
+        this.abort(env);
+        return ABORTED_REPLY;
+      }
+      if (op === 'tick') {
+        env.ticks = true;
+        return '{}';
+      }
+      if (op === 'exit') {
+        // process.exit / kill / abort, or an uncaught exception: the runtime exits, and Lambda ends the environment.
+        env.aborted = exitError(env, argsJson);
         this.abort(env);
         return ABORTED_REPLY;
       }
@@ -601,6 +637,37 @@ export abstract class ScriptExecutor<C> implements Executor {
       env.budget.endCall();
     }
   }
+}
+
+/**
+ * What an invocation (or the init phase) that ended its runtime process fails with, as Lambda
+ * reports it: `Runtime.ExitError` for process.exit / kill / abort, the error itself for an
+ * uncaught exception (Lambda's Node runtime reports it, then exits). The environment is gone.
+ */
+function exitError(env: ScriptEnv<unknown>, argsJson: string): SandboxErrorInfo {
+  let how: unknown;
+  let detail: unknown;
+  try {
+    [how, detail] = argsJson.length < 4 * ERROR_CHARS ? (parseJson(argsJson) as unknown[]) : [];
+  } catch {
+    how = undefined;
+  }
+  const request = env.current ? `RequestId: ${String(env.current.awsRequestId)} ` : '';
+  const next = 'the execution environment ended; the next invocation starts a new one (a cold start)';
+  if (how === 'uncaught' && detail !== null && typeof detail === 'object') {
+    const d = detail as { name?: unknown; message?: unknown };
+    const name = typeof d.name === 'string' && d.name ? d.name.slice(0, 200) : 'Error';
+    const message = typeof d.message === 'string' ? d.message.slice(0, ERROR_CHARS) : '';
+    return { name, message: `${message} (an uncaught exception in a process.nextTick callback: Lambda's Node.js runtime reports it and exits with status 129; ${next})`, fatal: true };
+  }
+  if (how === 'signal') {
+    const words: Record<string, string> = { SIGABRT: 'aborted', SIGKILL: 'killed', SIGTERM: 'terminated', SIGINT: 'interrupt', SIGHUP: 'hangup', SIGQUIT: 'quit', SIGUSR1: 'user defined signal 1', SIGUSR2: 'user defined signal 2', SIGSEGV: 'segmentation fault', SIGPIPE: 'broken pipe', SIGALRM: 'alarm clock' };
+    const word = typeof detail === 'string' && Object.hasOwn(words, detail) ? words[detail] : 'killed';
+    return { name: 'Runtime.ExitError', message: `${request}Error: Runtime exited with error: signal: ${word} (${next})`, fatal: true };
+  }
+  const code = typeof detail === 'number' && Number.isInteger(detail) ? detail : 1;
+  const what = code === 0 ? 'Runtime exited without providing a reason' : `Runtime exited with error: exit status ${code}`;
+  return { name: 'Runtime.ExitError', message: `${request}Error: ${what} (process.exit(${code}) ends the runtime process: ${next})`, fatal: true };
 }
 
 /** The answer to every lab call of a container the host is stopping. */

@@ -33,7 +33,7 @@ function sources(): Source[] {
   for (const f of readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.scenario.json')).sort()) {
     out.push({ label: `example ${f}`, scenario: JSON.parse(readFileSync(join(root, 'examples', f), 'utf8')), baseDir: join(root, 'examples') });
   }
-  // Scheduled rules (function and queue targets), every kind of target input, a FIFO topic deduplicating by content.
+  // Scheduled rules (function and queue targets), every kind of target input, a FIFO topic deduplicating by content, a function's environment variables.
   out.push({
     label: 'scheduled rules and target input',
     baseDir: join(root, 'examples'),
@@ -63,7 +63,8 @@ function sources(): Source[] {
           ],
         },
       ],
-      functions: [{ name: 'audit-log', handler: 'handlers/audit-log.ts#handler' }],
+      // Environment variables: the function's own, merged by SAM with the Globals' SERVERLESS_LAB_RESOURCES.
+      functions: [{ name: 'audit-log', handler: 'handlers/audit-log.ts#handler', environment: { AUDIT_QUEUE: 'audit', LOG_LEVEL: 'debug' } }],
     },
   });
   return out.filter((s) => exportable(s.scenario as Record<string, unknown>));

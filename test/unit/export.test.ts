@@ -112,6 +112,19 @@ describe('export: AWS rules', () => {
   });
 });
 
+describe('export: environment variables', () => {
+  it("refuses a variable named as the exported application's own, naming it; any other goes through", () => {
+    const problems = refusal({ name: 'env', functions: [{ name: 'f', handler: 'h.js', environment: { [RESOURCES_ENV]: '{}', TABLE_NAME: 't' } }] });
+    assert.deepEqual(paths(problems), [`functions[0].environment.${RESOURCES_ENV}`]);
+    assert.match(problems[0].message, /the exported application's own variable/);
+  });
+
+  it('a reserved name is refused by the scenario check before the export writes anything', () => {
+    const problems = refusal({ name: 'env', functions: [{ name: 'f', handler: 'h.js', environment: { AWS_REGION: 'eu-west-1' } }] });
+    assert.deepEqual(paths(problems), ['functions[0].environment.AWS_REGION']);
+  });
+});
+
 describe('export: settings', () => {
   it('every field of the scenario schema is either exported or listed as lab-only', () => {
     const missing: string[] = [];
@@ -181,7 +194,7 @@ describe('export: template', () => {
       streams: [{ name: 'clicks', partitions: 3, retentionHours: 48 }],
       buses: [{ name: 'bus', rules: [{ name: 'r', pattern: { source: ['shop'] }, targets: [{ function: 'worker', maxRetries: 3, maxEventAgeS: 120, deadLetterQueue: 'failures' }, { queue: 'ledger.fifo', messageGroupId: 'g' }] }], archives: [{ name: 'all', retentionDays: 7 }] }],
       functions: [
-        { name: 'worker', handler: 'h.js', memoryMb: 256, timeoutS: 10, reservedConcurrency: 5, provisionedConcurrency: 2, async: { maxRetries: 1, maxEventAgeS: 600, onFailure: { queue: 'failures' } }, events: [{ queue: 'jobs', batchSize: 100, batchingWindowS: 2, reportBatchItemFailures: true, maxConcurrency: 4 }] },
+        { name: 'worker', handler: 'h.js', environment: { TABLE_NAME: 'items', FEATURE_FLAG: 'on' }, memoryMb: 256, timeoutS: 10, reservedConcurrency: 5, provisionedConcurrency: 2, async: { maxRetries: 1, maxEventAgeS: 600, onFailure: { queue: 'failures' } }, events: [{ queue: 'jobs', batchSize: 100, batchingWindowS: 2, reportBatchItemFailures: true, maxConcurrency: 4 }] },
         { name: 'reader', handler: 'h.js', events: [{ stream: 'clicks', batchSize: 50, startingPosition: 'LATEST', bisectOnError: true, maxRetryAttempts: 3, maxRecordAgeS: 600, onFailure: { queue: 'failures' } }] },
         { name: 'api', handler: 'h.js' },
       ],
@@ -204,6 +217,8 @@ describe('export: template', () => {
     const worker = res.WorkerFunction.Properties;
     assert.deepEqual([worker.MemorySize, worker.Timeout, worker.ReservedConcurrentExecutions, worker.AutoPublishAlias], [256, 10, 5, 'live']);
     assert.deepEqual(worker.ProvisionedConcurrencyConfig, { ProvisionedConcurrentExecutions: 2 });
+    assert.deepEqual(worker.Environment, { Variables: { TABLE_NAME: 'items', FEATURE_FLAG: 'on' } }, "the function's variables, beside the Globals' stack names");
+    assert.equal(res.ReaderFunction.Properties.Environment, undefined, 'no variables of its own: only the Globals');
     assert.deepEqual(worker.EventInvokeConfig, { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 600, DestinationConfig: { OnFailure: { Type: 'SQS', Destination: { 'Fn::GetAtt': ['FailuresQueue', 'Arn'] } } } });
     const events = Object.values(worker.Events) as Array<{ Type: string; Properties: Record<string, any> }>;
     const sqs = events.find((e) => e.Type === 'SQS')!.Properties;

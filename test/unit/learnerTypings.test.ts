@@ -42,9 +42,35 @@ describe("the learner's workspace typings", function () {
     const ok = `for (const m of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) console[m]('a', 1, { b: 2 });\nexport {};\n`;
     assert.deepEqual(typeErrors([], { [file]: ok }), []);
     // What the sandbox does not have stays an error in the editor too.
-    const absent = `document.title = 'x';\nconst r: Response | undefined = undefined;\nprocess.exit(1);\nexport { r };\n`;
+    const absent = `document.title = 'x';\nconst r: Response | undefined = undefined;\nprocess.binding('fs');\nprocess.mainModule;\nexport { r };\n`;
     const errors = typeErrors([], { [file]: absent });
-    for (const name of ['document', 'Response', 'process']) assert.ok(errors.some((e) => e.includes(`'${name}'`)), `${name} is not declared: ${errors.join('\n')}`);
+    for (const name of ['document', 'Response', 'binding', 'mainModule']) assert.ok(errors.some((e) => e.includes(`'${name}'`)), `${name} is not declared: ${errors.join('\n')}`);
+  });
+
+  it("declare Lambda's process: env (the function's variables and Lambda's), nextTick, hrtime, exit; also as node:process", () => {
+    const file = path.join(root, 'test', 'unit', '__process__.ts');
+    const ok = `import proc, { env, nextTick } from 'node:process';
+import { hrtime } from 'process';
+const table: string = process.env.TABLE_NAME ?? 'orders';
+const region: string | undefined = env.AWS_REGION;
+const memory = Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+process.env.SEEN = 'yes';
+nextTick((a: number, b: string) => console.log(a, b), 1, 'x');
+proc.nextTick(() => {});
+const t: [number, number] = process.hrtime(hrtime());
+const ns: bigint = process.hrtime.bigint();
+const up: number = process.uptime() + process.memoryUsage().heapUsed + process.memoryUsage.rss();
+process.on('uncaughtException', (err: Error) => console.log(err.message)).once('exit', () => {});
+export const handler = async (event: { stop?: boolean }) => {
+  if (event.stop) process.exit(1);
+  return { table, region, memory, t, ns: String(ns), up, cwd: process.cwd(), platform: process.platform, node: process.versions.node };
+};
+`;
+    assert.deepEqual(typeErrors([], { [file]: ok }), []);
+    // A number is not an environment variable, and nextTick's arguments are checked against its callback.
+    const bad = `const n: number = process.env.X;\nprocess.nextTick((a: number) => a, 'x');\nexport {};\n`;
+    const errors = typeErrors([], { [file]: bad });
+    assert.equal(errors.length, 2, errors.join('\n'));
   });
 
   it("declare Lambda's Buffer, atob/btoa, TextEncoder/TextDecoder and the buffer module, as a handler decoding a Kinesis record uses them", () => {

@@ -55,29 +55,33 @@ function timedOut(out: Outcome): void {
   if ('timedOut' in out || out.ok === false) assert.ok(!('result' in out));
 }
 
+/** Whether a value that calls itself `process` is the lab's (processGlobal.ts): no way into a runtime, no host value. */
+const LAB_PROCESS = `((p: any) => p && typeof p === 'object' && ['binding', '_linkedBinding', 'dlopen', 'mainModule', 'reallyExit', 'getBuiltinModule'].every((k) => !(k in p)) && p.cwd() === '/var/task' && !JSON.stringify(p.env).includes('${'planted-host-value'}') ? 'lab process' : 'HOST ' + typeof p)`;
+
 const ESCAPES = (value: string) =>
-  `(() => { const out: string[] = []; const v: any = ${value};
-     for (const make of [() => v.constructor.constructor('return process')(), () => v.constructor.constructor('return require("fs")')(),
-                         () => Object.getPrototypeOf(v).constructor.constructor('return globalThis.process')()]) {
-       try { out.push(typeof make()); } catch (e: any) { out.push(e.name + ': ' + e.message); } }
+  `(() => { const out: string[] = []; const v: any = ${value}; const lab = ${LAB_PROCESS};
+     for (const make of [() => lab(v.constructor.constructor('return process')()), () => typeof v.constructor.constructor('return require("fs")')(),
+                         () => lab(Object.getPrototypeOf(v).constructor.constructor('return globalThis.process')())]) {
+       try { out.push(make()); } catch (e: any) { out.push(e.name + ': ' + e.message); } }
      return out; })()`;
 
-/** The three escape attempts of ESCAPES found no host `process` and no host `require`. */
+/** The three escape attempts of ESCAPES found only the lab's `process` and no host `require`. */
 function assertNoEscape(attempts: string[]): void {
   assert.equal(attempts.length, 3);
-  assert.equal(attempts[0], 'ReferenceError: process is not defined');
+  assert.equal(attempts[0], 'lab process');
   // `require('fs')` is the environment's virtual /tmp (virtualFs.ts), never the host's file system.
   assert.equal(attempts[1], 'object');
-  assert.equal(attempts[2], 'undefined');
+  assert.equal(attempts[2], 'lab process');
 }
 
 const attacks: Attack[] = [
   {
     name: "this.constructor.constructor('return process')() at the top level and in the handler",
-    code: `const top = (() => { try { return typeof (globalThis as any).constructor.constructor('return process')(); } catch (e: any) { return e.message; } })();
-      const probe = { run(this: any) { return typeof this.constructor.constructor('return process')(); } };
+    code: `const lab = ${LAB_PROCESS};
+      const top = (() => { try { return lab((globalThis as any).constructor.constructor('return process')()); } catch (e: any) { return e.message; } })();
+      const probe = { run(this: any) { return lab(this.constructor.constructor('return process')()); } };
       export function handler() { let inside; try { inside = probe.run(); } catch (e: any) { inside = e.message; } return { top, inside }; }`,
-    check: (out) => assert.deepEqual(result(out), { top: 'process is not defined', inside: 'process is not defined' }),
+    check: (out) => assert.deepEqual(result(out), { top: 'lab process', inside: 'lab process' }),
   },
   {
     name: 'Function through the prototype chain of the event',
@@ -241,7 +245,7 @@ const attacks: Attack[] = [
     check: (out) => {
       const r = result(out) as string[];
       assert.deepEqual(r.slice(0, 5), ['ENOENT', 'ENOENT', 'ENOENT', 'ENOENT', 'EROFS']);
-      assert.match(r[5], /cannot load 'child_process' in a handler: only 'serverless-lab', 'fs' \(for \/tmp\), 'buffer' and 'crypto' can be imported/);
+      assert.match(r[5], /cannot load 'child_process' in a handler: only 'serverless-lab', 'fs' \(for \/tmp\), 'buffer', 'crypto' and 'process' can be imported/);
       assert.equal(r[6], 'function', 'a computed import of fs is the virtual /tmp too');
       assert.match(r[7], /cannot load 'os' in a handler/);
       assert.deepEqual(r.slice(8), ['undefined', 'undefined']);
@@ -254,13 +258,16 @@ const attacks: Attack[] = [
     check: (out) => failed(out, 'Runtime.UserCodeSyntaxError', /Node built-in 'child_process' is not available in a handler/),
   },
   {
-    name: 'process / global.process / globalThis.process',
+    name: "process / global.process / globalThis.process / require('process') are the lab's: no binding, dlopen, mainModule, no host environment value",
     code: `export const handler = () => {
         const g: any = globalThis;
-        let direct; try { direct = typeof (0, eval)('process'); } catch (e: any) { direct = e.message; }
-        return [direct, typeof g.process, typeof g.global, typeof g.Buffer, typeof g.require('serverless-lab')];
+        const lab = ${LAB_PROCESS};
+        let direct; try { direct = lab((0, eval)('process')); } catch (e: any) { direct = e.message; }
+        const p = g.process;
+        const reach = [p.constructor, p.env.constructor, p.hrtime.constructor, p.nextTick.constructor].map((c) => { try { const x = c.constructor('return typeof this.process.binding')(); return x; } catch (e: any) { return e.name; } });
+        return [direct, lab(g.process), lab(g.require('process')), lab(g.require('node:process')), typeof g.global, typeof g.Buffer, typeof g.require('serverless-lab'), JSON.stringify(p).includes('planted-host-value'), reach];
       };`,
-    check: (out) => assert.deepEqual(result(out), ['process is not defined', 'undefined', 'undefined', 'function', 'object']),
+    check: (out) => assert.deepEqual(result(out), ['lab process', 'lab process', 'lab process', 'lab process', 'undefined', 'function', 'object', false, ['undefined', 'undefined', 'undefined', 'undefined']]),
   },
   {
     name: 'setTimeout / setInterval / setImmediate',
@@ -275,10 +282,10 @@ const attacks: Attack[] = [
     code: `export const handler = () => {
         const g = new Function('return this')();
         const viaEval = (0, eval)('typeof this.process + typeof this.require + typeof this.ivm + typeof this._ivm');
-        let ctor; try { ctor = new Function('return process.mainModule')(); } catch (e: any) { ctor = e.message; }
+        let ctor; try { ctor = typeof new Function('return process.mainModule')(); } catch (e: any) { ctor = e.message; }
         return { same: g === globalThis, viaEval, ctor, keys: Object.getOwnPropertyNames(g).filter((k) => /ivm|isolate|host/i.test(k)) };
       };`,
-    check: (out) => assert.deepEqual(result(out), { same: true, viaEval: 'undefinedfunctionundefinedundefined', ctor: 'process is not defined', keys: [] }),
+    check: (out) => assert.deepEqual(result(out), { same: true, viaEval: 'objectfunctionundefinedundefined', ctor: 'undefined', keys: [] }),
   },
   {
     name: '__proto__ keys in the returned JSON do not pollute the host',
@@ -476,12 +483,12 @@ const attacks: Attack[] = [
     code: `export const handler = () => {
         const g: any = globalThis;
         const b: any = Buffer.from('x');
-        const fromFunction = b.constructor.constructor('return [typeof process, typeof require, this === globalThis]')();
-        const fromMethod = (Buffer.from as any).constructor('return typeof process')();
+        const fromFunction = b.constructor.constructor('return [typeof process.binding, typeof require, this === globalThis]')();
+        const fromMethod = (Buffer.from as any).constructor('return typeof process.binding')();
         const species = (Buffer as any)[Symbol.species];
         const decoderProto = Object.getPrototypeOf(new TextDecoder());
         const names = [...Object.getOwnPropertyNames(Buffer), ...Object.getOwnPropertyNames(Buffer.prototype)].filter((n) => /process|host|ivm|reference|deref|copy(?!BytesFrom)|native/i.test(n) && n !== 'copy');
-        let viaError; try { atob('*'); } catch (e: any) { viaError = e.constructor.constructor('return typeof process')(); }
+        let viaError; try { atob('*'); } catch (e: any) { viaError = e.constructor.constructor('return typeof process.binding')(); }
         return { fromFunction, fromMethod, chain: Object.getPrototypeOf(Buffer.prototype) === Uint8Array.prototype && Object.getPrototypeOf(Buffer) === Uint8Array, species: new species(2) instanceof Buffer && !(species === g.Uint8Array),
           decoder: decoderProto.constructor === TextDecoder && Object.getPrototypeOf(decoderProto) === Object.prototype, names, viaError, module: g.require('buffer').Buffer === Buffer };
       };`,
@@ -492,15 +499,15 @@ const attacks: Attack[] = [
     name: 'URL, structuredClone and node:crypto reach nothing of the host: what they return and throw leads back into the container',
     code: `import * as nodeCrypto from 'node:crypto';
       export const handler = () => {
-        const viaUrl = (new URL('http://a') as any).constructor.constructor('return typeof process')();
+        const viaUrl = (new URL('http://a') as any).constructor.constructor('return typeof process.binding')();
         const params = new URLSearchParams('a=1') as any;
-        const viaParams = params.keys().constructor.constructor('return typeof process')();
+        const viaParams = params.keys().constructor.constructor('return typeof process.binding')();
         const cloned: any = structuredClone({ d: new Date(0), e: new Error('x'), m: new Map([[1, new Uint8Array(2)]]) });
-        const viaClone = [cloned.d, cloned.e, cloned.m, cloned.m.get(1)].map((v) => v.constructor.constructor('return typeof process')());
-        let viaRefusal; try { structuredClone(() => 1); } catch (e: any) { viaRefusal = [e.name, e.constructor.constructor('return typeof process')()]; }
+        const viaClone = [cloned.d, cloned.e, cloned.m, cloned.m.get(1)].map((v) => v.constructor.constructor('return typeof process.binding')());
+        let viaRefusal; try { structuredClone(() => 1); } catch (e: any) { viaRefusal = [e.name, e.constructor.constructor('return typeof process.binding')()]; }
         const hash: any = nodeCrypto.createHash('sha256');
-        const viaHash = hash.constructor.constructor('return typeof process')();
-        const viaDigest = hash.update('x').digest().constructor.constructor('return typeof process')();
+        const viaHash = hash.constructor.constructor('return typeof process.binding')();
+        const viaDigest = hash.update('x').digest().constructor.constructor('return typeof process.binding')();
         const viaModule = Object.keys(nodeCrypto).filter((k) => /process|spawn|exec|Worker|Reference/.test(k));
         return { viaUrl, viaParams, viaClone, viaRefusal, viaHash, viaDigest, viaModule, same: nodeCrypto.webcrypto === crypto };
       };`,
@@ -535,11 +542,16 @@ describe('sandbox attack suite', function () {
   const fn = (file: string, memoryMb = 64) => ({ name: 'attack', handler: file, memoryMb, timeoutMs: TIMEOUT_MS });
 
   before(() => {
+    // A value only the host's environment holds: the handlers' process.env must never show it (LAB_PROCESS).
+    process.env.SERVERLESS_LAB_ATTACK_PLANTED = 'planted-host-value';
     dir = mkdtempSync(join(tmpdir(), 'sandbox-attacks-'));
     writeFileSync(join(dir, 'bystander.ts'), "export const handler = () => 'still fine';\n");
     protoKeys = Object.getOwnPropertyNames(Object.prototype).sort();
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => {
+    delete process.env.SERVERLESS_LAB_ATTACK_PLANTED;
+    rmSync(dir, { recursive: true, force: true });
+  });
   beforeEach(() => {
     clearCompileCache();
     ex = driven(new IsolateExecutor({ rootDir: dir }));
