@@ -160,12 +160,44 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   const fail = (thrown: unknown): string => 'E' + stringify(errorInfo(thrown));
   const failWith = (name: string, message: string): string => 'E' + stringify({ name, message });
 
+  /**
+   * The result as JSON, encoded by JSON.stringify itself (toJSON, getters and Proxy traps run once,
+   * as on Lambda) with a replacer that only counts: `least` is a lower bound of the characters
+   * written so far, and once it passes maxResponseBytes the encoding stops there. A result like
+   * `new Array(1e8)` or a 100 MB string nested in an object is refused after about a megabyte of
+   * output, instead of being encoded whole (500 MB of "null," for the array) and then refused.
+   */
+  const isArray = Array.isArray;
+  const STOP = freeze({});
+  let least = 0;
+  const counting = function (this: unknown, key: string, value: unknown): unknown {
+    switch (typeof value) {
+      case 'string':
+        least += value.length + 2;
+        break;
+      case 'undefined':
+      case 'function':
+      case 'symbol':
+        // Left out of an object (its key too), `null` in an array.
+        if (!isArray(this)) return value;
+        least += 4;
+        break;
+      default:
+        least += 1;
+    }
+    // An element's comma, or a property's quoted key and colon (the root's holder key '' counts -3 below).
+    least += isArray(this) ? 1 : key.length + 3;
+    if (least > config.maxResponseBytes) throw STOP;
+    return value;
+  };
   const succeed = (value: unknown): string => {
     if (typeof value === 'string' && value.length > config.maxResponseBytes) return tooLarge(value.length);
     let json: string | undefined;
+    least = -3;
     try {
-      json = stringify(value);
+      json = stringify(value, counting);
     } catch (err) {
+      if (err === STOP) return tooLarge(least, true);
       return failWith('Runtime.ResultNotSerializable', `the handler's result cannot be turned into JSON: ${errorInfo(err).message}`);
     }
     if (json === undefined) return 'U';
@@ -174,8 +206,8 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
     return 'R' + json;
   };
 
-  const tooLarge = (size: number): string =>
-    failWith('Runtime.ResponseTooLarge', `the handler's result is ${size} characters as JSON, more than the limit of ${config.maxResponseBytes}`);
+  const tooLarge = (size: number, stopped = false): string =>
+    failWith('Runtime.ResponseTooLarge', `the handler's result is ${stopped ? 'at least ' : ''}${size} characters as JSON, more than the limit of ${config.maxResponseBytes}${stopped ? ' (the sandbox stopped encoding it there)' : ''}`);
 
   /** A service error as the handler catches it: `name` the SDK's exception name, `code` the service's. */
   const serviceError = (e: any): Error => {

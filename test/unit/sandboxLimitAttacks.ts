@@ -513,6 +513,46 @@ export const limitAttacks: LimitAttack[] = [
     check: (outs) => failed(outs[0], /^Runtime\.(ResponseTooLarge|OutOfMemory)$/, /more than the limit of 1048576|ran out of memory/),
   },
   {
+    name: 'returning new Array(1e8): refused after about 1 MB of encoding (it was encoded whole: in 128 MB / 2 s it timed out at 2.1 s, 762 MB resident)',
+    code: `export const handler = () => new Array(1e8);`,
+    memoryMb: 128,
+    timeoutMs: 2000,
+    check: (outs) => failed(outs[0], 'Runtime.ResponseTooLarge', /^the handler's result is at least 10485[78]\d characters as JSON, more than the limit of 1048576 \(the sandbox stopped encoding it there\)$/),
+  },
+  {
+    name: 'a 100 MB string inside the returned object (and one behind a getter): refused before it is copied',
+    code: `const big = 'z'.repeat(100 * 1024 * 1024); let n = 0; export const handler = () => (++n === 1 ? { statusCode: 200, body: big } : { get body() { return [big]; } });`,
+    memoryMb: 256,
+    invocations: 2,
+    check: (outs) => {
+      for (const o of outs) failed(o, 'Runtime.ResponseTooLarge', /^the handler's result is at least 1048576\d+ characters as JSON, more than the limit of 1048576 \(the sandbox stopped encoding it there\)$/);
+    },
+  },
+  {
+    name: 'results near the response limit are encoded exactly as JSON.stringify does (toJSON and getters run once, holes, undefined, -0, escapes)',
+    code: `let calls = 0; export const handler = () => {
+        const pad = 'p'.repeat(1048576 - 200);
+        return { c: calls, a: [1, , undefined, () => 1, -0, NaN], s: '\\u2028"\\n', get g() { calls++; return 'g'; }, t: { toJSON() { calls++; return [true, null]; } }, u: undefined, pad };
+      };`,
+    invocations: 2,
+    check: (outs) => {
+      // c: the getter and toJSON calls before this invocation's encoding (one each per encoding).
+      outs.forEach((o, i) => {
+        const r = result(o) as Record<string, unknown>;
+        assert.deepEqual({ ...r, pad: (r.pad as string).length }, { c: 2 * i, a: [1, null, null, null, 0, null], s: '\u2028"\n', g: 'g', t: [true, null], pad: 1048576 - 200 });
+      });
+    },
+  },
+  {
+    name: 'a result 1 character over the limit is still refused (the exact size named), 1 under passes',
+    code: `let n = 0; export const handler = () => ({ s: 'x'.repeat(1048576 - 8 + (++n === 1 ? 1 : 0)) });`,
+    invocations: 2,
+    check: (outs) => {
+      failed(outs[0], 'Runtime.ResponseTooLarge', /^the handler's result is (at least )?1048577 characters as JSON, more than the limit of 1048576/);
+      assert.equal(((result(outs[1]) as { s: string }).s).length, 1048576 - 8);
+    },
+  },
+  {
     name: 'a BigInt, symbols and functions inside the returned value',
     code: `let n = 0; export const handler = () => (++n === 1 ? { big: 1n } : { [Symbol('k')]: 1, f() {}, s: Symbol('v'), list: [Symbol('x'), () => 1], ok: true });`,
     invocations: 2,
