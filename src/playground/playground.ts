@@ -385,6 +385,7 @@ export class Playground {
     const exportName = c.exportName ?? 'handler';
     const spec: FunctionSpec = { name: c.function, handler: `${c.file}#${exportName}` };
     if (c.platform !== undefined || c.concurrency !== undefined || c.minInstances !== undefined) spec.instances = pick(c, 'platform', 'concurrency', 'minInstances');
+    if (c.environment !== undefined) spec.environment = { ...c.environment };
     if (kind === 'queue') spec.events = [{ queue: source, ...pick(c, 'batchSize') }];
     if (kind === 'stream') spec.events = [{ stream: source, ...pick(c, 'batchSize') }];
     if (kind === 'rabbitQueue') spec.events = [{ rabbitQueue: source, ...pick(c, 'prefetch') }];

@@ -95,6 +95,8 @@ export type PlaygroundCommand =
       platform?: 'cloud-run' | 'cloud-functions' | 'azure-flex';
       concurrency?: number;
       minInstances?: number;
+      /** The function's environment variables (`process.env`), by Lambda's rules (environmentVariables.ts). */
+      environment?: Record<string, string>;
     }
   | { op: 'detachHandler'; function: string }
   // ── time and state ──

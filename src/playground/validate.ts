@@ -77,6 +77,7 @@ const COMMANDS = {
     platform: 'string',
     concurrency: 'integer',
     minInstances: 'integer',
+    environment: 'stringMap',
   },
   detachHandler: { 'function!': 'string' },
   advance: { 'seconds!': 'number' },

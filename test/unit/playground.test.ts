@@ -472,6 +472,34 @@ describe('Playground', () => {
   });
 });
 
+describe('Playground: environment variables of an attached handler', () => {
+  it("a handler reads its queue's name from process.env; a bad environment is refused naming the variable, changing nothing", function () {
+    this.timeout(30_000);
+    const folder = mkdtempSync(join(tmpdir(), 'playground-env-'));
+    const executor = new IsolateExecutor();
+    try {
+      const file = join(folder, 'forward.ts');
+      writeFileSync(file, "import { send } from 'serverless-lab';\nexport const handler = async (event: { Records: Array<{ body: string }> }) => { for (const r of event.Records) await send(process.env.OUT_QUEUE!, `${r.body} via ${process.env.AWS_LAMBDA_FUNCTION_NAME}`); };\n");
+      const p = new Playground({ executor });
+      run(p, { op: 'createQueue', name: 'in' }, { op: 'createQueue', name: 'forwarded' });
+      refused(p, { op: 'attachHandler', function: 'fwd', file, queue: 'in', environment: { OUT_QUEUE: 5 } }, /^environment\.OUT_QUEUE: must be a string/);
+      refused(p, { op: 'attachHandler', function: 'fwd', file, queue: 'in', environment: { AWS_REGION: 'eu-west-1' } }, /^environment\.AWS_REGION: AWS_REGION is reserved/);
+      refused(p, { op: 'attachHandler', function: 'fwd', file, queue: 'in', environment: { 'out-queue': 'x' } }, /^environment\.out-queue: "out-queue" is not a valid environment variable name/);
+      refused(p, { op: 'attachHandler', function: 'fwd', file, queue: 'in', environment: ['OUT_QUEUE=forwarded'] }, /^environment: must be an object of string values/);
+      assert.deepEqual(p.snapshot().functions, [], 'nothing was defined');
+      run(p, { op: 'attachHandler', function: 'fwd', file, queue: 'in', environment: { OUT_QUEUE: 'forwarded' } }, { op: 'send', queue: 'in', body: 'hello' });
+      assert.deepEqual(queue(p.snapshot(), 'forwarded').messages.map((m) => m.body), ['hello via fwd']);
+      // The journal keeps the variables: a restored playground runs the same.
+      const again = new Playground({ executor });
+      again.query({ op: 'restore', journal: p.journal() });
+      assert.deepEqual(queue(again.snapshot(), 'forwarded').messages.map((m) => m.body), ['hello via fwd']);
+    } finally {
+      executor.dispose();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Playground: attached handlers on the awaited model', () => {
   it('an awaited send lands after its latency; a send not awaited freezes with the environment and lands when it next thaws', function () {
     this.timeout(30_000);
