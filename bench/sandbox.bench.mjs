@@ -59,6 +59,21 @@ export default async function* sandbox() {
     }
     yield { bench: 'sandbox cold start, handler decoding base64 with Buffer (builds the Node globals on first use; median of 30)', value: +median(coldBuffer.slice(5)).toFixed(2), unit: 'ms', vsTrivial: +(median(coldBuffer.slice(5)) - median(cold.slice(5))).toFixed(2) };
 
+    // The same with a handler that reads its configuration from process.env and queues a tick: the
+    // first read builds process (src/sandbox/processGlobal.ts), the tick costs the host one more entry.
+    writeFileSync(join(dir, 'configured.ts'), "export const handler = async () => { let ticked = false; process.nextTick(() => { ticked = true; }); await null; return process.env.TABLE_NAME + ':' + process.env.AWS_LAMBDA_FUNCTION_NAME + ':' + ticked; };\n");
+    const configured = { ...fn, handler: 'configured.ts', environment: { TABLE_NAME: 'orders' } };
+    const coldProcess = [];
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now();
+      const init = ex.createEnvironment(configured, `proc${i}`, lab);
+      const out = ex.invoke(`proc${i}`, {}, context(`proc${i}`));
+      coldProcess.push(performance.now() - t0);
+      if (!init.ok || !done(out) || out.outcome.result !== 'orders:bench:false') throw new Error(`cold start failed: ${JSON.stringify(init.ok ? out : init)}`);
+      ex.destroyEnvironment(`proc${i}`);
+    }
+    yield { bench: 'sandbox cold start, handler reading process.env and queueing a nextTick (builds process on first use; median of 30)', value: +median(coldProcess.slice(5)).toFixed(2), unit: 'ms', vsTrivial: +(median(coldProcess.slice(5)) - median(cold.slice(5))).toFixed(2) };
+
     // Warm: invocations per second through the executor.
     ex.createEnvironment(fn, 'warm', lab);
     const ctx = context('warm');

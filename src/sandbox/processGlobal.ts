@@ -77,10 +77,20 @@ export function processModule(g: any, options: ProcessOptions): ProcessParts {
     defineProperty(error, 'code', { value: code, writable: true, configurable: true, enumerable: true });
     return error;
   };
+  /** How Node's argument errors show a value: `type string ('x')`, `type number (5)`, `an instance of Object`. */
   const describe = (value: unknown): string =>
-    value === null || value === undefined ? StringCtor(value) : typeof value === 'function' ? 'function' : typeof value === 'object' ? 'an instance of Object' : `type ${typeof value} (${typeof value === 'symbol' ? 'Symbol()' : StringCtor(value)})`;
-  const argType = (name: string, type: string, value: unknown): Error =>
-    coded(new TypeErrorCtor(`The "${name}" argument must be of type ${type}. Received ${describe(value)}`), 'ERR_INVALID_ARG_TYPE');
+    value === null || value === undefined
+      ? StringCtor(value)
+      : typeof value === 'function'
+        ? `function ${(value as { name?: string }).name || '(anonymous)'}`
+        : typeof value === 'object'
+          ? 'an instance of Object'
+          : typeof value === 'string'
+            ? `type string ('${value.length > 25 ? value.slice(0, 25) + '...' : value}')`
+            : `type ${typeof value} (${typeof value === 'symbol' ? 'Symbol()' : StringCtor(value)})`;
+  /** `expected`: 'of type function', 'an instance of Array'… */
+  const argType = (name: string, expected: string, value: unknown): Error =>
+    coded(new TypeErrorCtor(`The "${name}" argument must be ${expected}. Received ${describe(value)}`), 'ERR_INVALID_ARG_TYPE');
 
   // ---- env: a plain object behind a proxy that stores strings only, as Node's process.env ----
   const target: Record<string, string> = {};
@@ -93,10 +103,10 @@ export function processModule(g: any, options: ProcessOptions): ProcessParts {
     },
     defineProperty(t, key, descriptor) {
       if (typeof key === 'symbol') return false;
-      if (hasOwn(descriptor, 'get') || hasOwn(descriptor, 'set') || descriptor.configurable === false || descriptor.writable === false || descriptor.enumerable === false) {
+      if (hasOwn(descriptor, 'get') || hasOwn(descriptor, 'set')) throw coded(new TypeErrorCtor(`'process.env' does not accept an accessor(getter/setter) descriptor`), 'ERR_INVALID_OBJECT_DEFINE_PROPERTY');
+      if (descriptor.configurable !== true || descriptor.writable !== true || descriptor.enumerable !== true) {
         throw coded(new TypeErrorCtor("'process.env' only accepts a configurable, writable, and enumerable data descriptor"), 'ERR_INVALID_OBJECT_DEFINE_PROPERTY');
       }
-      if (!hasOwn(descriptor, 'value')) throw coded(new TypeErrorCtor(`'process.env' does not accept an accessor(getter/setter) descriptor`), 'ERR_INVALID_OBJECT_DEFINE_PROPERTY');
       t[key] = StringCtor(descriptor.value);
       return true;
     },
@@ -165,7 +175,7 @@ export function processModule(g: any, options: ProcessOptions): ProcessParts {
     }
   };
   const nextTick = function nextTick(callback: unknown, ...args: unknown[]): void {
-    if (typeof callback !== 'function') throw argType('callback', 'function', callback);
+    if (typeof callback !== 'function') throw argType('callback', 'of type function', callback);
     // The host runs the queue after this entry (a tick queued by a tick runs in the same drain).
     if (ticks.length === 0 && !running) options.ticksQueued();
     ticks[ticks.length] = { fn: callback as (...a: unknown[]) => unknown, args };
@@ -182,7 +192,7 @@ export function processModule(g: any, options: ProcessOptions): ProcessParts {
   // ---- events ----
   const listeners: Record<string, Array<{ fn: (...args: unknown[]) => unknown; once: boolean }>> = create(null);
   const checkListener = (fn: unknown): void => {
-    if (typeof fn !== 'function') throw argType('listener', 'function', fn);
+    if (typeof fn !== 'function') throw argType('listener', 'of type function', fn);
   };
   const uncaught = (err: unknown): void => {
     const list = listeners.uncaughtException;
@@ -215,7 +225,7 @@ export function processModule(g: any, options: ProcessOptions): ProcessParts {
       writable: true,
       write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
         const text = typeof chunk === 'string' ? chunk : chunk instanceof g.Uint8Array ? new g.TextDecoder().decode(chunk) : undefined;
-        if (text === undefined) throw argType('chunk', 'string or an instance of Buffer or Uint8Array', chunk);
+        if (text === undefined) throw argType('chunk', 'of type string or an instance of Buffer or Uint8Array', chunk);
         const line = text.endsWith('\n') ? text.slice(0, -1) : text;
         if (line !== '') options.log(line);
         const cb = typeof encoding === 'function' ? encoding : callback;
@@ -274,13 +284,14 @@ export function processModule(g: any, options: ProcessOptions): ProcessParts {
     },
     exit: (code?: unknown) => {
       const c = code === undefined || code === null ? (proc.exitCode ?? 0) : code;
-      const n = typeof c === 'number' ? c : typeof c === 'string' && /^-?\d+$/.test(c) ? NumberCtor(c) : NaN;
-      if (!(n === floor(n))) throw coded(new TypeErrorCtor(`The "code" argument must be of type number. Received ${describe(c)}`), 'ERR_INVALID_ARG_TYPE');
+      const n = typeof c === 'number' ? c : typeof c === 'string' && /^-?\d+$/.test(c) ? NumberCtor(c) : undefined;
+      if (n === undefined) throw argType('code', 'of type number', c);
+      if (n !== floor(n)) throw coded(new RangeErrorCtor(`The value of "code" is out of range. It must be an integer. Received ${StringCtor(n)}`), 'ERR_OUT_OF_RANGE');
       end('exit', n & 0xff);
     },
     abort: () => end('signal', 'SIGABRT'),
     kill: (pid: unknown, signal?: unknown) => {
-      if (typeof pid !== 'number' || pid !== floor(pid)) throw argType('pid', 'number', pid);
+      if (typeof pid !== 'number' || pid !== floor(pid)) throw argType('pid', 'of type number', pid);
       const sig = signal === undefined ? 'SIGTERM' : signal === 0 ? '0' : typeof signal === 'number' ? keys(signals).find((k) => signals[k] === signal) : StringCtor(signal);
       if (sig === undefined || (sig !== '0' && !hasOwn(signals, sig))) throw coded(new TypeErrorCtor(`Unknown signal: ${StringCtor(signal)}`), 'ERR_UNKNOWN_SIGNAL');
       // Only its own process is there to signal.

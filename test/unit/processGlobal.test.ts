@@ -50,6 +50,26 @@ async function orderProbe(proc) {
 }
 `;
 
+/** The errors a handler meets misusing process, and how process.env coerces what is stored. */
+const ERROR_PROBE = String.raw`
+function errorProbe(p) {
+  const attempt = (f) => { try { f(); return 'no error'; } catch (e) { return [e.name, e.code === undefined ? null : e.code, e.message]; } };
+  const out = [
+    attempt(() => p.exit('abc')), attempt(() => p.exit(1.5)), attempt(() => p.exit({})), attempt(() => p.nextTick(5)), attempt(() => p.nextTick('f')),
+    attempt(() => p.kill('x')), attempt(() => p.kill(p.pid, 'SIGFOO')), attempt(() => p.hrtime([1])), attempt(() => p.hrtime(5)),
+    attempt(() => Object.defineProperty(p.env, 'LAB_PROBE_X', { get() { return 1; } })), attempt(() => Object.defineProperty(p.env, 'LAB_PROBE_X', { value: 1, enumerable: false })),
+    attempt(() => p.on('x', 5)), attempt(() => p.once('x')),
+  ];
+  p.env.LAB_PROBE_Y = { a: 1 }; p.env.LAB_PROBE_Z = 5; p.env.LAB_PROBE_U = undefined;
+  Object.defineProperty(p.env, 'LAB_PROBE_D', { value: 7, writable: true, enumerable: true, configurable: true });
+  out.push([p.env.LAB_PROBE_Y, p.env.LAB_PROBE_Z, p.env.LAB_PROBE_U, p.env.LAB_PROBE_D, typeof p.env.LAB_PROBE_D]);
+  for (const k of ['LAB_PROBE_Y', 'LAB_PROBE_Z', 'LAB_PROBE_U', 'LAB_PROBE_D']) delete p.env[k];
+  out.push(['LAB_PROBE_Y', 'LAB_PROBE_D'].map((k) => k in p.env));
+  out.push([p.listenerCount('beep'), p.on('beep', () => {}) === p, p.emit('beep'), p.listenerCount('beep'), p.emit('nobody'), p.removeAllListeners('beep') === p, p.listenerCount('beep')]);
+  return out;
+}
+`;
+
 const HOST_SECRET = 'host-secret-7f3a';
 
 describe('process in handlers', function () {
@@ -57,6 +77,7 @@ describe('process in handlers', function () {
   let dir: string;
   const fn = (handler: string, extra: Partial<FunctionInfo> = {}): FunctionInfo => ({ name: 'orders', handler, memoryMb: 256, timeoutMs: 3000, ...extra });
   let expectedOrder: unknown;
+  const expectedErrors = JSON.parse(JSON.stringify((new Function(`${ERROR_PROBE}\nreturn errorProbe;`)() as (p: NodeJS.Process) => unknown)(process)));
 
   before(async () => {
     // A value only the host's environment holds: no handler may ever see it.
@@ -96,6 +117,7 @@ export const handler = async () => ({
 };
 `,
     );
+    writeFileSync(join(dir, 'errors.js'), `${ERROR_PROBE}\nexport const handler = () => errorProbe(process);\n`);
     writeFileSync(join(dir, 'order.js'), `${ORDER_PROBE}\nexport const handler = () => orderProbe(process);\n`);
     writeFileSync(
       join(dir, 'clock.js'),
@@ -192,6 +214,11 @@ export const handler = async (event) => {
         const out = ex.invoke('o', {}, contextFor('o'));
         assert.ok(out.ok, JSON.stringify(out));
         assert.deepEqual(out.result, expectedOrder);
+      });
+
+      it("misuse meets Node's own errors (name, code, message); process.env stores strings, as Node's", () => {
+        assert.ok(ex.createEnvironment(fn('errors.js'), 'e', recordingLab().lab).ok);
+        assert.deepEqual(resultOf(ex.invoke('e', {}, contextFor('e'))), expectedErrors);
       });
 
       it('hrtime, hrtime.bigint and uptime follow the virtual clock; memoryUsage stays within the function', () => {
