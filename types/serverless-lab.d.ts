@@ -38,9 +38,10 @@
  * Arguments and results cross the sandbox boundary as JSON: functions, symbols and `undefined`
  * inside them are dropped, and objects arrive as copies. A handler has Lambda's `Buffer`, `atob`,
  * `btoa`, `TextEncoder`, `TextDecoder`, `structuredClone`, `URL` and `URLSearchParams`, `fs` for `/tmp`,
- * `buffer` and `crypto` (hashes, HMACs, seeded random ids), but no other Node built-ins (`http`,
- * `process`…), no packages, and no timers: `setTimeout` throws; time passes with {@link work} and
- * with the calls a handler awaits.
+ * `buffer` and `crypto` (hashes, HMACs, seeded random ids), `process`, Node's timers (`setTimeout`,
+ * `setInterval`, `setImmediate`, `timers/promises`) on the virtual clock, but no other Node
+ * built-ins (`http`, `os`…) and no packages. Time passes with {@link work}, with the calls a
+ * handler awaits and with the timers it waits for.
  *
  * The clock and randomness a handler sees are the simulation's, so a seed gives one run, byte for
  * byte, whatever your code reads:
@@ -690,6 +691,46 @@ declare var DOMException: { prototype: DOMException; new (message?: string, name
  */
 declare function structuredClone<T = any>(value: T, options?: { transfer?: ArrayBuffer[] }): T;
 
+/**
+ * Node's timers, on the invocation's **virtual** clock: `await new Promise((r) => setTimeout(r, 200))`
+ * takes 200 ms of the invocation (billed; `context.getRemainingTimeInMillis()` goes down by 200; past
+ * the function's timeout the invocation times out there). When the handler's promise settles the
+ * execution environment freezes with its pending timers: they do not fire while it is frozen, and
+ * one whose time passed fires when the next invocation thaws the environment (during that
+ * invocation); a recycled environment's timers never fire. As in Node, a delay below 1 ms, not a
+ * number or over 2^31 − 1 is 1 ms, and `ref`/`unref` change nothing for an async handler. A callback
+ * that throws fails the invocation and ends the environment (Node's uncaught exception). Lab
+ * bounds: 10,000 timers pending per environment, 100,000 armed per invocation (each interval tick
+ * counts).
+ */
+declare namespace NodeJS {
+  interface Timeout {
+    ref(): this;
+    unref(): this;
+    hasRef(): boolean;
+    /** Start the timer again from now, with its delay (also one that already fired). */
+    refresh(): this;
+    /** `clearTimeout(this)`. */
+    close(): this;
+    /** An id `clearTimeout` also accepts. */
+    [Symbol.toPrimitive](): number;
+  }
+  interface Immediate {
+    ref(): this;
+    unref(): this;
+    hasRef(): boolean;
+  }
+}
+declare function setTimeout<TArgs extends any[]>(callback: (...args: TArgs) => void, ms?: number, ...args: TArgs): NodeJS.Timeout;
+declare function setTimeout(callback: (args: void) => void, ms?: number): NodeJS.Timeout;
+declare function clearTimeout(timeout: NodeJS.Timeout | string | number | undefined | null): void;
+declare function setInterval<TArgs extends any[]>(callback: (...args: TArgs) => void, ms?: number, ...args: TArgs): NodeJS.Timeout;
+declare function setInterval(callback: (args: void) => void, ms?: number): NodeJS.Timeout;
+declare function clearInterval(timeout: NodeJS.Timeout | string | number | undefined | null): void;
+declare function setImmediate<TArgs extends any[]>(callback: (...args: TArgs) => void, ...args: TArgs): NodeJS.Immediate;
+declare function setImmediate(callback: (args: void) => void): NodeJS.Immediate;
+declare function clearImmediate(immediate: NodeJS.Immediate | undefined | null): void;
+
 /** A parsed URL (WHATWG URL Standard), as in Node: `new URL(event.rawPath, 'https://example.com')`. Throws `TypeError` (`ERR_INVALID_URL`) for an invalid URL. */
 interface URL {
   hash: string;
@@ -771,6 +812,43 @@ declare module 'node:crypto' {
 }
 declare module 'crypto' {
   export * from 'node:crypto';
+}
+
+/** The timer globals as a module (`import { setTimeout } from 'node:timers'`), and their promise forms. */
+declare module 'node:timers' {
+  export const setTimeout: typeof globalThis.setTimeout;
+  export const clearTimeout: typeof globalThis.clearTimeout;
+  export const setInterval: typeof globalThis.setInterval;
+  export const clearInterval: typeof globalThis.clearInterval;
+  export const setImmediate: typeof globalThis.setImmediate;
+  export const clearImmediate: typeof globalThis.clearImmediate;
+  export const promises: typeof import('node:timers/promises');
+}
+declare module 'timers' {
+  export * from 'node:timers';
+}
+/**
+ * Timers as promises, on the virtual clock: `await setTimeout(200)` waits 200 ms of the invocation
+ * (a retry's backoff); `await setTimeout(500, 'late')` resolves with `'late'` (a timeout to race a
+ * call against); `for await (const _ of setInterval(1000))` ticks every second.
+ */
+declare module 'node:timers/promises' {
+  interface TimerOptions {
+    /** Changes nothing for an async handler (its invocation ends when its promise settles). */
+    ref?: boolean;
+    /** An abort signal: when it aborts, the promise rejects with an `AbortError`. */
+    signal?: { readonly aborted: boolean };
+  }
+  export function setTimeout<T = void>(delay?: number, value?: T, options?: TimerOptions): Promise<T>;
+  export function setImmediate<T = void>(value?: T, options?: TimerOptions): Promise<T>;
+  export function setInterval<T = void>(delay?: number, value?: T, options?: TimerOptions): AsyncIterableIterator<T>;
+  export const scheduler: {
+    wait(delay: number, options?: TimerOptions): Promise<void>;
+    yield(): Promise<void>;
+  };
+}
+declare module 'timers/promises' {
+  export * from 'node:timers/promises';
 }
 
 declare module 'node:buffer' {

@@ -180,6 +180,14 @@ export interface EnvironmentPort {
   now(): number;
   /** The code started a service call: returns its id. Throws (the call never happens) when the invocation is out of time. */
   begin(call: ServiceCall, args: unknown[]): number;
+  /**
+   * The code armed a timer for `ms` (≥ 0) from the instant it reached: returns its id, from the same
+   * counter as the calls' ids. When it is due the platform runs the callback with `resume(envId, id,
+   * { ok: true, value: null })`. Throws a RangeError past the lab's bounds on timers (`timers.ts`).
+   */
+  setTimer(ms: number): number;
+  /** Cancel a timer (unknown or already run: nothing happens). */
+  clearTimer(id: number): void;
   /** The code declares `ms` of work: its clock moves on. Throws a RangeError for a bad `ms`. */
   work(ms: number): void;
   log(args: unknown[]): void;
@@ -215,7 +223,10 @@ export interface Executor {
   createEnvironment(fn: FunctionInfo, envId: string, port: EnvironmentPort): InitOutcome;
   /** Run the handler in an existing environment, up to its first wait or its end. Module-level state persists between calls. */
   invoke(envId: string, event: unknown, context: HandlerContext): Step;
-  /** Deliver the answer of call `callId` (begun by this environment) and run on to the next wait or the end of the current invocation. */
+  /**
+   * Deliver the answer of call `callId` (begun by this environment) — or run the callback of timer
+   * `callId` that came due (`port.setTimer`) — and run on to the next wait or the end of the current invocation.
+   */
   resume(envId: string, callId: number, reply: CallReply): Step;
   /** Throw the environment away (its module-level state and calls in flight are lost). Unknown ids are ignored. */
   destroyEnvironment(envId: string): void;
@@ -249,6 +260,10 @@ export function stillPort(envId: string, lab?: Partial<LabApi>): EnvironmentPort
     begin: (call) => {
       throw new Error(`${call}: no platform is attached to this environment`);
     },
+    setTimer: () => {
+      throw new Error('setTimeout: no platform is attached to this environment');
+    },
+    clearTimer: () => undefined,
     work: () => undefined,
     log: () => undefined,
     remaining: () => 0,

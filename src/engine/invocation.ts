@@ -27,6 +27,11 @@
  * A crash or a timeout ends the environment between or during calls: calls completed so far keep
  * their effects; calls in flight never take effect; later calls never start.
  *
+ * A **timer** (`setTimeout`, `setInterval`, `setImmediate`) is a wait on the same clock (`timers.ts`):
+ * its callback runs like an answer coming back, when it is due and the environment is free. It
+ * freezes with the environment too, but keeps its due time: one whose time passed while frozen
+ * fires as soon as the next invocation thaws the environment.
+ *
  * An environment may also serve **many requests at once** (`many`: Cloud Run and the like, see
  * `instanceConcurrency.ts`): each request's code runs in entries of its own, one entry at a time,
  * in the order they become ready (a request arriving, an answer coming back), on the same module
@@ -35,6 +40,7 @@
 import type { EngineContext } from './context';
 import type { TimerId } from './clock';
 import { epochMs } from './events';
+import { EnvironmentTimers, type PendingTimer } from './timers';
 import { callTarget, describeLabCall, performCall, SERVICE_CALLS, type CallReply, type EnvironmentPort, type ErrorInfo, type Executor, type Finished, type LabApi, type ServiceCall, type SourceSite, type Step } from './executor';
 
 /** One service call an environment's code made. */
@@ -94,9 +100,17 @@ export class EnvironmentSession {
   /** Its code is busy (declared work) until this virtual time. */
   private busyUntil = 0;
   private frozen = false;
+  /**
+   * While frozen: the instant it froze (timers due by then still run — Node's loop turns once more
+   * before the runtime asks for the next invocation), and the invocation whose end froze it.
+   */
+  private frozenAt = 0;
+  private frozenAfter: string | undefined;
   private gone = false;
   private nextCall = 0;
   private readonly flights = new Map<number, Flight>();
+  /** Its timers (`setTimeout` & co.): waits on the virtual clock, frozen and thawed with it. */
+  private readonly timers: EnvironmentTimers;
   private pumpTimer: TimerId | undefined;
   private startTimer: TimerId | undefined;
   /** Set while the environment serves an invocation (or runs its init, without one). */
@@ -123,11 +137,14 @@ export class EnvironmentSession {
       seed,
       now: () => epochMs(this.host.ctx.clock.now + this.workMs),
       begin: (call, args) => this.begin(call, args),
+      setTimer: (ms) => this.setTimer(ms),
+      clearTimer: (id) => this.timers.clear(id),
       work: (ms) => this.work(ms),
       log: (args) => this.host.ctx.output.log(this.fnName, this.attribution() ?? this.envId, this.envId, args),
       remaining: () => this.remaining(),
       lab: host.instantLab,
     };
+    this.timers = new EnvironmentTimers(host.ctx.clock, () => this.pump());
   }
 
   /** Work declared in the current entry so far (the platform's timeout guard for instant calls reads it). */
@@ -188,12 +205,20 @@ export class EnvironmentSession {
   /** Whose calls the code makes now: the invocation's, or during init the request it runs for. */
   private attribution(): string | undefined {
     if (this.many) return this.entryOwner ?? this.initRequestId;
-    return this.current ? this.current.requestId : this.initRequestId;
+    return this.current ? this.current.requestId : (this.frozenAfter ?? this.initRequestId);
   }
 
   private work(ms: number): void {
     if (!(typeof ms === 'number' && ms >= 0 && Number.isFinite(ms))) throw new RangeError(`work(ms): ms must be a finite number ≥ 0, got ${JSON.stringify(ms) ?? String(ms)}`);
     this.workMs += ms;
+  }
+
+  /** The code armed a timer for `ms` from the instant it reached: returns its id (calls and timers share the counter). */
+  private setTimer(ms: number): number {
+    const id = this.nextCall + 1;
+    this.timers.arm(id, this.attribution(), this.host.ctx.clock.now + this.workMs, ms, this.frozen);
+    this.nextCall = id;
+    return id;
   }
 
   /** The code started a service call. */
@@ -253,16 +278,16 @@ export class EnvironmentSession {
     this.pump();
   }
 
-  /** Deliver answers that arrived, one at a time, whenever the environment is thawed and free. */
+  /**
+   * Deliver answers that arrived, one at a time, whenever the environment is thawed and free (and,
+   * frozen, the timers already due when it froze).
+   */
   private pump(): void {
     if (this.many) return this.pumpMany();
-    if (this.gone || this.frozen || this.inside) return;
+    if (this.gone || this.inside) return;
     const clock = this.host.ctx.clock;
     for (;;) {
-      let next: Flight | undefined;
-      for (const f of this.flights.values()) {
-        if (f.state === 'arrived' && (next === undefined || f.completesAt < next.completesAt)) next = f;
-      }
+      const next = this.nextArrived();
       if (!next) return;
       if (clock.now < this.busyUntil) {
         // The code is still working: the answer waits for it.
@@ -274,12 +299,36 @@ export class EnvironmentSession {
         }
         return;
       }
-      this.flights.delete(next.id);
-      const reply = next.reply!;
-      const step = this.enter(() => this.host.executor.resume(this.envId, next.id, reply));
+      const [id, reply] = this.take(next);
+      const step = this.enter(() => this.host.executor.resume(this.envId, id, reply));
       this.afterStep(step);
-      if (this.gone || this.frozen) return;
+      if (this.gone) return;
     }
+  }
+
+  /**
+   * What the code gets next: the call answer that arrived first, or the timer that came due first
+   * (a timer due at the instant an answer arrives runs first, as Node runs its timers before it
+   * polls for I/O).
+   */
+  private nextArrived(): Flight | PendingTimer | undefined {
+    const timer = this.timers.next;
+    if (this.frozen) return timer && timer.due <= this.frozenAt ? timer : undefined;
+    let next: Flight | undefined;
+    for (const f of this.flights.values()) {
+      if (f.state === 'arrived' && (next === undefined || f.completesAt < next.completesAt)) next = f;
+    }
+    return timer && (!next || timer.due <= next.completesAt) ? timer : next;
+  }
+
+  /** Hand over an answer or a due timer: its id, and what the code is told (a timer: that it fired). */
+  private take(next: Flight | PendingTimer): [number, CallReply, string | undefined] {
+    if ('call' in next) {
+      this.flights.delete(next.id);
+      return [next.id, next.reply!, next.requestId];
+    }
+    this.timers.take();
+    return [next.id, TIMER_FIRED, next.requestId];
   }
 
   /**
@@ -290,10 +339,7 @@ export class EnvironmentSession {
     if (this.gone || this.frozen || this.inside) return;
     const clock = this.host.ctx.clock;
     for (;;) {
-      let next: Flight | undefined;
-      for (const f of this.flights.values()) {
-        if (f.state === 'arrived' && (next === undefined || f.completesAt < next.completesAt)) next = f;
-      }
+      const next = this.nextArrived();
       const start = this.starts[0];
       if (!next && !start) return;
       if (clock.now < this.busyUntil) {
@@ -305,15 +351,16 @@ export class EnvironmentSession {
         }
         return;
       }
-      if (start && (!next || start.readyAt <= next.completesAt)) {
+      if (start && (!next || start.readyAt <= ('call' in next ? next.completesAt : next.due))) {
         this.starts.shift();
         // A request that timed out before its code could start never runs.
         if (this.serving.get(start.inv.requestId) !== start.inv) continue;
         this.afterFinished(this.entryOf(start.inv.requestId, start.run));
       } else if (next) {
-        const flight = next;
-        this.flights.delete(flight.id);
-        this.afterFinished(this.entryOf(flight.requestId, () => this.host.executor.resumeConcurrent!(this.envId, flight.id, flight.reply!)));
+        const [id, reply, owner] = this.take(next);
+        // A timer's callback runs for the request that armed it while that one is still served.
+        const by = owner !== undefined && ('call' in next || this.serving.has(owner)) ? owner : undefined;
+        this.afterFinished(this.entryOf(by, () => this.host.executor.resumeConcurrent!(this.envId, id, reply)));
       }
       if (this.gone || this.frozen) return;
     }
@@ -345,6 +392,7 @@ export class EnvironmentSession {
   /** Start one more request on an environment that serves many at once (it runs when the thread is free). */
   serve(inv: ActiveInvocation, run: () => Finished[]): void {
     this.serving.set(inv.requestId, inv);
+    this.timers.newInvocation();
     this.thaw();
     this.starts.push({ inv, run, readyAt: this.host.ctx.clock.now });
     this.pump();
@@ -370,6 +418,7 @@ export class EnvironmentSession {
   /** Run the handler for `inv` (the platform calls this when the invocation starts on this environment). */
   invoke(inv: ActiveInvocation, run: () => Step): void {
     this.current = inv;
+    this.timers.newInvocation();
     this.thaw();
     const go = (): void => {
       this.startTimer = undefined;
@@ -392,8 +441,9 @@ export class EnvironmentSession {
     // The handler's promise settled: Lambda freezes the environment as soon as the code it ran is
     // done (its declared work included), not when the platform's own overhead is over — a call left
     // in flight makes no progress from then on, whatever the invocation's billed duration.
-    this.freeze(this.busyUntil);
-    inv.settled(step.outcome, this.busyUntil);
+    const settledAt = this.busyUntil;
+    this.freezeAt(settledAt, inv.requestId);
+    inv.settled(step.outcome, settledAt);
   }
 
   /** Calls of this invocation that the code never saw finish: they stay with the environment. */
@@ -416,9 +466,18 @@ export class EnvironmentSession {
    */
   freeze(at = this.host.ctx.clock.now): void {
     if (this.gone || this.frozen) return;
+    this.freezeAt(at, undefined);
+    this.pump();
+  }
+
+  /** Freeze from `at` (timers due by then still run), after invocation `after` settled. */
+  private freezeAt(at: number, after: string | undefined): void {
+    if (this.gone || this.frozen) return;
     this.frozen = true;
     const clock = this.host.ctx.clock;
     const from = Math.max(at, clock.now);
+    this.frozenAt = from;
+    this.frozenAfter = after;
     clock.cancel(this.pumpTimer);
     this.pumpTimer = undefined;
     for (const f of this.flights.values()) {
@@ -428,12 +487,14 @@ export class EnvironmentSession {
       f.remainingMs = f.completesAt - from;
       f.state = 'frozen';
     }
+    this.timers.freeze(from);
   }
 
   /** The environment serves an invocation again: frozen calls go on from where they stopped. */
   private thaw(): void {
     if (!this.frozen) return;
     this.frozen = false;
+    this.frozenAfter = undefined;
     const clock = this.host.ctx.clock;
     this.busyUntil = Math.min(this.busyUntil, clock.now);
     for (const f of this.flights.values()) {
@@ -442,6 +503,7 @@ export class EnvironmentSession {
       f.completesAt = clock.now + f.remainingMs;
       f.timer = clock.at(f.completesAt, () => this.complete(f));
     }
+    this.timers.thaw();
   }
 
   /**
@@ -469,7 +531,13 @@ export class EnvironmentSession {
       ctx.trace.emit('call-abandoned', this.fnName, f.requestId ?? this.envId, undefined, detail);
     }
     this.flights.clear();
+    this.timers.end();
     return abandoned;
+  }
+
+  /** Timers armed and not yet run (frozen ones included), for inspection. */
+  get timersPending(): number {
+    return this.timers.size;
   }
 
   /** Calls not yet completed (in flight or frozen), for inspection. */
@@ -496,6 +564,9 @@ export function instantLab(base: LabApi, session: () => EnvironmentSession): Lab
   }
   return lab;
 }
+
+/** What the code is told when one of its timers comes due (the bootstrap runs the timer's callback). */
+const TIMER_FIRED: CallReply = { ok: true, value: null };
 
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;

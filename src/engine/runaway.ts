@@ -10,7 +10,8 @@
  * So every call into the executor goes through a `RunawayGuard`, which counts what a run costs in
  * the real world:
  * - `maxStoppedInvocations` (default 3): entries the sandbox stopped — past its real-time cap
- *   (`Sandbox.Timedout`) or its memory limit (`Runtime.OutOfMemory`), at init or in the handler;
+ *   (`Sandbox.Timedout`), its memory limit (`Runtime.OutOfMemory`) or its bound on timers armed in
+ *   one invocation (`Sandbox.TimerLimit`, `timers.ts`), at init or in the handler;
  * - `maxHandlerSeconds` (default 20): real seconds spent running handler code (init, invoke,
  *   resume) in the whole run. The only limit that depends on the machine: a lesson's run takes
  *   about a second, so it is reached only by code far heavier than any exercise needs.
@@ -18,6 +19,7 @@
  * the run with `RunLimitError`, naming the function, what stopped it and where), and answers every
  * later entry at once with a failure instead of running learner code again.
  */
+import { TIMER_LIMIT } from './timers';
 import type { CallReply, EnvironmentPort, ErrorInfo, Executor, Finished, FunctionInfo, HandlerContext, InitOutcome, InvokeOutcome, Step } from './executor';
 
 export interface RunawayLimits {
@@ -36,15 +38,15 @@ export interface RunawayTrip {
   message: string;
 }
 
-const STOPPED_NAMES = new Set(['Sandbox.Timedout', 'Runtime.OutOfMemory']);
+const STOPPED_NAMES = new Set(['Sandbox.Timedout', 'Runtime.OutOfMemory', TIMER_LIMIT]);
 
 /** Did the sandbox have to stop this code (its real-time cap or its memory limit)? */
 export function stoppedBySandbox(outcome: InvokeOutcome | InitOutcome): ErrorInfo | undefined {
   if (outcome.ok) return undefined;
   // Only the executor's own verdicts (fatal: the environment is gone), never an error the learner's
   // code threw with the same name.
-  const error = outcome.error as ErrorInfo & { fatal?: boolean };
-  if ((outcome as { timedOut?: boolean }).timedOut === true || (error.fatal === true && STOPPED_NAMES.has(error.name))) return error;
+  const error = outcome.error as ErrorInfo & { fatal?: boolean; uncaught?: boolean };
+  if ((outcome as { timedOut?: boolean }).timedOut === true || (error.fatal === true && error.uncaught !== true && STOPPED_NAMES.has(error.name))) return error;
   return undefined;
 }
 
@@ -144,7 +146,7 @@ export class RunawayGuard implements Executor {
     this.first ??= { fn, error };
     if (this.trip || this.stopped < this.limits.maxStoppedInvocations) return;
     const { fn: who, error: e } = this.first;
-    const what = e.name === 'Runtime.OutOfMemory' ? 'ran out of memory' : 'ran past the real-time cap without yielding';
+    const what = e.name === 'Runtime.OutOfMemory' ? 'ran out of memory' : e.name === TIMER_LIMIT ? 'armed timers without end' : 'ran past the real-time cap without yielding';
     this.stop({
       limit: 'maxStoppedInvocations',
       value: this.stopped,

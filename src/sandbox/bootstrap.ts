@@ -10,7 +10,7 @@
  * 1. `bootstrap(hostCall, configJson)` captures the built-ins it relies on (so learner code that
  *    later replaces `JSON.stringify` or `Promise.prototype.then` cannot change how results are
  *    encoded), installs the globals a handler may use (`require('serverless-lab')`, `console`,
- *    `setTimeout` & co. that throw a clear error, and the virtual `Date`, `performance`,
+ *    `setTimeout` & co. on the virtual clock (`timers.ts`), and the virtual `Date`, `performance`,
  *    `Math.random` and `crypto` of `virtualTime.ts`), and returns `dispatch`, the only entry point
  *    the host holds. `hostCall` is an `ivm.Callback`: the one way out of the isolate, kept in this closure.
  *    Every `dispatch` call carries the environment's virtual instant (epoch ms): the handler's clock
@@ -30,6 +30,8 @@
  *    answer; the code awaiting it runs on, up to its next await or its end (reported as above).
  *    Before an outcome is reported, the calls still pending are reported with the stack of the line
  *    that made each (`hostCall('pending', …)`): the environment freezes with them.
+ *    `dispatch('resume', timerId)` with the id of a timer the code armed (`hostCall('setTimer')`)
+ *    runs that timer's callback; one that throws ends the runtime as an uncaught exception (`hostCall('exit')`).
  *
  * Everything returned to the host is a JSON string built in here, inside the timed call: a getter
  * that loops while the result or error is being read is stopped by the timeout, never blocking
@@ -38,6 +40,7 @@
 
 import { memoryGuard } from './memoryGuard';
 import { RUNTIME_GLOBALS_SOURCE, type InstallRuntime } from './runtimeGlobals';
+import { sandboxTimers } from './timers';
 import { virtualFs } from './virtualFs';
 import { virtualGlobals } from './virtualTime';
 
@@ -76,7 +79,7 @@ export interface BootstrapConfig {
 /** The entry point the host holds: `now` is the environment's virtual instant, epoch ms. */
 export type Dispatch = (op: DispatchOp, now: number, a?: string, b?: string) => string;
 
-export function bootstrap(hostCall: (op: string, argsJson: string) => string, configJson: string, installTime: typeof virtualGlobals, makeFs: typeof virtualFs, guardMemory: typeof memoryGuard, installRuntime: InstallRuntime): Dispatch {
+export function bootstrap(hostCall: (op: string, argsJson: string) => string, configJson: string, installTime: typeof virtualGlobals, makeFs: typeof virtualFs, guardMemory: typeof memoryGuard, installRuntime: InstallRuntime, installTimers: typeof sandboxTimers): Dispatch {
   'use strict';
   const g: any = globalThis;
   // Built-ins captured before any learner code runs.
@@ -268,7 +271,10 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   /** Settle call `id` with the service's answer; the code awaiting it goes on (in the microtasks after this entry). */
   const resume = (id: string, replyJson: string): string => {
     const w = waiting[id];
-    if (w === undefined) return '';
+    if (w === undefined) {
+      timers.fire(+id);
+      return '';
+    }
     delete waiting[id];
     const reply = parse(replyJson);
     if (reply.ok) w.resolve(reply.value);
@@ -362,11 +368,18 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
     function () {
       throw new ErrorCtor(`${name} is not available in a handler: ${why}`);
     };
-  const timers = 'time in a handler is virtual: it passes with work(ms) and with the service calls it awaits';
-  g.setTimeout = unavailable('setTimeout', timers);
-  g.setInterval = unavailable('setInterval', timers);
-  g.setImmediate = unavailable('setImmediate', timers);
-  g.clearTimeout = g.clearInterval = g.clearImmediate = function () {};
+  // Timers wait on the virtual clock (timers.ts): the host arms them and enters with their id when due.
+  const timers = installTimers(g, {
+    arm: (ms: number) => call('setTimer', [ms]) as number,
+    disarm: (id: number) => void call('clearTimer', [id]),
+    warn: (line: string) => log(line),
+    uncaught: (thrown: unknown) => {
+      // Node's uncaught exception, as Lambda's runtime handles it: logged, the invocation fails with it, the runtime exits.
+      const info = errorInfo(thrown);
+      log('Uncaught Exception', { errorType: info.name, errorMessage: info.message });
+      hostCall('exit', stringify(['uncaught', info, 'timer']));
+    },
+  });
   g.queueMicrotask = (fn: () => void) => {
     if (typeof fn !== 'function') {
       const error = new TypeError(`The "callback" argument must be of type function. Received ${fn === null || fn === undefined ? fn : `type ${typeof fn} (${text(fn, 40)})`}`);
@@ -379,11 +392,11 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   let files: ReturnType<typeof virtualFs> | undefined;
   g.require = (name: unknown) => {
     if (name === 'serverless-lab') return api;
-    const node = typeof name === 'string' ? runtime.load(name) : undefined;
+    const node = typeof name === 'string' ? (runtime.load(name) ?? timers.module(name)) : undefined;
     if (node) return node;
     if (name === 'fs' || name === 'node:fs') return (files ??= makeFs(() => entryMs + workSinceEntry)).fs;
     if (name === 'fs/promises' || name === 'node:fs/promises') return (files ??= makeFs(() => entryMs + workSinceEntry)).promises;
-    throw new ErrorCtor(`cannot load '${text(name, 200)}' in a handler: only 'serverless-lab', 'fs' (for /tmp), 'buffer', 'crypto' and 'process' can be imported (a handler has no other Node built-ins and no packages)`);
+    throw new ErrorCtor(`cannot load '${text(name, 200)}' in a handler: only 'serverless-lab', 'fs' (for /tmp), 'buffer', 'crypto', 'process' and 'timers' can be imported (a handler has no other Node built-ins and no packages)`);
   };
   g.console = freeze({ log, info: log, warn: log, error: log, debug: log, trace: log });
 
@@ -525,4 +538,4 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
  * The bootstrap's source, as a script whose completion value is `(hostCall, configJson) => dispatch`:
  * `bootstrap` with `virtualGlobals` (both self-contained) bound as its third argument.
  */
-export const BOOTSTRAP_SOURCE = `((bootstrap, virtualGlobals, virtualFs, memoryGuard, runtimeGlobals) => (hostCall, configJson) => bootstrap(hostCall, configJson, virtualGlobals, virtualFs, memoryGuard, runtimeGlobals))(${bootstrap.toString()}, ${virtualGlobals.toString()}, ${virtualFs.toString()}, ${memoryGuard.toString()}, ${RUNTIME_GLOBALS_SOURCE})`;
+export const BOOTSTRAP_SOURCE = `((bootstrap, virtualGlobals, virtualFs, memoryGuard, runtimeGlobals, sandboxTimers) => (hostCall, configJson) => bootstrap(hostCall, configJson, virtualGlobals, virtualFs, memoryGuard, runtimeGlobals, sandboxTimers))(${bootstrap.toString()}, ${virtualGlobals.toString()}, ${virtualFs.toString()}, ${memoryGuard.toString()}, ${RUNTIME_GLOBALS_SOURCE}, ${sandboxTimers.toString()})`;

@@ -95,13 +95,13 @@ function compileWorker(): void {
     }
   };
 
-  /** The Node modules the bootstrap answers: the file system, the environment's /tmp (virtualFs.ts), buffer, crypto and process (runtimeGlobals.ts). */
-  const RUNTIME_MODULES = new Set(['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'buffer', 'node:buffer', 'crypto', 'node:crypto', 'process', 'node:process']);
+  /** The Node modules the bootstrap answers: the file system, the environment's /tmp (virtualFs.ts), buffer, crypto and process (runtimeGlobals.ts), timers (timers.ts). */
+  const RUNTIME_MODULES = new Set(['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'buffer', 'node:buffer', 'crypto', 'node:crypto', 'process', 'node:process', 'timers', 'node:timers', 'timers/promises', 'node:timers/promises']);
   const refuse = (specifier: string): string | undefined => {
     if (specifier === API_MODULE || RUNTIME_MODULES.has(specifier)) return undefined;
     const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
     if (specifier.startsWith('node:') || builtins.has(specifier) || builtins.has(specifier.split('/')[0])) {
-      return `Node built-in '${bare}' is not available in a handler: handlers run in a sandbox that offers only the 'serverless-lab' API, 'fs' for /tmp, 'buffer', 'crypto' and 'process'`;
+      return `Node built-in '${bare}' is not available in a handler: handlers run in a sandbox that offers only the 'serverless-lab' API, 'fs' for /tmp, 'buffer', 'crypto', 'process' and 'timers'`;
     }
     if (path.isAbsolute(specifier) || /^[a-zA-Z]:[\\/]/.test(specifier) || /^[a-zA-Z][\w+.-]*:/.test(specifier) || specifier.startsWith('\\')) {
       return `absolute import '${specifier}' is not allowed in a handler: import your own files with a relative path ('./…')`;

@@ -29,6 +29,7 @@ import { isServiceCall, type CallReply, type EnvironmentPort, type ErrorInfo, ty
 import type { DispatchOp } from './bootstrap';
 import { InvocationBudget } from './budget';
 import { CompileError, compileHandler, compileProblems, type CompileDiagnostic, type CompiledHandler } from './compile';
+import { TIMER_LIMIT } from '../engine/timers';
 import { LOG_CHARS_PER_INVOCATION, LOG_LINE_CHARS, LOG_LINES_PER_INVOCATION } from '../engine/outputBounds';
 import { mapStack, SourceMapper, type SourcePosition } from './sourceMaps';
 import { runtimeEnvironment } from '../engine/environmentVariables';
@@ -64,6 +65,8 @@ export interface SandboxErrorInfo extends ErrorInfo {
   fatal?: boolean;
   /** Compile errors: every problem esbuild found. */
   diagnostics?: CompileError['diagnostics'];
+  /** The learner's own error, thrown by a timer's or process.nextTick's callback (Node's uncaught exception): fatal, but no verdict of the sandbox's. */
+  uncaught?: boolean;
 }
 
 /** One execution environment: its container (isolate or vm context) and the state of its current entry. */
@@ -518,7 +521,7 @@ export abstract class ScriptExecutor<C> implements Executor {
   /** What a failed entry means for the learner (and the environment, which is now dead). */
   private failure(env: ScriptEnv<C>, err: unknown, phase: 'init' | 'invoke'): SandboxErrorInfo {
     if (env.aborted) {
-      env.dead = env.aborted.name === 'Runtime.OutOfMemory' ? 'killed after exceeding its memory limit' : env.aborted.name === 'Sandbox.Timedout' ? 'timed out' : 'exited (its runtime process ended)';
+      env.dead = env.aborted.name === 'Runtime.OutOfMemory' ? 'killed after exceeding its memory limit' : env.aborted.name === 'Sandbox.Timedout' ? 'timed out' : env.aborted.name === TIMER_LIMIT ? 'stopped (too many timers)' : 'exited (its runtime process ended)';
       const part = phase === 'init' ? "module's top level" : 'handler';
       return { ...env.aborted, message: env.aborted.message.replace('<part>', part) };
     }
@@ -608,6 +611,20 @@ export abstract class ScriptExecutor<C> implements Executor {
         case 'work':
           env.port.work(parsed[0] as number);
           break;
+        case 'setTimer':
+          try {
+            value = env.port.setTimer(parsed[0] as number);
+          } catch (err) {
+            if (!(err instanceof Error && err.name === TIMER_LIMIT)) throw err;
+            // Past the lab's bound on timers: the sandbox stops the invocation (catching the error would not end the loop).
+            env.aborted = { name: TIMER_LIMIT, message: err.message, fatal: true };
+            this.abort(env);
+            return ABORTED_REPLY;
+          }
+          break;
+        case 'clearTimer':
+          if (typeof parsed[0] === 'number') env.port.clearTimer(parsed[0]);
+          break;
         case 'log':
           env.port.log(parsed);
           break;
@@ -647,18 +664,27 @@ export abstract class ScriptExecutor<C> implements Executor {
 function exitError(env: ScriptEnv<unknown>, argsJson: string): SandboxErrorInfo {
   let how: unknown;
   let detail: unknown;
+  let where: unknown;
   try {
-    [how, detail] = argsJson.length < 4 * ERROR_CHARS ? (parseJson(argsJson) as unknown[]) : [];
+    [how, detail, where] = argsJson.length < 4 * ERROR_CHARS ? (parseJson(argsJson) as unknown[]) : [];
   } catch {
     how = undefined;
   }
   const request = env.current ? `RequestId: ${String(env.current.awsRequestId)} ` : '';
   const next = 'the execution environment ended; the next invocation starts a new one (a cold start)';
   if (how === 'uncaught' && detail !== null && typeof detail === 'object') {
-    const d = detail as { name?: unknown; message?: unknown };
+    const d = detail as { name?: unknown; message?: unknown; stack?: unknown };
     const name = typeof d.name === 'string' && d.name ? d.name.slice(0, 200) : 'Error';
     const message = typeof d.message === 'string' ? d.message.slice(0, ERROR_CHARS) : '';
-    return { name, message: `${message} (an uncaught exception in a process.nextTick callback: Lambda's Node.js runtime reports it and exits with status 129; ${next})`, fatal: true };
+    const source = where === 'timer' ? 'a timer callback' : 'a process.nextTick callback';
+    // The learner's error (not a verdict of the sandbox's, whatever its name), and where it was thrown.
+    const error: SandboxErrorInfo = { name, message: `${message} (an uncaught exception in ${source}: Lambda's Node.js runtime reports it and exits with status 129; ${next})`, fatal: true, uncaught: true };
+    if (typeof d.stack === 'string') {
+      const mapped = mapStack(d.stack.slice(0, ERROR_CHARS), env.bundleUrl, env.mapper, [BOOTSTRAP_URL]);
+      error.stack = mapped.stack;
+      if (mapped.location) error.location = mapped.location;
+    }
+    return error;
   }
   if (how === 'signal') {
     const words: Record<string, string> = { SIGABRT: 'aborted', SIGKILL: 'killed', SIGTERM: 'terminated', SIGINT: 'interrupt', SIGHUP: 'hangup', SIGQUIT: 'quit', SIGUSR1: 'user defined signal 1', SIGUSR2: 'user defined signal 2', SIGSEGV: 'segmentation fault', SIGPIPE: 'broken pipe', SIGALRM: 'alarm clock' };

@@ -12,8 +12,9 @@ export interface TestRuntime {
 interface Driven {
   port: EnvironmentPort;
   lab: LabApi;
-  /** Calls begun and not yet answered, oldest first. */
+  /** Calls begun and not yet answered, oldest first; timers armed and not yet run, in the order armed. */
   queue: Array<{ id: number; call: ServiceCall; args: unknown[] }>;
+  timers: number[];
   work: number;
 }
 
@@ -33,7 +34,7 @@ export class Driver {
   createEnvironment(fn: FunctionInfo, envId: string, lab: LabApi, runtime?: TestRuntime): DrivenOutcome<InitOutcome> {
     let h = 0x811c9dc5;
     for (let i = 0; i < envId.length; i++) h = Math.imul(h ^ envId.charCodeAt(i), 0x01000193);
-    const d: Driven = { lab, queue: [], work: 0, port: undefined as unknown as EnvironmentPort };
+    const d: Driven = { lab, queue: [], timers: [], work: 0, port: undefined as unknown as EnvironmentPort };
     let next = 0;
     d.port = {
       seed: runtime ? runtime.seed >>> 0 : h >>> 0,
@@ -42,6 +43,16 @@ export class Driver {
         const id = ++next;
         d.queue.push({ id, call, args });
         return id;
+      },
+      // Timers take no time here: each runs, in the order armed, once no call is left to answer.
+      setTimer: () => {
+        const id = ++next;
+        d.timers.push(id);
+        return id;
+      },
+      clearTimer: (id) => {
+        const i = d.timers.indexOf(id);
+        if (i >= 0) d.timers.splice(i, 1);
       },
       work: (ms) => {
         if (!(typeof ms === 'number' && ms >= 0 && Number.isFinite(ms))) throw new RangeError(`work(ms): ms must be a finite number ≥ 0, got ${JSON.stringify(ms) ?? String(ms)}`);
@@ -62,7 +73,11 @@ export class Driver {
     const d = this.envs.get(envId);
     if (d) d.work = 0;
     let step = this.executor.invoke(envId, event, context);
-    while (step.state === 'waiting' && d && d.queue.length) {
+    while (step.state === 'waiting' && d && (d.queue.length || d.timers.length)) {
+      if (!d.queue.length) {
+        step = this.executor.resume(envId, d.timers.shift()!, { ok: true, value: null });
+        continue;
+      }
       const next = d.queue.shift()!;
       let value: unknown;
       let reply: Parameters<Executor['resume']>[2];

@@ -96,6 +96,34 @@ export { n, s, copy, page, id };
     assert.ok(typeErrors([], { [file]: bad }).some((e) => e.includes('base-64')));
   });
 
+  it("declare Node's timers, as a handler's backoff, timeout race and heartbeat use them", () => {
+    const file = path.join(root, 'test', 'unit', '__timers__.ts');
+    const ok = `import { setTimeout as sleep, setInterval as every, scheduler } from 'node:timers/promises';
+import { setImmediate as soon } from 'timers';
+import { tableGet } from 'serverless-lab';
+const timeout = (ms: number) => new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms));
+export const handler = async () => {
+  for (let attempt = 0; attempt < 3; attempt++) await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+  const item = await Promise.race([tableGet('t', 'k'), timeout(500)]);
+  const beat: NodeJS.Timeout = setInterval((label: string) => console.log(label), 1000, 'alive');
+  const id: number = +beat;
+  clearInterval(beat.unref().ref());
+  clearTimeout(id);
+  const later: ReturnType<typeof setTimeout> = setTimeout(() => {}, 10).refresh();
+  later.close();
+  const im: NodeJS.Immediate = soon(() => {});
+  clearImmediate(im.hasRef() ? im : undefined);
+  const v: string = await sleep(50, 'late', { ref: false });
+  await scheduler.wait(10);
+  for await (const tick of every(20, 1)) if (tick === 1) break;
+  return { item, v };
+};
+`;
+    assert.deepEqual(typeErrors([], { [file]: ok }), []);
+    const bad = `export const t = setTimeout(() => {}, '10');\n`;
+    assert.ok(typeErrors([], { [file]: bad }).some((e) => e.includes("'string'")), 'a delay that is not a number is an error, as with @types/node');
+  });
+
   it('type-check every lesson\'s starter, reference solution and other correct solutions with no error', () => {
     const { catalog } = loadCatalog(path.join(root, 'lessons'));
     const files = catalog.lessons.filter((l) => l.exercise).flatMap((l) => [...tsFiles(path.join(l.dir, 'starter')), ...tsFiles(path.join(l.dir, 'solution')), ...tsFiles(path.join(l.dir, 'correct'))]);
