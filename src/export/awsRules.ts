@@ -8,6 +8,7 @@
  * S3 never notifies a FIFO queue, reserved concurrency within the account…); these are the rest.
  */
 import type { FunctionSpec, Scenario, ScenarioProblem } from '../engine/scenario';
+import { ENVIRONMENT_MAX_BYTES } from '../engine/environmentVariables';
 import { RESOURCES_ENV } from './template';
 
 /** Lambda's default function timeout and SQS's default visibility timeout (the lab's defaults too). */
@@ -94,6 +95,31 @@ export function awsProblems(sc: Scenario): ScenarioProblem[] {
     (g.routes ?? []).forEach((r, j) => {
       if (r.timeoutMs !== undefined && r.timeoutMs > HTTP_API_MAX_TIMEOUT_MS) add(`gateways[${i}].routes[${j}].timeoutMs`, `an HTTP API integration times out after at most ${HTTP_API_MAX_TIMEOUT_MS} ms, got ${r.timeoutMs}`);
     });
+  });
+  return problems;
+}
+
+/**
+ * Lambda's 4 KB limit applies to all of a deployed function's variables: its own and the ones the
+ * export adds to every function (`globals`: the stack's names, whose `${…}` CloudFormation fills
+ * in). Measured as Lambda does (the JSON text of the set, in bytes) with every `${…}` left empty —
+ * a lower bound of the deployed size, so a refusal here is certain to be Lambda's too.
+ */
+export function exportedEnvironmentProblems(sc: Scenario, globals: Record<string, unknown>): ScenarioProblem[] {
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(globals)) {
+    const sub = (v as { 'Fn::Sub'?: unknown } | null)?.['Fn::Sub'];
+    const text = typeof v === 'string' ? v : typeof sub === 'string' ? sub : Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : '';
+    base[k] = text.replace(/\$\{[^}!][^}]*\}/g, '');
+  }
+  const problems: ScenarioProblem[] = [];
+  sc.functions.forEach((f, i) => {
+    if (!f.environment || !Object.keys(f.environment).length) return;
+    const bytes = Buffer.byteLength(JSON.stringify({ ...base, ...f.environment }), 'utf8');
+    if (bytes > ENVIRONMENT_MAX_BYTES) {
+      const own = Buffer.byteLength(JSON.stringify(f.environment), 'utf8');
+      problems.push({ path: `functions[${i}].environment`, message: `is ${own} bytes as JSON, but deployed beside the stack's names the export gives every function (${RESOURCES_ENV}, NODE_OPTIONS) the set is at least ${bytes} bytes, more than Lambda's limit of 4 KB (${ENVIRONMENT_MAX_BYTES} bytes): shorten the variables` });
+    }
   });
   return problems;
 }

@@ -20,7 +20,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatProblem, parseHandlerRef, validateScenario, type FunctionSpec, type Scenario, type ScenarioProblem } from '../engine/scenario';
-import { awsProblems } from './awsRules';
+import { awsProblems, exportedEnvironmentProblems } from './awsRules';
 import { labOnlyMarkdown } from './docs';
 import { readmeMarkdown } from './readme';
 import { buildTemplate, entryFile } from './template';
@@ -81,6 +81,8 @@ export function planExport(source: ExportSource): { scenario: Scenario; files: M
   const handlerPath = (f: FunctionSpec): string => `./${HANDLERS_DIR}/${rel(handlers[scenario.functions.indexOf(f)].file)}`;
 
   const { template, entries } = buildTemplate(scenario, { codeUri: `${CODE_DIR}/`, handlerPath });
+  const sizes = exportedEnvironmentProblems(scenario, ((template.Globals as { Function: { Environment: { Variables: Record<string, unknown> } } }).Function.Environment.Variables));
+  if (sizes.length) throw new ExportError(sizes);
   files.set('template.yaml', toYaml(template, `# AWS SAM template written by serverless-lab export (${source.label}).\n# Build and deploy: sam build && sam deploy --guided   (see README.md; what the lab had that AWS has not: LAB-ONLY.md)\n`));
   for (const e of entries) {
     const f = scenario.functions.find((fn) => fn.name === e.function)!;

@@ -119,6 +119,19 @@ describe('export: environment variables', () => {
     assert.match(problems[0].message, /the exported application's own variable/);
   });
 
+  it("refuses a function's variables that, beside the stack's names every function gets, pass Lambda's 4 KB", () => {
+    const queues = Array.from({ length: 12 }, (_, i) => ({ name: `orders-queue-${i}` }));
+    // 3,900 bytes alone (the lab accepts it); with the names of 12 queues it cannot fit.
+    const big = { CONFIG: 'x'.repeat(3886) };
+    const problems = refusal({ name: 'env', queues, functions: [{ name: 'f', handler: 'h.js', environment: big }] });
+    assert.deepEqual(paths(problems), ['functions[0].environment']);
+    assert.match(problems[0].message, /is 3899 bytes as JSON, but deployed beside the stack's names .* at least \d+ bytes, more than Lambda's limit of 4 KB/);
+    // The same variables with no resources to name fit, and are exported.
+    const dir = dirWith({ 'h.js': "export const handler = async () => 'ok';\n" });
+    const r = exportProject({ scenario: { name: 'env', functions: [{ name: 'f', handler: 'h.js', environment: big }] }, baseDir: dir, label: 'test' }, join(dir, 'out'));
+    assert.ok(r.files.includes('template.yaml'));
+  });
+
   it('a reserved name is refused by the scenario check before the export writes anything', () => {
     const problems = refusal({ name: 'env', functions: [{ name: 'f', handler: 'h.js', environment: { AWS_REGION: 'eu-west-1' } }] });
     assert.deepEqual(paths(problems), ['functions[0].environment.AWS_REGION']);
