@@ -567,6 +567,10 @@ export class FunctionPlatform {
       perform: (call, args, requestId) => within(requestId, () => performCall(fn.lab, call, args)),
       within,
       instantLab: instantLab(fn.lab, () => env.session),
+      // Frozen and idle: thrown away now; still finishing its invocation: when it ends (`release`).
+      lost: () => {
+        if (env.state === 'idle') this.destroy(env, 'crash');
+      },
     };
   }
 
@@ -705,6 +709,7 @@ export class FunctionPlatform {
 
   /** The invocation ended normally: the environment is frozen until the next invoke or recycling. */
   private release(env: Env): void {
+    if (env.session.lost) return this.destroy(env, 'crash');
     const fn = env.fn;
     this.addActive(fn, -1);
     env.state = 'idle';

@@ -74,6 +74,11 @@ export interface SessionHost {
   within<T>(requestId: string | undefined, fn: () => T): T;
   /** The cloud with effects at once (registered synchronous modules), as the environment's port offers it. */
   instantLab: LabApi;
+  /**
+   * The environment's code ended it outside any invocation (a timer's callback threw after the
+   * handler settled: the runtime exited). The platform throws it away once it is not running.
+   */
+  lost?(): void;
 }
 
 /** The invocation an environment serves now. */
@@ -106,6 +111,7 @@ export class EnvironmentSession {
    */
   private frozenAt = 0;
   private frozenAfter: string | undefined;
+  private lostOutside = false;
   private gone = false;
   private nextCall = 0;
   private readonly flights = new Map<number, Flight>();
@@ -435,6 +441,11 @@ export class EnvironmentSession {
 
   private afterStep(step: Step): void {
     const inv = this.current;
+    if (step.state === 'done' && !inv && !step.outcome.ok && (step.outcome.error as { fatal?: boolean }).fatal === true) {
+      this.lostOutside = true;
+      this.host.lost?.();
+      return;
+    }
     if (step.state !== 'done' || !inv) return;
     this.current = undefined;
     this.reportPending(inv, step.pending);
@@ -533,6 +544,11 @@ export class EnvironmentSession {
     this.flights.clear();
     this.timers.end();
     return abandoned;
+  }
+
+  /** Code run outside any invocation ended the environment (see `SessionHost.lost`). */
+  get lost(): boolean {
+    return this.lostOutside;
   }
 
   /** Timers armed and not yet run (frozen ones included), for inspection. */

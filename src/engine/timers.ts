@@ -120,6 +120,7 @@ export class EnvironmentTimers {
 
   /** The environment is thawed: timers whose time passed meanwhile come due now, earliest first; the others at their time. */
   thaw(): void {
+    if (this.live.size === 0) return;
     const waiting = [...this.live.values()].filter((t) => !t.fired && t.event === undefined);
     waiting.sort((a, b) => a.due - b.due || a.id - b.id);
     for (const timer of waiting) this.schedule(timer);

@@ -255,6 +255,20 @@ export const handler = async () => {
       assert.deepEqual(returned(sim), ['survived']);
     });
 
+    it('a timer left behind that throws when the next invocation thaws the environment: that invocation still answers, the environment is thrown away, the next is a cold start', () => {
+      const sim = run(`let n = 0;
+export const handler = async () => {
+  const seq = ++n;
+  if (seq === 1) setTimeout(() => { throw new Error('stale timer'); }, 100);
+  return seq;
+};`, { n: 3 });
+      assert.deepEqual(returned(sim), [1, 2, 1], 'every invocation answered; the third in a new environment (its module state new)');
+      assert.deepEqual(records(sim, 'invoked').map((r) => [r.t, r.detail?.env, r.detail?.coldStart]), [[0, 'env-1', true], [1000, 'env-1', false], [2000, 'env-2', true]]);
+      const destroyed = records(sim, 'env-destroyed').filter((r) => r.id === 'env-1');
+      assert.deepEqual(destroyed.map((r) => [r.t, r.cause]), [[1005, 'crash']], 'thrown away once its invocation ended');
+      assert.deepEqual(records(sim, 'log').map((r) => [r.t, r.detail?.args]), [[1000, ['Uncaught Exception', { errorType: 'Error', errorMessage: 'stale timer' }]]]);
+    });
+
     it(`bounds: ${MAX_LIVE_TIMERS.toLocaleString('en-US')} timers pending per environment, then a RangeError naming the limit`, () => {
       const sim = run(`export const handler = async () => {
   const timers: NodeJS.Timeout[] = [];
