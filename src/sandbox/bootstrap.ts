@@ -105,12 +105,16 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   guardMemory(g, { limitBytes: config.memoryLimitBytes, outOfMemory: (what: string) => void hostCall('oom', stringify([what])) });
   // Buffer, TextDecoder, URL, structuredClone… and the buffer and crypto modules, as in Lambda's Node runtime (runtimeGlobals.ts).
   // `process` (processGlobal.ts): ending the environment goes to the host, which stops the container.
+  let exited = false;
   const processOptions = {
     env: config.env ?? {},
     now: () => entryMs + workSinceEntry,
     originMs: config.originMs,
     memoryLimitBytes: config.memoryLimitBytes,
-    exit: (how: string, detail: unknown) => void hostCall('exit', stringify([how, how === 'uncaught' ? errorInfo(detail) : detail])),
+    exit: (how: string, detail: unknown) => {
+      exited = true;
+      hostCall('exit', stringify([how, how === 'uncaught' ? errorInfo(detail) : detail]));
+    },
     ticksQueued: () => void hostCall('tick', '[]'),
     log: (line: string) => log(line),
   };
@@ -272,7 +276,8 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
   const resume = (id: string, replyJson: string): string => {
     const w = waiting[id];
     if (w === undefined) {
-      timers.fire(+id);
+      // A timer's callback is a macrotask: as in Node, the ticks it queued run before its promise callbacks.
+      if (timers.fire(+id) && !exited) runtime.runTicks();
       return '';
     }
     delete waiting[id];
@@ -377,6 +382,7 @@ export function bootstrap(hostCall: (op: string, argsJson: string) => string, co
       // Node's uncaught exception, as Lambda's runtime handles it: logged, the invocation fails with it, the runtime exits.
       const info = errorInfo(thrown);
       log('Uncaught Exception', { errorType: info.name, errorMessage: info.message });
+      exited = true;
       hostCall('exit', stringify(['uncaught', info, 'timer']));
     },
   });

@@ -12,7 +12,9 @@
  *   for it (`runTicks`) after every entry into the environment, once the entry's code and promise
  *   callbacks have run (`options.ticksQueued` tells it there are some) — and a tick queued by a tick
  *   runs before the next promise callback. Lambda's runtime calls the handler from a promise
- *   continuation, so this is also the order on Lambda. A tick that throws is an uncaught exception.
+ *   continuation, so this is also the order on Lambda. A timer's callback is a macrotask: the
+ *   bootstrap runs the ticks it queued right after it, before its promise callbacks, as Node does.
+ *   A tick that throws is an uncaught exception.
  * - `hrtime`, `hrtime.bigint`, `uptime`: the environment's virtual clock (`performance.now()`'s), so
  *   a run is the same, byte for byte, for a seed; `memoryUsage()`: plausible figures within the
  *   function's memory, the same every time.

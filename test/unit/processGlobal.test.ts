@@ -50,6 +50,21 @@ async function orderProbe(proc) {
 }
 `;
 
+/** Inside a timer's callback (a macrotask), Node runs the ticks it queued before its promise callbacks. */
+const TIMER_PROBE = String.raw`
+async function timerProbe(proc) {
+  const order = [];
+  await new Promise((resolve) => setTimeout(() => {
+    Promise.resolve().then(() => { order.push('p1'); proc.nextTick(() => order.push('t.p1')); });
+    proc.nextTick(() => { order.push('t1'); Promise.resolve().then(() => order.push('p.t1')); });
+    order.push('timer');
+    setImmediate(() => { order.push('immediate'); proc.nextTick(() => order.push('t.immediate')); Promise.resolve().then(() => order.push('p.immediate')); setTimeout(resolve, 5); });
+  }, 10));
+  order.push('resumed');
+  return order;
+}
+`;
+
 /** The errors a handler meets misusing process, and how process.env coerces what is stored. */
 const ERROR_PROBE = String.raw`
 function errorProbe(p) {
@@ -77,6 +92,7 @@ describe('process in handlers', function () {
   let dir: string;
   const fn = (handler: string, extra: Partial<FunctionInfo> = {}): FunctionInfo => ({ name: 'orders', handler, memoryMb: 256, timeoutMs: 3000, ...extra });
   let expectedOrder: unknown;
+  let expectedTimerOrder: unknown;
   const expectedErrors = JSON.parse(JSON.stringify((new Function(`${ERROR_PROBE}\nreturn errorProbe;`)() as (p: NodeJS.Process) => unknown)(process)));
 
   before(async () => {
@@ -88,6 +104,7 @@ describe('process in handlers', function () {
       await null;
       return probe(process);
     })();
+    expectedTimerOrder = await (new Function(`${TIMER_PROBE}\nreturn timerProbe;`)() as (p: NodeJS.Process) => Promise<unknown>)(process);
     dir = mkdtempSync(join(tmpdir(), 'process-global-'));
     writeFileSync(
       join(dir, 'env.ts'),
@@ -117,6 +134,7 @@ export const handler = async () => ({
 };
 `,
     );
+    writeFileSync(join(dir, 'timer.js'), `${TIMER_PROBE}\nexport const handler = () => timerProbe(process);\n`);
     writeFileSync(join(dir, 'errors.js'), `${ERROR_PROBE}\nexport const handler = () => errorProbe(process);\n`);
     writeFileSync(join(dir, 'order.js'), `${ORDER_PROBE}\nexport const handler = () => orderProbe(process);\n`);
     writeFileSync(
@@ -214,6 +232,11 @@ export const handler = async (event) => {
         const out = ex.invoke('o', {}, contextFor('o'));
         assert.ok(out.ok, JSON.stringify(out));
         assert.deepEqual(out.result, expectedOrder);
+      });
+
+      it("in a timer's or an immediate's callback, its ticks run before its promise callbacks, as in Node", () => {
+        assert.ok(ex.createEnvironment(fn('timer.js'), 'tm', recordingLab().lab).ok);
+        assert.deepEqual(resultOf(ex.invoke('tm', {}, contextFor('tm'))), expectedTimerOrder);
       });
 
       it("misuse meets Node's own errors (name, code, message); process.env stores strings, as Node's", () => {
