@@ -175,6 +175,10 @@ export class LessonPanel {
     const id = this.lesson.id;
     if (message.type === 'ready') {
       this.renderedText.set(id, message.text);
+      // The page was built with the state of when its HTML was made; a state posted while it was
+      // still loading (Start Exercise re-opens the page, then marks the lesson started) reached no
+      // script and was lost. The page now shows the state as it is.
+      this.refresh();
       this.rendered.fire(id);
     } else if (message.type === 'setDone') {
       void this.host.setDone(id, message.done);
