@@ -123,6 +123,35 @@ export default async function* sandbox() {
     const inProcess = best(() => new VmExecutor({ rootDir: examples }));
     yield { bench: 'load-leveling example, 1 h virtual, same handler in-process (VmExecutor, same model): wall time', value: Math.round(inProcess.wall), unit: 'ms', stat: 'best of 2', invocations: inProcess.invocations, calls: inProcess.calls };
     yield { bench: 'load-leveling example: sandbox wall time / in-process wall time', value: +(sandboxed.wall / inProcess.wall).toFixed(2), unit: 'ratio', goal: '<= 2' };
+
+    // Timers: each one that comes due is an entry into the container. setInterval(fn, 1) under a long
+    // sleep runs until the lab's bound on timers armed per invocation (src/engine/timers.ts) stops it.
+    writeFileSync(join(dir, 'spin.ts'), 'export const handler = async () => { setInterval(() => {}, 1); await new Promise((r) => setTimeout(r, 600_000)); };\n');
+    const spinDoc = {
+      name: 'spin',
+      durationS: 3600,
+      limits: { maxStoppedInvocations: 1 },
+      functions: [{ name: 'spin', handler: 'spin.ts', initMs: 0, timeoutS: 900 }],
+      traffic: [{ name: 'load', target: { function: 'spin' }, ratePerSecond: 1, durationS: 1 }],
+    };
+    for (const [label, make] of [['isolated-vm sandbox', () => new IsolateExecutor({ rootDir: dir })], ['in-process', () => new VmExecutor({ rootDir: dir })]]) {
+      const executor = make();
+      try {
+        const sim = new Simulation(spinDoc, { records: { mode: 'none' }, executor });
+        const t0 = performance.now();
+        let stopped = '';
+        try {
+          sim.run();
+        } catch (err) {
+          stopped = err.name;
+        }
+        const wall = performance.now() - t0;
+        if (stopped !== 'RunLimitError') throw new Error(`the interval was not stopped: ${stopped}`);
+        yield { bench: `setInterval(fn, 1) under a long sleep, ${label}: real time until the bound on timers per invocation (100,000) stops the run`, value: Math.round(wall), unit: 'ms', perTickUs: +((wall * 1000) / 100_000).toFixed(1) };
+      } finally {
+        executor.dispose();
+      }
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

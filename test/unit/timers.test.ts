@@ -269,6 +269,16 @@ export const handler = async () => {
       assert.deepEqual(records(sim, 'log').map((r) => [r.t, r.detail?.args]), [[1000, ['Uncaught Exception', { errorType: 'Error', errorMessage: 'stale timer' }]]]);
     });
 
+    it('many requests per instance (Cloud Run): requests sleeping at once on one instance each wake after their own delay', () => {
+      const sim = run(`export const handler = async (event: { seq: number }) => {
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, 100 * event.seq));
+  return { seq: event.seq, slept: Date.now() - t0 };
+};`, { fn: { instances: { platform: 'cloud-run' } }, scenario: { traffic: [{ name: 'load', target: { function: 'fn' }, ratePerSecond: 1000, durationS: 0.003 }] } });
+      assert.deepEqual(new Set(records(sim, 'invoked').map((r) => r.detail?.env)).size, 1, 'one instance serves the three');
+      assert.deepEqual(returned(sim), [1, 2, 3].map((seq) => ({ seq, slept: 100 * seq })));
+    });
+
     it(`bounds: ${MAX_LIVE_TIMERS.toLocaleString('en-US')} timers pending per environment, then a RangeError naming the limit`, () => {
       const sim = run(`export const handler = async () => {
   const timers: NodeJS.Timeout[] = [];
