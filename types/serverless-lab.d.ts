@@ -700,7 +700,7 @@ declare function structuredClone<T = any>(value: T, options?: { transfer?: Array
  * invocation); a recycled environment's timers never fire. As in Node, a delay below 1 ms, not a
  * number or over 2^31 − 1 is 1 ms, and `ref`/`unref` change nothing for an async handler. A callback
  * that throws fails the invocation and ends the environment (Node's uncaught exception). Lab
- * bounds: 10,000 timers pending per environment, 100,000 armed per invocation (each interval tick
+ * bounds: 10,000 timers pending per environment, 20,000 armed per invocation (each interval tick
  * counts).
  */
 declare namespace NodeJS {

@@ -29,10 +29,12 @@ import type { Clock, TimerId } from './clock';
 /** Timers pending at once in one execution environment. */
 export const MAX_LIVE_TIMERS = 10_000;
 /**
- * Timers armed during one invocation (an interval's every tick re-arms it): 100,000 ticks of
- * `setInterval(fn, 1)` are 100 s of virtual time, well past what a handler needs.
+ * Timers armed during one invocation (an interval's every tick re-arms it): 20,000 ticks of
+ * `setInterval(fn, 1)` are 20 s of virtual time, past what a handler needs, and about 0.3 s of real
+ * time in an isolate — well inside the invocation's real-time budget (2 s), so this bound, which
+ * counts and does not measure, is the one such a handler meets, on any machine.
  */
-export const MAX_TIMERS_PER_INVOCATION = 100_000;
+export const MAX_TIMERS_PER_INVOCATION = 20_000;
 
 /** The name of the error arming a timer past a bound throws (the sandbox counts an invocation failing with it as stopped). */
 export const TIMER_LIMIT = 'Sandbox.TimerLimit';

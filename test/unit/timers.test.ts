@@ -318,7 +318,7 @@ describe('timers on the virtual clock: the runaway interval and determinism', fu
         {
           name: 'spin',
           durationS: 3600,
-          // One stopped invocation is enough to stop the run here (3 by default: 100,000 entries each).
+          // One stopped invocation is enough to stop the run here (3 by default).
           limits: { maxStoppedInvocations: 1 },
           functions: [{ name: 'spin', handler: 'spin.ts', initMs: 0, durationMs: 5, timeoutS: 900 }],
           traffic: [{ name: 'load', target: { function: 'spin' }, ratePerSecond: 1, durationS: 1 }],
@@ -327,7 +327,7 @@ describe('timers on the virtual clock: the runaway interval and determinism', fu
       );
       assert.throws(() => sim.run(), (err: Error) => {
         assert.equal(err.name, 'RunLimitError');
-        assert.match(err.message, /the sandbox had to stop 1 invocations \(limits\.maxStoppedInvocations is 1\): spin armed timers without end — Sandbox\.TimerLimit: 100,000 timers were armed in this invocation/);
+        assert.match(err.message, /the sandbox had to stop 1 invocations \(limits\.maxStoppedInvocations is 1\): spin armed timers without end — Sandbox\.TimerLimit: 20,000 timers were armed in this invocation/);
         return true;
       });
       const stopped = sim.ctx.trace.records().filter((r) => r.kind === 'run-stopped');
