@@ -331,7 +331,7 @@ describe('timers on the virtual clock: the runaway interval and determinism', fu
         return true;
       });
       const stopped = sim.ctx.trace.records().filter((r) => r.kind === 'run-stopped');
-      // The interval and the sleep, then 99,998 ticks re-arming it: the next one is past the bound.
+      // The interval and the sleep, then a tick every 1 ms re-arming it: the tick at MAX - 1 ms is past the bound.
       assert.deepEqual(stopped.map((r) => r.t), [MAX_TIMERS_PER_INVOCATION - 1]);
     } finally {
       executor.dispose();
