@@ -247,6 +247,20 @@ export const limitAttacks: LimitAttack[] = [
     },
   },
   {
+    name: 'new Array(64) kept in a loop, 128 MB / 2 s (Turboshaft-unrolled code stopped for neither the memory limit nor the timeout: 3 GB in 9 s)',
+    code: `export const handler = () => { const keep: unknown[] = []; for (;;) keep.push(new Array(64)); };`,
+    memoryMb: 128,
+    timeoutMs: 2000,
+    check: heapOom(128),
+  },
+  {
+    name: "a dictionary of new Array(256) (o['k' + i] = new Array(256)) at the module's level, across invocations: 10 GB after 10 minutes of a lesson check before",
+    code: `const seen: Record<string, unknown[]> = {}; export const handler = () => { for (let i = 0; ; i++) seen['k' + i] = new Array(256); };`,
+    memoryMb: 128,
+    timeoutMs: 2000,
+    check: heapOom(128),
+  },
+  {
     name: 'an object with sparse integer keys (dictionary elements) to the heap limit',
     code: `export const handler = () => { const o: Record<number, number> = {}; for (let i = 0; ; i++) o[i * 7 + 1e9] = i; };`,
     memoryMb: 8,
