@@ -30,6 +30,9 @@ import { TrackingExecutor } from './trackingExecutor';
 import { MESSAGES_SHOWN, SETTLE_MS, type FunctionView, type PlaygroundCommand, type PlaygroundQuery, type PlaygroundResponse, type PlaygroundSnapshot, type QueueView, type StreamView } from './types';
 import { checkShape, isQuery } from './validate';
 
+/** The run limits of a playground session: no stop for invocations the sandbox stopped or for real time. */
+const PLAYGROUND_LIMITS = { maxStoppedInvocations: 1_000_000, maxHandlerSeconds: 86_400 } as const;
+
 export interface PlaygroundOptions {
   /** Runs the learner's handlers: an `IsolateExecutor` in the runtime, an `InProcessExecutor` in tests. */
   executor?: Executor;
@@ -493,7 +496,10 @@ export class Playground {
   /** A new, empty engine (every environment of the old one disposed), an empty journal. */
   private fresh(): void {
     this.executor.destroyAll();
-    const sim = new Simulation({ name: 'playground' }, { executor: this.executor, seed: this.seed, records: { mode: 'window', size: this.keptRecords } });
+    // A playground is one long interactive run, not a lesson's minute of traffic: a handler the
+    // sandbox has to stop fails its invocations (each bounded by the sandbox), and the real time
+    // handlers take over a session is not a reason to stop it (runaway.ts's run limits, lifted).
+    const sim = new Simulation({ name: 'playground' }, { executor: this.executor, seed: this.seed, records: { mode: 'window', size: this.keptRecords }, limits: PLAYGROUND_LIMITS });
     sim.ctx.trace.subscribe((r) => {
       if ((r.kind === 'failed' || r.kind === 'timed-out') && this.handlers.has(r.resource)) this.lastErrors.set(r.resource, String(r.detail?.error ?? r.kind));
       else if (r.kind === 'succeeded') this.lastErrors.delete(r.resource);

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Executor, InitOutcome, InvokeOutcome, LabApi, ModuleFactory, Step } from '../../src/engine/executor';
+import { InProcessExecutor, type Executor, type InitOutcome, type InvokeOutcome, type LabApi, type ModuleFactory, type Step } from '../../src/engine/executor';
+import { Playground } from '../../src/playground/playground';
 import { Clock } from '../../src/engine/clock';
 import { DEFAULT_RUN_LIMITS, resolveRunLimits, RunLimitError } from '../../src/engine/runBounds';
 import { validateScenario } from '../../src/engine/scenario';
@@ -322,6 +323,32 @@ describe('run bounds', () => {
       assert.equal(err.limit, 'maxHandlerSeconds');
       assert.ok(exec.invocations >= 90 && exec.invocations <= 101, `stopped after ${exec.invocations} requests of 10 ms`);
       assert.match(err.message, /^the run stopped: handler code took 1(\.\d)? s of real time \(limits\.maxHandlerSeconds is 1\), 1(\.\d)? s of it in spin/);
+    });
+
+    it('a playground session is not stopped by them: a handler the sandbox keeps stopping just fails its invocations', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pg-runaway-'));
+      try {
+        const file = join(dir, 'spin.ts');
+        writeFileSync(file, 'export const handler = async () => { for (;;) {} };\n');
+        class Capped extends InProcessExecutor {
+          calls = 0;
+          override invoke(): Step {
+            this.calls++;
+            return { state: 'done', outcome: capped };
+          }
+        }
+        const executor = new Capped();
+        executor.register(`${file}#handler`, () => ({ handler: () => undefined }));
+        const p = new Playground({ executor });
+        p.apply({ op: 'createQueue', name: 'in' });
+        p.apply({ op: 'attachHandler', function: 'spin', file, queue: 'in', batchSize: 1 });
+        for (let i = 0; i < 6; i++) p.apply({ op: 'send', queue: 'in', body: `m${i}` });
+        p.apply({ op: 'advance', seconds: 60 });
+        assert.ok(executor.calls > 3, `the handler kept being invoked (${executor.calls})`);
+        assert.equal(p.snapshot().functions[0].name, 'spin', 'the playground still answers');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('a bad limit is named', () => {
