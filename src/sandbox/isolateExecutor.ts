@@ -52,8 +52,8 @@ interface Isolate {
   isolate: ivm.Isolate;
   context: ivm.Context;
   dispatch: ivm.Reference<BootstrapDispatch>;
-  /** The reserve (an ArrayBuffer only the host references), and its size in bytes (0: none). */
-  reserve: ivm.Reference<ArrayBuffer> | undefined;
+  /** The reserve (a buffer only the host references, see `reserveCopy`), and its size in bytes (0: none). */
+  reserve: ivm.Reference<unknown> | undefined;
   reserveBytes: number;
 }
 
@@ -86,6 +86,26 @@ function extraHeapBytes(memoryLimitMb: number, isolate?: ivm.Isolate): number {
   }
   return bytes;
 }
+
+/**
+ * The reserve's memory, one per size, made once per process: a SharedArrayBuffer's backing store is
+ * shared by every isolate it is copied into (isolated-vm counts its size toward each isolate's limit
+ * all the same), and its pages are never touched, so it is address space, not resident memory. A
+ * fresh `new ArrayBuffer(reserve)` in every isolate cost each cold start ~1-2 ms: calloc and free of
+ * hundreds of MB, and a full collection V8 runs for the external memory (`Mark-Compact (reduce) …
+ * external memory pressure`). Learner code never sees it: it is in no global, and
+ * `SharedArrayBuffer` itself is not available in handlers (memoryGuard.ts).
+ */
+const reserves = new Map<number, ivm.ExternalCopy<SharedArrayBuffer>>();
+function reserveCopy(bytes: number): ivm.ExternalCopy<SharedArrayBuffer> {
+  let copy = reserves.get(bytes);
+  if (!copy) {
+    copy = new ivm.ExternalCopy(new SharedArrayBuffer(bytes));
+    reserves.set(bytes, copy);
+  }
+  return copy;
+}
+const RESERVE_KEY = '__labReserve';
 
 export class IsolateExecutor extends ScriptExecutor<Isolate> {
   private readonly maxMemoryMb: number;
@@ -129,7 +149,7 @@ export class IsolateExecutor extends ScriptExecutor<Isolate> {
    * garbage collection, and on every ArrayBuffer allocation), so an ArrayBuffer of the difference
    * made before any learner code runs — held by the host only, unreachable from inside — leaves the
    * learner exactly the environment's limit, while V8 has room for a doubling table. The reserve is
-   * zero pages (calloc of a fresh mapping): address space, not resident memory. Where it cannot be
+   * a shared buffer's zero pages (`reserveCopy`): address space, not resident memory. Where it cannot be
    * had (a system that refuses to overcommit), the isolate gets the plain limit.
    */
   private createIsolate(env: ScriptEnv<Isolate>): Isolate {
@@ -142,7 +162,11 @@ export class IsolateExecutor extends ScriptExecutor<Isolate> {
     box.context = isolate.createContextSync({ inspector: false });
     const reserveBytes = (heapMb - limitMb) * 1_048_576 + extraHeapBytes(heapMb, isolate) - extraHeapBytes(limitMb);
     try {
-      box.reserve = isolate.compileScriptSync(`new ArrayBuffer(${reserveBytes})`).runSync(box.context, { reference: true, timeout: this.base.maxRealTimeoutMs }) as ivm.Reference<ArrayBuffer>;
+      // Put in the global and taken out at once, before any learner code: only the host holds it.
+      const global = box.context.global;
+      global.setSync(RESERVE_KEY, reserveCopy(reserveBytes).copyInto({ release: false }), { promise: false });
+      box.reserve = global.getSync(RESERVE_KEY, { reference: true }) as ivm.Reference<unknown>;
+      global.deleteSync(RESERVE_KEY);
       box.reserveBytes = reserveBytes;
       return box;
     } catch {

@@ -247,6 +247,11 @@ export const limitAttacks: LimitAttack[] = [
     },
   },
   {
+    name: "ArrayBuffers against the environment's 64 MB, not V8's 192 MB heap: 72 MB refused, 48 MB allowed (the host's reserve counts)",
+    code: `export const handler = () => [72, 48].map((mb) => { try { return new ArrayBuffer(mb * ${MiB}).byteLength / ${MiB}; } catch (e: any) { return e.message; } });`,
+    check: (outs) => assert.deepEqual(result(outs[0]), ['Array buffer allocation failed', 48]),
+  },
+  {
     name: 'new Array(64) kept in a loop, 128 MB / 2 s (Turboshaft-unrolled code stopped for neither the memory limit nor the timeout: 3 GB in 9 s)',
     code: `export const handler = () => { const keep: unknown[] = []; for (;;) keep.push(new Array(64)); };`,
     memoryMb: 128,
