@@ -5,9 +5,9 @@
 // the run stops fast: runaway.ts), and no host path or environment value in anything the learner
 // sees. Then the lesson's reference solution still passes. Leaves the lesson's files and progress as
 // it found them. Named to run after exercise.test.ts and before playground.test.ts (files run in name
-// order; playground.test.ts leaves state for the reload phase): run before exercise.test.ts, that
-// file's "left unexpanded" check found its lesson's test item already resolved (canResolveChildren
-// false), though this file never touches that lesson.
+// order; playground.test.ts leaves state for the reload phase). In one of two runs with this file
+// first, exercise.test.ts's "left unexpanded" check found its lesson's test item already resolved
+// (canResolveChildren false), though this file never touches that lesson; cause not found.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
