@@ -166,7 +166,9 @@ describe('Attacks on the sandbox as the learner\'s exercise, in a real VS Code',
     const workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
     hostTexts.push(ext.extensionPath, workspace, path.dirname(process.execPath), os.homedir());
     // Environment values specific enough to mean a leak (the lab's own Lambda values, like LANG, are short or its own).
-    for (const [k, v] of Object.entries(process.env)) if (v && v.length >= 12 && k !== 'SERVERLESS_LAB_SUITE_PLANTED') envValues.push(v);
+    // npm's own variables name the project (npm_package_name=serverless-lab under `npm test`), a
+    // word the learner's workspace path rightly contains; every other value of 12+ characters counts.
+    for (const [k, v] of Object.entries(process.env)) if (v && v.length >= 12 && k !== 'SERVERLESS_LAB_SUITE_PLANTED' && !k.startsWith('npm_') && !'serverless-lab/'.includes(v)) envValues.push(v);
     fs.mkdirSync(dir, { recursive: true });
   });
 
